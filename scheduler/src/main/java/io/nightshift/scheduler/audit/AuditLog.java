@@ -1,0 +1,61 @@
+package io.nightshift.scheduler.audit;
+
+import static io.nightshift.sql.Tables.AUDIT_EVENT;
+
+import io.nightshift.scheduler.store.Sql;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import org.jooq.DSLContext;
+
+/** The audit table. Writers pass their transaction so a change and its record commit together. */
+public final class AuditLog {
+  private final DSLContext dsl;
+
+  public AuditLog(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  public static void write(
+      DSLContext tx,
+      Instant at,
+      String actor,
+      String action,
+      String targetKind,
+      String target,
+      JsonObject detail) {
+    tx.insertInto(AUDIT_EVENT)
+        .set(AUDIT_EVENT.AT, Sql.utc(at))
+        .set(AUDIT_EVENT.ACTOR, actor)
+        .set(AUDIT_EVENT.ACTION, action)
+        .set(AUDIT_EVENT.TARGET_KIND, targetKind)
+        .set(AUDIT_EVENT.TARGET, target)
+        .set(AUDIT_EVENT.DETAIL, detail == null ? null : detail.encode())
+        .execute();
+  }
+
+  /** Newest first; {@code targetKind} and {@code target} filter when not null. */
+  public List<AuditEvent> recent(String targetKind, String target, int limit) {
+    var condition = org.jooq.impl.DSL.noCondition();
+    if (targetKind != null) {
+      condition = condition.and(AUDIT_EVENT.TARGET_KIND.eq(targetKind));
+    }
+    if (target != null) {
+      condition = condition.and(AUDIT_EVENT.TARGET.eq(target));
+    }
+    return dsl.selectFrom(AUDIT_EVENT)
+        .where(condition)
+        .orderBy(AUDIT_EVENT.ID.desc())
+        .limit(limit)
+        .fetch(
+            r ->
+                new AuditEvent(
+                    r.getId(),
+                    Sql.instant(r.getAt()),
+                    r.getActor(),
+                    r.getAction(),
+                    r.getTargetKind(),
+                    r.getTarget(),
+                    r.getDetail() == null ? null : new JsonObject(r.getDetail())));
+  }
+}

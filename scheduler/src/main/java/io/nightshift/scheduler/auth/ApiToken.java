@@ -1,0 +1,12 @@
+package io.nightshift.scheduler.auth;
+
+import java.time.Instant;
+import java.util.List;
+
+/** A stored token: never holds the secret, only its hash. */
+public record ApiToken(
+    String name, List<String> roles, String createdBy, Instant createdAt, Instant lastUsedAt) {
+  public ApiToken {
+    roles = List.copyOf(roles);
+  }
+}

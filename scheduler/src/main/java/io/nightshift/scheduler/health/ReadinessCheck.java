@@ -1,0 +1,11 @@
+package io.nightshift.scheduler.health;
+
+import io.vertx.core.Future;
+
+/** One dependency the service needs to do its work. */
+public interface ReadinessCheck {
+  String name();
+
+  /** Succeeds when the dependency answers; fails with a message saying what is wrong. */
+  Future<Void> check();
+}

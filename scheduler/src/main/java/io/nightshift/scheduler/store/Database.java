@@ -1,0 +1,110 @@
+package io.nightshift.scheduler.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+
+/**
+ * The connection pool, the schema migration and the jOOQ context. One per process; both stores
+ * (MySQL/MariaDB and the embedded H2 in MySQL mode) go through the same code.
+ */
+public final class Database implements AutoCloseable {
+  private final HikariDataSource dataSource;
+  private final DSLContext dsl;
+  private final boolean embedded;
+
+  private Database(HikariDataSource dataSource, boolean embedded) {
+    this.dataSource = dataSource;
+    this.embedded = embedded;
+    Settings settings = new Settings().withExecuteLogging(false);
+    this.dsl = DSL.using(dataSource, SQLDialect.MYSQL, settings);
+  }
+
+  /** Opens the pool and migrates the schema with Flyway; fails with the reason if it cannot. */
+  public static Database open(DatabaseSettings settings) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(withDriverOptions(settings.url()));
+    config.setUsername(settings.user());
+    config.setPassword(settings.password());
+    config.setMaximumPoolSize(settings.poolSize());
+    config.setPoolName("nightshift-db");
+    config.setConnectionTimeout(5_000);
+    config.setInitializationFailTimeout(10_000);
+    HikariDataSource dataSource = new HikariDataSource(config);
+    try {
+      migrate(dataSource);
+      return new Database(dataSource, settings.embedded());
+    } catch (RuntimeException e) {
+      dataSource.close();
+      throw e;
+    }
+  }
+
+  static void migrate(DataSource dataSource) {
+    Flyway.configure()
+        .dataSource(dataSource)
+        .locations("classpath:db/migration")
+        .failOnMissingLocations(true)
+        .load()
+        .migrate();
+  }
+
+  /**
+   * MySQL needs UTC sessions and rewritten batches (STACK.md); the options are added unless the
+   * operator set them.
+   */
+  static String withDriverOptions(String url) {
+    if (!url.startsWith("jdbc:mysql:") && !url.startsWith("jdbc:mariadb:")) {
+      return url;
+    }
+    StringBuilder out = new StringBuilder(url);
+    char sep = url.contains("?") ? '&' : '?';
+    for (String option :
+        new String[] {
+          "rewriteBatchedStatements=true",
+          "connectionTimeZone=UTC",
+          "forceConnectionTimeZoneToSession=true",
+          "characterEncoding=UTF-8"
+        }) {
+      String key = option.substring(0, option.indexOf('=') + 1);
+      if (!url.contains(key)) {
+        out.append(sep).append(option);
+        sep = '&';
+      }
+    }
+    return out.toString();
+  }
+
+  public DSLContext dsl() {
+    return dsl;
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  public boolean embedded() {
+    return embedded;
+  }
+
+  /** True when a connection can be taken and answers a trivial query within the timeout. */
+  public boolean isReachable(int timeoutSeconds) {
+    try (Connection c = dataSource.getConnection()) {
+      return c.isValid(timeoutSeconds);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+}

@@ -1,0 +1,29 @@
+package io.nightshift.scheduler.template;
+
+import java.util.regex.Pattern;
+
+/** The name rules shared by templates, jobs, tokens, steps and parameters. */
+public final class Names {
+  /** Templates, jobs and tokens: used in URLs. */
+  public static final Pattern RESOURCE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
+  /** Steps: shown in logs and URLs' query strings; letters of either case allowed. */
+  public static final Pattern STEP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  /** Parameters become environment variables, so they follow the shell's rules. */
+  public static final Pattern PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
+  /** Environment variables set by Nightshift itself; a template may not declare them. */
+  public static final String SYSTEM_PREFIX = "NIGHTSHIFT_";
+
+  private Names() {}
+
+  public static boolean isResourceName(String name) {
+    return name != null && RESOURCE.matcher(name).matches();
+  }
+
+  public static String resourceRule() {
+    return "must match [a-z0-9][a-z0-9._-]{0,63} (lower-case letters, digits, '.', '_', '-';"
+        + " at most 64 characters)";
+  }
+}

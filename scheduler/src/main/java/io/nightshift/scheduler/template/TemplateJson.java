@@ -1,0 +1,87 @@
+package io.nightshift.scheduler.template;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Writes a {@link Template} as the JSON of the API; {@link TemplateParser} reads it back. */
+public final class TemplateJson {
+  private TemplateJson() {}
+
+  public static JsonObject toJson(Template t) {
+    JsonObject json = new JsonObject().put("name", t.name());
+    if (t.description() != null) {
+      json.put("description", t.description());
+    }
+    JsonArray params = new JsonArray();
+    t.params().forEach(p -> params.add(param(p)));
+    json.put("params", params);
+    json.put("onFailure", t.onFailure().json());
+    JsonArray steps = new JsonArray();
+    t.steps().forEach(s -> steps.add(step(s)));
+    return json.put("steps", steps);
+  }
+
+  private static JsonObject param(ParamSpec p) {
+    JsonObject json = new JsonObject().put("name", p.name());
+    if (p.description() != null) {
+      json.put("description", p.description());
+    }
+    json.put("required", p.required()).put("secret", p.secret());
+    if (p.defaultValue() != null) {
+      json.put("default", p.defaultValue());
+    }
+    if (!p.allowed().isEmpty()) {
+      json.put("enum", new JsonArray(p.allowed()));
+    }
+    if (p.pattern() != null) {
+      json.put("pattern", p.pattern());
+    }
+    return json;
+  }
+
+  private static JsonObject step(StepSpec s) {
+    JsonObject json =
+        new JsonObject()
+            .put("name", s.name())
+            .put("kind", s.kind().json())
+            .put("needs", new JsonArray(s.needs()));
+    if (s.timeoutSeconds() != null) {
+      json.put("timeoutSeconds", s.timeoutSeconds());
+    }
+    json.put("retries", s.retries())
+        .put("retryBackoffSeconds", s.retryBackoffSeconds())
+        .put("ignoreFailure", s.ignoreFailure());
+    if (s.undo() != null) {
+      json.put("undo", s.undo());
+    }
+    StepAction action = s.action();
+    if (action instanceof StepAction.Command c) {
+      json.put("command", c.command());
+    } else if (action instanceof StepAction.Script sc) {
+      json.put("interpreter", sc.interpreter()).put("script", sc.script());
+    } else if (action instanceof StepAction.Http h) {
+      request(json, h.method(), h.url(), h.headers(), h.body());
+      json.put("expectStatus", h.expectStatus());
+    } else if (action instanceof StepAction.Notify n) {
+      request(json, n.method(), n.url(), n.headers(), n.body());
+    } else if (action instanceof StepAction.Approval a) {
+      json.put("approvers", new JsonArray(a.approvers()));
+      if (a.message() != null) {
+        json.put("message", a.message());
+      }
+      json.put("onTimeout", a.onTimeout());
+    }
+    return json;
+  }
+
+  private static void request(
+      JsonObject json, String method, String url, Map<String, String> headers, String body) {
+    json.put("method", method).put("url", url);
+    json.put("headers", new JsonObject(new LinkedHashMap<String, Object>(headers)));
+    if (body != null) {
+      json.put("body", body);
+    }
+  }
+}

@@ -1,0 +1,356 @@
+package io.nightshift.scheduler.template;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Turns the JSON of the API into a {@link Template}, or throws {@link
+ * io.nightshift.scheduler.error.Invalid} listing every problem with the path of its field.
+ */
+public final class TemplateParser {
+  static final int MAX_STEPS = 200;
+  static final int MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+  private static final Set<String> TEMPLATE_FIELDS =
+      Set.of("name", "description", "params", "onFailure", "steps", "version");
+  private static final Set<String> PARAM_FIELDS =
+      Set.of("name", "description", "required", "secret", "default", "enum", "pattern");
+  private static final Set<String> COMMON_STEP_FIELDS =
+      Set.of(
+          "name",
+          "kind",
+          "needs",
+          "timeoutSeconds",
+          "retries",
+          "retryBackoffSeconds",
+          "ignoreFailure",
+          "undo",
+          "description");
+  private static final Map<StepKind, Set<String>> KIND_FIELDS =
+      Map.of(
+          StepKind.COMMAND, Set.of("command"),
+          StepKind.SCRIPT, Set.of("script", "interpreter"),
+          StepKind.HTTP, Set.of("method", "url", "headers", "body", "expectStatus"),
+          StepKind.NOTIFY, Set.of("method", "url", "headers", "body"),
+          StepKind.APPROVAL, Set.of("approvers", "message", "onTimeout"));
+  private static final Set<String> HTTP_METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+  private static final Pattern INTERPRETER = Pattern.compile("[A-Za-z0-9._/+-]{1,128}");
+  private static final Pattern APPROVER = Pattern.compile("(role:)?[a-z0-9][a-z0-9._-]{0,63}");
+
+  private TemplateParser() {}
+
+  /**
+   * Parses a template. {@code nameFromUrl}, when given, is the name in the URL of a PUT; a body
+   * name must then be equal to it.
+   */
+  public static Template parse(JsonObject json, String nameFromUrl) {
+    JsonReader in = new JsonReader();
+    if (json == null) {
+      in.problem("", "the body must be a JSON object");
+      in.throwIfAny();
+    }
+    in.rejectUnknown(json, TEMPLATE_FIELDS, "");
+    String name = in.string(json, "name", "", nameFromUrl == null);
+    if (name == null) {
+      name = nameFromUrl;
+    } else if (!Names.isResourceName(name)) {
+      in.problem("name", Names.resourceRule() + ", got '" + name + "'");
+    } else if (nameFromUrl != null && !nameFromUrl.equals(name)) {
+      in.problem("name", "'" + name + "' differs from the name in the URL '" + nameFromUrl + "'");
+    }
+    String description = in.string(json, "description", "", false);
+    if (description != null && description.length() > 2000) {
+      in.problem("description", "must be at most 2000 characters");
+    }
+    OnFailure onFailure = onFailure(in, in.string(json, "onFailure", "", false));
+    List<ParamSpec> params = params(in, in.array(json, "params", ""));
+    List<StepSpec> steps = steps(in, json);
+    in.throwIfAny();
+    checkNeedsGraph(in, steps);
+    if (onFailure == OnFailure.ROLLBACK && steps.stream().noneMatch(s -> s.undo() != null)) {
+      in.problem("onFailure", "is 'rollback' but no step has an 'undo'");
+    }
+    in.throwIfAny();
+    return new Template(name, description, params, onFailure, steps);
+  }
+
+  private static OnFailure onFailure(JsonReader in, String value) {
+    if (value == null || value.equals("fail")) {
+      return OnFailure.FAIL;
+    }
+    if (value.equals("rollback")) {
+      return OnFailure.ROLLBACK;
+    }
+    in.problem("onFailure", "must be 'fail' or 'rollback', got '" + value + "'");
+    return OnFailure.FAIL;
+  }
+
+  private static List<ParamSpec> params(JsonReader in, JsonArray array) {
+    List<ParamSpec> params = new ArrayList<>();
+    if (array == null) {
+      return params;
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < array.size(); i++) {
+      String at = "params[" + i + "]";
+      if (!(array.getValue(i) instanceof JsonObject p)) {
+        in.problem(at, "must be an object");
+        continue;
+      }
+      in.rejectUnknown(p, PARAM_FIELDS, at);
+      String name = in.string(p, "name", at, true);
+      if (name != null) {
+        if (!Names.PARAM.matcher(name).matches()) {
+          in.problem(
+              at + ".name",
+              "must be a shell variable name ([A-Za-z_][A-Za-z0-9_]*, at most 64), got '"
+                  + name
+                  + "'");
+        } else if (name.toUpperCase(java.util.Locale.ROOT).startsWith(Names.SYSTEM_PREFIX)) {
+          in.problem(at + ".name", "'" + name + "' is reserved for system variables");
+        } else if (!seen.add(name)) {
+          in.problem(at + ".name", "duplicate parameter '" + name + "'");
+        }
+      }
+      String description = in.string(p, "description", at, false);
+      boolean required = in.bool(p, "required", at);
+      boolean secret = in.bool(p, "secret", at);
+      String defaultValue = in.string(p, "default", at, false);
+      List<String> allowed = in.strings(p, "enum", at);
+      if (allowed != null && allowed.isEmpty()) {
+        in.problem(at + ".enum", "must list at least one value");
+      }
+      String pattern = in.string(p, "pattern", at, false);
+      Pattern compiled = null;
+      if (pattern != null) {
+        try {
+          compiled = Pattern.compile(pattern);
+        } catch (PatternSyntaxException e) {
+          in.problem(at + ".pattern", "is not a valid regular expression: " + e.getDescription());
+        }
+      }
+      if (defaultValue != null) {
+        if (allowed != null && !allowed.isEmpty() && !allowed.contains(defaultValue)) {
+          in.problem(at + ".default", "'" + defaultValue + "' is not one of the enum " + allowed);
+        }
+        if (compiled != null && !compiled.matcher(defaultValue).matches()) {
+          in.problem(at + ".default", "'" + defaultValue + "' does not match the pattern");
+        }
+      }
+      params.add(
+          new ParamSpec(name, description, required, secret, defaultValue, allowed, pattern));
+    }
+    return params;
+  }
+
+  private static List<StepSpec> steps(JsonReader in, JsonObject json) {
+    JsonArray array = in.array(json, "steps", "");
+    List<StepSpec> steps = new ArrayList<>();
+    if (array == null) {
+      if (!json.containsKey("steps")) {
+        in.problem("steps", "is required");
+      }
+      return steps;
+    }
+    if (array.isEmpty()) {
+      in.problem("steps", "must have at least one step");
+    }
+    if (array.size() > MAX_STEPS) {
+      in.problem("steps", "must have at most " + MAX_STEPS + " steps");
+      return steps;
+    }
+    Set<String> seen = new HashSet<>();
+    String previous = null;
+    for (int i = 0; i < array.size(); i++) {
+      String at = "steps[" + i + "]";
+      if (!(array.getValue(i) instanceof JsonObject s)) {
+        in.problem(at, "must be an object");
+        continue;
+      }
+      StepSpec step = step(in, s, at, previous);
+      if (step == null) {
+        previous = null;
+        continue;
+      }
+      if (!seen.add(step.name())) {
+        in.problem(at + ".name", "duplicate step name '" + step.name() + "'");
+      }
+      steps.add(step);
+      previous = step.name();
+    }
+    return steps;
+  }
+
+  private static StepSpec step(JsonReader in, JsonObject s, String at, String previous) {
+    String name = in.string(s, "name", at, true);
+    if (name != null && !Names.STEP.matcher(name).matches()) {
+      in.problem(at + ".name", "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}, got '" + name + "'");
+    }
+    String kindText = in.string(s, "kind", at, true);
+    StepKind kind = kindText == null ? null : StepKind.fromJson(kindText).orElse(null);
+    if (kindText != null && kind == null) {
+      in.problem(
+          at + ".kind", "unknown step kind '" + kindText + "'; one of " + StepKind.allowed());
+    }
+    if (kind != null) {
+      Set<String> known = new HashSet<>(COMMON_STEP_FIELDS);
+      known.addAll(KIND_FIELDS.get(kind));
+      in.rejectUnknown(s, known, at);
+    }
+    List<String> needs = in.strings(s, "needs", at);
+    if (needs == null) {
+      needs = previous == null ? List.of() : List.of(previous);
+    } else if (new HashSet<>(needs).size() != needs.size()) {
+      in.problem(at + ".needs", "lists a step more than once");
+    }
+    Integer timeout = in.integer(s, "timeoutSeconds", at, 1, MAX_TIMEOUT_SECONDS);
+    Integer retries = in.integer(s, "retries", at, 0, 100);
+    Integer backoff = in.integer(s, "retryBackoffSeconds", at, 0, 86_400);
+    boolean ignoreFailure = in.bool(s, "ignoreFailure", at);
+    String undo = in.string(s, "undo", at, false);
+    if (undo != null && undo.isBlank()) {
+      in.problem(at + ".undo", "must not be blank when given");
+    }
+    in.string(s, "description", at, false);
+    StepAction action = kind == null ? null : action(in, kind, s, at);
+    if (kind == StepKind.APPROVAL) {
+      if (undo != null) {
+        in.problem(at + ".undo", "an approval step has nothing to undo");
+      }
+      if (retries != null && retries > 0) {
+        in.problem(at + ".retries", "an approval step cannot be retried");
+      }
+    }
+    if (name == null || action == null) {
+      return null;
+    }
+    return new StepSpec(
+        name,
+        action,
+        needs,
+        timeout,
+        retries == null ? 0 : retries,
+        backoff == null ? 0 : backoff,
+        ignoreFailure,
+        undo);
+  }
+
+  private static StepAction action(JsonReader in, StepKind kind, JsonObject s, String at) {
+    switch (kind) {
+      case COMMAND -> {
+        String command = in.string(s, "command", at, true);
+        return command == null ? null : new StepAction.Command(command);
+      }
+      case SCRIPT -> {
+        String script = in.string(s, "script", at, true);
+        String interpreter = in.string(s, "interpreter", at, false);
+        if (interpreter == null) {
+          interpreter = "sh";
+        } else if (!INTERPRETER.matcher(interpreter).matches()) {
+          in.problem(
+              at + ".interpreter",
+              "must be a program name or path such as 'bash' or '/usr/bin/python3', got '"
+                  + interpreter
+                  + "'");
+        }
+        return script == null ? null : new StepAction.Script(interpreter, script);
+      }
+      case HTTP -> {
+        String method = method(in, s, at, "GET");
+        String url = url(in, s, at);
+        Map<String, String> headers = in.stringMap(s, "headers", at);
+        String body = in.string(s, "body", at, false);
+        Integer expect = in.integer(s, "expectStatus", at, 100, 599);
+        return url == null || method == null
+            ? null
+            : new StepAction.Http(method, url, headers, body, expect == null ? 200 : expect);
+      }
+      case NOTIFY -> {
+        String method = method(in, s, at, "POST");
+        String url = url(in, s, at);
+        Map<String, String> headers = in.stringMap(s, "headers", at);
+        String body = in.string(s, "body", at, false);
+        return url == null || method == null
+            ? null
+            : new StepAction.Notify(method, url, headers, body);
+      }
+      case APPROVAL -> {
+        List<String> approvers = in.strings(s, "approvers", at);
+        if (approvers == null || approvers.isEmpty()) {
+          in.problem(
+              at + ".approvers",
+              "an approval step needs at least one approver (a token name or 'role:NAME')");
+          return null;
+        }
+        for (int i = 0; i < approvers.size(); i++) {
+          if (!APPROVER.matcher(approvers.get(i)).matches()) {
+            in.problem(
+                at + ".approvers[" + i + "]",
+                "must be a token name or 'role:NAME', got '" + approvers.get(i) + "'");
+          }
+        }
+        String message = in.string(s, "message", at, false);
+        String onTimeout = in.string(s, "onTimeout", at, false);
+        if (onTimeout == null) {
+          onTimeout = "deny";
+        } else if (!onTimeout.equals("deny") && !onTimeout.equals("approve")) {
+          in.problem(at + ".onTimeout", "must be 'deny' or 'approve', got '" + onTimeout + "'");
+        }
+        return new StepAction.Approval(approvers, message, onTimeout);
+      }
+      default -> throw new IllegalStateException("unhandled kind " + kind);
+    }
+  }
+
+  private static String method(JsonReader in, JsonObject s, String at, String fallback) {
+    String method = in.string(s, "method", at, false);
+    if (method == null) {
+      return fallback;
+    }
+    if (!HTTP_METHODS.contains(method)) {
+      in.problem(at + ".method", "must be one of " + HTTP_METHODS + ", got '" + method + "'");
+      return null;
+    }
+    return method;
+  }
+
+  private static String url(JsonReader in, JsonObject s, String at) {
+    String url = in.string(s, "url", at, true);
+    if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+      in.problem(at + ".url", "must start with http:// or https://, got '" + url + "'");
+      return null;
+    }
+    return url;
+  }
+
+  /** Unknown names and cycles in {@code needs}; reported with the steps involved. */
+  private static void checkNeedsGraph(JsonReader in, List<StepSpec> steps) {
+    Set<String> names = new HashSet<>();
+    steps.forEach(s -> names.add(s.name()));
+    for (int i = 0; i < steps.size(); i++) {
+      StepSpec step = steps.get(i);
+      for (String need : step.needs()) {
+        if (need.equals(step.name())) {
+          in.problem("steps[" + i + "].needs", "step '" + need + "' cannot need itself");
+        } else if (!names.contains(need)) {
+          in.problem("steps[" + i + "].needs", "unknown step '" + need + "'");
+        }
+      }
+    }
+    if (!in.ok()) {
+      return;
+    }
+    List<String> cycle = StepGraph.of(steps).findCycle();
+    if (!cycle.isEmpty()) {
+      in.problem("steps", "the needs form a cycle: " + String.join(" -> ", cycle));
+    }
+  }
+}

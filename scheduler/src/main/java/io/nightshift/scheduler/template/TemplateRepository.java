@@ -1,0 +1,172 @@
+package io.nightshift.scheduler.template;
+
+import static io.nightshift.sql.Tables.JOB;
+import static io.nightshift.sql.Tables.TEMPLATE;
+import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
+
+import io.nightshift.scheduler.audit.AuditLog;
+import io.nightshift.scheduler.error.Conflict;
+import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.store.Page;
+import io.nightshift.scheduler.store.Sql;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.exception.DataAccessException;
+
+/** Templates and their versions. Every change writes an audit record in the same transaction. */
+public final class TemplateRepository {
+  private final DSLContext dsl;
+
+  public TemplateRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  public StoredTemplate create(Template template, String actor, Instant now) {
+    try {
+      return dsl.transactionResult(
+          cfg -> {
+            DSLContext tx = cfg.dsl();
+            long id =
+                tx.insertInto(TEMPLATE)
+                    .set(TEMPLATE.NAME, template.name())
+                    .set(TEMPLATE.LATEST_VERSION, 1)
+                    .set(TEMPLATE.CREATED_AT, Sql.utc(now))
+                    .set(TEMPLATE.UPDATED_AT, Sql.utc(now))
+                    .returning(TEMPLATE.ID)
+                    .fetchOne()
+                    .getId();
+            insertVersion(tx, id, 1, template, actor, now);
+            AuditLog.write(
+                tx, now, actor, "template.create", "template", template.name(), version(1));
+            return new StoredTemplate(template, 1, now, now, actor);
+          });
+    } catch (DataAccessException e) {
+      if (Sql.isDuplicateKey(e)) {
+        throw new Conflict("template '" + template.name() + "' already exists");
+      }
+      throw e;
+    }
+  }
+
+  /** Stores {@code template} as the next version; runs already started keep their snapshot. */
+  public StoredTemplate update(Template template, String actor, Instant now) {
+    return dsl.transactionResult(
+        cfg -> {
+          DSLContext tx = cfg.dsl();
+          var row =
+              tx.selectFrom(TEMPLATE)
+                  .where(TEMPLATE.NAME.eq(template.name()))
+                  .forUpdate()
+                  .fetchOptional()
+                  .orElseThrow(() -> new NotFound("template", template.name()));
+          int version = row.getLatestVersion() + 1;
+          insertVersion(tx, row.getId(), version, template, actor, now);
+          tx.update(TEMPLATE)
+              .set(TEMPLATE.LATEST_VERSION, version)
+              .set(TEMPLATE.UPDATED_AT, Sql.utc(now))
+              .where(TEMPLATE.ID.eq(row.getId()))
+              .execute();
+          AuditLog.write(
+              tx, now, actor, "template.update", "template", template.name(), version(version));
+          return new StoredTemplate(template, version, Sql.instant(row.getCreatedAt()), now, actor);
+        });
+  }
+
+  private static void insertVersion(
+      DSLContext tx, long templateId, int version, Template template, String actor, Instant now) {
+    tx.insertInto(TEMPLATE_VERSION)
+        .set(TEMPLATE_VERSION.TEMPLATE_ID, templateId)
+        .set(TEMPLATE_VERSION.VERSION, version)
+        .set(TEMPLATE_VERSION.BODY, TemplateJson.toJson(template).encode())
+        .set(TEMPLATE_VERSION.CREATED_AT, Sql.utc(now))
+        .set(TEMPLATE_VERSION.CREATED_BY, actor)
+        .execute();
+  }
+
+  /** The latest version. */
+  public Optional<StoredTemplate> find(String name) {
+    return select()
+        .where(TEMPLATE.NAME.eq(name))
+        .and(TEMPLATE_VERSION.VERSION.eq(TEMPLATE.LATEST_VERSION))
+        .fetchOptional(TemplateRepository::map);
+  }
+
+  public Optional<StoredTemplate> find(String name, int version) {
+    return select()
+        .where(TEMPLATE.NAME.eq(name))
+        .and(TEMPLATE_VERSION.VERSION.eq(version))
+        .fetchOptional(TemplateRepository::map);
+  }
+
+  /** Latest versions by name, alphabetically, after the cursor (a name). */
+  public Page<StoredTemplate> list(String after, int limit) {
+    var query = select().where(TEMPLATE_VERSION.VERSION.eq(TEMPLATE.LATEST_VERSION));
+    if (after != null) {
+      query = query.and(TEMPLATE.NAME.gt(after));
+    }
+    List<StoredTemplate> rows =
+        query.orderBy(TEMPLATE.NAME).limit(limit + 1).fetch(TemplateRepository::map);
+    return Page.of(rows, limit, StoredTemplate::name);
+  }
+
+  /** Deletes every version; refused while a job uses the template. */
+  public void delete(String name, String actor, Instant now) {
+    dsl.transaction(
+        cfg -> {
+          DSLContext tx = cfg.dsl();
+          var row =
+              tx.selectFrom(TEMPLATE)
+                  .where(TEMPLATE.NAME.eq(name))
+                  .forUpdate()
+                  .fetchOptional()
+                  .orElseThrow(() -> new NotFound("template", name));
+          List<String> jobs =
+              tx.select(JOB.NAME)
+                  .from(JOB)
+                  .where(JOB.TEMPLATE_NAME.eq(name))
+                  .orderBy(JOB.NAME)
+                  .limit(10)
+                  .fetch(JOB.NAME);
+          if (!jobs.isEmpty()) {
+            throw new Conflict(
+                "template '"
+                    + name
+                    + "' is used by job(s) "
+                    + jobs
+                    + "; delete or change them first");
+          }
+          tx.deleteFrom(TEMPLATE_VERSION)
+              .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(row.getId()))
+              .execute();
+          tx.deleteFrom(TEMPLATE).where(TEMPLATE.ID.eq(row.getId())).execute();
+          AuditLog.write(
+              tx, now, actor, "template.delete", "template", name, version(row.getLatestVersion()));
+        });
+  }
+
+  private org.jooq.SelectOnConditionStep<Record> select() {
+    return dsl.select(TEMPLATE.asterisk(), TEMPLATE_VERSION.asterisk())
+        .from(TEMPLATE)
+        .join(TEMPLATE_VERSION)
+        .on(TEMPLATE_VERSION.TEMPLATE_ID.eq(TEMPLATE.ID));
+  }
+
+  private static StoredTemplate map(Record r) {
+    Template template =
+        TemplateParser.parse(new JsonObject(r.get(TEMPLATE_VERSION.BODY)), r.get(TEMPLATE.NAME));
+    return new StoredTemplate(
+        template,
+        r.get(TEMPLATE_VERSION.VERSION),
+        Sql.instant(r.get(TEMPLATE.CREATED_AT)),
+        Sql.instant(r.get(TEMPLATE_VERSION.CREATED_AT)),
+        r.get(TEMPLATE_VERSION.CREATED_BY));
+  }
+
+  private static JsonObject version(int version) {
+    return new JsonObject().put("version", version);
+  }
+}

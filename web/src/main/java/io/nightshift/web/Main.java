@@ -1,0 +1,77 @@
+package io.nightshift.web;
+
+import io.nightshift.web.config.Config;
+import io.nightshift.web.config.ConfigException;
+import io.nightshift.web.config.ConfigLoader;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code java -jar nightshift.jar [--config FILE]}. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    Config config;
+    try {
+      config = ConfigLoader.load(configFile(args), System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("nightshift: configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Nightshift nightshift;
+    try {
+      nightshift = Nightshift.start(config, Clock.systemUTC());
+    } catch (RuntimeException e) {
+      System.err.println("nightshift: cannot start: " + rootMessage(e));
+      org.slf4j.LoggerFactory.getLogger(Main.class).debug("start-up failure", e);
+      System.exit(1);
+      return;
+    }
+    System.out.println(nightshift.adminTokenNotice());
+    System.out.println(
+        "nightshift: ready on http://"
+            + config.http().host()
+            + ":"
+            + nightshift.port()
+            + "  (GET /health, /ready, /metrics; API under /api/v1)");
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  nightshift.close();
+                  stopped.countDown();
+                },
+                "nightshift-shutdown"));
+    stopped.await();
+  }
+
+  static Path configFile(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config")) {
+        if (i + 1 >= args.length) {
+          System.err.println("nightshift: --config needs a file name");
+          System.exit(2);
+        }
+        return Path.of(args[i + 1]);
+      }
+      if (args[i].startsWith("--config=")) {
+        return Path.of(args[i].substring("--config=".length()));
+      }
+    }
+    String fromEnv = System.getenv("NIGHTSHIFT_CONFIG");
+    return fromEnv == null || fromEnv.isBlank() ? ConfigLoader.DEFAULT_FILE : Path.of(fromEnv);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    StringBuilder out = new StringBuilder(String.valueOf(e.getMessage()));
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+      out.append(": ").append(t.getMessage());
+    }
+    return out.toString().replace('\n', ' ');
+  }
+}

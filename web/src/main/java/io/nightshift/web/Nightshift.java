@@ -1,0 +1,167 @@
+package io.nightshift.web;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nightshift.scheduler.audit.AuditLog;
+import io.nightshift.scheduler.auth.AdminToken;
+import io.nightshift.scheduler.auth.TokenRepository;
+import io.nightshift.scheduler.auth.Tokens;
+import io.nightshift.scheduler.health.DatabaseCheck;
+import io.nightshift.scheduler.health.ReadinessCheck;
+import io.nightshift.scheduler.health.RedisCheck;
+import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.template.TemplateRepository;
+import io.nightshift.web.config.Config;
+import io.nightshift.web.http.AccessLog;
+import io.nightshift.web.http.AuditRoutes;
+import io.nightshift.web.http.Authentication;
+import io.nightshift.web.http.Endpoints;
+import io.nightshift.web.http.Failures;
+import io.nightshift.web.http.HealthRoutes;
+import io.nightshift.web.http.TemplateRoutes;
+import io.nightshift.web.http.TokenRoutes;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The composition root: builds every part from the configuration, starts it, and stops it. */
+public final class Nightshift implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Nightshift.class);
+
+  private final Config config;
+  private final Database database;
+  private final Vertx vertx;
+  private final Redis redis;
+  private final HttpServer server;
+  private final String adminTokenNotice;
+
+  private Nightshift(
+      Config config,
+      Database database,
+      Vertx vertx,
+      Redis redis,
+      HttpServer server,
+      String adminTokenNotice) {
+    this.config = config;
+    this.database = database;
+    this.vertx = vertx;
+    this.redis = redis;
+    this.server = server;
+    this.adminTokenNotice = adminTokenNotice;
+  }
+
+  /** Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. */
+  public static Nightshift start(Config config, Clock clock) {
+    Database database = Database.open(config.db());
+    Vertx vertx = null;
+    try {
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      vertx =
+          Vertx.builder()
+              .with(
+                  new VertxOptions()
+                      .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+              .withMetrics(new MicrometerMetricsFactory(registry))
+              .build();
+      TokenRepository tokenRepository = new TokenRepository(database.dsl());
+      String notice =
+          AdminToken.ensure(tokenRepository, config.auth().adminToken(), config.dataDir(), clock);
+
+      List<ReadinessCheck> checks = new ArrayList<>();
+      checks.add(new DatabaseCheck(vertx, database));
+      Redis redis = null;
+      if (config.redis().enabled()) {
+        redis =
+            Redis.createClient(vertx, new RedisOptions().setConnectionString(config.redis().url()));
+        checks.add(new RedisCheck(redis));
+      }
+
+      Router router = Router.router(vertx);
+      router.route().handler(new AccessLog());
+      new HealthRoutes(checks, registry).mount(router);
+
+      Router api = Router.router(vertx);
+      api.route().handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()));
+      api.route().handler(new Authentication(vertx, new Tokens(tokenRepository, clock)));
+      Endpoints endpoints = new Endpoints(vertx);
+      new TemplateRoutes(endpoints, new TemplateRepository(database.dsl()), clock).mount(api);
+      new TokenRoutes(endpoints, new Tokens(tokenRepository, clock)).mount(api);
+      new AuditRoutes(endpoints, new AuditLog(database.dsl())).mount(api);
+      router.route("/api/v1/*").subRouter(api);
+
+      Failures failures = new Failures();
+      router.route().failureHandler(failures);
+      api.route().failureHandler(failures);
+      router.errorHandler(404, failures);
+      router.errorHandler(405, failures);
+      api.errorHandler(404, failures);
+      api.errorHandler(405, failures);
+
+      HttpServer server =
+          vertx
+              .createHttpServer(
+                  new HttpServerOptions()
+                      .setHost(config.http().host())
+                      .setPort(config.http().port())
+                      .setCompressionSupported(true))
+              .requestHandler(router)
+              .listen()
+              .await();
+      log.info(
+          "nightshift node {} listening on http://{}:{} (store: {}, log bus: {})",
+          config.node(),
+          config.http().host(),
+          server.actualPort(),
+          database.embedded() ? "embedded H2" : "MySQL",
+          config.redis().enabled() ? "Redis" : "in-process");
+      return new Nightshift(config, database, vertx, redis, server, notice);
+    } catch (RuntimeException e) {
+      if (vertx != null) {
+        vertx.close();
+      }
+      database.close();
+      throw e;
+    }
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  public String adminTokenNotice() {
+    return adminTokenNotice;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  /** Stops taking requests, lets the ones in flight finish, then closes the pools. */
+  @Override
+  public void close() {
+    log.info("nightshift node {} stopping", config.node());
+    try {
+      server.shutdown().await();
+    } catch (RuntimeException e) {
+      log.warn("http server did not shut down cleanly", e);
+    }
+    if (redis != null) {
+      redis.close();
+    }
+    vertx.close().await();
+    database.close();
+    log.info("nightshift node {} stopped", config.node());
+  }
+}

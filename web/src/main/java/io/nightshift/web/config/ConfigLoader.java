@@ -1,0 +1,223 @@
+package io.nightshift.web.config;
+
+import io.nightshift.scheduler.store.DatabaseSettings;
+import java.io.IOException;
+import java.io.Reader;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Reads the YAML configuration, applies environment overrides and checks every key. Any problem is
+ * a {@link ConfigException} whose message names the key.
+ */
+public final class ConfigLoader {
+  public static final Path DEFAULT_FILE = Path.of("conf", "nightshift.yaml");
+
+  /** Environment variables that override one key each. */
+  static final Map<String, String> ENV_KEYS =
+      Map.of(
+          "NIGHTSHIFT_DB_URL", "db.url",
+          "NIGHTSHIFT_DB_USER", "db.user",
+          "NIGHTSHIFT_DB_PASSWORD", "db.password",
+          "NIGHTSHIFT_REDIS_URL", "redis.url",
+          "NIGHTSHIFT_HTTP_PORT", "http.port",
+          "NIGHTSHIFT_HTTP_HOST", "http.host",
+          "NIGHTSHIFT_ADMIN_TOKEN", "auth.adminToken",
+          "NIGHTSHIFT_DATA_DIR", "dataDir",
+          "NIGHTSHIFT_NODE", "node");
+
+  private static final Map<String, Set<String>> SECTIONS =
+      Map.of(
+          "http", Set.of("host", "port", "maxBodyBytes"),
+          "db", Set.of("url", "user", "password", "poolSize"),
+          "redis", Set.of("url"),
+          "auth", Set.of("adminToken", "allowSelfApproval"));
+  private static final Set<String> TOP_LEVEL = Set.of("node", "dataDir");
+
+  private ConfigLoader() {}
+
+  /** Loads {@code file} and overrides it with {@code env}. */
+  public static Config load(Path file, Map<String, String> env) {
+    Map<String, Object> flat = new LinkedHashMap<>();
+    flatten(read(file), file, flat);
+    ENV_KEYS.forEach(
+        (variable, key) -> {
+          String value = env.get(variable);
+          if (value != null) {
+            flat.put(key, value);
+          }
+        });
+    return build(new Values(flat, file));
+  }
+
+  private static Map<String, Object> read(Path file) {
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+      if (root == null) {
+        return Map.of();
+      }
+      if (!(root instanceof Map<?, ?> map)) {
+        throw new ConfigException(file + ": the top level must be a mapping of keys");
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> typed = (Map<String, Object>) map;
+      return typed;
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(
+          "config file " + file + " not found (pass --config FILE or set NIGHTSHIFT_CONFIG)");
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage());
+    } catch (YAMLException e) {
+      throw new ConfigException(
+          "config file " + file + " is not valid YAML: " + e.getMessage().replace('\n', ' '));
+    }
+  }
+
+  private static void flatten(Map<String, Object> root, Path file, Map<String, Object> flat) {
+    for (Map.Entry<String, Object> entry : root.entrySet()) {
+      String key = String.valueOf(entry.getKey());
+      if (TOP_LEVEL.contains(key)) {
+        flat.put(key, entry.getValue());
+      } else if (SECTIONS.containsKey(key)) {
+        if (entry.getValue() == null) {
+          continue;
+        }
+        if (!(entry.getValue() instanceof Map<?, ?> section)) {
+          throw new ConfigException(key + ": must be a mapping (in " + file + ")");
+        }
+        for (Map.Entry<?, ?> inner : section.entrySet()) {
+          String name = String.valueOf(inner.getKey());
+          if (!SECTIONS.get(key).contains(name)) {
+            throw new ConfigException(
+                key
+                    + "."
+                    + name
+                    + ": unknown key; "
+                    + key
+                    + " has "
+                    + new TreeSet<>(SECTIONS.get(key)));
+          }
+          flat.put(key + "." + name, inner.getValue());
+        }
+      } else {
+        Set<String> known = new TreeSet<>(TOP_LEVEL);
+        known.addAll(SECTIONS.keySet());
+        throw new ConfigException(key + ": unknown key; the top level has " + known);
+      }
+    }
+  }
+
+  private static Config build(Values v) {
+    String dbUrl = v.string("db.url", null);
+    if (dbUrl == null) {
+      throw new ConfigException(
+          "db.url: is required (a jdbc:h2:, jdbc:mysql: or jdbc:mariadb: URL)");
+    }
+    DatabaseSettings db;
+    try {
+      db =
+          new DatabaseSettings(
+              dbUrl,
+              v.string("db.user", ""),
+              v.string("db.password", ""),
+              v.integer("db.poolSize", 10, 1, 200));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("db.url: " + e.getMessage());
+    }
+    String redisUrl = v.string("redis.url", null);
+    if (redisUrl != null) {
+      checkRedisUrl(redisUrl);
+    }
+    return new Config(
+        v.string("node", defaultNode()),
+        Path.of(v.string("dataDir", "data")),
+        new Config.Http(
+            v.string("http.host", "127.0.0.1"),
+            v.integer("http.port", 8080, 0, 65535),
+            v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024)),
+        db,
+        new Config.Redis(redisUrl),
+        new Config.Auth(
+            v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)));
+  }
+
+  private static void checkRedisUrl(String url) {
+    try {
+      URI uri = new URI(url);
+      if (!List.of("redis", "rediss").contains(uri.getScheme()) || uri.getHost() == null) {
+        throw new ConfigException("redis.url: must look like redis://host:6379, got '" + url + "'");
+      }
+    } catch (URISyntaxException e) {
+      throw new ConfigException("redis.url: not a URL: " + e.getMessage());
+    }
+  }
+
+  static String defaultNode() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "localhost";
+    }
+    String pid = ManagementFactory.getRuntimeMXBean().getName().split("@")[0];
+    return host + "-" + pid;
+  }
+
+  /** Typed access to the flattened keys; blank strings count as absent. */
+  private record Values(Map<String, Object> flat, Path file) {
+    String string(String key, String fallback) {
+      Object value = flat.get(key);
+      if (value == null) {
+        return fallback;
+      }
+      if (value instanceof Map || value instanceof List) {
+        throw new ConfigException(key + ": must be a single value (in " + file + ")");
+      }
+      String s = String.valueOf(value).trim();
+      return s.isEmpty() ? fallback : s;
+    }
+
+    int integer(String key, int fallback, int min, int max) {
+      String s = string(key, null);
+      if (s == null) {
+        return fallback;
+      }
+      try {
+        int n = Integer.parseInt(s);
+        if (n < min || n > max) {
+          throw new ConfigException(
+              key + ": must be between " + min + " and " + max + ", got " + n);
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key + ": must be a whole number, got '" + s + "'");
+      }
+    }
+
+    boolean bool(String key, boolean fallback) {
+      String s = string(key, null);
+      if (s == null) {
+        return fallback;
+      }
+      if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+        return Boolean.parseBoolean(s);
+      }
+      throw new ConfigException(key + ": must be true or false, got '" + s + "'");
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.nightshift.web.http;
+
+import io.nightshift.scheduler.audit.AuditLog;
+import io.nightshift.scheduler.auth.Permission;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+
+/** The audit trail, newest first, for admins. */
+public final class AuditRoutes {
+  private final Endpoints endpoints;
+  private final AuditLog audit;
+
+  public AuditRoutes(Endpoints endpoints, AuditLog audit) {
+    this.endpoints = endpoints;
+    this.audit = audit;
+  }
+
+  public void mount(Router api) {
+    api.get("/audit").handler(endpoints.blocking(Permission.ADMINISTER, this::list));
+  }
+
+  private Reply list(Call call) {
+    JsonArray items = new JsonArray();
+    audit
+        .recent(call.query("kind"), call.query("target"), call.limit())
+        .forEach(
+            e ->
+                items.add(
+                    new JsonObject()
+                        .put("id", e.id())
+                        .put("at", Times.format(e.at()))
+                        .put("actor", e.actor())
+                        .put("action", e.action())
+                        .put("targetKind", e.targetKind())
+                        .put("target", e.target())
+                        .put("detail", e.detail())));
+    return Reply.ok(new JsonObject().put("items", items).put("next", (String) null));
+  }
+}

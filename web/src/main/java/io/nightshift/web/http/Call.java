@@ -1,0 +1,90 @@
+package io.nightshift.web.http;
+
+import io.nightshift.scheduler.auth.Principal;
+import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.template.Names;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** The parts of a request a handler reads, with the checks every handler would repeat. */
+public final class Call {
+  static final String PRINCIPAL = "nightshift.principal";
+
+  private final RoutingContext ctx;
+
+  Call(RoutingContext ctx) {
+    this.ctx = ctx;
+  }
+
+  public Principal principal() {
+    return ctx.get(PRINCIPAL);
+  }
+
+  /** The body as a JSON object, or 400 saying why not. */
+  public JsonObject body() {
+    var body = ctx.body();
+    if (body == null || body.buffer() == null || body.length() == 0) {
+      throw Invalid.of("body", "a JSON object is required");
+    }
+    Object value;
+    try {
+      value = body.buffer().toJsonValue();
+    } catch (DecodeException e) {
+      throw Invalid.of("body", "is not valid JSON: " + firstLine(e.getMessage()));
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw Invalid.of("body", "must be a JSON object");
+    }
+    return json;
+  }
+
+  /** An optional body: an empty one reads as an empty object. */
+  public JsonObject bodyOrEmpty() {
+    var body = ctx.body();
+    return body == null || body.length() == 0 ? new JsonObject() : body();
+  }
+
+  /** A path parameter that must be a resource name (templates, jobs, tokens). */
+  public String name(String param) {
+    String value = ctx.pathParam(param);
+    if (!Names.isResourceName(value)) {
+      throw Invalid.of(param, Names.resourceRule() + ", got '" + value + "'");
+    }
+    return value;
+  }
+
+  public String query(String param) {
+    String value = ctx.queryParams().get(param);
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  public int intQuery(String param, int fallback, int min, int max) {
+    String value = query(param);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(value);
+      if (n < min || n > max) {
+        throw Invalid.of(param, "must be between " + min + " and " + max + ", got " + n);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw Invalid.of(param, "must be a whole number, got '" + value + "'");
+    }
+  }
+
+  public int limit() {
+    return intQuery("limit", 50, 1, 500);
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    int nl = message.indexOf('\n');
+    String line = nl < 0 ? message : message.substring(0, nl);
+    return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+  }
+}

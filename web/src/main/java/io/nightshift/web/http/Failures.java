@@ -1,0 +1,110 @@
+package io.nightshift.web.http;
+
+import io.nightshift.scheduler.error.Conflict;
+import io.nightshift.scheduler.error.Forbidden;
+import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.error.NightshiftException;
+import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.error.Unauthorized;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place that turns a failure into an HTTP status and the error JSON of the API. */
+public final class Failures implements Handler<RoutingContext> {
+  private static final Logger log = LoggerFactory.getLogger(Failures.class);
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    if (failure instanceof NightshiftException e) {
+      JsonObject error = error(e.code(), e.getMessage());
+      if (e instanceof Invalid invalid) {
+        JsonArray details = new JsonArray();
+        invalid
+            .problems()
+            .forEach(
+                p ->
+                    details.add(
+                        new JsonObject().put("field", p.field()).put("message", p.message())));
+        error.getJsonObject("error").put("details", details);
+      }
+      if (e instanceof Unauthorized) {
+        ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"nightshift\"");
+      }
+      send(ctx, status(e), error);
+      return;
+    }
+    int status = ctx.statusCode();
+    if (failure == null && status >= 400 && status < 500) {
+      send(ctx, status, byStatus(ctx, status));
+      return;
+    }
+    String ref = UUID.randomUUID().toString().substring(0, 8);
+    log.error(
+        "request {} {} failed (ref {})",
+        ctx.request().method(),
+        ctx.request().path(),
+        ref,
+        failure);
+    send(
+        ctx,
+        500,
+        error("internal", "internal error; the server log has the details (ref " + ref + ")"));
+  }
+
+  private static JsonObject byStatus(RoutingContext ctx, int status) {
+    return switch (status) {
+      case 404 ->
+          error(
+              "not_found",
+              "no such endpoint: " + ctx.request().method() + " " + ctx.request().path());
+      case 405 ->
+          error(
+              "method_not_allowed",
+              "method " + ctx.request().method() + " is not allowed on " + ctx.request().path());
+      case 413 ->
+          error("body_too_large", "the request body is larger than the limit (http.maxBodyBytes)");
+      case 415 -> error("unsupported_media_type", "send the body as application/json");
+      default -> error("bad_request", "the request was refused (HTTP " + status + ")");
+    };
+  }
+
+  private static int status(NightshiftException e) {
+    if (e instanceof Invalid) {
+      return 400;
+    }
+    if (e instanceof Unauthorized) {
+      return 401;
+    }
+    if (e instanceof Forbidden) {
+      return 403;
+    }
+    if (e instanceof NotFound) {
+      return 404;
+    }
+    if (e instanceof Conflict) {
+      return 409;
+    }
+    return 400;
+  }
+
+  static JsonObject error(String code, String message) {
+    return new JsonObject()
+        .put("error", new JsonObject().put("code", code).put("message", message));
+  }
+
+  static void send(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json; charset=utf-8")
+        .end(body.encode());
+  }
+}

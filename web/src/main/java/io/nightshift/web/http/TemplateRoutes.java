@@ -1,0 +1,85 @@
+package io.nightshift.web.http;
+
+import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.store.Page;
+import io.nightshift.scheduler.template.StoredTemplate;
+import io.nightshift.scheduler.template.Template;
+import io.nightshift.scheduler.template.TemplateJson;
+import io.nightshift.scheduler.template.TemplateParser;
+import io.nightshift.scheduler.template.TemplateRepository;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.time.Clock;
+
+/** Template CRUD. PUT stores a new version (or the first one). */
+public final class TemplateRoutes {
+  private final Endpoints endpoints;
+  private final TemplateRepository templates;
+  private final Clock clock;
+
+  public TemplateRoutes(Endpoints endpoints, TemplateRepository templates, Clock clock) {
+    this.endpoints = endpoints;
+    this.templates = templates;
+    this.clock = clock;
+  }
+
+  public void mount(Router api) {
+    api.post("/templates").handler(endpoints.blocking(Permission.OPERATE, this::create));
+    api.get("/templates").handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/templates/:name").handler(endpoints.blocking(Permission.READ, this::get));
+    api.put("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
+    api.delete("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::delete));
+  }
+
+  private Reply create(Call call) {
+    Template template = TemplateParser.parse(call.body(), null);
+    StoredTemplate stored = templates.create(template, call.principal().name(), clock.instant());
+    return Reply.created(json(stored), "/api/v1/templates/" + stored.name());
+  }
+
+  private Reply list(Call call) {
+    Page<StoredTemplate> page = templates.list(call.query("after"), call.limit());
+    JsonArray items = new JsonArray();
+    page.items().forEach(t -> items.add(json(t)));
+    return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
+  }
+
+  private Reply get(Call call) {
+    String name = call.name("name");
+    String versionText = call.query("version");
+    StoredTemplate stored =
+        versionText == null
+            ? templates.find(name).orElseThrow(() -> new NotFound("template", name))
+            : templates
+                .find(name, call.intQuery("version", 1, 1, Integer.MAX_VALUE))
+                .orElseThrow(() -> new NotFound("template version", name + "@" + versionText));
+    return Reply.ok(json(stored));
+  }
+
+  private Reply put(Call call) {
+    String name = call.name("name");
+    Template template = TemplateParser.parse(call.body(), name);
+    String actor = call.principal().name();
+    try {
+      return Reply.ok(json(templates.update(template, actor, clock.instant())));
+    } catch (NotFound absent) {
+      StoredTemplate stored = templates.create(template, actor, clock.instant());
+      return Reply.created(json(stored), "/api/v1/templates/" + name);
+    }
+  }
+
+  private Reply delete(Call call) {
+    templates.delete(call.name("name"), call.principal().name(), clock.instant());
+    return Reply.noContent();
+  }
+
+  static JsonObject json(StoredTemplate stored) {
+    return TemplateJson.toJson(stored.template())
+        .put("version", stored.version())
+        .put("createdAt", Times.format(stored.createdAt()))
+        .put("updatedAt", Times.format(stored.updatedAt()))
+        .put("updatedBy", stored.updatedBy());
+  }
+}

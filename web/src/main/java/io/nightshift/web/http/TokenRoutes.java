@@ -1,0 +1,64 @@
+package io.nightshift.web.http;
+
+import io.nightshift.scheduler.auth.ApiToken;
+import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.auth.Tokens;
+import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.template.JsonReader;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.util.List;
+import java.util.Set;
+
+/** Token management for admins: create (the secret is shown once), list, revoke. */
+public final class TokenRoutes {
+  private final Endpoints endpoints;
+  private final Tokens tokens;
+
+  public TokenRoutes(Endpoints endpoints, Tokens tokens) {
+    this.endpoints = endpoints;
+    this.tokens = tokens;
+  }
+
+  public void mount(Router api) {
+    api.post("/tokens").handler(endpoints.blocking(Permission.ADMINISTER, this::create));
+    api.get("/tokens").handler(endpoints.blocking(Permission.ADMINISTER, this::list));
+    api.delete("/tokens/:name").handler(endpoints.blocking(Permission.ADMINISTER, this::delete));
+  }
+
+  private Reply create(Call call) {
+    JsonObject body = call.body();
+    JsonReader in = new JsonReader();
+    in.rejectUnknown(body, Set.of("name", "roles"), "");
+    String name = in.string(body, "name", "", true);
+    List<String> roles = in.strings(body, "roles", "");
+    in.throwIfAny();
+    if (roles == null) {
+      throw Invalid.of("roles", "is required: a list such as [\"operator\"]");
+    }
+    Tokens.Issued issued = tokens.issue(name, roles, call.principal().name());
+    return Reply.created(
+        json(issued.token()).put("token", issued.secret()), "/api/v1/tokens/" + name);
+  }
+
+  private Reply list(Call call) {
+    JsonArray items = new JsonArray();
+    tokens.list().forEach(t -> items.add(json(t)));
+    return Reply.ok(new JsonObject().put("items", items).put("next", (String) null));
+  }
+
+  private Reply delete(Call call) {
+    tokens.revoke(call.name("name"), call.principal().name());
+    return Reply.noContent();
+  }
+
+  private static JsonObject json(ApiToken t) {
+    return new JsonObject()
+        .put("name", t.name())
+        .put("roles", new JsonArray(t.roles()))
+        .put("createdBy", t.createdBy())
+        .put("createdAt", Times.format(t.createdAt()))
+        .put("lastUsedAt", Times.format(t.lastUsedAt()));
+  }
+}
