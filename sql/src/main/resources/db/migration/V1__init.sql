@@ -69,38 +69,31 @@ CREATE INDEX idx_run_template ON run (template_name, id);
 CREATE INDEX idx_run_job ON run (job_name, id);
 CREATE INDEX idx_run_status ON run (status, id);
 
+-- One row per attempt of a step: a retry adds a row, so each attempt keeps its own status,
+-- exit code and log lines. The step's current state is its row with the highest attempt.
 CREATE TABLE run_step (
   id              BIGINT AUTO_INCREMENT PRIMARY KEY,
   run_id          BIGINT        NOT NULL,
   name            VARCHAR(64)   NOT NULL,
   kind            VARCHAR(16)   NOT NULL,
   position        INT           NOT NULL,
-  status          VARCHAR(24)   NOT NULL,
   attempt         INT           NOT NULL,
+  status          VARCHAR(24)   NOT NULL,
   exit_code       INT           NULL,
   error           VARCHAR(2048) NULL,
   started_at      DATETIME(3)   NULL,
   finished_at     DATETIME(3)   NULL,
-  next_attempt_at DATETIME(3)   NULL,
+  not_before      DATETIME(3)   NULL,
   node            VARCHAR(128)  NULL,
   pid             BIGINT        NULL,
   pid_started_at  VARCHAR(64)   NULL,
+  lines_dropped   BIGINT        NOT NULL DEFAULT 0,
   revision        INT           NOT NULL,
-  CONSTRAINT uk_run_step UNIQUE (run_id, name),
+  CONSTRAINT uk_run_step UNIQUE (run_id, name, attempt),
   CONSTRAINT fk_run_step_run FOREIGN KEY (run_id) REFERENCES run (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
-CREATE TABLE step_attempt (
-  step_run_id BIGINT        NOT NULL,
-  attempt     INT           NOT NULL,
-  status      VARCHAR(24)   NOT NULL,
-  exit_code   INT           NULL,
-  error       VARCHAR(2048) NULL,
-  started_at  DATETIME(3)   NOT NULL,
-  finished_at DATETIME(3)   NULL,
-  PRIMARY KEY (step_run_id, attempt),
-  CONSTRAINT fk_step_attempt_step FOREIGN KEY (step_run_id) REFERENCES run_step (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE INDEX idx_run_step_status ON run_step (status, not_before);
 
 CREATE TABLE log_line (
   run_id      BIGINT       NOT NULL,

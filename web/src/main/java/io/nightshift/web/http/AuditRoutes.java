@@ -1,5 +1,6 @@
 package io.nightshift.web.http;
 
+import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.auth.Permission;
 import io.vertx.core.json.JsonArray;
@@ -29,7 +30,7 @@ public final class AuditRoutes {
                 items.add(
                     new JsonObject()
                         .put("id", e.id())
-                        .put("at", Times.format(e.at()))
+                        .put("at", Instants.format(e.at()))
                         .put("actor", e.actor())
                         .put("action", e.action())
                         .put("targetKind", e.targetKind())

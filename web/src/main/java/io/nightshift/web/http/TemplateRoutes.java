@@ -1,5 +1,6 @@
 package io.nightshift.web.http;
 
+import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.auth.Permission;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.store.Page;
@@ -78,8 +79,8 @@ public final class TemplateRoutes {
   static JsonObject json(StoredTemplate stored) {
     return TemplateJson.toJson(stored.template())
         .put("version", stored.version())
-        .put("createdAt", Times.format(stored.createdAt()))
-        .put("updatedAt", Times.format(stored.updatedAt()))
+        .put("createdAt", Instants.format(stored.createdAt()))
+        .put("updatedAt", Instants.format(stored.updatedAt()))
         .put("updatedBy", stored.updatedBy());
   }
 }

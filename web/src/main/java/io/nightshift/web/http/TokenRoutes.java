@@ -1,5 +1,6 @@
 package io.nightshift.web.http;
 
+import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.auth.ApiToken;
 import io.nightshift.scheduler.auth.Permission;
 import io.nightshift.scheduler.auth.Tokens;
@@ -58,7 +59,7 @@ public final class TokenRoutes {
         .put("name", t.name())
         .put("roles", new JsonArray(t.roles()))
         .put("createdBy", t.createdBy())
-        .put("createdAt", Times.format(t.createdAt()))
-        .put("lastUsedAt", Times.format(t.lastUsedAt()));
+        .put("createdAt", Instants.format(t.createdAt()))
+        .put("lastUsedAt", Instants.format(t.lastUsedAt()));
   }
 }

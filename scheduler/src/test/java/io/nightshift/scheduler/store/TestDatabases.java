@@ -1,0 +1,60 @@
+package io.nightshift.scheduler.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.flywaydb.core.Flyway;
+
+/**
+ * Fresh, migrated databases for tests. MySQL/MariaDB comes from {@code NIGHTSHIFT_TEST_DB_URL}
+ * (default {@code jdbc:mysql://127.0.0.1:3306/nightshift_test}, user/password {@code nightshift});
+ * a test that needs it fails when it cannot be reached: it never skips.
+ */
+public final class TestDatabases {
+  public static final String MYSQL_URL =
+      env("NIGHTSHIFT_TEST_DB_URL", "jdbc:mysql://127.0.0.1:3306/nightshift_test");
+  public static final String MYSQL_USER = env("NIGHTSHIFT_TEST_DB_USER", "nightshift");
+  public static final String MYSQL_PASSWORD = env("NIGHTSHIFT_TEST_DB_PASSWORD", "nightshift");
+
+  private TestDatabases() {}
+
+  public static DatabaseSettings mysqlSettings() {
+    return new DatabaseSettings(MYSQL_URL, MYSQL_USER, MYSQL_PASSWORD, 10);
+  }
+
+  /** An empty schema on the test MySQL: every table dropped, then migrated again. */
+  public static Database freshMysql() {
+    DatabaseSettings settings = mysqlSettings();
+    Flyway.configure()
+        .dataSource(
+            Database.withDriverOptions(settings.url()), settings.user(), settings.password())
+        .cleanDisabled(false)
+        .locations("classpath:db/migration")
+        .load()
+        .clean();
+    return Database.open(settings);
+  }
+
+  public static DatabaseSettings h2Settings(Path dir) {
+    return new DatabaseSettings(
+        "jdbc:h2:file:"
+            + dir.toAbsolutePath().resolve("nightshift")
+            + ";MODE=MySQL;DATABASE_TO_LOWER=TRUE;CASE_INSENSITIVE_IDENTIFIERS=TRUE",
+        "sa",
+        "",
+        10);
+  }
+
+  /** A new embedded H2 file database in a fresh temporary folder. */
+  public static Database freshH2() {
+    try {
+      return Database.open(h2Settings(Files.createTempDirectory("nightshift-h2-")));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static String env(String name, String fallback) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value;
+  }
+}
