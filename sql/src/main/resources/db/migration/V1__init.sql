@@ -106,7 +106,7 @@ CREATE TABLE log_line (
   PRIMARY KEY (step_run_id, seq)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
-CREATE INDEX idx_log_line_run ON log_line (run_id, ts);
+CREATE INDEX idx_log_line_run ON log_line (run_id, ts, step_run_id, seq);
 
 CREATE TABLE pending_approval (
   id           BIGINT AUTO_INCREMENT PRIMARY KEY,
