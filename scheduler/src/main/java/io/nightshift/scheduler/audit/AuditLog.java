@@ -2,7 +2,6 @@ package io.nightshift.scheduler.audit;
 
 import static io.nightshift.sql.Tables.AUDIT_EVENT;
 
-import io.nightshift.scheduler.store.Sql;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
@@ -25,7 +24,7 @@ public final class AuditLog {
       String target,
       JsonObject detail) {
     tx.insertInto(AUDIT_EVENT)
-        .set(AUDIT_EVENT.AT, Sql.utc(at))
+        .set(AUDIT_EVENT.AT, at)
         .set(AUDIT_EVENT.ACTOR, actor)
         .set(AUDIT_EVENT.ACTION, action)
         .set(AUDIT_EVENT.TARGET_KIND, targetKind)
@@ -51,7 +50,7 @@ public final class AuditLog {
             r ->
                 new AuditEvent(
                     r.getId(),
-                    Sql.instant(r.getAt()),
+                    r.getAt(),
                     r.getActor(),
                     r.getAction(),
                     r.getTargetKind(),

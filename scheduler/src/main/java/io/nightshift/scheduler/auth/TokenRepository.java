@@ -35,7 +35,7 @@ public final class TokenRepository {
                 .set(API_TOKEN.TOKEN_HASH, secretHash)
                 .set(API_TOKEN.ROLES, String.join(",", roles))
                 .set(API_TOKEN.CREATED_BY, actor)
-                .set(API_TOKEN.CREATED_AT, Sql.utc(now))
+                .set(API_TOKEN.CREATED_AT, now)
                 .execute();
             AuditLog.write(
                 cfg.dsl(), now, actor, "token.create", "token", name, rolesDetail(roles));
@@ -75,7 +75,7 @@ public final class TokenRepository {
                 .set(API_TOKEN.TOKEN_HASH, secretHash)
                 .set(API_TOKEN.ROLES, String.join(",", roles))
                 .set(API_TOKEN.CREATED_BY, actor)
-                .set(API_TOKEN.CREATED_AT, Sql.utc(now))
+                .set(API_TOKEN.CREATED_AT, now)
                 .execute();
           }
           if (updated > 0 || !exists) {
@@ -91,10 +91,7 @@ public final class TokenRepository {
   }
 
   public void touch(String name, Instant now) {
-    dsl.update(API_TOKEN)
-        .set(API_TOKEN.LAST_USED_AT, Sql.utc(now))
-        .where(API_TOKEN.NAME.eq(name))
-        .execute();
+    dsl.update(API_TOKEN).set(API_TOKEN.LAST_USED_AT, now).where(API_TOKEN.NAME.eq(name)).execute();
   }
 
   public List<ApiToken> list() {
@@ -121,8 +118,8 @@ public final class TokenRepository {
         r.getName(),
         Arrays.asList(r.getRoles().split(",")),
         r.getCreatedBy(),
-        Sql.instant(r.getCreatedAt()),
-        Sql.instant(r.getLastUsedAt()));
+        r.getCreatedAt(),
+        r.getLastUsedAt());
   }
 
   private static JsonObject rolesDetail(List<String> roles) {

@@ -34,8 +34,8 @@ public final class TemplateRepository {
                 tx.insertInto(TEMPLATE)
                     .set(TEMPLATE.NAME, template.name())
                     .set(TEMPLATE.LATEST_VERSION, 1)
-                    .set(TEMPLATE.CREATED_AT, Sql.utc(now))
-                    .set(TEMPLATE.UPDATED_AT, Sql.utc(now))
+                    .set(TEMPLATE.CREATED_AT, now)
+                    .set(TEMPLATE.UPDATED_AT, now)
                     .returning(TEMPLATE.ID)
                     .fetchOne()
                     .getId();
@@ -67,12 +67,12 @@ public final class TemplateRepository {
           insertVersion(tx, row.getId(), version, template, actor, now);
           tx.update(TEMPLATE)
               .set(TEMPLATE.LATEST_VERSION, version)
-              .set(TEMPLATE.UPDATED_AT, Sql.utc(now))
+              .set(TEMPLATE.UPDATED_AT, now)
               .where(TEMPLATE.ID.eq(row.getId()))
               .execute();
           AuditLog.write(
               tx, now, actor, "template.update", "template", template.name(), version(version));
-          return new StoredTemplate(template, version, Sql.instant(row.getCreatedAt()), now, actor);
+          return new StoredTemplate(template, version, row.getCreatedAt(), now, actor);
         });
   }
 
@@ -82,7 +82,7 @@ public final class TemplateRepository {
         .set(TEMPLATE_VERSION.TEMPLATE_ID, templateId)
         .set(TEMPLATE_VERSION.VERSION, version)
         .set(TEMPLATE_VERSION.BODY, TemplateJson.toJson(template).encode())
-        .set(TEMPLATE_VERSION.CREATED_AT, Sql.utc(now))
+        .set(TEMPLATE_VERSION.CREATED_AT, now)
         .set(TEMPLATE_VERSION.CREATED_BY, actor)
         .execute();
   }
@@ -161,8 +161,8 @@ public final class TemplateRepository {
     return new StoredTemplate(
         template,
         r.get(TEMPLATE_VERSION.VERSION),
-        Sql.instant(r.get(TEMPLATE.CREATED_AT)),
-        Sql.instant(r.get(TEMPLATE_VERSION.CREATED_AT)),
+        r.get(TEMPLATE.CREATED_AT),
+        r.get(TEMPLATE_VERSION.CREATED_AT),
         r.get(TEMPLATE_VERSION.CREATED_BY));
   }
 

@@ -1,0 +1,97 @@
+package io.nightshift.scheduler.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nightshift.scheduler.error.Invalid;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class TemplateParserTest {
+
+  static JsonObject gameUpdate() {
+    try (InputStream in =
+        TemplateParserTest.class.getResourceAsStream("/templates/game-update.json")) {
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void the_design_example_parses_with_needs_resolved() {
+    Template t = TemplateParser.parse(gameUpdate(), null);
+
+    assertThat(t.name()).isEqualTo("game-update");
+    assertThat(t.onFailure()).isEqualTo(OnFailure.ROLLBACK);
+    assertThat(t.steps()).hasSize(8);
+    assertThat(t.step("stop").orElseThrow().needs()).isEmpty();
+    assertThat(t.step("backup").orElseThrow().needs()).containsExactly("stop");
+    assertThat(t.step("start").orElseThrow().needs()).containsExactly("qa");
+    assertThat(t.step("upgrade-app").orElseThrow().retries()).isEqualTo(2);
+    assertThat(t.step("backup").orElseThrow().action())
+        .isEqualTo(new StepAction.Script("bash", "mysqldump game > /backup/$version.sql"));
+    assertThat(t.step("qa").orElseThrow().action())
+        .isEqualTo(new StepAction.Approval(java.util.List.of("role:qa"), "QA passed?", "deny"));
+    assertThat(t.param("db_password").orElseThrow().secret()).isTrue();
+  }
+
+  @Test
+  void writing_and_reading_back_gives_the_same_template() {
+    Template t = TemplateParser.parse(gameUpdate(), null);
+    Template again = TemplateParser.parse(TemplateJson.toJson(t), null);
+    assertThat(again).isEqualTo(t);
+  }
+
+  @Test
+  void empty_needs_means_start_at_once_in_parallel() {
+    JsonObject json =
+        new JsonObject(
+            "{\"name\":\"p\",\"steps\":[{\"name\":\"a\",\"kind\":\"command\",\"command\":\"true\"},"
+                + "{\"name\":\"b\",\"kind\":\"command\",\"command\":\"true\",\"needs\":[]}]}");
+    Template t = TemplateParser.parse(json, null);
+    assertThat(StepGraph.of(t.steps()).ready(java.util.Set.of(), java.util.Set.of()))
+        .containsExactly("a", "b");
+  }
+
+  @Test
+  void a_cycle_is_reported_with_its_path() {
+    JsonObject json =
+        new JsonObject(
+            "{\"name\":\"c\",\"steps\":["
+                + "{\"name\":\"a\",\"kind\":\"command\",\"command\":\"true\",\"needs\":[\"c\"]},"
+                + "{\"name\":\"b\",\"kind\":\"command\",\"command\":\"true\",\"needs\":[\"a\"]},"
+                + "{\"name\":\"c\",\"kind\":\"command\",\"command\":\"true\",\"needs\":[\"b\"]}]}");
+    assertThatThrownBy(() -> TemplateParser.parse(json, null))
+        .isInstanceOf(Invalid.class)
+        .hasMessageContaining("cycle")
+        .hasMessageContaining("a -> c -> b -> a");
+  }
+
+  @Test
+  void every_problem_is_listed_with_its_field() {
+    JsonObject json =
+        new JsonObject(
+            "{\"name\":\"Bad Name\",\"steps\":[{\"name\":\"a\",\"kind\":\"command\"},"
+                + "{\"name\":\"b\",\"kind\":\"http\",\"url\":\"ftp://x\",\"retries\":-1}]}");
+    assertThatThrownBy(() -> TemplateParser.parse(json, null))
+        .isInstanceOfSatisfying(
+            Invalid.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Invalid.Problem::field)
+                    .containsExactlyInAnyOrder(
+                        "name", "steps[0].command", "steps[1].url", "steps[1].retries"));
+  }
+
+  @Test
+  void a_name_in_the_body_must_match_the_url() {
+    JsonObject json = gameUpdate();
+    assertThatThrownBy(() -> TemplateParser.parse(json, "other"))
+        .isInstanceOf(Invalid.class)
+        .hasMessageContaining("differs from the name in the URL");
+  }
+}
