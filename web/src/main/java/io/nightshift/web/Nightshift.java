@@ -104,10 +104,10 @@ public final class Nightshift implements AutoCloseable {
       Failures failures = new Failures();
       router.route().failureHandler(failures);
       api.route().failureHandler(failures);
-      router.errorHandler(404, failures);
-      router.errorHandler(405, failures);
-      api.errorHandler(404, failures);
-      api.errorHandler(405, failures);
+      for (int status : new int[] {404, 405}) {
+        router.errorHandler(status, failures.forStatus(status));
+        api.errorHandler(status, failures.forStatus(status));
+      }
 
       HttpServer server =
           vertx

@@ -23,6 +23,11 @@ public final class TestDatabases {
 
   /** An empty schema on the test MySQL: every table dropped, then migrated again. */
   public static Database freshMysql() {
+    return Database.open(cleanMysql());
+  }
+
+  /** Drops every table of the test MySQL database and returns its settings (not migrated yet). */
+  public static DatabaseSettings cleanMysql() {
     DatabaseSettings settings = mysqlSettings();
     Flyway.configure()
         .dataSource(
@@ -31,7 +36,7 @@ public final class TestDatabases {
         .locations("classpath:db/migration")
         .load()
         .clean();
-    return Database.open(settings);
+    return settings;
   }
 
   public static DatabaseSettings h2Settings(Path dir) {

@@ -60,6 +60,15 @@ public final class Failures implements Handler<RoutingContext> {
         error("internal", "internal error; the server log has the details (ref " + ref + ")"));
   }
 
+  /** For the router's error handlers (no route, wrong method), which carry no failure. */
+  public Handler<RoutingContext> forStatus(int status) {
+    return ctx -> {
+      if (!ctx.response().ended()) {
+        send(ctx, status, byStatus(ctx, status));
+      }
+    };
+  }
+
   private static JsonObject byStatus(RoutingContext ctx, int status) {
     return switch (status) {
       case 404 ->

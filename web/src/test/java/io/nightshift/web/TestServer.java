@@ -1,0 +1,156 @@
+package io.nightshift.web;
+
+import io.nightshift.scheduler.store.DatabaseSettings;
+import io.nightshift.scheduler.store.TestDatabases;
+import io.nightshift.web.config.Config;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+/** A real Nightshift on a free loopback port, and a real HTTP client to talk to it. */
+public final class TestServer implements AutoCloseable {
+  public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+
+  private final Nightshift nightshift;
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private TestServer(Nightshift nightshift) {
+    this.nightshift = nightshift;
+  }
+
+  public enum Store {
+    H2,
+    MYSQL
+  }
+
+  public static TestServer start(Store store) {
+    return start(store, null);
+  }
+
+  public static TestServer start(Store store, String redisUrl) {
+    Path dataDir = tempDir();
+    DatabaseSettings db =
+        store == Store.H2 ? TestDatabases.h2Settings(dataDir) : TestDatabases.cleanMysql();
+    return start(config(dataDir, db, redisUrl));
+  }
+
+  public static TestServer start(Config config) {
+    return new TestServer(Nightshift.start(config, Clock.systemUTC()));
+  }
+
+  public static Config config(Path dataDir, DatabaseSettings db, String redisUrl) {
+    return new Config(
+        "test-node",
+        dataDir,
+        new Config.Http("127.0.0.1", 0, 64 * 1024),
+        db,
+        new Config.Redis(redisUrl),
+        new Config.Auth(ADMIN_TOKEN, false));
+  }
+
+  static Path tempDir() {
+    try {
+      return Files.createTempDirectory("nightshift-test-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return nightshift.port();
+  }
+
+  public Answer get(String path, String token) {
+    return send("GET", path, token, null);
+  }
+
+  public Answer post(String path, String token, String body) {
+    return send("POST", path, token, body);
+  }
+
+  public Answer put(String path, String token, String body) {
+    return send("PUT", path, token, body);
+  }
+
+  public Answer delete(String path, String token) {
+    return send("DELETE", path, token, null);
+  }
+
+  public Answer send(String method, String path, String token, String body) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
+            .timeout(Duration.ofSeconds(30))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    try {
+      HttpResponse<String> response =
+          client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      return new Answer(response.statusCode(), response.body(), response);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Creates a token with these roles through the API and returns its secret. */
+  public String token(String name, String... roles) {
+    Answer created =
+        post(
+            "/api/v1/tokens",
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put("name", name)
+                .put("roles", new JsonArray(java.util.List.of(roles)))
+                .encode());
+    if (created.status() != 201) {
+      throw new IllegalStateException("cannot create token " + name + ": " + created);
+    }
+    return created.json().getString("token");
+  }
+
+  @Override
+  public void close() {
+    nightshift.close();
+  }
+
+  /** An HTTP answer. */
+  public record Answer(int status, String body, HttpResponse<String> response) {
+    public JsonObject json() {
+      return new JsonObject(body);
+    }
+
+    public String errorMessage() {
+      return json().getJsonObject("error").getString("message");
+    }
+
+    public String errorCode() {
+      return json().getJsonObject("error").getString("code");
+    }
+
+    @Override
+    public String toString() {
+      return status + " " + body;
+    }
+  }
+}
