@@ -6,6 +6,7 @@ import io.nightshift.web.config.ConfigLoader;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code java -jar nightshift.jar [--config FILE]}. */
 public final class Main {
@@ -20,6 +21,21 @@ public final class Main {
       System.exit(2);
       return;
     }
+    // The hook is in place before anything starts, so a SIGTERM during start-up also stops cleanly.
+    AtomicReference<Nightshift> running = new AtomicReference<>();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  Nightshift nightshift = running.getAndSet(null);
+                  if (nightshift != null) {
+                    nightshift.close();
+                    System.out.println("nightshift: stopped");
+                  }
+                  stopped.countDown();
+                },
+                "nightshift-shutdown"));
     Nightshift nightshift;
     try {
       nightshift = Nightshift.start(config, Clock.systemUTC());
@@ -29,6 +45,7 @@ public final class Main {
       System.exit(1);
       return;
     }
+    running.set(nightshift);
     System.out.println(nightshift.adminTokenNotice());
     System.out.println(
         "nightshift: ready on http://"
@@ -36,15 +53,6 @@ public final class Main {
             + ":"
             + nightshift.port()
             + "  (GET /health, /ready, /metrics; API under /api/v1)");
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  nightshift.close();
-                  stopped.countDown();
-                },
-                "nightshift-shutdown"));
     stopped.await();
   }
 

@@ -1,0 +1,80 @@
+package io.nightshift.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Start-up as an operator sees it: a separate JVM, its exit status and its output. */
+class MainTest {
+  @TempDir Path dir;
+
+  Process java(String... args) throws IOException {
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command)
+        .directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("out.log").toFile())
+        .start();
+  }
+
+  @Test
+  void bad_config_stops_start_up_with_one_line_naming_the_key() throws Exception {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "db:\n  url: jdbc:h2:mem:x\nhttp:\n  port: 99999\n");
+    Process process = java("--config", file.toString());
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String output = Files.readString(dir.resolve("out.log"), StandardCharsets.UTF_8);
+
+    assertThat(process.exitValue()).isEqualTo(2);
+    assertThat(output.strip().lines()).hasSize(1);
+    assertThat(output).contains("http.port: must be between 0 and 65535, got 99999");
+  }
+
+  @Test
+  void a_missing_config_file_stops_start_up() throws Exception {
+    Process process = java("--config", "nowhere.yaml");
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String output = Files.readString(dir.resolve("out.log"), StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).isEqualTo(2);
+    assertThat(output).contains("nowhere.yaml not found");
+  }
+
+  @Test
+  void first_start_writes_the_admin_token_with_mode_0600_and_says_where() throws Exception {
+    Path file = dir.resolve("ok.yaml");
+    Files.writeString(
+        file,
+        "dataDir: data\nhttp:\n  port: 0\ndb:\n  url: \"jdbc:h2:file:./data/ns;MODE=MySQL;DATABASE_TO_LOWER=TRUE;CASE_INSENSITIVE_IDENTIFIERS=TRUE\"\n");
+    Process process = java("--config", file.toString());
+    try {
+      Path token = dir.resolve("data/admin.token");
+      org.awaitility.Awaitility.await()
+          .atMost(60, TimeUnit.SECONDS)
+          .until(() -> Files.readString(dir.resolve("out.log")).contains("nightshift: ready on"));
+      assertThat(Files.getPosixFilePermissions(token))
+          .containsExactlyInAnyOrder(
+              java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    } finally {
+      process.destroy();
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+    String output = Files.readString(dir.resolve("out.log"), StandardCharsets.UTF_8);
+    assertThat(output).contains("admin token: written to").contains("admin.token");
+    assertThat(output).contains("stopped");
+  }
+}
