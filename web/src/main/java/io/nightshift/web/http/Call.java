@@ -54,6 +54,10 @@ public final class Call {
     return value;
   }
 
+  public String pathParam(String param) {
+    return ctx.pathParam(param);
+  }
+
   public String query(String param) {
     String value = ctx.queryParams().get(param);
     return value == null || value.isEmpty() ? null : value;

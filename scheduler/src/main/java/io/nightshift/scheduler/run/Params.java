@@ -1,0 +1,131 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.template.ParamSpec;
+import io.nightshift.scheduler.template.Template;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Parameter values: merged by priority (template defaults, then job values, then run values),
+ * checked against the declarations before anything runs, and masked for display.
+ */
+public final class Params {
+  public static final String MASK = "******";
+  static final int MAX_VALUE_LENGTH = 64 * 1024;
+
+  private Params() {}
+
+  /**
+   * Reads a JSON object of values (strings, numbers or booleans) into strings; {@code field} is the
+   * JSON field name used in messages (e.g. {@code params}).
+   */
+  public static Map<String, String> read(JsonObject json, String field) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (json == null) {
+      return out;
+    }
+    List<Invalid.Problem> problems = new ArrayList<>();
+    for (String name : json.fieldNames()) {
+      Object value = json.getValue(name);
+      if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+        out.put(name, String.valueOf(value));
+      } else {
+        problems.add(
+            new Invalid.Problem(field + "." + name, "must be a string, number or boolean"));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new Invalid(problems);
+    }
+    return out;
+  }
+
+  /** The values a run starts with; every problem is a 400 naming {@code params.NAME}. */
+  public static Map<String, String> resolve(
+      Template template, Map<String, String> jobValues, Map<String, String> runValues) {
+    List<Invalid.Problem> problems = new ArrayList<>();
+    Set<String> declared =
+        template.params().stream().map(ParamSpec::name).collect(Collectors.toSet());
+    checkDeclared(template, declared, jobValues, problems);
+    checkDeclared(template, declared, runValues, problems);
+    Map<String, String> values = new LinkedHashMap<>();
+    for (ParamSpec p : template.params()) {
+      String value =
+          runValues.getOrDefault(p.name(), jobValues.getOrDefault(p.name(), p.defaultValue()));
+      if (value == null) {
+        if (p.required()) {
+          problems.add(
+              new Invalid.Problem(
+                  "params." + p.name(), "is required by template '" + template.name() + "'"));
+        }
+        continue;
+      }
+      check(p, value, problems);
+      values.put(p.name(), value);
+    }
+    if (!problems.isEmpty()) {
+      throw new Invalid(problems);
+    }
+    return values;
+  }
+
+  private static void checkDeclared(
+      Template template,
+      Set<String> declared,
+      Map<String, String> given,
+      List<Invalid.Problem> out) {
+    for (String name : given.keySet()) {
+      if (!declared.contains(name)) {
+        out.add(
+            new Invalid.Problem(
+                "params." + name,
+                "is not declared by template '"
+                    + template.name()
+                    + "'"
+                    + (declared.isEmpty()
+                        ? " (it has no parameters)"
+                        : "; declared: " + declared)));
+      }
+    }
+  }
+
+  private static void check(ParamSpec p, String value, List<Invalid.Problem> out) {
+    String field = "params." + p.name();
+    String shown = p.secret() ? MASK : "'" + value + "'";
+    if (value.indexOf('\0') >= 0) {
+      out.add(new Invalid.Problem(field, "must not contain a NUL character"));
+    } else if (value.length() > MAX_VALUE_LENGTH) {
+      out.add(new Invalid.Problem(field, "must be at most " + MAX_VALUE_LENGTH + " characters"));
+    } else if (!p.allowed().isEmpty() && !p.allowed().contains(value)) {
+      out.add(new Invalid.Problem(field, shown + " is not one of " + p.allowed()));
+    } else if (p.pattern() != null && !Pattern.compile(p.pattern()).matcher(value).matches()) {
+      out.add(new Invalid.Problem(field, shown + " does not match the pattern " + p.pattern()));
+    }
+  }
+
+  /** The values with every secret replaced by {@link #MASK}. */
+  public static Map<String, String> masked(Template template, Map<String, String> values) {
+    Map<String, String> out = new LinkedHashMap<>();
+    values.forEach(
+        (name, value) ->
+            out.put(
+                name, template.param(name).map(ParamSpec::secret).orElse(false) ? MASK : value));
+    return out;
+  }
+
+  /** The secret values, for masking output. Empty values are left out (nothing to mask). */
+  public static Set<String> secrets(Template template, Map<String, String> values) {
+    return values.entrySet().stream()
+        .filter(e -> template.param(e.getKey()).map(ParamSpec::secret).orElse(false))
+        .map(Map.Entry::getValue)
+        .filter(v -> !v.isEmpty())
+        .collect(Collectors.toSet());
+  }
+}

@@ -1,0 +1,310 @@
+package io.nightshift.scheduler.run;
+
+import static io.nightshift.sql.Tables.RUN;
+import static io.nightshift.sql.Tables.RUN_STEP;
+
+import io.nightshift.scheduler.audit.AuditLog;
+import io.nightshift.scheduler.error.Conflict;
+import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.store.Page;
+import io.nightshift.scheduler.template.StepKind;
+import io.nightshift.scheduler.template.StepSpec;
+import io.nightshift.scheduler.template.Template;
+import io.nightshift.scheduler.template.TemplateJson;
+import io.nightshift.scheduler.template.TemplateParser;
+import io.nightshift.sql.tables.records.RunRecord;
+import io.nightshift.sql.tables.records.RunStepRecord;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * Runs and their step attempts. Every status change is a compare-and-set on the current status,
+ * checked by {@link Transitions} first, so two writers can never both move the same row.
+ */
+public final class RunRepository {
+  private final DSLContext dsl;
+
+  public RunRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /** Stores a RUNNING run with attempt 1 of every step PENDING, and its audit record. */
+  public Run create(NewRun run, Instant now) {
+    long id =
+        dsl.transactionResult(
+            cfg -> {
+              DSLContext tx = cfg.dsl();
+              long runId =
+                  tx.insertInto(RUN)
+                      .set(RUN.TEMPLATE_NAME, run.template().name())
+                      .set(RUN.TEMPLATE_VERSION, run.templateVersion())
+                      .set(RUN.TEMPLATE_SNAPSHOT, TemplateJson.toJson(run.template()).encode())
+                      .set(RUN.JOB_NAME, run.job())
+                      .set(RUN.TRIGGER_KIND, run.trigger().json())
+                      .set(RUN.TRIGGERED_BY, run.triggeredBy())
+                      .set(RUN.STATUS, RunStatus.RUNNING.name())
+                      .set(RUN.PARAMS, new JsonObject(new LinkedHashMap<>(run.params())).encode())
+                      .set(RUN.RETRY_OF, run.retryOf())
+                      .set(RUN.REVISION, 1)
+                      .set(RUN.CREATED_AT, now)
+                      .set(RUN.STARTED_AT, now)
+                      .returning(RUN.ID)
+                      .fetchOne()
+                      .getId();
+              var insert =
+                  tx.insertInto(
+                      RUN_STEP,
+                      RUN_STEP.RUN_ID,
+                      RUN_STEP.NAME,
+                      RUN_STEP.KIND,
+                      RUN_STEP.POSITION,
+                      RUN_STEP.ATTEMPT,
+                      RUN_STEP.STATUS,
+                      RUN_STEP.REVISION);
+              int position = 0;
+              for (StepSpec step : run.template().steps()) {
+                insert =
+                    insert.values(
+                        runId,
+                        step.name(),
+                        step.kind().json(),
+                        position++,
+                        1,
+                        StepStatus.PENDING.name(),
+                        1);
+              }
+              insert.execute();
+              AuditLog.write(
+                  tx,
+                  now,
+                  run.triggeredBy(),
+                  "run.create",
+                  "run",
+                  String.valueOf(runId),
+                  new JsonObject()
+                      .put("template", run.template().name())
+                      .put("templateVersion", run.templateVersion())
+                      .put("trigger", run.trigger().json())
+                      .put(
+                          "params",
+                          new JsonObject(
+                              new LinkedHashMap<>(Params.masked(run.template(), run.params())))));
+              return runId;
+            });
+    return find(id).orElseThrow();
+  }
+
+  public Optional<Run> find(long id) {
+    RunRecord row = dsl.selectFrom(RUN).where(RUN.ID.eq(id)).fetchOne();
+    if (row == null) {
+      return Optional.empty();
+    }
+    List<StepRun> attempts =
+        dsl.selectFrom(RUN_STEP)
+            .where(RUN_STEP.RUN_ID.eq(id))
+            .orderBy(RUN_STEP.POSITION, RUN_STEP.ATTEMPT)
+            .fetch(RunRepository::step);
+    return Optional.of(run(row, attempts));
+  }
+
+  public Run get(long id) {
+    return find(id).orElseThrow(() -> new NotFound("run", id));
+  }
+
+  /** Newest first, without step attempts. */
+  public Page<Run> list(RunFilter filter) {
+    Condition where = DSL.noCondition();
+    if (filter.job() != null) {
+      where = where.and(RUN.JOB_NAME.eq(filter.job()));
+    }
+    if (filter.template() != null) {
+      where = where.and(RUN.TEMPLATE_NAME.eq(filter.template()));
+    }
+    if (filter.status() != null) {
+      where = where.and(RUN.STATUS.eq(filter.status().name()));
+    }
+    if (filter.before() != null) {
+      where = where.and(RUN.ID.lt(filter.before()));
+    }
+    List<Run> rows =
+        dsl.selectFrom(RUN)
+            .where(where)
+            .orderBy(RUN.ID.desc())
+            .limit(filter.limit() + 1)
+            .fetch(r -> run(r, List.of()));
+    return Page.of(rows, filter.limit(), r -> String.valueOf(r.id()));
+  }
+
+  /**
+   * Moves the run from {@code from} to {@code to}; a {@link Conflict} if it is not {@code from}.
+   */
+  public void transition(long runId, RunStatus from, RunStatus to, String error, Instant now) {
+    Transitions.check(runId, from, to);
+    var update = dsl.update(RUN).set(RUN.STATUS, to.name()).set(RUN.REVISION, RUN.REVISION.plus(1));
+    if (error != null) {
+      update = update.set(RUN.ERROR, truncate(error));
+    }
+    if (to.terminal()) {
+      update = update.set(RUN.FINISHED_AT, now);
+    }
+    int changed = update.where(RUN.ID.eq(runId)).and(RUN.STATUS.eq(from.name())).execute();
+    if (changed == 0) {
+      throw new Conflict("run " + runId + " is no longer " + from);
+    }
+  }
+
+  /** PENDING -> RUNNING (or WAITING_APPROVAL), recording the node that runs it. */
+  public void start(StepRun step, StepStatus to, String node, Instant now) {
+    Transitions.check(step.id(), step.status(), to);
+    int changed =
+        dsl.update(RUN_STEP)
+            .set(RUN_STEP.STATUS, to.name())
+            .set(RUN_STEP.STARTED_AT, now)
+            .set(RUN_STEP.NODE, node)
+            .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
+            .where(RUN_STEP.ID.eq(step.id()))
+            .and(RUN_STEP.STATUS.eq(step.status().name()))
+            .execute();
+    if (changed == 0) {
+      throw new Conflict("step run " + step.id() + " is no longer " + step.status());
+    }
+  }
+
+  /** The process a RUNNING step started, so it can be found and killed after a crash. */
+  public void recordProcess(long stepRunId, long pid, String startTicks) {
+    dsl.update(RUN_STEP)
+        .set(RUN_STEP.PID, pid)
+        .set(RUN_STEP.PID_STARTED_AT, startTicks)
+        .where(RUN_STEP.ID.eq(stepRunId))
+        .execute();
+  }
+
+  /** Ends an attempt; false when it had already moved on (e.g. canceled meanwhile). */
+  public boolean finish(
+      long stepRunId,
+      StepStatus from,
+      StepStatus to,
+      Integer exitCode,
+      String error,
+      long linesDropped,
+      Instant now) {
+    Transitions.check(stepRunId, from, to);
+    return dsl.update(RUN_STEP)
+            .set(RUN_STEP.STATUS, to.name())
+            .set(RUN_STEP.EXIT_CODE, exitCode)
+            .set(RUN_STEP.ERROR, truncate(error))
+            .set(RUN_STEP.LINES_DROPPED, linesDropped)
+            .set(RUN_STEP.FINISHED_AT, now)
+            .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
+            .where(RUN_STEP.ID.eq(stepRunId))
+            .and(RUN_STEP.STATUS.eq(from.name()))
+            .execute()
+        == 1;
+  }
+
+  /** Adds the next attempt of a step, PENDING until {@code notBefore} (null: at once). */
+  public void addAttempt(StepRun previous, Instant notBefore) {
+    dsl.insertInto(RUN_STEP)
+        .set(RUN_STEP.RUN_ID, previous.runId())
+        .set(RUN_STEP.NAME, previous.name())
+        .set(RUN_STEP.KIND, previous.kind().json())
+        .set(RUN_STEP.POSITION, previous.position())
+        .set(RUN_STEP.ATTEMPT, previous.attempt() + 1)
+        .set(RUN_STEP.STATUS, StepStatus.PENDING.name())
+        .set(RUN_STEP.NOT_BEFORE, notBefore)
+        .set(RUN_STEP.REVISION, 1)
+        .execute();
+  }
+
+  /** Copies a finished step into a new run (retry from failed keeps what succeeded). */
+  public void copySucceeded(long runId, StepRun succeeded) {
+    dsl.update(RUN_STEP)
+        .set(RUN_STEP.STATUS, StepStatus.SUCCEEDED.name())
+        .set(RUN_STEP.EXIT_CODE, succeeded.exitCode())
+        .set(RUN_STEP.ERROR, "kept from run " + succeeded.runId())
+        .set(RUN_STEP.STARTED_AT, succeeded.startedAt())
+        .set(RUN_STEP.FINISHED_AT, succeeded.finishedAt())
+        .where(RUN_STEP.RUN_ID.eq(runId))
+        .and(RUN_STEP.NAME.eq(succeeded.name()))
+        .and(RUN_STEP.STATUS.eq(StepStatus.PENDING.name()))
+        .execute();
+  }
+
+  /** Ids of runs in a non-terminal status, oldest first (reconciled at start). */
+  public List<Long> unfinished() {
+    return dsl.select(RUN.ID)
+        .from(RUN)
+        .where(RUN.STATUS.in(RunStatus.RUNNING.name(), RunStatus.WAITING_APPROVAL.name()))
+        .orderBy(RUN.ID)
+        .fetch(RUN.ID);
+  }
+
+  /** Runs of a job that have not ended (for concurrency policies). */
+  public List<Long> unfinishedOfJob(String job) {
+    return dsl.select(RUN.ID)
+        .from(RUN)
+        .where(RUN.JOB_NAME.eq(job))
+        .and(
+            RUN.STATUS.in(
+                RunStatus.QUEUED.name(),
+                RunStatus.RUNNING.name(),
+                RunStatus.WAITING_APPROVAL.name(),
+                RunStatus.ROLLING_BACK.name()))
+        .orderBy(RUN.ID)
+        .fetch(RUN.ID);
+  }
+
+  private static Run run(RunRecord r, List<StepRun> attempts) {
+    Template template =
+        TemplateParser.parse(new JsonObject(r.getTemplateSnapshot()), r.getTemplateName());
+    Map<String, String> params = new LinkedHashMap<>();
+    new JsonObject(r.getParams())
+        .forEach(e -> params.put(e.getKey(), String.valueOf(e.getValue())));
+    return new Run(
+        r.getId(),
+        template,
+        r.getTemplateVersion(),
+        r.getJobName(),
+        Trigger.fromJson(r.getTriggerKind()),
+        r.getTriggeredBy(),
+        RunStatus.valueOf(r.getStatus()),
+        params,
+        r.getRetryOf(),
+        r.getError(),
+        r.getCreatedAt(),
+        r.getStartedAt(),
+        r.getFinishedAt(),
+        attempts);
+  }
+
+  private static StepRun step(RunStepRecord r) {
+    return new StepRun(
+        r.getId(),
+        r.getRunId(),
+        r.getName(),
+        StepKind.fromJson(r.getKind()).orElseThrow(),
+        r.getPosition(),
+        r.getAttempt(),
+        StepStatus.valueOf(r.getStatus()),
+        r.getExitCode(),
+        r.getError(),
+        r.getStartedAt(),
+        r.getFinishedAt(),
+        r.getNotBefore(),
+        r.getNode(),
+        r.getPid(),
+        r.getPidStartedAt(),
+        r.getLinesDropped());
+  }
+
+  private static String truncate(String error) {
+    return error == null || error.length() <= 2000 ? error : error.substring(0, 2000) + "...";
+  }
+}

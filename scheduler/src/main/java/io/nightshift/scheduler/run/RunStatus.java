@@ -1,0 +1,19 @@
+package io.nightshift.scheduler.run;
+
+/** Where a run is. Allowed changes are in {@link Transitions}. */
+public enum RunStatus {
+  QUEUED,
+  RUNNING,
+  WAITING_APPROVAL,
+  SUCCEEDED,
+  FAILED,
+  CANCELED,
+  TIMED_OUT,
+  ROLLING_BACK,
+  ROLLED_BACK,
+  ROLLBACK_FAILED;
+
+  public boolean terminal() {
+    return Transitions.allowed(this).isEmpty();
+  }
+}

@@ -1,0 +1,166 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.executor.HttpCall;
+import io.nightshift.executor.HttpExecutor;
+import io.nightshift.executor.HttpSpec;
+import io.nightshift.executor.LineSink;
+import io.nightshift.executor.ProcessExecutor;
+import io.nightshift.executor.ProcessSpec;
+import io.nightshift.executor.ScriptFile;
+import io.nightshift.executor.StepProcess;
+import io.nightshift.scheduler.template.StepAction;
+import io.nightshift.scheduler.template.StepSpec;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** Turns a step of a run into an executing process or HTTP call. */
+final class StepLauncher {
+  private final ProcessExecutor processes;
+  private final HttpExecutor http;
+  private final EngineSettings settings;
+
+  StepLauncher(ProcessExecutor processes, HttpExecutor http, EngineSettings settings) {
+    this.processes = processes;
+    this.http = http;
+    this.settings = settings;
+  }
+
+  /** What the launch needs to know about the run. */
+  record Context(Run run, StepRun attempt, StepSpec spec) {}
+
+  /** The pid and start ticks of a launched process, or null for HTTP. */
+  record ProcessId(long pid, String startTicks) {}
+
+  Launch launch(Context ctx, LineSink sink) throws IOException {
+    StepAction action = ctx.spec().action();
+    Duration timeout = timeout(ctx.spec());
+    Set<String> secrets = Params.secrets(ctx.run().template(), ctx.run().params());
+    if (action instanceof StepAction.Command c) {
+      return process(ctx, List.of("/bin/sh", "-c", c.command()), timeout, secrets, sink);
+    }
+    if (action instanceof StepAction.Script s) {
+      ScriptFile file = ScriptFile.write(workDir(ctx.run()), s.interpreter(), s.script());
+      return process(ctx, file.argv(), timeout, secrets, sink);
+    }
+    Map<String, String> values = substitutionValues(ctx);
+    if (action instanceof StepAction.Http h) {
+      return call(ctx, h.method(), h.url(), h.headers(), h.body(), h.expectStatus(), timeout, secrets, values, sink);
+    }
+    if (action instanceof StepAction.Notify n) {
+      return call(ctx, n.method(), n.url(), n.headers(), n.body(), 0, timeout, secrets, values, sink);
+    }
+    throw new IllegalStateException("step kind " + ctx.spec().kind() + " is not executed by a launcher");
+  }
+
+  /** An executing step with, for processes, its pid. */
+  record Launch(Launched launched, ProcessId process) {}
+
+  private Launch process(
+      Context ctx, List<String> argv, Duration timeout, Set<String> secrets, LineSink sink)
+      throws IOException {
+    ProcessSpec spec =
+        new ProcessSpec(
+            argv,
+            environment(ctx),
+            workDir(ctx.run()),
+            timeout,
+            secrets,
+            settings.maxLinesPerStep(),
+            settings.maxLineLength());
+    StepProcess process = processes.start(spec, sink);
+    Launched launched =
+        new Launched() {
+          public CompletableFuture<io.nightshift.executor.Outcome> outcome() {
+            return process.outcome();
+          }
+
+          public void cancel() {
+            process.cancel();
+          }
+        };
+    return new Launch(launched, new ProcessId(process.processGroup(), process.startTicks()));
+  }
+
+  private Launch call(
+      Context ctx,
+      String method,
+      String url,
+      Map<String, String> headers,
+      String body,
+      int expectStatus,
+      Duration timeout,
+      Set<String> secrets,
+      Map<String, String> values,
+      LineSink sink) {
+    Map<String, String> rendered = new LinkedHashMap<>();
+    headers.forEach((k, v) -> rendered.put(k, Substitution.header(v, values)));
+    HttpSpec spec =
+        new HttpSpec(
+            method,
+            URI.create(Substitution.url(url, values)),
+            rendered,
+            Substitution.json(body, values),
+            expectStatus,
+            timeout,
+            secrets,
+            settings.maxLinesPerStep(),
+            settings.maxLineLength());
+    HttpCall call = http.start(spec, sink);
+    Launched launched =
+        new Launched() {
+          public CompletableFuture<io.nightshift.executor.Outcome> outcome() {
+            return call.outcome();
+          }
+
+          public void cancel() {
+            call.cancel();
+          }
+        };
+    return new Launch(launched, null);
+  }
+
+  Duration timeout(StepSpec spec) {
+    return spec.timeoutSeconds() == null
+        ? settings.defaultTimeout()
+        : Duration.ofSeconds(spec.timeoutSeconds());
+  }
+
+  Path workDir(Run run) throws IOException {
+    Path dir = settings.workRoot().resolve("runs").resolve(String.valueOf(run.id()));
+    Files.createDirectories(dir);
+    return dir;
+  }
+
+  /** Parameters plus the read-only system variables; the system ones win. */
+  static Map<String, String> environment(Context ctx) {
+    Map<String, String> env = new LinkedHashMap<>(ctx.run().params());
+    env.putAll(systemVariables(ctx));
+    return env;
+  }
+
+  static Map<String, String> substitutionValues(Context ctx) {
+    return environment(ctx);
+  }
+
+  static Map<String, String> systemVariables(Context ctx) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("NIGHTSHIFT_RUN_ID", String.valueOf(ctx.run().id()));
+    env.put("NIGHTSHIFT_TEMPLATE", ctx.run().template().name());
+    env.put("NIGHTSHIFT_TEMPLATE_VERSION", String.valueOf(ctx.run().templateVersion()));
+    env.put("NIGHTSHIFT_STEP", ctx.attempt().name());
+    env.put("NIGHTSHIFT_ATTEMPT", String.valueOf(ctx.attempt().attempt()));
+    env.put("NIGHTSHIFT_TRIGGERED_BY", ctx.run().triggeredBy());
+    if (ctx.run().job() != null) {
+      env.put("NIGHTSHIFT_JOB", ctx.run().job());
+    }
+    return env;
+  }
+}

@@ -1,0 +1,64 @@
+package io.nightshift.web.http;
+
+import io.nightshift.executor.Instants;
+import io.nightshift.scheduler.run.Params;
+import io.nightshift.scheduler.run.Run;
+import io.nightshift.scheduler.run.StepRun;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/** Runs as the API shows them; secret parameter values are always masked. */
+final class RunJson {
+  private RunJson() {}
+
+  static JsonObject summary(Run run) {
+    return new JsonObject()
+        .put("id", run.id())
+        .put("template", run.template().name())
+        .put("templateVersion", run.templateVersion())
+        .put("job", run.job())
+        .put("trigger", run.trigger().json())
+        .put("triggeredBy", run.triggeredBy())
+        .put("status", run.status().name())
+        .put("params", new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params()))))
+        .put("retryOf", run.retryOf())
+        .put("error", run.error())
+        .put("createdAt", Instants.format(run.createdAt()))
+        .put("startedAt", Instants.format(run.startedAt()))
+        .put("finishedAt", Instants.format(run.finishedAt()));
+  }
+
+  static JsonObject full(Run run) {
+    JsonArray steps = new JsonArray();
+    for (StepRun latest : run.steps()) {
+      List<StepRun> attempts =
+          run.attempts().stream().filter(a -> a.name().equals(latest.name())).toList();
+      JsonObject step = step(latest);
+      if (attempts.size() > 1) {
+        JsonArray all = new JsonArray();
+        attempts.forEach(a -> all.add(step(a)));
+        step.put("attempts", all);
+      }
+      steps.add(step);
+    }
+    return summary(run).put("steps", steps);
+  }
+
+  static JsonObject step(StepRun s) {
+    return new JsonObject()
+        .put("id", s.id())
+        .put("name", s.name())
+        .put("kind", s.kind().json())
+        .put("status", s.status().name())
+        .put("attempt", s.attempt())
+        .put("exitCode", s.exitCode())
+        .put("startedAt", Instants.format(s.startedAt()))
+        .put("finishedAt", Instants.format(s.finishedAt()))
+        .put("error", s.error())
+        .put("node", s.node())
+        .put("nextAttemptAt", Instants.format(s.notBefore()))
+        .put("linesDropped", s.linesDropped());
+  }
+}

@@ -1,0 +1,152 @@
+package io.nightshift.web.http;
+
+import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.run.Engine;
+import io.nightshift.scheduler.run.NewRun;
+import io.nightshift.scheduler.run.Params;
+import io.nightshift.scheduler.run.Run;
+import io.nightshift.scheduler.run.RunFilter;
+import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.RunStatus;
+import io.nightshift.scheduler.run.Trigger;
+import io.nightshift.scheduler.store.Page;
+import io.nightshift.scheduler.template.JsonReader;
+import io.nightshift.scheduler.template.Names;
+import io.nightshift.scheduler.template.StoredTemplate;
+import io.nightshift.scheduler.template.TemplateJson;
+import io.nightshift.scheduler.template.TemplateRepository;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Ad-hoc runs, run history, cancel and retry. */
+public final class RunRoutes {
+  private final Endpoints endpoints;
+  private final TemplateRepository templates;
+  private final RunRepository runs;
+  private final Engine engine;
+
+  public RunRoutes(
+      Endpoints endpoints, TemplateRepository templates, RunRepository runs, Engine engine) {
+    this.endpoints = endpoints;
+    this.templates = templates;
+    this.runs = runs;
+    this.engine = engine;
+  }
+
+  public void mount(Router api) {
+    api.post("/runs").handler(endpoints.blocking(Permission.OPERATE, this::create));
+    api.get("/runs").handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/runs/:id").handler(endpoints.blocking(Permission.READ, this::get));
+    api.post("/runs/:id/cancel").handler(endpoints.blocking(Permission.OPERATE, this::cancel));
+    api.post("/runs/:id/retry").handler(endpoints.blocking(Permission.OPERATE, this::retry));
+  }
+
+  private Reply create(Call call) {
+    JsonObject body = call.body();
+    JsonReader in = new JsonReader();
+    in.rejectUnknown(body, Set.of("template", "params", "dryRun", "templateVersion"), "");
+    String name = in.string(body, "template", "", true);
+    if (name != null && !Names.isResourceName(name)) {
+      in.problem("template", Names.resourceRule() + ", got '" + name + "'");
+    }
+    JsonObject params = in.object(body, "params", "");
+    boolean dryRun = in.bool(body, "dryRun", "");
+    Integer version = in.integer(body, "templateVersion", "", 1, Integer.MAX_VALUE);
+    in.throwIfAny();
+    StoredTemplate stored =
+        (version == null ? templates.find(name) : templates.find(name, version))
+            .orElseThrow(
+                () -> new NotFound("template", version == null ? name : name + "@" + version));
+    Map<String, String> values =
+        Params.resolve(stored.template(), Map.of(), Params.read(params, "params"));
+    if (dryRun) {
+      return Reply.ok(plan(stored, values));
+    }
+    Run run =
+        engine.start(
+            new NewRun(
+                stored.template(),
+                stored.version(),
+                null,
+                Trigger.API,
+                call.principal().name(),
+                values,
+                null));
+    return new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id());
+  }
+
+  /** What would run, with which values, without running anything. */
+  private static JsonObject plan(StoredTemplate stored, Map<String, String> values) {
+    return new JsonObject()
+        .put("dryRun", true)
+        .put("template", stored.name())
+        .put("templateVersion", stored.version())
+        .put(
+            "params",
+            new JsonObject(new LinkedHashMap<>(Params.masked(stored.template(), values))))
+        .put("steps", TemplateJson.toJson(stored.template()).getJsonArray("steps"));
+  }
+
+  private Reply list(Call call) {
+    String status = call.query("status");
+    RunStatus parsed = null;
+    if (status != null) {
+      try {
+        parsed = RunStatus.valueOf(status.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw Invalid.of(
+            "status",
+            "must be one of "
+                + Arrays.stream(RunStatus.values()).map(Enum::name).collect(Collectors.joining(", "))
+                + ", got '"
+                + status
+                + "'");
+      }
+    }
+    String before = call.query("before");
+    Long beforeId = before == null ? null : id("before", before);
+    Page<Run> page =
+        runs.list(
+            new RunFilter(call.query("job"), call.query("template"), parsed, beforeId, call.limit()));
+    JsonArray items = new JsonArray();
+    page.items().forEach(r -> items.add(RunJson.summary(r)));
+    return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
+  }
+
+  private Reply get(Call call) {
+    return Reply.ok(RunJson.full(runs.get(runId(call))));
+  }
+
+  private Reply cancel(Call call) {
+    return Reply.ok(RunJson.full(engine.cancel(runId(call), call.principal().name())));
+  }
+
+  private Reply retry(Call call) {
+    Run run = engine.retry(runId(call), call.principal().name());
+    return new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id());
+  }
+
+  static long runId(Call call) {
+    return id("id", call.pathParam("id"));
+  }
+
+  static long id(String field, String text) {
+    try {
+      long id = Long.parseLong(text);
+      if (id > 0) {
+        return id;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw Invalid.of(field, "must be a positive whole number, got '" + text + "'");
+  }
+}
