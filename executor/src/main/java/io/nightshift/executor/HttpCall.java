@@ -4,6 +4,7 @@ import io.nightshift.executor.Outcome.Status;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -15,13 +16,15 @@ public final class HttpCall {
   private final Transcript transcript;
   private final Clock clock;
   private final Instant started;
+  private final Executor async;
   private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
   private final AtomicBoolean decided = new AtomicBoolean();
   private volatile Future<?> exchange;
   private volatile Future<?> timer;
 
-  HttpCall(Transcript transcript, Clock clock, Instant started) {
+  HttpCall(Transcript transcript, Clock clock, Instant started, Executor async) {
     this.transcript = transcript;
+    this.async = async;
     this.clock = clock;
     this.started = started;
   }
@@ -31,9 +34,14 @@ public final class HttpCall {
     return outcome;
   }
 
-  /** Aborts the call and makes the outcome CANCELED, unless it is already decided. */
+  /**
+   * Makes the outcome CANCELED, unless it is already decided, and aborts the call. The decision is
+   * immediate; the line and the abort happen on a pool thread, so an event loop may call this.
+   */
   public void cancel() {
-    finish(Status.CANCELED, "canceled", "canceled");
+    if (decided.compareAndSet(false, true)) {
+      async.execute(() -> complete(Status.CANCELED, "canceled", "canceled"));
+    }
   }
 
   void exchange(Future<?> exchange) {
@@ -55,9 +63,12 @@ public final class HttpCall {
    * the transcript and completes the outcome; aborts the exchange if it is still running.
    */
   void finish(Status status, String error, String line) {
-    if (!decided.compareAndSet(false, true)) {
-      return;
+    if (decided.compareAndSet(false, true)) {
+      complete(status, error, line);
     }
+  }
+
+  private void complete(Status status, String error, String line) {
     if (line != null) {
       transcript.system(line);
     }
@@ -78,9 +89,5 @@ public final class HttpCall {
             Durations.between(started, clock.instant()),
             transcript.lines(),
             transcript.dropped()));
-  }
-
-  boolean decided() {
-    return decided.get();
   }
 }

@@ -19,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +39,8 @@ public final class HttpExecutor {
 
   private final Clock clock;
   private final HttpClient client;
+  private final ExecutorService threads =
+      Executors.newCachedThreadPool(new DaemonThreads("nightshift-http-"));
   private final ScheduledThreadPoolExecutor timers =
       new ScheduledThreadPoolExecutor(1, new DaemonThreads("nightshift-http-timer-"));
 
@@ -58,7 +62,7 @@ public final class HttpExecutor {
         new Transcript(
             sink, clock, new LineFormat(spec.maxLineLength(), spec.secrets()), Long.MAX_VALUE);
     Instant started = clock.instant();
-    HttpCall call = new HttpCall(transcript, clock, started);
+    HttpCall call = new HttpCall(transcript, clock, started, threads);
     String what = spec.method() + " " + spec.url();
 
     HttpRequest request;
@@ -73,9 +77,11 @@ public final class HttpExecutor {
       String error = "timed out after " + Durations.human(spec.timeout());
       call.timer(
           timers.schedule(
-              () -> call.finish(Status.TIMED_OUT, error, what + " -> " + error),
-              spec.timeout().toNanos(),
-              TimeUnit.NANOSECONDS));
+              () ->
+                  threads.execute(
+                      () -> call.finish(Status.TIMED_OUT, error, what + " -> " + error)),
+              spec.timeout().toMillis(),
+              TimeUnit.MILLISECONDS));
     }
     long bodyLines = Math.min(spec.maxLines(), MAX_BODY_LINES);
     CompletableFuture<HttpResponse<Void>> exchange =

@@ -23,9 +23,8 @@ final class LineFormat {
       if (secret == null || secret.isEmpty()) {
         continue;
       }
-      values.add(secret);
-      // A multi-line secret can only ever appear line by line.
-      for (String part : secret.split("\r?\n")) {
+      // Output is masked line by line, so a multi-line secret is masked by its lines.
+      for (String part : secret.split("[\r\n]+")) {
         if (!part.isBlank()) {
           values.add(part);
         }

@@ -44,14 +44,15 @@ public final class ProcessExecutor {
   public ProcessExecutor(Clock clock, Duration killGrace) {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.killGrace = Objects.requireNonNull(killGrace, "killGrace");
-    if (killGrace.isNegative()) {
-      throw new IllegalArgumentException("killGrace must be >= 0, got " + killGrace);
+    if (killGrace.isNegative() || killGrace.compareTo(Duration.ofDays(1)) > 0) {
+      throw new IllegalArgumentException("killGrace must be between 0 and 1 day, got " + killGrace);
     }
     timers.setRemoveOnCancelPolicy(true);
   }
 
   /**
-   * Starts the process and returns once it runs in its own process group. Output goes to {@code
+   * Starts the process and returns once it runs in its own process group. Blocks for the spawn
+   * (about a millisecond): call it from a worker thread, not an event loop. Output goes to {@code
    * sink} as it arrives; the outcome completes after the process has exited, its group is empty and
    * its output has been read.
    *

@@ -46,6 +46,7 @@ public final class StepProcess {
   private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
   private final AtomicReference<Status> verdict = new AtomicReference<>();
   private final AtomicBoolean termSent = new AtomicBoolean();
+  private final AtomicBoolean killSent = new AtomicBoolean();
   private final AtomicInteger busyReaders = new AtomicInteger();
   private volatile long termSentNanos;
   private volatile long lastOutputNanos = System.nanoTime();
@@ -117,7 +118,7 @@ public final class StepProcess {
     if (timeout != null) {
       timeoutTask =
           timers.schedule(
-              () -> stop(Status.TIMED_OUT, timedOut()), timeout.toNanos(), TimeUnit.NANOSECONDS);
+              () -> stop(Status.TIMED_OUT, timedOut()), timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
     threads.execute(() -> finish(out, err));
   }
@@ -149,32 +150,47 @@ public final class StepProcess {
     }
   }
 
+  /**
+   * Decides the outcome at once (so a cancel is never followed by SUCCEEDED), then signals the
+   * group on a pool thread: cancel may be called from an event loop, and running kill blocks.
+   */
   private void stop(Status status, String why) {
     if (!verdict.compareAndSet(null, status)) {
       return;
     }
-    transcript.system(why + "; sending TERM to process group " + pid);
-    sendTerm();
-    timers.schedule(
+    threads.execute(
         () -> {
-          if (!outcome.isDone() && !ProcessGroups.members(pid).isEmpty()) {
-            transcript.system(
-                "process group "
-                    + pid
-                    + " still running "
-                    + Durations.human(killGrace)
-                    + " after TERM; sending KILL");
-            ProcessGroups.signal(pid, "KILL");
-          }
-        },
-        killGrace.toNanos(),
-        TimeUnit.NANOSECONDS);
+          transcript.system(why + "; sending TERM to process group " + pid);
+          sendTerm();
+          timers.schedule(
+              () -> threads.execute(this::killIfStillRunning),
+              killGrace.toMillis(),
+              TimeUnit.MILLISECONDS);
+        });
+  }
+
+  private void killIfStillRunning() {
+    if (!outcome.isDone() && !ProcessGroups.members(pid).isEmpty()) {
+      sendKill();
+    }
   }
 
   private void sendTerm() {
     if (termSent.compareAndSet(false, true)) {
       termSentNanos = System.nanoTime();
       ProcessGroups.signal(pid, "TERM");
+    }
+  }
+
+  private void sendKill() {
+    if (killSent.compareAndSet(false, true)) {
+      transcript.system(
+          "process group "
+              + pid
+              + " still running "
+              + Durations.human(killGrace)
+              + " after TERM; sending KILL");
+      ProcessGroups.signal(pid, "KILL");
     }
   }
 
@@ -199,7 +215,7 @@ public final class StepProcess {
               Durations.between(started, clock.instant()),
               transcript.lines(),
               transcript.dropped()));
-    } catch (RuntimeException | Error e) {
+    } catch (RuntimeException e) {
       log.error("step process {} could not be finished cleanly", pid, e);
       transcript.close();
       outcome.complete(
@@ -210,6 +226,10 @@ public final class StepProcess {
               Durations.between(started, clock.instant()),
               transcript.lines(),
               transcript.dropped()));
+    } finally {
+      if (!outcome.isDone()) {
+        outcome.completeExceptionally(new IllegalStateException("step process " + pid + " lost"));
+      }
     }
   }
 
@@ -259,13 +279,7 @@ public final class StepProcess {
     if (waitUntilEmpty(killAt)) {
       return;
     }
-    transcript.system(
-        "process group "
-            + pid
-            + " still running "
-            + Durations.human(killGrace)
-            + " after TERM; sending KILL");
-    ProcessGroups.signal(pid, "KILL");
+    sendKill();
     if (!waitUntilEmpty(System.nanoTime() + AFTER_KILL_LIMIT.toNanos())) {
       transcript.system("process group " + pid + " survived KILL");
       log.warn("process group {} survived SIGKILL", pid);
