@@ -1,0 +1,127 @@
+package io.nightshift.executor;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Runs step processes, each in its own session and process group, so that a timeout, a cancel or
+ * the end of the step can kill everything the step started, background children included.
+ *
+ * <p>The process is started as {@code setsid argv...}: a child of the JVM is never a group leader,
+ * so {@code setsid} calls setsid(2) and execs the program without forking, and the pid we hold is
+ * the id of the new group and session. {@link #start} checks this before it returns.
+ */
+public final class ProcessExecutor {
+  private static final String SETSID =
+      Files.isExecutable(Path.of("/usr/bin/setsid")) ? "/usr/bin/setsid" : "setsid";
+  private static final Duration GROUP_CHECK_LIMIT = Duration.ofSeconds(5);
+
+  private final Clock clock;
+  private final Duration killGrace;
+  private final ExecutorService threads =
+      Executors.newCachedThreadPool(new DaemonThreads("nightshift-step-"));
+  private final ScheduledThreadPoolExecutor timers =
+      new ScheduledThreadPoolExecutor(1, new DaemonThreads("nightshift-step-timer-"));
+
+  /**
+   * @param clock read for line timestamps and durations
+   * @param killGrace how long a process group gets between SIGTERM and SIGKILL
+   */
+  public ProcessExecutor(Clock clock, Duration killGrace) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.killGrace = Objects.requireNonNull(killGrace, "killGrace");
+    if (killGrace.isNegative() || killGrace.compareTo(Duration.ofDays(1)) > 0) {
+      throw new IllegalArgumentException("killGrace must be between 0 and 1 day, got " + killGrace);
+    }
+    timers.setRemoveOnCancelPolicy(true);
+  }
+
+  /**
+   * Starts the process and returns once it runs in its own process group. Blocks for the spawn
+   * (about a millisecond): call it from a worker thread, not an event loop. Output goes to {@code
+   * sink} as it arrives; the outcome completes after the process has exited, its group is empty and
+   * its output has been read.
+   *
+   * @throws IOException if the work dir cannot be created or the process cannot be started (a
+   *     program that does not exist is not this case: it fails with exit code 127 and a line on
+   *     stderr, like in a shell)
+   */
+  public StepProcess start(ProcessSpec spec, LineSink sink) throws IOException {
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(sink, "sink");
+    Files.createDirectories(spec.workDir());
+    List<String> command = new ArrayList<>(spec.argv().size() + 1);
+    command.add(SETSID);
+    command.addAll(spec.argv());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(spec.workDir().toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    builder.environment().putAll(spec.env());
+    Transcript transcript =
+        new Transcript(
+            sink, clock, new LineFormat(spec.maxLineLength(), spec.secrets()), spec.maxLines());
+    Instant started = clock.instant();
+    Process process = builder.start();
+    String startTicks = awaitOwnGroup(process);
+    StepProcess step =
+        new StepProcess(
+            process,
+            startTicks,
+            spec.timeout(),
+            killGrace,
+            transcript,
+            clock,
+            started,
+            threads,
+            timers);
+    step.begin();
+    return step;
+  }
+
+  /**
+   * Waits (briefly: setsid runs right after exec) until the process leads its own group, and reads
+   * its start time meanwhile. Returns null for the start time if the process was already gone.
+   */
+  private static String awaitOwnGroup(Process process) throws IOException {
+    long pid = process.pid();
+    long deadline = System.nanoTime() + GROUP_CHECK_LIMIT.toNanos();
+    String startTicks = null;
+    for (int spins = 0; ; spins++) {
+      Optional<ProcessGroups.Stat> stat = ProcessGroups.stat(pid);
+      if (stat.isPresent()) {
+        startTicks = stat.get().startTicks();
+        if (stat.get().pgrp() == pid && stat.get().session() == pid) {
+          return startTicks;
+        }
+      }
+      if (!process.isAlive()) {
+        return startTicks;
+      }
+      if (System.nanoTime() > deadline) {
+        process.destroyForcibly();
+        throw new IOException(
+            "process " + pid + " did not become the leader of its own process group");
+      }
+      if (spins < 100) {
+        Thread.onSpinWait();
+      } else {
+        LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+      }
+    }
+  }
+}
