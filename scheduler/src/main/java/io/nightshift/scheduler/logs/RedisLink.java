@@ -1,0 +1,139 @@
+package io.nightshift.scheduler.logs;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * One Redis connection driven from a plain (blocking) thread: every call runs on the connection's
+ * own Vert.x context and the calling thread waits for the answer, at most {@code timeout}. A
+ * failure or timeout drops the connection; the next call connects again. Not for event loops.
+ */
+final class RedisLink implements AutoCloseable {
+  private final Redis client;
+  private final Context context;
+  private final Duration timeout;
+  private RedisConnection connection;
+
+  RedisLink(Vertx vertx, RedisOptions options, Duration timeout) {
+    this.client = Redis.createClient(vertx, new RedisOptions(options).setMaxPoolSize(1));
+    // A context of its own: the connection's handlers and our calls all run on its event loop.
+    this.context = vertx.getOrCreateContext();
+    this.timeout = timeout;
+  }
+
+  Response send(Request request) throws RedisDown, InterruptedException {
+    return call(conn -> conn.send(request), timeout);
+  }
+
+  /** Sends like {@link #send} but allows {@code extra} on top of the timeout (blocking reads). */
+  Response send(Request request, Duration extra) throws RedisDown, InterruptedException {
+    return call(conn -> conn.send(request), timeout.plus(extra));
+  }
+
+  /** One pipeline: all requests written at once, answers in order. */
+  List<Response> batch(List<Request> requests) throws RedisDown, InterruptedException {
+    return call(conn -> conn.batch(requests), timeout);
+  }
+
+  private <T> T call(Function<RedisConnection, Future<T>> command, Duration limit)
+      throws RedisDown, InterruptedException {
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> connected().compose(command::apply).onComplete(promise));
+    try {
+      return promise
+          .future()
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (RedisDown.isReply(cause)) {
+        // Redis answered with an error: the connection is fine.
+        throw new RedisDown(cause.getMessage(), cause, true);
+      }
+      disconnect();
+      throw new RedisDown(String.valueOf(cause.getMessage()), cause, false);
+    } catch (TimeoutException e) {
+      disconnect();
+      throw new RedisDown("no answer within " + limit.toMillis() + " ms", e, false);
+    }
+  }
+
+  /** Runs on the context. */
+  private Future<RedisConnection> connected() {
+    if (connection != null) {
+      return Future.succeededFuture(connection);
+    }
+    return client
+        .connect()
+        .map(
+            conn -> {
+              connection = conn;
+              conn.exceptionHandler(e -> drop(conn));
+              conn.endHandler(v -> drop(conn));
+              return conn;
+            });
+  }
+
+  private void drop(RedisConnection conn) {
+    if (connection == conn) {
+      connection = null;
+      conn.close();
+    }
+  }
+
+  /** Drops the current connection (from any thread); the next call connects again. */
+  void disconnect() {
+    context.runOnContext(
+        v -> {
+          if (connection != null) {
+            drop(connection);
+          }
+        });
+  }
+
+  @Override
+  public void close() {
+    disconnect();
+    context.runOnContext(v -> client.close());
+  }
+
+  /** Redis could not be reached or answered an error ({@link #reply()} true). */
+  static final class RedisDown extends Exception {
+    private final boolean reply;
+
+    RedisDown(String message, Throwable cause, boolean reply) {
+      super(message, cause);
+      this.reply = reply;
+    }
+
+    /** True when Redis answered with an error (such as NOGROUP), false when unreachable. */
+    boolean reply() {
+      return reply;
+    }
+
+    boolean startsWith(String code) {
+      return reply && getMessage() != null && getMessage().startsWith(code);
+    }
+
+    static boolean isReply(Throwable t) {
+      // The client reports a lost connection as an error reply too: CONNECTION_CLOSED.
+      return t instanceof Response
+          && t.getMessage() != null
+          && !t.getMessage().startsWith("CONNECTION_CLOSED");
+    }
+  }
+}

@@ -1,0 +1,249 @@
+package io.nightshift.scheduler.logs;
+
+import static io.nightshift.scheduler.logs.LogFixtures.T0;
+import static io.nightshift.scheduler.logs.LogFixtures.line;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nightshift.executor.LogLine;
+import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.TestDatabases;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Redis pipeline end to end on MariaDB: bus -> stream -> subscriber -> log_line, with the
+ * subscriber stopped, dead consumers, unreadable entries.
+ */
+class LogSubscriberTest {
+  private static Database database;
+  private static LogStore store;
+  private Vertx vertx;
+  private Redis raw;
+  private LogSettings settings;
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @BeforeAll
+  static void open() {
+    TestRedis.requireUp(TestRedis.PORT);
+    database = TestDatabases.freshMysql();
+    store = new LogStore(database);
+  }
+
+  @AfterAll
+  static void closeDatabase() {
+    database.close();
+  }
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    raw = Redis.createClient(vertx, TestRedis.url());
+    settings = TestRedis.settings("node-a");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : toClose) {
+      c.close();
+    }
+    send(Request.cmd(Command.DEL).arg(settings.stream()));
+    raw.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void two_hundred_thousand_lines_are_stored_exactly_once_though_the_subscriber_stops_midway()
+      throws Exception {
+    long run = LogFixtures.fakeId();
+    long firstStep = LogFixtures.fakeId();
+    int total = 200_000;
+    RedisLogBus bus = bus(settings);
+    LogSubscriber first = subscriber(settings);
+    first.start();
+
+    long started = System.nanoTime();
+    AtomicLong published = new AtomicLong();
+    Thread producer =
+        new Thread(
+            () -> {
+              for (int i = 0; i < total; i++) {
+                int step = i / 20_000; // ten steps of 20,000 lines
+                bus.publish(
+                    line(run, firstStep + step, "step-" + step, i % 20_000 + 1, T0.plusMillis(i)));
+                published.incrementAndGet();
+              }
+            },
+            "producer");
+    producer.start();
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> store.count(run) >= 40_000);
+    first.stop();
+    long storedAtStop = store.count(run);
+    long publishedAtStop = published.get();
+
+    producer.join();
+    bus.flush();
+    long publishSeconds = System.nanoTime() - started;
+    assertThat(store.count(run)).isLessThan(total);
+
+    LogSubscriber second = subscriber(settings);
+    second.start();
+    await().atMost(Duration.ofSeconds(90)).until(() -> store.count(run) == total);
+    long storeNanos = System.nanoTime() - started;
+
+    assertThat(LogFixtures.distinctLines(database.dsl(), run)).isEqualTo(total);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(send(Request.cmd(Command.XLEN).arg(settings.stream())).toLong()).isZero();
+              assertThat(pendingCount()).isZero();
+            });
+    System.out.printf(
+        "200k pipeline: stopped the subscriber at %d stored / %d published; all published and"
+            + " handed to redis in %d ms; all stored in %d ms (%.0f lines/s end to end)%n",
+        storedAtStop,
+        publishedAtStop,
+        TimeUnit.NANOSECONDS.toMillis(publishSeconds),
+        TimeUnit.NANOSECONDS.toMillis(storeNanos),
+        total / (storeNanos / 1e9));
+  }
+
+  @Test
+  void a_restarted_subscriber_first_stores_the_entries_it_had_read_but_not_acknowledged()
+      throws Exception {
+    long run = LogFixtures.fakeId();
+    long step = LogFixtures.fakeId();
+    createGroup();
+    addEntry(List.of(line(run, step, "s", 1, T0), line(run, step, "s", 2, T0)));
+    addEntry(List.of(line(run, step, "s", 3, T0)));
+    addEntry(List.of(line(run, step, "s", 4, T0)));
+    // node-a read two entries and died before storing them.
+    readAs("node-a", 2);
+    store.insert(List.of(line(run, step, "s", 1, T0))); // ... or after storing part of them
+    assertThat(pendingCount()).isEqualTo(2);
+
+    LogSubscriber restarted = subscriber(settings);
+    restarted.start();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> store.count(run) == 4);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pendingCount() == 0);
+    assertThat(send(Request.cmd(Command.XLEN).arg(settings.stream())).toLong()).isZero();
+    assertThat(restarted.storedLines()).isEqualTo(3);
+  }
+
+  @Test
+  void entries_left_pending_by_a_dead_consumer_are_claimed_and_an_unreadable_one_is_skipped()
+      throws Exception {
+    long run = LogFixtures.fakeId();
+    long step = LogFixtures.fakeId();
+    createGroup();
+    addEntry(List.of(line(run, step, "s", 1, T0), line(run, step, "s", 2, T0)));
+    send(Request.cmd(Command.XADD).arg(settings.stream()).arg("*").arg("lines").arg("not json"));
+    readAs("dead-node", 10);
+
+    LogSettings nodeB =
+        settings
+            .withNode("node-b")
+            .withTimings(Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofMillis(100));
+    LogSubscriber subscriber = subscriber(nodeB);
+    subscriber.start();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> store.count(run) == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pendingCount() == 0);
+    assertThat(send(Request.cmd(Command.XLEN).arg(settings.stream())).toLong()).isZero();
+    assertThat(subscriber.health().ok()).isTrue();
+  }
+
+  @Test
+  void lines_added_before_any_subscriber_existed_are_stored() throws Exception {
+    long run = LogFixtures.fakeId();
+    RedisLogBus bus = bus(settings);
+    for (int seq = 1; seq <= 2_500; seq++) {
+      bus.publish(line(run, run, "early", seq, T0));
+    }
+    bus.flush();
+
+    subscriber(settings).start();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> store.count(run) == 2_500);
+  }
+
+  private RedisLogBus bus(LogSettings s) throws Exception {
+    RedisLogBus bus =
+        new RedisLogBus(
+            vertx, new RedisOptions().setConnectionString(TestRedis.url()), s, Clock.systemUTC());
+    bus.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    toClose.add(bus);
+    return bus;
+  }
+
+  private LogSubscriber subscriber(LogSettings s) {
+    LogSubscriber subscriber =
+        new LogSubscriber(
+            vertx,
+            new RedisOptions().setConnectionString(TestRedis.url()),
+            store,
+            s,
+            Clock.systemUTC());
+    toClose.add(subscriber);
+    return subscriber;
+  }
+
+  private void createGroup() throws Exception {
+    send(
+        Request.cmd(Command.XGROUP)
+            .arg("CREATE")
+            .arg(settings.stream())
+            .arg(settings.group())
+            .arg("0")
+            .arg("MKSTREAM"));
+  }
+
+  private void addEntry(List<LogLine> lines) throws Exception {
+    JsonArray array = new JsonArray();
+    lines.forEach(l -> array.add(l.toJson()));
+    send(
+        Request.cmd(Command.XADD).arg(settings.stream()).arg("*").arg("lines").arg(array.encode()));
+  }
+
+  private void readAs(String consumer, int count) throws Exception {
+    send(
+        Request.cmd(Command.XREADGROUP)
+            .arg("GROUP")
+            .arg(settings.group())
+            .arg(consumer)
+            .arg("COUNT")
+            .arg(count)
+            .arg("STREAMS")
+            .arg(settings.stream())
+            .arg(">"));
+  }
+
+  private long pendingCount() throws Exception {
+    return send(Request.cmd(Command.XPENDING).arg(settings.stream()).arg(settings.group()))
+        .get(0)
+        .toLong();
+  }
+
+  private Response send(Request request) throws Exception {
+    return raw.send(request).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+}
