@@ -87,6 +87,7 @@ CREATE TABLE run_step (
   node            VARCHAR(128)  NULL,
   pid             BIGINT        NULL,
   pid_started_at  VARCHAR(64)   NULL,
+  line_count      BIGINT        NOT NULL DEFAULT 0,
   lines_dropped   BIGINT        NOT NULL DEFAULT 0,
   revision        INT           NOT NULL,
   CONSTRAINT uk_run_step UNIQUE (run_id, name, attempt),

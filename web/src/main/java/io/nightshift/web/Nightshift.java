@@ -9,8 +9,8 @@ import io.nightshift.scheduler.auth.Tokens;
 import io.nightshift.scheduler.health.DatabaseCheck;
 import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.health.RedisCheck;
+import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.store.Database;
-import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.http.AccessLog;
 import io.nightshift.web.http.AuditRoutes;
@@ -18,6 +18,8 @@ import io.nightshift.web.http.Authentication;
 import io.nightshift.web.http.Endpoints;
 import io.nightshift.web.http.Failures;
 import io.nightshift.web.http.HealthRoutes;
+import io.nightshift.web.http.LogRoutes;
+import io.nightshift.web.http.RunRoutes;
 import io.nightshift.web.http.TemplateRoutes;
 import io.nightshift.web.http.TokenRoutes;
 import io.vertx.core.Vertx;
@@ -44,6 +46,8 @@ public final class Nightshift implements AutoCloseable {
   private final Database database;
   private final Vertx vertx;
   private final Redis redis;
+  private final LogPipeline logs;
+  private final Engine engine;
   private final HttpServer server;
   private final String adminTokenNotice;
 
@@ -52,12 +56,16 @@ public final class Nightshift implements AutoCloseable {
       Database database,
       Vertx vertx,
       Redis redis,
+      LogPipeline logs,
+      Engine engine,
       HttpServer server,
       String adminTokenNotice) {
     this.config = config;
     this.database = database;
     this.vertx = vertx;
     this.redis = redis;
+    this.logs = logs;
+    this.engine = engine;
     this.server = server;
     this.adminTokenNotice = adminTokenNotice;
   }
@@ -66,6 +74,8 @@ public final class Nightshift implements AutoCloseable {
   public static Nightshift start(Config config, Clock clock) {
     Database database = Database.open(config.db());
     Vertx vertx = null;
+    LogPipeline logs = null;
+    Engine engine = null;
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       vertx =
@@ -96,7 +106,9 @@ public final class Nightshift implements AutoCloseable {
       api.route().handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()));
       api.route().handler(new Authentication(vertx, new Tokens(tokenRepository, clock)));
       Endpoints endpoints = new Endpoints(vertx);
-      new TemplateRoutes(endpoints, new TemplateRepository(database.dsl()), clock).mount(api);
+      new TemplateRoutes(endpoints, templates, clock).mount(api);
+      new RunRoutes(endpoints, templates, runs, engine).mount(api);
+      new LogRoutes(vertx, endpoints, runs, logStore, logs.bus()).mount(api);
       new TokenRoutes(endpoints, new Tokens(tokenRepository, clock)).mount(api);
       new AuditRoutes(endpoints, new AuditLog(database.dsl())).mount(api);
       router.route("/api/v1/*").subRouter(api);
@@ -126,8 +138,14 @@ public final class Nightshift implements AutoCloseable {
           server.actualPort(),
           database.embedded() ? "embedded H2" : "MySQL",
           config.redis().enabled() ? "Redis" : "in-process");
-      return new Nightshift(config, database, vertx, redis, server, notice);
+      return new Nightshift(config, database, vertx, redis, logs, engine, server, notice);
     } catch (RuntimeException e) {
+      if (engine != null) {
+        engine.close();
+      }
+      if (logs != null) {
+        logs.close();
+      }
       if (vertx != null) {
         vertx.close();
       }
@@ -144,6 +162,18 @@ public final class Nightshift implements AutoCloseable {
     return adminTokenNotice;
   }
 
+  public Engine engine() {
+    return engine;
+  }
+
+  public LogPipeline logs() {
+    return logs;
+  }
+
+  public Database database() {
+    return database;
+  }
+
   public Config config() {
     return config;
   }
@@ -157,6 +187,8 @@ public final class Nightshift implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("http server did not shut down cleanly", e);
     }
+    engine.close();
+    logs.close();
     if (redis != null) {
       redis.close();
     }

@@ -50,12 +50,14 @@ public final class TestServer implements AutoCloseable {
 
   public static Config config(Path dataDir, DatabaseSettings db, String redisUrl) {
     return new Config(
-        "test-node",
+        "test-node-" + java.util.UUID.randomUUID().toString().substring(0, 8),
         dataDir,
         new Config.Http("127.0.0.1", 0, 64 * 1024),
         db,
         new Config.Redis(redisUrl),
-        new Config.Auth(ADMIN_TOKEN, false));
+        new Config.Auth(ADMIN_TOKEN, false),
+        new Config.Runs(60, 1_000_000, 16_384, 2),
+        new Config.Logs(2_000_000));
   }
 
   static Path tempDir() {

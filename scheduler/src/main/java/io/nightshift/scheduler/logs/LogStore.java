@@ -124,6 +124,27 @@ public final class LogStore {
     return Page.of(rows, limit, LogCursor::of);
   }
 
+  /** Stored lines of one attempt with {@code after < seq < before}, in order. */
+  public List<LogLine> range(long stepRunId, long after, long before) {
+    return dsl.select(
+            LOG_LINE.RUN_ID,
+            LOG_LINE.STEP_RUN_ID,
+            RUN_STEP.NAME,
+            LOG_LINE.ATTEMPT,
+            LOG_LINE.SEQ,
+            LOG_LINE.TS,
+            LOG_LINE.STREAM,
+            LOG_LINE.LINE)
+        .from(LOG_LINE)
+        .leftJoin(RUN_STEP)
+        .on(RUN_STEP.ID.eq(LOG_LINE.STEP_RUN_ID))
+        .where(LOG_LINE.STEP_RUN_ID.eq(stepRunId))
+        .and(LOG_LINE.SEQ.gt(after))
+        .and(LOG_LINE.SEQ.lt(before))
+        .orderBy(LOG_LINE.SEQ)
+        .fetch(LogStore::toLine);
+  }
+
   /** How many lines of the run are stored. */
   public long count(long runId) {
     return dsl.fetchCount(LOG_LINE, LOG_LINE.RUN_ID.eq(runId));

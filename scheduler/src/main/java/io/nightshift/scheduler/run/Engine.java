@@ -81,12 +81,22 @@ public final class Engine implements AutoCloseable {
     Run old = runs.get(runId);
     if (old.status() == RunStatus.SUCCEEDED || !old.status().terminal()) {
       throw new Conflict(
-          "run " + runId + " is " + old.status() + "; only a failed, canceled or timed-out run can be retried");
+          "run "
+              + runId
+              + " is "
+              + old.status()
+              + "; only a failed, canceled or timed-out run can be retried");
     }
     Run retry =
         runs.create(
             new NewRun(
-                old.template(), old.templateVersion(), old.job(), Trigger.RETRY, actor, old.params(), old.id()),
+                old.template(),
+                old.templateVersion(),
+                old.job(),
+                Trigger.RETRY,
+                actor,
+                old.params(),
+                old.id()),
             clock.instant());
     for (StepRun step : old.steps()) {
       if (step.status() == StepStatus.SUCCEEDED) {
@@ -98,7 +108,9 @@ public final class Engine implements AutoCloseable {
     return runs.get(retry.id());
   }
 
-  /** Cancels the run: pending steps are canceled, running ones killed (their whole process tree). */
+  /**
+   * Cancels the run: pending steps are canceled, running ones killed (their whole process tree).
+   */
   public Run cancel(long runId, String actor) {
     List<Launched> toKill;
     synchronized (lock(runId)) {
@@ -110,13 +122,22 @@ public final class Engine implements AutoCloseable {
       runs.transition(runId, run.status(), RunStatus.CANCELED, "canceled by " + actor, now);
       for (StepRun step : run.steps()) {
         if (step.status() == StepStatus.PENDING) {
-          runs.finish(step.id(), StepStatus.PENDING, StepStatus.CANCELED, null, "canceled by " + actor, 0, now);
+          runs.finish(
+              step.id(),
+              StepStatus.PENDING,
+              StepStatus.CANCELED,
+              null,
+              "canceled by " + actor,
+              0,
+              0,
+              now);
           announceStep(step, StepStatus.CANCELED);
         }
       }
       dsl.transaction(
           cfg ->
-              AuditLog.write(cfg.dsl(), now, actor, "run.cancel", "run", String.valueOf(runId), null));
+              AuditLog.write(
+                  cfg.dsl(), now, actor, "run.cancel", "run", String.valueOf(runId), null));
       toKill =
           run.steps().stream()
               .filter(s -> s.status() == StepStatus.RUNNING)
@@ -130,9 +151,9 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Start-up reconciliation: step processes this node left behind are killed and their steps
-   * failed ("executor lost"); then every unfinished run moves on by its rules and backoff timers
-   * are armed again.
+   * Start-up reconciliation: step processes this node left behind are killed and their steps failed
+   * ("executor lost"); then every unfinished run moves on by its rules and backoff timers are armed
+   * again.
    */
   public void recover() {
     for (long runId : runs.unfinished()) {
@@ -144,11 +165,13 @@ public final class Engine implements AutoCloseable {
               boolean killed =
                   step.pid() != null && ProcessGroups.killLeftover(step.pid(), step.pidStartedAt());
               String error =
-                  "executor lost (node " + step.node() + " stopped"
+                  "executor lost (node "
+                      + step.node()
+                      + " stopped"
                       + (killed ? "; its leftover process group " + step.pid() + " was killed" : "")
                       + ")";
               log.warn("run {} step {} attempt {}: {}", runId, step.name(), step.attempt(), error);
-              stepEnded(run, step, StepStatus.RUNNING, StepStatus.FAILED, null, error, 0);
+              stepEnded(run, step, StepStatus.RUNNING, StepStatus.FAILED, null, error, 0, 0);
             }
           }
         }
@@ -181,7 +204,15 @@ public final class Engine implements AutoCloseable {
       Progress progress = Progress.of(run.template(), run.latestByName(), now);
       while (!progress.skip().isEmpty()) {
         for (StepRun step : progress.skip()) {
-          runs.finish(step.id(), StepStatus.PENDING, StepStatus.SKIPPED, null, "a step it needs did not succeed", 0, now);
+          runs.finish(
+              step.id(),
+              StepStatus.PENDING,
+              StepStatus.SKIPPED,
+              null,
+              "a step it needs did not succeed",
+              0,
+              0,
+              now);
           announceStep(step, StepStatus.SKIPPED);
         }
         run = runs.get(runId);
@@ -192,7 +223,10 @@ public final class Engine implements AutoCloseable {
       }
       for (StepRun step : progress.waiting()) {
         long delay = Math.max(0, Duration.between(now, step.notBefore()).toMillis());
-        timers.schedule(() -> work.execute(() -> safely(runId, () -> advance(runId))), delay, TimeUnit.MILLISECONDS);
+        timers.schedule(
+            () -> work.execute(() -> safely(runId, () -> advance(runId))),
+            delay,
+            TimeUnit.MILLISECONDS);
       }
       if (progress.finished() != null) {
         runs.transition(runId, RunStatus.RUNNING, progress.finished(), progress.error(), now);
@@ -213,10 +247,27 @@ public final class Engine implements AutoCloseable {
           launcher.launch(
               new StepLauncher.Context(run, step, spec),
               (seq, ts, stream, text) ->
-                  bus.publish(new LogLine(run.id(), step.id(), step.name(), step.attempt(), seq, ts, stream, text)));
+                  bus.publish(
+                      new LogLine(
+                          run.id(),
+                          step.id(),
+                          step.name(),
+                          step.attempt(),
+                          seq,
+                          ts,
+                          stream,
+                          text)));
     } catch (IOException | RuntimeException e) {
       log.warn("run {} step {}: cannot start: {}", run.id(), step.name(), e.toString());
-      stepEnded(run, step, StepStatus.RUNNING, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0);
+      stepEnded(
+          run,
+          step,
+          StepStatus.RUNNING,
+          StepStatus.FAILED,
+          null,
+          "cannot start: " + e.getMessage(),
+          0,
+          0);
       return;
     }
     if (launch.process() != null) {
@@ -239,31 +290,41 @@ public final class Engine implements AutoCloseable {
       StepStatus to;
       String error;
       Integer exitCode = null;
+      long lines = 0;
       long dropped = 0;
       if (failure != null) {
         to = StepStatus.FAILED;
         error = "executor failed: " + failure;
       } else {
-        to = switch (outcome.status()) {
-          case SUCCEEDED -> StepStatus.SUCCEEDED;
-          case FAILED -> StepStatus.FAILED;
-          case TIMED_OUT -> StepStatus.TIMED_OUT;
-          case CANCELED -> StepStatus.CANCELED;
-        };
+        to =
+            switch (outcome.status()) {
+              case SUCCEEDED -> StepStatus.SUCCEEDED;
+              case FAILED -> StepStatus.FAILED;
+              case TIMED_OUT -> StepStatus.TIMED_OUT;
+              case CANCELED -> StepStatus.CANCELED;
+            };
         error = outcome.error();
         exitCode = outcome.exitCode();
+        lines = outcome.lines();
         dropped = outcome.dropped();
       }
-      stepEnded(run, step, StepStatus.RUNNING, to, exitCode, error, dropped);
+      stepEnded(run, step, StepStatus.RUNNING, to, exitCode, error, lines, dropped);
     }
     advance(runId);
   }
 
   /** Records the end of an attempt and, for a failure with retries left, adds the next attempt. */
   private void stepEnded(
-      Run run, StepRun step, StepStatus from, StepStatus to, Integer exitCode, String error, long dropped) {
+      Run run,
+      StepRun step,
+      StepStatus from,
+      StepStatus to,
+      Integer exitCode,
+      String error,
+      long lines,
+      long dropped) {
     Instant now = clock.instant();
-    if (!runs.finish(step.id(), from, to, exitCode, error, dropped, now)) {
+    if (!runs.finish(step.id(), from, to, exitCode, error, lines, dropped, now)) {
       return;
     }
     announceStep(step, to);
@@ -302,7 +363,8 @@ public final class Engine implements AutoCloseable {
   }
 
   private void forget(Run run) {
-    if (run.status().terminal() && run.steps().stream().noneMatch(s -> executing.containsKey(s.id()))) {
+    if (run.status().terminal()
+        && run.steps().stream().noneMatch(s -> executing.containsKey(s.id()))) {
       locks.remove(run.id());
     }
   }

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * How the engine runs steps: this node's name, where run work directories go, the timeout of a
- * step that sets none, output caps and how long a killed process gets before SIGKILL.
+ * How the engine runs steps: this node's name, where run work directories go, the timeout of a step
+ * that sets none, output caps and how long a killed process gets before SIGKILL.
  */
 public record EngineSettings(
     String node,

@@ -193,6 +193,7 @@ public final class RunRepository {
       StepStatus to,
       Integer exitCode,
       String error,
+      long lineCount,
       long linesDropped,
       Instant now) {
     Transitions.check(stepRunId, from, to);
@@ -200,6 +201,7 @@ public final class RunRepository {
             .set(RUN_STEP.STATUS, to.name())
             .set(RUN_STEP.EXIT_CODE, exitCode)
             .set(RUN_STEP.ERROR, truncate(error))
+            .set(RUN_STEP.LINE_COUNT, lineCount)
             .set(RUN_STEP.LINES_DROPPED, linesDropped)
             .set(RUN_STEP.FINISHED_AT, now)
             .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
@@ -301,6 +303,7 @@ public final class RunRepository {
         r.getNode(),
         r.getPid(),
         r.getPidStartedAt(),
+        r.getLineCount(),
         r.getLinesDropped());
   }
 

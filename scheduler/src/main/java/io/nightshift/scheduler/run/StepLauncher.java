@@ -52,12 +52,24 @@ final class StepLauncher {
     }
     Map<String, String> values = substitutionValues(ctx);
     if (action instanceof StepAction.Http h) {
-      return call(ctx, h.method(), h.url(), h.headers(), h.body(), h.expectStatus(), timeout, secrets, values, sink);
+      return call(
+          ctx,
+          h.method(),
+          h.url(),
+          h.headers(),
+          h.body(),
+          h.expectStatus(),
+          timeout,
+          secrets,
+          values,
+          sink);
     }
     if (action instanceof StepAction.Notify n) {
-      return call(ctx, n.method(), n.url(), n.headers(), n.body(), 0, timeout, secrets, values, sink);
+      return call(
+          ctx, n.method(), n.url(), n.headers(), n.body(), 0, timeout, secrets, values, sink);
     }
-    throw new IllegalStateException("step kind " + ctx.spec().kind() + " is not executed by a launcher");
+    throw new IllegalStateException(
+        "step kind " + ctx.spec().kind() + " is not executed by a launcher");
   }
 
   /** An executing step with, for processes, its pid. */

@@ -20,4 +20,5 @@ public record StepRun(
     String node,
     Long pid,
     String pidStartedAt,
+    long lineCount,
     long linesDropped) {}

@@ -20,7 +20,8 @@ public final class Substitution {
 
   /** For URLs: values are percent-encoded, so they cannot add a path, query or host. */
   public static String url(String text, Map<String, String> values) {
-    return replace(text, values, v -> URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20"));
+    return replace(
+        text, values, v -> URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20"));
   }
 
   /** For JSON bodies: values are escaped as the inside of a JSON string. */
@@ -42,7 +43,8 @@ public final class Substitution {
     while (m.find()) {
       String name = m.group(1) != null ? m.group(1) : m.group(2);
       String value = values.get(name);
-      m.appendReplacement(out, Matcher.quoteReplacement(value == null ? m.group() : escape.apply(value)));
+      m.appendReplacement(
+          out, Matcher.quoteReplacement(value == null ? m.group() : escape.apply(value)));
     }
     m.appendTail(out);
     return out.toString();

@@ -5,7 +5,14 @@ import java.nio.file.Path;
 
 /** The whole configuration, read by {@link ConfigLoader}. */
 public record Config(
-    String node, Path dataDir, Http http, DatabaseSettings db, Redis redis, Auth auth) {
+    String node,
+    Path dataDir,
+    Http http,
+    DatabaseSettings db,
+    Redis redis,
+    Auth auth,
+    Runs runs,
+    Logs logs) {
 
   /** Where the API listens and how much a request body may hold. */
   public record Http(String host, int port, int maxBodyBytes) {}
@@ -19,4 +26,11 @@ public record Config(
 
   /** The admin token given by the operator (null: generate one at first start). */
   public record Auth(String adminToken, boolean allowSelfApproval) {}
+
+  /** Limits of step execution. */
+  public record Runs(
+      int defaultTimeoutSeconds, long maxLinesPerStep, int maxLineLength, int killGraceSeconds) {}
+
+  /** The log pipeline: lines held in memory while Redis is unreachable, before steps block. */
+  public record Logs(int bufferLines) {}
 }

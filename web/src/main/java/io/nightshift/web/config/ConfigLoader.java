@@ -3,7 +3,6 @@ package io.nightshift.web.config;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import java.io.IOException;
 import java.io.Reader;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -46,7 +45,11 @@ public final class ConfigLoader {
           "http", Set.of("host", "port", "maxBodyBytes"),
           "db", Set.of("url", "user", "password", "poolSize"),
           "redis", Set.of("url"),
-          "auth", Set.of("adminToken", "allowSelfApproval"));
+          "auth", Set.of("adminToken", "allowSelfApproval"),
+          "runs",
+              Set.of(
+                  "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
+          "logs", Set.of("bufferLines"));
   private static final Set<String> TOP_LEVEL = Set.of("node", "dataDir");
 
   private ConfigLoader() {}
@@ -152,8 +155,13 @@ public final class ConfigLoader {
             v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024)),
         db,
         new Config.Redis(redisUrl),
-        new Config.Auth(
-            v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)));
+        new Config.Auth(v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)),
+        new Config.Runs(
+            v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
+            v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
+            v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
+            v.integer("runs.killGraceSeconds", 5, 0, 600)),
+        new Config.Logs(v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000)));
   }
 
   private static void checkRedisUrl(String url) {
@@ -167,15 +175,16 @@ public final class ConfigLoader {
     }
   }
 
+  /**
+   * The host name: stable across restarts, so a restarted node finds the steps its previous
+   * incarnation left running. Two nodes on one host need distinct {@code node} values.
+   */
   static String defaultNode() {
-    String host;
     try {
-      host = InetAddress.getLocalHost().getHostName();
+      return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
-      host = "localhost";
+      return "localhost";
     }
-    String pid = ManagementFactory.getRuntimeMXBean().getName().split("@")[0];
-    return host + "-" + pid;
   }
 
   /** Typed access to the flattened keys; blank strings count as absent. */

@@ -22,7 +22,9 @@ final class RunJson {
         .put("trigger", run.trigger().json())
         .put("triggeredBy", run.triggeredBy())
         .put("status", run.status().name())
-        .put("params", new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params()))))
+        .put(
+            "params",
+            new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params()))))
         .put("retryOf", run.retryOf())
         .put("error", run.error())
         .put("createdAt", Instants.format(run.createdAt()))
@@ -59,6 +61,7 @@ final class RunJson {
         .put("error", s.error())
         .put("node", s.node())
         .put("nextAttemptAt", Instants.format(s.notBefore()))
+        .put("lines", s.lineCount())
         .put("linesDropped", s.linesDropped());
   }
 }

@@ -90,8 +90,7 @@ public final class RunRoutes {
         .put("template", stored.name())
         .put("templateVersion", stored.version())
         .put(
-            "params",
-            new JsonObject(new LinkedHashMap<>(Params.masked(stored.template(), values))))
+            "params", new JsonObject(new LinkedHashMap<>(Params.masked(stored.template(), values))))
         .put("steps", TemplateJson.toJson(stored.template()).getJsonArray("steps"));
   }
 
@@ -105,7 +104,9 @@ public final class RunRoutes {
         throw Invalid.of(
             "status",
             "must be one of "
-                + Arrays.stream(RunStatus.values()).map(Enum::name).collect(Collectors.joining(", "))
+                + Arrays.stream(RunStatus.values())
+                    .map(Enum::name)
+                    .collect(Collectors.joining(", "))
                 + ", got '"
                 + status
                 + "'");
@@ -115,7 +116,8 @@ public final class RunRoutes {
     Long beforeId = before == null ? null : id("before", before);
     Page<Run> page =
         runs.list(
-            new RunFilter(call.query("job"), call.query("template"), parsed, beforeId, call.limit()));
+            new RunFilter(
+                call.query("job"), call.query("template"), parsed, beforeId, call.limit()));
     JsonArray items = new JsonArray();
     page.items().forEach(r -> items.add(RunJson.summary(r)));
     return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));

@@ -1,0 +1,72 @@
+package io.nightshift.web;
+
+import io.nightshift.scheduler.health.LogPipelineCheck;
+import io.nightshift.scheduler.health.ReadinessCheck;
+import io.nightshift.scheduler.logs.BusHealth;
+import io.nightshift.scheduler.logs.InProcessLogBus;
+import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.logs.LogSettings;
+import io.nightshift.scheduler.logs.LogStore;
+import io.nightshift.scheduler.logs.LogSubscriber;
+import io.nightshift.scheduler.logs.RedisLogBus;
+import io.nightshift.web.config.Config;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.RedisOptions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The log bus of this node and, on Redis, the subscriber that stores lines: Redis + stream
+ * subscriber in production, the in-process bus in embedded mode.
+ */
+public final class LogPipeline implements AutoCloseable {
+  private final LogBus bus;
+  private final LogSubscriber subscriber;
+
+  private LogPipeline(LogBus bus, LogSubscriber subscriber) {
+    this.bus = bus;
+    this.subscriber = subscriber;
+  }
+
+  static LogPipeline start(Vertx vertx, Config config, LogStore store, Clock clock) {
+    LogSettings settings =
+        LogSettings.defaults(config.node()).withBufferLines(config.logs().bufferLines());
+    if (!config.redis().enabled()) {
+      return new LogPipeline(new InProcessLogBus(store, settings, clock), null);
+    }
+    RedisOptions options = new RedisOptions().setConnectionString(config.redis().url());
+    RedisLogBus bus = new RedisLogBus(vertx, options, settings, clock);
+    bus.start();
+    LogSubscriber subscriber = new LogSubscriber(vertx, options, store, settings, clock);
+    subscriber.start();
+    return new LogPipeline(bus, subscriber);
+  }
+
+  public LogBus bus() {
+    return bus;
+  }
+
+  /** Stops storing lines (Redis mode); lines keep flowing into the stream. For tests. */
+  public LogSubscriber subscriber() {
+    return subscriber;
+  }
+
+  ReadinessCheck check() {
+    List<Supplier<BusHealth>> parts = new ArrayList<>();
+    parts.add(bus::health);
+    if (subscriber != null) {
+      parts.add(subscriber::health);
+    }
+    return new LogPipelineCheck(parts);
+  }
+
+  @Override
+  public void close() {
+    bus.close();
+    if (subscriber != null) {
+      subscriber.close();
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.nightshift.web.http;
+
+import io.nightshift.executor.LogLine;
+import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.logs.LogStore;
+import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.store.Page;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** A run's stored output, paged, and the live stream (Server-Sent Events). */
+public final class LogRoutes {
+  private final Vertx vertx;
+  private final Endpoints endpoints;
+  private final RunRepository runs;
+  private final LogStore store;
+  private final LogBus bus;
+
+  public LogRoutes(
+      Vertx vertx, Endpoints endpoints, RunRepository runs, LogStore store, LogBus bus) {
+    this.vertx = vertx;
+    this.endpoints = endpoints;
+    this.runs = runs;
+    this.store = store;
+    this.bus = bus;
+  }
+
+  public void mount(Router api) {
+    api.get("/runs/:id/logs").handler(endpoints.blocking(Permission.READ, this::page));
+    api.get("/runs/:id/logs/stream").handler(this::stream);
+  }
+
+  private Reply page(Call call) {
+    long runId = RunRoutes.runId(call);
+    runs.get(runId);
+    int limit = call.intQuery("limit", 1000, 1, LogStore.MAX_PAGE);
+    Page<LogLine> page = store.page(runId, call.query("step"), call.query("after"), limit);
+    JsonArray items = new JsonArray();
+    page.items().forEach(l -> items.add(l.toJson()));
+    return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
+  }
+
+  private void stream(RoutingContext ctx) {
+    Call call = new Call(ctx);
+    try {
+      call.principal().require(Permission.READ);
+      long runId = RunRoutes.runId(call);
+      new LogStream(vertx, ctx, runId, runs, store, bus).start();
+    } catch (RuntimeException e) {
+      ctx.fail(e);
+    }
+  }
+}
