@@ -240,6 +240,34 @@ class ProcessExecutorTest {
   }
 
   @Test
+  void a_process_that_left_the_group_cannot_hold_the_step_open_by_its_output() throws Exception {
+    // setsid puts the sleep in a session of its own, out of reach of the group kill, while it
+    // still holds the step's stdout open.
+    StepProcess step =
+        executor.start(
+            sh(
+                "setsid sleep 1000 & echo escaped $!;"
+                    + " until [ \"$(cut -d' ' -f6 /proc/$!/stat)\" = $! ]; do :; done"),
+            sink);
+    long escaped = -1;
+    try {
+      Outcome outcome = step.outcome().get(10, TimeUnit.SECONDS);
+      escaped = Long.parseLong(sink.stdout().get(0).substring("escaped ".length()));
+
+      assertThat(outcome.status()).isEqualTo(Status.SUCCEEDED);
+      assertThat(sink.system())
+          .containsExactly(
+              "stopped reading output: a process outside group "
+                  + step.pid()
+                  + " still holds it open");
+    } finally {
+      if (escaped > 0) {
+        ProcessHandle.of(escaped).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+  }
+
+  @Test
   void a_long_line_is_cut_with_a_marker_saying_how_much_was_cut() throws Exception {
     Outcome outcome =
         run(
