@@ -38,6 +38,16 @@ final class Procs {
     return pids;
   }
 
+  /** Whether a process exists and is not a zombie (a zombie waits for init to reap it). */
+  static boolean running(long pid) {
+    try {
+      String state = statField(pid, 3);
+      return !state.equals("Z") && !state.equals("X");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** Field {@code n} (1-based, as in proc(5)) of /proc/pid/stat. */
   static String statField(long pid, int n) throws IOException {
     String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
