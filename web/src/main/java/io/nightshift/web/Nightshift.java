@@ -2,6 +2,8 @@ package io.nightshift.web;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nightshift.executor.HttpExecutor;
+import io.nightshift.executor.ProcessExecutor;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.auth.AdminToken;
 import io.nightshift.scheduler.auth.TokenRepository;
@@ -9,8 +11,12 @@ import io.nightshift.scheduler.auth.Tokens;
 import io.nightshift.scheduler.health.DatabaseCheck;
 import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.health.RedisCheck;
+import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.run.Engine;
+import io.nightshift.scheduler.run.EngineSettings;
+import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.http.AccessLog;
 import io.nightshift.web.http.AuditRoutes;
@@ -33,6 +39,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -97,6 +104,27 @@ public final class Nightshift implements AutoCloseable {
             Redis.createClient(vertx, new RedisOptions().setConnectionString(config.redis().url()));
         checks.add(new RedisCheck(redis));
       }
+      LogStore logStore = new LogStore(database.dsl());
+      logs = LogPipeline.start(vertx, config, logStore, clock);
+      checks.add(logs.check());
+      RunRepository runs = new RunRepository(database.dsl());
+      TemplateRepository templates = new TemplateRepository(database.dsl());
+      engine =
+          new Engine(
+              runs,
+              database.dsl(),
+              logs.bus(),
+              new ProcessExecutor(clock, Duration.ofSeconds(config.runs().killGraceSeconds())),
+              new HttpExecutor(clock),
+              new EngineSettings(
+                  config.node(),
+                  config.dataDir().resolve("work"),
+                  Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
+                  config.runs().maxLinesPerStep(),
+                  config.runs().maxLineLength(),
+                  Duration.ofSeconds(config.runs().killGraceSeconds())),
+              clock);
+      engine.recover();
 
       Router router = Router.router(vertx);
       router.route().handler(new AccessLog());
