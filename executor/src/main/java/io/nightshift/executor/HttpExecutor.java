@@ -102,11 +102,16 @@ public final class HttpExecutor {
         (response, failure) -> {
           if (failure == null) {
             int status = response.statusCode();
-            if (status == spec.expectStatus()) {
+            if (spec.accepts(status)) {
               call.finish(Status.SUCCEEDED, null, null);
             } else {
               call.finish(
-                  Status.FAILED, "expected " + spec.expectStatus() + ", got " + status, null);
+                  Status.FAILED,
+                  "expected "
+                      + (spec.expectStatus() == HttpSpec.ANY_2XX ? "2xx" : spec.expectStatus())
+                      + ", got "
+                      + status,
+                  null);
             }
           } else {
             failed(call, spec, what, failure);

@@ -14,7 +14,8 @@ import java.util.Set;
  * @param url absolute http or https URL
  * @param headers request headers; restricted ones (Host, Content-Length, ...) fail the call
  * @param body request body sent as UTF-8, or null for none
- * @param expectStatus the status that makes the step succeed; any other fails it
+ * @param expectStatus the status that makes the step succeed; any other fails it. {@link #ANY_2XX}
+ *     accepts every 2xx (webhooks answer 200, 202 or 204)
  * @param timeout for the whole call, body included, or null for none
  * @param secrets values masked as {@code ******} in every line
  * @param maxLines cap on the response body lines logged (at most {@link
@@ -31,6 +32,9 @@ public record HttpSpec(
     Set<String> secrets,
     long maxLines,
     int maxLineLength) {
+
+  /** Accept any 2xx answer. */
+  public static final int ANY_2XX = 0;
 
   public HttpSpec {
     Objects.requireNonNull(method, "method");
@@ -52,7 +56,7 @@ public record HttpSpec(
                 throw new IllegalArgumentException("invalid header name: '" + name + "'");
               }
             });
-    if (expectStatus < 100 || expectStatus > 599) {
+    if (expectStatus != ANY_2XX && (expectStatus < 100 || expectStatus > 599)) {
       throw new IllegalArgumentException("expectStatus must be 100..599, got " + expectStatus);
     }
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
@@ -65,5 +69,10 @@ public record HttpSpec(
     if (maxLineLength < 1) {
       throw new IllegalArgumentException("maxLineLength must be >= 1, got " + maxLineLength);
     }
+  }
+
+  /** Whether the answer's status makes the step succeed. */
+  public boolean accepts(int status) {
+    return expectStatus == ANY_2XX ? status >= 200 && status < 300 : status == expectStatus;
   }
 }

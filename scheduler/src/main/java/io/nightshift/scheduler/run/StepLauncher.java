@@ -66,7 +66,16 @@ final class StepLauncher {
     }
     if (action instanceof StepAction.Notify n) {
       return call(
-          ctx, n.method(), n.url(), n.headers(), n.body(), 0, timeout, secrets, values, sink);
+          ctx,
+          n.method(),
+          n.url(),
+          n.headers(),
+          n.body(),
+          io.nightshift.executor.HttpSpec.ANY_2XX,
+          timeout,
+          secrets,
+          values,
+          sink);
     }
     throw new IllegalStateException(
         "step kind " + ctx.spec().kind() + " is not executed by a launcher");

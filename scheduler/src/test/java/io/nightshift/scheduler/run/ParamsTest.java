@@ -1,0 +1,79 @@
+package io.nightshift.scheduler.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.template.Template;
+import io.nightshift.scheduler.template.TemplateParser;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ParamsTest {
+  static final Template T =
+      TemplateParser.parse(
+          new JsonObject(
+              "{\"name\":\"t\",\"params\":["
+                  + "{\"name\":\"version\",\"required\":true,\"pattern\":\"[0-9.]+\"},"
+                  + "{\"name\":\"region\",\"default\":\"eu\",\"enum\":[\"eu\",\"us\"]},"
+                  + "{\"name\":\"pw\",\"secret\":true}],"
+                  + "\"steps\":[{\"name\":\"s\",\"kind\":\"command\",\"command\":\"true\"}]}"),
+          null);
+
+  @Test
+  void run_values_beat_job_values_which_beat_defaults() {
+    assertThat(Params.resolve(T, Map.of(), Map.of("version", "1.0"))).containsEntry("region", "eu");
+    assertThat(Params.resolve(T, Map.of("region", "us"), Map.of("version", "1.0")))
+        .containsEntry("region", "us");
+    assertThat(
+            Params.resolve(
+                T,
+                Map.of("region", "us", "version", "0.9"),
+                Map.of("region", "eu", "version", "1.0")))
+        .containsEntry("region", "eu")
+        .containsEntry("version", "1.0");
+  }
+
+  @Test
+  void every_broken_rule_names_its_parameter() {
+    assertThatThrownBy(() -> Params.resolve(T, Map.of(), Map.of("region", "asia", "extra", "x")))
+        .isInstanceOfSatisfying(
+            Invalid.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Invalid.Problem::field)
+                    .containsExactlyInAnyOrder("params.extra", "params.version", "params.region"));
+    assertThatThrownBy(() -> Params.resolve(T, Map.of(), Map.of("version", "1.0; rm -rf /")))
+        .hasMessageContaining("params.version")
+        .hasMessageContaining("does not match");
+  }
+
+  @Test
+  void a_secret_value_never_appears_in_an_error_or_a_masked_map() {
+    Template strict =
+        TemplateParser.parse(
+            new JsonObject(
+                "{\"name\":\"t\",\"params\":[{\"name\":\"pw\",\"secret\":true,\"pattern\":\"[a-z]+\"}],"
+                    + "\"steps\":[{\"name\":\"s\",\"kind\":\"command\",\"command\":\"true\"}]}"),
+            null);
+    assertThatThrownBy(() -> Params.resolve(strict, Map.of(), Map.of("pw", "Hunter2")))
+        .hasMessageNotContaining("Hunter2")
+        .hasMessageContaining("******");
+    Map<String, String> values =
+        Params.resolve(T, Map.of(), Map.of("version", "1", "pw", "s3cr3t"));
+    assertThat(Params.masked(T, values))
+        .containsEntry("pw", "******")
+        .containsEntry("version", "1");
+    assertThat(Params.secrets(T, values)).containsExactly("s3cr3t");
+  }
+
+  @Test
+  void values_must_be_scalars() {
+    assertThatThrownBy(() -> Params.read(new JsonObject("{\"v\":{\"a\":1}}"), "params"))
+        .hasMessageStartingWith("params.v:");
+    assertThat(Params.read(new JsonObject("{\"n\":3,\"b\":true}"), "params"))
+        .containsEntry("n", "3")
+        .containsEntry("b", "true");
+  }
+}
