@@ -1,0 +1,103 @@
+package io.nightshift.web;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/** Nightshift as a separate JVM, as an operator runs it: so a test can kill it for real. */
+public final class ServiceProcess implements AutoCloseable {
+  private final Path dir;
+  private final Path config;
+  private final Map<String, String> env;
+  private Process process;
+  private int starts;
+
+  public ServiceProcess(Path dir, String yaml, Map<String, String> env) {
+    this.dir = dir;
+    this.config = dir.resolve("nightshift.yaml");
+    this.env = Map.copyOf(env);
+    try {
+      Files.writeString(config, yaml);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public Path log() {
+    return dir.resolve("service-" + starts + ".log");
+  }
+
+  /** Starts the JVM and waits until it prints that it is ready. */
+  public void start() {
+    starts++;
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Duser.timezone=Asia/Shanghai",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "--config",
+                config.toString()));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log().toFile());
+    builder.environment().putAll(env);
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Awaitility.await()
+        .atMost(90, TimeUnit.SECONDS)
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new IllegalStateException("service exited: " + output());
+              }
+              return output().contains("nightshift: ready on");
+            });
+  }
+
+  /** SIGKILL: no shutdown hook, nothing cleaned up. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public String output() {
+    try {
+      return Files.readString(log(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
