@@ -23,11 +23,18 @@ import java.util.function.Supplier;
  */
 public final class LogPipeline implements AutoCloseable {
   private final LogBus bus;
-  private final LogSubscriber subscriber;
+  private final Starter starter;
+  private volatile LogSubscriber subscriber;
 
-  private LogPipeline(LogBus bus, LogSubscriber subscriber) {
+  /** Makes a new subscriber (a stopped one cannot start again). */
+  private interface Starter {
+    LogSubscriber start();
+  }
+
+  private LogPipeline(LogBus bus, Starter starter) {
     this.bus = bus;
-    this.subscriber = subscriber;
+    this.starter = starter;
+    this.subscriber = starter == null ? null : starter.start();
   }
 
   static LogPipeline start(Vertx vertx, Config config, LogStore store, Clock clock) {
@@ -39,25 +46,44 @@ public final class LogPipeline implements AutoCloseable {
     RedisOptions options = new RedisOptions().setConnectionString(config.redis().url());
     RedisLogBus bus = new RedisLogBus(vertx, options, settings, clock);
     bus.start();
-    LogSubscriber subscriber = new LogSubscriber(vertx, options, store, settings, clock);
-    subscriber.start();
-    return new LogPipeline(bus, subscriber);
+    return new LogPipeline(
+        bus,
+        () -> {
+          LogSubscriber subscriber = new LogSubscriber(vertx, options, store, settings, clock);
+          subscriber.start();
+          return subscriber;
+        });
   }
 
   public LogBus bus() {
     return bus;
   }
 
-  /** Stops storing lines (Redis mode); lines keep flowing into the stream. For tests. */
-  public LogSubscriber subscriber() {
-    return subscriber;
+  /**
+   * Stops storing lines on this node (Redis mode); lines keep collecting in the stream until {@link
+   * #startSubscriber()} or another node's subscriber stores them.
+   */
+  public void stopSubscriber() {
+    LogSubscriber current = subscriber;
+    if (current != null) {
+      current.stop();
+    }
+  }
+
+  /** Starts storing lines again with a new subscriber (Redis mode). */
+  public void startSubscriber() {
+    if (starter == null) {
+      throw new IllegalStateException("the embedded log bus has no stream subscriber");
+    }
+    stopSubscriber();
+    subscriber = starter.start();
   }
 
   ReadinessCheck check() {
     List<Supplier<BusHealth>> parts = new ArrayList<>();
     parts.add(bus::health);
-    if (subscriber != null) {
-      parts.add(subscriber::health);
+    if (starter != null) {
+      parts.add(() -> subscriber.health());
     }
     return new LogPipelineCheck(parts);
   }
@@ -65,8 +91,6 @@ public final class LogPipeline implements AutoCloseable {
   @Override
   public void close() {
     bus.close();
-    if (subscriber != null) {
-      subscriber.close();
-    }
+    stopSubscriber();
   }
 }

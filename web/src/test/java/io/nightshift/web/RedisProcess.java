@@ -10,14 +10,24 @@ import org.awaitility.Awaitility;
 /** A private redis-server on a free loopback port, so a test can stop and restart it. */
 public final class RedisProcess implements AutoCloseable {
   private final int port;
+  private final java.nio.file.Path dataDir;
   private Process process;
 
-  private RedisProcess(int port) {
+  private RedisProcess(int port, java.nio.file.Path dataDir) {
     this.port = port;
+    this.dataDir = dataDir;
   }
 
+  /** No persistence: a restart starts empty. */
   public static RedisProcess start() {
-    RedisProcess redis = new RedisProcess(freePort());
+    RedisProcess redis = new RedisProcess(freePort(), null);
+    redis.restart();
+    return redis;
+  }
+
+  /** AOF with fsync on every write, as production should run: a restart keeps the data. */
+  public static RedisProcess startDurable(java.nio.file.Path dataDir) {
+    RedisProcess redis = new RedisProcess(freePort(), dataDir);
     redis.restart();
     return redis;
   }
@@ -28,17 +38,25 @@ public final class RedisProcess implements AutoCloseable {
 
   public void restart() {
     try {
-      process =
-          new ProcessBuilder(
+      java.util.List<String> command =
+          new java.util.ArrayList<>(
+              java.util.List.of(
                   "redis-server",
                   "--port",
                   String.valueOf(port),
                   "--bind",
                   "127.0.0.1",
                   "--save",
-                  "",
-                  "--appendonly",
-                  "no")
+                  ""));
+      if (dataDir == null) {
+        command.addAll(java.util.List.of("--appendonly", "no"));
+      } else {
+        command.addAll(
+            java.util.List.of(
+                "--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir.toString()));
+      }
+      process =
+          new ProcessBuilder(command)
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .start();

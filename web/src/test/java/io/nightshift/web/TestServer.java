@@ -68,6 +68,10 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
+  public Nightshift nightshift() {
+    return nightshift;
+  }
+
   public int port() {
     return nightshift.port();
   }
