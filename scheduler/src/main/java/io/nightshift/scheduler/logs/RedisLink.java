@@ -22,13 +22,18 @@ import java.util.function.Function;
  * failure or timeout drops the connection; the next call connects again. Not for event loops.
  */
 final class RedisLink implements AutoCloseable {
-  private final Redis client;
+  private final Vertx vertx;
+  private final RedisOptions options;
   private final Context context;
+  private Redis client;
   private final Duration timeout;
   private RedisConnection connection;
+  private volatile boolean closed;
 
   RedisLink(Vertx vertx, RedisOptions options, Duration timeout) {
-    this.client = Redis.createClient(vertx, new RedisOptions(options).setMaxPoolSize(1));
+    this.vertx = vertx;
+    this.options = new RedisOptions(options).setMaxPoolSize(1);
+    this.client = Redis.createClient(vertx, this.options);
     // A context of its own: the connection's handlers and our calls all run on its event loop.
     this.context = vertx.getOrCreateContext();
     this.timeout = timeout;
@@ -77,6 +82,9 @@ final class RedisLink implements AutoCloseable {
     if (connection != null) {
       return Future.succeededFuture(connection);
     }
+    if (closed) {
+      return Future.failedFuture("closed");
+    }
     return client
         .connect()
         .map(
@@ -95,20 +103,28 @@ final class RedisLink implements AutoCloseable {
     }
   }
 
-  /** Drops the current connection (from any thread); the next call connects again. */
+  /**
+   * Drops the connection (from any thread); the next call connects again. The whole client is
+   * replaced: closing a pooled connection only returns it to the pool, and a connection that timed
+   * out may still deliver the late answer, which must never be taken for the next command's.
+   */
   void disconnect() {
     context.runOnContext(
         v -> {
           if (connection != null) {
-            drop(connection);
+            connection = null;
+          }
+          client.close();
+          if (!closed) {
+            client = Redis.createClient(vertx, options);
           }
         });
   }
 
   @Override
   public void close() {
+    closed = true;
     disconnect();
-    context.runOnContext(v -> client.close());
   }
 
   /** Redis could not be reached or answered an error ({@link #reply()} true). */
