@@ -67,14 +67,21 @@ final class RedisLink implements AutoCloseable {
       Throwable cause = e.getCause();
       if (RedisDown.isReply(cause)) {
         // Redis answered with an error: the connection is fine.
-        throw new RedisDown(cause.getMessage(), cause, true);
+        throw new RedisDown(firstLine(cause.getMessage()), cause, true);
       }
-      disconnect();
-      throw new RedisDown(String.valueOf(cause.getMessage()), cause, false);
+      // The socket is gone; the pool evicts it by itself.
+      disconnect(false);
+      throw new RedisDown(firstLine(String.valueOf(cause.getMessage())), cause, false);
     } catch (TimeoutException e) {
-      disconnect();
+      disconnect(true);
       throw new RedisDown("no answer within " + limit.toMillis() + " ms", e, false);
     }
+  }
+
+  /** A failed pipeline lists every command's error, one per line: keep the first. */
+  private static String firstLine(String message) {
+    int end = message.indexOf('\n');
+    return end < 0 ? message : message.substring(0, end) + " (...)";
   }
 
   /** Runs on the context. */
@@ -104,19 +111,22 @@ final class RedisLink implements AutoCloseable {
   }
 
   /**
-   * Drops the connection (from any thread); the next call connects again. The whole client is
-   * replaced: closing a pooled connection only returns it to the pool, and a connection that timed
-   * out may still deliver the late answer, which must never be taken for the next command's.
+   * Drops the connection (from any thread); the next call connects again. After a timeout the whole
+   * client is replaced: closing a pooled connection only returns it to the pool, and a connection
+   * that timed out may still deliver the late answer, which must never be taken for the next
+   * command's.
    */
-  void disconnect() {
+  void disconnect(boolean replaceClient) {
     context.runOnContext(
         v -> {
           if (connection != null) {
-            connection = null;
+            drop(connection); // back to the pool, which evicts it if its socket is gone
           }
-          client.close();
-          if (!closed) {
-            client = Redis.createClient(vertx, options);
+          if (replaceClient || closed) {
+            client.close();
+            if (!closed) {
+              client = Redis.createClient(vertx, options);
+            }
           }
         });
   }
@@ -124,7 +134,7 @@ final class RedisLink implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    disconnect();
+    disconnect(true);
   }
 
   /** Redis could not be reached or answered an error ({@link #reply()} true). */
