@@ -142,11 +142,11 @@ public final class InProcessLogBus implements LogBus {
       }
       return true;
     } catch (RuntimeException e) {
+      lastError = Failures.reason(e);
       if (failingSince == null) {
         failingSince = clock.instant();
-        log.warn("storing {} log lines failed, retrying: {}", batch.size(), e.toString());
+        log.warn("storing {} log lines failed, retrying: {}", batch.size(), lastError);
       }
-      lastError = e.getMessage();
       return false;
     }
   }

@@ -171,6 +171,25 @@ public record LogSettings(
         closeTimeout);
   }
 
+  public LogSettings withCloseTimeout(Duration timeout) {
+    return new LogSettings(
+        stream,
+        channelPrefix,
+        eventsChannel,
+        group,
+        node,
+        batchLines,
+        linger,
+        bufferLines,
+        readEntries,
+        readBlock,
+        claimIdle,
+        retryMin,
+        retryMax,
+        redisTimeout,
+        timeout);
+  }
+
   public String channel(long runId) {
     return channelPrefix + runId;
   }

@@ -6,10 +6,14 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.Page;
+import java.sql.PreparedStatement;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -41,47 +45,78 @@ public final class LogStore {
    * Stores the lines in one transaction, {@value #ROWS_PER_STATEMENT} rows per statement ({@code
    * INSERT IGNORE}); lines already stored are skipped. Returns the number of rows actually added.
    * Timestamps are kept to the millisecond, as the JSON carries them.
+   *
+   * <p>jOOQ renders each statement shape once (cached by row count); the values are bound straight
+   * on the JDBC statement. Building and binding 7,000 jOOQ values per statement made inserts about
+   * twice as slow as plain JDBC, and this is the hot path of the log pipeline.
    */
   public int insert(List<LogLine> lines) {
     if (lines.isEmpty()) {
       return 0;
     }
     return dsl.transactionResult(
-        tx -> {
-          DSLContext db = tx.dsl();
-          int added = 0;
-          for (int from = 0; from < lines.size(); from += ROWS_PER_STATEMENT) {
-            List<LogLine> chunk =
-                lines.subList(from, Math.min(lines.size(), from + ROWS_PER_STATEMENT));
-            List<Row7<Long, Long, Long, Integer, String, Instant, String>> rows =
-                new ArrayList<>(chunk.size());
-            for (LogLine l : chunk) {
-              // Values typed by their column, so they go through its binding (UTC text).
-              rows.add(
-                  DSL.row(
-                      DSL.val(l.runId(), LOG_LINE.RUN_ID),
-                      DSL.val(l.stepRunId(), LOG_LINE.STEP_RUN_ID),
-                      DSL.val(l.seq(), LOG_LINE.SEQ),
-                      DSL.val(l.attempt(), LOG_LINE.ATTEMPT),
-                      DSL.val(l.stream(), LOG_LINE.STREAM),
-                      DSL.val(l.ts().truncatedTo(ChronoUnit.MILLIS), LOG_LINE.TS),
-                      DSL.val(l.line(), LOG_LINE.LINE)));
-            }
-            added +=
-                db.insertInto(
-                        LOG_LINE,
-                        LOG_LINE.RUN_ID,
-                        LOG_LINE.STEP_RUN_ID,
-                        LOG_LINE.SEQ,
-                        LOG_LINE.ATTEMPT,
-                        LOG_LINE.STREAM,
-                        LOG_LINE.TS,
-                        LOG_LINE.LINE)
-                    .valuesOfRows(rows)
-                    .onDuplicateKeyIgnore()
-                    .execute();
-          }
-          return added;
+        tx ->
+            tx.dsl()
+                .connectionResult(
+                    connection -> {
+                      int added = 0;
+                      for (int from = 0; from < lines.size(); from += ROWS_PER_STATEMENT) {
+                        List<LogLine> chunk =
+                            lines.subList(from, Math.min(lines.size(), from + ROWS_PER_STATEMENT));
+                        try (PreparedStatement statement =
+                            connection.prepareStatement(insertSql(chunk.size()))) {
+                          int i = 1;
+                          for (LogLine l : chunk) {
+                            statement.setLong(i++, l.runId());
+                            statement.setLong(i++, l.stepRunId());
+                            statement.setLong(i++, l.seq());
+                            statement.setInt(i++, l.attempt());
+                            statement.setString(i++, l.stream());
+                            statement.setString(i++, UTC_TEXT.format(l.ts()));
+                            statement.setString(i++, l.line());
+                          }
+                          added += statement.executeUpdate();
+                        }
+                      }
+                      return added;
+                    }));
+  }
+
+  /**
+   * DATETIME values are bound as UTC text with milliseconds, exactly as {@code
+   * io.nightshift.sql.binding.UtcInstantBinding} does for every jOOQ query (exact on MariaDB, MySQL
+   * and H2; Connector/J would drop the fraction of a bound timestamp on MariaDB).
+   */
+  private static final DateTimeFormatter UTC_TEXT =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+
+  private final Map<Integer, String> insertSql = new ConcurrentHashMap<>();
+
+  private String insertSql(int rows) {
+    return insertSql.computeIfAbsent(
+        rows,
+        n -> {
+          Row7<Long, Long, Long, Integer, String, Instant, String> placeholders =
+              DSL.row(
+                  DSL.val(null, LOG_LINE.RUN_ID),
+                  DSL.val(null, LOG_LINE.STEP_RUN_ID),
+                  DSL.val(null, LOG_LINE.SEQ),
+                  DSL.val(null, LOG_LINE.ATTEMPT),
+                  DSL.val(null, LOG_LINE.STREAM),
+                  DSL.val(null, LOG_LINE.TS),
+                  DSL.val(null, LOG_LINE.LINE));
+          return dsl.insertInto(
+                  LOG_LINE,
+                  LOG_LINE.RUN_ID,
+                  LOG_LINE.STEP_RUN_ID,
+                  LOG_LINE.SEQ,
+                  LOG_LINE.ATTEMPT,
+                  LOG_LINE.STREAM,
+                  LOG_LINE.TS,
+                  LOG_LINE.LINE)
+              .valuesOfRows(Collections.nCopies(n, placeholders))
+              .onDuplicateKeyIgnore()
+              .getSQL();
         });
   }
 

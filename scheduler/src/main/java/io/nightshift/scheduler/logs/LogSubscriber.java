@@ -326,13 +326,13 @@ public final class LogSubscriber implements AutoCloseable {
         }
         return true;
       } catch (RuntimeException e) {
-        lastError = e.getMessage();
+        lastError = Failures.reason(e);
         if (databaseDownSince == null) {
           databaseDownSince = clock.instant();
           log.warn(
               "storing {} log lines failed, retrying (they stay pending in redis): {}",
               lines.size(),
-              e.toString());
+              lastError);
         }
         if (stop.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS)) {
           return false;

@@ -22,13 +22,18 @@ import java.util.function.Function;
  * failure or timeout drops the connection; the next call connects again. Not for event loops.
  */
 final class RedisLink implements AutoCloseable {
-  private final Redis client;
+  private final Vertx vertx;
+  private final RedisOptions options;
   private final Context context;
+  private Redis client;
   private final Duration timeout;
   private RedisConnection connection;
+  private volatile boolean closed;
 
   RedisLink(Vertx vertx, RedisOptions options, Duration timeout) {
-    this.client = Redis.createClient(vertx, new RedisOptions(options).setMaxPoolSize(1));
+    this.vertx = vertx;
+    this.options = new RedisOptions(options).setMaxPoolSize(1);
+    this.client = Redis.createClient(vertx, this.options);
     // A context of its own: the connection's handlers and our calls all run on its event loop.
     this.context = vertx.getOrCreateContext();
     this.timeout = timeout;
@@ -62,20 +67,30 @@ final class RedisLink implements AutoCloseable {
       Throwable cause = e.getCause();
       if (RedisDown.isReply(cause)) {
         // Redis answered with an error: the connection is fine.
-        throw new RedisDown(cause.getMessage(), cause, true);
+        throw new RedisDown(firstLine(cause.getMessage()), cause, true);
       }
-      disconnect();
-      throw new RedisDown(String.valueOf(cause.getMessage()), cause, false);
+      // The socket is gone; the pool evicts it by itself.
+      disconnect(false);
+      throw new RedisDown(firstLine(String.valueOf(cause.getMessage())), cause, false);
     } catch (TimeoutException e) {
-      disconnect();
+      disconnect(true);
       throw new RedisDown("no answer within " + limit.toMillis() + " ms", e, false);
     }
+  }
+
+  /** A failed pipeline lists every command's error, one per line: keep the first. */
+  private static String firstLine(String message) {
+    int end = message.indexOf('\n');
+    return end < 0 ? message : message.substring(0, end) + " (...)";
   }
 
   /** Runs on the context. */
   private Future<RedisConnection> connected() {
     if (connection != null) {
       return Future.succeededFuture(connection);
+    }
+    if (closed) {
+      return Future.failedFuture("closed");
     }
     return client
         .connect()
@@ -95,20 +110,31 @@ final class RedisLink implements AutoCloseable {
     }
   }
 
-  /** Drops the current connection (from any thread); the next call connects again. */
-  void disconnect() {
+  /**
+   * Drops the connection (from any thread); the next call connects again. After a timeout the whole
+   * client is replaced: closing a pooled connection only returns it to the pool, and a connection
+   * that timed out may still deliver the late answer, which must never be taken for the next
+   * command's.
+   */
+  void disconnect(boolean replaceClient) {
     context.runOnContext(
         v -> {
           if (connection != null) {
-            drop(connection);
+            drop(connection); // back to the pool, which evicts it if its socket is gone
+          }
+          if (replaceClient || closed) {
+            client.close();
+            if (!closed) {
+              client = Redis.createClient(vertx, options);
+            }
           }
         });
   }
 
   @Override
   public void close() {
-    disconnect();
-    context.runOnContext(v -> client.close());
+    closed = true;
+    disconnect(true);
   }
 
   /** Redis could not be reached or answered an error ({@link #reply()} true). */

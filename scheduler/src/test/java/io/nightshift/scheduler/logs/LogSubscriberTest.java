@@ -186,6 +186,45 @@ class LogSubscriberTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> store.count(run) == 2_500);
   }
 
+  @Test
+  void while_the_database_refuses_lines_they_stay_pending_in_redis_and_are_stored_once_it_is_back()
+      throws Exception {
+    long run = LogFixtures.fakeId();
+    RedisLogBus bus = bus(settings);
+    LogSubscriber subscriber = subscriber(settings);
+    subscriber.start();
+    try {
+      sql("RENAME TABLE log_line TO log_line_away");
+      for (int seq = 1; seq <= 5_000; seq++) {
+        bus.publish(line(run, run, "s", seq, T0));
+      }
+      bus.flush();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                BusHealth health = subscriber.health();
+                assertThat(health.ok()).isFalse();
+                assertThat(health.detail()).startsWith("log subscriber cannot store lines since");
+              });
+      assertThat(pendingCount()).isPositive();
+    } finally {
+      sql("RENAME TABLE log_line_away TO log_line");
+    }
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> store.count(run) == 5_000);
+    assertThat(LogFixtures.distinctLines(database.dsl(), run)).isEqualTo(5_000);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pendingCount() == 0);
+    await().atMost(Duration.ofSeconds(5)).until(() -> subscriber.health().ok());
+  }
+
+  private static void sql(String statement) throws Exception {
+    try (java.sql.Connection c = database.dataSource().getConnection();
+        java.sql.Statement st = c.createStatement()) {
+      st.execute(statement);
+    }
+  }
+
   private RedisLogBus bus(LogSettings s) throws Exception {
     RedisLogBus bus =
         new RedisLogBus(

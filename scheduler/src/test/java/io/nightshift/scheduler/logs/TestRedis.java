@@ -32,7 +32,8 @@ final class TestRedis {
   static LogSettings settings(String node) {
     return LogSettings.defaults(node)
         .withKeyPrefix(uniquePrefix())
-        .withTimings(Duration.ofMillis(200), Duration.ofSeconds(30), Duration.ofMillis(200));
+        .withTimings(Duration.ofMillis(200), Duration.ofSeconds(30), Duration.ofMillis(200))
+        .withCloseTimeout(Duration.ofSeconds(2));
   }
 
   /** PING over a plain socket; throws with the reason when Redis does not answer PONG. */
