@@ -1,10 +1,9 @@
 package io.nightshift.web;
 
-import io.nightshift.scheduler.health.LogPipelineCheck;
 import io.nightshift.scheduler.health.ReadinessCheck;
-import io.nightshift.scheduler.logs.BusHealth;
 import io.nightshift.scheduler.logs.InProcessLogBus;
 import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.logs.LogPipelineCheck;
 import io.nightshift.scheduler.logs.LogSettings;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.logs.LogSubscriber;
@@ -13,9 +12,6 @@ import io.nightshift.web.config.Config;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.RedisOptions;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The log bus of this node and, on Redis, the subscriber that stores lines: Redis + stream
@@ -80,12 +76,7 @@ public final class LogPipeline implements AutoCloseable {
   }
 
   ReadinessCheck check() {
-    List<Supplier<BusHealth>> parts = new ArrayList<>();
-    parts.add(bus::health);
-    if (starter != null) {
-      parts.add(() -> subscriber.health());
-    }
-    return new LogPipelineCheck(parts);
+    return new LogPipelineCheck(bus, starter == null ? null : () -> subscriber);
   }
 
   @Override

@@ -11,6 +11,7 @@ import io.nightshift.scheduler.auth.Tokens;
 import io.nightshift.scheduler.health.DatabaseCheck;
 import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.health.RedisCheck;
+import io.nightshift.scheduler.logs.LogRetention;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.EngineSettings;
@@ -125,6 +126,9 @@ public final class Nightshift implements AutoCloseable {
                   Duration.ofSeconds(config.runs().killGraceSeconds())),
               clock);
       engine.recover();
+      LogRetention retention =
+          new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, clock);
+      purgeHourly(vertx, retention);
 
       Router router = Router.router(vertx);
       router.route().handler(new AccessLog());
@@ -180,6 +184,17 @@ public final class Nightshift implements AutoCloseable {
       database.close();
       throw e;
     }
+  }
+
+  /** Deletes old runs' log lines every hour, on a worker thread. */
+  private static void purgeHourly(Vertx vertx, LogRetention retention) {
+    vertx.setPeriodic(
+        60_000,
+        Duration.ofHours(1).toMillis(),
+        id ->
+            vertx
+                .executeBlocking(retention::purge, false)
+                .onFailure(e -> log.warn("log retention failed; next try in an hour", e)));
   }
 
   public int port() {

@@ -57,7 +57,7 @@ public final class TestServer implements AutoCloseable {
         new Config.Redis(redisUrl),
         new Config.Auth(ADMIN_TOKEN, false),
         new Config.Runs(60, 1_000_000, 16_384, 2),
-        new Config.Logs(2_000_000));
+        new Config.Logs(2_000_000, 30));
   }
 
   static Path tempDir() {

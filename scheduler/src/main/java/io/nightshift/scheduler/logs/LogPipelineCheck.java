@@ -2,6 +2,7 @@ package io.nightshift.scheduler.logs;
 
 import io.nightshift.scheduler.health.ReadinessCheck;
 import io.vertx.core.Future;
+import java.util.function.Supplier;
 
 /**
  * /ready for the log pipeline: the bus (Redis reachable, or lines being stored in embedded mode)
@@ -10,10 +11,13 @@ import io.vertx.core.Future;
  */
 public final class LogPipelineCheck implements ReadinessCheck {
   private final LogBus bus;
-  private final LogSubscriber subscriber;
+  private final Supplier<LogSubscriber> subscriber;
 
-  /** {@code subscriber} is null in embedded mode. */
-  public LogPipelineCheck(LogBus bus, LogSubscriber subscriber) {
+  /**
+   * {@code subscriber} gives this node's current subscriber (it is replaced when restarted); null
+   * in embedded mode.
+   */
+  public LogPipelineCheck(LogBus bus, Supplier<LogSubscriber> subscriber) {
     this.bus = bus;
     this.subscriber = subscriber;
   }
@@ -30,7 +34,7 @@ public final class LogPipelineCheck implements ReadinessCheck {
       return Future.failedFuture(health.detail());
     }
     if (subscriber != null) {
-      BusHealth persisting = subscriber.health();
+      BusHealth persisting = subscriber.get().health();
       if (!persisting.ok()) {
         return Future.failedFuture(persisting.detail());
       }

@@ -32,5 +32,5 @@ public record Config(
       int defaultTimeoutSeconds, long maxLinesPerStep, int maxLineLength, int killGraceSeconds) {}
 
   /** The log pipeline: lines held in memory while Redis is unreachable, before steps block. */
-  public record Logs(int bufferLines) {}
+  public record Logs(int bufferLines, int retentionDays) {}
 }

@@ -49,7 +49,7 @@ public final class ConfigLoader {
           "runs",
               Set.of(
                   "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
-          "logs", Set.of("bufferLines"));
+          "logs", Set.of("bufferLines", "retentionDays"));
   private static final Set<String> TOP_LEVEL = Set.of("node", "dataDir");
 
   private ConfigLoader() {}
@@ -161,7 +161,9 @@ public final class ConfigLoader {
             v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
             v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
             v.integer("runs.killGraceSeconds", 5, 0, 600)),
-        new Config.Logs(v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000)));
+        new Config.Logs(
+            v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
+            v.integer("logs.retentionDays", 30, 1, 3650)));
   }
 
   private static void checkRedisUrl(String url) {
