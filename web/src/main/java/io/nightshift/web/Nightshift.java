@@ -11,6 +11,10 @@ import io.nightshift.scheduler.auth.Tokens;
 import io.nightshift.scheduler.health.DatabaseCheck;
 import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.health.RedisCheck;
+import io.nightshift.scheduler.job.FireRepository;
+import io.nightshift.scheduler.job.Firing;
+import io.nightshift.scheduler.job.JobRepository;
+import io.nightshift.scheduler.job.JobScheduler;
 import io.nightshift.scheduler.logs.LogRetention;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.run.Engine;
@@ -25,6 +29,7 @@ import io.nightshift.web.http.Authentication;
 import io.nightshift.web.http.Endpoints;
 import io.nightshift.web.http.Failures;
 import io.nightshift.web.http.HealthRoutes;
+import io.nightshift.web.http.JobRoutes;
 import io.nightshift.web.http.LogRoutes;
 import io.nightshift.web.http.RunRoutes;
 import io.nightshift.web.http.TemplateRoutes;
@@ -56,6 +61,7 @@ public final class Nightshift implements AutoCloseable {
   private final Redis redis;
   private final LogPipeline logs;
   private final Engine engine;
+  private final JobScheduler jobScheduler;
   private final HttpServer server;
   private final String adminTokenNotice;
 
@@ -66,6 +72,7 @@ public final class Nightshift implements AutoCloseable {
       Redis redis,
       LogPipeline logs,
       Engine engine,
+      JobScheduler jobScheduler,
       HttpServer server,
       String adminTokenNotice) {
     this.config = config;
@@ -74,6 +81,7 @@ public final class Nightshift implements AutoCloseable {
     this.redis = redis;
     this.logs = logs;
     this.engine = engine;
+    this.jobScheduler = jobScheduler;
     this.server = server;
     this.adminTokenNotice = adminTokenNotice;
   }
@@ -84,6 +92,7 @@ public final class Nightshift implements AutoCloseable {
     Vertx vertx = null;
     LogPipeline logs = null;
     Engine engine = null;
+    JobScheduler jobScheduler = null;
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       vertx =
@@ -129,6 +138,17 @@ public final class Nightshift implements AutoCloseable {
       LogRetention retention =
           new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, clock);
       purgeHourly(vertx, retention);
+      JobRepository jobs = new JobRepository(database.dsl());
+      FireRepository fires = new FireRepository(database.dsl());
+      jobScheduler =
+          new JobScheduler(
+              new Firing(database.dsl(), templates, engine, config.node(), clock, registry),
+              jobs,
+              fires,
+              config.node(),
+              clock);
+      jobScheduler.start();
+      followJobChanges(vertx, logs, jobScheduler);
 
       Router router = Router.router(vertx);
       router.route().handler(new AccessLog());
@@ -141,6 +161,8 @@ public final class Nightshift implements AutoCloseable {
       new TemplateRoutes(endpoints, templates, clock).mount(api);
       new RunRoutes(endpoints, templates, runs, engine).mount(api);
       new LogRoutes(vertx, endpoints, runs, logStore, logs.bus()).mount(api);
+      new JobRoutes(endpoints, jobs, fires, templates, jobScheduler, engine, logs.bus(), clock)
+          .mount(api);
       new TokenRoutes(endpoints, new Tokens(tokenRepository, clock)).mount(api);
       new AuditRoutes(endpoints, new AuditLog(database.dsl())).mount(api);
       router.route("/api/v1/*").subRouter(api);
@@ -170,8 +192,12 @@ public final class Nightshift implements AutoCloseable {
           server.actualPort(),
           database.embedded() ? "embedded H2" : "MySQL",
           config.redis().enabled() ? "Redis" : "in-process");
-      return new Nightshift(config, database, vertx, redis, logs, engine, server, notice);
+      return new Nightshift(
+          config, database, vertx, redis, logs, engine, jobScheduler, server, notice);
     } catch (RuntimeException e) {
+      if (jobScheduler != null) {
+        jobScheduler.close();
+      }
       if (engine != null) {
         engine.close();
       }
@@ -184,6 +210,39 @@ public final class Nightshift implements AutoCloseable {
       database.close();
       throw e;
     }
+  }
+
+  /**
+   * Job changes reach this node as events (from any node) and, as a safety net, through a reconcile
+   * from the database every 10 seconds.
+   */
+  private static void followJobChanges(Vertx vertx, LogPipeline logs, JobScheduler scheduler) {
+    logs.bus()
+        .followEvents(
+            event -> {
+              if ("job".equals(event.getString("type")) && event.getString("job") != null) {
+                String name = event.getString("job");
+                vertx
+                    .executeBlocking(
+                        () -> {
+                          scheduler.sync(name);
+                          return null;
+                        },
+                        false)
+                    .onFailure(e -> log.warn("cannot reschedule job {}", name, e));
+              }
+            });
+    vertx.setPeriodic(
+        10_000,
+        id ->
+            vertx
+                .executeBlocking(
+                    () -> {
+                      scheduler.reconcile();
+                      return null;
+                    },
+                    false)
+                .onFailure(e -> log.warn("job reconcile failed", e)));
   }
 
   /** Deletes old runs' log lines every hour, on a worker thread. */
@@ -209,6 +268,10 @@ public final class Nightshift implements AutoCloseable {
     return engine;
   }
 
+  public JobScheduler jobScheduler() {
+    return jobScheduler;
+  }
+
   public LogPipeline logs() {
     return logs;
   }
@@ -230,6 +293,7 @@ public final class Nightshift implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("http server did not shut down cleanly", e);
     }
+    jobScheduler.close();
     engine.close();
     logs.close();
     if (redis != null) {

@@ -73,6 +73,26 @@ public final class Engine implements AutoCloseable {
     return runs.get(run.id());
   }
 
+  /** Starts a run already stored as RUNNING (by a scheduled fire, in the fire's transaction). */
+  public void startCreated(long runId) {
+    announceRun(runId, RunStatus.RUNNING, null);
+    advance(runId);
+  }
+
+  /** When a job's run ends, its oldest QUEUED run (concurrency: queue) starts. */
+  private void startNextQueued(String job) {
+    if (job == null) {
+      return;
+    }
+    runs.nextQueued(job)
+        .ifPresent(
+            next -> {
+              if (runs.startQueued(next, clock.instant())) {
+                work.execute(() -> safely(next, () -> startCreated(next)));
+              }
+            });
+  }
+
   /**
    * A new run of a failed, canceled or timed-out run's snapshot with the same values; steps that
    * succeeded are kept, the rest run again.
@@ -147,7 +167,9 @@ public final class Engine implements AutoCloseable {
       announceRun(runId, RunStatus.CANCELED, "canceled by " + actor);
     }
     toKill.forEach(Launched::cancel);
-    return runs.get(runId);
+    Run canceled = runs.get(runId);
+    startNextQueued(canceled.job());
+    return canceled;
   }
 
   /**
@@ -179,6 +201,9 @@ public final class Engine implements AutoCloseable {
       } catch (RuntimeException e) {
         log.error("cannot reconcile run {}", runId, e);
       }
+    }
+    for (String job : runs.jobsWithQueuedRuns()) {
+      safely(0, () -> startNextQueued(job));
     }
   }
 
@@ -232,6 +257,7 @@ public final class Engine implements AutoCloseable {
         runs.transition(runId, RunStatus.RUNNING, progress.finished(), progress.error(), now);
         announceRun(runId, progress.finished(), progress.error());
         forget(run);
+        startNextQueued(run.job());
       }
     }
   }

@@ -37,68 +37,111 @@ public final class RunRepository {
 
   /** Stores a RUNNING run with attempt 1 of every step PENDING, and its audit record. */
   public Run create(NewRun run, Instant now) {
-    long id =
-        dsl.transactionResult(
-            cfg -> {
-              DSLContext tx = cfg.dsl();
-              long runId =
-                  tx.insertInto(RUN)
-                      .set(RUN.TEMPLATE_NAME, run.template().name())
-                      .set(RUN.TEMPLATE_VERSION, run.templateVersion())
-                      .set(RUN.TEMPLATE_SNAPSHOT, TemplateJson.toJson(run.template()).encode())
-                      .set(RUN.JOB_NAME, run.job())
-                      .set(RUN.TRIGGER_KIND, run.trigger().json())
-                      .set(RUN.TRIGGERED_BY, run.triggeredBy())
-                      .set(RUN.STATUS, RunStatus.RUNNING.name())
-                      .set(RUN.PARAMS, new JsonObject(new LinkedHashMap<>(run.params())).encode())
-                      .set(RUN.RETRY_OF, run.retryOf())
-                      .set(RUN.REVISION, 1)
-                      .set(RUN.CREATED_AT, now)
-                      .set(RUN.STARTED_AT, now)
-                      .returning(RUN.ID)
-                      .fetchOne()
-                      .getId();
-              var insert =
-                  tx.insertInto(
-                      RUN_STEP,
-                      RUN_STEP.RUN_ID,
-                      RUN_STEP.NAME,
-                      RUN_STEP.KIND,
-                      RUN_STEP.POSITION,
-                      RUN_STEP.ATTEMPT,
-                      RUN_STEP.STATUS,
-                      RUN_STEP.REVISION);
-              int position = 0;
-              for (StepSpec step : run.template().steps()) {
-                insert =
-                    insert.values(
-                        runId,
-                        step.name(),
-                        step.kind().json(),
-                        position++,
-                        1,
-                        StepStatus.PENDING.name(),
-                        1);
-              }
-              insert.execute();
-              AuditLog.write(
-                  tx,
-                  now,
-                  run.triggeredBy(),
-                  "run.create",
-                  "run",
-                  String.valueOf(runId),
-                  new JsonObject()
-                      .put("template", run.template().name())
-                      .put("templateVersion", run.templateVersion())
-                      .put("trigger", run.trigger().json())
-                      .put(
-                          "params",
-                          new JsonObject(
-                              new LinkedHashMap<>(Params.masked(run.template(), run.params())))));
-              return runId;
-            });
+    long id = dsl.transactionResult(cfg -> insert(cfg.dsl(), run, RunStatus.RUNNING, now));
     return find(id).orElseThrow();
+  }
+
+  /**
+   * Inserts a run (RUNNING, or QUEUED behind another run of its job) with attempt 1 of every step
+   * PENDING, and its audit record, in the caller's transaction. Returns its id.
+   */
+  public static long insert(DSLContext tx, NewRun run, RunStatus initial, Instant now) {
+    long runId =
+        tx.insertInto(RUN)
+            .set(RUN.TEMPLATE_NAME, run.template().name())
+            .set(RUN.TEMPLATE_VERSION, run.templateVersion())
+            .set(RUN.TEMPLATE_SNAPSHOT, TemplateJson.toJson(run.template()).encode())
+            .set(RUN.JOB_NAME, run.job())
+            .set(RUN.TRIGGER_KIND, run.trigger().json())
+            .set(RUN.TRIGGERED_BY, run.triggeredBy())
+            .set(RUN.STATUS, initial.name())
+            .set(RUN.PARAMS, new JsonObject(new LinkedHashMap<>(run.params())).encode())
+            .set(RUN.RETRY_OF, run.retryOf())
+            .set(RUN.REVISION, 1)
+            .set(RUN.CREATED_AT, now)
+            .set(RUN.STARTED_AT, initial == RunStatus.RUNNING ? now : null)
+            .returning(RUN.ID)
+            .fetchOne()
+            .getId();
+    var insert =
+        tx.insertInto(
+            RUN_STEP,
+            RUN_STEP.RUN_ID,
+            RUN_STEP.NAME,
+            RUN_STEP.KIND,
+            RUN_STEP.POSITION,
+            RUN_STEP.ATTEMPT,
+            RUN_STEP.STATUS,
+            RUN_STEP.REVISION);
+    int position = 0;
+    for (StepSpec step : run.template().steps()) {
+      insert =
+          insert.values(
+              runId, step.name(), step.kind().json(), position++, 1, StepStatus.PENDING.name(), 1);
+    }
+    insert.execute();
+    AuditLog.write(
+        tx,
+        now,
+        run.triggeredBy(),
+        "run.create",
+        "run",
+        String.valueOf(runId),
+        new JsonObject()
+            .put("template", run.template().name())
+            .put("templateVersion", run.templateVersion())
+            .put("job", run.job())
+            .put("trigger", run.trigger().json())
+            .put(
+                "params",
+                new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params())))));
+    return runId;
+  }
+
+  /** QUEUED -> RUNNING; false when another node started it first. */
+  public boolean startQueued(long runId, Instant now) {
+    Transitions.check(runId, RunStatus.QUEUED, RunStatus.RUNNING);
+    return dsl.update(RUN)
+            .set(RUN.STATUS, RunStatus.RUNNING.name())
+            .set(RUN.STARTED_AT, now)
+            .set(RUN.REVISION, RUN.REVISION.plus(1))
+            .where(RUN.ID.eq(runId))
+            .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
+            .execute()
+        == 1;
+  }
+
+  /** The job's oldest QUEUED run, when none of its runs is active. */
+  public Optional<Long> nextQueued(String job) {
+    boolean active =
+        dsl.fetchExists(
+            RUN,
+            RUN.JOB_NAME
+                .eq(job)
+                .and(
+                    RUN.STATUS.in(
+                        RunStatus.RUNNING.name(),
+                        RunStatus.WAITING_APPROVAL.name(),
+                        RunStatus.ROLLING_BACK.name())));
+    if (active) {
+      return Optional.empty();
+    }
+    return dsl.select(RUN.ID)
+        .from(RUN)
+        .where(RUN.JOB_NAME.eq(job))
+        .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
+        .orderBy(RUN.ID)
+        .limit(1)
+        .fetchOptional(RUN.ID);
+  }
+
+  /** Jobs that have QUEUED runs (checked at start). */
+  public List<String> jobsWithQueuedRuns() {
+    return dsl.selectDistinct(RUN.JOB_NAME)
+        .from(RUN)
+        .where(RUN.STATUS.eq(RunStatus.QUEUED.name()))
+        .and(RUN.JOB_NAME.isNotNull())
+        .fetch(RUN.JOB_NAME);
   }
 
   public Optional<Run> find(long id) {
@@ -248,9 +291,9 @@ public final class RunRepository {
         .fetch(RUN.ID);
   }
 
-  /** Runs of a job that have not ended (for concurrency policies). */
-  public List<Long> unfinishedOfJob(String job) {
-    return dsl.select(RUN.ID)
+  /** Runs of a job that have not ended, oldest first (for concurrency policies). */
+  public static List<Long> unfinishedOfJob(DSLContext tx, String job) {
+    return tx.select(RUN.ID)
         .from(RUN)
         .where(RUN.JOB_NAME.eq(job))
         .and(

@@ -1,0 +1,123 @@
+package io.nightshift.scheduler.job;
+
+import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.run.Params;
+import io.nightshift.scheduler.template.JsonReader;
+import io.nightshift.scheduler.template.Names;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads a job from the API JSON; the template and its parameters are checked by the caller. */
+public final class JobParser {
+  private static final Set<String> FIELDS =
+      Set.of("name", "template", "params", "schedule", "concurrency", "misfire", "enabled");
+
+  private JobParser() {}
+
+  /**
+   * {@code current} is the stored job on a PUT (null on create): a field left out keeps its value
+   * there, so editing a paused job keeps it paused.
+   */
+  public static JobSpec parse(JsonObject json, String nameFromUrl, JobSpec current, Instant now) {
+    JsonReader in = new JsonReader();
+    in.rejectUnknown(json, FIELDS, "");
+    String name = in.string(json, "name", "", nameFromUrl == null);
+    if (name == null) {
+      name = nameFromUrl;
+    } else if (!Names.isResourceName(name)) {
+      in.problem("name", Names.resourceRule() + ", got '" + name + "'");
+    } else if (nameFromUrl != null && !nameFromUrl.equals(name)) {
+      in.problem("name", "'" + name + "' differs from the name in the URL '" + nameFromUrl + "'");
+    }
+    String template = in.string(json, "template", "", current == null);
+    if (template == null && current != null) {
+      template = current.template();
+    } else if (template != null && !Names.isResourceName(template)) {
+      in.problem("template", Names.resourceRule() + ", got '" + template + "'");
+    }
+    Map<String, String> params = current == null ? Map.of() : current.params();
+    if (json.containsKey("params")) {
+      JsonObject object = in.object(json, "params", "");
+      try {
+        params = Params.read(object, "params");
+      } catch (Invalid e) {
+        e.problems().forEach(p -> in.problem(p.field(), p.message()));
+      }
+    }
+    Schedule schedule = current == null ? null : current.schedule();
+    if (json.containsKey("schedule")) {
+      try {
+        schedule = ScheduleParser.parse(json.getValue("schedule"), now);
+      } catch (Invalid e) {
+        e.problems().forEach(p -> in.problem(p.field(), p.message()));
+      }
+    }
+    Concurrency concurrency =
+        choice(
+            in,
+            json,
+            "concurrency",
+            Concurrency.class,
+            current == null ? Concurrency.FORBID : current.concurrency());
+    Misfire misfire =
+        choice(
+            in,
+            json,
+            "misfire",
+            Misfire.class,
+            current == null ? Misfire.FIRE_ONCE : current.misfire());
+    boolean enabled =
+        json.containsKey("enabled")
+            ? in.bool(json, "enabled", "")
+            : current == null || current.enabled();
+    in.throwIfAny();
+    return new JobSpec(name, template, params, schedule, concurrency, misfire, enabled);
+  }
+
+  private static <E extends Enum<E>> E choice(
+      JsonReader in, JsonObject json, String key, Class<E> type, E fallback) {
+    String value = in.string(json, key, "", false);
+    if (value == null) {
+      return fallback;
+    }
+    for (E e : type.getEnumConstants()) {
+      if (e.name().toLowerCase(java.util.Locale.ROOT).equals(value)) {
+        return e;
+      }
+    }
+    StringBuilder allowed = new StringBuilder();
+    for (E e : type.getEnumConstants()) {
+      allowed
+          .append(allowed.length() == 0 ? "" : ", ")
+          .append(e.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    in.problem(key, "must be one of " + allowed + ", got '" + value + "'");
+    return fallback;
+  }
+
+  /** The stored body: everything but name and enabled, which have columns. */
+  public static JsonObject body(JobSpec spec) {
+    return new JsonObject()
+        .put("template", spec.template())
+        .put("params", new JsonObject(new java.util.LinkedHashMap<>(spec.params())))
+        .put("schedule", spec.schedule() == null ? null : spec.schedule().toJson())
+        .put("concurrency", spec.concurrency().json())
+        .put("misfire", spec.misfire().json());
+  }
+
+  /** Reads a stored body back; the stored schedule was valid when stored, so "at" may be past. */
+  public static JobSpec fromStored(String name, boolean enabled, JsonObject body) {
+    Map<String, String> params = Params.read(body.getJsonObject("params"), "params");
+    Object schedule = body.getValue("schedule");
+    return new JobSpec(
+        name,
+        body.getString("template"),
+        params,
+        schedule == null ? null : ScheduleParser.parse(schedule, Instant.EPOCH),
+        Concurrency.valueOf(body.getString("concurrency").toUpperCase(java.util.Locale.ROOT)),
+        Misfire.valueOf(body.getString("misfire").toUpperCase(java.util.Locale.ROOT)),
+        enabled);
+  }
+}

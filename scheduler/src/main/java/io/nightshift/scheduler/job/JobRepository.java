@@ -1,0 +1,127 @@
+package io.nightshift.scheduler.job;
+
+import static io.nightshift.sql.Tables.JOB;
+
+import io.nightshift.scheduler.audit.AuditLog;
+import io.nightshift.scheduler.error.Conflict;
+import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.store.Page;
+import io.nightshift.scheduler.store.Sql;
+import io.nightshift.sql.tables.records.JobRecord;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * Jobs: the source of truth every node schedules from. Changes are audited in the same transaction.
+ */
+public final class JobRepository {
+  private final DSLContext dsl;
+
+  public JobRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  public StoredJob create(JobSpec spec, String actor, Instant now) {
+    try {
+      long id =
+          dsl.transactionResult(
+              cfg -> {
+                long jobId =
+                    cfg.dsl()
+                        .insertInto(JOB)
+                        .set(JOB.NAME, spec.name())
+                        .set(JOB.TEMPLATE_NAME, spec.template())
+                        .set(JOB.BODY, JobParser.body(spec).encode())
+                        .set(JOB.ENABLED, spec.enabled())
+                        .set(JOB.REVISION, 1)
+                        .set(JOB.CREATED_AT, now)
+                        .set(JOB.UPDATED_AT, now)
+                        .returning(JOB.ID)
+                        .fetchOne()
+                        .getId();
+                AuditLog.write(
+                    cfg.dsl(), now, actor, "job.create", "job", spec.name(), JobParser.body(spec));
+                return jobId;
+              });
+      return find(spec.name()).filter(j -> j.id() == id).orElseThrow();
+    } catch (DataAccessException e) {
+      if (Sql.isDuplicateKey(e)) {
+        throw new Conflict("job '" + spec.name() + "' already exists");
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Replaces the definition; {@code action} names the change in the audit (update, pause, resume).
+   */
+  public StoredJob update(JobSpec spec, String action, String actor, Instant now) {
+    dsl.transaction(
+        cfg -> {
+          int changed =
+              cfg.dsl()
+                  .update(JOB)
+                  .set(JOB.TEMPLATE_NAME, spec.template())
+                  .set(JOB.BODY, JobParser.body(spec).encode())
+                  .set(JOB.ENABLED, spec.enabled())
+                  .set(JOB.REVISION, JOB.REVISION.plus(1))
+                  .set(JOB.UPDATED_AT, now)
+                  .where(JOB.NAME.eq(spec.name()))
+                  .execute();
+          if (changed == 0) {
+            throw new NotFound("job", spec.name());
+          }
+          AuditLog.write(
+              cfg.dsl(), now, actor, "job." + action, "job", spec.name(), JobParser.body(spec));
+        });
+    return get(spec.name());
+  }
+
+  public void delete(String name, String actor, Instant now) {
+    dsl.transaction(
+        cfg -> {
+          if (cfg.dsl().deleteFrom(JOB).where(JOB.NAME.eq(name)).execute() == 0) {
+            throw new NotFound("job", name);
+          }
+          AuditLog.write(cfg.dsl(), now, actor, "job.delete", "job", name, null);
+        });
+  }
+
+  public Optional<StoredJob> find(String name) {
+    return dsl.selectFrom(JOB).where(JOB.NAME.eq(name)).fetchOptional(JobRepository::map);
+  }
+
+  public StoredJob get(String name) {
+    return find(name).orElseThrow(() -> new NotFound("job", name));
+  }
+
+  /** The job row locked until the transaction ends: fires of one job are claimed one at a time. */
+  public static Optional<StoredJob> lock(DSLContext tx, long jobId) {
+    return tx.selectFrom(JOB).where(JOB.ID.eq(jobId)).forUpdate().fetchOptional(JobRepository::map);
+  }
+
+  public Page<StoredJob> list(String after, int limit) {
+    var query =
+        dsl.selectFrom(JOB).where(after == null ? JOB.NAME.isNotNull() : JOB.NAME.gt(after));
+    List<StoredJob> rows = query.orderBy(JOB.NAME).limit(limit + 1).fetch(JobRepository::map);
+    return Page.of(rows, limit, StoredJob::name);
+  }
+
+  /** Every job, for scheduling at start and for the periodic reconcile. */
+  public List<StoredJob> all() {
+    return dsl.selectFrom(JOB).orderBy(JOB.NAME).fetch(JobRepository::map);
+  }
+
+  private static StoredJob map(JobRecord r) {
+    return new StoredJob(
+        r.getId(),
+        JobParser.fromStored(r.getName(), r.getEnabled(), new JsonObject(r.getBody())),
+        r.getRevision(),
+        r.getCreatedAt(),
+        r.getUpdatedAt());
+  }
+}

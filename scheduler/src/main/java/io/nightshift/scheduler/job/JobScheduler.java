@@ -1,0 +1,305 @@
+package io.nightshift.scheduler.job;
+
+import io.nightshift.scheduler.run.Trigger;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TimeZone;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.quartz.CronScheduleBuilder;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobExecutionContext;
+import org.quartz.JobKey;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.listeners.TriggerListenerSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's Quartz, in memory ({@code RAMJobStore}): it only computes WHEN jobs fire, from the
+ * definitions in the database. Every node fires every trigger; {@link Firing} lets one claim each
+ * fire. Quartz threads only claim the fire and hand the run to the engine.
+ */
+public final class JobScheduler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JobScheduler.class);
+
+  /** Fires older than this at start are missed; younger ones a live node is still claiming. */
+  static final Duration MISFIRE_TOLERANCE = Duration.ofSeconds(10);
+
+  static final int MAX_COUNTED_MISSES = 100_000;
+
+  private final Scheduler quartz;
+  private final Firing firing;
+  private final JobRepository jobs;
+  private final FireRepository fires;
+  private final Clock clock;
+  private final Map<String, Integer> scheduled = new ConcurrentHashMap<>();
+
+  public JobScheduler(
+      Firing firing, JobRepository jobs, FireRepository fires, String node, Clock clock) {
+    this.firing = firing;
+    this.jobs = jobs;
+    this.fires = fires;
+    this.clock = clock;
+    Properties p = new Properties();
+    p.setProperty(
+        "org.quartz.scheduler.instanceName", "nightshift-" + node + "-" + UUID.randomUUID());
+    p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+    p.setProperty("org.quartz.threadPool.threadCount", "8");
+    p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+    p.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
+    p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", "100");
+    p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionFireAheadTimeWindow", "0");
+    try {
+      quartz = new StdSchedulerFactory(p).getScheduler();
+      quartz.setJobFactory((bundle, s) -> this::execute);
+      quartz
+          .getListenerManager()
+          .addTriggerListener(
+              new TriggerListenerSupport() {
+                public String getName() {
+                  return "nightshift-misfires";
+                }
+
+                public void triggerMisfired(org.quartz.Trigger trigger) {
+                  misfired(trigger);
+                }
+              });
+    } catch (SchedulerException e) {
+      throw new IllegalStateException("cannot create the Quartz scheduler", e);
+    }
+  }
+
+  /** Applies the misfire policy to every enabled job, schedules them all, and starts firing. */
+  public void start() {
+    for (StoredJob job : jobs.all()) {
+      safely(
+          job.name(),
+          () -> {
+            catchUp(job);
+            schedule(job);
+          });
+    }
+    try {
+      quartz.start();
+    } catch (SchedulerException e) {
+      throw new IllegalStateException("cannot start the Quartz scheduler", e);
+    }
+  }
+
+  /** Re-reads one job from the database (it changed here or on another node). */
+  public void sync(String name) {
+    Optional<StoredJob> job = jobs.find(name);
+    if (job.isEmpty()) {
+      unschedule(name);
+    } else {
+      schedule(job.get());
+    }
+  }
+
+  /** A resumed job: fires missed while paused follow its misfire policy, then it is scheduled. */
+  public void resumed(StoredJob job) {
+    catchUp(job);
+    schedule(job);
+  }
+
+  /** Brings every job in line with the database; a missed change event costs at most one period. */
+  public void reconcile() {
+    Map<String, Integer> seen = new java.util.HashMap<>();
+    for (StoredJob job : jobs.all()) {
+      seen.put(job.name(), job.revision());
+      if (!Integer.valueOf(job.revision()).equals(scheduled.get(job.name()))) {
+        safely(job.name(), () -> schedule(job));
+      }
+    }
+    for (String name : scheduled.keySet()) {
+      if (!seen.containsKey(name)) {
+        unschedule(name);
+      }
+    }
+  }
+
+  /** The next fire times Quartz will use, for the API. */
+  public static java.util.List<Instant> nextFireTimes(JobSpec spec, Instant now, int count) {
+    if (spec.schedule() == null || !spec.enabled()) {
+      return java.util.List.of();
+    }
+    return spec.schedule().next(now, count);
+  }
+
+  synchronized void schedule(StoredJob job) {
+    unschedule(job.name());
+    scheduled.put(job.name(), job.revision());
+    JobSpec spec = job.spec();
+    if (!spec.enabled() || spec.schedule() == null) {
+      return;
+    }
+    Instant now = clock.instant();
+    Optional<Instant> first = spec.schedule().next(now);
+    if (first.isEmpty()) {
+      return;
+    }
+    JobDetail detail =
+        JobBuilder.newJob(FireJob.class)
+            .withIdentity(job.name())
+            .usingJobData("jobId", job.id())
+            .usingJobData("trigger", trigger(spec.schedule()).name())
+            .build();
+    TriggerBuilder<org.quartz.Trigger> builder =
+        TriggerBuilder.newTrigger().withIdentity(job.name());
+    org.quartz.Trigger trigger;
+    Schedule s = spec.schedule();
+    if (s instanceof Schedule.Cron cron) {
+      trigger =
+          builder
+              .withSchedule(
+                  CronScheduleBuilder.cronSchedule(cron.expression())
+                      .inTimeZone(TimeZone.getTimeZone(cron.zone()))
+                      .withMisfireHandlingInstructionDoNothing())
+              .startAt(Date.from(now))
+              .build();
+    } else if (s instanceof Schedule.Every every) {
+      trigger =
+          builder
+              .withSchedule(
+                  SimpleScheduleBuilder.simpleSchedule()
+                      .withIntervalInMilliseconds(every.seconds() * 1000)
+                      .repeatForever()
+                      .withMisfireHandlingInstructionNextWithRemainingCount())
+              .startAt(Date.from(first.get()))
+              .build();
+    } else {
+      trigger =
+          builder
+              .withSchedule(
+                  SimpleScheduleBuilder.simpleSchedule()
+                      .withMisfireHandlingInstructionNextWithRemainingCount())
+              .startAt(Date.from(first.get()))
+              .build();
+    }
+    try {
+      quartz.scheduleJob(detail, java.util.Set.of(trigger), true);
+    } catch (SchedulerException e) {
+      throw new IllegalStateException("cannot schedule job " + job.name(), e);
+    }
+  }
+
+  synchronized void unschedule(String name) {
+    scheduled.remove(name);
+    try {
+      quartz.deleteJob(JobKey.jobKey(name));
+    } catch (SchedulerException e) {
+      log.warn("cannot unschedule job {}", name, e);
+    }
+  }
+
+  /**
+   * Compares the job's last recorded fire with its schedule: fires missed while no node ran (or
+   * while it was paused) become ONE misfired record (skip) or ONE run (fire_once), never a burst.
+   */
+  void catchUp(StoredJob job) {
+    JobSpec spec = job.spec();
+    if (!spec.enabled() || spec.schedule() == null) {
+      return;
+    }
+    Instant since = fires.lastScheduled(job.id()).orElse(job.createdAt());
+    Instant until = clock.instant().minus(MISFIRE_TOLERANCE);
+    Instant latest = null;
+    Instant first = null;
+    int missed = 0;
+    for (Optional<Instant> t = spec.schedule().next(since);
+        t.isPresent() && !t.get().isAfter(until) && missed < MAX_COUNTED_MISSES;
+        t = spec.schedule().next(t.get())) {
+      if (first == null) {
+        first = t.get();
+      }
+      latest = t.get();
+      missed++;
+    }
+    if (latest == null) {
+      return;
+    }
+    String span =
+        missed
+            + (missed >= MAX_COUNTED_MISSES ? "+" : "")
+            + " fire(s) missed between "
+            + first
+            + " and "
+            + latest
+            + " (no node was running, or the job was paused)";
+    if (spec.misfire() == Misfire.SKIP) {
+      firing.recordMisfire(job.id(), latest, span + "; policy skip");
+    } else {
+      firing.fireMissed(
+          job.id(), latest, trigger(spec.schedule()), span + "; policy fire_once: one run now");
+    }
+  }
+
+  private void misfired(org.quartz.Trigger trigger) {
+    String name = trigger.getKey().getName();
+    Date when = trigger.getNextFireTime();
+    log.warn("job {} misfired in Quartz (node overloaded?) at {}", name, when);
+    jobs.find(name)
+        .ifPresent(
+            job ->
+                safely(
+                    name,
+                    () ->
+                        firing.recordMisfire(
+                            job.id(),
+                            when == null ? clock.instant() : when.toInstant(),
+                            "fired more than 60 s late on this node; skipped")));
+  }
+
+  private void execute(JobExecutionContext ctx) {
+    long jobId = ctx.getMergedJobDataMap().getLong("jobId");
+    Trigger kind = Trigger.valueOf(ctx.getMergedJobDataMap().getString("trigger"));
+    Instant scheduledAt = ctx.getScheduledFireTime().toInstant();
+    try {
+      firing.fire(jobId, scheduledAt, kind);
+    } catch (RuntimeException e) {
+      log.error("job {} fire at {} failed", ctx.getJobDetail().getKey().getName(), scheduledAt, e);
+    }
+  }
+
+  static Trigger trigger(Schedule schedule) {
+    if (schedule instanceof Schedule.Cron) {
+      return Trigger.CRON;
+    }
+    return schedule instanceof Schedule.Every ? Trigger.INTERVAL : Trigger.ONCE;
+  }
+
+  private static void safely(String job, Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      log.error("job {}: scheduling failed", job, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      quartz.shutdown(true);
+    } catch (SchedulerException e) {
+      log.warn("Quartz did not shut down cleanly", e);
+    }
+  }
+
+  /** Quartz needs a job class; the factory above hands it our method instead. */
+  public static final class FireJob implements org.quartz.Job {
+    public void execute(JobExecutionContext context) {
+      throw new IllegalStateException("created only through the scheduler's job factory");
+    }
+  }
+}

@@ -1,0 +1,242 @@
+package io.nightshift.web.http;
+
+import io.nightshift.executor.Instants;
+import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.job.Fire;
+import io.nightshift.scheduler.job.FireRepository;
+import io.nightshift.scheduler.job.JobParser;
+import io.nightshift.scheduler.job.JobRepository;
+import io.nightshift.scheduler.job.JobScheduler;
+import io.nightshift.scheduler.job.JobSpec;
+import io.nightshift.scheduler.job.Schedule;
+import io.nightshift.scheduler.job.StoredJob;
+import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.run.Engine;
+import io.nightshift.scheduler.run.NewRun;
+import io.nightshift.scheduler.run.Params;
+import io.nightshift.scheduler.run.Run;
+import io.nightshift.scheduler.run.Trigger;
+import io.nightshift.scheduler.store.Page;
+import io.nightshift.scheduler.template.JsonReader;
+import io.nightshift.scheduler.template.StoredTemplate;
+import io.nightshift.scheduler.template.Template;
+import io.nightshift.scheduler.template.TemplateRepository;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.time.Clock;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Jobs: CRUD, pause/resume, run now, and the cron log of fires. */
+public final class JobRoutes {
+  private static final DateTimeFormatter WITH_OFFSET =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX");
+
+  private final Endpoints endpoints;
+  private final JobRepository jobs;
+  private final FireRepository fires;
+  private final TemplateRepository templates;
+  private final JobScheduler scheduler;
+  private final Engine engine;
+  private final LogBus bus;
+  private final Clock clock;
+
+  public JobRoutes(
+      Endpoints endpoints,
+      JobRepository jobs,
+      FireRepository fires,
+      TemplateRepository templates,
+      JobScheduler scheduler,
+      Engine engine,
+      LogBus bus,
+      Clock clock) {
+    this.endpoints = endpoints;
+    this.jobs = jobs;
+    this.fires = fires;
+    this.templates = templates;
+    this.scheduler = scheduler;
+    this.engine = engine;
+    this.bus = bus;
+    this.clock = clock;
+  }
+
+  public void mount(Router api) {
+    api.post("/jobs").handler(endpoints.blocking(Permission.OPERATE, this::create));
+    api.get("/jobs").handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/jobs/:name").handler(endpoints.blocking(Permission.READ, this::get));
+    api.put("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
+    api.delete("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::delete));
+    api.post("/jobs/:name/pause")
+        .handler(endpoints.blocking(Permission.OPERATE, c -> enable(c, false)));
+    api.post("/jobs/:name/resume")
+        .handler(endpoints.blocking(Permission.OPERATE, c -> enable(c, true)));
+    api.post("/jobs/:name/runs").handler(endpoints.blocking(Permission.OPERATE, this::runNow));
+    api.get("/jobs/:name/fires").handler(endpoints.blocking(Permission.READ, this::fires));
+  }
+
+  private Reply create(Call call) {
+    JobSpec spec = JobParser.parse(call.body(), null, null, clock.instant());
+    check(spec);
+    StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
+    changed(stored.name());
+    return Reply.created(json(stored), "/api/v1/jobs/" + stored.name());
+  }
+
+  private Reply put(Call call) {
+    String name = call.name("name");
+    Optional<StoredJob> current = jobs.find(name);
+    JobSpec spec =
+        JobParser.parse(
+            call.body(), name, current.map(StoredJob::spec).orElse(null), clock.instant());
+    check(spec);
+    if (current.isEmpty()) {
+      StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
+      changed(name);
+      return Reply.created(json(stored), "/api/v1/jobs/" + name);
+    }
+    StoredJob stored = jobs.update(spec, "update", call.principal().name(), clock.instant());
+    if (!current.get().spec().enabled() && spec.enabled()) {
+      scheduler.resumed(stored);
+    }
+    changed(name);
+    return Reply.ok(json(stored));
+  }
+
+  private Reply enable(Call call, boolean enabled) {
+    StoredJob job = jobs.get(call.name("name"));
+    if (job.spec().enabled() == enabled) {
+      return Reply.ok(json(job));
+    }
+    StoredJob stored =
+        jobs.update(
+            job.spec().withEnabled(enabled),
+            enabled ? "resume" : "pause",
+            call.principal().name(),
+            clock.instant());
+    if (enabled) {
+      scheduler.resumed(stored);
+    }
+    changed(stored.name());
+    return Reply.ok(json(stored));
+  }
+
+  private Reply delete(Call call) {
+    String name = call.name("name");
+    jobs.delete(name, call.principal().name(), clock.instant());
+    changed(name);
+    return Reply.noContent();
+  }
+
+  private Reply list(Call call) {
+    Page<StoredJob> page = jobs.list(call.query("after"), call.limit());
+    JsonArray items = new JsonArray();
+    page.items().forEach(j -> items.add(json(j)));
+    return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
+  }
+
+  private Reply get(Call call) {
+    return Reply.ok(json(jobs.get(call.name("name"))));
+  }
+
+  private Reply runNow(Call call) {
+    StoredJob job = jobs.get(call.name("name"));
+    JsonObject body = call.bodyOrEmpty();
+    JsonReader in = new JsonReader();
+    in.rejectUnknown(body, Set.of("params"), "");
+    JsonObject params = in.object(body, "params", "");
+    in.throwIfAny();
+    StoredTemplate template = template(job.spec());
+    Map<String, String> values =
+        Params.resolve(template.template(), job.spec().params(), Params.read(params, "params"));
+    Run run =
+        engine.start(
+            new NewRun(
+                template.template(),
+                template.version(),
+                job.name(),
+                Trigger.MANUAL,
+                call.principal().name(),
+                values,
+                null));
+    return new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id());
+  }
+
+  private Reply fires(Call call) {
+    StoredJob job = jobs.get(call.name("name"));
+    String before = call.query("before");
+    Page<Fire> page =
+        fires.page(job.id(), before == null ? null : RunRoutes.id("before", before), call.limit());
+    JsonArray items = new JsonArray();
+    page.items().forEach(f -> items.add(json(f)));
+    return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
+  }
+
+  /** The template exists and the job's values satisfy it (required ones included). */
+  private void check(JobSpec spec) {
+    Template template =
+        templates
+            .find(spec.template())
+            .orElseThrow(
+                () -> Invalid.of("template", "template '" + spec.template() + "' does not exist"))
+            .template();
+    Params.resolve(template, spec.params(), Map.of());
+  }
+
+  private StoredTemplate template(JobSpec spec) {
+    return templates
+        .find(spec.template())
+        .orElseThrow(() -> new NotFound("template", spec.template()));
+  }
+
+  /** This node reschedules at once; the others hear it on the events channel. */
+  private void changed(String name) {
+    scheduler.sync(name);
+    bus.publishEvent(new JsonObject().put("type", "job").put("job", name));
+  }
+
+  private JsonObject json(StoredJob job) {
+    JobSpec spec = job.spec();
+    Map<String, String> params = spec.params();
+    Optional<StoredTemplate> template = templates.find(spec.template());
+    if (template.isPresent()) {
+      params = Params.masked(template.get().template(), params);
+    }
+    ZoneId zone = spec.schedule() instanceof Schedule.Cron cron ? cron.zone() : ZoneOffset.UTC;
+    JsonArray next = new JsonArray();
+    JobScheduler.nextFireTimes(spec, clock.instant(), 5)
+        .forEach(t -> next.add(WITH_OFFSET.format(t.atZone(zone))));
+    return new JsonObject()
+        .put("name", spec.name())
+        .put("template", spec.template())
+        .put("params", new JsonObject(new LinkedHashMap<String, Object>(params)))
+        .put("schedule", spec.schedule() == null ? null : spec.schedule().toJson())
+        .put("concurrency", spec.concurrency().json())
+        .put("misfire", spec.misfire().json())
+        .put("enabled", spec.enabled())
+        .put("revision", job.revision())
+        .put("createdAt", Instants.format(job.createdAt()))
+        .put("updatedAt", Instants.format(job.updatedAt()))
+        .put("nextFireTimes", next);
+  }
+
+  static JsonObject json(Fire f) {
+    return new JsonObject()
+        .put("id", f.id())
+        .put("job", f.job())
+        .put("scheduledAt", Instants.format(f.scheduledAt()))
+        .put("firedAt", Instants.format(f.firedAt()))
+        .put("lagMs", f.lagMs())
+        .put("outcome", f.outcome().json())
+        .put("reason", f.reason())
+        .put("runId", f.runId())
+        .put("node", f.node());
+  }
+}
