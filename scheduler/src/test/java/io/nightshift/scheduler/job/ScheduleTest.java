@@ -124,6 +124,17 @@ class ScheduleTest {
   }
 
   @Test
+  void in_berlin_the_same_rules_hold_at_0230() {
+    // 2026-03-29 02:00 -> 03:00 and 2026-10-25 03:00 -> 02:00: skipped, then once at the second
+    // 02:30
+    Schedule.Cron s = new Schedule.Cron("0 30 2 * * ?", ZoneId.of("Europe/Berlin"));
+    assertThat(s.next(Instant.parse("2026-03-28T12:00:00Z")))
+        .contains(Instant.parse("2026-03-30T00:30:00Z"));
+    assertThat(s.next(Instant.parse("2026-10-24T12:00:00Z"), 2))
+        .isEqualTo(instants("2026-10-25T01:30:00Z", "2026-10-26T01:30:00Z"));
+  }
+
+  @Test
   void in_utc_a_daily_job_is_24_hours_apart_all_year() {
     List<Instant> fires =
         new Schedule.Cron("0 30 6 * * ?", ZoneId.of("UTC"))
