@@ -1,0 +1,58 @@
+package io.nightshift.scheduler.approval;
+
+import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.auth.Principal;
+import io.nightshift.scheduler.auth.Role;
+import io.nightshift.scheduler.error.Forbidden;
+
+/**
+ * Who may decide an approval: admins, and approvers named in the step (by token name or by a {@code
+ * role:NAME} they hold). By default the person who started the run may not approve it.
+ */
+public final class Approvers {
+  private final boolean allowSelfApproval;
+
+  public Approvers(boolean allowSelfApproval) {
+    this.allowSelfApproval = allowSelfApproval;
+  }
+
+  public boolean listed(Approval approval, Principal who) {
+    if (who.has(Role.ADMIN)) {
+      return true;
+    }
+    if (!who.can(Permission.APPROVE)) {
+      return false;
+    }
+    for (String entry : approval.approvers()) {
+      if (entry.startsWith("role:")
+          ? who.roles().contains(entry.substring("role:".length()))
+          : entry.equals(who.name())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A {@link Forbidden} naming why {@code who} may not take this decision. */
+  public void check(Approval approval, Principal who, boolean approve) {
+    if (!listed(approval, who)) {
+      throw new Forbidden(
+          "token '"
+              + who.name()
+              + "' may not decide approval "
+              + approval.id()
+              + "; it needs the approver role and one of "
+              + approval.approvers()
+              + " (or admin)");
+    }
+    if (approve && !allowSelfApproval && who.name().equals(approval.requestedBy())) {
+      throw new Forbidden(
+          "'"
+              + who.name()
+              + "' started run "
+              + approval.runId()
+              + " and may not approve it"
+              + " (auth.allowSelfApproval is false)");
+    }
+  }
+}
