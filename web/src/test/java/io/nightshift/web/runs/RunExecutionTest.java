@@ -8,19 +8,15 @@ import static io.nightshift.web.runs.RunsApi.texts;
 import static io.nightshift.web.runs.RunsApi.time;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -412,24 +408,8 @@ abstract class RunExecutionTest {
   // ---- HTTP steps
 
   @Test
-  void http_steps_check_the_status_and_percent_encode_parameters_in_the_url() throws IOException {
-    List<String> requested = new CopyOnWriteArrayList<>();
-    HttpServer target =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    target.createContext(
-        "/",
-        exchange -> {
-          String raw = exchange.getRequestURI().getRawPath();
-          requested.add(raw);
-          int status = raw.startsWith("/down") ? 503 : 200;
-          byte[] body = ("answer " + status).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(status, body.length);
-          exchange.getResponseBody().write(body);
-          exchange.close();
-        });
-    target.start();
-    try {
-      String base = "http://127.0.0.1:" + target.getAddress().getPort();
+  void http_steps_check_the_status_and_percent_encode_parameters_in_the_url() {
+    try (Target target = new Target()) {
       String template =
           api.template(
               "http",
@@ -437,12 +417,12 @@ abstract class RunExecutionTest {
               new JsonObject()
                   .put("name", "up")
                   .put("kind", "http")
-                  .put("url", base + "/up/$name")
+                  .put("url", target.base() + "/up/$name?q=$name")
                   .put("expectStatus", 200),
               new JsonObject()
                   .put("name", "down")
                   .put("kind", "http")
-                  .put("url", base + "/down")
+                  .put("url", target.base() + "/down")
                   .put("expectStatus", 200)
                   .put("needs", new JsonArray()));
 
@@ -453,9 +433,8 @@ abstract class RunExecutionTest {
       assertThat(stepStatus(run, "down")).isEqualTo("FAILED");
       assertThat(step(run, "down").getString("error")).contains("503");
       assertThat(run.getString("status")).isEqualTo("FAILED");
-      assertThat(requested).contains("/up/a%20b%2Fc%3Fd%3D1%26e%23f", "/down");
-    } finally {
-      target.stop(0);
+      assertThat(target.requested)
+          .contains("/up/a%20b%2Fc%3Fd%3D1%26e%23f?q=a%20b%2Fc%3Fd%3D1%26e%23f", "/down");
     }
   }
 }

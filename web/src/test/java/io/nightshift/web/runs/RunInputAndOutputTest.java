@@ -262,6 +262,35 @@ abstract class RunInputAndOutputTest {
         .doesNotContain(secret);
   }
 
+  @Test
+  void a_secret_in_an_http_url_is_masked_in_its_url_encoded_form_too() {
+    String secret = "p@ss w0rd/" + UUID.randomUUID();
+    String encoded = RunsApi.encode(secret).replace("+", "%20");
+    try (Target target = new Target()) {
+      String template =
+          api.template(
+              "secret-http",
+              new JsonArray().add(param("token").put("secret", true)),
+              new JsonObject()
+                  .put("name", "call")
+                  .put("kind", "http")
+                  .put("url", target.base() + "/check?token=$token"));
+
+      long id = api.start(template, new JsonObject().put("token", secret));
+
+      JsonObject run = api.awaitEnd(id);
+      assertThat(run.getString("status")).as(run.encodePrettily()).isEqualTo("SUCCEEDED");
+      assertThat(target.requested).contains("/check?token=" + encoded);
+      List<JsonObject> lines = api.awaitLogs(id, l -> !l.isEmpty());
+      assertThat(texts(lines)).anySatisfy(l -> assertThat(l).contains("-> 200"));
+      String body = api.logsPage(id, "").body();
+      assertThat(body).doesNotContain(secret).doesNotContain(encoded);
+      assertThat(api.server.get("/api/v1/runs/" + id, api.operator).body())
+          .doesNotContain(secret)
+          .doesNotContain(encoded);
+    }
+  }
+
   // ---- stored logs
 
   static String printing(String prefix, int count) {
@@ -396,6 +425,32 @@ abstract class RunInputAndOutputTest {
     assertThat(replayEnd.data().getString("status")).isEqualTo("SUCCEEDED");
     assertThat(replay.events().stream().map(Sse.Event::type).distinct())
         .containsExactly("log", "end");
+  }
+
+  @Test
+  void a_follower_of_a_canceled_run_gets_every_stored_line_before_end() throws Exception {
+    String template =
+        api.template("stream-cancel", new JsonArray(), command("wait", "echo waiting; sleep 1000"));
+    long id = api.start(template, (JsonObject) null);
+    api.awaitLogs(id, l -> texts(l).contains("waiting"));
+    Sse follower = Sse.open(api.server.port(), "/api/v1/runs/" + id + "/logs/stream", api.operator);
+
+    Answer cancel = api.server.post("/api/v1/runs/" + id + "/cancel", api.operator, null);
+    assertThat(cancel.status()).as(cancel.toString()).isEqualTo(200);
+    Sse.Received live = follower.readToEnd();
+
+    JsonObject run = api.await(id, r -> RunsApi.stepStatus(r, "wait").equals("CANCELED"));
+    long lines = RunsApi.step(run, "wait").getLong("lines");
+    List<JsonObject> stored = api.awaitLogs(id, l -> l.size() == lines);
+    Sse.Event end = live.events().get(live.events().size() - 1);
+    assertThat(end.type()).isEqualTo("end");
+    assertThat(end.data().getString("status")).isEqualTo("CANCELED");
+    assertThat(
+            live.events().stream()
+                .filter(e -> e.type().equals("log"))
+                .map(e -> e.data().getString("line")))
+        .as("stored: %s", texts(stored))
+        .containsExactlyElementsOf(texts(stored));
   }
 
   @Test

@@ -25,10 +25,17 @@ final class Sse {
   /** What a follower received: its status code and the events, the last one {@code end}. */
   record Received(int status, List<Event> events, String body) {}
 
-  private Sse() {}
+  private final HttpResponse<Stream<String>> response;
 
-  /** Follows the stream until the {@code end} event (or the server closes it), at most 60 s. */
-  static Received follow(int port, String path, String token) throws Exception {
+  private Sse(HttpResponse<Stream<String>> response) {
+    this.response = response;
+  }
+
+  /**
+   * Connects and returns once the answer's head has arrived: the server follows the run from then
+   * on.
+   */
+  static Sse open(int port, String path, String token) throws Exception {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
@@ -37,8 +44,11 @@ final class Sse {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    HttpResponse<Stream<String>> response =
-        client.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+    return new Sse(client.send(request.build(), HttpResponse.BodyHandlers.ofLines()));
+  }
+
+  /** Reads until the {@code end} event (or the server closes the stream), at most 60 s. */
+  Received readToEnd() throws Exception {
     Stream<String> lines = response.body();
     CompletableFuture<Received> reading =
         CompletableFuture.supplyAsync(() -> read(response.statusCode(), lines.iterator()));
@@ -47,6 +57,11 @@ final class Sse {
     } finally {
       lines.close();
     }
+  }
+
+  /** Follows the stream until the {@code end} event. */
+  static Received follow(int port, String path, String token) throws Exception {
+    return open(port, path, token).readToEnd();
   }
 
   private static Received read(int status, Iterator<String> lines) {
