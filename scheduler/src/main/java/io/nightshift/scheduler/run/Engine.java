@@ -268,6 +268,8 @@ public final class Engine implements AutoCloseable {
           "cannot start: " + e.getMessage(),
           0,
           0);
+      // No outcome will come to move the run on: look again once this pass is done.
+      work.execute(() -> safely(run.id(), () -> advance(run.id())));
       return;
     }
     if (launch.process() != null) {
