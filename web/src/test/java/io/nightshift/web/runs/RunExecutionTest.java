@@ -200,6 +200,26 @@ abstract class RunExecutionTest {
         .isEqualTo(404);
   }
 
+  @Test
+  void a_step_that_cannot_start_fails_and_the_run_ends_failed() {
+    String template =
+        api.template(
+            "cannot-start",
+            new JsonArray(),
+            new JsonObject()
+                .put("name", "bad-url")
+                .put("kind", "http")
+                .put("url", "http://127.0.0.1:9/a b"),
+            command("after", "echo after"));
+
+    JsonObject run = api.awaitEnd(api.start(template, (JsonObject) null));
+
+    assertThat(run.getString("status")).as(run.encodePrettily()).isEqualTo("FAILED");
+    assertThat(step(run, "bad-url").getString("status")).isEqualTo("FAILED");
+    assertThat(step(run, "bad-url").getString("error")).startsWith("cannot start");
+    assertThat(stepStatus(run, "after")).isEqualTo("SKIPPED");
+  }
+
   // ---- retries
 
   /** Counts its runs in {@code $dir/NAME}; fails while the count is below {@code succeedAt}. */
