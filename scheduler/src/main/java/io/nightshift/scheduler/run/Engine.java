@@ -326,6 +326,7 @@ public final class Engine implements AutoCloseable {
       long lines,
       long dropped) {
     Instant now = clock.instant();
+    error = maskSecrets(run, error);
     if (!runs.finish(step.id(), from, to, exitCode, error, lines, dropped, now)) {
       return;
     }
@@ -336,6 +337,26 @@ public final class Engine implements AutoCloseable {
           spec.retryBackoffSeconds() == 0 ? null : now.plusSeconds(spec.retryBackoffSeconds());
       runs.addAttempt(step, notBefore);
     }
+  }
+
+  /**
+   * An error text with the run's secret values, raw or as substituted into a URL or JSON, masked:
+   * errors may quote the command or URL that failed, and they are shown by the API.
+   */
+  static String maskSecrets(Run run, String error) {
+    if (error == null) {
+      return null;
+    }
+    List<String> secrets =
+        StepLauncher.withSubstitutedForms(Params.secrets(run.template(), run.params())).stream()
+            .filter(s -> !s.isEmpty())
+            .sorted(java.util.Comparator.comparingInt(String::length).reversed())
+            .toList();
+    String masked = error;
+    for (String secret : secrets) {
+      masked = masked.replace(secret, Params.MASK);
+    }
+    return masked;
   }
 
   private void announceStep(StepRun step, StepStatus status) {
