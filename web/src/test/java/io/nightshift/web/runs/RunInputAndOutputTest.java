@@ -291,6 +291,36 @@ abstract class RunInputAndOutputTest {
     }
   }
 
+  @Test
+  void a_secret_is_masked_in_the_error_of_an_http_step_that_cannot_be_sent() {
+    String secret = "key-" + UUID.randomUUID();
+    String template =
+        api.template(
+            "secret-bad-url",
+            new JsonArray().add(param("host")).add(param("key").put("secret", true)),
+            new JsonObject()
+                .put("name", "bad-host")
+                .put("kind", "http")
+                .put("url", "http://$host:9/x?key=$key"),
+            new JsonObject()
+                .put("name", "bad-path")
+                .put("kind", "http")
+                .put("url", "http://127.0.0.1:9/a b/$key")
+                .put("needs", new JsonArray()));
+
+    long id = api.start(template, new JsonObject().put("host", "no such host").put("key", secret));
+
+    JsonObject run = api.awaitEnd(id);
+    assertThat(RunsApi.stepStatus(run, "bad-host")).isEqualTo("FAILED");
+    assertThat(RunsApi.stepStatus(run, "bad-path")).isEqualTo("FAILED");
+    assertThat(RunsApi.step(run, "bad-host").getString("error")).contains("******");
+    assertThat(RunsApi.step(run, "bad-path").getString("error")).contains("******");
+    assertThat(api.server.get("/api/v1/runs/" + id, api.operator).body()).doesNotContain(secret);
+    assertThat(api.server.get("/api/v1/runs?template=" + template, api.operator).body())
+        .doesNotContain(secret);
+    assertThat(api.logsPage(id, "").body()).doesNotContain(secret);
+  }
+
   // ---- stored logs
 
   static String printing(String prefix, int count) {
