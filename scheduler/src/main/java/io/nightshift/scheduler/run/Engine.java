@@ -294,6 +294,8 @@ public final class Engine implements AutoCloseable {
           "cannot start: " + e.getMessage(),
           0,
           0);
+      // No outcome will come to move the run on: look again once this pass is done.
+      work.execute(() -> safely(run.id(), () -> advance(run.id())));
       return;
     }
     if (launch.process() != null) {
@@ -350,6 +352,7 @@ public final class Engine implements AutoCloseable {
       long lines,
       long dropped) {
     Instant now = clock.instant();
+    error = maskSecrets(run, error);
     if (!runs.finish(step.id(), from, to, exitCode, error, lines, dropped, now)) {
       return;
     }
@@ -360,6 +363,26 @@ public final class Engine implements AutoCloseable {
           spec.retryBackoffSeconds() == 0 ? null : now.plusSeconds(spec.retryBackoffSeconds());
       runs.addAttempt(step, notBefore);
     }
+  }
+
+  /**
+   * An error text with the run's secret values, raw or as substituted into a URL or JSON, masked:
+   * errors may quote the command or URL that failed, and they are shown by the API.
+   */
+  static String maskSecrets(Run run, String error) {
+    if (error == null) {
+      return null;
+    }
+    List<String> secrets =
+        StepLauncher.withSubstitutedForms(Params.secrets(run.template(), run.params())).stream()
+            .filter(s -> !s.isEmpty())
+            .sorted(java.util.Comparator.comparingInt(String::length).reversed())
+            .toList();
+    String masked = error;
+    for (String secret : secrets) {
+      masked = masked.replace(secret, Params.MASK);
+    }
+    return masked;
   }
 
   private void announceStep(StepRun step, StepStatus status) {

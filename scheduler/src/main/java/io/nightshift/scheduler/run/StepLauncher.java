@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,6 +52,7 @@ final class StepLauncher {
       return process(ctx, file.argv(), timeout, secrets, sink);
     }
     Map<String, String> values = substitutionValues(ctx);
+    secrets = withSubstitutedForms(secrets);
     if (action instanceof StepAction.Http h) {
       return call(
           ctx,
@@ -146,6 +148,19 @@ final class StepLauncher {
           }
         };
     return new Launch(launched, null);
+  }
+
+  /**
+   * The secrets plus the forms substitution gives them (percent-encoded in URLs, escaped in JSON),
+   * so that a logged request line or error masks them too.
+   */
+  static Set<String> withSubstitutedForms(Set<String> secrets) {
+    Set<String> all = new LinkedHashSet<>(secrets);
+    for (String secret : secrets) {
+      all.add(Substitution.url("$s", Map.of("s", secret)));
+      all.add(Substitution.jsonEscape(secret));
+    }
+    return all;
   }
 
   Duration timeout(StepSpec spec) {

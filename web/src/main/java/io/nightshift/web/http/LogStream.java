@@ -8,6 +8,7 @@ import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.run.StepRun;
+import io.nightshift.scheduler.run.StepStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -48,6 +49,8 @@ final class LogStream {
   private final ArrayDeque<Object> held = new ArrayDeque<>();
   private boolean busy = true;
   private boolean ended;
+  private boolean awaitingSteps;
+  private long stepsDeadline = -1;
   private Follow follow;
   private long keepalive = -1;
 
@@ -147,7 +150,8 @@ final class LogStream {
       } else if (item instanceof JsonObject event) {
         String type = event.getString("type", "event");
         writeEvent(type, event);
-        if ("run".equals(type) && isTerminal(event.getString("status"))) {
+        if (("run".equals(type) && isTerminal(event.getString("status")))
+            || (awaitingSteps && "step".equals(type))) {
           busy = true;
           finish();
           return;
@@ -156,11 +160,41 @@ final class LogStream {
     }
   }
 
-  /** Sends every stored line of every attempt up to its recorded count, then {@code end}. */
+  /**
+   * Sends every stored line of every attempt up to its recorded count, then {@code end}. A run can
+   * end while a step is still being killed (cancel): its count is known only once it has ended, so
+   * until then (at most {@link #GAP_WAIT_MS}) lines keep flowing and each step event checks again.
+   */
   private void finish() {
     blocking(() -> runs.get(runId))
         .onFailure(this::abort)
-        .onSuccess(run -> completeAttempts(run, run.attempts(), 0));
+        .onSuccess(
+            run -> {
+              boolean stepsRunning =
+                  run.attempts().stream().anyMatch(a -> a.status() == StepStatus.RUNNING);
+              if (stepsRunning && !stepsDeadlinePassed()) {
+                awaitingSteps = true;
+                busy = false;
+                drain();
+              } else {
+                completeAttempts(run, run.attempts(), 0);
+              }
+            });
+  }
+
+  private boolean stepsDeadlinePassed() {
+    if (stepsDeadline < 0) {
+      stepsDeadline = System.currentTimeMillis() + GAP_WAIT_MS;
+      vertx.setTimer(
+          GAP_WAIT_MS,
+          id -> {
+            if (awaitingSteps && !busy && !ended) {
+              busy = true;
+              finish();
+            }
+          });
+    }
+    return System.currentTimeMillis() >= stepsDeadline;
   }
 
   private void completeAttempts(Run run, List<StepRun> attempts, int index) {
