@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds Nightshift and runs the benchmark (bench/README.md) against the local MariaDB + Redis
+# (`bash scripts/services.sh` prepares them). Drops every table of the database nightshift_bench.
+# Arguments go to the benchmark: n=LINES r=RUNS c=CLIENTS liveLines= liveIntervalMs=
+# parts=logs,runs,live db.url= db.user= db.password= redis.url=   (defaults: bench/README.md)
+# Extra JVM options: BENCH_JAVA_OPTS. Skip the build: BENCH_NO_BUILD=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+  mvn -q -DskipTests package
+fi
+exec java -Xms1g -Xmx2g ${BENCH_JAVA_OPTS:-} \
+  -cp 'bench/target/nightshift-bench.jar:bench/target/lib/*' \
+  io.nightshift.bench.Benchmark "$@"
