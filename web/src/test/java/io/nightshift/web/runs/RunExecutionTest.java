@@ -297,6 +297,32 @@ abstract class RunExecutionTest {
     assertThat(read(dir.resolve("count"))).isEqualTo("2");
   }
 
+  @Test
+  void cancel_during_a_retry_backoff_cancels_the_waiting_attempt_and_nothing_runs_again() {
+    Path dir = RunsApi.tempDir();
+    String template =
+        api.templateWithDir(
+            "cancel-backoff",
+            command("flaky", counting("count", 2)).put("retries", 1).put("retryBackoffSeconds", 3));
+    long id = api.start(template, dir);
+    api.await(id, r -> step(r, "flaky").getInteger("attempt") == 2);
+
+    Answer cancel = api.server.post("/api/v1/runs/" + id + "/cancel", api.operator, null);
+
+    assertThat(cancel.status()).as(cancel.toString()).isEqualTo(200);
+    JsonObject run = cancel.json();
+    assertThat(run.getString("status")).isEqualTo("CANCELED");
+    assertThat(stepStatus(run, "flaky")).isEqualTo("CANCELED");
+    assertThat(step(run, "flaky").getJsonArray("attempts").getJsonObject(0).getString("status"))
+        .isEqualTo("FAILED");
+    // The backoff timer still fires; the canceled attempt must stay canceled.
+    Awaitility.await()
+        .during(Duration.ofSeconds(4))
+        .atMost(Duration.ofSeconds(6))
+        .until(() -> stepStatus(api.run(id), "flaky").equals("CANCELED"));
+    assertThat(read(dir.resolve("count"))).isEqualTo("1");
+  }
+
   // ---- failures
 
   @Test
