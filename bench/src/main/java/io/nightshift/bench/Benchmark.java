@@ -95,7 +95,7 @@ public final class Benchmark {
             new Config.Redis(s.redisUrl()),
             new Config.Auth(token, false),
             new Config.Runs(3600, Math.max(1_000_000, s.lines()), 16_384, 5),
-            new Config.Logs(2_000_000));
+            new Config.Logs(2_000_000, 30));
 
     LogPipelineBench.Result logs = null;
     RunsBench.Result runs = null;

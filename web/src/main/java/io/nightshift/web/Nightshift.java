@@ -4,6 +4,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nightshift.executor.HttpExecutor;
 import io.nightshift.executor.ProcessExecutor;
+import io.nightshift.scheduler.approval.ApprovalRepository;
+import io.nightshift.scheduler.approval.Approvers;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.auth.AdminToken;
 import io.nightshift.scheduler.auth.TokenRepository;
@@ -24,6 +26,7 @@ import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.http.AccessLog;
+import io.nightshift.web.http.ApprovalRoutes;
 import io.nightshift.web.http.AuditRoutes;
 import io.nightshift.web.http.Authentication;
 import io.nightshift.web.http.Endpoints;
@@ -118,10 +121,12 @@ public final class Nightshift implements AutoCloseable {
       logs = LogPipeline.start(vertx, config, logStore, clock);
       checks.add(logs.check());
       RunRepository runs = new RunRepository(database.dsl());
+      ApprovalRepository approvals = new ApprovalRepository(database.dsl());
       TemplateRepository templates = new TemplateRepository(database.dsl());
       engine =
           new Engine(
               runs,
+              approvals,
               database.dsl(),
               logs.bus(),
               new ProcessExecutor(clock, Duration.ofSeconds(config.runs().killGraceSeconds())),
@@ -161,6 +166,9 @@ public final class Nightshift implements AutoCloseable {
       new TemplateRoutes(endpoints, templates, clock).mount(api);
       new RunRoutes(endpoints, templates, runs, engine).mount(api);
       new LogRoutes(vertx, endpoints, runs, logStore, logs.bus()).mount(api);
+      new ApprovalRoutes(
+              endpoints, approvals, new Approvers(config.auth().allowSelfApproval()), runs, engine)
+          .mount(api);
       new JobRoutes(endpoints, jobs, fires, templates, jobScheduler, engine, logs.bus(), clock)
           .mount(api);
       new TokenRoutes(endpoints, new Tokens(tokenRepository, clock)).mount(api);

@@ -3,13 +3,15 @@ package io.nightshift.scheduler.run;
 import io.nightshift.executor.LogLine;
 import io.nightshift.executor.Outcome;
 import io.nightshift.executor.ProcessGroups;
+import io.nightshift.scheduler.approval.Approval;
+import io.nightshift.scheduler.approval.ApprovalRepository;
+import io.nightshift.scheduler.approval.ApprovalStatus;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
-import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.logs.LogBus;
-import io.nightshift.scheduler.template.StepKind;
+import io.nightshift.scheduler.template.OnFailure;
+import io.nightshift.scheduler.template.StepAction;
 import io.nightshift.scheduler.template.StepSpec;
-import io.nightshift.scheduler.template.Template;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Clock;
@@ -36,6 +38,7 @@ public final class Engine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
   private final RunRepository runs;
+  private final ApprovalRepository approvals;
   private final DSLContext dsl;
   private final LogBus bus;
   private final StepLauncher launcher;
@@ -48,6 +51,7 @@ public final class Engine implements AutoCloseable {
 
   public Engine(
       RunRepository runs,
+      ApprovalRepository approvals,
       DSLContext dsl,
       LogBus bus,
       io.nightshift.executor.ProcessExecutor processes,
@@ -55,6 +59,7 @@ public final class Engine implements AutoCloseable {
       EngineSettings settings,
       Clock clock) {
     this.runs = runs;
+    this.approvals = approvals;
     this.dsl = dsl;
     this.bus = bus;
     this.launcher = new StepLauncher(processes, http, settings);
@@ -66,11 +71,11 @@ public final class Engine implements AutoCloseable {
 
   /** Stores the run, then starts the steps that can start. */
   public Run start(NewRun request) {
-    refuseUnsupported(request.template());
     Run run = runs.create(request, clock.instant());
     announceRun(run.id(), RunStatus.RUNNING, null);
-    advance(run.id());
-    return runs.get(run.id());
+    // The caller (an HTTP request) gets the stored run at once; steps start on the engine's pool.
+    work.execute(() -> safely(run.id(), () -> advance(run.id())));
+    return run;
   }
 
   /** Starts a run already stored as RUNNING (by a scheduled fire, in the fire's transaction). */
@@ -154,6 +159,7 @@ public final class Engine implements AutoCloseable {
           announceStep(step, StepStatus.CANCELED);
         }
       }
+      approvals.cancelForRun(runId, actor, now);
       dsl.transaction(
           cfg ->
               AuditLog.write(
@@ -197,23 +203,20 @@ public final class Engine implements AutoCloseable {
             }
           }
         }
-        advance(runId);
+        if (runs.get(runId).status() == RunStatus.ROLLING_BACK) {
+          recoverRollback(runId);
+        } else {
+          advance(runId);
+        }
       } catch (RuntimeException e) {
         log.error("cannot reconcile run {}", runId, e);
       }
     }
+    for (Approval pending : approvals.pendingWithDeadline()) {
+      armExpiry(pending.id(), pending.runId(), pending.expiresAt());
+    }
     for (String job : runs.jobsWithQueuedRuns()) {
       safely(0, () -> startNextQueued(job));
-    }
-  }
-
-  private void refuseUnsupported(Template template) {
-    for (int i = 0; i < template.steps().size(); i++) {
-      if (template.steps().get(i).kind() == StepKind.APPROVAL) {
-        throw Invalid.of(
-            "steps[" + i + "].kind",
-            "approval steps cannot run yet in this version (template '" + template.name() + "')");
-      }
     }
   }
 
@@ -221,7 +224,7 @@ public final class Engine implements AutoCloseable {
   void advance(long runId) {
     synchronized (lock(runId)) {
       Run run = runs.get(runId);
-      if (run.status() != RunStatus.RUNNING) {
+      if (run.status() != RunStatus.RUNNING && run.status() != RunStatus.WAITING_APPROVAL) {
         forget(run);
         return;
       }
@@ -254,16 +257,17 @@ public final class Engine implements AutoCloseable {
             TimeUnit.MILLISECONDS);
       }
       if (progress.finished() != null) {
-        runs.transition(runId, RunStatus.RUNNING, progress.finished(), progress.error(), now);
-        announceRun(runId, progress.finished(), progress.error());
-        forget(run);
-        startNextQueued(run.job());
+        finish(runs.get(runId), progress.finished(), progress.error());
       }
     }
   }
 
   private void launch(Run run, StepRun step) {
     StepSpec spec = run.template().step(step.name()).orElseThrow();
+    if (spec.action() instanceof StepAction.Approval approval) {
+      park(run, step, spec, approval);
+      return;
+    }
     Instant now = clock.instant();
     runs.start(step, StepStatus.RUNNING, settings.node(), now);
     announceStep(step, StepStatus.RUNNING);
@@ -358,7 +362,9 @@ public final class Engine implements AutoCloseable {
     }
     announceStep(step, to);
     StepSpec spec = run.template().step(step.name()).orElseThrow();
-    if (to.failure() && step.attempt() <= spec.retries() && run.status() == RunStatus.RUNNING) {
+    if (to.failure()
+        && step.attempt() <= spec.retries()
+        && (run.status() == RunStatus.RUNNING || run.status() == RunStatus.WAITING_APPROVAL)) {
       Instant notBefore =
           spec.retryBackoffSeconds() == 0 ? null : now.plusSeconds(spec.retryBackoffSeconds());
       runs.addAttempt(step, notBefore);
@@ -383,6 +389,265 @@ public final class Engine implements AutoCloseable {
       masked = masked.replace(secret, Params.MASK);
     }
     return masked;
+  }
+
+  /** Ends the run; a failure of a template with {@code onFailure: rollback} rolls back first. */
+  private void finish(Run run, RunStatus outcome, String error) {
+    Instant now = clock.instant();
+    if (outcome == RunStatus.FAILED
+        && run.template().onFailure() == OnFailure.ROLLBACK
+        && RollbackPlan.next(run.template(), run.latestByName()) != null) {
+      runs.transition(run.id(), run.status(), RunStatus.ROLLING_BACK, error, now);
+      announceRun(run.id(), RunStatus.ROLLING_BACK, error);
+      rollbackNext(run.id());
+      return;
+    }
+    runs.transition(run.id(), run.status(), outcome, error, now);
+    announceRun(run.id(), outcome, error);
+    forget(runs.get(run.id()));
+    startNextQueued(run.job());
+  }
+
+  /** Starts the next undo, or ends the rollback when none is left. */
+  private void rollbackNext(long runId) {
+    synchronized (lock(runId)) {
+      Run run = runs.get(runId);
+      if (run.status() != RunStatus.ROLLING_BACK) {
+        return;
+      }
+      StepRun next = RollbackPlan.next(run.template(), run.latestByName());
+      Instant now = clock.instant();
+      if (next == null) {
+        runs.transition(runId, RunStatus.ROLLING_BACK, RunStatus.ROLLED_BACK, run.error(), now);
+        announceRun(runId, RunStatus.ROLLED_BACK, run.error());
+        forget(runs.get(runId));
+        startNextQueued(run.job());
+        return;
+      }
+      StepSpec original = run.template().step(next.name()).orElseThrow();
+      StepRun undo = runs.insertUndo(next, settings.node(), now);
+      announceStep(undo, StepStatus.RUNNING);
+      StepSpec undoSpec =
+          new StepSpec(
+              undo.name(),
+              new StepAction.Command(original.undo()),
+              List.of(),
+              original.timeoutSeconds(),
+              0,
+              0,
+              false,
+              null);
+      StepLauncher.Launch launch;
+      try {
+        launch = launcher.launch(new StepLauncher.Context(run, undo, undoSpec), sinkFor(run, undo));
+      } catch (IOException | RuntimeException e) {
+        undoEnded(run, next, undo, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0);
+        return;
+      }
+      if (launch.process() != null) {
+        runs.recordProcess(undo.id(), launch.process().pid(), launch.process().startTicks());
+      }
+      executing.put(undo.id(), launch.launched());
+      launch
+          .launched()
+          .outcome()
+          .whenCompleteAsync(
+              (outcome, failure) ->
+                  safely(runId, () -> undoFinished(runId, next, undo, outcome, failure)),
+              work);
+    }
+  }
+
+  private void undoFinished(
+      long runId, StepRun original, StepRun undo, Outcome outcome, Throwable failure) {
+    executing.remove(undo.id());
+    synchronized (lock(runId)) {
+      Run run = runs.get(runId);
+      if (failure != null) {
+        undoEnded(run, original, undo, StepStatus.FAILED, null, "executor failed: " + failure, 0);
+      } else {
+        undoEnded(
+            run,
+            original,
+            undo,
+            stepStatus(outcome),
+            outcome.exitCode(),
+            outcome.error(),
+            outcome.lines());
+      }
+    }
+  }
+
+  private void undoEnded(
+      Run run,
+      StepRun original,
+      StepRun undo,
+      StepStatus to,
+      Integer exitCode,
+      String error,
+      long lines) {
+    Instant now = clock.instant();
+    runs.finish(
+        undo.id(), StepStatus.RUNNING, to, exitCode, maskSecrets(run, error), lines, 0, now);
+    announceStep(undo, to);
+    if (to == StepStatus.SUCCEEDED) {
+      runs.rolledBack(original, now);
+      announceStep(original, StepStatus.ROLLED_BACK);
+      work.execute(() -> safely(run.id(), () -> rollbackNext(run.id())));
+      return;
+    }
+    String failure =
+        "undo of step '"
+            + original.name()
+            + "' "
+            + to.name().toLowerCase(java.util.Locale.ROOT)
+            + (error == null ? "" : ": " + maskSecrets(run, error));
+    runs.transition(run.id(), RunStatus.ROLLING_BACK, RunStatus.ROLLBACK_FAILED, failure, now);
+    announceRun(run.id(), RunStatus.ROLLBACK_FAILED, failure);
+    forget(runs.get(run.id()));
+    startNextQueued(run.job());
+  }
+
+  /** A rollback interrupted by a crash: a lost undo fails the rollback; otherwise it goes on. */
+  private void recoverRollback(long runId) {
+    synchronized (lock(runId)) {
+      Run run = runs.get(runId);
+      for (StepRun attempt : run.attempts()) {
+        if (attempt.name().startsWith(RunRepository.UNDO_PREFIX)
+            && attempt.status() == StepStatus.RUNNING
+            && settings.node().equals(attempt.node())) {
+          if (attempt.pid() != null) {
+            ProcessGroups.killLeftover(attempt.pid(), attempt.pidStartedAt());
+          }
+          StepRun original =
+              run.latestByName().get(attempt.name().substring(RunRepository.UNDO_PREFIX.length()));
+          undoEnded(run, original, attempt, StepStatus.FAILED, null, "executor lost", 0);
+          return;
+        }
+      }
+    }
+    rollbackNext(runId);
+  }
+
+  /** Parks an approval step: a pending row, no thread, a timer only if it has a deadline. */
+  private void park(Run run, StepRun step, StepSpec spec, StepAction.Approval action) {
+    Instant now = clock.instant();
+    Instant expires = spec.timeoutSeconds() == null ? null : now.plusSeconds(spec.timeoutSeconds());
+    long id = approvals.park(step, action, run.triggeredBy(), expires, settings.node(), now);
+    announceStep(step, StepStatus.WAITING_APPROVAL);
+    bus.publishEvent(
+        new JsonObject()
+            .put("type", "approval")
+            .put("event", "requested")
+            .put("approvalId", id)
+            .put("runId", run.id())
+            .put("step", step.name())
+            .put("ts", io.nightshift.executor.Instants.format(now)));
+    if (expires != null) {
+      armExpiry(id, run.id(), expires);
+    }
+  }
+
+  /**
+   * Decides an approval (the caller checked who may): the first decision wins, atomically with the
+   * step's change; a later one is a {@link Conflict}. Then the run moves on.
+   */
+  public Approval decide(long approvalId, String by, boolean approve, String comment) {
+    Approval approval = approvals.get(approvalId);
+    Approval decided;
+    synchronized (lock(approval.runId())) {
+      decided =
+          approvals.decide(
+              approvalId,
+              approve ? ApprovalStatus.APPROVED : ApprovalStatus.DENIED,
+              approve ? StepStatus.SUCCEEDED : StepStatus.DENIED,
+              by,
+              comment,
+              approve ? "approval.approve" : "approval.deny",
+              clock.instant());
+    }
+    decided(decided);
+    return decided;
+  }
+
+  private void expire(long approvalId) {
+    Approval approval = approvals.get(approvalId);
+    if (approval.status() != ApprovalStatus.PENDING) {
+      return;
+    }
+    boolean approve = "approve".equals(approval.onTimeout());
+    Approval decided;
+    synchronized (lock(approval.runId())) {
+      try {
+        decided =
+            approvals.decide(
+                approvalId,
+                ApprovalStatus.EXPIRED,
+                approve ? StepStatus.SUCCEEDED : StepStatus.EXPIRED,
+                "system",
+                "no decision before "
+                    + approval.expiresAt()
+                    + "; onTimeout "
+                    + approval.onTimeout(),
+                "approval.expire",
+                clock.instant());
+      } catch (Conflict alreadyDecided) {
+        return;
+      }
+    }
+    decided(decided);
+  }
+
+  private void decided(Approval approval) {
+    StepStatus stepStatus;
+    if (approval.status() == ApprovalStatus.APPROVED) {
+      stepStatus = StepStatus.SUCCEEDED;
+    } else if (approval.status() == ApprovalStatus.DENIED) {
+      stepStatus = StepStatus.DENIED;
+    } else {
+      stepStatus =
+          "approve".equals(approval.onTimeout()) ? StepStatus.SUCCEEDED : StepStatus.EXPIRED;
+    }
+    Run run = runs.get(approval.runId());
+    run.attempt(approval.stepRunId()).ifPresent(step -> announceStep(step, stepStatus));
+    bus.publishEvent(
+        new JsonObject()
+            .put("type", "approval")
+            .put("event", approval.status() == ApprovalStatus.EXPIRED ? "expired" : "decided")
+            .put("approvalId", approval.id())
+            .put("runId", approval.runId())
+            .put("step", approval.step())
+            .put("status", approval.status().name())
+            .put("decidedBy", approval.decidedBy())
+            .put("ts", io.nightshift.executor.Instants.format(clock.instant())));
+    work.execute(() -> safely(approval.runId(), () -> advance(approval.runId())));
+  }
+
+  private void armExpiry(long approvalId, long runId, Instant expiresAt) {
+    long delay = Math.max(0, Duration.between(clock.instant(), expiresAt).toMillis());
+    timers.schedule(
+        () -> work.execute(() -> safely(runId, () -> expire(approvalId))),
+        delay,
+        TimeUnit.MILLISECONDS);
+  }
+
+  private io.nightshift.executor.LineSink sinkFor(Run run, StepRun step) {
+    return (seq, ts, stream, text) ->
+        bus.publish(
+            new LogLine(run.id(), step.id(), step.name(), step.attempt(), seq, ts, stream, text));
+  }
+
+  private static StepStatus stepStatus(Outcome outcome) {
+    switch (outcome.status()) {
+      case SUCCEEDED:
+        return StepStatus.SUCCEEDED;
+      case TIMED_OUT:
+        return StepStatus.TIMED_OUT;
+      case CANCELED:
+        return StepStatus.CANCELED;
+      default:
+        return StepStatus.FAILED;
+    }
   }
 
   private void announceStep(StepRun step, StepStatus status) {

@@ -29,6 +29,9 @@ import org.jooq.impl.DSL;
  * checked by {@link Transitions} first, so two writers can never both move the same row.
  */
 public final class RunRepository {
+  /** Undo attempts are step rows named {@code undo:<step>} (a name no template step can have). */
+  public static final String UNDO_PREFIX = "undo:";
+
   private final DSLContext dsl;
 
   public RunRepository(DSLContext dsl) {
@@ -268,6 +271,36 @@ public final class RunRepository {
         .execute();
   }
 
+  /** A RUNNING row for the undo of {@code step}, named {@code undo:<step>}. */
+  public StepRun insertUndo(StepRun step, String node, Instant now) {
+    long id =
+        dsl.insertInto(RUN_STEP)
+            .set(RUN_STEP.RUN_ID, step.runId())
+            .set(RUN_STEP.NAME, UNDO_PREFIX + step.name())
+            .set(RUN_STEP.KIND, StepKind.COMMAND.json())
+            .set(RUN_STEP.POSITION, step.position())
+            .set(RUN_STEP.ATTEMPT, 1)
+            .set(RUN_STEP.STATUS, StepStatus.RUNNING.name())
+            .set(RUN_STEP.STARTED_AT, now)
+            .set(RUN_STEP.NODE, node)
+            .set(RUN_STEP.REVISION, 1)
+            .returning(RUN_STEP.ID)
+            .fetchOne()
+            .getId();
+    return dsl.selectFrom(RUN_STEP).where(RUN_STEP.ID.eq(id)).fetchOne(RunRepository::step);
+  }
+
+  /** SUCCEEDED -> ROLLED_BACK once its undo succeeded. */
+  public void rolledBack(StepRun step, Instant now) {
+    Transitions.check(step.id(), StepStatus.SUCCEEDED, StepStatus.ROLLED_BACK);
+    dsl.update(RUN_STEP)
+        .set(RUN_STEP.STATUS, StepStatus.ROLLED_BACK.name())
+        .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
+        .where(RUN_STEP.ID.eq(step.id()))
+        .and(RUN_STEP.STATUS.eq(StepStatus.SUCCEEDED.name()))
+        .execute();
+  }
+
   /** Copies a finished step into a new run (retry from failed keeps what succeeded). */
   public void copySucceeded(long runId, StepRun succeeded) {
     dsl.update(RUN_STEP)
@@ -286,7 +319,11 @@ public final class RunRepository {
   public List<Long> unfinished() {
     return dsl.select(RUN.ID)
         .from(RUN)
-        .where(RUN.STATUS.in(RunStatus.RUNNING.name(), RunStatus.WAITING_APPROVAL.name()))
+        .where(
+            RUN.STATUS.in(
+                RunStatus.RUNNING.name(),
+                RunStatus.WAITING_APPROVAL.name(),
+                RunStatus.ROLLING_BACK.name()))
         .orderBy(RUN.ID)
         .fetch(RUN.ID);
   }

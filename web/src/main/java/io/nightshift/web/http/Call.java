@@ -24,7 +24,7 @@ public final class Call {
   /** The body as a JSON object, or 400 saying why not. */
   public JsonObject body() {
     var body = ctx.body();
-    if (body == null || body.buffer() == null || body.length() == 0) {
+    if (body == null || body.buffer() == null || body.buffer().length() == 0) {
       throw Invalid.of("body", "a JSON object is required");
     }
     Object value;
@@ -42,7 +42,9 @@ public final class Call {
   /** An optional body: an empty one reads as an empty object. */
   public JsonObject bodyOrEmpty() {
     var body = ctx.body();
-    return body == null || body.length() == 0 ? new JsonObject() : body();
+    return body == null || body.buffer() == null || body.buffer().length() == 0
+        ? new JsonObject()
+        : body();
   }
 
   /** A path parameter that must be a resource name (templates, jobs, tokens). */

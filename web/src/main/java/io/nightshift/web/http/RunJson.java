@@ -3,6 +3,7 @@ package io.nightshift.web.http;
 import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.run.Run;
+import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.StepRun;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -45,7 +46,13 @@ final class RunJson {
       }
       steps.add(step);
     }
-    return summary(run).put("steps", steps);
+    JsonArray rollback = new JsonArray();
+    run.attempts().stream()
+        .filter(a -> a.name().startsWith(RunRepository.UNDO_PREFIX))
+        .sorted(java.util.Comparator.comparing(StepRun::id))
+        .forEach(a -> rollback.add(step(a)));
+    JsonObject json = summary(run).put("steps", steps);
+    return rollback.isEmpty() ? json : json.put("rollback", rollback);
   }
 
   static JsonObject step(StepRun s) {
