@@ -19,6 +19,8 @@ import io.nightshift.scheduler.job.JobRepository;
 import io.nightshift.scheduler.job.JobScheduler;
 import io.nightshift.scheduler.logs.LogRetention;
 import io.nightshift.scheduler.logs.LogStore;
+import io.nightshift.scheduler.notify.Notifier;
+import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.EngineSettings;
 import io.nightshift.scheduler.run.RunRepository;
@@ -65,6 +67,7 @@ public final class Nightshift implements AutoCloseable {
   private final LogPipeline logs;
   private final Engine engine;
   private final JobScheduler jobScheduler;
+  private final Notifier notifier;
   private final HttpServer server;
   private final String adminTokenNotice;
 
@@ -76,6 +79,7 @@ public final class Nightshift implements AutoCloseable {
       LogPipeline logs,
       Engine engine,
       JobScheduler jobScheduler,
+      Notifier notifier,
       HttpServer server,
       String adminTokenNotice) {
     this.config = config;
@@ -85,6 +89,7 @@ public final class Nightshift implements AutoCloseable {
     this.logs = logs;
     this.engine = engine;
     this.jobScheduler = jobScheduler;
+    this.notifier = notifier;
     this.server = server;
     this.adminTokenNotice = adminTokenNotice;
   }
@@ -96,6 +101,7 @@ public final class Nightshift implements AutoCloseable {
     LogPipeline logs = null;
     Engine engine = null;
     JobScheduler jobScheduler = null;
+    Notifier notifier = null;
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       vertx =
@@ -139,6 +145,15 @@ public final class Nightshift implements AutoCloseable {
                   config.runs().maxLineLength(),
                   Duration.ofSeconds(config.runs().killGraceSeconds())),
               clock);
+      WebhookRepository webhookDeliveries = new WebhookRepository(database.dsl());
+      notifier =
+          new Notifier(
+              runs,
+              new JobRepository(database.dsl()),
+              webhookDeliveries,
+              clock,
+              Duration.ofSeconds(1));
+      engine.addListener(notifier);
       engine.recover();
       LogRetention retention =
           new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, clock);
@@ -164,7 +179,7 @@ public final class Nightshift implements AutoCloseable {
       api.route().handler(new Authentication(vertx, new Tokens(tokenRepository, clock)));
       Endpoints endpoints = new Endpoints(vertx);
       new TemplateRoutes(endpoints, templates, clock).mount(api);
-      new RunRoutes(endpoints, templates, runs, engine).mount(api);
+      new RunRoutes(endpoints, templates, runs, engine, webhookDeliveries).mount(api);
       new LogRoutes(vertx, endpoints, runs, logStore, logs.bus()).mount(api);
       new ApprovalRoutes(
               endpoints, approvals, new Approvers(config.auth().allowSelfApproval()), runs, engine)
@@ -201,10 +216,13 @@ public final class Nightshift implements AutoCloseable {
           database.embedded() ? "embedded H2" : "MySQL",
           config.redis().enabled() ? "Redis" : "in-process");
       return new Nightshift(
-          config, database, vertx, redis, logs, engine, jobScheduler, server, notice);
+          config, database, vertx, redis, logs, engine, jobScheduler, notifier, server, notice);
     } catch (RuntimeException e) {
       if (jobScheduler != null) {
         jobScheduler.close();
+      }
+      if (notifier != null) {
+        notifier.close();
       }
       if (engine != null) {
         engine.close();
@@ -303,6 +321,7 @@ public final class Nightshift implements AutoCloseable {
     }
     jobScheduler.close();
     engine.close();
+    notifier.close();
     logs.close();
     if (redis != null) {
       redis.close();

@@ -4,15 +4,20 @@ import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.Names;
+import io.nightshift.scheduler.template.TemplateJson;
+import io.nightshift.scheduler.template.TemplateParser;
+import io.nightshift.scheduler.template.Webhook;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /** Reads a job from the API JSON; the template and its parameters are checked by the caller. */
 public final class JobParser {
   private static final Set<String> FIELDS =
-      Set.of("name", "template", "params", "schedule", "concurrency", "misfire", "enabled");
+      Set.of(
+          "name", "template", "params", "schedule", "concurrency", "misfire", "enabled", "notify");
 
   private JobParser() {}
 
@@ -72,8 +77,12 @@ public final class JobParser {
         json.containsKey("enabled")
             ? in.bool(json, "enabled", "")
             : current == null || current.enabled();
+    List<Webhook> webhooks =
+        json.containsKey("notify")
+            ? TemplateParser.webhooks(in, json, "notify")
+            : current == null ? List.of() : current.webhooks();
     in.throwIfAny();
-    return new JobSpec(name, template, params, schedule, concurrency, misfire, enabled);
+    return new JobSpec(name, template, params, schedule, concurrency, misfire, enabled, webhooks);
   }
 
   private static <E extends Enum<E>> E choice(
@@ -104,7 +113,8 @@ public final class JobParser {
         .put("params", new JsonObject(new java.util.LinkedHashMap<>(spec.params())))
         .put("schedule", spec.schedule() == null ? null : spec.schedule().toJson())
         .put("concurrency", spec.concurrency().json())
-        .put("misfire", spec.misfire().json());
+        .put("misfire", spec.misfire().json())
+        .put("notify", TemplateJson.webhooks(spec.webhooks(), false));
   }
 
   /** Reads a stored body back; the stored schedule was valid when stored, so "at" may be past. */
@@ -118,6 +128,9 @@ public final class JobParser {
         schedule == null ? null : ScheduleParser.parse(schedule, Instant.EPOCH),
         Concurrency.valueOf(body.getString("concurrency").toUpperCase(java.util.Locale.ROOT)),
         Misfire.valueOf(body.getString("misfire").toUpperCase(java.util.Locale.ROOT)),
-        enabled);
+        enabled,
+        body.containsKey("notify")
+            ? TemplateParser.webhooks(new JsonReader(), body, "notify")
+            : List.of());
   }
 }

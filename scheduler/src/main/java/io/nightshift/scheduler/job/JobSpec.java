@@ -11,12 +11,14 @@ public record JobSpec(
     Schedule schedule,
     Concurrency concurrency,
     Misfire misfire,
-    boolean enabled) {
+    boolean enabled,
+    java.util.List<io.nightshift.scheduler.template.Webhook> webhooks) {
   public JobSpec {
     params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
+    webhooks = webhooks == null ? java.util.List.of() : java.util.List.copyOf(webhooks);
   }
 
   public JobSpec withEnabled(boolean value) {
-    return new JobSpec(name, template, params, schedule, concurrency, misfire, value);
+    return new JobSpec(name, template, params, schedule, concurrency, misfire, value, webhooks);
   }
 }

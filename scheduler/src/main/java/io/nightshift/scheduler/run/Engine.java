@@ -46,6 +46,7 @@ public final class Engine implements AutoCloseable {
   private final Clock clock;
   private final Map<Long, Launched> executing = new ConcurrentHashMap<>();
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
+  private final List<RunListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ExecutorService work;
   private final ScheduledExecutorService timers;
 
@@ -67,6 +68,11 @@ public final class Engine implements AutoCloseable {
     this.clock = clock;
     this.work = Executors.newFixedThreadPool(4, daemon("nightshift-engine"));
     this.timers = Executors.newSingleThreadScheduledExecutor(daemon("nightshift-engine-timer"));
+  }
+
+  /** Told about every run status change and approval event on this node. */
+  public void addListener(RunListener listener) {
+    listeners.add(listener);
   }
 
   /** Stores the run, then starts the steps that can start. */
@@ -546,6 +552,8 @@ public final class Engine implements AutoCloseable {
     if (expires != null) {
       armExpiry(id, run.id(), expires);
     }
+    Approval requested = approvals.get(id);
+    listeners.forEach(l -> l.approvalChanged("approval.requested", requested));
   }
 
   /**
@@ -620,6 +628,9 @@ public final class Engine implements AutoCloseable {
             .put("status", approval.status().name())
             .put("decidedBy", approval.decidedBy())
             .put("ts", io.nightshift.executor.Instants.format(clock.instant())));
+    String event =
+        approval.status() == ApprovalStatus.EXPIRED ? "approval.expired" : "approval.decided";
+    listeners.forEach(l -> l.approvalChanged(event, approval));
     work.execute(() -> safely(approval.runId(), () -> advance(approval.runId())));
   }
 
@@ -670,6 +681,13 @@ public final class Engine implements AutoCloseable {
             .put("status", status.name())
             .put("error", error)
             .put("ts", io.nightshift.executor.Instants.format(clock.instant())));
+    for (RunListener listener : listeners) {
+      try {
+        listener.runChanged(runId, status, error);
+      } catch (RuntimeException e) {
+        log.warn("run {}: a listener failed", runId, e);
+      }
+    }
   }
 
   private Object lock(long runId) {

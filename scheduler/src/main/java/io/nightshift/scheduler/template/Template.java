@@ -9,10 +9,12 @@ public record Template(
     String description,
     List<ParamSpec> params,
     OnFailure onFailure,
-    List<StepSpec> steps) {
+    List<StepSpec> steps,
+    List<Webhook> webhooks) {
   public Template {
     params = List.copyOf(params);
     steps = List.copyOf(steps);
+    webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
   }
 
   public Optional<StepSpec> step(String stepName) {

@@ -20,7 +20,25 @@ public final class TemplateJson {
     json.put("onFailure", t.onFailure().json());
     JsonArray steps = new JsonArray();
     t.steps().forEach(s -> steps.add(step(s)));
-    return json.put("steps", steps);
+    json.put("steps", steps);
+    if (!t.webhooks().isEmpty()) {
+      json.put("notify", webhooks(t.webhooks(), false));
+    }
+    return json;
+  }
+
+  /** Webhooks as JSON; {@code masked} hides secrets (API answers), storage keeps them. */
+  public static JsonArray webhooks(java.util.List<Webhook> hooks, boolean masked) {
+    JsonArray out = new JsonArray();
+    for (Webhook w : hooks) {
+      JsonObject json =
+          new JsonObject().put("url", w.url()).put("events", new JsonArray(w.events()));
+      if (w.secret() != null) {
+        json.put("secret", masked ? "******" : w.secret());
+      }
+      out.add(json);
+    }
+    return out;
   }
 
   private static JsonObject param(ParamSpec p) {

@@ -19,7 +19,7 @@ public final class TemplateParser {
   static final int MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
   private static final Set<String> TEMPLATE_FIELDS =
-      Set.of("name", "description", "params", "onFailure", "steps", "version");
+      Set.of("name", "description", "params", "onFailure", "steps", "version", "notify");
   private static final Set<String> PARAM_FIELDS =
       Set.of("name", "description", "required", "secret", "default", "enum", "pattern");
   private static final Set<String> COMMON_STEP_FIELDS =
@@ -73,13 +73,55 @@ public final class TemplateParser {
     OnFailure onFailure = onFailure(in, in.string(json, "onFailure", "", false));
     List<ParamSpec> params = params(in, in.array(json, "params", ""));
     List<StepSpec> steps = steps(in, json);
+    List<Webhook> notify = webhooks(in, json, "notify");
     in.throwIfAny();
     checkNeedsGraph(in, steps);
     if (onFailure == OnFailure.ROLLBACK && steps.stream().noneMatch(s -> s.undo() != null)) {
       in.problem("onFailure", "is 'rollback' but no step has an 'undo'");
     }
     in.throwIfAny();
-    return new Template(name, description, params, onFailure, steps);
+    return new Template(name, description, params, onFailure, steps, notify);
+  }
+
+  private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "events", "secret");
+
+  /** {@code notify: [{url, events, secret}]} of a template or a job. */
+  public static List<Webhook> webhooks(JsonReader in, JsonObject json, String key) {
+    List<Webhook> out = new ArrayList<>();
+    JsonArray array = in.array(json, key, "");
+    if (array == null) {
+      return out;
+    }
+    for (int i = 0; i < array.size(); i++) {
+      String at = key + "[" + i + "]";
+      if (!(array.getValue(i) instanceof JsonObject w)) {
+        in.problem(at, "must be an object with url, events and secret");
+        continue;
+      }
+      in.rejectUnknown(w, WEBHOOK_FIELDS, at);
+      String url = in.string(w, "url", at, true);
+      if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+        in.problem(at + ".url", "must start with http:// or https://, got '" + url + "'");
+      }
+      List<String> events = in.strings(w, "events", at);
+      if (events != null) {
+        for (int e = 0; e < events.size(); e++) {
+          if (!Webhook.known(events.get(e))) {
+            in.problem(
+                at + ".events[" + e + "]",
+                "unknown event '"
+                    + events.get(e)
+                    + "'; one of *, run.*, approval.*, "
+                    + new java.util.TreeSet<>(Webhook.EVENTS));
+          }
+        }
+      }
+      String secret = in.string(w, "secret", at, false);
+      if (url != null) {
+        out.add(new Webhook(url, events == null ? List.of() : events, secret));
+      }
+    }
+    return out;
   }
 
   private static OnFailure onFailure(JsonReader in, String value) {

@@ -22,6 +22,7 @@ import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.Template;
+import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -221,6 +222,7 @@ public final class JobRoutes {
         .put("concurrency", spec.concurrency().json())
         .put("misfire", spec.misfire().json())
         .put("enabled", spec.enabled())
+        .put("notify", TemplateJson.webhooks(spec.webhooks(), true))
         .put("revision", job.revision())
         .put("createdAt", Instants.format(job.createdAt()))
         .put("updatedAt", Instants.format(job.updatedAt()))

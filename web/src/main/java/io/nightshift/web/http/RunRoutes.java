@@ -3,6 +3,7 @@ package io.nightshift.web.http;
 import io.nightshift.scheduler.auth.Permission;
 import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.NewRun;
 import io.nightshift.scheduler.run.Params;
@@ -32,13 +33,19 @@ public final class RunRoutes {
   private final TemplateRepository templates;
   private final RunRepository runs;
   private final Engine engine;
+  private final WebhookRepository webhooks;
 
   public RunRoutes(
-      Endpoints endpoints, TemplateRepository templates, RunRepository runs, Engine engine) {
+      Endpoints endpoints,
+      TemplateRepository templates,
+      RunRepository runs,
+      Engine engine,
+      WebhookRepository webhooks) {
     this.endpoints = endpoints;
     this.templates = templates;
     this.runs = runs;
     this.engine = engine;
+    this.webhooks = webhooks;
   }
 
   public void mount(Router api) {
@@ -124,7 +131,21 @@ public final class RunRoutes {
   }
 
   private Reply get(Call call) {
-    return Reply.ok(RunJson.full(runs.get(runId(call))));
+    Run run = runs.get(runId(call));
+    JsonArray deliveries = new JsonArray();
+    webhooks
+        .forRun(run.id())
+        .forEach(
+            d ->
+                deliveries.add(
+                    new JsonObject()
+                        .put("event", d.event())
+                        .put("url", d.url())
+                        .put("attempt", d.attempt())
+                        .put("statusCode", d.statusCode())
+                        .put("error", d.error())
+                        .put("at", io.nightshift.executor.Instants.format(d.at()))));
+    return Reply.ok(RunJson.full(run).put("webhookDeliveries", deliveries));
   }
 
   private Reply cancel(Call call) {

@@ -77,8 +77,11 @@ public final class TemplateRoutes {
   }
 
   static JsonObject json(StoredTemplate stored) {
-    return TemplateJson.toJson(stored.template())
-        .put("version", stored.version())
+    JsonObject json = TemplateJson.toJson(stored.template());
+    if (!stored.template().webhooks().isEmpty()) {
+      json.put("notify", TemplateJson.webhooks(stored.template().webhooks(), true));
+    }
+    return json.put("version", stored.version())
         .put("createdAt", Instants.format(stored.createdAt()))
         .put("updatedAt", Instants.format(stored.updatedAt()))
         .put("updatedBy", stored.updatedBy());

@@ -1,0 +1,232 @@
+package io.nightshift.scheduler.notify;
+
+import io.nightshift.executor.Instants;
+import io.nightshift.scheduler.approval.Approval;
+import io.nightshift.scheduler.job.JobRepository;
+import io.nightshift.scheduler.run.Params;
+import io.nightshift.scheduler.run.Run;
+import io.nightshift.scheduler.run.RunListener;
+import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.RunStatus;
+import io.nightshift.scheduler.template.Webhook;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers the webhooks of a run's template and job: a masked JSON payload, signed with HMAC-SHA256
+ * when a secret is set, retried with backoff; every attempt is recorded. A notification never
+ * blocks or fails a run.
+ */
+public final class Notifier implements RunListener, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Notifier.class);
+  public static final int MAX_ATTEMPTS = 4;
+
+  private final RunRepository runs;
+  private final JobRepository jobs;
+  private final WebhookRepository deliveries;
+  private final Clock clock;
+  private final Duration firstRetry;
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final ExecutorService work =
+      Executors.newFixedThreadPool(2, daemon("nightshift-webhooks"));
+  private final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(daemon("nightshift-webhook-retry"));
+  private final Map<Long, RunStatus> lastStatus = new ConcurrentHashMap<>();
+
+  /** {@code firstRetry} doubles after each failed attempt (1 s, 2 s, 4 s by default). */
+  public Notifier(
+      RunRepository runs,
+      JobRepository jobs,
+      WebhookRepository deliveries,
+      Clock clock,
+      Duration firstRetry) {
+    this.runs = runs;
+    this.jobs = jobs;
+    this.deliveries = deliveries;
+    this.clock = clock;
+    this.firstRetry = firstRetry;
+  }
+
+  @Override
+  public void runChanged(long runId, RunStatus status, String error) {
+    RunStatus previous = lastStatus.put(runId, status);
+    if (status.terminal()) {
+      lastStatus.remove(runId);
+    }
+    work.execute(
+        () ->
+            safely(
+                () -> {
+                  Run run = runs.get(runId);
+                  String event = "run." + status.name().toLowerCase(Locale.ROOT);
+                  JsonObject payload =
+                      payload(event, run)
+                          .put("status", status.name())
+                          .put("previousStatus", previous == null ? null : previous.name())
+                          .put("error", error);
+                  send(run, event, payload);
+                }));
+  }
+
+  @Override
+  public void approvalChanged(String event, Approval approval) {
+    work.execute(
+        () ->
+            safely(
+                () -> {
+                  Run run = runs.get(approval.runId());
+                  JsonObject payload =
+                      payload(event, run)
+                          .put("status", run.status().name())
+                          .put(
+                              "approval",
+                              new JsonObject()
+                                  .put("id", approval.id())
+                                  .put("step", approval.step())
+                                  .put("status", approval.status().name())
+                                  .put("approvers", new JsonArray(approval.approvers()))
+                                  .put("message", approval.message())
+                                  .put("expiresAt", Instants.format(approval.expiresAt()))
+                                  .put("decidedBy", approval.decidedBy())
+                                  .put("comment", approval.comment()));
+                  send(run, event, payload);
+                }));
+  }
+
+  private JsonObject payload(String event, Run run) {
+    return new JsonObject()
+        .put("event", event)
+        .put("runId", run.id())
+        .put("template", run.template().name())
+        .put("templateVersion", run.templateVersion())
+        .put("job", run.job())
+        .put("triggeredBy", run.triggeredBy())
+        .put(
+            "params",
+            new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params()))))
+        .put("at", Instants.format(clock.instant()))
+        .put("link", "/api/v1/runs/" + run.id());
+  }
+
+  private void send(Run run, String event, JsonObject payload) {
+    List<Webhook> hooks = new ArrayList<>(run.template().webhooks());
+    if (run.job() != null) {
+      jobs.find(run.job()).ifPresent(job -> hooks.addAll(job.spec().webhooks()));
+    }
+    for (Webhook hook : hooks) {
+      if (hook.wants(event)) {
+        String body = payload.copy().put("deliveryId", UUID.randomUUID().toString()).encode();
+        attempt(run.id(), event, hook, body, 1);
+      }
+    }
+  }
+
+  private void attempt(long runId, String event, Webhook hook, String body, int attempt) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(hook.url()))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .header("User-Agent", "nightshift")
+            .header("X-Nightshift-Event", event)
+            .header("X-Nightshift-Attempt", String.valueOf(attempt))
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    if (hook.secret() != null) {
+      request.header("X-Nightshift-Signature", "sha256=" + sign(hook.secret(), body));
+    }
+    client
+        .sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
+        .whenCompleteAsync(
+            (response, failure) ->
+                safely(
+                    () -> {
+                      Integer code = response == null ? null : response.statusCode();
+                      String error =
+                          failure != null
+                              ? "cannot deliver: "
+                                  + failure.getClass().getSimpleName()
+                                  + (failure.getMessage() == null ? "" : " " + failure.getMessage())
+                              : code >= 200 && code < 300 ? null : "answered " + code;
+                      deliveries.record(
+                          runId, event, hook.url(), attempt, code, error, clock.instant());
+                      if (error != null && attempt < MAX_ATTEMPTS) {
+                        long delay = firstRetry.toMillis() << (attempt - 1);
+                        timers.schedule(
+                            () ->
+                                work.execute(
+                                    () ->
+                                        safely(
+                                            () -> attempt(runId, event, hook, body, attempt + 1))),
+                            delay,
+                            TimeUnit.MILLISECONDS);
+                      } else if (error != null) {
+                        log.warn(
+                            "webhook {} for run {} ({}) gave up after {} attempts: {}",
+                            hook.url(),
+                            runId,
+                            event,
+                            attempt,
+                            error);
+                      }
+                    }),
+            work);
+  }
+
+  /** Hex HMAC-SHA256 of the body with the webhook's secret. */
+  public static String sign(String secret, String body) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+    }
+  }
+
+  private static void safely(Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      log.warn("webhook notification failed", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+    work.shutdownNow();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
