@@ -1,0 +1,212 @@
+package io.nightshift.web.notify;
+
+import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.nightshift.scheduler.notify.Notifier;
+import io.nightshift.web.TestServer;
+import io.nightshift.web.TestServer.Answer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A real webhook receiver on loopback: payloads, masking, signature, retry after a 500. */
+class WebhookTest {
+  record Received(String event, String signature, String attempt, String body) {}
+
+  HttpServer receiver;
+  final List<Received> received = new CopyOnWriteArrayList<>();
+  final AtomicInteger calls = new AtomicInteger();
+  TestServer server;
+
+  @BeforeEach
+  void start() throws IOException {
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext(
+        "/hook",
+        exchange -> {
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          received.add(
+              new Received(
+                  exchange.getRequestHeaders().getFirst("X-Nightshift-Event"),
+                  exchange.getRequestHeaders().getFirst("X-Nightshift-Signature"),
+                  exchange.getRequestHeaders().getFirst("X-Nightshift-Attempt"),
+                  body));
+          // The first delivery fails: it must be retried.
+          exchange.sendResponseHeaders(calls.incrementAndGet() == 1 ? 500 : 204, -1);
+          exchange.close();
+        });
+    receiver.start();
+    server = TestServer.start(TestServer.Store.H2);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    receiver.stop(0);
+  }
+
+  String hookUrl() {
+    return "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+  }
+
+  @Test
+  void run_events_arrive_signed_and_masked_and_a_failed_delivery_is_retried() {
+    JsonObject template =
+        new JsonObject()
+            .put("name", "hooked")
+            .put(
+                "params",
+                new JsonArray().add(new JsonObject().put("name", "pw").put("secret", true)))
+            .put(
+                "notify",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("url", hookUrl())
+                            .put("events", new JsonArray().add("run.*"))
+                            .put("secret", "hook-secret")))
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "a")
+                            .put("kind", "command")
+                            .put("command", "echo $pw")));
+    Answer created = server.post("/api/v1/templates", ADMIN_TOKEN, template.encode());
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(created.json().getJsonArray("notify").getJsonObject(0).getString("secret"))
+        .isEqualTo("******");
+    long runId =
+        server
+            .post(
+                "/api/v1/runs",
+                ADMIN_TOKEN,
+                "{\"template\":\"hooked\",\"params\":{\"pw\":\"hunter2\"}}")
+            .json()
+            .getLong("id");
+
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .until(() -> received.stream().filter(r -> "run.running".equals(r.event())).count() >= 2);
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .until(() -> received.stream().anyMatch(r -> "run.succeeded".equals(r.event())));
+
+    for (Received r : received) {
+      assertThat(r.body()).doesNotContain("hunter2");
+      assertThat(r.signature()).isEqualTo("sha256=" + Notifier.sign("hook-secret", r.body()));
+      JsonObject payload = new JsonObject(r.body());
+      assertThat(payload.getLong("runId")).isEqualTo(runId);
+      assertThat(payload.getString("template")).isEqualTo("hooked");
+      assertThat(payload.getJsonObject("params").getString("pw")).isEqualTo("******");
+      assertThat(payload.getString("link")).isEqualTo("/api/v1/runs/" + runId);
+      assertThat(payload.getString("at")).endsWith("Z");
+    }
+    JsonObject succeeded =
+        received.stream()
+            .filter(r -> "run.succeeded".equals(r.event()))
+            .map(r -> new JsonObject(r.body()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(succeeded.getString("status")).isEqualTo("SUCCEEDED");
+    assertThat(succeeded.getString("previousStatus")).isEqualTo("RUNNING");
+    assertThat(
+            received.stream().filter(r -> "run.running".equals(r.event())).map(Received::attempt))
+        .contains("1", "2");
+
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .untilAsserted(
+            () -> {
+              JsonArray deliveries =
+                  server
+                      .get("/api/v1/runs/" + runId, ADMIN_TOKEN)
+                      .json()
+                      .getJsonArray("webhookDeliveries");
+              assertThat(deliveries.stream().map(d -> ((JsonObject) d).getInteger("statusCode")))
+                  .contains(500, 204);
+              assertThat(deliveries.stream().map(d -> ((JsonObject) d).getInteger("attempt")))
+                  .contains(1, 2);
+            });
+  }
+
+  @Test
+  void approval_requested_and_decided_are_notified_and_the_run_is_not_held_by_a_webhook() {
+    JsonObject template =
+        new JsonObject()
+            .put("name", "gated")
+            .put(
+                "notify",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("url", hookUrl())
+                            .put("events", new JsonArray().add("approval.*"))))
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "qa")
+                            .put("kind", "approval")
+                            .put("approvers", new JsonArray().add("role:qa"))
+                            .put("message", "ship it?")));
+    assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
+        .isEqualTo(201);
+    long runId =
+        server.post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"gated\"}").json().getLong("id");
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .until(() -> received.stream().anyMatch(r -> "approval.requested".equals(r.event())));
+    long approvalId =
+        server
+            .get("/api/v1/approvals?run=" + runId, ADMIN_TOKEN)
+            .json()
+            .getJsonArray("items")
+            .getJsonObject(0)
+            .getLong("id");
+    Answer denied =
+        server.post(
+            "/api/v1/approvals/" + approvalId + "/deny",
+            ADMIN_TOKEN,
+            "{\"comment\":\"not today\"}");
+    assertThat(denied.status()).as(denied.toString()).isEqualTo(200);
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .until(() -> received.stream().anyMatch(r -> "approval.decided".equals(r.event())));
+    JsonObject decided =
+        received.stream()
+            .filter(r -> "approval.decided".equals(r.event()))
+            .map(r -> new JsonObject(r.body()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(decided.getJsonObject("approval").getString("status")).isEqualTo("DENIED");
+    assertThat(decided.getJsonObject("approval").getString("decidedBy")).isEqualTo("admin");
+    assertThat(decided.getJsonObject("approval").getString("comment")).isEqualTo("not today");
+    assertThat(received.stream().map(Received::signature)).containsOnlyNulls();
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .until(
+            () ->
+                "FAILED"
+                    .equals(
+                        server
+                            .get("/api/v1/runs/" + runId, ADMIN_TOKEN)
+                            .json()
+                            .getString("status")));
+  }
+}
