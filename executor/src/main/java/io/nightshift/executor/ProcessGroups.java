@@ -63,6 +63,75 @@ public final class ProcessGroups {
     return true;
   }
 
+  /**
+   * Kills, with SIGKILL, the process groups of every process whose environment holds all of {@code
+   * tags} (e.g. {@code NIGHTSHIFT_STEP_RUN_ID=42}, {@code NIGHTSHIFT_NODE=web-1}). This finds a
+   * step's processes even when the service died before it could record the group, and children that
+   * moved to another group; they inherit the environment.
+   *
+   * @return how many processes matched
+   */
+  public static int killTagged(java.util.Map<String, String> tags) {
+    List<String> wanted = new java.util.ArrayList<>();
+    tags.forEach((k, v) -> wanted.add(k + "=" + v));
+    long self = ProcessHandle.current().pid();
+    java.util.Set<Long> groups = new java.util.TreeSet<>();
+    int matched = 0;
+    try (var dirs = Files.list(PROC)) {
+      for (Path dir : (Iterable<Path>) dirs::iterator) {
+        String name = dir.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        long pid = Long.parseLong(name);
+        if (pid == self) {
+          continue;
+        }
+        String environ;
+        try {
+          environ =
+              new String(
+                  Files.readAllBytes(dir.resolve("environ")),
+                  java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+          continue;
+        }
+        List<String> vars = List.of(environ.split("\0"));
+        if (vars.containsAll(wanted)) {
+          matched++;
+          stat(pid)
+              .filter(st -> !st.zombie())
+              .ifPresent(st -> groups.add(st.pgrp() > 1 ? st.pgrp() : pid));
+          signalPid(pid);
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot list /proc to find left-over step processes", e);
+      return 0;
+    }
+    for (long group : groups) {
+      if (group > 1 && group != ProcessHandle.current().pid()) {
+        log.info("killing left-over process group {} tagged {}", group, tags);
+        signal(group, "KILL");
+      }
+    }
+    return matched;
+  }
+
+  private static void signalPid(long pid) {
+    try {
+      new ProcessBuilder(KILL, "-s", "KILL", Long.toString(pid))
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor();
+    } catch (IOException e) {
+      log.warn("cannot signal process {}", pid, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** One process's line of {@code /proc/<pid>/stat}, the fields Nightshift needs. */
   record Stat(long pid, char state, long pgrp, long session, String startTicks) {
     boolean zombie() {

@@ -41,7 +41,13 @@ public final class LogPipeline implements AutoCloseable {
     }
     RedisOptions options = new RedisOptions().setConnectionString(config.redis().url());
     RedisLogBus bus = new RedisLogBus(vertx, options, settings, clock);
-    bus.start();
+    try {
+      // Ready means live followers get lines: wait (bounded) for the subscription.
+      bus.start().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      org.slf4j.LoggerFactory.getLogger(LogPipeline.class)
+          .warn("live log subscription to Redis not active yet; /ready says so until it is");
+    }
     return new LogPipeline(
         bus,
         () -> {

@@ -196,8 +196,7 @@ public final class Engine implements AutoCloseable {
           Run run = runs.get(runId);
           for (StepRun step : run.steps()) {
             if (step.status() == StepStatus.RUNNING && settings.node().equals(step.node())) {
-              boolean killed =
-                  step.pid() != null && ProcessGroups.killLeftover(step.pid(), step.pidStartedAt());
+              boolean killed = killLeftovers(step);
               String error =
                   "executor lost (node "
                       + step.node()
@@ -397,6 +396,23 @@ public final class Engine implements AutoCloseable {
     return masked;
   }
 
+  /**
+   * Kills what a lost attempt left running: its recorded process group, and any process still
+   * tagged with the attempt's id and this node (found even if the group was never recorded).
+   */
+  private boolean killLeftovers(StepRun step) {
+    boolean killed =
+        step.pid() != null
+            && step.pidStartedAt() != null
+            && ProcessGroups.killLeftover(step.pid(), step.pidStartedAt());
+    int tagged =
+        ProcessGroups.killTagged(
+            Map.of(
+                StepLauncher.STEP_RUN_ID, String.valueOf(step.id()),
+                StepLauncher.NODE, settings.node()));
+    return killed || tagged > 0;
+  }
+
   /** Ends the run; a failure of a template with {@code onFailure: rollback} rolls back first. */
   private void finish(Run run, RunStatus outcome, String error) {
     Instant now = clock.instant();
@@ -522,9 +538,7 @@ public final class Engine implements AutoCloseable {
         if (attempt.name().startsWith(RunRepository.UNDO_PREFIX)
             && attempt.status() == StepStatus.RUNNING
             && settings.node().equals(attempt.node())) {
-          if (attempt.pid() != null) {
-            ProcessGroups.killLeftover(attempt.pid(), attempt.pidStartedAt());
-          }
+          killLeftovers(attempt);
           StepRun original =
               run.latestByName().get(attempt.name().substring(RunRepository.UNDO_PREFIX.length()));
           undoEnded(run, original, attempt, StepStatus.FAILED, null, "executor lost", 0);

@@ -24,6 +24,11 @@ import java.util.concurrent.CompletableFuture;
 
 /** Turns a step of a run into an executing process or HTTP call. */
 final class StepLauncher {
+  /** Tags every process of a step attempt, so leftovers can be found after a crash. */
+  static final String STEP_RUN_ID = "NIGHTSHIFT_STEP_RUN_ID";
+
+  static final String NODE = "NIGHTSHIFT_NODE";
+
   private final ProcessExecutor processes;
   private final HttpExecutor http;
   private final EngineSettings settings;
@@ -176,13 +181,14 @@ final class StepLauncher {
   }
 
   /** Parameters plus the read-only system variables; the system ones win. */
-  static Map<String, String> environment(Context ctx) {
+  Map<String, String> environment(Context ctx) {
     Map<String, String> env = new LinkedHashMap<>(ctx.run().params());
     env.putAll(systemVariables(ctx));
+    env.put(NODE, settings.node());
     return env;
   }
 
-  static Map<String, String> substitutionValues(Context ctx) {
+  Map<String, String> substitutionValues(Context ctx) {
     return environment(ctx);
   }
 
@@ -194,6 +200,7 @@ final class StepLauncher {
     env.put("NIGHTSHIFT_STEP", ctx.attempt().name());
     env.put("NIGHTSHIFT_ATTEMPT", String.valueOf(ctx.attempt().attempt()));
     env.put("NIGHTSHIFT_TRIGGERED_BY", ctx.run().triggeredBy());
+    env.put(STEP_RUN_ID, String.valueOf(ctx.attempt().id()));
     if (ctx.run().job() != null) {
       env.put("NIGHTSHIFT_JOB", ctx.run().job());
     }
