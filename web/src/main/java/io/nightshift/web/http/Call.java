@@ -42,7 +42,8 @@ public final class Call {
   /** An optional body: an empty one reads as an empty object. */
   public JsonObject bodyOrEmpty() {
     var body = ctx.body();
-    return body == null || body.length() == 0 ? new JsonObject() : body();
+    // RequestBody.length() is -1 (not 0) when the request carried no body at all
+    return body == null || body.buffer() == null || body.length() <= 0 ? new JsonObject() : body();
   }
 
   /** A path parameter that must be a resource name (templates, jobs, tokens). */
