@@ -135,6 +135,36 @@ class JobTriggersTest {
   }
 
   @Test
+  void a_cron_job_created_just_after_its_fire_time_does_not_fire_for_a_time_before_it_existed() {
+    // Early in a second (after the fire time S.000), create a daily cron for exactly that second.
+    await()
+        .pollInterval(Duration.ofMillis(10))
+        .atMost(Duration.ofSeconds(3))
+        .until(
+            () -> {
+              int millis = Instant.now().getNano() / 1_000_000;
+              return millis >= 200 && millis <= 500;
+            });
+    ZonedDateTime now = ZonedDateTime.now(ZoneId.of("UTC"));
+    String cron = now.getSecond() + " " + now.getMinute() + " " + now.getHour() + " * * ?";
+    JsonObject created =
+        createJob(server, job("cron-just-past", "tick", new JsonObject().put("cron", cron)));
+    Instant createdAt = at(created, "createdAt");
+    assertThat(OffsetDateTime.parse(created.getJsonArray("nextFireTimes").getString(0)).toInstant())
+        .as("next fire is tomorrow")
+        .isAfter(createdAt.plus(Duration.ofHours(23)));
+    Instant later = Instant.now().plusMillis(1500);
+    await()
+        .pollDelay(Duration.ofMillis(100))
+        .atMost(Duration.ofSeconds(4))
+        .until(
+            () -> {
+              assertThat(fires(server, "cron-just-past")).as("fired before it existed").isEmpty();
+              return Instant.now().isAfter(later);
+            });
+  }
+
+  @Test
   void a_five_field_crontab_line_is_converted_and_its_next_fires_carry_the_zone_offset() {
     JsonObject created =
         createJob(
