@@ -129,6 +129,8 @@ public final class Firing {
     count(result.outcome());
     if (result.outcome() == FireOutcome.STARTED) {
       engine.startCreated(result.runId());
+    } else if (result.outcome() == FireOutcome.QUEUED) {
+      engine.queued(result.runId());
     }
     return result;
   }

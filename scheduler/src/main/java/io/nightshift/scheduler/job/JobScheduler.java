@@ -166,7 +166,9 @@ public final class JobScheduler implements AutoCloseable {
                   CronScheduleBuilder.cronSchedule(cron.expression())
                       .inTimeZone(TimeZone.getTimeZone(cron.zone()))
                       .withMisfireHandlingInstructionDoNothing())
-              .startAt(Date.from(now))
+              // not startAt(now): a CronTrigger's first fire is the first time after startAt - 1 s,
+              // which fired (again) a second that had already passed
+              .startAt(Date.from(first.get()))
               .build();
     } else if (s instanceof Schedule.Every every) {
       trigger =

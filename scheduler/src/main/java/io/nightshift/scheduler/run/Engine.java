@@ -90,6 +90,14 @@ public final class Engine implements AutoCloseable {
     advance(runId);
   }
 
+  /**
+   * A run a fire has just committed as QUEUED: the run it queued behind may have ended between the
+   * fire's read and its commit (and found nothing queued then), so check again now.
+   */
+  public void queued(long runId) {
+    runs.find(runId).ifPresent(run -> startNextQueued(run.job()));
+  }
+
   /** When a job's run ends, its oldest QUEUED run (concurrency: queue) starts. */
   private void startNextQueued(String job) {
     if (job == null) {

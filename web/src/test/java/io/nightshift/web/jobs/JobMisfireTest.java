@@ -1,0 +1,192 @@
+package io.nightshift.web.jobs;
+
+import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static io.nightshift.web.jobs.JobsKit.at;
+import static io.nightshift.web.jobs.JobsKit.createJob;
+import static io.nightshift.web.jobs.JobsKit.every;
+import static io.nightshift.web.jobs.JobsKit.fires;
+import static io.nightshift.web.jobs.JobsKit.job;
+import static io.nightshift.web.jobs.JobsKit.runs;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nightshift.scheduler.store.TestDatabases;
+import io.nightshift.web.TestServer;
+import io.nightshift.web.config.Config;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fires missed while no node ran, or while a job was paused, become ONE misfired record (skip) or
+ * ONE run (fire_once), never a burst. Missed means older than the 10 s tolerance at start/resume.
+ */
+class JobMisfireTest {
+
+  /** Waits on the wall clock (no sleep): until {@code instant} has passed. */
+  private static void waitUntil(Instant instant) {
+    await()
+        .pollInterval(Duration.ofMillis(200))
+        .atMost(Duration.between(Instant.now(), instant).plusSeconds(5))
+        .until(() -> Instant.now().isAfter(instant));
+  }
+
+  /** Every-2-second schedule points strictly after {@code after} up to {@code until} included. */
+  private static long pointsBetween(Instant after, Instant until) {
+    return until.getEpochSecond() / 2 - after.getEpochSecond() / 2;
+  }
+
+  private static void jobs(TestServer server) {
+    JobsKit.template(server, "tick", "echo tick", "[]");
+    createJob(
+        server,
+        job("skip-job", "tick", every(2)).put("misfire", "skip").put("concurrency", "allow"));
+    createJob(
+        server,
+        job("once-job", "tick", every(2)).put("misfire", "fire_once").put("concurrency", "allow"));
+  }
+
+  /**
+   * The fires recorded after a gap (downtime or pause) that ended at {@code gapEnd}, checked for
+   * both policies; {@code lastBefore} holds each job's latest scheduled time before the gap.
+   */
+  private static void assertOneCatchUpEach(
+      TestServer server, Instant skipLastBefore, Instant onceLastBefore, Instant gapEnd) {
+    List<JsonObject> misfired =
+        fires(server, "skip-job").stream()
+            .filter(f -> at(f, "scheduledAt").isAfter(skipLastBefore))
+            .filter(f -> f.getString("outcome").equals("misfired"))
+            .toList();
+    assertThat(misfired).as("one misfired record for the gap").hasSize(1);
+    JsonObject miss = misfired.get(0);
+    Instant missAt = at(miss, "scheduledAt");
+    // the catch-up runs a moment after gapEnd; fires younger than 10 s then are not "missed"
+    assertThat(missAt).isBefore(gapEnd.minusSeconds(8));
+    assertThat(miss.getValue("runId")).isNull();
+    long missed = pointsBetween(skipLastBefore, missAt);
+    assertThat(missed).isGreaterThanOrEqualTo(1);
+    assertThat(miss.getString("reason"))
+        .startsWith(missed + " fire(s) missed between ")
+        .contains("policy skip");
+    assertThat(runs(server, "skip-job"))
+        .as("no run for the missed fires: one run per started fire")
+        .hasSize(fires(server, "skip-job", "started").size());
+
+    List<JsonObject> caughtUp =
+        fires(server, "once-job").stream()
+            .filter(f -> at(f, "scheduledAt").isAfter(onceLastBefore))
+            .filter(f -> at(f, "scheduledAt").isBefore(gapEnd))
+            .toList();
+    assertThat(caughtUp).as("one fire stands for the whole gap").hasSize(1);
+    JsonObject once = caughtUp.get(0);
+    assertThat(once.getString("outcome")).isEqualTo("started");
+    assertThat(once.getString("reason")).contains("fire_once").contains("missed");
+    assertThat(once.getLong("runId")).isNotNull();
+    assertThat(fires(server, "once-job", "misfired")).isEmpty();
+    List<JsonObject> runs = runs(server, "once-job");
+    assertThat(runs).hasSize(fires(server, "once-job", "started").size());
+    long runsInGap =
+        runs.stream()
+            .filter(r -> at(r, "createdAt").isAfter(gapEnd.minusMillis(500)))
+            .filter(r -> at(r, "createdAt").isBefore(gapEnd.plusMillis(900)))
+            .count();
+    assertThat(runsInGap).as("no burst of catch-up runs").isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void after_downtime_skip_records_one_misfire_and_fire_once_runs_once_then_both_fire_normally()
+      throws Exception {
+    Path dataDir = Files.createTempDirectory("nightshift-misfire-");
+    Config first = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
+    Instant skipLast;
+    Instant onceLast;
+    try (TestServer a = TestServer.start(first)) {
+      jobs(a);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  fires(a, "skip-job", "started").size() >= 1
+                      && fires(a, "once-job", "started").size() >= 1);
+      a.nightshift().jobScheduler().close();
+      skipLast = at(fires(a, "skip-job").get(fires(a, "skip-job").size() - 1), "scheduledAt");
+      onceLast = at(fires(a, "once-job").get(fires(a, "once-job").size() - 1), "scheduledAt");
+    }
+    waitUntil(Instant.now().plusSeconds(14));
+
+    Config second = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
+    Instant restart = Instant.now();
+    try (TestServer b = TestServer.start(second)) {
+      assertOneCatchUpEach(b, skipLast, onceLast, restart);
+      String node = b.nightshift().config().node();
+      assertThat(fires(b, "skip-job", "misfired").get(0).getString("node")).isEqualTo(node);
+
+      // then they fire normally on the new node, with no further catch-up
+      await()
+          .atMost(Duration.ofSeconds(8))
+          .until(
+              () ->
+                  fires(b, "skip-job", "started").stream()
+                              .filter(f -> at(f, "scheduledAt").isAfter(restart))
+                              .count()
+                          >= 2
+                      && fires(b, "once-job", "started").stream()
+                              .filter(f -> at(f, "scheduledAt").isAfter(restart))
+                              .count()
+                          >= 2);
+      assertThat(fires(b, "skip-job", "misfired")).hasSize(1);
+      assertThat(
+              fires(b, "once-job").stream()
+                  .filter(f -> f.getString("reason") != null)
+                  .filter(f -> f.getString("reason").contains("fire_once")))
+          .hasSize(1);
+      assertThat(fires(b, "skip-job"))
+          .filteredOn(f -> at(f, "scheduledAt").isAfter(restart))
+          .allMatch(f -> f.getString("outcome").equals("started"))
+          .allMatch(f -> f.getString("node").equals(node));
+      assertThat(JobsKit.sample(JobsKit.metrics(b), "nightshift_fires_total{outcome=\"misfired\"}"))
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void a_job_paused_longer_than_the_tolerance_applies_its_misfire_policy_once_on_resume() {
+    try (TestServer server = TestServer.start(TestServer.Store.H2)) {
+      jobs(server);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  fires(server, "skip-job", "started").size() >= 1
+                      && fires(server, "once-job", "started").size() >= 1);
+      assertThat(server.post("/api/v1/jobs/skip-job/pause", ADMIN_TOKEN, null).status())
+          .isEqualTo(200);
+      assertThat(server.post("/api/v1/jobs/once-job/pause", ADMIN_TOKEN, null).status())
+          .isEqualTo(200);
+      List<JsonObject> skipFires = fires(server, "skip-job");
+      List<JsonObject> onceFires = fires(server, "once-job");
+      Instant skipLast = at(skipFires.get(skipFires.size() - 1), "scheduledAt");
+      Instant onceLast = at(onceFires.get(onceFires.size() - 1), "scheduledAt");
+
+      waitUntil(Instant.now().plusSeconds(13));
+      Instant resume = Instant.now();
+      assertThat(server.post("/api/v1/jobs/skip-job/resume", ADMIN_TOKEN, null).status())
+          .isEqualTo(200);
+      assertThat(server.post("/api/v1/jobs/once-job/resume", ADMIN_TOKEN, null).status())
+          .isEqualTo(200);
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .until(() -> runs(server, "once-job").size() > onceFires.size());
+      assertOneCatchUpEach(server, skipLast, onceLast, resume);
+
+      // resuming again is a no-op: no second catch-up
+      assertThat(server.post("/api/v1/jobs/skip-job/resume", ADMIN_TOKEN, null).status())
+          .isEqualTo(200);
+      assertThat(fires(server, "skip-job", "misfired")).hasSize(1);
+    }
+  }
+}
