@@ -47,6 +47,16 @@ public final class FireRepository {
         .execute();
   }
 
+  /** The latest scheduled time recorded for the job at or before {@code atOrBefore}. */
+  public Optional<Instant> lastScheduled(long jobId, Instant atOrBefore) {
+    return Optional.ofNullable(
+        dsl.select(org.jooq.impl.DSL.max(JOB_FIRE.SCHEDULED_AT))
+            .from(JOB_FIRE)
+            .where(JOB_FIRE.JOB_ID.eq(jobId))
+            .and(JOB_FIRE.SCHEDULED_AT.le(atOrBefore))
+            .fetchOne(0, Instant.class));
+  }
+
   /** The latest scheduled time recorded for the job, whatever its outcome. */
   public Optional<Instant> lastScheduled(long jobId) {
     return Optional.ofNullable(

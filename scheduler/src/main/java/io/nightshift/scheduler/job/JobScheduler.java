@@ -44,6 +44,13 @@ public final class JobScheduler implements AutoCloseable {
   private final FireRepository fires;
   private final Clock clock;
   private final Map<String, Integer> scheduled = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ScheduledExecutorService deferred =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "nightshift-misfire-check");
+            t.setDaemon(true);
+            return t;
+          });
 
   public JobScheduler(
       Firing firing, JobRepository jobs, FireRepository fires, String node, Clock clock) {
@@ -214,8 +221,27 @@ public final class JobScheduler implements AutoCloseable {
     if (!spec.enabled() || spec.schedule() == null) {
       return;
     }
-    Instant since = fires.lastScheduled(job.id()).orElse(job.createdAt());
-    Instant until = clock.instant().minus(MISFIRE_TOLERANCE);
+    Instant now = clock.instant();
+    if (!catchUp(job, now.minus(MISFIRE_TOLERANCE))) {
+      // Fires missed only in the last few seconds (a quick restart) are still unrecorded: a live
+      // node may be claiming them right now. Look again once it would have, so none is lost.
+      deferred.schedule(
+          () -> safely(job.name(), () -> jobs.find(job.name()).ifPresent(j -> catchUp(j, now))),
+          MISFIRE_TOLERANCE.toMillis(),
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Applies the misfire policy to the fires after the last recorded one up to {@code until}; true
+   * when it found missed fires (or nothing can be missed later).
+   */
+  private boolean catchUp(StoredJob job, Instant until) {
+    JobSpec spec = job.spec();
+    if (!spec.enabled() || spec.schedule() == null) {
+      return true;
+    }
+    Instant since = fires.lastScheduled(job.id(), until).orElse(job.createdAt());
     Instant latest = null;
     Instant first = null;
     int missed = 0;
@@ -229,7 +255,7 @@ public final class JobScheduler implements AutoCloseable {
       missed++;
     }
     if (latest == null) {
-      return;
+      return false;
     }
     String span =
         missed
@@ -245,6 +271,7 @@ public final class JobScheduler implements AutoCloseable {
       firing.fireMissed(
           job.id(), latest, trigger(spec.schedule()), span + "; policy fire_once: one run now");
     }
+    return true;
   }
 
   private void misfired(org.quartz.Trigger trigger) {
@@ -291,6 +318,7 @@ public final class JobScheduler implements AutoCloseable {
 
   @Override
   public void close() {
+    deferred.shutdownNow();
     try {
       quartz.shutdown(true);
     } catch (SchedulerException e) {
