@@ -106,6 +106,10 @@ class CrashRecoveryTest {
       Awaitility.await()
           .atMost(30, TimeUnit.SECONDS)
           .until(() -> Files.exists(childFile) && Files.size(childFile) > 0);
+      // Kill only once the step's line is stored: what is stored must survive the crash.
+      Awaitility.await()
+          .atMost(30, TimeUnit.SECONDS)
+          .until(() -> get(base + "/runs/" + runId + "/logs").body().contains("\"waiting\""));
       long stepPid = Long.parseLong(Files.readString(pidFile).trim());
       long childPid = Long.parseLong(Files.readString(childFile).trim());
 
