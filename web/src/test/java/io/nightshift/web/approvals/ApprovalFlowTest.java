@@ -722,6 +722,59 @@ abstract class ApprovalFlowTest {
   }
 
   @Test
+  void an_approver_finds_theirs_behind_newer_ones_they_may_not_decide_and_pages_carry_a_cursor() {
+    Waiting annas = waitingRun(template("game-update-paging"));
+    String bobsTemplate =
+        api.createTemplate(
+            gameUpdate(
+                "game-update-paging-ops",
+                qa -> qa.put("approvers", new JsonArray().add("ops-bob"))));
+    Waiting bobsOlder = waitingRun(bobsTemplate);
+    Waiting bobsNewer = waitingRun(bobsTemplate);
+
+    // The newest pending approval anna may decide is hers, whatever came in after it.
+    assertThat(api.listIds(api.anna, "status=pending&limit=1")).containsExactly(annas.approvalId());
+    assertThat(api.listIds(api.bob, "status=pending&limit=1"))
+        .containsExactly(bobsNewer.approvalId());
+
+    // Pages of one, newest first, each naming where the next starts, until next is null.
+    for (String token : List.of(ADMIN_TOKEN, api.anna, api.bob)) {
+      List<Long> walked = new ArrayList<>();
+      String next = null;
+      int pages = 0;
+      do {
+        Answer page =
+            api.list(token, "status=pending&limit=1" + (next == null ? "" : "&before=" + next));
+        assertThat(page.status()).as(page.toString()).isEqualTo(200);
+        assertThat(page.json().getJsonArray("items").size()).isLessThanOrEqualTo(1);
+        page.json().getJsonArray("items").forEach(o -> walked.add(((JsonObject) o).getLong("id")));
+        next = page.json().getString("next");
+        assertThat(++pages).as("pages walked").isLessThan(100);
+      } while (next != null);
+      assertThat(walked).doesNotHaveDuplicates().isSortedAccordingTo(Comparator.reverseOrder());
+      if (token.equals(api.bob)) {
+        assertThat(walked)
+            .containsSubsequence(bobsNewer.approvalId(), bobsOlder.approvalId())
+            .doesNotContain(annas.approvalId());
+      } else if (token.equals(api.anna)) {
+        assertThat(walked)
+            .contains(annas.approvalId())
+            .doesNotContain(bobsNewer.approvalId(), bobsOlder.approvalId());
+      } else {
+        assertThat(walked)
+            .containsSubsequence(
+                bobsNewer.approvalId(), bobsOlder.approvalId(), annas.approvalId());
+      }
+    }
+    assertThat(api.list(api.anna, "before=abc").status()).isEqualTo(400);
+
+    for (Waiting w : List.of(annas, bobsOlder, bobsNewer)) {
+      assertThat(api.deny(w.approvalId(), ADMIN_TOKEN, "clean up").status()).isEqualTo(200);
+      api.awaitEnd(w.runId());
+    }
+  }
+
+  @Test
   void an_unknown_approval_is_404() {
     assertThat(api.server.get("/api/v1/approvals/987654321", api.anna).status()).isEqualTo(404);
     assertThat(api.approve(987654321L, api.anna, null).status()).isEqualTo(404);
