@@ -135,6 +135,21 @@ final class ApprovalsApi implements AutoCloseable {
     return other;
   }
 
+  /** Another node on the same database and Redis (MySQL only: nodes share a MySQL). */
+  TestServer startSecondNode() {
+    Config base = TestServer.config(tempDir("nightshift-approvals-node2-"), config.db(), null);
+    return TestServer.start(
+        new Config(
+            base.node(),
+            base.dataDir(),
+            base.http(),
+            config.db(),
+            config.redis(),
+            config.auth(),
+            base.runs(),
+            base.logs()));
+  }
+
   /** Stops the server (gracefully) and starts a new one on the same database and node. */
   void restart() {
     server.close();
