@@ -188,9 +188,12 @@ public final class ApprovalRepository {
     return find(id).orElseThrow(() -> new NotFound("approval", id));
   }
 
-  /** Newest first, filtered by status and run when given. */
-  public List<Approval> list(ApprovalStatus status, Long runId, int limit) {
+  /** Newest first, filtered by status and run when given, older than {@code beforeId} if given. */
+  public List<Approval> list(ApprovalStatus status, Long runId, Long beforeId, int limit) {
     Condition where = DSL.noCondition();
+    if (beforeId != null) {
+      where = where.and(PENDING_APPROVAL.ID.lt(beforeId));
+    }
     if (status != null) {
       where = where.and(PENDING_APPROVAL.STATUS.eq(status.name()));
     }

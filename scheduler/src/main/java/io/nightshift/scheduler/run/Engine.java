@@ -174,6 +174,10 @@ public final class Engine implements AutoCloseable {
         }
       }
       approvals.cancelForRun(runId, actor, now);
+      // Decisions take this run's lock too: the steps waiting when it was read are those closed.
+      run.steps().stream()
+          .filter(s -> s.status() == StepStatus.WAITING_APPROVAL)
+          .forEach(s -> announceStep(s, StepStatus.CANCELED));
       dsl.transaction(
           cfg ->
               AuditLog.write(

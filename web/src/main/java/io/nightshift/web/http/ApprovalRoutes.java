@@ -17,11 +17,15 @@ import io.nightshift.scheduler.template.JsonReader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
 /** Pending approvals: what is being approved, and the decision (once). */
 public final class ApprovalRoutes {
+  private static final int BATCH = 200;
+
   private final Endpoints endpoints;
   private final ApprovalRepository approvals;
   private final Approvers approvers;
@@ -64,13 +68,31 @@ public final class ApprovalRoutes {
       }
     }
     String run = call.query("run");
+    Long runId = run == null ? null : RunRoutes.id("run", run);
+    String before = call.query("before");
+    Long cursor = before == null ? null : RunRoutes.id("before", before);
+    int limit = call.limit();
     Principal who = call.principal();
     boolean onlyMine = who.can(Permission.APPROVE) && !who.has(Role.ADMIN);
+    // Filter before counting: an approver's page is filled with approvals they may decide, however
+    // many newer ones they may not; one more than asked tells whether a next page exists.
+    List<Approval> shown = new ArrayList<>();
+    while (shown.size() <= limit) {
+      List<Approval> batch = approvals.list(parsed, runId, cursor, BATCH);
+      for (Approval a : batch) {
+        if ((!onlyMine || approvers.listed(a, who)) && shown.size() <= limit) {
+          shown.add(a);
+        }
+      }
+      if (batch.size() < BATCH) {
+        break;
+      }
+      cursor = batch.get(batch.size() - 1).id();
+    }
     JsonArray items = new JsonArray();
-    approvals.list(parsed, run == null ? null : RunRoutes.id("run", run), call.limit()).stream()
-        .filter(a -> !onlyMine || approvers.listed(a, who))
-        .forEach(a -> items.add(json(a)));
-    return Reply.ok(new JsonObject().put("items", items).put("next", (String) null));
+    shown.stream().limit(limit).forEach(a -> items.add(json(a)));
+    String next = shown.size() > limit ? String.valueOf(shown.get(limit - 1).id()) : null;
+    return Reply.ok(new JsonObject().put("items", items).put("next", next));
   }
 
   /** The approval with what it approves: the run, its template version, values, earlier steps. */

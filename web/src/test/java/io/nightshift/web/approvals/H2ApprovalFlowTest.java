@@ -1,0 +1,10 @@
+package io.nightshift.web.approvals;
+
+import io.nightshift.web.TestServer;
+
+class H2ApprovalFlowTest extends ApprovalFlowTest {
+  @Override
+  TestServer.Store store() {
+    return TestServer.Store.H2;
+  }
+}
