@@ -11,6 +11,7 @@ import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.logs.LogBus;
 import io.nightshift.scheduler.template.OnFailure;
 import io.nightshift.scheduler.template.StepAction;
+import io.nightshift.scheduler.template.StepKind;
 import io.nightshift.scheduler.template.StepSpec;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -138,7 +139,8 @@ public final class Engine implements AutoCloseable {
                 old.id()),
             clock.instant());
     for (StepRun step : old.steps()) {
-      if (step.status() == StepStatus.SUCCEEDED) {
+      // An approval is never carried over: a retry must be approved again.
+      if (step.status() == StepStatus.SUCCEEDED && step.kind() != StepKind.APPROVAL) {
         runs.copySucceeded(retry.id(), step);
       }
     }
