@@ -54,7 +54,7 @@ public record LogLine(
         json.getString("step"),
         json.getInteger("attempt"),
         json.getLong("seq"),
-        Instant.parse(json.getString("ts")),
+        Instants.parse(json.getString("ts")),
         json.getString("stream"),
         json.getString("line"));
   }
