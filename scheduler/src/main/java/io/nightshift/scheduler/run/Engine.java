@@ -88,7 +88,8 @@ public final class Engine implements AutoCloseable {
   /** Starts a run already stored as RUNNING (by a scheduled fire, in the fire's transaction). */
   public void startCreated(long runId) {
     announceRun(runId, RunStatus.RUNNING, null);
-    advance(runId);
+    // Quartz threads only claim fires: the steps start on the engine's pool.
+    work.execute(() -> safely(runId, () -> advance(runId)));
   }
 
   /**
