@@ -2,7 +2,8 @@
 # Builds Nightshift and runs the benchmark (bench/README.md) against the local MariaDB + Redis
 # (`bash scripts/services.sh` prepares them). Drops every table of the database nightshift_bench.
 # Arguments go to the benchmark: n=LINES r=RUNS c=CLIENTS liveLines= liveIntervalMs=
-# parts=logs,runs,live db.url= db.user= db.password= redis.url=   (defaults: bench/README.md)
+# parts=logs,runs,live,fires jobs= seconds= warmup= fireMode=run|claim quartz=jdbc|clustered|both|none
+# quartzThreads= quartz.db.url= db.url= db.user= db.password= redis.url=   (defaults: bench/README.md)
 # Extra JVM options: BENCH_JAVA_OPTS. Skip the build: BENCH_NO_BUILD=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."

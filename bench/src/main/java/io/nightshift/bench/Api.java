@@ -12,6 +12,7 @@ import java.time.Duration;
 
 /** The service's HTTP API over loopback, as any client would call it. Thread-safe. */
 final class Api {
+  private final String root;
   private final String base;
   private final String token;
   private final HttpClient client =
@@ -21,7 +22,8 @@ final class Api {
           .build();
 
   Api(int port, String token) {
-    this.base = "http://127.0.0.1:" + port + "/api/v1";
+    this.root = "http://127.0.0.1:" + port;
+    this.base = root + "/api/v1";
     this.token = token;
   }
 
@@ -37,6 +39,27 @@ final class Api {
 
   JsonObject get(String path) {
     return send(request(path).GET().build(), 200);
+  }
+
+  /** The Prometheus scrape ({@code GET /metrics}, outside the API). */
+  String metrics() {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(root + "/metrics"))
+            .timeout(Duration.ofSeconds(30))
+            .GET()
+            .build();
+    try {
+      HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("GET /metrics answered " + response.statusCode());
+      }
+      return response.body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** A streaming GET (Server-Sent Events): the body as it arrives. */

@@ -19,14 +19,21 @@ import org.flywaydb.core.Flyway;
 /**
  * Starts a real Nightshift on MySQL/MariaDB + Redis in this process and drives it through its HTTP
  * API over loopback: (a) log pipeline throughput against raw multi-row inserts, (b) runs per second
- * against plain process spawns, (c) live log latency over Server-Sent Events. Prints the figures
- * and a table of goals.
+ * against plain process spawns, (c) live log latency over Server-Sent Events, (d) scheduled fires
+ * per second, misses, duplicates and lag against raw Quartz with its JDBC JobStore. Prints the
+ * figures and a table of goals.
  *
  * <p>Run: {@code java -cp 'bench/target/nightshift-bench.jar:bench/target/lib/*'
- * io.nightshift.bench.Benchmark [n=1000000] [r=300] [c=4] [parts=logs,runs,live]} (see {@link
- * Settings}; {@code scripts/bench.sh} builds and runs it).
+ * io.nightshift.bench.Benchmark [n=1000000] [r=300] [c=4] [jobs=500] [seconds=60]
+ * [parts=logs,runs,live,fires]} (see {@link Settings}; {@code scripts/bench.sh} builds and runs
+ * it).
  */
 public final class Benchmark {
+  /**
+   * The scheduling goal: fires per second sustained (with 0 missed, 0 duplicates, p99 < 500 ms).
+   */
+  static final int FIRES_GOAL = 500;
+
   private Benchmark() {}
 
   public static void main(String[] args) throws Exception {
@@ -80,6 +87,17 @@ public final class Benchmark {
         s.liveIntervalMs(),
         s.dbUrl(),
         s.redisUrl());
+    if (s.parts().contains("fires")) {
+      System.out.printf(
+          Locale.ROOT,
+          "  jobs=%d seconds=%d warmup=%d quartz=%s quartzThreads=%d quartz.db=%s%n",
+          s.jobs(),
+          s.seconds(),
+          s.warmup(),
+          s.quartz(),
+          s.quartzThreads(),
+          s.quartzDbUrl());
+    }
     System.out.println("  load average before: " + CpuMeter.loadAverage());
     CpuMeter cpu = new CpuMeter(redisPid);
 
@@ -100,6 +118,8 @@ public final class Benchmark {
     LogPipelineBench.Result logs = null;
     RunsBench.Result runs = null;
     LatencyBench.Result live = null;
+    FiresBench.Result fires = null;
+    List<QuartzJdbcBench.Result> quartz = new ArrayList<>();
     long started = System.nanoTime();
     try (Nightshift nightshift = Nightshift.start(config, Clock.systemUTC());
         Connection db = Sql.connect(s)) {
@@ -128,13 +148,48 @@ public final class Benchmark {
         live = new LatencyBench(s, api, cpu).run();
         print(live);
       }
+      if (s.parts().contains("fires")) {
+        System.out.printf(
+            Locale.ROOT,
+            "(d) fires: %d jobs every second (%s), %d s window; load average %s%n",
+            s.jobs(),
+            "claim".equals(s.fireMode())
+                ? "fireMode=claim: concurrency forbid, one run parked on an approval per job, every"
+                    + " later fire a recorded overlap skip"
+                : "each fire starts a one-step 'true' run",
+            s.seconds(),
+            CpuMeter.loadAverage());
+        fires = new FiresBench(s, api, db, cpu).run();
+        print(fires);
+        for (boolean clustered : quartzModes(s.quartz())) {
+          System.out.printf(
+              Locale.ROOT,
+              "(d) baseline: raw Quartz JDBC JobStore (%s), %d no-op jobs every second; load"
+                  + " average %s%n",
+              clustered ? "clustered" : "not clustered",
+              s.jobs(),
+              CpuMeter.loadAverage());
+          QuartzJdbcBench.Result q = new QuartzJdbcBench(s, cpu, clustered).run();
+          System.out.println(q.stats().describe());
+          quartz.add(q);
+        }
+      }
     }
     System.out.printf(
         Locale.ROOT,
         "total %.0f s; load average after: %s%n%n",
         (System.nanoTime() - started) / 1e9,
         CpuMeter.loadAverage());
-    return table(logs, runs, live) ? 0 : 1;
+    return table(logs, runs, live, fires, quartz) ? 0 : 1;
+  }
+
+  private static List<Boolean> quartzModes(String quartz) {
+    return switch (quartz) {
+      case "jdbc" -> List.of(false);
+      case "clustered" -> List.of(true);
+      case "both" -> List.of(false, true);
+      default -> List.of();
+    };
   }
 
   /**
@@ -237,9 +292,33 @@ public final class Benchmark {
         r.endStatus());
   }
 
+  private static void print(FiresBench.Result r) {
+    System.out.println(r.stats().describe());
+    System.out.printf(
+        Locale.ROOT,
+        "    outcomes of the window's fires %s; nightshift_fires_duplicates_total %.0f; window"
+            + " complete %.1f s after its end%n",
+        r.outcomes(),
+        r.duplicatesMetric(),
+        r.windowCompleteSeconds());
+    System.out.printf(
+        Locale.ROOT,
+        "    runs of the window's fires: %,d created, %,d SUCCEEDED, %,d unfinished %s; last"
+            + " finished %.1f s after the window%n",
+        r.runsCreated(),
+        r.runsSucceeded(),
+        r.runsUnfinished(),
+        r.runStatuses(),
+        r.runsDrainedSeconds());
+  }
+
   /** Prints the goals table; true when every measured goal is met. */
   private static boolean table(
-      LogPipelineBench.Result logs, RunsBench.Result runs, LatencyBench.Result live) {
+      LogPipelineBench.Result logs,
+      RunsBench.Result runs,
+      LatencyBench.Result live,
+      FiresBench.Result fires,
+      List<QuartzJdbcBench.Result> quartz) {
     List<String[]> rows = new ArrayList<>();
     boolean all = true;
     if (logs != null) {
@@ -302,7 +381,80 @@ public final class Benchmark {
           });
       all &= ok;
     }
-    String format = "%-40s %-32s %-9s %s%n";
+    if (fires != null) {
+      FireStats f = fires.stats();
+      String beside =
+          quartz.isEmpty()
+              ? ""
+              : quartz.stream()
+                  .map(q -> String.format(Locale.ROOT, "%.0f", q.stats().firesPerSecond()))
+                  .collect(java.util.stream.Collectors.joining("/", " (Quartz JDBC ", ")"));
+      // 1% for the window's edges: a fire claimed a few ms after the end counts in no window.
+      boolean rate = f.firesPerSecond() >= FIRES_GOAL * 0.99;
+      rows.add(
+          new String[] {
+            "fires/s sustained, " + f.jobs() + " jobs every 1 s",
+            String.format(Locale.ROOT, "%.1f%s", f.firesPerSecond(), beside),
+            ">= " + FIRES_GOAL,
+            rate ? "met" : "NOT MET"
+          });
+      boolean exact = f.missed() == 0 && f.duplicates() == 0 && fires.duplicatesMetric() == 0;
+      rows.add(
+          new String[] {
+            "fires missed / duplicated (metric)",
+            String.format(
+                Locale.ROOT,
+                "%,d / %d (%.0f)",
+                f.missed(),
+                f.duplicates(),
+                fires.duplicatesMetric()),
+            "0 / 0",
+            exact ? "met" : "NOT MET"
+          });
+      boolean lag = f.p99Ms() >= 0 && f.p99Ms() < 500;
+      rows.add(
+          new String[] {
+            "fire lag p99 (p50)",
+            String.format(Locale.ROOT, "%,d ms (%,d ms)", f.p99Ms(), f.p50Ms()),
+            "< 500 ms",
+            lag ? "met" : "NOT MET"
+          });
+      boolean ran =
+          fires.claimOnly()
+              || fires.runsCreated() > 0 && fires.runsSucceeded() == fires.runsCreated();
+      if (!fires.claimOnly()) {
+        rows.add(
+            new String[] {
+              "runs of those fires SUCCEEDED",
+              String.format(
+                  Locale.ROOT,
+                  "%,d of %,d (%,d unfinished)",
+                  fires.runsSucceeded(),
+                  fires.runsCreated(),
+                  fires.runsUnfinished()),
+              "all",
+              ran ? "met" : "NOT MET"
+            });
+      }
+      all &= rate && exact && lag && ran;
+      for (QuartzJdbcBench.Result q : quartz) {
+        FireStats s = q.stats();
+        rows.add(
+            new String[] {
+              "baseline Quartz JDBC" + (q.clustered() ? " clustered" : ""),
+              String.format(
+                  Locale.ROOT,
+                  "%.1f/s, missed %,d, dup %d, p99 %,d ms",
+                  s.firesPerSecond(),
+                  s.missed(),
+                  s.duplicates(),
+                  s.p99Ms()),
+              "",
+              "(baseline)"
+            });
+      }
+    }
+    String format = "%-40s %-40s %-9s %s%n";
     System.out.printf(Locale.ROOT, format, "goal", "measured", "target", "result");
     for (String[] row : rows) {
       System.out.printf(Locale.ROOT, format, (Object[]) row);

@@ -15,7 +15,17 @@ import java.util.Set;
  * @param concurrency concurrent HTTP clients starting runs, and concurrent spawners in the baseline
  * @param liveLines timestamped lines printed by the live latency step
  * @param liveIntervalMs pause between two of those lines
- * @param parts which parts run: {@code logs}, {@code runs}, {@code live}
+ * @param parts which parts run: {@code logs}, {@code runs}, {@code live}, {@code fires}
+ * @param jobs jobs firing every second in the fires part (N)
+ * @param seconds measured window of the fires part (D)
+ * @param warmup seconds of firing before the window opens
+ * @param fireMode {@code run}: every fire starts a one-step {@code true} run (concurrency allow);
+ *     {@code claim}: the claim path alone (the first fire of each job starts a run parked on an
+ *     approval step, concurrency forbid, so every later fire is a claimed, recorded overlap skip)
+ * @param quartz raw Quartz JDBC JobStore baseline of the fires part: {@code jdbc} (not clustered),
+ *     {@code clustered}, {@code both}, or {@code none}
+ * @param quartzThreads Quartz thread pool of the baseline (also its batch acquisition size)
+ * @param quartzDbUrl database of the baseline's QRTZ_ tables (dropped and created at start)
  */
 record Settings(
     long lines,
@@ -27,7 +37,14 @@ record Settings(
     String dbUser,
     String dbPassword,
     String redisUrl,
-    Set<String> parts) {
+    Set<String> parts,
+    int jobs,
+    int seconds,
+    int warmup,
+    String fireMode,
+    String quartz,
+    int quartzThreads,
+    String quartzDbUrl) {
 
   static final List<String> KEYS =
       List.of(
@@ -40,7 +57,16 @@ record Settings(
           "db.user",
           "db.password",
           "redis.url",
-          "parts");
+          "parts",
+          "jobs",
+          "seconds",
+          "warmup",
+          "fireMode",
+          "quartz",
+          "quartzThreads",
+          "quartz.db.url");
+
+  static final Set<String> PARTS = Set.of("logs", "runs", "live", "fires");
 
   static Settings parse(String[] args) {
     Map<String, String> given = new HashMap<>();
@@ -60,10 +86,10 @@ record Settings(
       given.put(key, arg.substring(eq + 1));
     }
     Set<String> parts = new LinkedHashSet<>();
-    for (String p : given.getOrDefault("parts", "logs,runs,live").split(",")) {
+    for (String p : given.getOrDefault("parts", "logs,runs,live,fires").split(",")) {
       String part = p.trim();
-      if (!Set.of("logs", "runs", "live").contains(part)) {
-        throw new IllegalArgumentException("parts: logs, runs, live; got '" + part + "'");
+      if (!PARTS.contains(part)) {
+        throw new IllegalArgumentException("parts: logs, runs, live, fires; got '" + part + "'");
       }
       parts.add(part);
     }
@@ -79,7 +105,32 @@ record Settings(
         // A Redis database of its own: the stream and its consumer group are per database, so
         // leftovers of other programs on the shared Redis can never reach this run's store.
         given.getOrDefault("redis.url", "redis://127.0.0.1:6379/11"),
-        parts);
+        parts,
+        (int) positive(given, "jobs", 500),
+        (int) positive(given, "seconds", 60),
+        (int) positive(given, "warmup", 15),
+        oneOf(given, "fireMode", "run", "run", "claim"),
+        quartz(given.getOrDefault("quartz", "jdbc")),
+        (int) positive(given, "quartzThreads", 20),
+        given.getOrDefault("quartz.db.url", "jdbc:mysql://127.0.0.1:3306/nightshift_bench_quartz"));
+  }
+
+  private static String oneOf(
+      Map<String, String> given, String key, String fallback, String... allowed) {
+    String value = given.getOrDefault(key, fallback);
+    if (!List.of(allowed).contains(value)) {
+      throw new IllegalArgumentException(
+          key + ": one of " + String.join(", ", allowed) + "; got '" + value + "'");
+    }
+    return value;
+  }
+
+  private static String quartz(String value) {
+    if (!Set.of("jdbc", "clustered", "both", "none").contains(value)) {
+      throw new IllegalArgumentException(
+          "quartz: jdbc, clustered, both or none; got '" + value + "'");
+    }
+    return value;
   }
 
   private static long positive(Map<String, String> given, String key, long fallback) {
