@@ -746,7 +746,8 @@ public final class Engine implements AutoCloseable {
   @Override
   public void close() {
     timers.shutdownNow();
-    work.shutdown();
+    // Queued decisions are dropped: every unfinished run is advanced again by recover() at start.
+    work.shutdownNow();
     try {
       work.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
