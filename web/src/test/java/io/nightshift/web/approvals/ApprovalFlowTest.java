@@ -6,6 +6,7 @@ import static io.nightshift.web.approvals.ApprovalsApi.step;
 import static io.nightshift.web.approvals.ApprovalsApi.stepStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.web.Sse;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.vertx.core.json.JsonArray;

@@ -6,6 +6,7 @@ import static io.nightshift.web.runs.RunsApi.param;
 import static io.nightshift.web.runs.RunsApi.texts;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.web.Sse;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.vertx.core.json.JsonArray;

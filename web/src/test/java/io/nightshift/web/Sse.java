@@ -1,4 +1,4 @@
-package io.nightshift.web.approvals;
+package io.nightshift.web;
 
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -14,16 +14,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** A Server-Sent Events client: reads {@code event:}/{@code data:} pairs until {@code end}. */
-final class Sse {
+public final class Sse {
   /** One event; {@code raw} is the data text as received. */
-  record Event(String type, String raw) {
-    JsonObject data() {
+  public record Event(String type, String raw) {
+    public JsonObject data() {
       return new JsonObject(raw);
     }
   }
 
   /** What a follower received: its status code and the events, the last one {@code end}. */
-  record Received(int status, List<Event> events, String body) {}
+  public record Received(int status, List<Event> events, String body) {}
 
   private final HttpResponse<Stream<String>> response;
 
@@ -35,7 +35,7 @@ final class Sse {
    * Connects and returns once the answer's head has arrived: the server follows the run from then
    * on.
    */
-  static Sse open(int port, String path, String token) throws Exception {
+  public static Sse open(int port, String path, String token) throws Exception {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
@@ -48,7 +48,7 @@ final class Sse {
   }
 
   /** Reads until the {@code end} event (or the server closes the stream), at most 60 s. */
-  Received readToEnd() throws Exception {
+  public Received readToEnd() throws Exception {
     Stream<String> lines = response.body();
     CompletableFuture<Received> reading =
         CompletableFuture.supplyAsync(() -> read(response.statusCode(), lines.iterator()));
@@ -60,7 +60,7 @@ final class Sse {
   }
 
   /** Follows the stream until the {@code end} event. */
-  static Received follow(int port, String path, String token) throws Exception {
+  public static Received follow(int port, String path, String token) throws Exception {
     return open(port, path, token).readToEnd();
   }
 
