@@ -4,11 +4,11 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Named daemon threads, so a stuck step never keeps the JVM from exiting. */
-final class DaemonThreads implements ThreadFactory {
+public final class DaemonThreads implements ThreadFactory {
   private final String prefix;
   private final AtomicLong count = new AtomicLong();
 
-  DaemonThreads(String prefix) {
+  public DaemonThreads(String prefix) {
     this.prefix = prefix;
   }
 

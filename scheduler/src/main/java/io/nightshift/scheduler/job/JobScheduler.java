@@ -46,11 +46,7 @@ public final class JobScheduler implements AutoCloseable {
   private final Map<String, Integer> scheduled = new ConcurrentHashMap<>();
   private final java.util.concurrent.ScheduledExecutorService deferred =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "nightshift-misfire-check");
-            t.setDaemon(true);
-            return t;
-          });
+          new io.nightshift.executor.DaemonThreads("nightshift-misfire-check-"));
 
   public JobScheduler(
       Firing firing, JobRepository jobs, FireRepository fires, String node, Clock clock) {

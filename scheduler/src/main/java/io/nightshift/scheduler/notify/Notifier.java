@@ -1,5 +1,6 @@
 package io.nightshift.scheduler.notify;
 
+import io.nightshift.executor.DaemonThreads;
 import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.approval.Approval;
 import io.nightshift.scheduler.job.JobRepository;
@@ -53,10 +54,13 @@ public final class Notifier implements RunListener, AutoCloseable {
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ExecutorService work =
-      Executors.newFixedThreadPool(2, daemon("nightshift-webhooks"));
+      Executors.newFixedThreadPool(2, new DaemonThreads("nightshift-webhooks-"));
   private final ScheduledExecutorService timers =
-      Executors.newSingleThreadScheduledExecutor(daemon("nightshift-webhook-retry"));
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-webhook-retry-"));
   private final Map<Long, RunStatus> lastStatus = new ConcurrentHashMap<>();
+
+  /** What a run's payloads need never changes after it starts: read it once per run. */
+  private final Map<Long, Run> known = new ConcurrentHashMap<>();
 
   /** {@code firstRetry} doubles after each failed attempt (1 s, 2 s, 4 s by default). */
   public Notifier(
@@ -82,7 +86,10 @@ public final class Notifier implements RunListener, AutoCloseable {
         () ->
             safely(
                 () -> {
-                  Run run = runs.get(runId);
+                  Run run = status.terminal() ? known.remove(runId) : null;
+                  if (run == null) {
+                    run = snapshot(runId);
+                  }
                   String event = "run." + status.name().toLowerCase(Locale.ROOT);
                   JsonObject payload =
                       payload(event, run)
@@ -99,10 +106,11 @@ public final class Notifier implements RunListener, AutoCloseable {
         () ->
             safely(
                 () -> {
-                  Run run = runs.get(approval.runId());
+                  Run run = snapshot(approval.runId());
+                  RunStatus current = lastStatus.get(approval.runId());
                   JsonObject payload =
                       payload(event, run)
-                          .put("status", run.status().name())
+                          .put("status", (current == null ? run.status() : current).name())
                           .put(
                               "approval",
                               new JsonObject()
@@ -116,6 +124,10 @@ public final class Notifier implements RunListener, AutoCloseable {
                                   .put("comment", approval.comment()));
                   send(run, event, payload);
                 }));
+  }
+
+  private Run snapshot(long runId) {
+    return known.computeIfAbsent(runId, runs::get);
   }
 
   private JsonObject payload(String event, Run run) {
@@ -219,14 +231,5 @@ public final class Notifier implements RunListener, AutoCloseable {
   public void close() {
     timers.shutdownNow();
     work.shutdownNow();
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

@@ -1,5 +1,6 @@
 package io.nightshift.scheduler.run;
 
+import io.nightshift.executor.DaemonThreads;
 import io.nightshift.executor.LogLine;
 import io.nightshift.executor.Outcome;
 import io.nightshift.executor.ProcessGroups;
@@ -67,8 +68,9 @@ public final class Engine implements AutoCloseable {
     this.launcher = new StepLauncher(processes, http, settings);
     this.settings = settings;
     this.clock = clock;
-    this.work = Executors.newFixedThreadPool(4, daemon("nightshift-engine"));
-    this.timers = Executors.newSingleThreadScheduledExecutor(daemon("nightshift-engine-timer"));
+    this.work = Executors.newFixedThreadPool(4, new DaemonThreads("nightshift-engine-"));
+    this.timers =
+        Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-engine-timer-"));
   }
 
   /** Told about every run status change and approval event on this node. */
@@ -348,13 +350,7 @@ public final class Engine implements AutoCloseable {
         to = StepStatus.FAILED;
         error = "executor failed: " + failure;
       } else {
-        to =
-            switch (outcome.status()) {
-              case SUCCEEDED -> StepStatus.SUCCEEDED;
-              case FAILED -> StepStatus.FAILED;
-              case TIMED_OUT -> StepStatus.TIMED_OUT;
-              case CANCELED -> StepStatus.CANCELED;
-            };
+        to = stepStatus(outcome);
         error = outcome.error();
         exitCode = outcome.exitCode();
         lines = outcome.lines();
@@ -738,7 +734,7 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  /** Steps executing on this node right now. */
+  /** Steps executing on this node right now (an approval that waits holds none). */
   public int executingSteps() {
     return executing.size();
   }
@@ -753,14 +749,5 @@ public final class Engine implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

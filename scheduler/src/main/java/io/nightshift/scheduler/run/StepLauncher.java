@@ -56,7 +56,7 @@ final class StepLauncher {
       ScriptFile file = ScriptFile.write(workDir(ctx.run()), s.interpreter(), s.script());
       return process(ctx, file.argv(), timeout, secrets, sink);
     }
-    Map<String, String> values = substitutionValues(ctx);
+    Map<String, String> values = environment(ctx);
     secrets = withSubstitutedForms(secrets);
     if (action instanceof StepAction.Http h) {
       return call(
@@ -186,10 +186,6 @@ final class StepLauncher {
     env.putAll(systemVariables(ctx));
     env.put(NODE, settings.node());
     return env;
-  }
-
-  Map<String, String> substitutionValues(Context ctx) {
-    return environment(ctx);
   }
 
   static Map<String, String> systemVariables(Context ctx) {
