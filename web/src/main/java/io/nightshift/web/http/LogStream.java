@@ -222,20 +222,26 @@ final class LogStream {
 
   /** Sends stored lines {@code after < seq < before} of one attempt, waiting for stragglers. */
   private Future<Void> fill(long stepRunId, long after, long before) {
-    long deadline = System.currentTimeMillis() + GAP_WAIT_MS;
-    return blocking(
-            () -> {
-              List<LogLine> lines = store.range(stepRunId, after, before);
-              while (lines.size() < before - after - 1 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-                lines = store.range(stepRunId, after, before);
-              }
-              return lines;
-            })
-        .map(
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    fill(stepRunId, after, before, System.currentTimeMillis() + GAP_WAIT_MS, done);
+    return done.future();
+  }
+
+  /** One read of the gap; while lines are missing, reads again on a timer (no thread waits). */
+  private void fill(
+      long stepRunId, long after, long before, long deadline, io.vertx.core.Promise<Void> done) {
+    blocking(() -> store.range(stepRunId, after, before))
+        .onFailure(done::fail)
+        .onSuccess(
             lines -> {
+              if (lines.size() < before - after - 1
+                  && System.currentTimeMillis() < deadline
+                  && !ended) {
+                vertx.setTimer(20, id -> fill(stepRunId, after, before, deadline, done));
+                return;
+              }
               lines.forEach(this::sendLine);
-              return null;
+              done.complete();
             });
   }
 
