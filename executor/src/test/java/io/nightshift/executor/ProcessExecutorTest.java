@@ -255,8 +255,12 @@ class ProcessExecutorTest {
       escaped = Long.parseLong(sink.stdout().get(0).substring("escaped ".length()));
 
       assertThat(outcome.status()).isEqualTo(Status.SUCCEEDED);
+      // The JDK may close our end of the pipe when the main process exits (it drains what is
+      // buffered unless a reader is blocked in read at that moment); otherwise the idle rule stops
+      // reading and says so. Either way the step ended while the escaped process still runs.
+      assertThat(ProcessHandle.of(escaped).map(ProcessHandle::isAlive)).contains(true);
       assertThat(sink.system())
-          .containsExactly(
+          .isSubsetOf(
               "stopped reading output: a process outside group "
                   + step.pid()
                   + " still holds it open");
