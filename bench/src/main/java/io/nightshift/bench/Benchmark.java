@@ -105,7 +105,7 @@ public final class Benchmark {
     Path dataDir = Files.createTempDirectory("nightshift-bench-");
     String token = "bench-admin-" + UUID.randomUUID();
     Config config =
-        new Config(
+        Config.of(
             "bench-" + UUID.randomUUID().toString().substring(0, 8),
             dataDir,
             new Config.Http("127.0.0.1", 0, 1024 * 1024),

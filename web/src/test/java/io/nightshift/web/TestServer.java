@@ -49,7 +49,7 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static Config config(Path dataDir, DatabaseSettings db, String redisUrl) {
-    return new Config(
+    return Config.of(
         "test-node-" + java.util.UUID.randomUUID().toString().substring(0, 8),
         dataDir,
         new Config.Http("127.0.0.1", 0, 64 * 1024),

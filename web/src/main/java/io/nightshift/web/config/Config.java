@@ -3,7 +3,11 @@ package io.nightshift.web.config;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import java.nio.file.Path;
 
-/** The whole configuration, read by {@link ConfigLoader}. */
+/**
+ * The whole configuration, read by {@link ConfigLoader}. Code that builds one by hand (tests, the
+ * benchmark) starts from {@link #of} and changes a section with a {@code with...} method, so that
+ * adding a section or a setting does not touch every caller.
+ */
 public record Config(
     String node,
     Path dataDir,
@@ -12,7 +16,96 @@ public record Config(
     Redis redis,
     Auth auth,
     Runs runs,
-    Logs logs) {
+    Logs logs,
+    Cluster cluster,
+    Executor executor,
+    Secrets secrets,
+    Shutdown shutdown) {
+
+  /** A configuration with these sections and every other section at its defaults. */
+  public static Config of(
+      String node,
+      Path dataDir,
+      Http http,
+      DatabaseSettings db,
+      Redis redis,
+      Auth auth,
+      Runs runs,
+      Logs logs) {
+    return new Config(
+        node,
+        dataDir,
+        http,
+        db,
+        redis,
+        auth,
+        runs,
+        logs,
+        Cluster.defaults(),
+        Executor.defaults(),
+        Secrets.defaults(),
+        Shutdown.defaults());
+  }
+
+  public Config withNode(String node) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withDataDir(Path dataDir) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withHttp(Http http) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withDb(DatabaseSettings db) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withRedis(Redis redis) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withAuth(Auth auth) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withRuns(Runs runs) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withLogs(Logs logs) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withCluster(Cluster cluster) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withExecutor(Executor executor) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withSecrets(Secrets secrets) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
+
+  public Config withShutdown(Shutdown shutdown) {
+    return new Config(
+        node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
+  }
 
   /** Where the API listens and how much a request body may hold. */
   public record Http(String host, int port, int maxBodyBytes) {}
@@ -33,4 +126,32 @@ public record Config(
 
   /** The log pipeline: lines held in memory while Redis is unreachable, before steps block. */
   public record Logs(int bufferLines, int retentionDays) {}
+
+  /** Several nodes on one store: leases of running attempts and the sweeps that act on them. */
+  public record Cluster() {
+    public static Cluster defaults() {
+      return new Cluster();
+    }
+  }
+
+  /** What a step's process sees and where it runs. */
+  public record Executor() {
+    public static Executor defaults() {
+      return new Executor();
+    }
+  }
+
+  /** How secret values are kept at rest. */
+  public record Secrets() {
+    public static Secrets defaults() {
+      return new Secrets();
+    }
+  }
+
+  /** What a node does when it is asked to stop. */
+  public record Shutdown() {
+    public static Shutdown defaults() {
+      return new Shutdown();
+    }
+  }
 }

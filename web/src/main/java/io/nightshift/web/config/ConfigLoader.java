@@ -146,7 +146,7 @@ public final class ConfigLoader {
     if (redisUrl != null) {
       checkRedisUrl(redisUrl);
     }
-    return new Config(
+    return Config.of(
         v.string("node", defaultNode()),
         Path.of(v.string("dataDir", "data")),
         new Config.Http(

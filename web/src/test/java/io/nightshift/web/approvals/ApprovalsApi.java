@@ -103,16 +103,7 @@ final class ApprovalsApi implements AutoCloseable {
     DatabaseSettings db =
         store == TestServer.Store.H2 ? TestDatabases.h2Settings(dataDir) : otherMysqlDatabase();
     Config base = TestServer.config(dataDir, db, config.redis().url());
-    return TestServer.start(
-        new Config(
-            base.node(),
-            base.dataDir(),
-            base.http(),
-            base.db(),
-            base.redis(),
-            new Config.Auth(ADMIN_TOKEN, true),
-            base.runs(),
-            base.logs()));
+    return TestServer.start(base.withAuth(new Config.Auth(ADMIN_TOKEN, true)));
   }
 
   /** The test database's name with "_self" appended, created when missing and emptied. */
@@ -139,15 +130,7 @@ final class ApprovalsApi implements AutoCloseable {
   TestServer startSecondNode() {
     Config base = TestServer.config(tempDir("nightshift-approvals-node2-"), config.db(), null);
     return TestServer.start(
-        new Config(
-            base.node(),
-            base.dataDir(),
-            base.http(),
-            config.db(),
-            config.redis(),
-            config.auth(),
-            base.runs(),
-            base.logs()));
+        base.withDb(config.db()).withRedis(config.redis()).withAuth(config.auth()));
   }
 
   /** Stops the server (gracefully) and starts a new one on the same database and node. */
