@@ -36,6 +36,7 @@ import io.nightshift.web.http.Failures;
 import io.nightshift.web.http.HealthRoutes;
 import io.nightshift.web.http.JobRoutes;
 import io.nightshift.web.http.LogRoutes;
+import io.nightshift.web.http.OpenStreams;
 import io.nightshift.web.http.RunRoutes;
 import io.nightshift.web.http.TemplateRoutes;
 import io.nightshift.web.http.TokenRoutes;
@@ -70,6 +71,7 @@ public final class Nightshift implements AutoCloseable {
   private final Notifier notifier;
   private final HttpServer server;
   private final String adminTokenNotice;
+  private final OpenStreams streams;
 
   private Nightshift(
       Config config,
@@ -81,7 +83,8 @@ public final class Nightshift implements AutoCloseable {
       JobScheduler jobScheduler,
       Notifier notifier,
       HttpServer server,
-      String adminTokenNotice) {
+      String adminTokenNotice,
+      OpenStreams streams) {
     this.config = config;
     this.database = database;
     this.vertx = vertx;
@@ -92,6 +95,7 @@ public final class Nightshift implements AutoCloseable {
     this.notifier = notifier;
     this.server = server;
     this.adminTokenNotice = adminTokenNotice;
+    this.streams = streams;
   }
 
   /** Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. */
@@ -180,13 +184,18 @@ public final class Nightshift implements AutoCloseable {
       Endpoints endpoints = new Endpoints(vertx);
       new TemplateRoutes(endpoints, templates, clock).mount(api);
       new RunRoutes(endpoints, templates, runs, engine, webhookDeliveries).mount(api);
-      new LogRoutes(vertx, endpoints, runs, logStore, logs.bus()).mount(api);
+      OpenStreams streams =
+          new OpenStreams(
+              config.http().streamsPerToken(),
+              config.http().streamClientBytes(),
+              config.http().streamTotalBytes());
+      new LogRoutes(vertx, endpoints, runs, logStore, logs.bus(), streams).mount(api);
       new ApprovalRoutes(
               endpoints, approvals, new Approvers(config.auth().allowSelfApproval()), runs, engine)
           .mount(api);
       new JobRoutes(endpoints, jobs, fires, templates, jobScheduler, engine, logs.bus(), clock)
           .mount(api);
-      new TokenRoutes(endpoints, new Tokens(tokenRepository, clock)).mount(api);
+      new TokenRoutes(endpoints, new Tokens(tokenRepository, clock), streams).mount(api);
       new AuditRoutes(endpoints, new AuditLog(database.dsl())).mount(api);
       router.route("/api/v1/*").subRouter(api);
 
@@ -216,7 +225,17 @@ public final class Nightshift implements AutoCloseable {
           database.embedded() ? "embedded H2" : "MySQL",
           config.redis().enabled() ? "Redis" : "in-process");
       return new Nightshift(
-          config, database, vertx, redis, logs, engine, jobScheduler, notifier, server, notice);
+          config,
+          database,
+          vertx,
+          redis,
+          logs,
+          engine,
+          jobScheduler,
+          notifier,
+          server,
+          notice,
+          streams);
     } catch (RuntimeException e) {
       if (jobScheduler != null) {
         jobScheduler.close();
@@ -296,6 +315,11 @@ public final class Nightshift implements AutoCloseable {
 
   public JobScheduler jobScheduler() {
     return jobScheduler;
+  }
+
+  /** The live log streams open on this node. */
+  public OpenStreams streams() {
+    return streams;
   }
 
   public LogPipeline logs() {

@@ -107,8 +107,71 @@ public record Config(
         node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
   }
 
-  /** Where the API listens and how much a request body may hold. */
-  public record Http(String host, int port, int maxBodyBytes) {}
+  /**
+   * Where the API listens and what a client may hold of it: body size, how long a request head and
+   * body may take to arrive, how long a connection may stay silent, how many connections are open,
+   * and for live log streams the bytes one slow client (and all of them) may leave waiting in
+   * memory and how many streams one token may hold.
+   */
+  public record Http(
+      String host,
+      int port,
+      int maxBodyBytes,
+      int headerTimeoutSeconds,
+      int bodyTimeoutSeconds,
+      int idleTimeoutSeconds,
+      int maxConnections,
+      int streamClientBytes,
+      long streamTotalBytes,
+      int streamsPerToken) {
+    /** These basics and every limit at its default. */
+    public Http(String host, int port, int maxBodyBytes) {
+      this(host, port, maxBodyBytes, 10, 30, 300, 1000, 1024 * 1024, 64L * 1024 * 1024, 20);
+    }
+
+    public Http withTimeouts(
+        int headerTimeoutSeconds, int bodyTimeoutSeconds, int idleTimeoutSeconds) {
+      return new Http(
+          host,
+          port,
+          maxBodyBytes,
+          headerTimeoutSeconds,
+          bodyTimeoutSeconds,
+          idleTimeoutSeconds,
+          maxConnections,
+          streamClientBytes,
+          streamTotalBytes,
+          streamsPerToken);
+    }
+
+    public Http withMaxConnections(int maxConnections) {
+      return new Http(
+          host,
+          port,
+          maxBodyBytes,
+          headerTimeoutSeconds,
+          bodyTimeoutSeconds,
+          idleTimeoutSeconds,
+          maxConnections,
+          streamClientBytes,
+          streamTotalBytes,
+          streamsPerToken);
+    }
+
+    public Http withStreams(int streamClientBytes, long streamTotalBytes, int streamsPerToken) {
+      return new Http(
+          host,
+          port,
+          maxBodyBytes,
+          headerTimeoutSeconds,
+          bodyTimeoutSeconds,
+          idleTimeoutSeconds,
+          maxConnections,
+          streamClientBytes,
+          streamTotalBytes,
+          streamsPerToken);
+    }
+  }
 
   /** Redis for the log bus and events; {@code url} null means the in-process bus. */
   public record Redis(String url) {

@@ -42,7 +42,18 @@ public final class ConfigLoader {
 
   private static final Map<String, Set<String>> SECTIONS =
       Map.of(
-          "http", Set.of("host", "port", "maxBodyBytes"),
+          "http",
+              Set.of(
+                  "host",
+                  "port",
+                  "maxBodyBytes",
+                  "headerTimeoutSeconds",
+                  "bodyTimeoutSeconds",
+                  "idleTimeoutSeconds",
+                  "maxConnections",
+                  "streamClientBytes",
+                  "streamTotalBytes",
+                  "streamsPerToken"),
           "db", Set.of("url", "user", "password", "poolSize"),
           "redis", Set.of("url"),
           "auth", Set.of("adminToken", "allowSelfApproval"),
@@ -152,7 +163,14 @@ public final class ConfigLoader {
         new Config.Http(
             v.string("http.host", "127.0.0.1"),
             v.integer("http.port", 8080, 0, 65535),
-            v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024)),
+            v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
+            v.integer("http.headerTimeoutSeconds", 10, 1, 3600),
+            v.integer("http.bodyTimeoutSeconds", 30, 1, 3600),
+            v.integer("http.idleTimeoutSeconds", 300, 1, 86_400),
+            v.integer("http.maxConnections", 1000, 1, 1_000_000),
+            v.integer("http.streamClientBytes", 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
+            v.integer("http.streamTotalBytes", 64 * 1024 * 1024, 64 * 1024, Integer.MAX_VALUE),
+            v.integer("http.streamsPerToken", 20, 1, 10_000)),
         db,
         new Config.Redis(redisUrl),
         new Config.Auth(v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)),

@@ -16,10 +16,12 @@ import java.util.Set;
 public final class TokenRoutes {
   private final Endpoints endpoints;
   private final Tokens tokens;
+  private final OpenStreams streams;
 
-  public TokenRoutes(Endpoints endpoints, Tokens tokens) {
+  public TokenRoutes(Endpoints endpoints, Tokens tokens, OpenStreams streams) {
     this.endpoints = endpoints;
     this.tokens = tokens;
+    this.streams = streams;
   }
 
   public void mount(Router api) {
@@ -50,7 +52,9 @@ public final class TokenRoutes {
   }
 
   private Reply delete(Call call) {
-    tokens.revoke(call.name("name"), call.principal().name());
+    String name = call.name("name");
+    tokens.revoke(name, call.principal().name());
+    streams.revoked(name);
     return Reply.noContent();
   }
 
