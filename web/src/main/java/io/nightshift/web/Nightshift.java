@@ -158,7 +158,8 @@ public final class Nightshift implements AutoCloseable {
               webhookDeliveries,
               clock,
               Duration.ofSeconds(1),
-              registry);
+              registry,
+              config.http().publicUrl());
       engine.addListener(notifier);
       metrics =
           new ServiceMetrics(
