@@ -111,12 +111,15 @@ public record Config(
    * Where the API listens and what a client may hold of it: body size, how long a request head and
    * body may take to arrive, how long a connection may stay silent, how many connections are open,
    * and for live log streams the bytes one slow client (and all of them) may leave waiting in
-   * memory and how many streams one token may hold.
+   * memory and how many streams one token may hold. {@code publicUrl} (null: none) is the address
+   * people and programs reach the API at, such as {@code https://nightshift.example}; webhook
+   * payloads then carry absolute links.
    */
   public record Http(
       String host,
       int port,
       int maxBodyBytes,
+      String publicUrl,
       int headerTimeoutSeconds,
       int bodyTimeoutSeconds,
       int idleTimeoutSeconds,
@@ -126,7 +129,22 @@ public record Config(
       int streamsPerToken) {
     /** These basics and every limit at its default. */
     public Http(String host, int port, int maxBodyBytes) {
-      this(host, port, maxBodyBytes, 10, 30, 300, 1000, 1024 * 1024, 64L * 1024 * 1024, 20);
+      this(host, port, maxBodyBytes, null, 10, 30, 300, 1000, 1024 * 1024, 64L * 1024 * 1024, 20);
+    }
+
+    public Http withPublicUrl(String publicUrl) {
+      return new Http(
+          host,
+          port,
+          maxBodyBytes,
+          publicUrl,
+          headerTimeoutSeconds,
+          bodyTimeoutSeconds,
+          idleTimeoutSeconds,
+          maxConnections,
+          streamClientBytes,
+          streamTotalBytes,
+          streamsPerToken);
     }
 
     public Http withTimeouts(
@@ -135,6 +153,7 @@ public record Config(
           host,
           port,
           maxBodyBytes,
+          publicUrl,
           headerTimeoutSeconds,
           bodyTimeoutSeconds,
           idleTimeoutSeconds,
@@ -149,6 +168,7 @@ public record Config(
           host,
           port,
           maxBodyBytes,
+          publicUrl,
           headerTimeoutSeconds,
           bodyTimeoutSeconds,
           idleTimeoutSeconds,
@@ -163,6 +183,7 @@ public record Config(
           host,
           port,
           maxBodyBytes,
+          publicUrl,
           headerTimeoutSeconds,
           bodyTimeoutSeconds,
           idleTimeoutSeconds,

@@ -47,6 +47,7 @@ public final class ConfigLoader {
                   "host",
                   "port",
                   "maxBodyBytes",
+                  "publicUrl",
                   "headerTimeoutSeconds",
                   "bodyTimeoutSeconds",
                   "idleTimeoutSeconds",
@@ -76,7 +77,16 @@ public final class ConfigLoader {
             flat.put(key, value);
           }
         });
-    return build(new Values(flat, file));
+    return build(new Values(flat, file), InstallDir.from(env));
+  }
+
+  /**
+   * The config file to read when none is named: {@code conf/nightshift.yaml} of the install folder
+   * ({@code NIGHTSHIFT_HOME}, set by {@code bin/nightshift}), else of the working directory.
+   */
+  public static Path defaultFile(Map<String, String> env) {
+    InstallDir install = InstallDir.from(env);
+    return install == null ? DEFAULT_FILE : install.resolve(DEFAULT_FILE);
   }
 
   private static Map<String, Object> read(Path file) {
@@ -136,11 +146,16 @@ public final class ConfigLoader {
     }
   }
 
-  private static Config build(Values v) {
+  private static Config build(Values v, InstallDir install) {
     String dbUrl = v.string("db.url", null);
     if (dbUrl == null) {
       throw new ConfigException(
           "db.url: is required (a jdbc:h2:, jdbc:mysql: or jdbc:mariadb: URL)");
+    }
+    Path dataDir = Path.of(v.string("dataDir", "data"));
+    if (install != null) {
+      dbUrl = install.resolveJdbcUrl(dbUrl);
+      dataDir = install.resolve(dataDir);
     }
     DatabaseSettings db;
     try {
@@ -159,11 +174,12 @@ public final class ConfigLoader {
     }
     return Config.of(
         v.string("node", defaultNode()),
-        Path.of(v.string("dataDir", "data")),
+        dataDir,
         new Config.Http(
             v.string("http.host", "127.0.0.1"),
             v.integer("http.port", 8080, 0, 65535),
             v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
+            publicUrl(v.string("http.publicUrl", null)),
             v.integer("http.headerTimeoutSeconds", 10, 1, 3600),
             v.integer("http.bodyTimeoutSeconds", 30, 1, 3600),
             v.integer("http.idleTimeoutSeconds", 300, 1, 86_400),
@@ -182,6 +198,24 @@ public final class ConfigLoader {
         new Config.Logs(
             v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
             v.integer("logs.retentionDays", 30, 1, 3650)));
+  }
+
+  /** An absolute http(s) URL without a trailing slash, or null. */
+  private static String publicUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    try {
+      URI uri = new URI(url);
+      if (!List.of("http", "https").contains(String.valueOf(uri.getScheme()))
+          || uri.getHost() == null) {
+        throw new ConfigException(
+            "http.publicUrl: must look like https://nightshift.example, got '" + url + "'");
+      }
+    } catch (URISyntaxException e) {
+      throw new ConfigException("http.publicUrl: not a URL: " + e.getMessage());
+    }
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
   private static void checkRedisUrl(String url) {
