@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * token's stream is closed.
  */
 class SlowFollowerTest {
-  private static final int LINES = 20_000;
+  private static final int LINES = 6_000;
   private static final int CLIENT_BYTES = 1024 * 1024;
   private static final long TOTAL_BYTES = 4 * 1024 * 1024;
 
@@ -58,7 +58,7 @@ class SlowFollowerTest {
       throws Exception {
     template(
         "chatty",
-        "pad=$(printf '%0400d' 0); i=0; while [ $i -lt "
+        "pad=$(printf '%01000d' 0); i=0; while [ $i -lt "
             + LINES
             + " ]; do i=$((i+1)); echo \"line $i $pad\"; done");
     String viewer = server.token("slow-viewer", "viewer");
