@@ -44,6 +44,7 @@ async function download(runId, step) {
 /** lines: the array to show (it grows while the step runs); version changes when it grows. */
 export function LogView({ runId, step, lines, version, live }) {
   const box = useRef(null);
+  const placed = useRef(-1);
   const [top, setTop] = useState(0);
   const [follow, setFollow] = useState(true);
   const [streamFilter, setStreamFilter] = useState('all');
@@ -67,6 +68,7 @@ export function LogView({ runId, step, lines, version, live }) {
     setFollow(false);
     setMarked(i);
     el.scrollTop = Math.max(0, i * LINE - (VIEW_LINES * LINE) / 3);
+    placed.current = el.scrollTop;
     setTop(el.scrollTop);
   };
 
@@ -74,6 +76,7 @@ export function LogView({ runId, step, lines, version, live }) {
     const el = box.current;
     if (el && follow) {
       el.scrollTop = el.scrollHeight;
+      placed.current = el.scrollTop;
       setTop(el.scrollTop);
     }
   }, [version, follow, streamFilter, step]);
@@ -86,7 +89,12 @@ export function LogView({ runId, step, lines, version, live }) {
   const onScroll = (e) => {
     const el = e.currentTarget;
     setTop(el.scrollTop);
-    setFollow(el.scrollTop + el.clientHeight >= el.scrollHeight - LINE);
+    // Our own move to the tail also fires a scroll event, maybe after more lines came: only a
+    // move by the person decides whether to keep following.
+    if (Math.abs(el.scrollTop - placed.current) > 1) {
+      placed.current = -1;
+      setFollow(el.scrollTop + el.clientHeight >= el.scrollHeight - LINE);
+    }
   };
 
   const first = Math.max(0, Math.floor(top / LINE) - 10);

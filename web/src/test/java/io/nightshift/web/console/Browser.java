@@ -20,6 +20,7 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -109,11 +110,14 @@ final class Browser implements AutoCloseable {
     find("#me");
   }
 
-  /** The console as a new tab sees it: no token kept. */
+  /** The console in a new tab, which keeps no token; the old tab is closed. */
   void freshTab() {
+    String old = driver.getWindowHandle();
+    driver.switchTo().newWindow(WindowType.TAB);
+    String fresh = driver.getWindowHandle();
+    driver.switchTo().window(old).close();
+    driver.switchTo().window(fresh);
     driver.get(base + "/");
-    driver.executeScript("sessionStorage.clear()");
-    driver.navigate().refresh();
   }
 
   void signOut() {
@@ -134,8 +138,14 @@ final class Browser implements AutoCloseable {
     return driver.findElements(By.cssSelector(css));
   }
 
+  /** Clicks the element, again if the page re-rendered it between finding and clicking. */
   void click(String css) {
-    find(css).click();
+    await(
+        () -> {
+          find(css).click();
+          return true;
+        },
+        "a click on " + css);
   }
 
   /** Waits until some element matching css shows the text. */
