@@ -43,7 +43,7 @@ public final class ConfigLoader {
 
   private static final Map<String, Set<String>> SECTIONS =
       Map.of(
-          "http", Set.of("host", "port", "maxBodyBytes"),
+          "http", Set.of("host", "port", "maxBodyBytes", "publicUrl"),
           "db", Set.of("url", "user", "password", "poolSize"),
           "redis", Set.of("url"),
           "auth", Set.of("adminToken", "allowSelfApproval"),
@@ -169,7 +169,8 @@ public final class ConfigLoader {
             new Config.Http(
                 v.string("http.host", "127.0.0.1"),
                 v.integer("http.port", 8080, 0, 65535),
-                v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024)),
+                v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
+                publicUrl(v.string("http.publicUrl", null))),
             db,
             new Config.Redis(redisUrl),
             new Config.Auth(
@@ -210,6 +211,24 @@ public final class ConfigLoader {
               + " (nor contain it): a step could read the data files by a relative path");
     }
     return executor;
+  }
+
+  /** An absolute http(s) URL without a trailing slash, or null. */
+  private static String publicUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    try {
+      URI uri = new URI(url);
+      if (!List.of("http", "https").contains(String.valueOf(uri.getScheme()))
+          || uri.getHost() == null) {
+        throw new ConfigException(
+            "http.publicUrl: must look like https://nightshift.example, got '" + url + "'");
+      }
+    } catch (URISyntaxException e) {
+      throw new ConfigException("http.publicUrl: not a URL: " + e.getMessage());
+    }
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
   private static void checkRedisUrl(String url) {
