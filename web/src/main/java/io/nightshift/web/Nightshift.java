@@ -2,8 +2,11 @@ package io.nightshift.web;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nightshift.executor.Cgroups;
 import io.nightshift.executor.HttpExecutor;
 import io.nightshift.executor.ProcessExecutor;
+import io.nightshift.executor.StepEnvironment;
+import io.nightshift.executor.WorkDirs;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.approval.Approvers;
 import io.nightshift.scheduler.audit.AuditLog;
@@ -11,6 +14,7 @@ import io.nightshift.scheduler.auth.AdminToken;
 import io.nightshift.scheduler.auth.TokenRepository;
 import io.nightshift.scheduler.auth.Tokens;
 import io.nightshift.scheduler.health.DatabaseCheck;
+import io.nightshift.scheduler.health.ExecutorCheck;
 import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.health.RedisCheck;
 import io.nightshift.scheduler.job.FireRepository;
@@ -18,12 +22,14 @@ import io.nightshift.scheduler.job.Firing;
 import io.nightshift.scheduler.job.JobRepository;
 import io.nightshift.scheduler.job.JobScheduler;
 import io.nightshift.scheduler.logs.LogRetention;
+import io.nightshift.scheduler.logs.LogSettings;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.EngineSettings;
 import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.WorkDirCleanup;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
@@ -69,6 +75,7 @@ public final class Nightshift implements AutoCloseable {
   private final Engine engine;
   private final JobScheduler jobScheduler;
   private final Notifier notifier;
+  private final ServiceMetrics metrics;
   private final HttpServer server;
   private final String adminTokenNotice;
 
@@ -81,8 +88,10 @@ public final class Nightshift implements AutoCloseable {
       Engine engine,
       JobScheduler jobScheduler,
       Notifier notifier,
+      ServiceMetrics metrics,
       HttpServer server,
       String adminTokenNotice) {
+    this.metrics = metrics;
     this.config = config;
     this.database = database;
     this.vertx = vertx;
@@ -97,12 +106,15 @@ public final class Nightshift implements AutoCloseable {
 
   /** Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. */
   public static Nightshift start(Config config, Clock clock) {
+    DataDir.secure(config.dataDir());
     Database database = Database.open(config.db());
+    DataDir.secure(config.dataDir());
     Vertx vertx = null;
     LogPipeline logs = null;
     Engine engine = null;
     JobScheduler jobScheduler = null;
     Notifier notifier = null;
+    ServiceMetrics metrics = null;
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       vertx =
@@ -127,7 +139,16 @@ public final class Nightshift implements AutoCloseable {
       LogStore logStore = new LogStore(database.dsl());
       logs = LogPipeline.start(vertx, config, logStore, clock);
       checks.add(logs.check());
+      Cgroups cgroups = Cgroups.detect(config.node());
+      checks.add(new ExecutorCheck(cgroups));
       RunRepository runs = new RunRepository(database.dsl());
+      WorkDirs workDirs = new WorkDirs(config.executor().workDirOf(config.node()));
+      try {
+        WorkDirs.ownerOnly(workDirs.root());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(
+            "cannot create the work directory " + workDirs.root(), e);
+      }
       ApprovalRepository approvals = new ApprovalRepository(database.dsl());
       TemplateRepository templates = new TemplateRepository(database.dsl());
       engine =
@@ -136,11 +157,15 @@ public final class Nightshift implements AutoCloseable {
               approvals,
               database.dsl(),
               logs.bus(),
-              new ProcessExecutor(clock, Duration.ofSeconds(config.runs().killGraceSeconds())),
+              new ProcessExecutor(
+                  clock,
+                  Duration.ofSeconds(config.runs().killGraceSeconds()),
+                  StepEnvironment.of(config.executor().passEnv()),
+                  cgroups),
               new HttpExecutor(clock),
               new EngineSettings(
                   config.node(),
-                  config.dataDir().resolve("work"),
+                  workDirs.root(),
                   Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
                   config.runs().maxLinesPerStep(),
                   config.runs().maxLineLength(),
@@ -153,8 +178,23 @@ public final class Nightshift implements AutoCloseable {
               new JobRepository(database.dsl()),
               webhookDeliveries,
               clock,
-              Duration.ofSeconds(1));
+              Duration.ofSeconds(1),
+              registry,
+              config.http().publicUrl());
       engine.addListener(notifier);
+      if (!config.executor().keepWorkDirs()) {
+        engine.addListener(new WorkDirCleanup(workDirs));
+      }
+      metrics =
+          new ServiceMetrics(
+              registry,
+              vertx,
+              database.dsl(),
+              runs,
+              logs.bus(),
+              redis,
+              LogSettings.defaults(config.node()).stream());
+      engine.addListener(metrics.runs());
       engine.recover();
       LogRetention retention =
           new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, clock);
@@ -218,13 +258,26 @@ public final class Nightshift implements AutoCloseable {
           database.embedded() ? "embedded H2" : "MySQL",
           config.redis().enabled() ? "Redis" : "in-process");
       return new Nightshift(
-          config, database, vertx, redis, logs, engine, jobScheduler, notifier, server, notice);
+          config,
+          database,
+          vertx,
+          redis,
+          logs,
+          engine,
+          jobScheduler,
+          notifier,
+          metrics,
+          server,
+          notice);
     } catch (RuntimeException e) {
       if (jobScheduler != null) {
         jobScheduler.close();
       }
       if (notifier != null) {
         notifier.close();
+      }
+      if (metrics != null) {
+        metrics.close();
       }
       if (engine != null) {
         engine.close();
@@ -324,6 +377,7 @@ public final class Nightshift implements AutoCloseable {
     jobScheduler.close();
     engine.close();
     notifier.close();
+    metrics.close();
     logs.close();
     if (redis != null) {
       redis.close();
