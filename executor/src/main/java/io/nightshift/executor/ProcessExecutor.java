@@ -77,18 +77,11 @@ public final class ProcessExecutor {
             sink, clock, new LineFormat(spec.maxLineLength(), spec.secrets()), spec.maxLines());
     Instant started = clock.instant();
     Process process = builder.start();
-    String startTicks = awaitOwnGroup(process);
     StepProcess step =
         new StepProcess(
-            process,
-            startTicks,
-            spec.timeout(),
-            killGrace,
-            transcript,
-            clock,
-            started,
-            threads,
-            timers);
+            process, null, spec.timeout(), killGrace, transcript, clock, started, threads, timers);
+    step.readOutput();
+    step.owned(awaitOwnGroup(process));
     step.begin();
     return step;
   }
