@@ -35,7 +35,9 @@ public final class StepProcess {
 
   private final Process process;
   private final long pid;
-  private final String startTicks;
+  private volatile String startTicks;
+  private CompletableFuture<Void> out;
+  private CompletableFuture<Void> err;
   private final Duration timeout;
   private final Duration killGrace;
   private final Transcript transcript;
@@ -51,6 +53,7 @@ public final class StepProcess {
   private volatile long termSentNanos;
   private volatile long lastOutputNanos = System.nanoTime();
   private volatile ScheduledFuture<?> timeoutTask;
+  private final StepCgroup cgroup;
 
   StepProcess(
       Process process,
@@ -61,7 +64,9 @@ public final class StepProcess {
       Clock clock,
       Instant started,
       ExecutorService threads,
-      ScheduledExecutorService timers) {
+      ScheduledExecutorService timers,
+      StepCgroup cgroup) {
+    this.cgroup = cgroup;
     this.process = process;
     this.pid = process.pid();
     this.startTicks = startTicks;
@@ -110,11 +115,22 @@ public final class StepProcess {
     return "StepProcess[pid=" + pid + ", startTicks=" + startTicks + "]";
   }
 
+  /**
+   * Starts reading stdout and stderr: called right after the process starts, because lines that
+   * wait in the two pipes before a reader takes them lose their order across the pipes.
+   */
+  void readOutput() {
+    out = CompletableFuture.runAsync(() -> read(process.getInputStream(), LogLine.STDOUT), threads);
+    err = CompletableFuture.runAsync(() -> read(process.getErrorStream(), LogLine.STDERR), threads);
+  }
+
+  /** The start time read once the process leads its own group (null if it was already gone). */
+  void owned(String startTicks) {
+    this.startTicks = startTicks;
+  }
+
+  /** Arms the timeout and waits for the end; after {@link #readOutput()}. */
   void begin() {
-    CompletableFuture<Void> out =
-        CompletableFuture.runAsync(() -> read(process.getInputStream(), LogLine.STDOUT), threads);
-    CompletableFuture<Void> err =
-        CompletableFuture.runAsync(() -> read(process.getErrorStream(), LogLine.STDERR), threads);
     if (timeout != null) {
       timeoutTask =
           timers.schedule(
@@ -170,7 +186,7 @@ public final class StepProcess {
   }
 
   private void killIfStillRunning() {
-    if (!outcome.isDone() && !ProcessGroups.members(pid).isEmpty()) {
+    if (!outcome.isDone() && left() > 0) {
       sendKill();
     }
   }
@@ -179,6 +195,9 @@ public final class StepProcess {
     if (termSent.compareAndSet(false, true)) {
       termSentNanos = System.nanoTime();
       ProcessGroups.signal(pid, "TERM");
+      if (cgroup != null) {
+        cgroup.signal("TERM");
+      }
     }
   }
 
@@ -191,6 +210,9 @@ public final class StepProcess {
               + Durations.human(killGrace)
               + " after TERM; sending KILL");
       ProcessGroups.signal(pid, "KILL");
+      if (cgroup != null) {
+        cgroup.killAll();
+      }
     }
   }
 
@@ -204,6 +226,9 @@ public final class StepProcess {
       }
       verdict.compareAndSet(null, exitCode == 0 ? Status.SUCCEEDED : Status.FAILED);
       emptyGroup();
+      if (cgroup != null) {
+        cgroup.remove();
+      }
       awaitOutput(out, err);
       transcript.close();
       Status status = verdict.get();
@@ -261,7 +286,7 @@ public final class StepProcess {
 
   /** Nothing runs unowned: what the step left in its group gets TERM, then KILL after the grace. */
   private void emptyGroup() {
-    int left = ProcessGroups.members(pid).size();
+    int left = left();
     if (left == 0) {
       return;
     }
@@ -288,7 +313,7 @@ public final class StepProcess {
 
   private boolean waitUntilEmpty(long deadlineNanos) {
     while (true) {
-      if (ProcessGroups.members(pid).isEmpty()) {
+      if (left() == 0) {
         return true;
       }
       if (System.nanoTime() - deadlineNanos >= 0) {
@@ -296,6 +321,20 @@ public final class StepProcess {
       }
       LockSupport.parkNanos(POLL.toNanos());
     }
+  }
+
+  /**
+   * How many of the step's processes are alive: its process group and, with a cgroup, everything in
+   * it (also what left the group by setsid).
+   */
+  private int left() {
+    java.util.List<ProcessGroups.Stat> group = ProcessGroups.members(pid);
+    if (cgroup == null) {
+      return group.size();
+    }
+    java.util.Set<Long> all = new java.util.HashSet<>(cgroup.pids());
+    group.forEach(s -> all.add(s.pid()));
+    return all.size();
   }
 
   /**
