@@ -93,7 +93,9 @@ class SlowFollowerTest {
     System.out.printf(
         "slow followers: peak bytes held for streams %d (budget %d), peak test JVM heap %d MB%n",
         peakHeld.get(), TOTAL_BYTES, peakHeap.get() / (1024 * 1024));
-    assertThat(peakHeld.get()).isLessThanOrEqualTo(TOTAL_BYTES + 256 * 1024);
+    // Live lines are held up to the budget; beyond it each stream holds at most one store page
+    // (200 lines of ~1 KB here) waiting for its socket.
+    assertThat(peakHeld.get()).isLessThanOrEqualTo(TOTAL_BYTES + 11 * 200 * 1200);
 
     // A paused follower that starts reading gets the rest from the store: every line once, then
     // end.
