@@ -23,7 +23,10 @@ import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.EngineSettings;
+import io.nightshift.scheduler.run.LeaseSettings;
+import io.nightshift.scheduler.run.NodeLeaseRepository;
 import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.StepLauncher;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
@@ -94,6 +97,14 @@ public final class Nightshift implements AutoCloseable {
     this.adminTokenNotice = adminTokenNotice;
   }
 
+  static LeaseSettings leaseSettings(Config.Cluster cluster) {
+    return new LeaseSettings(
+        Duration.ofSeconds(cluster.leaseRenewSeconds()),
+        Duration.ofSeconds(cluster.leaseExpirySeconds()),
+        Duration.ofSeconds(cluster.sweepSeconds()),
+        Duration.ofMillis(cluster.cancelPollMillis()));
+  }
+
   /** Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. */
   public static Nightshift start(Config config, Clock clock) {
     Database database = Database.open(config.db());
@@ -129,21 +140,27 @@ public final class Nightshift implements AutoCloseable {
       RunRepository runs = new RunRepository(database.dsl());
       ApprovalRepository approvals = new ApprovalRepository(database.dsl());
       TemplateRepository templates = new TemplateRepository(database.dsl());
+      EngineSettings engineSettings =
+          new EngineSettings(
+              config.node(),
+              config.dataDir().resolve("work"),
+              Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
+              config.runs().maxLinesPerStep(),
+              config.runs().maxLineLength(),
+              Duration.ofSeconds(config.runs().killGraceSeconds()));
       engine =
           new Engine(
               runs,
               approvals,
+              new NodeLeaseRepository(database.dsl()),
               database.dsl(),
               logs.bus(),
-              new ProcessExecutor(clock, Duration.ofSeconds(config.runs().killGraceSeconds())),
-              new HttpExecutor(clock),
-              new EngineSettings(
-                  config.node(),
-                  config.dataDir().resolve("work"),
-                  Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
-                  config.runs().maxLinesPerStep(),
-                  config.runs().maxLineLength(),
-                  Duration.ofSeconds(config.runs().killGraceSeconds())),
+              new StepLauncher(
+                  new ProcessExecutor(clock, Duration.ofSeconds(config.runs().killGraceSeconds())),
+                  new HttpExecutor(clock),
+                  engineSettings),
+              engineSettings,
+              leaseSettings(config.cluster()),
               clock);
       WebhookRepository webhookDeliveries = new WebhookRepository(database.dsl());
       notifier =

@@ -49,7 +49,10 @@ public final class ConfigLoader {
           "runs",
               Set.of(
                   "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
-          "logs", Set.of("bufferLines", "retentionDays"));
+          "logs", Set.of("bufferLines", "retentionDays"),
+          "cluster",
+              Set.of(
+                  "leaseRenewSeconds", "leaseExpirySeconds", "sweepSeconds", "cancelPollMillis"));
   private static final Set<String> TOP_LEVEL = Set.of("node", "dataDir");
 
   private ConfigLoader() {}
@@ -146,24 +149,39 @@ public final class ConfigLoader {
     if (redisUrl != null) {
       checkRedisUrl(redisUrl);
     }
+    Config.Cluster cluster =
+        new Config.Cluster(
+            v.integer("cluster.leaseRenewSeconds", 10, 1, 300),
+            v.integer("cluster.leaseExpirySeconds", 30, 2, 3600),
+            v.integer("cluster.sweepSeconds", 5, 1, 300),
+            v.integer("cluster.cancelPollMillis", 500, 50, 2000));
+    if (cluster.leaseExpirySeconds() <= cluster.leaseRenewSeconds()) {
+      throw new ConfigException(
+          "cluster.leaseExpirySeconds: must be longer than cluster.leaseRenewSeconds ("
+              + cluster.leaseRenewSeconds()
+              + "), got "
+              + cluster.leaseExpirySeconds());
+    }
     return Config.of(
-        v.string("node", defaultNode()),
-        Path.of(v.string("dataDir", "data")),
-        new Config.Http(
-            v.string("http.host", "127.0.0.1"),
-            v.integer("http.port", 8080, 0, 65535),
-            v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024)),
-        db,
-        new Config.Redis(redisUrl),
-        new Config.Auth(v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)),
-        new Config.Runs(
-            v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
-            v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
-            v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
-            v.integer("runs.killGraceSeconds", 5, 0, 600)),
-        new Config.Logs(
-            v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
-            v.integer("logs.retentionDays", 30, 1, 3650)));
+            v.string("node", defaultNode()),
+            Path.of(v.string("dataDir", "data")),
+            new Config.Http(
+                v.string("http.host", "127.0.0.1"),
+                v.integer("http.port", 8080, 0, 65535),
+                v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024)),
+            db,
+            new Config.Redis(redisUrl),
+            new Config.Auth(
+                v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)),
+            new Config.Runs(
+                v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
+                v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
+                v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
+                v.integer("runs.killGraceSeconds", 5, 0, 600)),
+            new Config.Logs(
+                v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
+                v.integer("logs.retentionDays", 30, 1, 3650)))
+        .withCluster(cluster);
   }
 
   private static void checkRedisUrl(String url) {
