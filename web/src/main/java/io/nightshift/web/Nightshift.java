@@ -18,6 +18,7 @@ import io.nightshift.scheduler.job.Firing;
 import io.nightshift.scheduler.job.JobRepository;
 import io.nightshift.scheduler.job.JobScheduler;
 import io.nightshift.scheduler.logs.LogRetention;
+import io.nightshift.scheduler.logs.LogSettings;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.notify.WebhookRepository;
@@ -71,6 +72,7 @@ public final class Nightshift implements AutoCloseable {
   private final Engine engine;
   private final JobScheduler jobScheduler;
   private final Notifier notifier;
+  private final ServiceMetrics metrics;
   private final HttpServer server;
   private final String adminTokenNotice;
 
@@ -83,8 +85,10 @@ public final class Nightshift implements AutoCloseable {
       Engine engine,
       JobScheduler jobScheduler,
       Notifier notifier,
+      ServiceMetrics metrics,
       HttpServer server,
       String adminTokenNotice) {
+    this.metrics = metrics;
     this.config = config;
     this.database = database;
     this.vertx = vertx;
@@ -113,6 +117,7 @@ public final class Nightshift implements AutoCloseable {
     Engine engine = null;
     JobScheduler jobScheduler = null;
     Notifier notifier = null;
+    ServiceMetrics metrics = null;
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       vertx =
@@ -169,8 +174,20 @@ public final class Nightshift implements AutoCloseable {
               new JobRepository(database.dsl()),
               webhookDeliveries,
               clock,
-              Duration.ofSeconds(1));
+              Duration.ofSeconds(1),
+              registry,
+              config.http().publicUrl());
       engine.addListener(notifier);
+      metrics =
+          new ServiceMetrics(
+              registry,
+              vertx,
+              database.dsl(),
+              runs,
+              logs.bus(),
+              redis,
+              LogSettings.defaults(config.node()).stream());
+      engine.addListener(metrics.runs());
       engine.recover();
       LogRetention retention =
           new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, clock);
@@ -233,13 +250,26 @@ public final class Nightshift implements AutoCloseable {
           database.embedded() ? "embedded H2" : "MySQL",
           config.redis().enabled() ? "Redis" : "in-process");
       return new Nightshift(
-          config, database, vertx, redis, logs, engine, jobScheduler, notifier, server, notice);
+          config,
+          database,
+          vertx,
+          redis,
+          logs,
+          engine,
+          jobScheduler,
+          notifier,
+          metrics,
+          server,
+          notice);
     } catch (RuntimeException e) {
       if (jobScheduler != null) {
         jobScheduler.close();
       }
       if (notifier != null) {
         notifier.close();
+      }
+      if (metrics != null) {
+        metrics.close();
       }
       if (engine != null) {
         engine.close();
@@ -339,6 +369,7 @@ public final class Nightshift implements AutoCloseable {
     jobScheduler.close();
     engine.close();
     notifier.close();
+    metrics.close();
     logs.close();
     if (redis != null) {
       redis.close();

@@ -83,8 +83,33 @@ public final class StepLauncher implements AttemptExecutor {
         "step kind " + ctx.spec().kind() + " is not executed by a launcher");
   }
 
+<<<<<<< HEAD
   private Started process(
       Attempt ctx, List<String> argv, Duration timeout, Set<String> secrets, LineSink sink)
+=======
+  /** A JSON object or array: such a body goes out as {@code application/json} unless told. */
+  static boolean isJson(String body) {
+    if (body == null) {
+      return false;
+    }
+    String trimmed = body.strip();
+    if (!(trimmed.startsWith("{") || trimmed.startsWith("["))) {
+      return false;
+    }
+    try {
+      io.vertx.core.json.Json.decodeValue(trimmed);
+      return true;
+    } catch (io.vertx.core.json.DecodeException e) {
+      return false;
+    }
+  }
+
+  /** An executing step with, for processes, its pid. */
+  record Launch(Launched launched, ProcessId process) {}
+
+  private Launch process(
+      Context ctx, List<String> argv, Duration timeout, Set<String> secrets, LineSink sink)
+>>>>>>> main
       throws IOException {
     ProcessSpec spec =
         new ProcessSpec(
@@ -122,12 +147,17 @@ public final class StepLauncher implements AttemptExecutor {
       LineSink sink) {
     Map<String, String> rendered = new LinkedHashMap<>();
     headers.forEach((k, v) -> rendered.put(k, Substitution.header(v, values)));
+    String renderedBody = Substitution.json(body, values);
+    if (isJson(renderedBody)
+        && rendered.keySet().stream().noneMatch("Content-Type"::equalsIgnoreCase)) {
+      rendered.put("Content-Type", "application/json");
+    }
     HttpSpec spec =
         new HttpSpec(
             method,
             URI.create(Substitution.url(url, values)),
             rendered,
-            Substitution.json(body, values),
+            renderedBody,
             expectStatus,
             timeout,
             secrets,

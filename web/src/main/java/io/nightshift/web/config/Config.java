@@ -107,8 +107,20 @@ public record Config(
         node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
   }
 
-  /** Where the API listens and how much a request body may hold. */
-  public record Http(String host, int port, int maxBodyBytes) {}
+  /**
+   * Where the API listens and how much a request body may hold. {@code publicUrl} (null: none) is
+   * the address people and programs reach the API at, such as {@code https://nightshift.example};
+   * webhook payloads then carry absolute links.
+   */
+  public record Http(String host, int port, int maxBodyBytes, String publicUrl) {
+    public Http(String host, int port, int maxBodyBytes) {
+      this(host, port, maxBodyBytes, null);
+    }
+
+    public Http withPublicUrl(String publicUrl) {
+      return new Http(host, port, maxBodyBytes, publicUrl);
+    }
+  }
 
   /** Redis for the log bus and events; {@code url} null means the in-process bus. */
   public record Redis(String url) {

@@ -42,7 +42,7 @@ public final class ConfigLoader {
 
   private static final Map<String, Set<String>> SECTIONS =
       Map.of(
-          "http", Set.of("host", "port", "maxBodyBytes"),
+          "http", Set.of("host", "port", "maxBodyBytes", "publicUrl"),
           "db", Set.of("url", "user", "password", "poolSize"),
           "redis", Set.of("url"),
           "auth", Set.of("adminToken", "allowSelfApproval"),
@@ -68,7 +68,8 @@ public final class ConfigLoader {
             flat.put(key, value);
           }
         });
-    return build(new Values(flat, file), InstallDir.from(env));
+    Values values = new Values(flat, file);
+    return build(values, InstallDir.from(env)).withCluster(cluster(values));
   }
 
   /**
@@ -137,6 +138,24 @@ public final class ConfigLoader {
     }
   }
 
+  /** The {@code cluster} section: leases of running attempts and the sweeps that act on them. */
+  private static Config.Cluster cluster(Values v) {
+    Config.Cluster cluster =
+        new Config.Cluster(
+            v.integer("cluster.leaseRenewSeconds", 10, 1, 300),
+            v.integer("cluster.leaseExpirySeconds", 30, 2, 3600),
+            v.integer("cluster.sweepSeconds", 5, 1, 300),
+            v.integer("cluster.cancelPollMillis", 500, 50, 2000));
+    if (cluster.leaseExpirySeconds() <= cluster.leaseRenewSeconds()) {
+      throw new ConfigException(
+          "cluster.leaseExpirySeconds: must be longer than cluster.leaseRenewSeconds ("
+              + cluster.leaseRenewSeconds()
+              + "), got "
+              + cluster.leaseExpirySeconds());
+    }
+    return cluster;
+  }
+
   private static Config build(Values v, InstallDir install) {
     String dbUrl = v.string("db.url", null);
     if (dbUrl == null) {
@@ -163,39 +182,43 @@ public final class ConfigLoader {
     if (redisUrl != null) {
       checkRedisUrl(redisUrl);
     }
-    Config.Cluster cluster =
-        new Config.Cluster(
-            v.integer("cluster.leaseRenewSeconds", 10, 1, 300),
-            v.integer("cluster.leaseExpirySeconds", 30, 2, 3600),
-            v.integer("cluster.sweepSeconds", 5, 1, 300),
-            v.integer("cluster.cancelPollMillis", 500, 50, 2000));
-    if (cluster.leaseExpirySeconds() <= cluster.leaseRenewSeconds()) {
-      throw new ConfigException(
-          "cluster.leaseExpirySeconds: must be longer than cluster.leaseRenewSeconds ("
-              + cluster.leaseRenewSeconds()
-              + "), got "
-              + cluster.leaseExpirySeconds());
-    }
     return Config.of(
-            v.string("node", defaultNode()),
-            dataDir,
-            new Config.Http(
-                v.string("http.host", "127.0.0.1"),
-                v.integer("http.port", 8080, 0, 65535),
-                v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024)),
-            db,
-            new Config.Redis(redisUrl),
-            new Config.Auth(
-                v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)),
-            new Config.Runs(
-                v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
-                v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
-                v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
-                v.integer("runs.killGraceSeconds", 5, 0, 600)),
-            new Config.Logs(
-                v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
-                v.integer("logs.retentionDays", 30, 1, 3650)))
-        .withCluster(cluster);
+        v.string("node", defaultNode()),
+        dataDir,
+        new Config.Http(
+            v.string("http.host", "127.0.0.1"),
+            v.integer("http.port", 8080, 0, 65535),
+            v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
+            publicUrl(v.string("http.publicUrl", null))),
+        db,
+        new Config.Redis(redisUrl),
+        new Config.Auth(v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)),
+        new Config.Runs(
+            v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
+            v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
+            v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
+            v.integer("runs.killGraceSeconds", 5, 0, 600)),
+        new Config.Logs(
+            v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
+            v.integer("logs.retentionDays", 30, 1, 3650)));
+  }
+
+  /** An absolute http(s) URL without a trailing slash, or null. */
+  private static String publicUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    try {
+      URI uri = new URI(url);
+      if (!List.of("http", "https").contains(String.valueOf(uri.getScheme()))
+          || uri.getHost() == null) {
+        throw new ConfigException(
+            "http.publicUrl: must look like https://nightshift.example, got '" + url + "'");
+      }
+    } catch (URISyntaxException e) {
+      throw new ConfigException("http.publicUrl: not a URL: " + e.getMessage());
+    }
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
   private static void checkRedisUrl(String url) {
