@@ -83,10 +83,6 @@ public final class StepLauncher implements AttemptExecutor {
         "step kind " + ctx.spec().kind() + " is not executed by a launcher");
   }
 
-<<<<<<< HEAD
-  private Started process(
-      Attempt ctx, List<String> argv, Duration timeout, Set<String> secrets, LineSink sink)
-=======
   /** A JSON object or array: such a body goes out as {@code application/json} unless told. */
   static boolean isJson(String body) {
     if (body == null) {
@@ -104,12 +100,8 @@ public final class StepLauncher implements AttemptExecutor {
     }
   }
 
-  /** An executing step with, for processes, its pid. */
-  record Launch(Launched launched, ProcessId process) {}
-
-  private Launch process(
-      Context ctx, List<String> argv, Duration timeout, Set<String> secrets, LineSink sink)
->>>>>>> main
+  private Started process(
+      Attempt ctx, List<String> argv, Duration timeout, Set<String> secrets, LineSink sink)
       throws IOException {
     ProcessSpec spec =
         new ProcessSpec(
