@@ -2,8 +2,11 @@ package io.nightshift.web;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nightshift.executor.Cgroups;
 import io.nightshift.executor.HttpExecutor;
 import io.nightshift.executor.ProcessExecutor;
+import io.nightshift.executor.StepEnvironment;
+import io.nightshift.executor.WorkDirs;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.approval.Approvers;
 import io.nightshift.scheduler.audit.AuditLog;
@@ -11,6 +14,7 @@ import io.nightshift.scheduler.auth.AdminToken;
 import io.nightshift.scheduler.auth.TokenRepository;
 import io.nightshift.scheduler.auth.Tokens;
 import io.nightshift.scheduler.health.DatabaseCheck;
+import io.nightshift.scheduler.health.ExecutorCheck;
 import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.health.RedisCheck;
 import io.nightshift.scheduler.job.FireRepository;
@@ -28,6 +32,7 @@ import io.nightshift.scheduler.run.LeaseSettings;
 import io.nightshift.scheduler.run.NodeLeaseRepository;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.StepLauncher;
+import io.nightshift.scheduler.run.WorkDirCleanup;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
@@ -111,7 +116,9 @@ public final class Nightshift implements AutoCloseable {
 
   /** Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. */
   public static Nightshift start(Config config, Clock clock) {
+    DataDir.secure(config.dataDir());
     Database database = Database.open(config.db());
+    DataDir.secure(config.dataDir());
     Vertx vertx = null;
     LogPipeline logs = null;
     Engine engine = null;
@@ -142,13 +149,22 @@ public final class Nightshift implements AutoCloseable {
       LogStore logStore = new LogStore(database.dsl());
       logs = LogPipeline.start(vertx, config, logStore, clock);
       checks.add(logs.check());
+      Cgroups cgroups = Cgroups.detect(config.node());
+      checks.add(new ExecutorCheck(cgroups));
       RunRepository runs = new RunRepository(database.dsl());
+      WorkDirs workDirs = new WorkDirs(config.executor().workDirOf(config.node()));
+      try {
+        WorkDirs.ownerOnly(workDirs.root());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(
+            "cannot create the work directory " + workDirs.root(), e);
+      }
       ApprovalRepository approvals = new ApprovalRepository(database.dsl());
       TemplateRepository templates = new TemplateRepository(database.dsl());
       EngineSettings engineSettings =
           new EngineSettings(
               config.node(),
-              config.dataDir().resolve("work"),
+              workDirs.root(),
               Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
               config.runs().maxLinesPerStep(),
               config.runs().maxLineLength(),
@@ -161,7 +177,11 @@ public final class Nightshift implements AutoCloseable {
               database.dsl(),
               logs.bus(),
               new StepLauncher(
-                  new ProcessExecutor(clock, Duration.ofSeconds(config.runs().killGraceSeconds())),
+                  new ProcessExecutor(
+                      clock,
+                      Duration.ofSeconds(config.runs().killGraceSeconds()),
+                      StepEnvironment.of(config.executor().passEnv()),
+                      cgroups),
                   new HttpExecutor(clock),
                   engineSettings),
               engineSettings,
@@ -178,6 +198,9 @@ public final class Nightshift implements AutoCloseable {
               registry,
               config.http().publicUrl());
       engine.addListener(notifier);
+      if (!config.executor().keepWorkDirs()) {
+        engine.addListener(new WorkDirCleanup(workDirs));
+      }
       metrics =
           new ServiceMetrics(
               registry,

@@ -8,11 +8,11 @@ import io.nightshift.executor.ProcessExecutor;
 import io.nightshift.executor.ProcessSpec;
 import io.nightshift.executor.ScriptFile;
 import io.nightshift.executor.StepProcess;
+import io.nightshift.executor.WorkDirs;
 import io.nightshift.scheduler.template.StepAction;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -189,9 +189,7 @@ public final class StepLauncher implements AttemptExecutor {
   }
 
   Path workDir(Run run) throws IOException {
-    Path dir = settings.workRoot().resolve("runs").resolve(String.valueOf(run.id()));
-    Files.createDirectories(dir);
-    return dir;
+    return new WorkDirs(settings.workRoot()).create(run.id());
   }
 
   /** Parameters plus the read-only system variables; the system ones win. */

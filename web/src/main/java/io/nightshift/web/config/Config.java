@@ -2,6 +2,7 @@ package io.nightshift.web.config;
 
 import io.nightshift.scheduler.store.DatabaseSettings;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The whole configuration, read by {@link ConfigLoader}. Code that builds one by hand (tests, the
@@ -148,10 +149,33 @@ public record Config(
     }
   }
 
-  /** What a step's process sees and where it runs. */
-  public record Executor() {
+  /**
+   * What a step's process sees and where it runs.
+   *
+   * @param passEnv names of the service's environment variables a step inherits besides PATH, HOME,
+   *     LANG and TZ
+   * @param workDir root of the runs' work directories; null: {@code nightshift-<node>} under the
+   *     system temp dir. Never inside {@code dataDir}.
+   * @param keepWorkDirs keep a run's work directory after the run ends (for debugging)
+   */
+  public record Executor(List<String> passEnv, Path workDir, boolean keepWorkDirs) {
+    public Executor {
+      passEnv = List.copyOf(passEnv);
+    }
+
     public static Executor defaults() {
-      return new Executor();
+      return new Executor(List.of(), null, false);
+    }
+
+    /** The work directory root of node {@code node}. */
+    public Path workDirOf(String node) {
+      if (workDir != null) {
+        return workDir.toAbsolutePath().normalize();
+      }
+      String safe = node.replaceAll("[^A-Za-z0-9._-]", "_");
+      return Path.of(System.getProperty("java.io.tmpdir"), "nightshift-" + safe)
+          .toAbsolutePath()
+          .normalize();
     }
   }
 

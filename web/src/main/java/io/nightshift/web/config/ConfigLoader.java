@@ -1,5 +1,6 @@
 package io.nightshift.web.config;
 
+import io.nightshift.executor.StepEnvironment;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import java.io.IOException;
 import java.io.Reader;
@@ -50,6 +51,7 @@ public final class ConfigLoader {
               Set.of(
                   "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
           "logs", Set.of("bufferLines", "retentionDays"),
+          "executor", Set.of("passEnv", "workDir", "keepWorkDirs"),
           "cluster",
               Set.of(
                   "leaseRenewSeconds", "leaseExpirySeconds", "sweepSeconds", "cancelPollMillis"));
@@ -182,25 +184,55 @@ public final class ConfigLoader {
     if (redisUrl != null) {
       checkRedisUrl(redisUrl);
     }
+    String node = v.string("node", defaultNode());
     return Config.of(
-        v.string("node", defaultNode()),
-        dataDir,
-        new Config.Http(
-            v.string("http.host", "127.0.0.1"),
-            v.integer("http.port", 8080, 0, 65535),
-            v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
-            publicUrl(v.string("http.publicUrl", null))),
-        db,
-        new Config.Redis(redisUrl),
-        new Config.Auth(v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)),
-        new Config.Runs(
-            v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
-            v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
-            v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
-            v.integer("runs.killGraceSeconds", 5, 0, 600)),
-        new Config.Logs(
-            v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
-            v.integer("logs.retentionDays", 30, 1, 3650)));
+            node,
+            dataDir,
+            new Config.Http(
+                v.string("http.host", "127.0.0.1"),
+                v.integer("http.port", 8080, 0, 65535),
+                v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
+                publicUrl(v.string("http.publicUrl", null))),
+            db,
+            new Config.Redis(redisUrl),
+            new Config.Auth(
+                v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)),
+            new Config.Runs(
+                v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
+                v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
+                v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
+                v.integer("runs.killGraceSeconds", 5, 0, 600)),
+            new Config.Logs(
+                v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
+                v.integer("logs.retentionDays", 30, 1, 3650)))
+        .withExecutor(executor(v, node, dataDir));
+  }
+
+  private static Config.Executor executor(Values v, String node, Path dataDir) {
+    List<String> passEnv = v.list("executor.passEnv");
+    for (String name : passEnv) {
+      if (!StepEnvironment.validName(name)) {
+        throw new ConfigException(
+            "executor.passEnv: '" + name + "' is not an environment variable name");
+      }
+    }
+    String workDir = v.string("executor.workDir", null);
+    Config.Executor executor =
+        new Config.Executor(
+            passEnv,
+            workDir == null ? null : Path.of(workDir),
+            v.bool("executor.keepWorkDirs", false));
+    Path work = executor.workDirOf(node);
+    Path data = dataDir.toAbsolutePath().normalize();
+    if (work.startsWith(data) || data.startsWith(work)) {
+      throw new ConfigException(
+          "executor.workDir: "
+              + work
+              + " must not be inside dataDir "
+              + data
+              + " (nor contain it): a step could read the data files by a relative path");
+    }
+    return executor;
   }
 
   /** An absolute http(s) URL without a trailing slash, or null. */
@@ -256,6 +288,26 @@ public final class ConfigLoader {
       }
       String s = String.valueOf(value).trim();
       return s.isEmpty() ? fallback : s;
+    }
+
+    /** A YAML list or a comma-separated string; empty when absent. */
+    List<String> list(String key) {
+      Object value = flat.get(key);
+      if (value == null) {
+        return List.of();
+      }
+      List<?> items = value instanceof List<?> l ? l : List.of(String.valueOf(value).split(","));
+      List<String> out = new java.util.ArrayList<>();
+      for (Object item : items) {
+        if (item instanceof Map || item instanceof List) {
+          throw new ConfigException(key + ": must be a list of names (in " + file + ")");
+        }
+        String s = String.valueOf(item).trim();
+        if (!s.isEmpty()) {
+          out.add(s);
+        }
+      }
+      return out;
     }
 
     int integer(String key, int fallback, int min, int max) {

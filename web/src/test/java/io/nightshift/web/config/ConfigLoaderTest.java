@@ -87,4 +87,43 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(write("db: [unclosed\n"), Map.of()))
         .hasMessageContaining("not valid YAML");
   }
+
+  @Test
+  void a_work_dir_inside_the_data_dir_is_refused_naming_the_key() throws IOException {
+    for (String workDir : new String[] {"data/work", "data", "./data/../data/x", "."}) {
+      Path file =
+          write(
+              "dataDir: data\ndb:\n  url: jdbc:h2:mem:x\nexecutor:\n  workDir: " + workDir + "\n");
+      assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+          .as(workDir)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageStartingWith("executor.workDir: ");
+    }
+  }
+
+  @Test
+  void by_default_work_dirs_are_a_folder_of_the_node_under_the_temp_dir_outside_the_data_dir()
+      throws IOException {
+    Path file = write("node: web-1\ndataDir: data\ndb:\n  url: jdbc:h2:mem:x\n");
+    Config config = ConfigLoader.load(file, Map.of());
+    assertThat(config.executor().workDirOf(config.node()))
+        .isEqualTo(
+            Path.of(System.getProperty("java.io.tmpdir"), "nightshift-web-1").toAbsolutePath());
+    assertThat(config.executor().passEnv()).isEmpty();
+    assertThat(config.executor().keepWorkDirs()).isFalse();
+  }
+
+  @Test
+  void pass_env_takes_a_list_or_a_comma_separated_string_and_refuses_a_non_name()
+      throws IOException {
+    Path list = write("db:\n  url: jdbc:h2:mem:x\nexecutor:\n  passEnv: [JAVA_HOME, PGHOST]\n");
+    assertThat(ConfigLoader.load(list, Map.of()).executor().passEnv())
+        .containsExactly("JAVA_HOME", "PGHOST");
+    Path text = write("db:\n  url: jdbc:h2:mem:x\nexecutor:\n  passEnv: \"A, B\"\n");
+    assertThat(ConfigLoader.load(text, Map.of()).executor().passEnv()).containsExactly("A", "B");
+    Path bad = write("db:\n  url: jdbc:h2:mem:x\nexecutor:\n  passEnv: [\"X=1\"]\n");
+    assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("executor.passEnv: ");
+  }
 }
