@@ -28,7 +28,10 @@ import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.EngineSettings;
+import io.nightshift.scheduler.run.LeaseSettings;
+import io.nightshift.scheduler.run.NodeLeaseRepository;
 import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.StepLauncher;
 import io.nightshift.scheduler.run.WorkDirCleanup;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
@@ -38,6 +41,7 @@ import io.nightshift.web.http.AccessLog;
 import io.nightshift.web.http.ApprovalRoutes;
 import io.nightshift.web.http.AuditRoutes;
 import io.nightshift.web.http.Authentication;
+import io.nightshift.web.http.ConsoleRoutes;
 import io.nightshift.web.http.Endpoints;
 import io.nightshift.web.http.Failures;
 import io.nightshift.web.http.HealthRoutes;
@@ -104,6 +108,14 @@ public final class Nightshift implements AutoCloseable {
     this.notifier = notifier;
     this.server = server;
     this.adminTokenNotice = adminTokenNotice;
+  }
+
+  static LeaseSettings leaseSettings(Config.Cluster cluster) {
+    return new LeaseSettings(
+        Duration.ofSeconds(cluster.leaseRenewSeconds()),
+        Duration.ofSeconds(cluster.leaseExpirySeconds()),
+        Duration.ofSeconds(cluster.sweepSeconds()),
+        Duration.ofMillis(cluster.cancelPollMillis()));
   }
 
   /**
@@ -178,25 +190,31 @@ public final class Nightshift implements AutoCloseable {
       }
       ApprovalRepository approvals = new ApprovalRepository(database.dsl());
       TemplateRepository templates = new TemplateRepository(database.dsl());
+      EngineSettings engineSettings =
+          new EngineSettings(
+              config.node(),
+              workDirs.root(),
+              Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
+              config.runs().maxLinesPerStep(),
+              config.runs().maxLineLength(),
+              Duration.ofSeconds(config.runs().killGraceSeconds()));
       engine =
           new Engine(
               runs,
               approvals,
+              new NodeLeaseRepository(database.dsl()),
               database.dsl(),
               logs.bus(),
-              new ProcessExecutor(
-                  clock,
-                  Duration.ofSeconds(config.runs().killGraceSeconds()),
-                  StepEnvironment.of(config.executor().passEnv()),
-                  cgroups),
-              new HttpExecutor(clock),
-              new EngineSettings(
-                  config.node(),
-                  workDirs.root(),
-                  Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
-                  config.runs().maxLinesPerStep(),
-                  config.runs().maxLineLength(),
-                  Duration.ofSeconds(config.runs().killGraceSeconds())),
+              new StepLauncher(
+                  new ProcessExecutor(
+                      clock,
+                      Duration.ofSeconds(config.runs().killGraceSeconds()),
+                      StepEnvironment.of(config.executor().passEnv()),
+                      cgroups),
+                  new HttpExecutor(clock),
+                  engineSettings),
+              engineSettings,
+              leaseSettings(config.cluster()),
               clock);
       WebhookRepository webhookDeliveries = new WebhookRepository(database.dsl());
       notifier =
@@ -241,6 +259,7 @@ public final class Nightshift implements AutoCloseable {
       Router router = Router.router(vertx);
       router.route().handler(new AccessLog());
       new HealthRoutes(checks, registry).mount(router);
+      new ConsoleRoutes().mount(router);
 
       Router api = Router.router(vertx);
       api.route().handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()));
