@@ -5,7 +5,6 @@ import static io.nightshift.web.jobs.JobsKit.createJob;
 import static io.nightshift.web.jobs.JobsKit.every;
 import static io.nightshift.web.jobs.JobsKit.fires;
 import static io.nightshift.web.jobs.JobsKit.job;
-import static io.nightshift.web.jobs.JobsKit.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -50,11 +49,7 @@ class JobClusterTest {
           .as("no fire lost between %s and %s", fires.get(i - 1), fires.get(i))
           .isEqualTo(Duration.ofSeconds(1));
     }
-    List<JsonObject> runs = runs(reader, job);
-    assertThat(runs)
-        .extracting(r -> r.getLong("id"))
-        .as("exactly one run per fire")
-        .containsExactlyInAnyOrderElementsOf(fires.stream().map(f -> f.getLong("runId")).toList());
+    JobsKit.assertOneRunPerStartedFire(reader, job);
   }
 
   @Test

@@ -80,6 +80,22 @@ final class JobsKit {
     return out;
   }
 
+  /**
+   * Each run of the job was started by exactly one fire, and each started fire has its run. The job
+   * keeps firing while this reads, so runs are read first and fires after: fires newer than the
+   * newest run read (their runs have higher ids; ids only grow) are left out.
+   */
+  static void assertOneRunPerStartedFire(TestServer server, String job) {
+    List<Long> runIds = runs(server, job).stream().map(r -> r.getLong("id")).toList();
+    long newestRun = runIds.stream().mapToLong(Long::longValue).max().orElse(0);
+    List<JsonObject> started = fires(server, job, "started");
+    assertThat(started).allMatch(f -> f.getLong("runId") != null, "every started fire has a run");
+    assertThat(runIds)
+        .as("exactly one run per started fire")
+        .containsExactlyInAnyOrderElementsOf(
+            started.stream().map(f -> f.getLong("runId")).filter(id -> id <= newestRun).toList());
+  }
+
   static JsonObject getJob(TestServer server, String name) {
     Answer answer = server.get("/api/v1/jobs/" + name, ADMIN_TOKEN);
     assertThat(answer.status()).as(answer.toString()).isEqualTo(200);
