@@ -8,9 +8,9 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * /ready for the log store: one small read of the log table must answer within {@code timeout}
- * (a locked table made log reads hang while /ready stayed 200). The read runs on a worker with a
- * JDBC query timeout; the answer to /ready never waits longer than {@code timeout}. While an earlier
+ * /ready for the log store: one small read of the log table must answer within {@code timeout} (a
+ * locked table made log reads hang while /ready stayed 200). The read runs on a worker with a JDBC
+ * query timeout; the answer to /ready never waits longer than {@code timeout}. While an earlier
  * probe still hangs, no second one is started (a locked table must not take every connection).
  */
 public final class LogStoreCheck implements ReadinessCheck {
@@ -35,8 +35,7 @@ public final class LogStoreCheck implements ReadinessCheck {
 
   @Override
   public Future<Void> check() {
-    String slow =
-        "log store (table log_line) does not answer within " + timeout.toMillis() + " ms";
+    String slow = "log store (table log_line) does not answer within " + timeout.toMillis() + " ms";
     if (!probing.compareAndSet(false, true)) {
       return Future.failedFuture(slow + " (the previous probe is still waiting)");
     }
