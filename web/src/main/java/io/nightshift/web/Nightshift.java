@@ -34,10 +34,12 @@ import io.nightshift.scheduler.run.WorkDirCleanup;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
+import io.nightshift.web.config.ConfigLoader;
 import io.nightshift.web.http.AccessLog;
 import io.nightshift.web.http.ApprovalRoutes;
 import io.nightshift.web.http.AuditRoutes;
 import io.nightshift.web.http.Authentication;
+import io.nightshift.web.http.ConsoleRoutes;
 import io.nightshift.web.http.Endpoints;
 import io.nightshift.web.http.Failures;
 import io.nightshift.web.http.HealthRoutes;
@@ -79,6 +81,8 @@ public final class Nightshift implements AutoCloseable {
   private final HttpServer server;
   private final String adminTokenNotice;
 
+  private NodeName nodeName;
+
   private Nightshift(
       Config config,
       Database database,
@@ -104,8 +108,28 @@ public final class Nightshift implements AutoCloseable {
     this.adminTokenNotice = adminTokenNotice;
   }
 
-  /** Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. */
+  /**
+   * Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. Without
+   * a configured {@code node}, the node is named {@code <host>-<id>} with an id kept in the data
+   * directory ({@link NodeName}).
+   */
   public static Nightshift start(Config config, Clock clock) {
+    if (config.node() != null) {
+      return startNamed(config, clock);
+    }
+    DataDir.secure(config.dataDir());
+    NodeName name = NodeName.claim(config.dataDir(), ConfigLoader.host());
+    try {
+      Nightshift nightshift = startNamed(config.withNode(name.name()), clock);
+      nightshift.nodeName = name;
+      return nightshift;
+    } catch (RuntimeException e) {
+      name.close();
+      throw e;
+    }
+  }
+
+  private static Nightshift startNamed(Config config, Clock clock) {
     DataDir.secure(config.dataDir());
     Database database = Database.open(config.db());
     DataDir.secure(config.dataDir());
@@ -126,7 +150,12 @@ public final class Nightshift implements AutoCloseable {
               .build();
       TokenRepository tokenRepository = new TokenRepository(database.dsl());
       String notice =
-          AdminToken.ensure(tokenRepository, config.auth().adminToken(), config.dataDir(), clock);
+          AdminToken.ensure(
+              tokenRepository,
+              config.auth().adminToken(),
+              config.dataDir(),
+              config.db().url(),
+              clock);
 
       List<ReadinessCheck> checks = new ArrayList<>();
       checks.add(new DatabaseCheck(vertx, database));
@@ -217,6 +246,7 @@ public final class Nightshift implements AutoCloseable {
       Router router = Router.router(vertx);
       router.route().handler(new AccessLog());
       new HealthRoutes(checks, registry).mount(router);
+      new ConsoleRoutes().mount(router);
 
       Router api = Router.router(vertx);
       api.route().handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()));
@@ -386,6 +416,9 @@ public final class Nightshift implements AutoCloseable {
     }
     vertx.close().await();
     database.close();
+    if (nodeName != null) {
+      nodeName.close();
+    }
     log.info("nightshift node {} stopped", config.node());
   }
 }

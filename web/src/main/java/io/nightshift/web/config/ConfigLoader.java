@@ -144,8 +144,15 @@ public final class ConfigLoader {
     }
     Path dataDir = Path.of(v.string("dataDir", "data"));
     if (install != null) {
-      dbUrl = install.resolveJdbcUrl(dbUrl);
       dataDir = install.resolve(dataDir);
+    }
+    // ${dataDir} in db.url (the embedded default) follows dataDir, also when NIGHTSHIFT_DATA_DIR
+    // moves it: the H2 file lives beside the token file it belongs to.
+    dbUrl =
+        dbUrl.replace(
+            "${dataDir}", dataDir.isAbsolute() ? dataDir.toString() : "./" + dataDir.normalize());
+    if (install != null) {
+      dbUrl = install.resolveJdbcUrl(dbUrl);
     }
     DatabaseSettings db;
     try {
@@ -162,7 +169,8 @@ public final class ConfigLoader {
     if (redisUrl != null) {
       checkRedisUrl(redisUrl);
     }
-    String node = v.string("node", defaultNode());
+    // Unset: the node claims "<host>-<id>" with an id persisted in dataDir when it starts.
+    String node = v.string("node", null);
     return Config.of(
             node,
             dataDir,
@@ -173,8 +181,7 @@ public final class ConfigLoader {
                 publicUrl(v.string("http.publicUrl", null))),
             db,
             new Config.Redis(redisUrl),
-            new Config.Auth(
-                v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)),
+            new Config.Auth(adminToken(v), v.bool("auth.allowSelfApproval", false)),
             new Config.Runs(
                 v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
                 v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
@@ -185,6 +192,17 @@ public final class ConfigLoader {
                 v.integer("logs.retentionDays", 30, 1, 3650),
                 v.integer("logs.readyTimeoutMillis", 2_000, 50, 60_000)))
         .withExecutor(executor(v, node, dataDir));
+  }
+
+  /** A configured admin token must be long enough not to be guessed: 16 characters or more. */
+  private static String adminToken(Values v) {
+    String token = v.string("auth.adminToken", null);
+    if (token != null && token.length() < 16) {
+      throw new ConfigException(
+          "auth.adminToken: must be at least 16 characters (NIGHTSHIFT_ADMIN_TOKEN), got "
+              + token.length());
+    }
+    return token;
   }
 
   private static Config.Executor executor(Values v, String node, Path dataDir) {
@@ -201,7 +219,7 @@ public final class ConfigLoader {
             passEnv,
             workDir == null ? null : Path.of(workDir),
             v.bool("executor.keepWorkDirs", false));
-    Path work = executor.workDirOf(node);
+    Path work = executor.workDirOf(node == null ? "node" : node);
     Path data = dataDir.toAbsolutePath().normalize();
     if (work.startsWith(data) || data.startsWith(work)) {
       throw new ConfigException(
@@ -243,11 +261,8 @@ public final class ConfigLoader {
     }
   }
 
-  /**
-   * The host name: stable across restarts, so a restarted node finds the steps its previous
-   * incarnation left running. Two nodes on one host need distinct {@code node} values.
-   */
-  static String defaultNode() {
+  /** The host name, the first part of a node's default name. */
+  public static String host() {
     try {
       return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
