@@ -28,6 +28,7 @@ import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.http.AccessLog;
+import io.nightshift.web.http.ApiDocRoutes;
 import io.nightshift.web.http.ApprovalRoutes;
 import io.nightshift.web.http.AuditRoutes;
 import io.nightshift.web.http.Authentication;
@@ -70,6 +71,7 @@ public final class Nightshift implements AutoCloseable {
   private final Notifier notifier;
   private final HttpServer server;
   private final String adminTokenNotice;
+  private final List<String> routes;
 
   private Nightshift(
       Config config,
@@ -81,7 +83,8 @@ public final class Nightshift implements AutoCloseable {
       JobScheduler jobScheduler,
       Notifier notifier,
       HttpServer server,
-      String adminTokenNotice) {
+      String adminTokenNotice,
+      List<String> routes) {
     this.config = config;
     this.database = database;
     this.vertx = vertx;
@@ -92,6 +95,7 @@ public final class Nightshift implements AutoCloseable {
     this.notifier = notifier;
     this.server = server;
     this.adminTokenNotice = adminTokenNotice;
+    this.routes = routes;
   }
 
   /** Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. */
@@ -173,6 +177,7 @@ public final class Nightshift implements AutoCloseable {
       Router router = Router.router(vertx);
       router.route().handler(new AccessLog());
       new HealthRoutes(checks, registry).mount(router);
+      new ApiDocRoutes().mount(router);
 
       Router api = Router.router(vertx);
       api.route().handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()));
@@ -216,7 +221,17 @@ public final class Nightshift implements AutoCloseable {
           database.embedded() ? "embedded H2" : "MySQL",
           config.redis().enabled() ? "Redis" : "in-process");
       return new Nightshift(
-          config, database, vertx, redis, logs, engine, jobScheduler, notifier, server, notice);
+          config,
+          database,
+          vertx,
+          redis,
+          logs,
+          engine,
+          jobScheduler,
+          notifier,
+          server,
+          notice,
+          routes(router, "", api, "/api/v1"));
     } catch (RuntimeException e) {
       if (jobScheduler != null) {
         jobScheduler.close();
@@ -280,6 +295,29 @@ public final class Nightshift implements AutoCloseable {
             vertx
                 .executeBlocking(retention::purge, false)
                 .onFailure(e -> log.warn("log retention failed; next try in an hour", e)));
+  }
+
+  /**
+   * Every route with a method, as {@code "GET /api/v1/runs/{id}"}, to compare with the OpenAPI
+   * document.
+   */
+  List<String> routes() {
+    return routes;
+  }
+
+  private static List<String> routes(Router root, String rootPrefix, Router api, String apiPrefix) {
+    List<String> out = new ArrayList<>();
+    for (Router r : List.of(root, api)) {
+      String prefix = r == root ? rootPrefix : apiPrefix;
+      for (io.vertx.ext.web.Route route : r.getRoutes()) {
+        if (route.getPath() == null || route.methods() == null || route.methods().isEmpty()) {
+          continue;
+        }
+        String path = prefix + route.getPath().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
+        route.methods().forEach(m -> out.add(m.name() + " " + path));
+      }
+    }
+    return List.copyOf(out);
   }
 
   public int port() {
