@@ -70,7 +70,9 @@ public final class Main {
       }
     }
     String fromEnv = System.getenv("NIGHTSHIFT_CONFIG");
-    return fromEnv == null || fromEnv.isBlank() ? ConfigLoader.DEFAULT_FILE : Path.of(fromEnv);
+    return fromEnv == null || fromEnv.isBlank()
+        ? ConfigLoader.defaultFile(System.getenv())
+        : Path.of(fromEnv);
   }
 
   private static String rootMessage(Throwable e) {

@@ -18,6 +18,7 @@ import io.nightshift.scheduler.job.Firing;
 import io.nightshift.scheduler.job.JobRepository;
 import io.nightshift.scheduler.job.JobScheduler;
 import io.nightshift.scheduler.logs.LogRetention;
+import io.nightshift.scheduler.logs.LogSettings;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.notify.WebhookRepository;
@@ -69,6 +70,7 @@ public final class Nightshift implements AutoCloseable {
   private final Engine engine;
   private final JobScheduler jobScheduler;
   private final Notifier notifier;
+  private final ServiceMetrics metrics;
   private final HttpServer server;
   private final String adminTokenNotice;
   private final List<String> routes;
@@ -82,9 +84,11 @@ public final class Nightshift implements AutoCloseable {
       Engine engine,
       JobScheduler jobScheduler,
       Notifier notifier,
+      ServiceMetrics metrics,
       HttpServer server,
       String adminTokenNotice,
       List<String> routes) {
+    this.metrics = metrics;
     this.config = config;
     this.database = database;
     this.vertx = vertx;
@@ -106,6 +110,7 @@ public final class Nightshift implements AutoCloseable {
     Engine engine = null;
     JobScheduler jobScheduler = null;
     Notifier notifier = null;
+    ServiceMetrics metrics = null;
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       vertx =
@@ -156,8 +161,19 @@ public final class Nightshift implements AutoCloseable {
               new JobRepository(database.dsl()),
               webhookDeliveries,
               clock,
-              Duration.ofSeconds(1));
+              Duration.ofSeconds(1),
+              registry);
       engine.addListener(notifier);
+      metrics =
+          new ServiceMetrics(
+              registry,
+              vertx,
+              database.dsl(),
+              runs,
+              logs.bus(),
+              redis,
+              LogSettings.defaults(config.node()).stream());
+      engine.addListener(metrics.runs());
       engine.recover();
       LogRetention retention =
           new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, clock);
@@ -229,6 +245,7 @@ public final class Nightshift implements AutoCloseable {
           engine,
           jobScheduler,
           notifier,
+          metrics,
           server,
           notice,
           routes(router, "", api, "/api/v1"));
@@ -238,6 +255,9 @@ public final class Nightshift implements AutoCloseable {
       }
       if (notifier != null) {
         notifier.close();
+      }
+      if (metrics != null) {
+        metrics.close();
       }
       if (engine != null) {
         engine.close();
@@ -360,6 +380,7 @@ public final class Nightshift implements AutoCloseable {
     jobScheduler.close();
     engine.close();
     notifier.close();
+    metrics.close();
     logs.close();
     if (redis != null) {
       redis.close();

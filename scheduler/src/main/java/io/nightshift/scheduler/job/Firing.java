@@ -64,6 +64,10 @@ public final class Firing {
             .description("claim time minus scheduled fire time")
             .publishPercentileHistogram()
             .register(metrics);
+    // Every outcome shows from the start (at 0), so rate() and alerts see the series.
+    for (FireOutcome outcome : FireOutcome.values()) {
+      fires(outcome);
+    }
   }
 
   /** What became of a fire on this node. */
@@ -204,9 +208,35 @@ public final class Firing {
     return new Result(true, FireOutcome.FAILED_TO_START, null, reason);
   }
 
+  /**
+   * Counts {@code fires} that job {@code job} missed (recorded as misfired, or stood for by one
+   * catch-up run); 0 shows the job's series before its first miss.
+   */
+  void missed(String job, int fires) {
+    Counter.builder("nightshift.misfires")
+        .description(
+            "scheduled fires a job missed (no node running, paused, or fired over 60 s late),"
+                + " whatever its misfire policy did about them")
+        .tag("job", job)
+        .register(metrics)
+        .increment(fires);
+  }
+
+  /** A deleted job's misfire series goes with it. */
+  void forget(String job) {
+    metrics.find("nightshift.misfires").tag("job", job).meters().forEach(metrics::remove);
+  }
+
   private void count(FireOutcome outcome) {
     if (outcome != null) {
-      metrics.counter("nightshift.fires", "outcome", outcome.json()).increment();
+      fires(outcome).increment();
     }
+  }
+
+  private Counter fires(FireOutcome outcome) {
+    return Counter.builder("nightshift.fires")
+        .description("fires claimed by this node, by outcome")
+        .tag("outcome", outcome.json())
+        .register(metrics);
   }
 }

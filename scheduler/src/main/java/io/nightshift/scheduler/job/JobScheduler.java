@@ -105,6 +105,7 @@ public final class JobScheduler implements AutoCloseable {
     Optional<StoredJob> job = jobs.find(name);
     if (job.isEmpty()) {
       unschedule(name);
+      firing.forget(name);
     } else {
       schedule(job.get());
     }
@@ -128,6 +129,7 @@ public final class JobScheduler implements AutoCloseable {
     for (String name : scheduled.keySet()) {
       if (!seen.containsKey(name)) {
         unschedule(name);
+        firing.forget(name);
       }
     }
   }
@@ -143,6 +145,7 @@ public final class JobScheduler implements AutoCloseable {
   synchronized void schedule(StoredJob job) {
     unschedule(job.name());
     scheduled.put(job.name(), job.revision());
+    firing.missed(job.name(), 0);
     JobSpec spec = job.spec();
     if (!spec.enabled() || spec.schedule() == null) {
       return;
@@ -261,11 +264,16 @@ public final class JobScheduler implements AutoCloseable {
             + " and "
             + latest
             + " (no node was running, or the job was paused)";
-    if (spec.misfire() == Misfire.SKIP) {
-      firing.recordMisfire(job.id(), latest, span + "; policy skip");
-    } else {
-      firing.fireMissed(
-          job.id(), latest, trigger(spec.schedule()), span + "; policy fire_once: one run now");
+    Firing.Result result =
+        spec.misfire() == Misfire.SKIP
+            ? firing.recordMisfire(job.id(), latest, span + "; policy skip")
+            : firing.fireMissed(
+                job.id(),
+                latest,
+                trigger(spec.schedule()),
+                span + "; policy fire_once: one run now");
+    if (result.claimed()) {
+      firing.missed(job.name(), missed);
     }
     return true;
   }
@@ -279,11 +287,16 @@ public final class JobScheduler implements AutoCloseable {
             job ->
                 safely(
                     name,
-                    () ->
-                        firing.recordMisfire(
-                            job.id(),
-                            when == null ? clock.instant() : when.toInstant(),
-                            "fired more than 60 s late on this node; skipped")));
+                    () -> {
+                      if (firing
+                          .recordMisfire(
+                              job.id(),
+                              when == null ? clock.instant() : when.toInstant(),
+                              "fired more than 60 s late on this node; skipped")
+                          .claimed()) {
+                        firing.missed(name, 1);
+                      }
+                    }));
   }
 
   private void execute(JobExecutionContext ctx) {

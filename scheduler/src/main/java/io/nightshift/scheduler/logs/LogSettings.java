@@ -17,7 +17,11 @@ import java.util.Objects;
  * @param batchLines lines per Redis pipeline / XADD entry, and per insert batch in embedded mode
  * @param linger how long the sender waits for a fuller batch when fewer lines are waiting
  * @param bufferLines lines (and events) held in memory before publishers block
- * @param readEntries stream entries per XREADGROUP (each may carry up to batchLines lines)
+ * @param readEntries stream entries per XREADGROUP (each may carry up to batchLines lines): one
+ *     insert transaction of the subscriber. The default, 10 entries (up to 10,000 lines in 10
+ *     statements of 1,000 rows), is the insert sweet spot measured on MariaDB: one statement per
+ *     commit stored 25-50% fewer rows/s, 5 to 20 statements per commit about the same; smaller
+ *     batches let the reader's next read overlap the commit sooner
  * @param readBlock XREADGROUP BLOCK time
  * @param claimIdle pending entries idle longer than this are claimed from other (dead) consumers
  * @param retryMin first wait after a failure (Redis or database), doubled up to retryMax
@@ -84,7 +88,7 @@ public record LogSettings(
         1000,
         Duration.ofMillis(5),
         2_000_000,
-        20,
+        10,
         Duration.ofSeconds(2),
         Duration.ofSeconds(60),
         Duration.ofMillis(100),

@@ -3,6 +3,7 @@ package io.nightshift.scheduler.logs;
 import static io.nightshift.sql.Tables.LOG_LINE;
 import static io.nightshift.sql.Tables.RUN_STEP;
 
+import io.nightshift.executor.Instants;
 import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.Page;
@@ -72,7 +73,7 @@ public final class LogStore {
                             statement.setLong(i++, l.seq());
                             statement.setInt(i++, l.attempt());
                             statement.setString(i++, l.stream());
-                            statement.setString(i++, UTC_TEXT.format(l.ts()));
+                            statement.setString(i++, utcText(l.ts()));
                             statement.setString(i++, l.line());
                           }
                           added += statement.executeUpdate();
@@ -83,10 +84,22 @@ public final class LogStore {
   }
 
   /**
-   * DATETIME values are bound as UTC text with milliseconds, exactly as {@code
-   * io.nightshift.sql.binding.UtcInstantBinding} does for every jOOQ query (exact on MariaDB, MySQL
-   * and H2; Connector/J would drop the fraction of a bound timestamp on MariaDB).
+   * DATETIME values are bound as UTC text with milliseconds ({@code 2026-11-22 03:30:01.123}),
+   * exactly as {@code io.nightshift.sql.binding.UtcInstantBinding} does for every jOOQ query (exact
+   * on MariaDB, MySQL and H2; Connector/J would drop the fraction of a bound timestamp on MariaDB).
+   * Written from {@link Instants#format}, which is hand-made for this hot path.
    */
+  static String utcText(Instant ts) {
+    String iso = Instants.format(ts);
+    if (iso.length() != 24) {
+      return UTC_TEXT.format(ts); // outside years 1000-9999
+    }
+    char[] out = new char[23];
+    iso.getChars(0, 23, out, 0);
+    out[10] = ' ';
+    return new String(out);
+  }
+
   private static final DateTimeFormatter UTC_TEXT =
       DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 

@@ -2,9 +2,10 @@ package io.nightshift.scheduler.logs;
 
 import io.nightshift.executor.Instants;
 import io.nightshift.executor.LogLine;
+import io.nightshift.executor.LogLineDecoder;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -22,17 +24,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Persists the log stream to the database (Redis mode). Consumer {@code node} of group {@code
- * group} on {@code stream}; one thread of its own (JDBC never runs on an event loop), one Redis
- * connection of its own.
+ * group} on {@code stream}; two threads of its own (JDBC never runs on an event loop), each with
+ * its own Redis connection: the reader reads and decodes the next batch while the writer commits
+ * the previous one (one batch handed over at a time).
  *
- * <p>Each round: read up to {@code readEntries} entries, store all their lines in one transaction
- * (idempotent insert), and only after the commit {@code XDEL} then {@code XACK} them. At start and
- * after every reconnect it first re-reads its own pending entries (id 0): entries read but not
- * acknowledged before a crash are stored again, which the idempotent insert makes harmless. Entries
- * idle longer than {@code claimIdle} in other (dead) consumers are taken over with {@code
- * XAUTOCLAIM}. The group is created at id 0 with MKSTREAM, so lines added before any subscriber
- * existed are read too; it is created again if Redis lost it. Redis or database failures are logged
- * and retried with backoff; nothing is acknowledged that is not stored.
+ * <p>Each round: the reader reads up to {@code readEntries} entries and decodes their lines with
+ * {@link LogLineDecoder}; the writer stores all of them in one transaction (idempotent insert), and
+ * only after the commit {@code XDEL} then {@code XACK} them. At start, after every reconnect and
+ * after a failed acknowledgement the reader first waits for the writer to finish, then re-reads its
+ * own pending entries (from id 0, then after the last one read): entries read but not acknowledged
+ * before a crash are stored again, which the idempotent insert makes harmless. Entries idle longer
+ * than {@code claimIdle} in other (dead) consumers are taken over with {@code XAUTOCLAIM}. The
+ * group is created at id 0 with MKSTREAM, so lines added before any subscriber existed are read
+ * too; it is created again if Redis lost it. Redis or database failures are logged and retried with
+ * backoff; nothing is acknowledged that is not stored.
  */
 public final class LogSubscriber implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogSubscriber.class);
@@ -41,9 +46,15 @@ public final class LogSubscriber implements AutoCloseable {
   private final LogSettings settings;
   private final Clock clock;
   private final RedisLink link;
-  private final Thread thread;
+  private final RedisLink ackLink; // a blocking read on the reader's link must not delay acks
+  private final Thread reader;
+  private final Thread writer;
   private final CountDownLatch stop = new CountDownLatch(1);
   private final AtomicLong stored = new AtomicLong();
+  private final SynchronousQueue<List<Entry>> handOver = new SynchronousQueue<>();
+  private final Object idle = new Object();
+  private int inFlight; // batches handed over and not yet stored and acknowledged; under idle
+  private volatile boolean resync; // an acknowledgement failed: re-read own pending entries
 
   private volatile boolean running;
   private volatile Instant redisDownSince;
@@ -59,13 +70,17 @@ public final class LogSubscriber implements AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.link = new RedisLink(vertx, options, settings.redisTimeout());
-    this.thread = new Thread(this::loop, "nightshift-log-subscriber");
-    thread.setDaemon(true);
+    this.ackLink = new RedisLink(vertx, options, settings.redisTimeout());
+    this.reader = new Thread(this::loop, "nightshift-log-subscriber");
+    reader.setDaemon(true);
+    this.writer = new Thread(this::writeLoop, "nightshift-log-writer");
+    writer.setDaemon(true);
   }
 
   public void start() {
     running = true;
-    thread.start();
+    writer.start();
+    reader.start();
   }
 
   /**
@@ -77,8 +92,11 @@ public final class LogSubscriber implements AutoCloseable {
     running = false;
     stop.countDown();
     link.close();
+    ackLink.close();
     try {
-      thread.join(settings.closeTimeout().toMillis());
+      long until = System.nanoTime() + settings.closeTimeout().toNanos();
+      reader.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+      writer.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -120,20 +138,29 @@ public final class LogSubscriber implements AutoCloseable {
     Backoff backoff = new Backoff(settings.retryMin(), settings.retryMax());
     boolean groupReady = false;
     boolean ownPendingFirst = true;
+    String pendingCursor = "0";
     String claimCursor = "0-0";
     Instant nextClaim = clock.instant();
     try {
       while (running) {
         try {
-          if (!groupReady) {
-            createGroup();
-            groupReady = true;
+          if (!groupReady || resync) {
+            awaitWriterIdle();
+            resync = false;
+            if (!groupReady) {
+              createGroup();
+              groupReady = true;
+            }
             ownPendingFirst = true;
+            pendingCursor = "0";
           }
           List<Entry> entries;
           if (ownPendingFirst) {
-            entries = read("0", false);
+            entries = read(pendingCursor, false);
             ownPendingFirst = !entries.isEmpty();
+            if (ownPendingFirst) {
+              pendingCursor = entries.get(entries.size() - 1).id();
+            }
           } else if (!clock.instant().isBefore(nextClaim)) {
             Claimed claimed = claim(claimCursor);
             entries = claimed.entries();
@@ -146,11 +173,8 @@ public final class LogSubscriber implements AutoCloseable {
           }
           redisUp();
           backoff.reset();
-          if (!entries.isEmpty()) {
-            if (!persist(entries)) {
-              return; // stopping; the entries stay pending
-            }
-            acknowledge(entries);
+          if (!entries.isEmpty() && !handOver(entries)) {
+            return; // stopping; the entries stay pending
           }
         } catch (RedisLink.RedisDown e) {
           if (!running) {
@@ -174,6 +198,69 @@ public final class LogSubscriber implements AutoCloseable {
           if (stop.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS)) {
             return;
           }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Gives the batch to the writer once it has finished the previous one; false if stopped. */
+  private boolean handOver(List<Entry> entries) throws InterruptedException {
+    synchronized (idle) {
+      inFlight++;
+    }
+    while (running) {
+      if (handOver.offer(entries, 100, TimeUnit.MILLISECONDS)) {
+        return true;
+      }
+    }
+    done();
+    return false;
+  }
+
+  private void done() {
+    synchronized (idle) {
+      inFlight--;
+      idle.notifyAll();
+    }
+  }
+
+  /** Waits until every batch handed over is stored and acknowledged (or given up). */
+  private void awaitWriterIdle() throws InterruptedException {
+    synchronized (idle) {
+      while (inFlight > 0 && running) {
+        idle.wait(100);
+      }
+    }
+  }
+
+  /** The writer: stores each batch, then acknowledges it. */
+  private void writeLoop() {
+    try {
+      while (running) {
+        List<Entry> entries = handOver.poll(100, TimeUnit.MILLISECONDS);
+        if (entries == null) {
+          continue;
+        }
+        try {
+          if (!persist(entries)) {
+            return; // stopping; the entries stay pending
+          }
+          acknowledge(entries);
+        } catch (RedisLink.RedisDown e) {
+          // Stored but still pending: the reader re-reads its pending entries (stored again,
+          // which the idempotent insert absorbs) and acknowledges them then.
+          if (!running) {
+            return;
+          }
+          redisDown(e);
+          resync = true;
+        } catch (RuntimeException e) {
+          log.error("log writer round failed, its entries stay pending", e);
+          resync = true;
+        } finally {
+          done();
         }
       }
     } catch (InterruptedException e) {
@@ -277,34 +364,48 @@ public final class LogSubscriber implements AutoCloseable {
       return List.of();
     }
     List<LogLine> lines = new ArrayList<>();
-    List<String> flat = new ArrayList<>();
     if (fields.isMap()) {
       for (String key : fields.getKeys()) {
-        flat.add(key);
-        flat.add(fields.get(key).toString());
+        decode(id, key, fields.get(key), lines);
       }
     } else {
-      for (Response r : fields) {
-        flat.add(r == null ? null : r.toString());
-      }
-    }
-    for (int i = 0; i + 1 < flat.size(); i += 2) {
-      String field = flat.get(i);
-      String value = flat.get(i + 1);
-      try {
-        if ("lines".equals(field)) {
-          for (Object o : new JsonArray(value)) {
-            lines.add(LogLine.fromJson((JsonObject) o));
-          }
-        } else if ("line".equals(field)) {
-          lines.add(LogLine.fromJson(new JsonObject(value)));
-        }
-      } catch (RuntimeException e) {
-        // It can never be stored; acknowledging it keeps the group moving.
-        log.error("log stream entry {} is unreadable and is skipped: {}", id, e.toString());
+      for (int i = 0; i + 1 < fields.size(); i += 2) {
+        Response field = fields.get(i);
+        decode(id, field == null ? null : field.toString(), fields.get(i + 1), lines);
       }
     }
     return lines;
+  }
+
+  private static void decode(String id, String field, Response value, List<LogLine> lines) {
+    try {
+      if ("lines".equals(field)) {
+        lines.addAll(LogLineDecoder.lines(value.toString()));
+      } else if ("line".equals(field)) {
+        lines.add(LogLineDecoder.line(value.toString()));
+      }
+    } catch (RuntimeException e) {
+      // It can never be stored; acknowledging it keeps the group moving.
+      log.error("log stream entry {} is unreadable and is skipped: {}", id, e.toString());
+      if ("lines".equals(field)) {
+        readableOnes(value.toString(), lines);
+      }
+    }
+  }
+
+  /** The lines of a JSON array that are readable one by one (one bad line spoils no other). */
+  private static void readableOnes(String array, List<LogLine> lines) {
+    try {
+      for (Object o : new JsonArray(array)) {
+        try {
+          lines.add(LogLineDecoder.line(Json.encode(o)));
+        } catch (RuntimeException bad) {
+          // skipped with its entry's error above
+        }
+      }
+    } catch (RuntimeException notAnArray) {
+      // nothing readable
+    }
   }
 
   /** Stores every line of the entries in one transaction, retrying; false if stopped first. */
@@ -354,7 +455,7 @@ public final class LogSubscriber implements AutoCloseable {
       del.arg(e.id());
       ack.arg(e.id());
     }
-    link.batch(List.of(del, ack));
+    ackLink.batch(List.of(del, ack));
   }
 
   private void redisDown(RedisLink.RedisDown e) {

@@ -126,7 +126,16 @@ public final class RedisLogBus implements LogBus {
           buffered);
     }
     if (!following) {
-      return new BusHealth(false, "live log subscription to redis is not active", buffered);
+      // Redis may have dropped the subscription before a publish noticed it is down: say what
+      // waits in memory too, so /ready names the buffering whichever side noticed first.
+      return new BusHealth(
+          false,
+          "live log subscription to redis is not active, buffering "
+              + buffered
+              + " lines in memory (bound "
+              + settings.bufferLines()
+              + ")",
+          buffered);
     }
     return new BusHealth(true, "redis up, " + buffered + " lines waiting to be sent", buffered);
   }

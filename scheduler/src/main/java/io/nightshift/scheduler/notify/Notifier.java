@@ -1,5 +1,7 @@
 package io.nightshift.scheduler.notify;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nightshift.executor.DaemonThreads;
 import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.approval.Approval;
@@ -57,6 +59,7 @@ public final class Notifier implements RunListener, AutoCloseable {
       Executors.newFixedThreadPool(2, new DaemonThreads("nightshift-webhooks-"));
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-webhook-retry-"));
+  private final Counter failures;
   private final Map<Long, RunStatus> lastStatus = new ConcurrentHashMap<>();
 
   /** What a run's payloads need never changes after it starts: read it once per run. */
@@ -68,7 +71,14 @@ public final class Notifier implements RunListener, AutoCloseable {
       JobRepository jobs,
       WebhookRepository deliveries,
       Clock clock,
-      Duration firstRetry) {
+      Duration firstRetry,
+      MeterRegistry registry) {
+    this.failures =
+        Counter.builder("nightshift.webhook.failures")
+            .description(
+                "webhook delivery attempts that failed (no connection, timeout or a non-2xx"
+                    + " answer); each retry counts")
+            .register(registry);
     this.runs = runs;
     this.jobs = jobs;
     this.deliveries = deliveries;
@@ -185,6 +195,9 @@ public final class Notifier implements RunListener, AutoCloseable {
                               : code >= 200 && code < 300 ? null : "answered " + code;
                       deliveries.record(
                           runId, event, hook.url(), attempt, code, error, clock.instant());
+                      if (error != null) {
+                        failures.increment();
+                      }
                       if (error != null && attempt < MAX_ATTEMPTS) {
                         long delay = firstRetry.toMillis() << (attempt - 1);
                         timers.schedule(

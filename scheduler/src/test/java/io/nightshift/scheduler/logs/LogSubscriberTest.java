@@ -10,6 +10,7 @@ import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -157,6 +158,17 @@ class LogSubscriberTest {
     createGroup();
     addEntry(List.of(line(run, step, "s", 1, T0), line(run, step, "s", 2, T0)));
     send(Request.cmd(Command.XADD).arg(settings.stream()).arg("*").arg("lines").arg("not json"));
+    // One bad line in an entry spoils none of the others.
+    send(
+        Request.cmd(Command.XADD)
+            .arg(settings.stream())
+            .arg("*")
+            .arg("lines")
+            .arg(
+                new JsonArray()
+                    .add(line(run, step, "s", 3, T0).toJson())
+                    .add(new JsonObject().put("runId", run))
+                    .encode()));
     readAs("dead-node", 10);
 
     LogSettings nodeB =
@@ -166,7 +178,7 @@ class LogSubscriberTest {
     LogSubscriber subscriber = subscriber(nodeB);
     subscriber.start();
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> store.count(run) == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> store.count(run) == 3);
     await().atMost(Duration.ofSeconds(10)).until(() -> pendingCount() == 0);
     assertThat(send(Request.cmd(Command.XLEN).arg(settings.stream())).toLong()).isZero();
     assertThat(subscriber.health().ok()).isTrue();

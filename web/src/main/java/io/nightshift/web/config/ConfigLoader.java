@@ -65,7 +65,16 @@ public final class ConfigLoader {
             flat.put(key, value);
           }
         });
-    return build(new Values(flat, file));
+    return build(new Values(flat, file), InstallDir.from(env));
+  }
+
+  /**
+   * The config file to read when none is named: {@code conf/nightshift.yaml} of the install folder
+   * ({@code NIGHTSHIFT_HOME}, set by {@code bin/nightshift}), else of the working directory.
+   */
+  public static Path defaultFile(Map<String, String> env) {
+    InstallDir install = InstallDir.from(env);
+    return install == null ? DEFAULT_FILE : install.resolve(DEFAULT_FILE);
   }
 
   private static Map<String, Object> read(Path file) {
@@ -125,11 +134,16 @@ public final class ConfigLoader {
     }
   }
 
-  private static Config build(Values v) {
+  private static Config build(Values v, InstallDir install) {
     String dbUrl = v.string("db.url", null);
     if (dbUrl == null) {
       throw new ConfigException(
           "db.url: is required (a jdbc:h2:, jdbc:mysql: or jdbc:mariadb: URL)");
+    }
+    Path dataDir = Path.of(v.string("dataDir", "data"));
+    if (install != null) {
+      dbUrl = install.resolveJdbcUrl(dbUrl);
+      dataDir = install.resolve(dataDir);
     }
     DatabaseSettings db;
     try {
@@ -148,7 +162,7 @@ public final class ConfigLoader {
     }
     return Config.of(
         v.string("node", defaultNode()),
-        Path.of(v.string("dataDir", "data")),
+        dataDir,
         new Config.Http(
             v.string("http.host", "127.0.0.1"),
             v.integer("http.port", 8080, 0, 65535),
