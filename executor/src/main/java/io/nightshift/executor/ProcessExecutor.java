@@ -29,9 +29,17 @@ public final class ProcessExecutor {
   private static final String SETSID =
       Files.isExecutable(Path.of("/usr/bin/setsid")) ? "/usr/bin/setsid" : "setsid";
   private static final Duration GROUP_CHECK_LIMIT = Duration.ofSeconds(5);
+  private static final String STEP_RUN_ID = "NIGHTSHIFT_STEP_RUN_ID";
+
+  /** Joins the cgroup whose cgroup.procs is $1, then execs the step's argv. */
+  private static final String JOIN =
+      "echo $$ > \"$1\" || { echo \"nightshift: cannot join the step's cgroup $1\" >&2; exit 125; };"
+          + " shift; exec \"$@\"";
 
   private final Clock clock;
   private final Duration killGrace;
+  private final StepEnvironment environment;
+  private final Cgroups cgroups;
   private final ExecutorService threads =
       Executors.newCachedThreadPool(new DaemonThreads("nightshift-step-"));
   private final ScheduledThreadPoolExecutor timers =
@@ -42,8 +50,26 @@ public final class ProcessExecutor {
    * @param killGrace how long a process group gets between SIGTERM and SIGKILL
    */
   public ProcessExecutor(Clock clock, Duration killGrace) {
+    this(clock, killGrace, StepEnvironment.defaults());
+  }
+
+  /** Like the full constructor, with steps held by process group only. */
+  public ProcessExecutor(Clock clock, Duration killGrace, StepEnvironment environment) {
+    this(clock, killGrace, environment, Cgroups.none("not configured"));
+  }
+
+  /**
+   * @param clock read for line timestamps and durations
+   * @param killGrace how long a process group gets between SIGTERM and SIGKILL
+   * @param environment what of the service's environment a step inherits (an allow-list)
+   * @param cgroups where each step gets a cgroup of its own ({@link Cgroups#detect})
+   */
+  public ProcessExecutor(
+      Clock clock, Duration killGrace, StepEnvironment environment, Cgroups cgroups) {
+    this.cgroups = Objects.requireNonNull(cgroups, "cgroups");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.killGrace = Objects.requireNonNull(killGrace, "killGrace");
+    this.environment = Objects.requireNonNull(environment, "environment");
     if (killGrace.isNegative() || killGrace.compareTo(Duration.ofDays(1)) > 0) {
       throw new IllegalArgumentException("killGrace must be between 0 and 1 day, got " + killGrace);
     }
@@ -63,20 +89,35 @@ public final class ProcessExecutor {
   public StepProcess start(ProcessSpec spec, LineSink sink) throws IOException {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(sink, "sink");
-    Files.createDirectories(spec.workDir());
-    List<String> command = new ArrayList<>(spec.argv().size() + 1);
+    WorkDirs.ownerOnly(spec.workDir());
+    Optional<StepCgroup> cgroup = cgroups.create(spec.env().get(STEP_RUN_ID));
+    List<String> command = new ArrayList<>(spec.argv().size() + 6);
     command.add(SETSID);
+    if (cgroup.isPresent()) {
+      // The process joins the step's cgroup before the step's program runs (exec keeps the pid),
+      // so nothing the step starts is ever outside it. The path is an argument, not code.
+      command.addAll(
+          List.of("/bin/sh", "-c", JOIN, "nightshift-join", cgroup.get().procs().toString()));
+    }
     command.addAll(spec.argv());
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(spec.workDir().toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    builder.environment().putAll(spec.env());
+    // Built from an allow-list, never inherited: the service's secrets stay out of the step.
+    builder.environment().clear();
+    builder.environment().putAll(environment.build(spec.env()));
     Transcript transcript =
         new Transcript(
             sink, clock, new LineFormat(spec.maxLineLength(), spec.secrets()), spec.maxLines());
     Instant started = clock.instant();
-    Process process = builder.start();
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      cgroup.ifPresent(StepCgroup::remove);
+      throw e;
+    }
     String startTicks = awaitOwnGroup(process);
     StepProcess step =
         new StepProcess(
@@ -88,7 +129,8 @@ public final class ProcessExecutor {
             clock,
             started,
             threads,
-            timers);
+            timers,
+            cgroup.orElse(null));
     step.begin();
     return step;
   }

@@ -12,9 +12,10 @@ import java.util.Set;
  *
  * @param argv program and arguments, passed to the kernel as they are (no shell unless argv[0] is
  *     one)
- * @param env variables added on top of the service's inherited environment; step parameters reach
- *     the process only this way
- * @param workDir working directory, created if missing
+ * @param env the step's own variables (parameters and run variables), set on top of the few the
+ *     {@link StepEnvironment} lets through from the service; step parameters reach the process only
+ *     this way
+ * @param workDir working directory, created (mode 0700) if missing
  * @param timeout after which the whole process group is killed, or null for none
  * @param secrets values masked as {@code ******} in every line before the sink sees it
  * @param maxLines cap on the stdout and stderr lines delivered for the step; later lines are

@@ -29,7 +29,7 @@ public record ScriptFile(Path path, String interpreter) {
    */
   public static ScriptFile write(Path workDir, String interpreter, String body) throws IOException {
     Objects.requireNonNull(body, "body");
-    Files.createDirectories(workDir);
+    WorkDirs.ownerOnly(workDir);
     String name = Path.of(interpreter).getFileName().toString().replaceAll("[^A-Za-z0-9]", "");
     Path file =
         Files.createTempFile(

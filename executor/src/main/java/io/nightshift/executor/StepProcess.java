@@ -51,6 +51,7 @@ public final class StepProcess {
   private volatile long termSentNanos;
   private volatile long lastOutputNanos = System.nanoTime();
   private volatile ScheduledFuture<?> timeoutTask;
+  private final StepCgroup cgroup;
 
   StepProcess(
       Process process,
@@ -61,7 +62,9 @@ public final class StepProcess {
       Clock clock,
       Instant started,
       ExecutorService threads,
-      ScheduledExecutorService timers) {
+      ScheduledExecutorService timers,
+      StepCgroup cgroup) {
+    this.cgroup = cgroup;
     this.process = process;
     this.pid = process.pid();
     this.startTicks = startTicks;
@@ -170,7 +173,7 @@ public final class StepProcess {
   }
 
   private void killIfStillRunning() {
-    if (!outcome.isDone() && !ProcessGroups.members(pid).isEmpty()) {
+    if (!outcome.isDone() && left() > 0) {
       sendKill();
     }
   }
@@ -179,6 +182,9 @@ public final class StepProcess {
     if (termSent.compareAndSet(false, true)) {
       termSentNanos = System.nanoTime();
       ProcessGroups.signal(pid, "TERM");
+      if (cgroup != null) {
+        cgroup.signal("TERM");
+      }
     }
   }
 
@@ -191,6 +197,9 @@ public final class StepProcess {
               + Durations.human(killGrace)
               + " after TERM; sending KILL");
       ProcessGroups.signal(pid, "KILL");
+      if (cgroup != null) {
+        cgroup.killAll();
+      }
     }
   }
 
@@ -204,6 +213,9 @@ public final class StepProcess {
       }
       verdict.compareAndSet(null, exitCode == 0 ? Status.SUCCEEDED : Status.FAILED);
       emptyGroup();
+      if (cgroup != null) {
+        cgroup.remove();
+      }
       awaitOutput(out, err);
       transcript.close();
       Status status = verdict.get();
@@ -261,7 +273,7 @@ public final class StepProcess {
 
   /** Nothing runs unowned: what the step left in its group gets TERM, then KILL after the grace. */
   private void emptyGroup() {
-    int left = ProcessGroups.members(pid).size();
+    int left = left();
     if (left == 0) {
       return;
     }
@@ -288,7 +300,7 @@ public final class StepProcess {
 
   private boolean waitUntilEmpty(long deadlineNanos) {
     while (true) {
-      if (ProcessGroups.members(pid).isEmpty()) {
+      if (left() == 0) {
         return true;
       }
       if (System.nanoTime() - deadlineNanos >= 0) {
@@ -296,6 +308,20 @@ public final class StepProcess {
       }
       LockSupport.parkNanos(POLL.toNanos());
     }
+  }
+
+  /**
+   * How many of the step's processes are alive: its process group and, with a cgroup, everything in
+   * it (also what left the group by setsid).
+   */
+  private int left() {
+    java.util.List<ProcessGroups.Stat> group = ProcessGroups.members(pid);
+    if (cgroup == null) {
+      return group.size();
+    }
+    java.util.Set<Long> all = new java.util.HashSet<>(cgroup.pids());
+    group.forEach(s -> all.add(s.pid()));
+    return all.size();
   }
 
   /**

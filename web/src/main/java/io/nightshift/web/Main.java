@@ -1,5 +1,6 @@
 package io.nightshift.web;
 
+import io.nightshift.scheduler.store.JdbcUrls;
 import io.nightshift.web.cli.Cli;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.config.ConfigException;
@@ -55,7 +56,7 @@ public final class Main {
     try {
       nightshift = Nightshift.start(config, Clock.systemUTC());
     } catch (RuntimeException e) {
-      System.err.println("nightshift: cannot start: " + rootMessage(e));
+      System.err.println("nightshift: cannot start: " + withoutSecrets(rootMessage(e), config));
       org.slf4j.LoggerFactory.getLogger(Main.class).debug("start-up failure", e);
       System.exit(1);
       return;
@@ -88,6 +89,13 @@ public final class Main {
     return fromEnv == null || fromEnv.isBlank()
         ? ConfigLoader.defaultFile(System.getenv())
         : Path.of(fromEnv);
+  }
+
+  /** A start-up error never shows the database password, in a quoted URL or on its own. */
+  static String withoutSecrets(String message, Config config) {
+    String out = JdbcUrls.masked(message);
+    String password = config.db().password();
+    return password.isEmpty() ? out : out.replace(password, "******");
   }
 
   private static String rootMessage(Throwable e) {

@@ -2,8 +2,11 @@ package io.nightshift.web;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nightshift.executor.Cgroups;
 import io.nightshift.executor.HttpExecutor;
 import io.nightshift.executor.ProcessExecutor;
+import io.nightshift.executor.StepEnvironment;
+import io.nightshift.executor.WorkDirs;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.approval.Approvers;
 import io.nightshift.scheduler.audit.AuditLog;
@@ -11,6 +14,7 @@ import io.nightshift.scheduler.auth.AdminToken;
 import io.nightshift.scheduler.auth.TokenRepository;
 import io.nightshift.scheduler.auth.Tokens;
 import io.nightshift.scheduler.health.DatabaseCheck;
+import io.nightshift.scheduler.health.ExecutorCheck;
 import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.health.RedisCheck;
 import io.nightshift.scheduler.job.FireRepository;
@@ -25,9 +29,11 @@ import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.EngineSettings;
 import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.WorkDirCleanup;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
+import io.nightshift.web.config.ConfigLoader;
 import io.nightshift.web.http.AccessLog;
 import io.nightshift.web.http.ApiDocRoutes;
 import io.nightshift.web.http.ApprovalRoutes;
@@ -75,6 +81,8 @@ public final class Nightshift implements AutoCloseable {
   private final String adminTokenNotice;
   private final List<String> routes;
 
+  private NodeName nodeName;
+
   private Nightshift(
       Config config,
       Database database,
@@ -102,9 +110,31 @@ public final class Nightshift implements AutoCloseable {
     this.routes = routes;
   }
 
-  /** Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. */
+  /**
+   * Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. Without
+   * a configured {@code node}, the node is named {@code <host>-<id>} with an id kept in the data
+   * directory ({@link NodeName}).
+   */
   public static Nightshift start(Config config, Clock clock) {
+    if (config.node() != null) {
+      return startNamed(config, clock);
+    }
+    DataDir.secure(config.dataDir());
+    NodeName name = NodeName.claim(config.dataDir(), ConfigLoader.host());
+    try {
+      Nightshift nightshift = startNamed(config.withNode(name.name()), clock);
+      nightshift.nodeName = name;
+      return nightshift;
+    } catch (RuntimeException e) {
+      name.close();
+      throw e;
+    }
+  }
+
+  private static Nightshift startNamed(Config config, Clock clock) {
+    DataDir.secure(config.dataDir());
     Database database = Database.open(config.db());
+    DataDir.secure(config.dataDir());
     Vertx vertx = null;
     LogPipeline logs = null;
     Engine engine = null;
@@ -122,7 +152,12 @@ public final class Nightshift implements AutoCloseable {
               .build();
       TokenRepository tokenRepository = new TokenRepository(database.dsl());
       String notice =
-          AdminToken.ensure(tokenRepository, config.auth().adminToken(), config.dataDir(), clock);
+          AdminToken.ensure(
+              tokenRepository,
+              config.auth().adminToken(),
+              config.dataDir(),
+              config.db().url(),
+              clock);
 
       List<ReadinessCheck> checks = new ArrayList<>();
       checks.add(new DatabaseCheck(vertx, database));
@@ -135,7 +170,16 @@ public final class Nightshift implements AutoCloseable {
       LogStore logStore = new LogStore(database.dsl());
       logs = LogPipeline.start(vertx, config, logStore, clock);
       checks.add(logs.check());
+      Cgroups cgroups = Cgroups.detect(config.node());
+      checks.add(new ExecutorCheck(cgroups));
       RunRepository runs = new RunRepository(database.dsl());
+      WorkDirs workDirs = new WorkDirs(config.executor().workDirOf(config.node()));
+      try {
+        WorkDirs.ownerOnly(workDirs.root());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(
+            "cannot create the work directory " + workDirs.root(), e);
+      }
       ApprovalRepository approvals = new ApprovalRepository(database.dsl());
       TemplateRepository templates = new TemplateRepository(database.dsl());
       engine =
@@ -144,11 +188,15 @@ public final class Nightshift implements AutoCloseable {
               approvals,
               database.dsl(),
               logs.bus(),
-              new ProcessExecutor(clock, Duration.ofSeconds(config.runs().killGraceSeconds())),
+              new ProcessExecutor(
+                  clock,
+                  Duration.ofSeconds(config.runs().killGraceSeconds()),
+                  StepEnvironment.of(config.executor().passEnv()),
+                  cgroups),
               new HttpExecutor(clock),
               new EngineSettings(
                   config.node(),
-                  config.dataDir().resolve("work"),
+                  workDirs.root(),
                   Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
                   config.runs().maxLinesPerStep(),
                   config.runs().maxLineLength(),
@@ -162,8 +210,12 @@ public final class Nightshift implements AutoCloseable {
               webhookDeliveries,
               clock,
               Duration.ofSeconds(1),
-              registry);
+              registry,
+              config.http().publicUrl());
       engine.addListener(notifier);
+      if (!config.executor().keepWorkDirs()) {
+        engine.addListener(new WorkDirCleanup(workDirs));
+      }
       metrics =
           new ServiceMetrics(
               registry,
@@ -387,6 +439,9 @@ public final class Nightshift implements AutoCloseable {
     }
     vertx.close().await();
     database.close();
+    if (nodeName != null) {
+      nodeName.close();
+    }
     log.info("nightshift node {} stopped", config.node());
   }
 }

@@ -74,7 +74,9 @@ class MainTest {
       assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     }
     String output = Files.readString(dir.resolve("out.log"), StandardCharsets.UTF_8);
-    assertThat(output).contains("admin token: written to").contains("admin.token");
+    String secret = Files.readString(dir.resolve("data/admin.token")).trim();
+    assertThat(output).contains("written to").contains("admin.token");
+    assertThat(output).as("the secret itself is never printed").doesNotContain(secret);
     assertThat(output).contains("stopped");
   }
 }

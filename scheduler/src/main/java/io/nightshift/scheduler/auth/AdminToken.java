@@ -13,17 +13,39 @@ import java.util.List;
 
 /**
  * Makes sure someone can log in: the configured admin token, or on the very first start a generated
- * one written to {@code admin.token} (mode 0600) and printed once.
+ * one written to {@code admin.token} (mode 0600); only the file's path is printed.
  */
 public final class AdminToken {
   public static final String NAME = "admin";
 
   private AdminToken() {}
 
-  /** Returns the sentence to print at start-up saying where the admin token is. */
+  /**
+   * The token file's name for the store at {@code jdbcUrl}: {@code admin.token} for the embedded
+   * store, {@code admin-<host>_<port>_<database>.token} for a MySQL/MariaDB one, so that two
+   * configurations sharing a data directory never overwrite each other's file.
+   */
+  public static String fileName(String jdbcUrl) {
+    if (jdbcUrl.startsWith("jdbc:h2:")) {
+      return "admin.token";
+    }
+    String rest = jdbcUrl.replaceFirst("^jdbc:[a-z]+:(//)?", "");
+    rest = rest.replaceFirst("^[^/@]*@", "");
+    int options = rest.indexOf('?');
+    if (options >= 0) {
+      rest = rest.substring(0, options);
+    }
+    String store = rest.replaceAll("[^A-Za-z0-9.-]+", "_").replaceAll("^_+|_+$", "");
+    return "admin-" + (store.isEmpty() ? "store" : store) + ".token";
+  }
+
+  /**
+   * Returns the sentence to print at start-up saying where the admin token is; a generated one is
+   * written to {@link #fileName} of {@code storeUrl} in {@code dataDir}.
+   */
   public static String ensure(
-      TokenRepository tokens, String configured, Path dataDir, Clock clock) {
-    Path file = dataDir.resolve("admin.token");
+      TokenRepository tokens, String configured, Path dataDir, String storeUrl, Clock clock) {
+    Path file = dataDir.resolve(fileName(storeUrl));
     if (configured != null && !configured.isBlank()) {
       tokens.put(
           NAME,
@@ -46,11 +68,8 @@ public final class AdminToken {
       return "admin token: created by another node; see its admin.token";
     }
     write(file, secret);
-    return "admin token (shown once): "
-        + secret
-        + "\nadmin token: written to "
-        + file.toAbsolutePath()
-        + " (mode 0600)";
+    // The secret itself is never printed: start-up output ends up in collected logs.
+    return "admin token: generated and written to " + file.toAbsolutePath() + " (mode 0600)";
   }
 
   private static void write(Path file, String secret) {

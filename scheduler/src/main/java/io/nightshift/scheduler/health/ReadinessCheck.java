@@ -8,4 +8,9 @@ public interface ReadinessCheck {
 
   /** Succeeds when the dependency answers; fails with a message saying what is wrong. */
   Future<Void> check();
+
+  /** A line shown in {@code /ready}'s {@code details} (how the part works), or null. */
+  default String detail() {
+    return null;
+  }
 }

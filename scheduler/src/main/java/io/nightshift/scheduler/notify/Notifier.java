@@ -60,19 +60,25 @@ public final class Notifier implements RunListener, AutoCloseable {
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-webhook-retry-"));
   private final Counter failures;
+  private final String publicUrl;
   private final Map<Long, RunStatus> lastStatus = new ConcurrentHashMap<>();
 
   /** What a run's payloads need never changes after it starts: read it once per run. */
   private final Map<Long, Run> known = new ConcurrentHashMap<>();
 
-  /** {@code firstRetry} doubles after each failed attempt (1 s, 2 s, 4 s by default). */
+  /**
+   * {@code firstRetry} doubles after each failed attempt (1 s, 2 s, 4 s by default); {@code
+   * publicUrl} (null: none) makes payload links absolute.
+   */
   public Notifier(
       RunRepository runs,
       JobRepository jobs,
       WebhookRepository deliveries,
       Clock clock,
       Duration firstRetry,
-      MeterRegistry registry) {
+      MeterRegistry registry,
+      String publicUrl) {
+    this.publicUrl = publicUrl;
     this.failures =
         Counter.builder("nightshift.webhook.failures")
             .description(
@@ -100,27 +106,36 @@ public final class Notifier implements RunListener, AutoCloseable {
                   if (run == null) {
                     run = snapshot(runId);
                   }
+                  if (status == RunStatus.ROLLING_BACK) {
+                    // The run failed: say so when it happens (subscribers of run.failed must hear
+                    // of it), then the rollback events follow.
+                    send(run, "run.failed", runPayload("run.failed", run, status, previous, error));
+                  }
                   String event = "run." + status.name().toLowerCase(Locale.ROOT);
-                  JsonObject payload =
-                      payload(event, run)
-                          .put("status", status.name())
-                          .put("previousStatus", previous == null ? null : previous.name())
-                          .put("error", error);
-                  send(run, event, payload);
+                  send(run, event, runPayload(event, run, status, previous, error));
                 }));
+  }
+
+  private JsonObject runPayload(
+      String event, Run run, RunStatus status, RunStatus previous, String error) {
+    return payload(event, run)
+        .put("status", status.name())
+        .put("previousStatus", previous == null ? null : previous.name())
+        .put("error", error);
   }
 
   @Override
   public void approvalChanged(String event, Approval approval) {
+    // The run's status as stored now (WAITING_APPROVAL while it waits), read before handing over.
+    RunStatus current = runs.get(approval.runId()).status();
     work.execute(
         () ->
             safely(
                 () -> {
                   Run run = snapshot(approval.runId());
-                  RunStatus current = lastStatus.get(approval.runId());
                   JsonObject payload =
                       payload(event, run)
-                          .put("status", (current == null ? run.status() : current).name())
+                          .put("status", current.name())
                           .put(
                               "approval",
                               new JsonObject()
@@ -152,7 +167,7 @@ public final class Notifier implements RunListener, AutoCloseable {
             "params",
             new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params()))))
         .put("at", Instants.format(clock.instant()))
-        .put("link", "/api/v1/runs/" + run.id());
+        .put("link", (publicUrl == null ? "" : publicUrl) + "/api/v1/runs/" + run.id());
   }
 
   private void send(Run run, String event, JsonObject payload) {
@@ -178,7 +193,11 @@ public final class Notifier implements RunListener, AutoCloseable {
             .header("X-Nightshift-Attempt", String.valueOf(attempt))
             .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     if (hook.secret() != null) {
-      request.header("X-Nightshift-Signature", "sha256=" + sign(hook.secret(), body));
+      // Signed with the time, so a receiver can refuse a replayed delivery (README "Webhooks").
+      String timestamp = String.valueOf(clock.instant().getEpochSecond());
+      request.header("X-Nightshift-Timestamp", timestamp);
+      request.header(
+          "X-Nightshift-Signature", "sha256=" + sign(hook.secret(), timestamp + "." + body));
     }
     client
         .sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
@@ -221,12 +240,12 @@ public final class Notifier implements RunListener, AutoCloseable {
             work);
   }
 
-  /** Hex HMAC-SHA256 of the body with the webhook's secret. */
-  public static String sign(String secret, String body) {
+  /** Hex HMAC-SHA256 of {@code text} ({@code timestamp.body}) with the webhook's secret. */
+  public static String sign(String secret, String text) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(mac.doFinal(text.getBytes(StandardCharsets.UTF_8)));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
     }

@@ -8,11 +8,11 @@ import io.nightshift.executor.ProcessExecutor;
 import io.nightshift.executor.ProcessSpec;
 import io.nightshift.executor.ScriptFile;
 import io.nightshift.executor.StepProcess;
+import io.nightshift.executor.WorkDirs;
 import io.nightshift.scheduler.template.StepAction;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -88,6 +88,23 @@ final class StepLauncher {
         "step kind " + ctx.spec().kind() + " is not executed by a launcher");
   }
 
+  /** A JSON object or array: such a body goes out as {@code application/json} unless told. */
+  static boolean isJson(String body) {
+    if (body == null) {
+      return false;
+    }
+    String trimmed = body.strip();
+    if (!(trimmed.startsWith("{") || trimmed.startsWith("["))) {
+      return false;
+    }
+    try {
+      io.vertx.core.json.Json.decodeValue(trimmed);
+      return true;
+    } catch (io.vertx.core.json.DecodeException e) {
+      return false;
+    }
+  }
+
   /** An executing step with, for processes, its pid. */
   record Launch(Launched launched, ProcessId process) {}
 
@@ -130,12 +147,17 @@ final class StepLauncher {
       LineSink sink) {
     Map<String, String> rendered = new LinkedHashMap<>();
     headers.forEach((k, v) -> rendered.put(k, Substitution.header(v, values)));
+    String renderedBody = Substitution.json(body, values);
+    if (isJson(renderedBody)
+        && rendered.keySet().stream().noneMatch("Content-Type"::equalsIgnoreCase)) {
+      rendered.put("Content-Type", "application/json");
+    }
     HttpSpec spec =
         new HttpSpec(
             method,
             URI.create(Substitution.url(url, values)),
             rendered,
-            Substitution.json(body, values),
+            renderedBody,
             expectStatus,
             timeout,
             secrets,
@@ -175,9 +197,7 @@ final class StepLauncher {
   }
 
   Path workDir(Run run) throws IOException {
-    Path dir = settings.workRoot().resolve("runs").resolve(String.valueOf(run.id()));
-    Files.createDirectories(dir);
-    return dir;
+    return new WorkDirs(settings.workRoot()).create(run.id());
   }
 
   /** Parameters plus the read-only system variables; the system ones win. */

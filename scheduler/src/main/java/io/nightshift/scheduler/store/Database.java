@@ -60,14 +60,15 @@ public final class Database implements AutoCloseable {
    * MySQL needs UTC sessions and rewritten batches (STACK.md); H2 must write commits at once. The
    * options are added unless the operator set them.
    */
-  static String withDriverOptions(String url) {
+  static String withDriverOptions(String configured) {
+    String url = JdbcUrls.forDriver(configured);
     if (url.startsWith("jdbc:h2:")) {
       // H2 flushes commits up to 500 ms late by default: a killed service would forget them.
       return url.toUpperCase(java.util.Locale.ROOT).contains("WRITE_DELAY")
           ? url
           : url + ";WRITE_DELAY=0";
     }
-    if (!url.startsWith("jdbc:mysql:") && !url.startsWith("jdbc:mariadb:")) {
+    if (!url.startsWith("jdbc:mysql:")) {
       return url;
     }
     StringBuilder out = new StringBuilder(url);

@@ -10,7 +10,9 @@ public record DatabaseSettings(String url, String user, String password, int poo
         && !url.startsWith("jdbc:mariadb:")
         && !url.startsWith("jdbc:h2:")) {
       throw new IllegalArgumentException(
-          "must be a jdbc:mysql:, jdbc:mariadb: or jdbc:h2: URL, got '" + url + "'");
+          "must be a jdbc:mysql:, jdbc:mariadb: or jdbc:h2: URL, got '"
+              + JdbcUrls.masked(url)
+              + "'");
     }
     if (poolSize < 1 || poolSize > 200) {
       throw new IllegalArgumentException("poolSize must be between 1 and 200, got " + poolSize);

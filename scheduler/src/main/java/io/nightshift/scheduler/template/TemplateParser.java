@@ -100,8 +100,10 @@ public final class TemplateParser {
       }
       in.rejectUnknown(w, WEBHOOK_FIELDS, at);
       String url = in.string(w, "url", at, true);
-      if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
-        in.problem(at + ".url", "must start with http:// or https://, got '" + url + "'");
+      String problem = url == null ? null : Webhook.urlProblem(url);
+      if (problem != null) {
+        in.problem(at + ".url", problem);
+        url = null;
       }
       List<String> events = in.strings(w, "events", at);
       if (events != null) {
@@ -368,6 +370,12 @@ public final class TemplateParser {
     String url = in.string(s, "url", at, true);
     if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
       in.problem(at + ".url", "must start with http:// or https://, got '" + url + "'");
+      return null;
+    }
+    // Without parameters the URL is final: check now that it can be sent to.
+    String problem = url == null || url.contains("$") ? null : Webhook.urlProblem(url);
+    if (problem != null) {
+      in.problem(at + ".url", problem);
       return null;
     }
     return url;

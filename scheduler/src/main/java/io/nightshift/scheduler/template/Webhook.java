@@ -40,6 +40,36 @@ public record Webhook(String url, List<String> events, String secret) {
     return false;
   }
 
+  /**
+   * Why {@code url} cannot be sent to (a sentence naming the part), or null when it can: an
+   * absolute http(s) URL with a host, a port in 1..65535 when given, and no characters a URL may
+   * not hold (a space, ...).
+   */
+  public static String urlProblem(String url) {
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(url);
+    } catch (java.net.URISyntaxException e) {
+      return "not a valid URL: "
+          + e.getReason()
+          + " at index "
+          + e.getIndex()
+          + " in '"
+          + url
+          + "'";
+    }
+    if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
+      return "must start with http:// or https://, got '" + url + "'";
+    }
+    if (uri.getHost() == null) {
+      return "has no valid host name: '" + url + "'";
+    }
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      return "port must be between 1 and 65535, got " + uri.getPort();
+    }
+    return null;
+  }
+
   /** An event name or pattern the API accepts. */
   public static boolean known(String event) {
     return event.equals("*")

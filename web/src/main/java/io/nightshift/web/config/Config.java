@@ -2,6 +2,7 @@ package io.nightshift.web.config;
 
 import io.nightshift.scheduler.store.DatabaseSettings;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The whole configuration, read by {@link ConfigLoader}. Code that builds one by hand (tests, the
@@ -107,8 +108,20 @@ public record Config(
         node, dataDir, http, db, redis, auth, runs, logs, cluster, executor, secrets, shutdown);
   }
 
-  /** Where the API listens and how much a request body may hold. */
-  public record Http(String host, int port, int maxBodyBytes) {}
+  /**
+   * Where the API listens and how much a request body may hold. {@code publicUrl} (null: none) is
+   * the address people and programs reach the API at, such as {@code https://nightshift.example};
+   * webhook payloads then carry absolute links.
+   */
+  public record Http(String host, int port, int maxBodyBytes, String publicUrl) {
+    public Http(String host, int port, int maxBodyBytes) {
+      this(host, port, maxBodyBytes, null);
+    }
+
+    public Http withPublicUrl(String publicUrl) {
+      return new Http(host, port, maxBodyBytes, publicUrl);
+    }
+  }
 
   /** Redis for the log bus and events; {@code url} null means the in-process bus. */
   public record Redis(String url) {
@@ -134,10 +147,33 @@ public record Config(
     }
   }
 
-  /** What a step's process sees and where it runs. */
-  public record Executor() {
+  /**
+   * What a step's process sees and where it runs.
+   *
+   * @param passEnv names of the service's environment variables a step inherits besides PATH, HOME,
+   *     LANG and TZ
+   * @param workDir root of the runs' work directories; null: {@code nightshift-<node>} under the
+   *     system temp dir. Never inside {@code dataDir}.
+   * @param keepWorkDirs keep a run's work directory after the run ends (for debugging)
+   */
+  public record Executor(List<String> passEnv, Path workDir, boolean keepWorkDirs) {
+    public Executor {
+      passEnv = List.copyOf(passEnv);
+    }
+
     public static Executor defaults() {
-      return new Executor();
+      return new Executor(List.of(), null, false);
+    }
+
+    /** The work directory root of node {@code node}. */
+    public Path workDirOf(String node) {
+      if (workDir != null) {
+        return workDir.toAbsolutePath().normalize();
+      }
+      String safe = node.replaceAll("[^A-Za-z0-9._-]", "_");
+      return Path.of(System.getProperty("java.io.tmpdir"), "nightshift-" + safe)
+          .toAbsolutePath()
+          .normalize();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.nightshift.web.config;
 
+import io.nightshift.executor.StepEnvironment;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import java.io.IOException;
 import java.io.Reader;
@@ -42,14 +43,15 @@ public final class ConfigLoader {
 
   private static final Map<String, Set<String>> SECTIONS =
       Map.of(
-          "http", Set.of("host", "port", "maxBodyBytes"),
+          "http", Set.of("host", "port", "maxBodyBytes", "publicUrl"),
           "db", Set.of("url", "user", "password", "poolSize"),
           "redis", Set.of("url"),
           "auth", Set.of("adminToken", "allowSelfApproval"),
           "runs",
               Set.of(
                   "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
-          "logs", Set.of("bufferLines", "retentionDays"));
+          "logs", Set.of("bufferLines", "retentionDays"),
+          "executor", Set.of("passEnv", "workDir", "keepWorkDirs"));
   private static final Set<String> TOP_LEVEL = Set.of("node", "dataDir");
 
   private ConfigLoader() {}
@@ -142,8 +144,15 @@ public final class ConfigLoader {
     }
     Path dataDir = Path.of(v.string("dataDir", "data"));
     if (install != null) {
-      dbUrl = install.resolveJdbcUrl(dbUrl);
       dataDir = install.resolve(dataDir);
+    }
+    // ${dataDir} in db.url (the embedded default) follows dataDir, also when NIGHTSHIFT_DATA_DIR
+    // moves it: the H2 file lives beside the token file it belongs to.
+    dbUrl =
+        dbUrl.replace(
+            "${dataDir}", dataDir.isAbsolute() ? dataDir.toString() : "./" + dataDir.normalize());
+    if (install != null) {
+      dbUrl = install.resolveJdbcUrl(dbUrl);
     }
     DatabaseSettings db;
     try {
@@ -160,24 +169,84 @@ public final class ConfigLoader {
     if (redisUrl != null) {
       checkRedisUrl(redisUrl);
     }
+    // Unset: the node claims "<host>-<id>" with an id persisted in dataDir when it starts.
+    String node = v.string("node", null);
     return Config.of(
-        v.string("node", defaultNode()),
-        dataDir,
-        new Config.Http(
-            v.string("http.host", "127.0.0.1"),
-            v.integer("http.port", 8080, 0, 65535),
-            v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024)),
-        db,
-        new Config.Redis(redisUrl),
-        new Config.Auth(v.string("auth.adminToken", null), v.bool("auth.allowSelfApproval", false)),
-        new Config.Runs(
-            v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
-            v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
-            v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
-            v.integer("runs.killGraceSeconds", 5, 0, 600)),
-        new Config.Logs(
-            v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
-            v.integer("logs.retentionDays", 30, 1, 3650)));
+            node,
+            dataDir,
+            new Config.Http(
+                v.string("http.host", "127.0.0.1"),
+                v.integer("http.port", 8080, 0, 65535),
+                v.integer("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
+                publicUrl(v.string("http.publicUrl", null))),
+            db,
+            new Config.Redis(redisUrl),
+            new Config.Auth(adminToken(v), v.bool("auth.allowSelfApproval", false)),
+            new Config.Runs(
+                v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
+                v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
+                v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
+                v.integer("runs.killGraceSeconds", 5, 0, 600)),
+            new Config.Logs(
+                v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
+                v.integer("logs.retentionDays", 30, 1, 3650)))
+        .withExecutor(executor(v, node, dataDir));
+  }
+
+  /** A configured admin token must be long enough not to be guessed: 16 characters or more. */
+  private static String adminToken(Values v) {
+    String token = v.string("auth.adminToken", null);
+    if (token != null && token.length() < 16) {
+      throw new ConfigException(
+          "auth.adminToken: must be at least 16 characters (NIGHTSHIFT_ADMIN_TOKEN), got "
+              + token.length());
+    }
+    return token;
+  }
+
+  private static Config.Executor executor(Values v, String node, Path dataDir) {
+    List<String> passEnv = v.list("executor.passEnv");
+    for (String name : passEnv) {
+      if (!StepEnvironment.validName(name)) {
+        throw new ConfigException(
+            "executor.passEnv: '" + name + "' is not an environment variable name");
+      }
+    }
+    String workDir = v.string("executor.workDir", null);
+    Config.Executor executor =
+        new Config.Executor(
+            passEnv,
+            workDir == null ? null : Path.of(workDir),
+            v.bool("executor.keepWorkDirs", false));
+    Path work = executor.workDirOf(node == null ? "node" : node);
+    Path data = dataDir.toAbsolutePath().normalize();
+    if (work.startsWith(data) || data.startsWith(work)) {
+      throw new ConfigException(
+          "executor.workDir: "
+              + work
+              + " must not be inside dataDir "
+              + data
+              + " (nor contain it): a step could read the data files by a relative path");
+    }
+    return executor;
+  }
+
+  /** An absolute http(s) URL without a trailing slash, or null. */
+  private static String publicUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    try {
+      URI uri = new URI(url);
+      if (!List.of("http", "https").contains(String.valueOf(uri.getScheme()))
+          || uri.getHost() == null) {
+        throw new ConfigException(
+            "http.publicUrl: must look like https://nightshift.example, got '" + url + "'");
+      }
+    } catch (URISyntaxException e) {
+      throw new ConfigException("http.publicUrl: not a URL: " + e.getMessage());
+    }
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
   private static void checkRedisUrl(String url) {
@@ -191,11 +260,8 @@ public final class ConfigLoader {
     }
   }
 
-  /**
-   * The host name: stable across restarts, so a restarted node finds the steps its previous
-   * incarnation left running. Two nodes on one host need distinct {@code node} values.
-   */
-  static String defaultNode() {
+  /** The host name, the first part of a node's default name. */
+  public static String host() {
     try {
       return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
@@ -215,6 +281,26 @@ public final class ConfigLoader {
       }
       String s = String.valueOf(value).trim();
       return s.isEmpty() ? fallback : s;
+    }
+
+    /** A YAML list or a comma-separated string; empty when absent. */
+    List<String> list(String key) {
+      Object value = flat.get(key);
+      if (value == null) {
+        return List.of();
+      }
+      List<?> items = value instanceof List<?> l ? l : List.of(String.valueOf(value).split(","));
+      List<String> out = new java.util.ArrayList<>();
+      for (Object item : items) {
+        if (item instanceof Map || item instanceof List) {
+          throw new ConfigException(key + ": must be a list of names (in " + file + ")");
+        }
+        String s = String.valueOf(item).trim();
+        if (!s.isEmpty()) {
+          out.add(s);
+        }
+      }
+      return out;
     }
 
     int integer(String key, int fallback, int min, int max) {

@@ -39,10 +39,15 @@ public final class HealthRoutes {
         .onComplete(
             all -> {
               JsonObject report = new JsonObject();
+              JsonObject details = new JsonObject();
               List<String> down = new ArrayList<>();
               for (int i = 0; i < checks.size(); i++) {
                 Future<Void> result = results.get(i);
                 String name = checks.get(i).name();
+                String detail = checks.get(i).detail();
+                if (detail != null) {
+                  details.put(name, detail);
+                }
                 if (result.succeeded()) {
                   report.put(name, "up");
                 } else {
@@ -51,7 +56,7 @@ public final class HealthRoutes {
                   down.add(name + " (" + reason + ")");
                 }
               }
-              JsonObject body = new JsonObject().put("checks", report);
+              JsonObject body = new JsonObject().put("checks", report).put("details", details);
               if (down.isEmpty()) {
                 Failures.send(ctx, 200, body.put("status", "ready"));
               } else {

@@ -42,12 +42,12 @@ class ConfigLoaderTest {
                 "NIGHTSHIFT_DB_URL", "jdbc:mysql://db:3306/ns",
                 "NIGHTSHIFT_DB_PASSWORD", "s3cret",
                 "NIGHTSHIFT_REDIS_URL", "redis://cache:6379",
-                "NIGHTSHIFT_ADMIN_TOKEN", "tok"));
+                "NIGHTSHIFT_ADMIN_TOKEN", "tok-0123456789abcdef"));
     assertThat(config.http().port()).isEqualTo(9191);
     assertThat(config.db().url()).isEqualTo("jdbc:mysql://db:3306/ns");
     assertThat(config.db().password()).isEqualTo("s3cret");
     assertThat(config.redis().url()).isEqualTo("redis://cache:6379");
-    assertThat(config.auth().adminToken()).isEqualTo("tok");
+    assertThat(config.auth().adminToken()).isEqualTo("tok-0123456789abcdef");
   }
 
   @Test
@@ -86,5 +86,83 @@ class ConfigLoaderTest {
         .hasMessageContaining("absent.yaml not found");
     assertThatThrownBy(() -> ConfigLoader.load(write("db: [unclosed\n"), Map.of()))
         .hasMessageContaining("not valid YAML");
+  }
+
+  @Test
+  void a_work_dir_inside_the_data_dir_is_refused_naming_the_key() throws IOException {
+    for (String workDir : new String[] {"data/work", "data", "./data/../data/x", "."}) {
+      Path file =
+          write(
+              "dataDir: data\ndb:\n  url: jdbc:h2:mem:x\nexecutor:\n  workDir: " + workDir + "\n");
+      assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+          .as(workDir)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageStartingWith("executor.workDir: ");
+    }
+  }
+
+  @Test
+  void by_default_work_dirs_are_a_folder_of_the_node_under_the_temp_dir_outside_the_data_dir()
+      throws IOException {
+    Path file = write("node: web-1\ndataDir: data\ndb:\n  url: jdbc:h2:mem:x\n");
+    Config config = ConfigLoader.load(file, Map.of());
+    assertThat(config.executor().workDirOf(config.node()))
+        .isEqualTo(
+            Path.of(System.getProperty("java.io.tmpdir"), "nightshift-web-1").toAbsolutePath());
+    assertThat(config.executor().passEnv()).isEmpty();
+    assertThat(config.executor().keepWorkDirs()).isFalse();
+  }
+
+  @Test
+  void pass_env_takes_a_list_or_a_comma_separated_string_and_refuses_a_non_name()
+      throws IOException {
+    Path list = write("db:\n  url: jdbc:h2:mem:x\nexecutor:\n  passEnv: [JAVA_HOME, PGHOST]\n");
+    assertThat(ConfigLoader.load(list, Map.of()).executor().passEnv())
+        .containsExactly("JAVA_HOME", "PGHOST");
+    Path text = write("db:\n  url: jdbc:h2:mem:x\nexecutor:\n  passEnv: \"A, B\"\n");
+    assertThat(ConfigLoader.load(text, Map.of()).executor().passEnv()).containsExactly("A", "B");
+    Path bad = write("db:\n  url: jdbc:h2:mem:x\nexecutor:\n  passEnv: [\"X=1\"]\n");
+    assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("executor.passEnv: ");
+  }
+
+  @Test
+  void an_admin_token_shorter_than_16_characters_is_refused_from_the_file_or_the_environment()
+      throws IOException {
+    Path file = write("db:\n  url: jdbc:h2:mem:x\nauth:\n  adminToken: short-secret\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("auth.adminToken: must be at least 16 characters")
+        .hasMessageNotContaining("short-secret");
+    Path plain = write("db:\n  url: jdbc:h2:mem:x\n");
+    assertThatThrownBy(
+            () -> ConfigLoader.load(plain, Map.of("NIGHTSHIFT_ADMIN_TOKEN", "123456789012345")))
+        .hasMessageStartingWith("auth.adminToken: ");
+    assertThat(
+            ConfigLoader.load(plain, Map.of("NIGHTSHIFT_ADMIN_TOKEN", "1234567890123456"))
+                .auth()
+                .adminToken())
+        .isEqualTo("1234567890123456");
+  }
+
+  @Test
+  void nightshift_data_dir_moves_the_embedded_h2_file_with_the_token_file() {
+    Path moved = dir.resolve("elsewhere");
+    Config config =
+        ConfigLoader.load(
+            Path.of("../conf/nightshift.yaml"), Map.of("NIGHTSHIFT_DATA_DIR", moved.toString()));
+    assertThat(config.dataDir()).isEqualTo(moved);
+    assertThat(config.db().url()).startsWith("jdbc:h2:file:" + moved.resolve("nightshift") + ";");
+    Config plain = ConfigLoader.load(Path.of("../conf/nightshift.yaml"), Map.of());
+    assertThat(plain.db().url()).startsWith("jdbc:h2:file:./data/nightshift;");
+  }
+
+  @Test
+  void without_node_the_name_is_left_for_the_node_to_claim_at_start() throws IOException {
+    Path file = write("db:\n  url: jdbc:h2:mem:x\n");
+    assertThat(ConfigLoader.load(file, Map.of()).node()).isNull();
+    assertThat(ConfigLoader.load(file, Map.of("NIGHTSHIFT_NODE", "web-2")).node())
+        .isEqualTo("web-2");
   }
 }

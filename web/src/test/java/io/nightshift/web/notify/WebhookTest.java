@@ -2,16 +2,22 @@ package io.nightshift.web.notify;
 
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.sun.net.httpserver.HttpServer;
 import io.nightshift.scheduler.notify.Notifier;
+import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
+import io.nightshift.web.config.Config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -23,11 +29,20 @@ import org.junit.jupiter.api.Test;
 
 /** A real webhook receiver on loopback: payloads, masking, signature, retry after a 500. */
 class WebhookTest {
-  record Received(String event, String signature, String attempt, String body) {}
+  record Received(
+      String event,
+      String signature,
+      String timestamp,
+      String attempt,
+      String contentType,
+      String body) {}
+
+  static final String PUBLIC_URL = "https://nightshift.example";
 
   HttpServer receiver;
   final List<Received> received = new CopyOnWriteArrayList<>();
   final AtomicInteger calls = new AtomicInteger();
+  volatile boolean failFirst = true;
   TestServer server;
 
   @BeforeEach
@@ -42,14 +57,18 @@ class WebhookTest {
               new Received(
                   exchange.getRequestHeaders().getFirst("X-Nightshift-Event"),
                   exchange.getRequestHeaders().getFirst("X-Nightshift-Signature"),
+                  exchange.getRequestHeaders().getFirst("X-Nightshift-Timestamp"),
                   exchange.getRequestHeaders().getFirst("X-Nightshift-Attempt"),
+                  exchange.getRequestHeaders().getFirst("Content-Type"),
                   body));
           // The first delivery fails: it must be retried.
-          exchange.sendResponseHeaders(calls.incrementAndGet() == 1 ? 500 : 204, -1);
+          exchange.sendResponseHeaders(calls.incrementAndGet() == 1 && failFirst ? 500 : 204, -1);
           exchange.close();
         });
     receiver.start();
-    server = TestServer.start(TestServer.Store.H2);
+    Path dataDir = Files.createTempDirectory("nightshift-webhooks-");
+    Config config = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
+    server = TestServer.start(config.withHttp(config.http().withPublicUrl(PUBLIC_URL)));
   }
 
   @AfterEach
@@ -108,12 +127,15 @@ class WebhookTest {
 
     for (Received r : received) {
       assertThat(r.body()).doesNotContain("hunter2");
-      assertThat(r.signature()).isEqualTo("sha256=" + Notifier.sign("hook-secret", r.body()));
+      assertThat(Long.parseLong(r.timestamp()))
+          .isCloseTo(Instant.now().getEpochSecond(), within(300L));
+      assertThat(r.signature())
+          .isEqualTo("sha256=" + Notifier.sign("hook-secret", r.timestamp() + "." + r.body()));
       JsonObject payload = new JsonObject(r.body());
       assertThat(payload.getLong("runId")).isEqualTo(runId);
       assertThat(payload.getString("template")).isEqualTo("hooked");
       assertThat(payload.getJsonObject("params").getString("pw")).isEqualTo("******");
-      assertThat(payload.getString("link")).isEqualTo("/api/v1/runs/" + runId);
+      assertThat(payload.getString("link")).isEqualTo(PUBLIC_URL + "/api/v1/runs/" + runId);
       assertThat(payload.getString("at")).endsWith("Z");
     }
     JsonObject succeeded =
@@ -172,6 +194,15 @@ class WebhookTest {
     Awaitility.await()
         .atMost(30, TimeUnit.SECONDS)
         .until(() -> received.stream().anyMatch(r -> "approval.requested".equals(r.event())));
+    JsonObject requested =
+        received.stream()
+            .filter(r -> "approval.requested".equals(r.event()))
+            .map(r -> new JsonObject(r.body()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(requested.getString("status"))
+        .isEqualTo(server.get("/api/v1/runs/" + runId, ADMIN_TOKEN).json().getString("status"))
+        .isEqualTo("WAITING_APPROVAL");
     long approvalId =
         server
             .get("/api/v1/approvals?run=" + runId, ADMIN_TOKEN)
@@ -208,5 +239,113 @@ class WebhookTest {
                             .get("/api/v1/runs/" + runId, ADMIN_TOKEN)
                             .json()
                             .getString("status")));
+  }
+
+  @Test
+  void a_run_that_fails_and_rolls_back_sends_run_failed_when_it_fails_then_the_rollback_events() {
+    failFirst = false;
+    JsonObject template =
+        new JsonObject()
+            .put("name", "undone")
+            .put("onFailure", "rollback")
+            .put(
+                "notify",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("url", hookUrl())
+                            .put("events", new JsonArray().add("run.*"))))
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "change")
+                            .put("kind", "command")
+                            .put("command", "true")
+                            .put("undo", "true"))
+                    .add(
+                        new JsonObject()
+                            .put("name", "break")
+                            .put("kind", "command")
+                            .put("command", "exit 3")));
+    assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
+        .isEqualTo(201);
+    server.post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"undone\"}");
+
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .until(() -> received.stream().anyMatch(r -> "run.rolled_back".equals(r.event())));
+    JsonObject failed = event("run.failed");
+    JsonObject rollingBack = event("run.rolling_back");
+    JsonObject rolledBack = event("run.rolled_back");
+    assertThat(failed.getString("status")).isEqualTo("ROLLING_BACK");
+    assertThat(failed.getString("error")).contains("break");
+    assertThat(Instant.parse(failed.getString("at")))
+        .isBeforeOrEqualTo(Instant.parse(rollingBack.getString("at")))
+        .isBeforeOrEqualTo(Instant.parse(rolledBack.getString("at")));
+  }
+
+  @Test
+  void a_notify_step_with_a_json_body_sends_it_as_application_json() {
+    failFirst = false;
+    JsonObject template =
+        new JsonObject()
+            .put("name", "announce")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "json")
+                            .put("kind", "notify")
+                            .put("url", hookUrl())
+                            .put("body", "{\"text\": \"done\"}"))
+                    .add(
+                        new JsonObject()
+                            .put("name", "plain")
+                            .put("kind", "notify")
+                            .put("url", hookUrl())
+                            .put("headers", new JsonObject().put("Content-Type", "text/plain"))
+                            .put("body", "{\"text\": \"as told\"}")));
+    assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
+        .isEqualTo(201);
+    server.post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"announce\"}");
+
+    Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> received.size() >= 2);
+    assertThat(received.stream().filter(r -> r.body().contains("done")).map(Received::contentType))
+        .containsExactly("application/json");
+    assertThat(
+            received.stream().filter(r -> r.body().contains("as told")).map(Received::contentType))
+        .containsExactly("text/plain");
+  }
+
+  @Test
+  void webhook_urls_that_cannot_be_sent_to_are_refused_naming_the_field() {
+    for (String url : new String[] {"http://exa mple/x", "http://example:99999/x", "http:///x"}) {
+      JsonObject template =
+          new JsonObject()
+              .put("name", "bad-hook")
+              .put("notify", new JsonArray().add(new JsonObject().put("url", url)))
+              .put(
+                  "steps",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put("name", "say")
+                              .put("kind", "notify")
+                              .put("url", url)));
+      Answer refused = server.post("/api/v1/templates", ADMIN_TOKEN, template.encode());
+      assertThat(refused.status()).as(url).isEqualTo(400);
+      assertThat(refused.body()).contains("notify[0].url").contains("steps[0].url");
+    }
+  }
+
+  private JsonObject event(String name) {
+    return received.stream()
+        .filter(r -> name.equals(r.event()))
+        .map(r -> new JsonObject(r.body()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name + " among " + received));
   }
 }
