@@ -48,6 +48,7 @@ import io.nightshift.web.http.Failures;
 import io.nightshift.web.http.HealthRoutes;
 import io.nightshift.web.http.JobRoutes;
 import io.nightshift.web.http.LogRoutes;
+import io.nightshift.web.http.OpenStreams;
 import io.nightshift.web.http.RunRoutes;
 import io.nightshift.web.http.TemplateRoutes;
 import io.nightshift.web.http.TokenRoutes;
@@ -84,6 +85,7 @@ public final class Nightshift implements AutoCloseable {
   private final HttpServer server;
   private final String adminTokenNotice;
   private final List<String> routes;
+  private final OpenStreams streams;
 
   private NodeName nodeName;
 
@@ -99,7 +101,8 @@ public final class Nightshift implements AutoCloseable {
       ServiceMetrics metrics,
       HttpServer server,
       String adminTokenNotice,
-      List<String> routes) {
+      List<String> routes,
+      OpenStreams streams) {
     this.metrics = metrics;
     this.config = config;
     this.database = database;
@@ -112,6 +115,7 @@ public final class Nightshift implements AutoCloseable {
     this.server = server;
     this.adminTokenNotice = adminTokenNotice;
     this.routes = routes;
+    this.streams = streams;
   }
 
   static LeaseSettings leaseSettings(Config.Cluster cluster) {
@@ -272,13 +276,18 @@ public final class Nightshift implements AutoCloseable {
       Endpoints endpoints = new Endpoints(vertx);
       new TemplateRoutes(endpoints, templates, clock).mount(api);
       new RunRoutes(endpoints, templates, runs, engine, webhookDeliveries).mount(api);
-      new LogRoutes(vertx, endpoints, runs, logStore, logs.bus()).mount(api);
+      OpenStreams streams =
+          new OpenStreams(
+              config.http().streamsPerToken(),
+              config.http().streamClientBytes(),
+              config.http().streamTotalBytes());
+      new LogRoutes(vertx, endpoints, runs, logStore, logs.bus(), streams).mount(api);
       new ApprovalRoutes(
               endpoints, approvals, new Approvers(config.auth().allowSelfApproval()), runs, engine)
           .mount(api);
       new JobRoutes(endpoints, jobs, fires, templates, jobScheduler, engine, logs.bus(), clock)
           .mount(api);
-      new TokenRoutes(endpoints, new Tokens(tokenRepository, clock)).mount(api);
+      new TokenRoutes(endpoints, new Tokens(tokenRepository, clock), streams).mount(api);
       new AuditRoutes(endpoints, new AuditLog(database.dsl())).mount(api);
       router.route("/api/v1/*").subRouter(api);
 
@@ -319,7 +328,8 @@ public final class Nightshift implements AutoCloseable {
           metrics,
           server,
           notice,
-          routes(router, "", api, "/api/v1"));
+          routes(router, "", api, "/api/v1"),
+          streams);
     } catch (RuntimeException e) {
       if (jobScheduler != null) {
         jobScheduler.close();
@@ -425,6 +435,11 @@ public final class Nightshift implements AutoCloseable {
 
   public JobScheduler jobScheduler() {
     return jobScheduler;
+  }
+
+  /** The live log streams open on this node. */
+  public OpenStreams streams() {
+    return streams;
   }
 
   public LogPipeline logs() {
