@@ -111,33 +111,27 @@ public final class RedisLogBus implements LogBus {
   public BusHealth health() {
     int buffered = outbox.size();
     Instant since = downSince;
+    // Each side of the Redis link (publishing, the live subscription) notices an outage on its
+    // own: name every problem seen, and always what waits in memory.
+    List<String> problems = new ArrayList<>(2);
     if (since != null) {
-      return new BusHealth(
-          false,
-          "redis down since "
-              + Instants.format(since)
-              + " ("
-              + lastError
-              + "), buffering "
-              + buffered
-              + " lines in memory (bound "
-              + settings.bufferLines()
-              + ")",
-          buffered);
+      problems.add("redis down since " + Instants.format(since) + " (" + lastError + ")");
     }
     if (!following) {
-      // Redis may have dropped the subscription before a publish noticed it is down: say what
-      // waits in memory too, so /ready names the buffering whichever side noticed first.
-      return new BusHealth(
-          false,
-          "live log subscription to redis is not active, buffering "
-              + buffered
-              + " lines in memory (bound "
-              + settings.bufferLines()
-              + ")",
-          buffered);
+      problems.add("live log subscription to redis is not active");
     }
-    return new BusHealth(true, "redis up, " + buffered + " lines waiting to be sent", buffered);
+    if (problems.isEmpty()) {
+      return new BusHealth(true, "redis up, " + buffered + " lines waiting to be sent", buffered);
+    }
+    return new BusHealth(
+        false,
+        String.join("; ", problems)
+            + ", buffering "
+            + buffered
+            + " lines in memory (bound "
+            + settings.bufferLines()
+            + ")",
+        buffered);
   }
 
   @Override

@@ -97,6 +97,10 @@ class RedisOutageTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> bus.health().bufferedLines() == 15_000);
     assertThat(published.get()).isEqualTo(25_000);
     assertThat(producer.isAlive()).isTrue();
+    // the publishing side names the outage once its send fails (the subscription may notice first)
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> bus.health().detail().contains("redis down since "));
     BusHealth down = bus.health();
     assertThat(down.ok()).isFalse();
     assertThat(down.detail()).startsWith("redis down since ").contains("buffering 15000 lines");
