@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the services the tests (and the MySQL + Redis mode) need are running on this machine:
 # MariaDB on 127.0.0.1:3306 with user nightshift/nightshift on databases nightshift and
-# nightshift_test*, and Redis on 127.0.0.1:6379. Installs them with apt-get when absent.
+# nightshift_test*, and Redis on 127.0.0.1:6379; Chromium + chromedriver for the console's browser
+# tests. Installs them with apt-get when absent.
 # Idempotent: safe to run again. Needs root (apt-get, the MariaDB root unix socket).
 set -euo pipefail
 
@@ -24,6 +25,12 @@ wait_for() { # what, seconds, command...
 
 command -v java >/dev/null || { log "installing a JDK"; apt_install openjdk-17-jdk-headless; }
 command -v mvn >/dev/null || { log "installing Maven"; apt_install maven; }
+
+# Headless Chromium and its driver for the console's browser tests (Debian's matched pair; the
+# tests drive /usr/bin/chromium through /usr/bin/chromedriver and download nothing).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  log "installing chromium and chromium-driver"; apt_install chromium chromium-driver
+fi
 
 # MariaDB
 if ! command -v mariadbd >/dev/null && ! command -v mysqld >/dev/null; then

@@ -118,11 +118,10 @@ public final class ProcessExecutor {
       cgroup.ifPresent(StepCgroup::remove);
       throw e;
     }
-    String startTicks = awaitOwnGroup(process);
     StepProcess step =
         new StepProcess(
             process,
-            startTicks,
+            null,
             spec.timeout(),
             killGrace,
             transcript,
@@ -131,6 +130,8 @@ public final class ProcessExecutor {
             threads,
             timers,
             cgroup.orElse(null));
+    step.readOutput();
+    step.owned(awaitOwnGroup(process));
     step.begin();
     return step;
   }

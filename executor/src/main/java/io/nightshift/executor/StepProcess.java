@@ -35,7 +35,9 @@ public final class StepProcess {
 
   private final Process process;
   private final long pid;
-  private final String startTicks;
+  private volatile String startTicks;
+  private CompletableFuture<Void> out;
+  private CompletableFuture<Void> err;
   private final Duration timeout;
   private final Duration killGrace;
   private final Transcript transcript;
@@ -113,11 +115,22 @@ public final class StepProcess {
     return "StepProcess[pid=" + pid + ", startTicks=" + startTicks + "]";
   }
 
+  /**
+   * Starts reading stdout and stderr: called right after the process starts, because lines that
+   * wait in the two pipes before a reader takes them lose their order across the pipes.
+   */
+  void readOutput() {
+    out = CompletableFuture.runAsync(() -> read(process.getInputStream(), LogLine.STDOUT), threads);
+    err = CompletableFuture.runAsync(() -> read(process.getErrorStream(), LogLine.STDERR), threads);
+  }
+
+  /** The start time read once the process leads its own group (null if it was already gone). */
+  void owned(String startTicks) {
+    this.startTicks = startTicks;
+  }
+
+  /** Arms the timeout and waits for the end; after {@link #readOutput()}. */
   void begin() {
-    CompletableFuture<Void> out =
-        CompletableFuture.runAsync(() -> read(process.getInputStream(), LogLine.STDOUT), threads);
-    CompletableFuture<Void> err =
-        CompletableFuture.runAsync(() -> read(process.getErrorStream(), LogLine.STDERR), threads);
     if (timeout != null) {
       timeoutTask =
           timers.schedule(

@@ -38,6 +38,7 @@ import io.nightshift.web.http.AccessLog;
 import io.nightshift.web.http.ApprovalRoutes;
 import io.nightshift.web.http.AuditRoutes;
 import io.nightshift.web.http.Authentication;
+import io.nightshift.web.http.ConsoleRoutes;
 import io.nightshift.web.http.Endpoints;
 import io.nightshift.web.http.Failures;
 import io.nightshift.web.http.HealthRoutes;
@@ -241,6 +242,7 @@ public final class Nightshift implements AutoCloseable {
       Router router = Router.router(vertx);
       router.route().handler(new AccessLog());
       new HealthRoutes(checks, registry).mount(router);
+      new ConsoleRoutes().mount(router);
 
       Router api = Router.router(vertx);
       api.route().handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()));

@@ -12,7 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-/** A run's stored output, paged, and the live stream (Server-Sent Events). */
+/** A run's stored output, paged, as plain text, and the live stream (Server-Sent Events). */
 public final class LogRoutes {
   private final Vertx vertx;
   private final Endpoints endpoints;
@@ -32,6 +32,7 @@ public final class LogRoutes {
   public void mount(Router api) {
     api.get("/runs/:id/logs").handler(endpoints.blocking(Permission.READ, this::page));
     api.get("/runs/:id/logs/stream").handler(this::stream);
+    api.get("/runs/:id/logs.txt").handler(new LogText(vertx, runs, store)::handle);
   }
 
   private Reply page(Call call) {

@@ -3,12 +3,14 @@ package io.nightshift.web.http;
 import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.auth.ApiToken;
 import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.auth.Principal;
 import io.nightshift.scheduler.auth.Tokens;
 import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.template.JsonReader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Set;
 
@@ -26,6 +28,18 @@ public final class TokenRoutes {
     api.post("/tokens").handler(endpoints.blocking(Permission.ADMINISTER, this::create));
     api.get("/tokens").handler(endpoints.blocking(Permission.ADMINISTER, this::list));
     api.delete("/tokens/:name").handler(endpoints.blocking(Permission.ADMINISTER, this::delete));
+    api.get("/me").handler(TokenRoutes::me);
+  }
+
+  /** Who the caller is: any valid token may ask (the console decides what to offer from it). */
+  private static void me(RoutingContext ctx) {
+    Principal principal = new Call(ctx).principal();
+    Failures.send(
+        ctx,
+        200,
+        new JsonObject()
+            .put("name", principal.name())
+            .put("roles", new JsonArray(principal.roles())));
   }
 
   private Reply create(Call call) {

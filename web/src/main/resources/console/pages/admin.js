@@ -1,0 +1,60 @@
+// Admin: tokens (the secret is shown once, at creation) and the audit trail with filters.
+import { html, useState, useLoad, useNow, Time, Exact, Loaded, Page, Empty, ErrorBox, Action, go, routeQuery, withQuery } from '../ui.js';
+import { get, post, del, query } from '../api.js';
+
+export function Tokens() {
+  const now = useNow();
+  const list = useLoad((signal) => get('/tokens', { signal }), []);
+  const [name, setName] = useState('');
+  const [roles, setRoles] = useState('viewer');
+  const [created, setCreated] = useState(null);
+  const [error, setError] = useState(null);
+  const create = async (e) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const answer = await post('/tokens', { name, roles: roles.split(/[\s,]+/).filter(Boolean) });
+      setCreated(answer);
+      setName('');
+      list.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return html`<${Page} title="Tokens" actions=${html`<a class="button" href="#/admin/audit">Audit trail</a>`}>
+    <form class="form inline" id="token-form" onSubmit=${create}>
+      <label>Name <input id="token-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} required /></label>
+      <label>Roles <input id="token-roles" value=${roles} onInput=${(e) => setRoles(e.currentTarget.value)} placeholder="viewer, operator, approver, admin, qa" /></label>
+      <button type="submit" class="primary">Create token</button>
+    </form>
+    <${ErrorBox} error=${error} />
+    ${created && html`<div class="notice secret" role="status">Token <strong>${created.name}</strong> (${created.roles.join(', ')}):
+      <code id="new-secret">${created.token}</code><br />Copy it now: it is shown only this once.
+      <button type="button" onClick=${() => setCreated(null)}>I copied it</button></div>`}
+    <${Loaded} state=${list}>${(page) => page.items.length === 0 ? html`<${Empty}>No token.<//>`
+      : html`<table class="list"><thead><tr><th>Name</th><th>Roles</th><th>Created</th><th>Last used</th><th></th></tr></thead>
+        <tbody>${page.items.map((t) => html`<tr><td>${t.name}</td><td>${t.roles.join(', ')}</td>
+          <td><${Time} at=${t.createdAt} now=${now} /> <span class="muted">by ${t.createdBy || '?'}</span></td><td><${Time} at=${t.lastUsedAt} now=${now} /></td>
+          <td><${Action} kind="danger" label="Revoke" confirm=${'Revoke token ' + t.name + '?'} run=${() => del('/tokens/' + encodeURIComponent(t.name)).then(list.reload)} /></td></tr>`)}</tbody></table>`}<//>
+  </${Page}>`;
+}
+
+export function Audit() {
+  const q = routeQuery();
+  const kind = q.get('kind');
+  const target = q.get('target');
+  const limit = q.get('limit') || '100';
+  const list = useLoad((signal) => get('/audit' + query({ kind, target, limit }), { signal }), [kind, target, limit]);
+  const set = (k) => (e) => go(withQuery({ [k]: e.currentTarget.value }));
+  return html`<${Page} title="Audit trail" actions=${html`<a class="button" href="#/admin/tokens">Tokens</a>`}>
+    <form class="filters" onSubmit=${(e) => e.preventDefault()}>
+      <label>Kind <input value=${kind || ''} onChange=${set('kind')} placeholder="template, job, run, approval, token" /></label>
+      <label>Target <input value=${target || ''} onChange=${set('target')} placeholder="any" /></label>
+      <label>Show <select value=${limit} onChange=${set('limit')}>${['50', '100', '500'].map((n) => html`<option value=${n}>${n} newest</option>`)}</select></label>
+    </form>
+    <${Loaded} state=${list}>${(page) => page.items.length === 0 ? html`<${Empty}>Nothing recorded matches.<//>`
+      : html`<table class="list audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead>
+        <tbody>${page.items.map((e) => html`<tr><td><${Exact} at=${e.at} /></td><td>${e.actor}</td><td>${e.action}</td>
+          <td>${e.targetKind} <code>${e.target}</code></td><td class="wrap">${typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)}</td></tr>`)}</tbody></table>`}<//>
+  </${Page}>`;
+}

@@ -1,0 +1,125 @@
+// Jobs: schedule in words, next fires in the job's zone and the browser's, pause/resume, run now,
+// edit as JSON, and the cron log with paging.
+import { html, useState, useEffect, useLoad, useNow, Time, Exact, Status, Loaded, Page, Empty, ErrorBox, Action, Pager, go, href, routeQuery, withQuery } from '../ui.js';
+import { get, post, put, del, query } from '../api.js';
+import { can } from '../session.js';
+import { scheduleWords, exact, browserZone, duration } from '../format.js';
+
+const paused = (j) => j.paused === true || j.enabled === false;
+const jobZone = (j) => (j.schedule && j.schedule.timezone) || 'UTC';
+
+function PauseResume({ job, done }) {
+  if (!can('operate')) return null;
+  return paused(job)
+    ? html`<${Action} id="resume-job" label="Resume" run=${() => post(`/jobs/${encodeURIComponent(job.name)}/resume`).then(done)} />`
+    : html`<${Action} id="pause-job" label="Pause" run=${() => post(`/jobs/${encodeURIComponent(job.name)}/pause`).then(done)} />`;
+}
+
+export function Jobs() {
+  const now = useNow();
+  const list = useLoad((signal) => get('/jobs?limit=500', { signal }), []);
+  return html`<${Page} title="Jobs" actions=${can('operate') && html`<a class="button primary" href="#/jobs/new">New job</a>`}>
+    <${Loaded} state=${list}>${(page) => page.items.length === 0
+      ? html`<${Empty}>No job yet. A job is a template with values and, optionally, a schedule.
+          ${can('operate') ? html` <a href="#/jobs/new">Create one</a>.` : ''}<//>`
+      : html`<table class="list"><thead><tr><th>Name</th><th>Template</th><th>Schedule</th><th>Next fire</th><th>State</th><th></th></tr></thead>
+        <tbody>${page.items.map((j) => html`<tr><td><a href=${href('jobs', j.name)}>${j.name}</a></td>
+          <td><a href=${href('templates', j.template)}>${j.template}</a></td>
+          <td>${scheduleWords(j.schedule)}</td>
+          <td>${!paused(j) && j.nextFireTimes && j.nextFireTimes[0] ? html`<${Time} at=${j.nextFireTimes[0]} now=${now} />` : html`<span class="muted">—</span>`}</td>
+          <td>${paused(j) ? html`<span class="badge warn">paused</span>` : html`<span class="badge ok">active</span>`}</td>
+          <td><${PauseResume} job=${j} done=${list.reload} /></td></tr>`)}</tbody></table>`}<//>
+  </${Page}>`;
+}
+
+export function JobPage({ name }) {
+  const now = useNow();
+  const before = routeQuery().get('before');
+  const job = useLoad((signal) => get(`/jobs/${encodeURIComponent(name)}`, { signal }), [name]);
+  const fires = useLoad((signal) => get(`/jobs/${encodeURIComponent(name)}/fires` + query({ before, limit: 20 }), { signal }), [name, before]);
+  const [started, setStarted] = useState(null);
+  useEffect(() => {
+    if (before) return undefined;
+    const t = setInterval(() => { fires.reload(); job.reload(); }, 5000);
+    return () => clearInterval(t);
+  }, [before]);
+  return html`<${Page} title=${html`Job <code>${name}</code>`} actions=${job.data && can('operate') && html`
+      <${PauseResume} job=${job.data} done=${() => { job.reload(); fires.reload(); }} />
+      <${Action} id="run-now" label="Run now" run=${() => post(`/jobs/${encodeURIComponent(name)}/runs`, {}).then((r) => setStarted(r))} />
+      <a class="button" href=${href('jobs', name, 'edit')}>Edit</a>
+      <${Action} kind="danger" label="Delete" confirm=${'Delete job ' + name + '?'} run=${() => del(`/jobs/${encodeURIComponent(name)}`).then(() => go('#/jobs'))} />`}>
+    ${started && html`<p class="notice">Started <a href=${href('runs', started.id)}>run #${started.id}</a>.</p>`}
+    <${Loaded} state=${job}>${(j) => html`
+      <div class="run-summary">
+        <div><span class="label">State</span> <span id="job-state">${paused(j) ? 'paused' : 'active'}</span></div>
+        <div><span class="label">Template</span> <a href=${href('templates', j.template)}>${j.template}</a></div>
+        <div><span class="label">Schedule</span> ${scheduleWords(j.schedule)}</div>
+        <div><span class="label">Concurrency</span> ${j.concurrency} · misfire ${j.misfire}</div>
+        <div><span class="label">Runs</span> <a href=${'#/runs?job=' + encodeURIComponent(j.name)}>history</a></div>
+      </div>
+      ${Object.keys(j.params || {}).length > 0 && html`<details class="params"><summary>Parameters</summary>
+        <dl>${Object.entries(j.params).map(([k, v]) => html`<dt>${k}</dt><dd>${String(v)}</dd>`)}</dl></details>`}
+      <h2>Next fires</h2>
+      ${paused(j) ? html`<${Empty}>Paused: nothing fires until it is resumed.<//>` : (j.nextFireTimes || []).length === 0
+        ? html`<${Empty}>This job has no schedule: it runs only on demand (Run now).<//>`
+        : html`<table class="list"><thead><tr><th>In the job's zone (${jobZone(j)})</th><th>In your zone (${browserZone()})</th><th></th></tr></thead>
+          <tbody>${j.nextFireTimes.map((at) => html`<tr><td>${exact(at, jobZone(j))}</td><td>${exact(at, browserZone())}</td><td><${Time} at=${at} now=${now} /></td></tr>`)}</tbody></table>`}`}<//>
+    <h2>Cron log</h2>
+    <${Loaded} state=${fires}>${(page) => html`${page.items.length === 0
+      ? html`<${Empty}>No fire recorded yet${before ? ' before this point' : ''}.<//>`
+      : html`<table class="list fires"><thead><tr><th>Scheduled</th><th>Fired</th><th>Lag</th><th>Outcome</th><th>Reason</th><th>Run</th><th>Node</th></tr></thead>
+        <tbody>${page.items.map((f) => html`<tr><td><${Exact} at=${f.scheduledAt} /></td><td><${Time} at=${f.firedAt} now=${now} /></td>
+          <td>${f.lagMs != null ? duration(f.lagMs) : ''}</td><td><${Status} value=${f.outcome} /></td><td class="wrap">${f.reason || ''}</td>
+          <td>${f.runId ? html`<a href=${href('runs', f.runId)}>#${f.runId}</a>` : ''}</td><td>${f.node || ''}</td></tr>`)}</tbody></table>`}
+      <${Pager} next=${page.next} before=${before} onPage=${(c) => go(withQuery({ before: c }))} />`}<//>
+  </${Page}>`;
+}
+
+const EXAMPLE = {
+  name: 'nightly-hello',
+  template: 'hello',
+  params: {},
+  schedule: { cron: '0 30 3 * * ?', timezone: 'UTC' },
+  concurrency: 'forbid',
+  misfire: 'fire_once',
+  enabled: true,
+};
+
+export function JobEditor({ name }) {
+  const current = useLoad((signal) => name ? get(`/jobs/${encodeURIComponent(name)}`, { signal }) : Promise.resolve(EXAMPLE), [name]);
+  return html`<${Page} title=${name ? html`Edit job <code>${name}</code>` : 'New job'}>
+    <${Loaded} state=${current}>${(j) => {
+      const { nextFireTimes, revision, createdAt, updatedAt, paused: p, ...body } = j;
+      return html`<${JobForm} initial=${JSON.stringify(body, null, 2)} name=${name} />`;
+    }}<//>
+  </${Page}>`;
+}
+
+function JobForm({ initial, name }) {
+  const [text, setText] = useState(initial);
+  const [error, setError] = useState(null);
+  const save = async (e) => {
+    e.preventDefault();
+    setError(null);
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      setError({ message: 'The text is not valid JSON: ' + err.message, details: [] });
+      return;
+    }
+    try {
+      const saved = name ? await put(`/jobs/${encodeURIComponent(name)}`, body) : await post('/jobs', body);
+      go(href('jobs', saved.name));
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return html`<form class="form editor" id="job-form" onSubmit=${save}>
+    <label for="job-json">Job as JSON: name, template, params, schedule ({"cron", "timezone"} | {"everySeconds"} | {"at"} | null), concurrency, misfire, enabled</label>
+    <textarea id="job-json" spellcheck="false" rows="16" value=${text} onInput=${(e) => setText(e.currentTarget.value)}></textarea>
+    <${ErrorBox} error=${error} />
+    <div class="buttons"><button type="submit" class="primary" id="save-job">${name ? 'Save' : 'Create job'}</button>
+      <a class="button" href=${name ? href('jobs', name) : '#/jobs'}>Cancel</a></div>
+  </form>`;
+}

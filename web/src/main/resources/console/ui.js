@@ -1,0 +1,162 @@
+// Small pieces every page uses. Everything from the API is rendered as text by Preact (never as
+// HTML); links are built only from our own routes with encoded values.
+import { html, useState, useEffect, useCallback, useRef } from './vendor/htm-preact-3.1.1.module.js';
+import { exact, relative, zone, browserZone } from './format.js';
+
+export { html, useState, useEffect, useCallback, useRef };
+
+/** Navigates to a console route (a hash such as '#/runs/4'). */
+export function go(hash) {
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = hash;
+}
+
+/** A link inside the console, with values encoded into the path. */
+export function href(...parts) {
+  return '#/' + parts.map((p) => encodeURIComponent(String(p))).join('/');
+}
+
+/** Loads something from the API when deps change; reload() fetches again. */
+export function useLoad(loader, deps) {
+  const [state, setState] = useState({ data: null, error: null, loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    const controller = new AbortController();
+    setState((s) => ({ ...s, loading: true }));
+    loader(controller.signal).then(
+      (data) => live && setState({ data, error: null, loading: false }),
+      (error) => live && error.name !== 'AbortError' && setState({ data: null, error, loading: false })
+    );
+    return () => {
+      live = false;
+      controller.abort();
+    };
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload };
+}
+
+/** Re-renders every few seconds so relative times stay true. */
+export function useNow(ms = 10000) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+/** A time shown relative ("3 min ago"); hovering shows it exact in the chosen zone and in UTC. */
+export function Time({ at, now }) {
+  if (!at) return html`<span class="muted">—</span>`;
+  const title = exact(at) + (zone() === 'UTC' ? '' : '\n' + exact(at, 'UTC'));
+  return html`<time datetime=${at} title=${title}>${relative(at, now)}</time>`;
+}
+
+/** Exact time in the chosen zone (and UTC on hover). */
+export function Exact({ at, tz }) {
+  if (!at) return html`<span class="muted">—</span>`;
+  return html`<time datetime=${at} title=${exact(at, 'UTC')}>${exact(at, tz || zone())}</time>`;
+}
+
+const KNOWN = {
+  SUCCEEDED: 'ok', APPROVED: 'ok', started: 'ok',
+  RUNNING: 'run', CANCELING: 'run', ROLLING_BACK: 'run', QUEUED: 'wait', queued: 'wait',
+  WAITING_APPROVAL: 'wait', PENDING: 'wait',
+  FAILED: 'bad', TIMED_OUT: 'bad', DENIED: 'bad', ROLLBACK_FAILED: 'bad', EXPIRED: 'bad',
+  failed_to_start: 'bad', misfired: 'warn', skipped_overlap: 'warn',
+  CANCELED: 'off', SKIPPED: 'off', ROLLED_BACK: 'warn',
+};
+
+/** A status as a coloured badge; a status this console does not know yet is shown plainly. */
+export function Status({ value }) {
+  const kind = KNOWN[value] || 'other';
+  return html`<span class="badge ${kind}">${String(value ?? '').replace(/_/g, ' ').toLowerCase()}</span>`;
+}
+
+export const ACTIVE = ['QUEUED', 'RUNNING', 'WAITING_APPROVAL', 'CANCELING', 'ROLLING_BACK'];
+export const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELED', 'TIMED_OUT', 'ROLLED_BACK', 'ROLLBACK_FAILED'];
+
+/** An API error as it came: the message, and each field with its message. */
+export function ErrorBox({ error }) {
+  if (!error) return null;
+  const details = error.details || [];
+  return html`<div class="error" role="alert">
+    <strong>${error.status ? 'Error ' + error.status + ': ' : ''}</strong>${error.message}
+    ${details.length > 0 &&
+    html`<ul>${details.map((d) => html`<li><code>${d.field}</code>: ${d.message}</li>`)}</ul>`}
+  </div>`;
+}
+
+export function Empty({ children }) {
+  return html`<div class="empty">${children}</div>`;
+}
+
+/** Loading / error / content for a useLoad result. */
+export function Loaded({ state, children }) {
+  if (state.error) return html`<${ErrorBox} error=${state.error} />`;
+  if (!state.data) return html`<p class="muted loading">Loading…</p>`;
+  return children(state.data);
+}
+
+export function Page({ title, actions, children }) {
+  return html`<section class="page">
+    <header class="page-head"><h1>${title}</h1><div class="actions">${actions}</div></header>
+    ${children}
+  </section>`;
+}
+
+/** A button that runs an async action, shows it is busy, and reports an error next to it. */
+export function Action({ label, run, kind, confirm: question, id, disabled }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const click = async () => {
+    if (question && !window.confirm(question)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await run();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<span class="action-wrap">
+    <button type="button" id=${id} class=${kind || ''} disabled=${busy || disabled} onClick=${click}>
+      ${busy ? label + '…' : label}
+    </button>
+    ${error && html`<${ErrorBox} error=${error} />`}
+  </span>`;
+}
+
+/** Older/newer paging over a cursor list: cursors are kept in the URL so a page can be shared. */
+export function Pager({ next, before, onPage }) {
+  return html`<nav class="pager" aria-label="pages">
+    <button type="button" disabled=${!before} onClick=${() => onPage(null)}>Newest</button>
+    <button type="button" disabled=${!next} onClick=${() => onPage(next)}>Older →</button>
+  </nav>`;
+}
+
+export function zoneLabel() {
+  return zone() === 'UTC' ? 'UTC' : browserZone();
+}
+
+/** The parameters of the current hash route's query part. */
+export function routeQuery() {
+  const i = location.hash.indexOf('?');
+  return new URLSearchParams(i < 0 ? '' : location.hash.slice(i + 1));
+}
+
+/** The current route with some query values changed (empty ones dropped). */
+export function withQuery(changes) {
+  const base = location.hash.split('?')[0] || '#/';
+  const q = routeQuery();
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null || v === undefined || v === '') q.delete(k);
+    else q.set(k, v);
+  }
+  const s = q.toString();
+  return base + (s ? '?' + s : '');
+}

@@ -1,0 +1,227 @@
+package io.nightshift.web.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+
+/**
+ * A real headless Chromium (Debian's {@code chromium} through {@code chromedriver}, installed by
+ * {@code scripts/services.sh}; nothing is downloaded) pointed at a console. It collects what the
+ * page logs to its console so tests can assert that nothing went wrong there (a CSP violation is
+ * such an error), and saves screenshots under {@code target/screenshots/}.
+ */
+final class Browser implements AutoCloseable {
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  static final Path SCREENSHOTS = Path.of("target", "screenshots");
+  static final Duration WAIT = Duration.ofSeconds(30);
+
+  private final ChromeDriver driver;
+  private final String base;
+  private final Path profile;
+  private final List<String> expectedErrors = new ArrayList<>();
+
+  private Browser(ChromeDriver driver, String base, Path profile) {
+    this.driver = driver;
+    this.base = base;
+    this.profile = profile;
+  }
+
+  /** Starts Chromium; fails (never skips) when it is not installed. */
+  static Browser open(int port) {
+    assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
+        .as(
+            "browser tests need Debian's chromium and chromium-driver (%s, %s):"
+                + " run scripts/services.sh as root",
+            CHROMIUM, CHROMEDRIVER)
+        .isTrue();
+    try {
+      Path profile = Files.createTempDirectory("nightshift-chromium-");
+      ChromeOptions options = new ChromeOptions();
+      options.setBinary(CHROMIUM.toFile());
+      options.addArguments(
+          "--headless=new",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-dev-shm-usage",
+          "--no-first-run",
+          "--user-data-dir=" + profile,
+          "--window-size=1280,900");
+      LoggingPreferences logs = new LoggingPreferences();
+      logs.enable(LogType.BROWSER, Level.ALL);
+      options.setCapability("goog:loggingPrefs", logs);
+      ChromeDriverService service =
+          new ChromeDriverService.Builder()
+              .usingDriverExecutable(CHROMEDRIVER.toFile())
+              .usingAnyFreePort()
+              .build();
+      ChromeDriver driver = new ChromeDriver(service, options);
+      driver.manage().timeouts().scriptTimeout(WAIT);
+      return new Browser(driver, "http://127.0.0.1:" + port, profile);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  ChromeDriver driver() {
+    return driver;
+  }
+
+  /** Opens a console route such as {@code #/runs/4}. */
+  void open(String hash) {
+    String url = base + "/" + hash;
+    if (driver.getCurrentUrl() != null && driver.getCurrentUrl().startsWith(base + "/")) {
+      driver.executeScript("location.hash = arguments[0]", hash);
+    } else {
+      driver.get(url);
+    }
+  }
+
+  /** Signs in on the sign-in page and waits until the console shows who is signed in. */
+  void signIn(String token) {
+    freshTab();
+    WebElement field = find("#token");
+    field.sendKeys(token);
+    click("#signin");
+    find("#me");
+  }
+
+  /** The console in a new tab, which keeps no token; the old tab is closed. */
+  void freshTab() {
+    String old = driver.getWindowHandle();
+    driver.switchTo().newWindow(WindowType.TAB);
+    String fresh = driver.getWindowHandle();
+    driver.switchTo().window(old).close();
+    driver.switchTo().window(fresh);
+    driver.get(base + "/");
+  }
+
+  void signOut() {
+    click("#signout");
+    find("#signin-form");
+  }
+
+  WebElement find(String css) {
+    return await(() -> first(css), "an element " + css);
+  }
+
+  WebElement first(String css) {
+    List<WebElement> found = driver.findElements(By.cssSelector(css));
+    return found.isEmpty() ? null : found.get(0);
+  }
+
+  List<WebElement> all(String css) {
+    return driver.findElements(By.cssSelector(css));
+  }
+
+  /** Clicks the element, again if the page re-rendered it between finding and clicking. */
+  void click(String css) {
+    await(
+        () -> {
+          find(css).click();
+          return true;
+        },
+        "a click on " + css);
+  }
+
+  /** Waits until some element matching css shows the text. */
+  WebElement waitForText(String css, String text) {
+    return await(
+        () -> all(css).stream().filter(e -> e.getText().contains(text)).findFirst().orElse(null),
+        "'" + text + "' in " + css);
+  }
+
+  /** Waits for a value (not null, not false); on a timeout, saves what the page showed. */
+  <T> T await(Supplier<T> probe, String what) {
+    try {
+      return Awaitility.await(what)
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(100))
+          .ignoreExceptions()
+          .until(probe::get, v -> v != null && !Boolean.FALSE.equals(v));
+    } catch (ConditionTimeoutException e) {
+      screenshot("timeout-" + what.replaceAll("[^A-Za-z0-9]+", "-"));
+      throw e;
+    }
+  }
+
+  Object script(String js, Object... args) {
+    return ((JavascriptExecutor) driver).executeScript(js, args);
+  }
+
+  void width(int width) {
+    driver.manage().window().setSize(new Dimension(width, 900));
+  }
+
+  /** Saves the page as target/screenshots/{name}.png. */
+  Path screenshot(String name) {
+    try {
+      Files.createDirectories(SCREENSHOTS);
+      File shot = driver.getScreenshotAs(OutputType.FILE);
+      Path target = SCREENSHOTS.resolve(name + ".png");
+      Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A console error the test provokes on purpose and expects (Chromium logs every 4xx answer to a
+   * fetch as "Failed to load resource"), by a part of its text.
+   */
+  void expectError(String part) {
+    expectedErrors.add(part);
+  }
+
+  /** Errors the page logged since the last call, less the expected ones. */
+  List<String> consoleErrors() {
+    List<String> errors = new ArrayList<>();
+    for (LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {
+      String message = entry.getMessage();
+      if (entry.getLevel().intValue() >= Level.WARNING.intValue()
+          && expectedErrors.stream().noneMatch(message::contains)) {
+        errors.add(entry.getLevel() + " " + message);
+      }
+    }
+    expectedErrors.clear();
+    return errors;
+  }
+
+  @Override
+  public void close() {
+    try {
+      driver.quit();
+    } finally {
+      try (var files = Files.walk(profile)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException ignored) {
+        // a leftover temporary profile is harmless
+      }
+    }
+  }
+}
