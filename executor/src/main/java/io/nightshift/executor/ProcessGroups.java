@@ -139,6 +139,14 @@ public final class ProcessGroups {
     }
   }
 
+  /**
+   * The start time (field 22 of {@code /proc/<pid>/stat}) of a live process, empty when no such
+   * process runs; with the pid it names a process for good (pids are reused, start times are not).
+   */
+  public static Optional<String> startTicks(long pid) {
+    return stat(pid).filter(s -> !s.zombie()).map(Stat::startTicks);
+  }
+
   static Optional<Stat> stat(long pid) {
     String text;
     try {

@@ -28,7 +28,10 @@ import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.EngineSettings;
+import io.nightshift.scheduler.run.LeaseSettings;
+import io.nightshift.scheduler.run.NodeLeaseRepository;
 import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.StepLauncher;
 import io.nightshift.scheduler.run.WorkDirCleanup;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
@@ -107,6 +110,14 @@ public final class Nightshift implements AutoCloseable {
     this.adminTokenNotice = adminTokenNotice;
   }
 
+  static LeaseSettings leaseSettings(Config.Cluster cluster) {
+    return new LeaseSettings(
+        Duration.ofSeconds(cluster.leaseRenewSeconds()),
+        Duration.ofSeconds(cluster.leaseExpirySeconds()),
+        Duration.ofSeconds(cluster.sweepSeconds()),
+        Duration.ofMillis(cluster.cancelPollMillis()));
+  }
+
   /**
    * Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. Without
    * a configured {@code node}, the node is named {@code <host>-<id>} with an id kept in the data
@@ -179,25 +190,31 @@ public final class Nightshift implements AutoCloseable {
       }
       ApprovalRepository approvals = new ApprovalRepository(database.dsl());
       TemplateRepository templates = new TemplateRepository(database.dsl());
+      EngineSettings engineSettings =
+          new EngineSettings(
+              config.node(),
+              workDirs.root(),
+              Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
+              config.runs().maxLinesPerStep(),
+              config.runs().maxLineLength(),
+              Duration.ofSeconds(config.runs().killGraceSeconds()));
       engine =
           new Engine(
               runs,
               approvals,
+              new NodeLeaseRepository(database.dsl()),
               database.dsl(),
               logs.bus(),
-              new ProcessExecutor(
-                  clock,
-                  Duration.ofSeconds(config.runs().killGraceSeconds()),
-                  StepEnvironment.of(config.executor().passEnv()),
-                  cgroups),
-              new HttpExecutor(clock),
-              new EngineSettings(
-                  config.node(),
-                  workDirs.root(),
-                  Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
-                  config.runs().maxLinesPerStep(),
-                  config.runs().maxLineLength(),
-                  Duration.ofSeconds(config.runs().killGraceSeconds())),
+              new StepLauncher(
+                  new ProcessExecutor(
+                      clock,
+                      Duration.ofSeconds(config.runs().killGraceSeconds()),
+                      StepEnvironment.of(config.executor().passEnv()),
+                      cgroups),
+                  new HttpExecutor(clock),
+                  engineSettings),
+              engineSettings,
+              leaseSettings(config.cluster()),
               clock);
       WebhookRepository webhookDeliveries = new WebhookRepository(database.dsl());
       notifier =

@@ -31,10 +31,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives runs. Event-driven: a run moves when it starts, when a step ends, when a backoff timer
- * fires or when someone cancels it; no thread waits for a run. All changes of one run happen under
- * that run's lock and go through {@link RunRepository} (compare-and-set, {@link Transitions}); the
- * database is written before a step is started or an event announced.
+ * Drives runs: decides what happens on each event (a start, a cancel, a retry, a decision, an
+ * attempt's outcome, something due) and hands attempts to execute to an {@link AttemptExecutor}. No
+ * thread waits for a run. All changes of one run on this node happen under that run's lock and go
+ * through {@link RunRepository} (compare-and-set, {@link Transitions}); what one event changes is
+ * written in one transaction, before a step is started or an event announced.
+ *
+ * <p>Across nodes: a RUNNING attempt is leased to this node instance and the lease renewed while it
+ * executes; every node fails attempts whose lease expired ("executor lost", then the step's retries
+ * decide), and sweeps runs that nothing moves on any more (stalled by a crash or a failed write),
+ * due backoffs, approval deadlines and queued runs from the stored times, read with the injected
+ * clock. A cancel on any node makes the run CANCELING; the owner of each running attempt sees it
+ * and kills the process tree; the run becomes CANCELED when its last attempt has ended.
  */
 public final class Engine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -43,34 +51,66 @@ public final class Engine implements AutoCloseable {
   private final ApprovalRepository approvals;
   private final DSLContext dsl;
   private final LogBus bus;
-  private final StepLauncher launcher;
+  private final NodeLeaseRepository nodes;
+  private final AttemptExecutor launcher;
   private final EngineSettings settings;
+  private final LeaseSettings leases;
+  private final NodeLeaseRepository.NodeLease self;
   private final Clock clock;
   private final Map<Long, Launched> executing = new ConcurrentHashMap<>();
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
   private final List<RunListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ExecutorService work;
   private final ScheduledExecutorService timers;
+  private final ScheduledExecutorService leaseTimer;
 
   public Engine(
       RunRepository runs,
       ApprovalRepository approvals,
+      NodeLeaseRepository nodes,
       DSLContext dsl,
       LogBus bus,
-      io.nightshift.executor.ProcessExecutor processes,
-      io.nightshift.executor.HttpExecutor http,
+      AttemptExecutor launcher,
       EngineSettings settings,
+      LeaseSettings leases,
       Clock clock) {
     this.runs = runs;
     this.approvals = approvals;
+    this.nodes = nodes;
     this.dsl = dsl;
     this.bus = bus;
-    this.launcher = new StepLauncher(processes, http, settings);
+    this.launcher = launcher;
     this.settings = settings;
+    this.leases = leases;
     this.clock = clock;
+    long pid = ProcessHandle.current().pid();
+    this.self =
+        new NodeLeaseRepository.NodeLease(
+            java.util.UUID.randomUUID().toString(),
+            settings.node(),
+            hostName(),
+            pid,
+            ProcessGroups.startTicks(pid).orElse(null),
+            null);
     this.work = Executors.newFixedThreadPool(4, new DaemonThreads("nightshift-engine-"));
     this.timers =
         Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-engine-timer-"));
+    // Renewals and cancel polls must not wait behind runs' work: their own thread.
+    this.leaseTimer =
+        Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-engine-lease-"));
+  }
+
+  /** This node instance's id: the owner of the attempts it runs. */
+  public String instance() {
+    return self.instance();
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   /** Told about every run status change and approval event on this node. */
@@ -130,106 +170,134 @@ public final class Engine implements AutoCloseable {
               + old.status()
               + "; only a failed, canceled or timed-out run can be retried");
     }
+    // The new run and the steps it keeps are one change: never a run without its kept steps.
     Run retry =
-        runs.create(
-            new NewRun(
-                old.template(),
-                old.templateVersion(),
-                old.job(),
-                Trigger.RETRY,
-                actor,
-                old.params(),
-                old.id()),
-            clock.instant());
-    for (StepRun step : old.steps()) {
-      // An approval is never carried over: a retry must be approved again.
-      if (step.status() == StepStatus.SUCCEEDED && step.kind() != StepKind.APPROVAL) {
-        runs.copySucceeded(retry.id(), step);
-      }
-    }
+        runs.atomically(
+            tx -> {
+              Run created =
+                  tx.create(
+                      new NewRun(
+                          old.template(),
+                          old.templateVersion(),
+                          old.job(),
+                          Trigger.RETRY,
+                          actor,
+                          old.params(),
+                          old.id()),
+                      clock.instant());
+              for (StepRun step : old.steps()) {
+                // An approval is never carried over: a retry must be approved again.
+                if (step.status() == StepStatus.SUCCEEDED && step.kind() != StepKind.APPROVAL) {
+                  tx.copySucceeded(created.id(), step);
+                }
+              }
+              return created;
+            });
     announceRun(retry.id(), RunStatus.RUNNING, null);
     advance(retry.id());
     return runs.get(retry.id());
   }
 
   /**
-   * Cancels the run: pending steps are canceled, running ones killed (their whole process tree).
+   * Cancels the run: pending steps and waiting approvals are canceled at once; while an attempt
+   * still runs (here or on another node) the run is CANCELING and the attempt's owner kills its
+   * whole process tree; the run is CANCELED when its last attempt has ended.
    */
   public Run cancel(long runId, String actor) {
     List<Launched> toKill;
+    RunStatus to;
+    List<StepRun> closed;
     synchronized (lock(runId)) {
       Run run = runs.get(runId);
       if (run.status().terminal()) {
         throw new Conflict("run " + runId + " has already ended: " + run.status());
       }
-      Instant now = clock.instant();
-      runs.transition(runId, run.status(), RunStatus.CANCELED, "canceled by " + actor, now);
-      for (StepRun step : run.steps()) {
-        if (step.status() == StepStatus.PENDING) {
-          runs.finish(
-              step.id(),
-              StepStatus.PENDING,
-              StepStatus.CANCELED,
-              null,
-              "canceled by " + actor,
-              0,
-              0,
-              now);
-          announceStep(step, StepStatus.CANCELED);
-        }
+      if (run.status() == RunStatus.CANCELING) {
+        throw new Conflict("run " + runId + " is already being canceled");
       }
-      approvals.cancelForRun(runId, actor, now);
-      // Decisions take this run's lock too: the steps waiting when it was read are those closed.
-      run.steps().stream()
-          .filter(s -> s.status() == StepStatus.WAITING_APPROVAL)
-          .forEach(s -> announceStep(s, StepStatus.CANCELED));
+      Instant now = clock.instant();
+      String reason = "canceled by " + actor;
+      boolean running = run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING);
+      to = running ? RunStatus.CANCELING : RunStatus.CANCELED;
+      closed =
+          run.steps().stream()
+              .filter(
+                  s ->
+                      s.status() == StepStatus.PENDING || s.status() == StepStatus.WAITING_APPROVAL)
+              .toList();
+      RunStatus from = run.status();
       dsl.transaction(
-          cfg ->
-              AuditLog.write(
-                  cfg.dsl(), now, actor, "run.cancel", "run", String.valueOf(runId), null));
+          cfg -> {
+            RunRepository tx = runs.in(cfg.dsl());
+            tx.transition(runId, from, to, reason, now);
+            for (StepRun step : closed) {
+              if (step.status() == StepStatus.PENDING) {
+                tx.finish(
+                    step.id(), StepStatus.PENDING, StepStatus.CANCELED, null, reason, 0, 0, now);
+              }
+            }
+            // Decisions take this run's lock too: the steps waiting when it was read are those
+            // closed.
+            new ApprovalRepository(cfg.dsl()).cancelForRun(runId, actor, now);
+            AuditLog.write(cfg.dsl(), now, actor, "run.cancel", "run", String.valueOf(runId), null);
+          });
+      closed.forEach(s -> announceStep(s, StepStatus.CANCELED));
       toKill =
           run.steps().stream()
               .filter(s -> s.status() == StepStatus.RUNNING)
               .map(s -> executing.get(s.id()))
               .filter(java.util.Objects::nonNull)
               .toList();
-      announceRun(runId, RunStatus.CANCELED, "canceled by " + actor);
+      announceRun(runId, to, reason);
     }
+    // Attempts of this node are killed now; other owners see CANCELING at their next poll.
     toKill.forEach(Launched::cancel);
     Run canceled = runs.get(runId);
-    startNextQueued(canceled.job());
+    if (to == RunStatus.CANCELED) {
+      startNextQueued(canceled.job());
+    }
     return canceled;
   }
 
   /**
-   * Start-up reconciliation: step processes this node left behind are killed and their steps failed
-   * ("executor lost"); then every unfinished run moves on by its rules and backoff timers are armed
-   * again.
+   * Start-up reconciliation: step processes this node name left behind are killed and their steps
+   * failed ("executor lost"), unless they belong to a live instance of the same name (its lease
+   * holds, and on this host its process is still the one that took it); then every unfinished run
+   * moves on by its rules, backoff and deadline timers are armed again, and the periodic lease
+   * renewal, cancel poll and sweep start.
    */
   public void recover() {
+    Instant now = clock.instant();
+    heartbeat(now);
+    java.util.Set<String> liveTwins = liveTwins(now);
     for (long runId : runs.unfinished()) {
       try {
         synchronized (lock(runId)) {
           Run run = runs.get(runId);
-          for (StepRun step : run.steps()) {
-            if (step.status() == StepStatus.RUNNING && settings.node().equals(step.node())) {
-              boolean killed = killLeftovers(step);
-              String error =
-                  "executor lost (node "
-                      + step.node()
-                      + " stopped"
-                      + (killed ? "; its leftover process group " + step.pid() + " was killed" : "")
-                      + ")";
-              log.warn("run {} step {} attempt {}: {}", runId, step.name(), step.attempt(), error);
-              stepEnded(run, step, StepStatus.RUNNING, StepStatus.FAILED, null, error, 0, 0);
+          for (StepRun step : run.attempts()) {
+            if (step.status() != StepStatus.RUNNING
+                || !settings.node().equals(step.node())
+                || liveTwins.contains(runs.leaseOwner(step.id()))) {
+              continue;
+            }
+            boolean killed = killLeftovers(step);
+            String error =
+                "executor lost (node "
+                    + step.node()
+                    + " stopped"
+                    + (killed ? "; its leftover process group " + step.pid() + " was killed" : "")
+                    + ")";
+            log.warn("run {} step {} attempt {}: {}", runId, step.name(), step.attempt(), error);
+            if (step.name().startsWith(RunRepository.UNDO_PREFIX)) {
+              StepRun original =
+                  run.latestByName().get(step.name().substring(RunRepository.UNDO_PREFIX.length()));
+              undoEnded(run, original, step, false, StepStatus.FAILED, null, error, 0);
+            } else {
+              stepEnded(run, step, false, StepStatus.FAILED, null, error, 0, 0);
             }
           }
         }
-        if (runs.get(runId).status() == RunStatus.ROLLING_BACK) {
-          recoverRollback(runId);
-        } else {
-          advance(runId);
-        }
+        moveOn(runId);
       } catch (RuntimeException e) {
         log.error("cannot reconcile run {}", runId, e);
       }
@@ -240,12 +308,158 @@ public final class Engine implements AutoCloseable {
     for (String job : runs.jobsWithQueuedRuns()) {
       safely(0, () -> startNextQueued(job));
     }
+    schedulePeriodic();
+  }
+
+  /**
+   * Instances of this node's name, other than this one, that are alive: their lease holds and, when
+   * they run on this host, their JVM is still the process that took the lease.
+   */
+  private java.util.Set<String> liveTwins(Instant now) {
+    java.util.Set<String> live = new java.util.HashSet<>();
+    for (NodeLeaseRepository.NodeLease other : nodes.live(now)) {
+      if (other.instance().equals(self.instance()) || !other.node().equals(settings.node())) {
+        continue;
+      }
+      boolean sameHost = other.host().equals(self.host());
+      if (sameHost
+          && !ProcessGroups.startTicks(other.pid())
+              .map(t -> t.equals(other.pidStartedAt()))
+              .orElse(false)) {
+        continue;
+      }
+      live.add(other.instance());
+    }
+    return live;
+  }
+
+  private void schedulePeriodic() {
+    long renew = leases.renewEvery().toMillis();
+    leaseTimer.scheduleWithFixedDelay(
+        () -> safely(0, this::renewLeases), renew, renew, TimeUnit.MILLISECONDS);
+    long poll = leases.cancelPollEvery().toMillis();
+    leaseTimer.scheduleWithFixedDelay(
+        () -> safely(0, this::pollCancels), poll, poll, TimeUnit.MILLISECONDS);
+    long sweep = leases.sweepEvery().toMillis();
+    timers.scheduleWithFixedDelay(
+        () -> work.execute(() -> safely(0, this::sweep)), sweep, sweep, TimeUnit.MILLISECONDS);
+  }
+
+  private void heartbeat(Instant now) {
+    nodes.renew(
+        new NodeLeaseRepository.NodeLease(
+            self.instance(),
+            self.node(),
+            self.host(),
+            self.pid(),
+            self.pidStartedAt(),
+            now.plus(leases.expiry())),
+        now);
+  }
+
+  /**
+   * Extends this instance's node lease and the leases of the attempts it executes; an attempt whose
+   * lease it no longer holds (another node failed it as lost) is killed here.
+   */
+  public void renewLeases() {
+    Instant now = clock.instant();
+    heartbeat(now);
+    List<Long> mine = List.copyOf(executing.keySet());
+    java.util.Set<Long> held = runs.renew(self.instance(), mine, now.plus(leases.expiry()));
+    for (long id : mine) {
+      if (!held.contains(id)) {
+        Launched lost = executing.remove(id);
+        if (lost != null && !lost.outcome().isDone()) {
+          log.warn("step run {}: this node lost its lease; killing what it still runs", id);
+          lost.cancel();
+        }
+      }
+    }
+  }
+
+  /** Kills the attempts this node executes whose run another node (or this one) is canceling. */
+  public void pollCancels() {
+    if (executing.isEmpty()) {
+      return;
+    }
+    for (long id : runs.ofCancelingRuns(List.copyOf(executing.keySet()))) {
+      Launched launched = executing.get(id);
+      if (launched != null) {
+        launched.cancel();
+      }
+    }
+  }
+
+  /**
+   * What every node does periodically: fails attempts whose lease expired, moves stalled runs on,
+   * expires approvals past their deadline and starts queued runs whose turn has come.
+   */
+  public void sweep() {
+    reap();
+    Instant now = clock.instant();
+    for (long runId : runs.stalled(now, 200)) {
+      safely(runId, () -> moveOn(runId));
+    }
+    for (Approval pending : approvals.pendingWithDeadline()) {
+      if (!pending.expiresAt().isAfter(now)) {
+        safely(pending.runId(), () -> expire(pending.id()));
+      }
+    }
+    for (String job : runs.jobsWithQueuedRuns()) {
+      safely(0, () -> startNextQueued(job));
+    }
+  }
+
+  /** Fails attempts whose owner stopped renewing their lease; the step's rules decide what next. */
+  public void reap() {
+    Instant now = clock.instant();
+    for (RunRepository.Expired expired : runs.expired(now, leases.expiry())) {
+      safely(
+          expired.runId(),
+          () -> {
+            String error =
+                "executor lost (lease of "
+                    + (expired.owner() == null ? "an older node" : expired.owner())
+                    + " expired"
+                    + (expired.until() == null ? "" : " at " + expired.until())
+                    + ")";
+            synchronized (lock(expired.runId())) {
+              Run run = runs.get(expired.runId());
+              StepRun step = run.attempt(expired.stepRunId()).orElseThrow();
+              log.warn("run {} step {}: {}", run.id(), step.name(), error);
+              if (step.name().startsWith(RunRepository.UNDO_PREFIX)) {
+                StepRun original =
+                    run.latestByName()
+                        .get(step.name().substring(RunRepository.UNDO_PREFIX.length()));
+                if (!undoEnded(run, original, step, expired, StepStatus.FAILED, null, error, 0)) {
+                  return;
+                }
+              } else if (!stepEnded(run, step, expired, StepStatus.FAILED, null, error, 0, 0)) {
+                return;
+              }
+            }
+            moveOn(expired.runId());
+          });
+    }
+  }
+
+  /** Moves a run on from whatever state it is in (after a crash, a sweep or a reap). */
+  void moveOn(long runId) {
+    if (runs.get(runId).status() == RunStatus.ROLLING_BACK) {
+      rollbackNext(runId);
+    } else {
+      advance(runId);
+    }
   }
 
   /** Applies what {@link Progress} decides, until nothing more changes. */
   void advance(long runId) {
     synchronized (lock(runId)) {
       Run run = runs.get(runId);
+      if (run.status() == RunStatus.CANCELING) {
+        canceled(run);
+        return;
+      }
       if (run.status() != RunStatus.RUNNING && run.status() != RunStatus.WAITING_APPROVAL) {
         forget(run);
         return;
@@ -253,23 +467,31 @@ public final class Engine implements AutoCloseable {
       Instant now = clock.instant();
       Progress progress = Progress.of(run.template(), run.latestByName(), now);
       while (!progress.skip().isEmpty()) {
-        for (StepRun step : progress.skip()) {
-          runs.finish(
-              step.id(),
-              StepStatus.PENDING,
-              StepStatus.SKIPPED,
-              null,
-              "a step it needs did not succeed",
-              0,
-              0,
-              now);
-          announceStep(step, StepStatus.SKIPPED);
-        }
+        List<StepRun> skip = progress.skip();
+        runs.atomically(
+            tx -> {
+              for (StepRun step : skip) {
+                tx.finish(
+                    step.id(),
+                    StepStatus.PENDING,
+                    StepStatus.SKIPPED,
+                    null,
+                    "a step it needs did not succeed",
+                    0,
+                    0,
+                    now);
+              }
+              return null;
+            });
+        skip.forEach(step -> announceStep(step, StepStatus.SKIPPED));
         run = runs.get(runId);
         progress = Progress.of(run.template(), run.latestByName(), now);
       }
       for (StepRun step : progress.start()) {
-        launch(run, step);
+        if (!launch(run, step)) {
+          // Another node started it first: it owns this run's next moves.
+          return;
+        }
       }
       for (StepRun step : progress.waiting()) {
         long delay = Math.max(0, Duration.between(now, step.notBefore()).toMillis());
@@ -284,107 +506,189 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  private void launch(Run run, StepRun step) {
+  /**
+   * A CANCELING run becomes CANCELED once none of its attempts runs any more (on any node): a run
+   * is never over while a process of it still runs.
+   */
+  private void canceled(Run run) {
+    if (run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING)) {
+      return;
+    }
+    runs.transition(
+        run.id(), RunStatus.CANCELING, RunStatus.CANCELED, run.error(), clock.instant());
+    announceRun(run.id(), RunStatus.CANCELED, run.error());
+    forget(runs.get(run.id()));
+    startNextQueued(run.job());
+  }
+
+  /**
+   * Records the attempt as RUNNING and leased to this instance, then hands it to the executor.
+   * False when another node started it first.
+   */
+  private boolean launch(Run run, StepRun step) {
     StepSpec spec = run.template().step(step.name()).orElseThrow();
     if (spec.action() instanceof StepAction.Approval approval) {
       park(run, step, spec, approval);
-      return;
+      return true;
     }
     Instant now = clock.instant();
-    runs.start(step, StepStatus.RUNNING, settings.node(), now);
-    announceStep(step, StepStatus.RUNNING);
-    StepLauncher.Launch launch;
     try {
-      launch =
-          launcher.launch(
-              new StepLauncher.Context(run, step, spec),
-              (seq, ts, stream, text) ->
-                  bus.publish(
-                      new LogLine(
-                          run.id(),
-                          step.id(),
-                          step.name(),
-                          step.attempt(),
-                          seq,
-                          ts,
-                          stream,
-                          text)));
-    } catch (IOException | RuntimeException e) {
-      log.warn("run {} step {}: cannot start: {}", run.id(), step.name(), e.toString());
-      stepEnded(
-          run,
+      runs.start(
           step,
           StepStatus.RUNNING,
-          StepStatus.FAILED,
-          null,
-          "cannot start: " + e.getMessage(),
-          0,
-          0);
+          settings.node(),
+          new RunRepository.Lease(self.instance(), now.plus(leases.expiry())),
+          now);
+    } catch (Conflict taken) {
+      return false;
+    }
+    announceStep(step, StepStatus.RUNNING);
+    AttemptExecutor.Started started;
+    try {
+      started = launcher.start(new AttemptExecutor.Attempt(run, step, spec), sinkFor(run, step));
+    } catch (IOException | RuntimeException e) {
+      log.warn("run {} step {}: cannot start: {}", run.id(), step.name(), e.toString());
+      stepEnded(run, step, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0, 0);
       // No outcome will come to move the run on: look again once this pass is done.
       work.execute(() -> safely(run.id(), () -> advance(run.id())));
-      return;
+      return true;
     }
-    if (launch.process() != null) {
-      runs.recordProcess(step.id(), launch.process().pid(), launch.process().startTicks());
-    }
-    executing.put(step.id(), launch.launched());
-    launch
+    watch(step, started, (outcome, failure) -> finished(run.id(), step, outcome, failure));
+    return true;
+  }
+
+  /**
+   * Keeps an executing attempt's lease renewed until its outcome, then reports it. The process
+   * group is recorded last and only for finding leftovers: failing to record it leaves the attempt
+   * owned and watched (its processes also carry its id in their environment).
+   */
+  private void watch(
+      StepRun step,
+      AttemptExecutor.Started started,
+      java.util.function.BiConsumer<Outcome, Throwable> report) {
+    executing.put(step.id(), started.launched());
+    started
         .launched()
         .outcome()
         .whenCompleteAsync(
-            (outcome, failure) ->
-                safely(run.id(), () -> finished(run.id(), step, outcome, failure)),
+            (outcome, failure) -> safely(step.runId(), () -> report.accept(outcome, failure)),
             work);
+    if (started.process() != null) {
+      try {
+        runs.recordProcess(step.id(), started.process().pid(), started.process().startTicks());
+      } catch (RuntimeException e) {
+        log.warn(
+            "step run {}: cannot record its process group {} ({}); it stays owned and tagged",
+            step.id(),
+            started.process().pid(),
+            e.toString());
+      }
+    }
   }
 
+  /**
+   * An attempt's outcome, reported by the executor. Recording it is retried on a failed write; the
+   * attempt stays in {@link #executing} (its lease renewed) until it is recorded or the engine
+   * gives up, after which its lease runs out and a node fails it as lost.
+   */
   private void finished(long runId, StepRun step, Outcome outcome, Throwable failure) {
-    executing.remove(step.id());
-    synchronized (lock(runId)) {
-      Run run = runs.get(runId);
-      StepStatus to;
-      String error;
-      Integer exitCode = null;
-      long lines = 0;
-      long dropped = 0;
-      if (failure != null) {
-        to = StepStatus.FAILED;
-        error = "executor failed: " + failure;
-      } else {
-        to = stepStatus(outcome);
-        error = outcome.error();
-        exitCode = outcome.exitCode();
-        lines = outcome.lines();
-        dropped = outcome.dropped();
-      }
-      stepEnded(run, step, StepStatus.RUNNING, to, exitCode, error, lines, dropped);
+    try {
+      Retry.onFailedWrite(
+          () -> {
+            synchronized (lock(runId)) {
+              Run run = runs.get(runId);
+              StepStatus to;
+              String error;
+              Integer exitCode = null;
+              long lines = 0;
+              long dropped = 0;
+              if (failure != null) {
+                to = StepStatus.FAILED;
+                error = "executor failed: " + failure;
+              } else {
+                to = stepStatus(outcome);
+                error = outcome.error();
+                exitCode = outcome.exitCode();
+                lines = outcome.lines();
+                dropped = outcome.dropped();
+              }
+              if (!stepEnded(run, step, true, to, exitCode, error, lines, dropped)) {
+                log.warn(
+                    "run {} step {} attempt {}: late report refused: the attempt is no longer this"
+                        + " node's",
+                    runId,
+                    step.name(),
+                    step.attempt());
+              }
+            }
+          });
+    } finally {
+      executing.remove(step.id());
     }
     advance(runId);
   }
 
-  /** Records the end of an attempt and, for a failure with retries left, adds the next attempt. */
-  private void stepEnded(
+  /**
+   * Records the end of a RUNNING attempt and, for a failure with retries left, adds the next
+   * attempt, in one transaction. {@code guard}: {@code true} for this instance's own report
+   * (refused when it lost the lease), {@code false} for an attempt found lost at start, or the
+   * {@link RunRepository.Expired} lease the reaper saw. False when the attempt had already moved
+   * on.
+   */
+  private boolean stepEnded(
       Run run,
       StepRun step,
-      StepStatus from,
+      Object guard,
       StepStatus to,
       Integer exitCode,
       String error,
       long lines,
       long dropped) {
     Instant now = clock.instant();
-    error = maskSecrets(run, error);
-    if (!runs.finish(step.id(), from, to, exitCode, error, lines, dropped, now)) {
-      return;
-    }
-    announceStep(step, to);
+    String masked = maskSecrets(run, error);
     StepSpec spec = run.template().step(step.name()).orElseThrow();
-    if (to.failure()
-        && step.attempt() <= spec.retries()
-        && (run.status() == RunStatus.RUNNING || run.status() == RunStatus.WAITING_APPROVAL)) {
-      Instant notBefore =
-          spec.retryBackoffSeconds() == 0 ? null : now.plusSeconds(spec.retryBackoffSeconds());
-      runs.addAttempt(step, notBefore);
+    boolean again =
+        to.failure()
+            && step.attempt() <= spec.retries()
+            && (run.status() == RunStatus.RUNNING || run.status() == RunStatus.WAITING_APPROVAL);
+    boolean ended =
+        runs.atomically(
+            tx -> {
+              if (!end(tx, step, guard, to, exitCode, masked, lines, dropped, now)) {
+                return false;
+              }
+              if (again) {
+                tx.addAttempt(
+                    step,
+                    spec.retryBackoffSeconds() == 0
+                        ? null
+                        : now.plusSeconds(spec.retryBackoffSeconds()));
+              }
+              return true;
+            });
+    if (ended) {
+      announceStep(step, to);
     }
+    return ended;
+  }
+
+  private boolean end(
+      RunRepository tx,
+      StepRun step,
+      Object guard,
+      StepStatus to,
+      Integer exitCode,
+      String error,
+      long lines,
+      long dropped,
+      Instant now) {
+    if (guard instanceof RunRepository.Expired expired) {
+      return tx.failExpired(expired, error, now);
+    }
+    if (Boolean.TRUE.equals(guard)) {
+      return tx.finishOwned(step.id(), self.instance(), to, exitCode, error, lines, dropped, now);
+    }
+    return tx.finish(step.id(), StepStatus.RUNNING, to, exitCode, error, lines, dropped, now);
   }
 
   /**
@@ -424,10 +728,13 @@ public final class Engine implements AutoCloseable {
     return killed || tagged > 0;
   }
 
-  /** Ends the run; a failure of a template with {@code onFailure: rollback} rolls back first. */
+  /**
+   * Ends the run; a failure (or time-out) of a template with {@code onFailure: rollback} rolls back
+   * first.
+   */
   private void finish(Run run, RunStatus outcome, String error) {
     Instant now = clock.instant();
-    if (outcome == RunStatus.FAILED
+    if ((outcome == RunStatus.FAILED || outcome == RunStatus.TIMED_OUT)
         && run.template().onFailure() == OnFailure.ROLLBACK
         && RollbackPlan.next(run.template(), run.latestByName()) != null) {
       runs.transition(run.id(), run.status(), RunStatus.ROLLING_BACK, error, now);
@@ -445,7 +752,8 @@ public final class Engine implements AutoCloseable {
   private void rollbackNext(long runId) {
     synchronized (lock(runId)) {
       Run run = runs.get(runId);
-      if (run.status() != RunStatus.ROLLING_BACK) {
+      if (run.status() != RunStatus.ROLLING_BACK
+          || run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING)) {
         return;
       }
       StepRun next = RollbackPlan.next(run.template(), run.latestByName());
@@ -458,7 +766,12 @@ public final class Engine implements AutoCloseable {
         return;
       }
       StepSpec original = run.template().step(next.name()).orElseThrow();
-      StepRun undo = runs.insertUndo(next, settings.node(), now);
+      StepRun undo =
+          runs.insertUndo(
+              next,
+              settings.node(),
+              new RunRepository.Lease(self.instance(), now.plus(leases.expiry())),
+              now);
       announceStep(undo, StepStatus.RUNNING);
       StepSpec undoSpec =
           new StepSpec(
@@ -470,94 +783,102 @@ public final class Engine implements AutoCloseable {
               0,
               false,
               null);
-      StepLauncher.Launch launch;
+      AttemptExecutor.Started started;
       try {
-        launch = launcher.launch(new StepLauncher.Context(run, undo, undoSpec), sinkFor(run, undo));
+        started =
+            launcher.start(new AttemptExecutor.Attempt(run, undo, undoSpec), sinkFor(run, undo));
       } catch (IOException | RuntimeException e) {
-        undoEnded(run, next, undo, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0);
+        undoEnded(
+            run, next, undo, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0);
         return;
       }
-      if (launch.process() != null) {
-        runs.recordProcess(undo.id(), launch.process().pid(), launch.process().startTicks());
-      }
-      executing.put(undo.id(), launch.launched());
-      launch
-          .launched()
-          .outcome()
-          .whenCompleteAsync(
-              (outcome, failure) ->
-                  safely(runId, () -> undoFinished(runId, next, undo, outcome, failure)),
-              work);
+      watch(undo, started, (outcome, failure) -> undoFinished(runId, next, undo, outcome, failure));
     }
   }
 
   private void undoFinished(
       long runId, StepRun original, StepRun undo, Outcome outcome, Throwable failure) {
-    executing.remove(undo.id());
-    synchronized (lock(runId)) {
-      Run run = runs.get(runId);
-      if (failure != null) {
-        undoEnded(run, original, undo, StepStatus.FAILED, null, "executor failed: " + failure, 0);
-      } else {
-        undoEnded(
-            run,
-            original,
-            undo,
-            stepStatus(outcome),
-            outcome.exitCode(),
-            outcome.error(),
-            outcome.lines());
-      }
+    try {
+      Retry.onFailedWrite(
+          () -> {
+            synchronized (lock(runId)) {
+              Run run = runs.get(runId);
+              if (failure != null) {
+                undoEnded(
+                    run,
+                    original,
+                    undo,
+                    true,
+                    StepStatus.FAILED,
+                    null,
+                    "executor failed: " + failure,
+                    0);
+              } else {
+                undoEnded(
+                    run,
+                    original,
+                    undo,
+                    true,
+                    stepStatus(outcome),
+                    outcome.exitCode(),
+                    outcome.error(),
+                    outcome.lines());
+              }
+            }
+          });
+    } finally {
+      executing.remove(undo.id());
     }
   }
 
-  private void undoEnded(
+  /**
+   * Records an undo's end with its consequence in one transaction: the original step ROLLED_BACK
+   * (then the next undo), or the run ROLLBACK_FAILED. False when the undo had already moved on.
+   */
+  private boolean undoEnded(
       Run run,
       StepRun original,
       StepRun undo,
+      Object guard,
       StepStatus to,
       Integer exitCode,
       String error,
       long lines) {
     Instant now = clock.instant();
-    runs.finish(
-        undo.id(), StepStatus.RUNNING, to, exitCode, maskSecrets(run, error), lines, 0, now);
-    announceStep(undo, to);
-    if (to == StepStatus.SUCCEEDED) {
-      runs.rolledBack(original, now);
-      announceStep(original, StepStatus.ROLLED_BACK);
-      work.execute(() -> safely(run.id(), () -> rollbackNext(run.id())));
-      return;
-    }
+    String masked = maskSecrets(run, error);
     String failure =
         "undo of step '"
             + original.name()
             + "' "
             + to.name().toLowerCase(java.util.Locale.ROOT)
-            + (error == null ? "" : ": " + maskSecrets(run, error));
-    runs.transition(run.id(), RunStatus.ROLLING_BACK, RunStatus.ROLLBACK_FAILED, failure, now);
+            + (error == null ? "" : ": " + masked);
+    boolean ended =
+        runs.atomically(
+            tx -> {
+              if (!end(tx, undo, guard, to, exitCode, masked, lines, 0, now)) {
+                return false;
+              }
+              if (to == StepStatus.SUCCEEDED) {
+                tx.rolledBack(original, now);
+              } else {
+                tx.transition(
+                    run.id(), RunStatus.ROLLING_BACK, RunStatus.ROLLBACK_FAILED, failure, now);
+              }
+              return true;
+            });
+    if (!ended) {
+      return false;
+    }
+    announceStep(undo, to);
+    if (to == StepStatus.SUCCEEDED) {
+      announceStep(original, StepStatus.ROLLED_BACK);
+      work.execute(() -> safely(run.id(), () -> rollbackNext(run.id())));
+      return true;
+    }
     announceRun(run.id(), RunStatus.ROLLBACK_FAILED, failure);
     forget(runs.get(run.id()));
     startNextQueued(run.job());
-  }
-
-  /** A rollback interrupted by a crash: a lost undo fails the rollback; otherwise it goes on. */
-  private void recoverRollback(long runId) {
-    synchronized (lock(runId)) {
-      Run run = runs.get(runId);
-      for (StepRun attempt : run.attempts()) {
-        if (attempt.name().startsWith(RunRepository.UNDO_PREFIX)
-            && attempt.status() == StepStatus.RUNNING
-            && settings.node().equals(attempt.node())) {
-          killLeftovers(attempt);
-          StepRun original =
-              run.latestByName().get(attempt.name().substring(RunRepository.UNDO_PREFIX.length()));
-          undoEnded(run, original, attempt, StepStatus.FAILED, null, "executor lost", 0);
-          return;
-        }
-      }
-    }
-    rollbackNext(runId);
+    return true;
   }
 
   /** Parks an approval step: a pending row, no thread, a timer only if it has a deadline. */
@@ -606,6 +927,10 @@ public final class Engine implements AutoCloseable {
   private void expire(long approvalId) {
     Approval approval = approvals.get(approvalId);
     if (approval.status() != ApprovalStatus.PENDING) {
+      return;
+    }
+    if (approval.expiresAt() != null && approval.expiresAt().isAfter(clock.instant())) {
+      // Timers run on real time; the deadline is read with the engine's clock (the sweep finds it).
       return;
     }
     boolean approve = "approve".equals(approval.onTimeout());
@@ -726,9 +1051,13 @@ public final class Engine implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs one piece of the engine's work, retrying it on a failed write (each piece re-reads what it
+   * decides on, so a retry is safe); what still fails is logged and left to the periodic sweep.
+   */
   private static void safely(long runId, Runnable action) {
     try {
-      action.run();
+      Retry.onFailedWrite(action);
     } catch (RuntimeException e) {
       log.error("run {}: engine step failed", runId, e);
     }
@@ -741,6 +1070,7 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public void close() {
+    leaseTimer.shutdownNow();
     timers.shutdownNow();
     // Queued decisions are dropped: every unfinished run is advanced again by recover() at start.
     work.shutdownNow();
@@ -748,6 +1078,11 @@ public final class Engine implements AutoCloseable {
       work.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    try {
+      nodes.release(self.instance(), clock.instant().minus(Duration.ofDays(1)));
+    } catch (RuntimeException e) {
+      log.warn("cannot release this node's lease: {}", e.toString());
     }
   }
 }

@@ -4,7 +4,7 @@ import io.nightshift.executor.Outcome;
 import java.util.concurrent.CompletableFuture;
 
 /** A step attempt that is executing: its outcome to come, and a way to stop it. */
-interface Launched {
+public interface Launched {
   CompletableFuture<Outcome> outcome();
 
   void cancel();

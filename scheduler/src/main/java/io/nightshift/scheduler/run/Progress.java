@@ -13,7 +13,8 @@ import java.util.Map;
  *
  * <p>A step may start when every step it needs SUCCEEDED (or failed with {@code ignoreFailure}). A
  * step whose need failed, was skipped or was canceled is SKIPPED. A failing step does not stop its
- * running siblings: the run ends when nothing is running or can start.
+ * running siblings: the run ends when nothing is running or can start: TIMED_OUT when the first
+ * step that fails it timed out, FAILED for any other failure.
  */
 public record Progress(
     List<StepRun> start,
@@ -28,6 +29,7 @@ public record Progress(
     List<StepRun> waiting = new ArrayList<>();
     boolean active = false;
     String firstFailure = null;
+    StepStatus firstFailureStatus = null;
     for (StepSpec spec : template.steps()) {
       StepRun step = latest.get(spec.name());
       if (step == null) {
@@ -52,6 +54,7 @@ public record Progress(
         }
         default -> {
           if (blocks(spec, step) && firstFailure == null) {
+            firstFailureStatus = step.status();
             firstFailure =
                 "step '"
                     + step.name()
@@ -65,7 +68,15 @@ public record Progress(
     if (active) {
       return new Progress(start, skip, waiting, null, null);
     }
-    RunStatus finished = firstFailure == null ? RunStatus.SUCCEEDED : RunStatus.FAILED;
+    RunStatus finished;
+    if (firstFailure == null) {
+      finished = RunStatus.SUCCEEDED;
+    } else if (firstFailureStatus == StepStatus.TIMED_OUT) {
+      // A step out of time (no retry left, failure not ignored) times the run out.
+      finished = RunStatus.TIMED_OUT;
+    } else {
+      finished = RunStatus.FAILED;
+    }
     return new Progress(start, skip, waiting, finished, firstFailure);
   }
 

@@ -32,10 +32,40 @@ public final class RunRepository {
   /** Undo attempts are step rows named {@code undo:<step>} (a name no template step can have). */
   public static final String UNDO_PREFIX = "undo:";
 
+  /** Statuses of a run that is not over (QUEUED aside): the engine still has work on it. */
+  private static final List<String> ACTIVE =
+      List.of(
+          RunStatus.RUNNING.name(),
+          RunStatus.WAITING_APPROVAL.name(),
+          RunStatus.CANCELING.name(),
+          RunStatus.ROLLING_BACK.name());
+
   private final DSLContext dsl;
 
+  /**
+   * Parsed template snapshots by run id. A run's snapshot never changes, so an entry is never
+   * stale; the map only bounds how many are kept (the active runs' are the ones read again and
+   * again).
+   */
+  private final Map<Long, Template> snapshots;
+
   public RunRepository(DSLContext dsl) {
+    this(dsl, snapshotCache());
+  }
+
+  private RunRepository(DSLContext dsl, Map<Long, Template> snapshots) {
     this.dsl = dsl;
+    this.snapshots = snapshots;
+  }
+
+  private static Map<Long, Template> snapshotCache() {
+    return java.util.Collections.synchronizedMap(
+        new LinkedHashMap<>(256, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<Long, Template> eldest) {
+            return size() > 4096;
+          }
+        });
   }
 
   /** Stores a RUNNING run with attempt 1 of every step PENDING, and its audit record. */
@@ -116,16 +146,7 @@ public final class RunRepository {
 
   /** The job's oldest QUEUED run, when none of its runs is active. */
   public Optional<Long> nextQueued(String job) {
-    boolean active =
-        dsl.fetchExists(
-            RUN,
-            RUN.JOB_NAME
-                .eq(job)
-                .and(
-                    RUN.STATUS.in(
-                        RunStatus.RUNNING.name(),
-                        RunStatus.WAITING_APPROVAL.name(),
-                        RunStatus.ROLLING_BACK.name())));
+    boolean active = dsl.fetchExists(RUN, RUN.JOB_NAME.eq(job).and(RUN.STATUS.in(ACTIVE)));
     if (active) {
       return Optional.empty();
     }
@@ -206,14 +227,19 @@ public final class RunRepository {
     }
   }
 
-  /** PENDING -> RUNNING (or WAITING_APPROVAL), recording the node that runs it. */
-  public void start(StepRun step, StepStatus to, String node, Instant now) {
+  /**
+   * PENDING -> RUNNING (or WAITING_APPROVAL), recording the node that runs it and, for RUNNING, the
+   * lease: its owner (a node instance) and until when it holds without renewal.
+   */
+  public void start(StepRun step, StepStatus to, String node, Lease lease, Instant now) {
     Transitions.check(step.id(), step.status(), to);
     int changed =
         dsl.update(RUN_STEP)
             .set(RUN_STEP.STATUS, to.name())
             .set(RUN_STEP.STARTED_AT, now)
             .set(RUN_STEP.NODE, node)
+            .set(RUN_STEP.LEASE_OWNER, lease == null ? null : lease.owner())
+            .set(RUN_STEP.LEASE_UNTIL, lease == null ? null : lease.until())
             .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
             .where(RUN_STEP.ID.eq(step.id()))
             .and(RUN_STEP.STATUS.eq(step.status().name()))
@@ -221,6 +247,118 @@ public final class RunRepository {
     if (changed == 0) {
       throw new Conflict("step run " + step.id() + " is no longer " + step.status());
     }
+  }
+
+  /** Who holds a RUNNING attempt, and until when. */
+  public record Lease(String owner, Instant until) {}
+
+  /** An attempt whose lease has expired: its owner stopped renewing it. */
+  public record Expired(long stepRunId, long runId, String owner, Instant until) {}
+
+  /**
+   * Extends the leases {@code owner} holds on these RUNNING attempts; returns those it still holds.
+   */
+  public java.util.Set<Long> renew(String owner, java.util.Collection<Long> ids, Instant until) {
+    if (ids.isEmpty()) {
+      return java.util.Set.of();
+    }
+    dsl.update(RUN_STEP)
+        .set(RUN_STEP.LEASE_UNTIL, until)
+        .where(RUN_STEP.ID.in(ids))
+        .and(RUN_STEP.LEASE_OWNER.eq(owner))
+        .and(RUN_STEP.STATUS.eq(StepStatus.RUNNING.name()))
+        .execute();
+    return new java.util.HashSet<>(
+        dsl.select(RUN_STEP.ID)
+            .from(RUN_STEP)
+            .where(RUN_STEP.ID.in(ids))
+            .and(RUN_STEP.LEASE_OWNER.eq(owner))
+            .and(RUN_STEP.STATUS.eq(StepStatus.RUNNING.name()))
+            .fetch(RUN_STEP.ID));
+  }
+
+  /** Of these attempts, those whose run is CANCELING (their owner kills them). */
+  public List<Long> ofCancelingRuns(java.util.Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return dsl.select(RUN_STEP.ID)
+        .from(RUN_STEP)
+        .join(RUN)
+        .on(RUN.ID.eq(RUN_STEP.RUN_ID))
+        .where(RUN_STEP.ID.in(ids))
+        .and(RUN.STATUS.eq(RunStatus.CANCELING.name()))
+        .fetch(RUN_STEP.ID);
+  }
+
+  /**
+   * RUNNING attempts whose lease expired before {@code now}; an attempt without a lease (stored
+   * before leases existed) counts from its start.
+   */
+  public List<Expired> expired(Instant now, java.time.Duration expiry) {
+    return dsl.select(
+            RUN_STEP.ID,
+            RUN_STEP.RUN_ID,
+            RUN_STEP.LEASE_OWNER,
+            RUN_STEP.LEASE_UNTIL,
+            RUN_STEP.STARTED_AT)
+        .from(RUN_STEP)
+        .where(RUN_STEP.STATUS.eq(StepStatus.RUNNING.name()))
+        .and(
+            RUN_STEP
+                .LEASE_UNTIL
+                .lt(now)
+                .or(RUN_STEP.LEASE_UNTIL.isNull().and(RUN_STEP.STARTED_AT.lt(now.minus(expiry)))))
+        .orderBy(RUN_STEP.ID)
+        .fetch(
+            r ->
+                new Expired(
+                    r.get(RUN_STEP.ID),
+                    r.get(RUN_STEP.RUN_ID),
+                    r.get(RUN_STEP.LEASE_OWNER),
+                    r.get(RUN_STEP.LEASE_UNTIL)));
+  }
+
+  /** The lease owner of an attempt (null when it has none). */
+  public String leaseOwner(long stepRunId) {
+    return dsl.select(RUN_STEP.LEASE_OWNER)
+        .from(RUN_STEP)
+        .where(RUN_STEP.ID.eq(stepRunId))
+        .fetchOptional(RUN_STEP.LEASE_OWNER)
+        .orElse(null);
+  }
+
+  /**
+   * Runs that are not over but have nothing running, nothing waiting for a decision and nothing due
+   * later: whatever should move them on was lost (a crash, a failed write). Oldest first.
+   */
+  public List<Long> stalled(Instant now, int limit) {
+    var busy =
+        DSL.selectOne()
+            .from(RUN_STEP)
+            .where(RUN_STEP.RUN_ID.eq(RUN.ID))
+            .and(
+                RUN_STEP
+                    .STATUS
+                    .in(StepStatus.RUNNING.name(), StepStatus.WAITING_APPROVAL.name())
+                    .or(
+                        RUN_STEP
+                            .STATUS
+                            .eq(StepStatus.PENDING.name())
+                            .and(RUN_STEP.NOT_BEFORE.gt(now))));
+    return dsl.select(RUN.ID)
+        .from(RUN)
+        .where(RUN.STATUS.in(ACTIVE))
+        .andNotExists(busy)
+        .orderBy(RUN.ID)
+        .limit(limit)
+        .fetch(RUN.ID);
+  }
+
+  /** Whether an attempt of the run is RUNNING (a run is never over while one is). */
+  public boolean anyRunning(long runId) {
+    return dsl.fetchExists(
+        RUN_STEP, RUN_STEP.RUN_ID.eq(runId).and(RUN_STEP.STATUS.eq(StepStatus.RUNNING.name())));
   }
 
   /** The process a RUNNING step started, so it can be found and killed after a crash. */
@@ -242,6 +380,63 @@ public final class RunRepository {
       long lineCount,
       long linesDropped,
       Instant now) {
+    return finish(
+        stepRunId, from, to, exitCode, error, lineCount, linesDropped, now, DSL.noCondition());
+  }
+
+  /**
+   * Ends a RUNNING attempt as reported by its lease owner; false when the owner no longer holds it
+   * (the lease expired and another node failed it): a late report is refused.
+   */
+  public boolean finishOwned(
+      long stepRunId,
+      String owner,
+      StepStatus to,
+      Integer exitCode,
+      String error,
+      long lineCount,
+      long linesDropped,
+      Instant now) {
+    return finish(
+        stepRunId,
+        StepStatus.RUNNING,
+        to,
+        exitCode,
+        error,
+        lineCount,
+        linesDropped,
+        now,
+        RUN_STEP.LEASE_OWNER.eq(owner).or(RUN_STEP.LEASE_OWNER.isNull()));
+  }
+
+  /** Fails an attempt whose lease expired, unless its owner renewed it meanwhile. */
+  public boolean failExpired(Expired expired, String error, Instant now) {
+    Condition stillExpired =
+        expired.until() == null
+            ? RUN_STEP.LEASE_UNTIL.isNull()
+            : RUN_STEP.LEASE_UNTIL.eq(expired.until());
+    return finish(
+        expired.stepRunId(),
+        StepStatus.RUNNING,
+        StepStatus.FAILED,
+        null,
+        error,
+        0,
+        0,
+        now,
+        stillExpired);
+  }
+
+  private boolean finish(
+      long stepRunId,
+      StepStatus from,
+      StepStatus to,
+      Integer exitCode,
+      String error,
+      long lineCount,
+      long linesDropped,
+      Instant now,
+      Condition guard) {
     Transitions.check(stepRunId, from, to);
     return dsl.update(RUN_STEP)
             .set(RUN_STEP.STATUS, to.name())
@@ -250,11 +445,26 @@ public final class RunRepository {
             .set(RUN_STEP.LINE_COUNT, lineCount)
             .set(RUN_STEP.LINES_DROPPED, linesDropped)
             .set(RUN_STEP.FINISHED_AT, now)
+            .set(RUN_STEP.LEASE_UNTIL, (Instant) null)
             .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
             .where(RUN_STEP.ID.eq(stepRunId))
             .and(RUN_STEP.STATUS.eq(from.name()))
+            .and(guard)
             .execute()
         == 1;
+  }
+
+  /**
+   * Runs {@code work} in one transaction with a repository bound to it: what it writes commits
+   * together or not at all.
+   */
+  public <T> T atomically(java.util.function.Function<RunRepository, T> work) {
+    return dsl.transactionResult(cfg -> work.apply(in(cfg.dsl())));
+  }
+
+  /** This repository writing through {@code tx} (a transaction the caller runs). */
+  public RunRepository in(DSLContext tx) {
+    return new RunRepository(tx, snapshots);
   }
 
   /** Adds the next attempt of a step, PENDING until {@code notBefore} (null: at once). */
@@ -272,7 +482,7 @@ public final class RunRepository {
   }
 
   /** A RUNNING row for the undo of {@code step}, named {@code undo:<step>}. */
-  public StepRun insertUndo(StepRun step, String node, Instant now) {
+  public StepRun insertUndo(StepRun step, String node, Lease lease, Instant now) {
     long id =
         dsl.insertInto(RUN_STEP)
             .set(RUN_STEP.RUN_ID, step.runId())
@@ -283,6 +493,8 @@ public final class RunRepository {
             .set(RUN_STEP.STATUS, StepStatus.RUNNING.name())
             .set(RUN_STEP.STARTED_AT, now)
             .set(RUN_STEP.NODE, node)
+            .set(RUN_STEP.LEASE_OWNER, lease.owner())
+            .set(RUN_STEP.LEASE_UNTIL, lease.until())
             .set(RUN_STEP.REVISION, 1)
             .returning(RUN_STEP.ID)
             .fetchOne()
@@ -317,15 +529,7 @@ public final class RunRepository {
 
   /** Ids of runs in a non-terminal status, oldest first (reconciled at start). */
   public List<Long> unfinished() {
-    return dsl.select(RUN.ID)
-        .from(RUN)
-        .where(
-            RUN.STATUS.in(
-                RunStatus.RUNNING.name(),
-                RunStatus.WAITING_APPROVAL.name(),
-                RunStatus.ROLLING_BACK.name()))
-        .orderBy(RUN.ID)
-        .fetch(RUN.ID);
+    return dsl.select(RUN.ID).from(RUN).where(RUN.STATUS.in(ACTIVE)).orderBy(RUN.ID).fetch(RUN.ID);
   }
 
   /** Runs of a job that have not ended, oldest first (for concurrency policies). */
@@ -333,19 +537,17 @@ public final class RunRepository {
     return tx.select(RUN.ID)
         .from(RUN)
         .where(RUN.JOB_NAME.eq(job))
-        .and(
-            RUN.STATUS.in(
-                RunStatus.QUEUED.name(),
-                RunStatus.RUNNING.name(),
-                RunStatus.WAITING_APPROVAL.name(),
-                RunStatus.ROLLING_BACK.name()))
+        .and(RUN.STATUS.eq(RunStatus.QUEUED.name()).or(RUN.STATUS.in(ACTIVE)))
         .orderBy(RUN.ID)
         .fetch(RUN.ID);
   }
 
-  private static Run run(RunRecord r, List<StepRun> attempts) {
-    Template template =
-        TemplateParser.parse(new JsonObject(r.getTemplateSnapshot()), r.getTemplateName());
+  private Run run(RunRecord r, List<StepRun> attempts) {
+    Template template = snapshots.get(r.getId());
+    if (template == null) {
+      template = TemplateParser.parse(new JsonObject(r.getTemplateSnapshot()), r.getTemplateName());
+      snapshots.put(r.getId(), template);
+    }
     Map<String, String> params = new LinkedHashMap<>();
     new JsonObject(r.getParams())
         .forEach(e -> params.put(e.getKey(), String.valueOf(e.getValue())));

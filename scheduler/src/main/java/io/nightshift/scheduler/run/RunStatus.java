@@ -5,6 +5,8 @@ public enum RunStatus {
   QUEUED,
   RUNNING,
   WAITING_APPROVAL,
+  /** Canceled, but an attempt of it still runs: it becomes CANCELED when the last one ended. */
+  CANCELING,
   SUCCEEDED,
   FAILED,
   CANCELED,

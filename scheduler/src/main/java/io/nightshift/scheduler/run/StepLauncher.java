@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-/** Turns a step of a run into an executing process or HTTP call. */
-final class StepLauncher {
+/** The in-process executor: turns a step of a run into a process or HTTP call on this node. */
+public final class StepLauncher implements AttemptExecutor {
   /** Tags every process of a step attempt, so leftovers can be found after a crash. */
   static final String STEP_RUN_ID = "NIGHTSHIFT_STEP_RUN_ID";
 
@@ -33,19 +33,14 @@ final class StepLauncher {
   private final HttpExecutor http;
   private final EngineSettings settings;
 
-  StepLauncher(ProcessExecutor processes, HttpExecutor http, EngineSettings settings) {
+  public StepLauncher(ProcessExecutor processes, HttpExecutor http, EngineSettings settings) {
     this.processes = processes;
     this.http = http;
     this.settings = settings;
   }
 
-  /** What the launch needs to know about the run. */
-  record Context(Run run, StepRun attempt, StepSpec spec) {}
-
-  /** The pid and start ticks of a launched process, or null for HTTP. */
-  record ProcessId(long pid, String startTicks) {}
-
-  Launch launch(Context ctx, LineSink sink) throws IOException {
+  @Override
+  public Started start(Attempt ctx, LineSink sink) throws IOException {
     StepAction action = ctx.spec().action();
     Duration timeout = timeout(ctx.spec());
     Set<String> secrets = Params.secrets(ctx.run().template(), ctx.run().params());
@@ -105,11 +100,8 @@ final class StepLauncher {
     }
   }
 
-  /** An executing step with, for processes, its pid. */
-  record Launch(Launched launched, ProcessId process) {}
-
-  private Launch process(
-      Context ctx, List<String> argv, Duration timeout, Set<String> secrets, LineSink sink)
+  private Started process(
+      Attempt ctx, List<String> argv, Duration timeout, Set<String> secrets, LineSink sink)
       throws IOException {
     ProcessSpec spec =
         new ProcessSpec(
@@ -131,11 +123,11 @@ final class StepLauncher {
             process.cancel();
           }
         };
-    return new Launch(launched, new ProcessId(process.processGroup(), process.startTicks()));
+    return new Started(launched, new ProcessId(process.processGroup(), process.startTicks()));
   }
 
-  private Launch call(
-      Context ctx,
+  private Started call(
+      Attempt ctx,
       String method,
       String url,
       Map<String, String> headers,
@@ -174,7 +166,7 @@ final class StepLauncher {
             call.cancel();
           }
         };
-    return new Launch(launched, null);
+    return new Started(launched, null);
   }
 
   /**
@@ -201,22 +193,22 @@ final class StepLauncher {
   }
 
   /** Parameters plus the read-only system variables; the system ones win. */
-  Map<String, String> environment(Context ctx) {
+  Map<String, String> environment(Attempt ctx) {
     Map<String, String> env = new LinkedHashMap<>(ctx.run().params());
     env.putAll(systemVariables(ctx));
     env.put(NODE, settings.node());
     return env;
   }
 
-  static Map<String, String> systemVariables(Context ctx) {
+  static Map<String, String> systemVariables(Attempt ctx) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("NIGHTSHIFT_RUN_ID", String.valueOf(ctx.run().id()));
     env.put("NIGHTSHIFT_TEMPLATE", ctx.run().template().name());
     env.put("NIGHTSHIFT_TEMPLATE_VERSION", String.valueOf(ctx.run().templateVersion()));
-    env.put("NIGHTSHIFT_STEP", ctx.attempt().name());
-    env.put("NIGHTSHIFT_ATTEMPT", String.valueOf(ctx.attempt().attempt()));
+    env.put("NIGHTSHIFT_STEP", ctx.step().name());
+    env.put("NIGHTSHIFT_ATTEMPT", String.valueOf(ctx.step().attempt()));
     env.put("NIGHTSHIFT_TRIGGERED_BY", ctx.run().triggeredBy());
-    env.put(STEP_RUN_ID, String.valueOf(ctx.attempt().id()));
+    env.put(STEP_RUN_ID, String.valueOf(ctx.step().id()));
     if (ctx.run().job() != null) {
       env.put("NIGHTSHIFT_JOB", ctx.run().job());
     }

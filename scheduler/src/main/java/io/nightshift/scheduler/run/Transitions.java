@@ -1,6 +1,7 @@
 package io.nightshift.scheduler.run;
 
 import static io.nightshift.scheduler.run.RunStatus.CANCELED;
+import static io.nightshift.scheduler.run.RunStatus.CANCELING;
 import static io.nightshift.scheduler.run.RunStatus.FAILED;
 import static io.nightshift.scheduler.run.RunStatus.QUEUED;
 import static io.nightshift.scheduler.run.RunStatus.ROLLBACK_FAILED;
@@ -29,8 +30,13 @@ public final class Transitions {
     RUN.put(QUEUED, EnumSet.of(RUNNING, CANCELED));
     RUN.put(
         RUNNING,
-        EnumSet.of(WAITING_APPROVAL, SUCCEEDED, FAILED, CANCELED, TIMED_OUT, ROLLING_BACK));
-    RUN.put(WAITING_APPROVAL, EnumSet.of(RUNNING, FAILED, CANCELED, TIMED_OUT, ROLLING_BACK));
+        EnumSet.of(
+            WAITING_APPROVAL, SUCCEEDED, FAILED, CANCELING, CANCELED, TIMED_OUT, ROLLING_BACK));
+    RUN.put(
+        WAITING_APPROVAL,
+        EnumSet.of(RUNNING, FAILED, CANCELING, CANCELED, TIMED_OUT, ROLLING_BACK));
+    // Canceled while an attempt still runs: over only once its last attempt has ended.
+    RUN.put(CANCELING, EnumSet.of(CANCELED));
     RUN.put(ROLLING_BACK, EnumSet.of(ROLLED_BACK, ROLLBACK_FAILED));
     for (RunStatus terminal :
         EnumSet.of(SUCCEEDED, FAILED, CANCELED, TIMED_OUT, ROLLED_BACK, ROLLBACK_FAILED)) {

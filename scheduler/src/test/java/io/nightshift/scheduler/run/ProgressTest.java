@@ -100,6 +100,20 @@ class ProgressTest {
   }
 
   @Test
+  void a_run_whose_first_failure_timed_out_ends_timed_out_and_other_failures_end_failed() {
+    state("a", StepStatus.TIMED_OUT);
+    state("b", StepStatus.FAILED);
+    state("c", StepStatus.SKIPPED);
+    state("d", StepStatus.SKIPPED);
+    assertThat(progress().finished()).isEqualTo(RunStatus.TIMED_OUT);
+    assertThat(progress().error()).contains("step 'a' timed_out");
+
+    state("a", StepStatus.FAILED);
+    state("b", StepStatus.TIMED_OUT);
+    assertThat(progress().finished()).isEqualTo(RunStatus.FAILED);
+  }
+
+  @Test
   void an_ignored_failure_counts_as_done() {
     Template t =
         TemplateParser.parse(

@@ -43,6 +43,20 @@ class TransitionsTest {
   }
 
   @Test
+  void a_canceling_run_can_only_become_canceled_and_is_not_over() {
+    assertThat(RunStatus.CANCELING.terminal()).isFalse();
+    Transitions.check(1, RunStatus.RUNNING, RunStatus.CANCELING);
+    Transitions.check(1, RunStatus.WAITING_APPROVAL, RunStatus.CANCELING);
+    Transitions.check(1, RunStatus.CANCELING, RunStatus.CANCELED);
+    for (RunStatus to : RunStatus.values()) {
+      if (to != RunStatus.CANCELED) {
+        assertThatThrownBy(() -> Transitions.check(1, RunStatus.CANCELING, to))
+            .isInstanceOf(Conflict.class);
+      }
+    }
+  }
+
+  @Test
   void a_canceled_or_failed_step_never_becomes_succeeded() {
     for (StepStatus from :
         EnumSet.of(

@@ -141,9 +141,11 @@ public record Config(
   public record Logs(int bufferLines, int retentionDays) {}
 
   /** Several nodes on one store: leases of running attempts and the sweeps that act on them. */
-  public record Cluster() {
+  public record Cluster(
+      int leaseRenewSeconds, int leaseExpirySeconds, int sweepSeconds, int cancelPollMillis) {
+    /** Renew every 10 s for 30 s, sweep every 5 s: a lost step is taken over within 35 s. */
     public static Cluster defaults() {
-      return new Cluster();
+      return new Cluster(10, 30, 5, 500);
     }
   }
 

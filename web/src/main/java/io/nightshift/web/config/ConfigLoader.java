@@ -51,7 +51,10 @@ public final class ConfigLoader {
               Set.of(
                   "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
           "logs", Set.of("bufferLines", "retentionDays"),
-          "executor", Set.of("passEnv", "workDir", "keepWorkDirs"));
+          "executor", Set.of("passEnv", "workDir", "keepWorkDirs"),
+          "cluster",
+              Set.of(
+                  "leaseRenewSeconds", "leaseExpirySeconds", "sweepSeconds", "cancelPollMillis"));
   private static final Set<String> TOP_LEVEL = Set.of("node", "dataDir");
 
   private ConfigLoader() {}
@@ -67,7 +70,8 @@ public final class ConfigLoader {
             flat.put(key, value);
           }
         });
-    return build(new Values(flat, file), InstallDir.from(env));
+    Values values = new Values(flat, file);
+    return build(values, InstallDir.from(env)).withCluster(cluster(values));
   }
 
   /**
@@ -134,6 +138,24 @@ public final class ConfigLoader {
         throw new ConfigException(key + ": unknown key; the top level has " + known);
       }
     }
+  }
+
+  /** The {@code cluster} section: leases of running attempts and the sweeps that act on them. */
+  private static Config.Cluster cluster(Values v) {
+    Config.Cluster cluster =
+        new Config.Cluster(
+            v.integer("cluster.leaseRenewSeconds", 10, 1, 300),
+            v.integer("cluster.leaseExpirySeconds", 30, 2, 3600),
+            v.integer("cluster.sweepSeconds", 5, 1, 300),
+            v.integer("cluster.cancelPollMillis", 500, 50, 2000));
+    if (cluster.leaseExpirySeconds() <= cluster.leaseRenewSeconds()) {
+      throw new ConfigException(
+          "cluster.leaseExpirySeconds: must be longer than cluster.leaseRenewSeconds ("
+              + cluster.leaseRenewSeconds()
+              + "), got "
+              + cluster.leaseExpirySeconds());
+    }
+    return cluster;
   }
 
   private static Config build(Values v, InstallDir install) {

@@ -158,13 +158,14 @@ abstract class RunExecutionTest {
     JsonObject sleepy = step(run, "sleepy");
     assertThat(sleepy.getString("status")).as(run.encodePrettily()).isEqualTo("TIMED_OUT");
     assertThat(sleepy.getString("error")).contains("timed out");
-    assertThat(run.getString("status")).isEqualTo("FAILED");
+    assertThat(run.getString("status")).isEqualTo("TIMED_OUT");
     assertThat(run.getString("error")).contains("sleepy").contains("timed out");
     assertTreeKilled(dir);
   }
 
   @Test
-  void cancel_kills_the_running_tree_marks_steps_canceled_and_a_second_cancel_is_409() {
+  void
+      cancel_kills_the_running_tree_the_run_is_canceling_until_its_step_ended_and_a_second_cancel_is_409() {
     Path dir = RunsApi.tempDir();
     String template =
         api.templateWithDir(
@@ -180,9 +181,21 @@ abstract class RunExecutionTest {
     Answer cancel = api.server.post("/api/v1/runs/" + id + "/cancel", api.operator, null);
 
     assertThat(cancel.status()).as(cancel.toString()).isEqualTo(200);
-    assertThat(cancel.json().getString("status")).isEqualTo("CANCELED");
-    JsonObject run = api.await(id, r -> !stepStatus(r, "sleepy").equals("RUNNING"));
-    assertThat(run.getString("status")).isEqualTo("CANCELED");
+    // Its step still runs when the answer is sent: the run is not over until the step ended.
+    assertThat(cancel.json().getString("status")).isEqualTo("CANCELING");
+    assertThat(stepStatus(cancel.json(), "later")).isEqualTo("CANCELED");
+    Answer during = api.server.post("/api/v1/runs/" + id + "/cancel", api.operator, null);
+    JsonObject run =
+        api.await(
+            id,
+            r -> {
+              boolean stepRuns = stepStatus(r, "sleepy").equals("RUNNING");
+              assertThat(stepRuns && RunsApi.TERMINAL.contains(r.getString("status")))
+                  .as("a run is never over while its step runs: %s", r)
+                  .isFalse();
+              return !stepRuns && r.getString("status").equals("CANCELED");
+            });
+    assertThat(during.status()).as(during.toString()).isEqualTo(409);
     assertThat(run.getString("error")).contains(api.operatorName);
     assertThat(stepStatus(run, "sleepy")).as(run.encodePrettily()).isEqualTo("CANCELED");
     assertThat(stepStatus(run, "later")).isEqualTo("CANCELED");

@@ -1,0 +1,34 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.executor.LineSink;
+import io.nightshift.scheduler.template.StepSpec;
+import java.io.IOException;
+
+/**
+ * The dispatch seam: what executes a step attempt, apart from the {@link Engine} that decides. It
+ * is handed an attempt the engine has already recorded as RUNNING and owned (lease owner and expiry
+ * on the attempt's row), reports the outcome once through {@link Launched#outcome()}, and kills on
+ * request through {@link Launched#cancel()}.
+ *
+ * <p>The in-process executor ({@link StepLauncher}) is the first implementation. A remote agent
+ * that claims attempts by long-polling over HTTP, or an SSH host, implements the same contract: the
+ * engine renews the attempt's lease while the returned {@link Launched} has not completed, and a
+ * report that arrives after the lease was lost is refused by the store (compare-and-set on the
+ * owner), after which the engine cancels what the implementation still runs.
+ */
+public interface AttemptExecutor {
+  /** One attempt to execute: the run it belongs to, the stored attempt and its step's spec. */
+  record Attempt(Run run, StepRun step, StepSpec spec) {}
+
+  /** The pid and start ticks of a launched process (so leftovers can be found after a crash). */
+  record ProcessId(long pid, String startTicks) {}
+
+  /** An executing attempt and, for a local process, its process group; null for HTTP or remote. */
+  record Started(Launched launched, ProcessId process) {}
+
+  /**
+   * Starts the attempt; its output goes to {@code sink}. Throws when it cannot start at all (the
+   * attempt then fails with "cannot start").
+   */
+  Started start(Attempt attempt, LineSink sink) throws IOException;
+}

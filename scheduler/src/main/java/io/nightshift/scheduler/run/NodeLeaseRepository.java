@@ -1,0 +1,67 @@
+package io.nightshift.scheduler.run;
+
+import static io.nightshift.sql.Tables.NODE_LEASE;
+
+import java.time.Instant;
+import java.util.List;
+import org.jooq.DSLContext;
+
+/**
+ * One row per live node instance (a process), renewed while it lives. A node starting under a name
+ * that is already in use reads them to tell a live twin, whose processes it must leave alone, from
+ * its own dead past, whose leftovers it kills.
+ */
+public final class NodeLeaseRepository {
+  private final DSLContext dsl;
+
+  /** A node instance: where it runs and until when its lease holds. */
+  public record NodeLease(
+      String instance, String node, String host, long pid, String pidStartedAt, Instant until) {}
+
+  public NodeLeaseRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /** Stores or extends this instance's lease. */
+  public void renew(NodeLease lease, Instant now) {
+    int changed =
+        dsl.update(NODE_LEASE)
+            .set(NODE_LEASE.LEASE_UNTIL, lease.until())
+            .where(NODE_LEASE.INSTANCE.eq(lease.instance()))
+            .execute();
+    if (changed == 0) {
+      dsl.insertInto(NODE_LEASE)
+          .set(NODE_LEASE.INSTANCE, lease.instance())
+          .set(NODE_LEASE.NODE, lease.node())
+          .set(NODE_LEASE.HOST, lease.host())
+          .set(NODE_LEASE.PID, lease.pid())
+          .set(NODE_LEASE.PID_STARTED_AT, lease.pidStartedAt())
+          .set(NODE_LEASE.STARTED_AT, now)
+          .set(NODE_LEASE.LEASE_UNTIL, lease.until())
+          .execute();
+    }
+  }
+
+  /** Instances whose lease has not expired at {@code now}. */
+  public List<NodeLease> live(Instant now) {
+    return dsl.selectFrom(NODE_LEASE)
+        .where(NODE_LEASE.LEASE_UNTIL.ge(now))
+        .fetch(
+            r ->
+                new NodeLease(
+                    r.getInstance(),
+                    r.getNode(),
+                    r.getHost(),
+                    r.getPid(),
+                    r.getPidStartedAt(),
+                    r.getLeaseUntil()));
+  }
+
+  /** Drops this instance's lease (a clean stop) and leases long expired. */
+  public void release(String instance, Instant expiredBefore) {
+    dsl.deleteFrom(NODE_LEASE)
+        .where(NODE_LEASE.INSTANCE.eq(instance))
+        .or(NODE_LEASE.LEASE_UNTIL.lt(expiredBefore))
+        .execute();
+  }
+}

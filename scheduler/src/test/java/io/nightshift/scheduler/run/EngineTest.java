@@ -1,0 +1,387 @@
+package io.nightshift.scheduler.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nightshift.executor.Outcome;
+import io.nightshift.scheduler.SettableClock;
+import io.nightshift.scheduler.approval.ApprovalRepository;
+import io.nightshift.scheduler.approval.ApprovalStatus;
+import io.nightshift.scheduler.error.Conflict;
+import io.nightshift.scheduler.logs.InProcessLogBus;
+import io.nightshift.scheduler.logs.LogSettings;
+import io.nightshift.scheduler.logs.LogStore;
+import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.TestDatabases;
+import io.nightshift.scheduler.template.TemplateParser;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.jooq.DSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine on its own: a real (embedded) store, a clock the test moves, and a test double of the
+ * dispatch seam in place of processes, so each event (an outcome, a cancel, a lease running out, a
+ * deadline passing) is the test's to trigger.
+ */
+class EngineTest {
+  static final LeaseSettings LEASES =
+      new LeaseSettings(
+          Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofHours(1));
+
+  final SettableClock clock = SettableClock.now();
+  final FlakyWrites flaky = new FlakyWrites();
+  final List<AutoCloseable> closing = new ArrayList<>();
+  Database database;
+  DSLContext dsl;
+  RunRepository runs;
+  InProcessLogBus bus;
+
+  @BeforeEach
+  void store() throws Exception {
+    database = TestDatabases.freshH2();
+    dsl = flaky.wrap(database.dsl());
+    runs = new RunRepository(dsl);
+    bus = new InProcessLogBus(new LogStore(database), LogSettings.defaults("engine-test"), clock);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : closing) {
+      c.close();
+    }
+    bus.close();
+    database.close();
+  }
+
+  Engine engine(String node, ScriptedExecutor executor) throws Exception {
+    Path work = Files.createTempDirectory("nightshift-engine-test-");
+    Engine engine =
+        new Engine(
+            runs,
+            new ApprovalRepository(dsl),
+            new NodeLeaseRepository(dsl),
+            dsl,
+            bus,
+            executor,
+            EngineSettings.defaults(node, work),
+            LEASES,
+            clock);
+    closing.add(engine);
+    return engine;
+  }
+
+  static NewRun run(JsonObject... steps) {
+    JsonObject template =
+        new JsonObject().put("name", "t").put("steps", new JsonArray(List.of(steps)));
+    return new NewRun(
+        TemplateParser.parse(template, null), 1, null, Trigger.MANUAL, "alice", Map.of(), null);
+  }
+
+  static JsonObject command(String name) {
+    return new JsonObject().put("name", name).put("kind", "command").put("command", "true");
+  }
+
+  StepRun attempt(long runId, String step, int attempt) {
+    return runs.get(runId).attempts().stream()
+        .filter(a -> a.name().equals(step) && a.attempt() == attempt)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  RunStatus status(long runId) {
+    return runs.get(runId).status();
+  }
+
+  void awaitStarted(ScriptedExecutor executor, int count) {
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> executor.started.size() >= count);
+  }
+
+  /** A run is never over while one of its attempts runs. */
+  void assertNotOverWhileRunning(long runId) {
+    Run run = runs.get(runId);
+    if (run.attempts().stream().anyMatch(a -> a.status() == StepStatus.RUNNING)) {
+      assertThat(run.status().terminal()).as("run %s with a RUNNING attempt", run).isFalse();
+    }
+  }
+
+  @Test
+  void a_cancel_leaves_the_run_canceling_until_its_running_attempt_reported_its_end()
+      throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("n1", executor);
+    long id =
+        engine.start(run(command("a"), command("b").put("needs", new JsonArray().add("a")))).id();
+    awaitStarted(executor, 1);
+    long a = executor.started.get(0);
+
+    Run canceling = engine.cancel(id, "bob");
+
+    assertThat(canceling.status()).isEqualTo(RunStatus.CANCELING);
+    assertThat(executor.killed).containsExactly(a);
+    assertThat(attempt(id, "b", 1).status()).isEqualTo(StepStatus.CANCELED);
+    assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.RUNNING);
+    assertNotOverWhileRunning(id);
+    assertThatThrownBy(() -> engine.cancel(id, "bob")).isInstanceOf(Conflict.class);
+
+    executor.endKilled();
+
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(id) == RunStatus.CANCELED);
+    assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.CANCELED);
+    assertThat(runs.get(id).error()).contains("canceled by bob");
+  }
+
+  @Test
+  void a_cancel_on_another_node_reaches_the_owner_at_its_next_poll() throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    Engine b = engine("b", new ScriptedExecutor());
+    long id = a.start(run(command("s"))).id();
+    awaitStarted(owner, 1);
+
+    assertThat(b.cancel(id, "bob").status()).isEqualTo(RunStatus.CANCELING);
+    assertThat(owner.killed).isEmpty();
+    a.pollCancels();
+    assertThat(owner.killed).containsExactly(owner.started.get(0));
+    owner.endKilled();
+
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(id) == RunStatus.CANCELED);
+  }
+
+  @Test
+  void a_run_without_a_running_attempt_is_canceled_at_once() throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("n1", executor);
+    long id =
+        engine.start(run(command("a").put("retries", 1).put("retryBackoffSeconds", 600))).id();
+    awaitStarted(executor, 1);
+    executor.report(executor.started.get(0), Outcome.Status.FAILED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> runs.get(id).attempts().size() == 2);
+
+    assertThat(engine.cancel(id, "bob").status()).isEqualTo(RunStatus.CANCELED);
+    assertThat(attempt(id, "a", 2).status()).isEqualTo(StepStatus.CANCELED);
+  }
+
+  @Test
+  void a_retry_backoff_comes_due_from_its_stored_time_when_the_clock_passes_it() throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("n1", executor);
+    long id =
+        engine.start(run(command("a").put("retries", 1).put("retryBackoffSeconds", 600))).id();
+    awaitStarted(executor, 1);
+    executor.report(executor.started.get(0), Outcome.Status.FAILED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> runs.get(id).attempts().size() == 2);
+
+    clock.advance(Duration.ofSeconds(599));
+    engine.sweep();
+    assertThat(executor.started).hasSize(1);
+
+    // Any node finds it: here a second engine that never saw the run.
+    ScriptedExecutor other = new ScriptedExecutor();
+    Engine b = engine("n2", other);
+    clock.advance(Duration.ofSeconds(2));
+    b.sweep();
+    assertThat(other.started).containsExactly(attempt(id, "a", 2).id());
+    other.report(other.started.get(0), Outcome.Status.SUCCEEDED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+  }
+
+  @Test
+  void
+      an_attempt_whose_lease_expired_fails_as_lost_is_retried_elsewhere_and_its_late_report_is_refused()
+          throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    long id = a.start(run(command("s").put("retries", 1))).id();
+    awaitStarted(owner, 1);
+    long first = owner.started.get(0);
+
+    ScriptedExecutor survivor = new ScriptedExecutor();
+    Engine b = engine("b", survivor);
+    clock.advance(Duration.ofSeconds(29));
+    b.sweep();
+    assertThat(attempt(id, "s", 1).status()).as("lease still holds").isEqualTo(StepStatus.RUNNING);
+
+    clock.advance(Duration.ofSeconds(2));
+    b.sweep();
+
+    StepRun lost = attempt(id, "s", 1);
+    assertThat(lost.status()).isEqualTo(StepStatus.FAILED);
+    assertThat(lost.error()).contains("executor lost").contains(a.instance());
+    assertThat(survivor.started).containsExactly(attempt(id, "s", 2).id());
+    assertThat(status(id)).isEqualTo(RunStatus.RUNNING);
+
+    // The old owner comes back: it no longer holds the lease, so it kills what it still runs...
+    a.renewLeases();
+    assertThat(owner.killed).containsExactly(first);
+    // ...and its late report changes nothing.
+    owner.report(first, Outcome.Status.SUCCEEDED);
+    survivor.report(survivor.started.get(0), Outcome.Status.SUCCEEDED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
+  }
+
+  @Test
+  void a_renewed_lease_is_not_taken_over() throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    Engine b = engine("b", new ScriptedExecutor());
+    long id = a.start(run(command("s"))).id();
+    awaitStarted(owner, 1);
+    for (int i = 0; i < 5; i++) {
+      clock.advance(Duration.ofSeconds(10));
+      a.renewLeases();
+      b.sweep();
+    }
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
+    assertThat(owner.killed).isEmpty();
+  }
+
+  @Test
+  void a_failed_write_of_an_attempts_end_is_retried_and_the_run_moves_on() throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("n1", executor);
+    long id =
+        engine.start(run(command("a"), command("b").put("needs", new JsonArray().add("a")))).id();
+    awaitStarted(executor, 1);
+
+    flaky.fail("exit_code", 2);
+    executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
+
+    awaitStarted(executor, 2);
+    assertThat(flaky.failuresLeft()).isZero();
+    assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
+    executor.report(executor.started.get(1), Outcome.Status.SUCCEEDED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+  }
+
+  @Test
+  void an_attempt_whose_process_group_could_not_be_recorded_stays_owned_and_its_end_is_recorded()
+      throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    executor.process = new AttemptExecutor.ProcessId(Integer.MAX_VALUE, "1");
+    Engine engine = engine("n1", executor);
+    flaky.fail("pid_started_at", 1);
+    long id = engine.start(run(command("a"))).id();
+    awaitStarted(executor, 1);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> flaky.failuresLeft() == 0);
+
+    executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+  }
+
+  @Test
+  void a_run_abandoned_by_a_failure_in_the_middle_of_advancing_is_moved_on_by_the_sweep()
+      throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("n1", executor);
+    flaky.fail("lease_owner", 1000);
+    long id = engine.start(run(command("a"))).id();
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> flaky.failuresLeft() <= 995);
+    flaky.fail("", 0);
+    Awaitility.await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> executor.started.isEmpty());
+    assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.PENDING);
+
+    engine.sweep();
+
+    assertThat(executor.started).containsExactly(attempt(id, "a", 1).id());
+    executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+  }
+
+  @Test
+  void a_timed_out_step_times_the_run_out_unless_a_retry_applies() throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("n1", executor);
+    long once = engine.start(run(command("a"))).id();
+    long twice = engine.start(run(command("a").put("retries", 1))).id();
+    awaitStarted(executor, 2);
+    for (long id : List.copyOf(executor.started)) {
+      executor.report(id, Outcome.Status.TIMED_OUT);
+    }
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(once) == RunStatus.TIMED_OUT);
+    awaitStarted(executor, 3);
+    assertThat(status(twice)).isEqualTo(RunStatus.RUNNING);
+    executor.report(executor.started.get(2), Outcome.Status.SUCCEEDED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(twice) == RunStatus.SUCCEEDED);
+  }
+
+  @Test
+  void an_approval_deadline_comes_due_when_the_clock_passes_it_on_any_node() throws Exception {
+    Engine a = engine("a", new ScriptedExecutor());
+    JsonObject gate =
+        new JsonObject()
+            .put("name", "gate")
+            .put("kind", "approval")
+            .put("approvers", new JsonArray().add("role:operator"))
+            .put("timeoutSeconds", 3600)
+            .put("onTimeout", "deny");
+    long id = a.start(run(gate)).id();
+    ApprovalRepository approvals = new ApprovalRepository(dsl);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.WAITING_APPROVAL);
+
+    Engine b = engine("b", new ScriptedExecutor());
+    clock.advance(Duration.ofSeconds(3599));
+    b.sweep();
+    assertThat(approvals.list(ApprovalStatus.PENDING, id, null, 10)).hasSize(1);
+
+    clock.advance(Duration.ofSeconds(2));
+    b.sweep();
+    assertThat(approvals.list(ApprovalStatus.EXPIRED, id, null, 10)).hasSize(1);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(id) == RunStatus.FAILED);
+  }
+
+  @Test
+  void a_restart_leaves_a_live_twins_attempts_alone_and_fails_those_of_its_own_dead_past()
+      throws Exception {
+    ScriptedExecutor twin = new ScriptedExecutor();
+    Engine live = engine("same", twin);
+    live.recover();
+    long id = live.start(run(command("s"))).id();
+    awaitStarted(twin, 1);
+
+    engine("same", new ScriptedExecutor()).recover();
+    assertThat(attempt(id, "s", 1).status())
+        .as("the live twin's attempt is not its leftover")
+        .isEqualTo(StepStatus.RUNNING);
+
+    live.close();
+    engine("same", new ScriptedExecutor()).recover();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
+    assertThat(attempt(id, "s", 1).error()).contains("executor lost");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(id) == RunStatus.FAILED);
+  }
+}

@@ -1,0 +1,44 @@
+package io.nightshift.scheduler.run;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.DSLContext;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultExecuteListenerProvider;
+
+/**
+ * Makes the next writes whose SQL holds a given text fail as a lock wait timeout does, on a real
+ * database: the statement is refused before it reaches the server.
+ */
+final class FlakyWrites implements ExecuteListener {
+  private final AtomicInteger failuresLeft = new AtomicInteger();
+  private volatile String matching = "";
+
+  /** The same database, through this listener. */
+  DSLContext wrap(DSLContext dsl) {
+    return DSL.using(dsl.configuration().derive(new DefaultExecuteListenerProvider(this)));
+  }
+
+  /** The next {@code times} statements containing {@code sqlText} (case-insensitive) fail. */
+  void fail(String sqlText, int times) {
+    matching = sqlText.toLowerCase(java.util.Locale.ROOT);
+    failuresLeft.set(times);
+  }
+
+  int failuresLeft() {
+    return failuresLeft.get();
+  }
+
+  @Override
+  public void executeStart(ExecuteContext ctx) {
+    String sql = ctx.sql() == null ? "" : ctx.sql().toLowerCase(java.util.Locale.ROOT);
+    boolean write =
+        sql.startsWith("update") || sql.startsWith("insert") || sql.startsWith("delete");
+    if (write && sql.contains(matching) && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new DataAccessException(
+          "Lock wait timeout exceeded; try restarting transaction (injected)");
+    }
+  }
+}
