@@ -47,6 +47,7 @@ import io.nightshift.web.http.Failures;
 import io.nightshift.web.http.HealthRoutes;
 import io.nightshift.web.http.JobRoutes;
 import io.nightshift.web.http.LogRoutes;
+import io.nightshift.web.http.OpenStreams;
 import io.nightshift.web.http.RunRoutes;
 import io.nightshift.web.http.TemplateRoutes;
 import io.nightshift.web.http.TokenRoutes;
@@ -82,6 +83,7 @@ public final class Nightshift implements AutoCloseable {
   private final ServiceMetrics metrics;
   private final HttpServer server;
   private final String adminTokenNotice;
+  private final OpenStreams streams;
 
   private NodeName nodeName;
 
@@ -96,7 +98,8 @@ public final class Nightshift implements AutoCloseable {
       Notifier notifier,
       ServiceMetrics metrics,
       HttpServer server,
-      String adminTokenNotice) {
+      String adminTokenNotice,
+      OpenStreams streams) {
     this.metrics = metrics;
     this.config = config;
     this.database = database;
@@ -108,6 +111,7 @@ public final class Nightshift implements AutoCloseable {
     this.notifier = notifier;
     this.server = server;
     this.adminTokenNotice = adminTokenNotice;
+    this.streams = streams;
   }
 
   static LeaseSettings leaseSettings(Config.Cluster cluster) {
@@ -267,13 +271,18 @@ public final class Nightshift implements AutoCloseable {
       Endpoints endpoints = new Endpoints(vertx);
       new TemplateRoutes(endpoints, templates, clock).mount(api);
       new RunRoutes(endpoints, templates, runs, engine, webhookDeliveries).mount(api);
-      new LogRoutes(vertx, endpoints, runs, logStore, logs.bus()).mount(api);
+      OpenStreams streams =
+          new OpenStreams(
+              config.http().streamsPerToken(),
+              config.http().streamClientBytes(),
+              config.http().streamTotalBytes());
+      new LogRoutes(vertx, endpoints, runs, logStore, logs.bus(), streams).mount(api);
       new ApprovalRoutes(
               endpoints, approvals, new Approvers(config.auth().allowSelfApproval()), runs, engine)
           .mount(api);
       new JobRoutes(endpoints, jobs, fires, templates, jobScheduler, engine, logs.bus(), clock)
           .mount(api);
-      new TokenRoutes(endpoints, new Tokens(tokenRepository, clock)).mount(api);
+      new TokenRoutes(endpoints, new Tokens(tokenRepository, clock), streams).mount(api);
       new AuditRoutes(endpoints, new AuditLog(database.dsl())).mount(api);
       router.route("/api/v1/*").subRouter(api);
 
@@ -313,7 +322,8 @@ public final class Nightshift implements AutoCloseable {
           notifier,
           metrics,
           server,
-          notice);
+          notice,
+          streams);
     } catch (RuntimeException e) {
       if (jobScheduler != null) {
         jobScheduler.close();
@@ -396,6 +406,11 @@ public final class Nightshift implements AutoCloseable {
 
   public JobScheduler jobScheduler() {
     return jobScheduler;
+  }
+
+  /** The live log streams open on this node. */
+  public OpenStreams streams() {
+    return streams;
   }
 
   public LogPipeline logs() {

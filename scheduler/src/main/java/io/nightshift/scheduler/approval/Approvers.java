@@ -7,7 +7,7 @@ import io.nightshift.scheduler.error.Forbidden;
 
 /**
  * Who may decide an approval: admins, and approvers named in the step (by token name or by a {@code
- * role:NAME} they hold). By default the person who started the run may not approve it.
+ * role:NAME} they hold). By default no requester of the run ({@link Requesters}) may approve it.
  */
 public final class Approvers {
   private final boolean allowSelfApproval;
@@ -45,13 +45,15 @@ public final class Approvers {
               + approval.approvers()
               + " (or admin)");
     }
-    if (approve && !allowSelfApproval && who.name().equals(approval.requestedBy())) {
+    if (approve && !allowSelfApproval && approval.requesters().includes(who)) {
       throw new Forbidden(
           "'"
-              + who.name()
-              + "' started run "
+              + who.owner()
+              + "' asked for run "
               + approval.runId()
-              + " and may not approve it"
+              + " (started or retried it, or created or last changed its job or template version)"
+              + " and may not approve it; requesters: "
+              + approval.requesters().people()
               + " (auth.allowSelfApproval is false)");
     }
   }

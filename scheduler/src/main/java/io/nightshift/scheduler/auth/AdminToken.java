@@ -63,7 +63,12 @@ public final class AdminToken {
     String secret = TokenSecret.generate();
     try {
       tokens.create(
-          NAME, List.of(Role.ADMIN.json()), TokenSecret.hash(secret), "system", clock.instant());
+          NAME,
+          List.of(Role.ADMIN.json()),
+          null,
+          TokenSecret.hash(secret),
+          "system",
+          clock.instant());
     } catch (Conflict raced) {
       return "admin token: created by another node; see its admin.token";
     }

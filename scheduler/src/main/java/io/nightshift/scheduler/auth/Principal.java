@@ -5,10 +5,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** The caller of a request: the token's name and roles. */
-public record Principal(String name, List<String> roles) {
+/** The caller of a request: the token's name, its roles, and the person who owns it. */
+public record Principal(String name, List<String> roles, String owner) {
   public Principal {
     roles = List.copyOf(roles);
+    owner = owner == null ? name : owner;
+  }
+
+  public Principal(String name, List<String> roles) {
+    this(name, roles, name);
   }
 
   public boolean has(Role role) {

@@ -25,7 +25,7 @@ public final class TokenRepository {
   }
 
   public ApiToken create(
-      String name, List<String> roles, String secretHash, String actor, Instant now) {
+      String name, List<String> roles, String owner, String secretHash, String actor, Instant now) {
     try {
       dsl.transaction(
           cfg -> {
@@ -34,11 +34,18 @@ public final class TokenRepository {
                 .set(API_TOKEN.NAME, name)
                 .set(API_TOKEN.TOKEN_HASH, secretHash)
                 .set(API_TOKEN.ROLES, String.join(",", roles))
+                .set(API_TOKEN.OWNER, owner)
                 .set(API_TOKEN.CREATED_BY, actor)
                 .set(API_TOKEN.CREATED_AT, now)
                 .execute();
             AuditLog.write(
-                cfg.dsl(), now, actor, "token.create", "token", name, rolesDetail(roles));
+                cfg.dsl(),
+                now,
+                actor,
+                "token.create",
+                "token",
+                name,
+                rolesDetail(roles).put("owner", owner == null ? name : owner));
           });
     } catch (DataAccessException e) {
       if (Sql.isDuplicateKey(e)) {
@@ -46,7 +53,7 @@ public final class TokenRepository {
       }
       throw e;
     }
-    return new ApiToken(name, roles, actor, now, null);
+    return new ApiToken(name, roles, owner, actor, now, null);
   }
 
   /**
@@ -105,7 +112,22 @@ public final class TokenRepository {
   public void delete(String name, String actor, Instant now) {
     dsl.transaction(
         cfg -> {
-          int deleted = cfg.dsl().deleteFrom(API_TOKEN).where(API_TOKEN.NAME.eq(name)).execute();
+          DSLContext tx = cfg.dsl();
+          List<String> admins =
+              tx
+                  .select(API_TOKEN.NAME, API_TOKEN.ROLES)
+                  .from(API_TOKEN)
+                  .forUpdate()
+                  .fetch()
+                  .stream()
+                  .filter(r -> Arrays.asList(r.value2().split(",")).contains(Role.ADMIN.json()))
+                  .map(r -> r.value1())
+                  .toList();
+          if (admins.size() == 1 && admins.get(0).equals(name)) {
+            throw new Conflict(
+                "token '" + name + "' is the last admin token; create another admin token first");
+          }
+          int deleted = tx.deleteFrom(API_TOKEN).where(API_TOKEN.NAME.eq(name)).execute();
           if (deleted == 0) {
             throw new NotFound("token", name);
           }
@@ -117,6 +139,7 @@ public final class TokenRepository {
     return new ApiToken(
         r.getName(),
         Arrays.asList(r.getRoles().split(",")),
+        r.getOwner(),
         r.getCreatedBy(),
         r.getCreatedAt(),
         r.getLastUsedAt());

@@ -1,5 +1,6 @@
 package io.nightshift.scheduler.auth;
 
+import io.nightshift.scheduler.approval.Requesters;
 import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.error.Unauthorized;
 import io.nightshift.scheduler.template.Names;
@@ -34,24 +35,35 @@ public final class Tokens {
     if (token.lastUsedAt() == null || token.lastUsedAt().plus(TOUCH_EVERY).isBefore(now)) {
       repository.touch(token.name(), now);
     }
-    return new Principal(token.name(), token.roles());
+    return new Principal(token.name(), token.roles(), token.owner());
   }
 
   /** A new token and its secret; the secret is never stored or shown again. */
-  public Issued issue(String name, List<String> roles, String actor) {
-    validate(name, roles);
+  public Issued issue(String name, List<String> roles, String owner, String actor) {
+    validate(name, roles, owner);
     String secret = TokenSecret.generate();
     ApiToken token =
-        repository.create(name, roles, TokenSecret.hash(secret), actor, clock.instant());
+        repository.create(name, roles, owner, TokenSecret.hash(secret), actor, clock.instant());
     return new Issued(token, secret);
   }
 
-  static void validate(String name, List<String> roles) {
+  static void validate(String name, List<String> roles, String owner) {
     List<Invalid.Problem> problems = new ArrayList<>();
     if (name == null) {
       problems.add(new Invalid.Problem("name", "is required"));
     } else if (!Names.isResourceName(name)) {
       problems.add(new Invalid.Problem("name", Names.resourceRule() + ", got '" + name + "'"));
+    } else if (Requesters.NOT_PEOPLE.contains(name)) {
+      problems.add(
+          new Invalid.Problem(
+              "name", "'" + name + "' is a name Nightshift itself uses in the audit trail"));
+    }
+    if (owner != null && !Names.isResourceName(owner)) {
+      problems.add(new Invalid.Problem("owner", Names.resourceRule() + ", got '" + owner + "'"));
+    } else if (owner != null && Requesters.NOT_PEOPLE.contains(owner)) {
+      problems.add(
+          new Invalid.Problem(
+              "owner", "'" + owner + "' is a name Nightshift itself uses in the audit trail"));
     }
     if (roles == null || roles.isEmpty()) {
       problems.add(

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
 
 /**
  * Jobs: the source of truth every node schedules from. Changes are audited in the same transaction.
@@ -37,6 +38,8 @@ public final class JobRepository {
                         .set(JOB.TEMPLATE_NAME, spec.template())
                         .set(JOB.BODY, JobParser.body(spec).encode())
                         .set(JOB.ENABLED, spec.enabled())
+                        .set(JOB.PAUSED_BY, spec.enabled() ? null : actor)
+                        .set(JOB.PAUSED_AT, spec.enabled() ? null : now)
                         .set(JOB.REVISION, 1)
                         .set(JOB.CREATED_AT, now)
                         .set(JOB.UPDATED_AT, now)
@@ -68,6 +71,17 @@ public final class JobRepository {
                   .set(JOB.TEMPLATE_NAME, spec.template())
                   .set(JOB.BODY, JobParser.body(spec).encode())
                   .set(JOB.ENABLED, spec.enabled())
+                  // Paused by whoever disabled it, when; kept while it stays paused.
+                  .set(
+                      JOB.PAUSED_BY,
+                      spec.enabled()
+                          ? DSL.inline((String) null)
+                          : DSL.coalesce(JOB.PAUSED_BY, DSL.val(actor)))
+                  .set(
+                      JOB.PAUSED_AT,
+                      spec.enabled()
+                          ? DSL.val((Instant) null, JOB.PAUSED_AT)
+                          : DSL.coalesce(JOB.PAUSED_AT, DSL.val(now, JOB.PAUSED_AT)))
                   .set(JOB.REVISION, JOB.REVISION.plus(1))
                   .set(JOB.UPDATED_AT, now)
                   .where(JOB.NAME.eq(spec.name()))
@@ -122,6 +136,8 @@ public final class JobRepository {
         JobParser.fromStored(r.getName(), r.getEnabled(), new JsonObject(r.getBody())),
         r.getRevision(),
         r.getCreatedAt(),
-        r.getUpdatedAt());
+        r.getUpdatedAt(),
+        r.getPausedBy(),
+        r.getPausedAt());
   }
 }

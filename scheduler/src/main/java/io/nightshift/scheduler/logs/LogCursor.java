@@ -10,21 +10,33 @@ import java.util.Base64;
  * Where a page of log lines ended: {@code (ts, stepRunId, seq)}, encoded as an opaque URL-safe
  * string so clients pass it back without reading it.
  */
-record LogCursor(Instant ts, long stepRunId, long seq) {
+public record LogCursor(Instant ts, long stepRunId, long seq) {
   private static final String VERSION = "l1";
 
-  static String of(LogLine line) {
+  public static String of(LogLine line) {
     return new LogCursor(line.ts(), line.stepRunId(), line.seq()).encode();
   }
 
-  String encode() {
+  public String encode() {
     String raw = VERSION + ":" + ts.toEpochMilli() + ":" + stepRunId + ":" + seq;
     return Base64.getUrlEncoder()
         .withoutPadding()
         .encodeToString(raw.getBytes(StandardCharsets.US_ASCII));
   }
 
-  static LogCursor decode(String cursor) {
+  /** True when {@code line} comes after this cursor in the store's order. */
+  public boolean precedes(LogLine line) {
+    int byTime = line.ts().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).compareTo(ts);
+    if (byTime != 0) {
+      return byTime > 0;
+    }
+    if (line.stepRunId() != stepRunId) {
+      return line.stepRunId() > stepRunId;
+    }
+    return line.seq() > seq;
+  }
+
+  public static LogCursor decode(String cursor) {
     try {
       String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
       String[] parts = raw.split(":");

@@ -19,6 +19,9 @@ import org.jooq.exception.DataAccessException;
 
 /** Templates and their versions. Every change writes an audit record in the same transaction. */
 public final class TemplateRepository {
+  /** The audit action recorded when a new version weakens an approval step. */
+  public static final String WEAKENED = "template.approval_weakened";
+
   private final DSLContext dsl;
 
   public TemplateRepository(DSLContext dsl) {
@@ -64,7 +67,28 @@ public final class TemplateRepository {
                   .fetchOptional()
                   .orElseThrow(() -> new NotFound("template", template.name()));
           int version = row.getLatestVersion() + 1;
+          List<String> weakened =
+              ApprovalWeakening.between(
+                  TemplateParser.parse(
+                      new JsonObject(
+                          tx.select(TEMPLATE_VERSION.BODY)
+                              .from(TEMPLATE_VERSION)
+                              .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(row.getId()))
+                              .and(TEMPLATE_VERSION.VERSION.eq(row.getLatestVersion()))
+                              .fetchOne(TEMPLATE_VERSION.BODY)),
+                      template.name()),
+                  template);
           insertVersion(tx, row.getId(), version, template, actor, now);
+          if (!weakened.isEmpty()) {
+            AuditLog.write(
+                tx,
+                now,
+                actor,
+                WEAKENED,
+                "template",
+                template.name(),
+                version(version).put("changes", new io.vertx.core.json.JsonArray(weakened)));
+          }
           tx.update(TEMPLATE)
               .set(TEMPLATE.LATEST_VERSION, version)
               .set(TEMPLATE.UPDATED_AT, now)

@@ -157,12 +157,13 @@ abstract class StoreContractTest {
 
   @Test
   void tokens_are_found_by_hash_only_and_names_are_unique() {
-    tokens.create("ci", List.of("operator"), "a".repeat(64), "admin", T0);
+    tokens.create("ci", List.of("operator"), null, "a".repeat(64), "admin", T0);
 
     assertThat(tokens.findBySecretHash("a".repeat(64)).orElseThrow().roles())
         .containsExactly("operator");
     assertThat(tokens.findBySecretHash("b".repeat(64))).isEmpty();
-    assertThatThrownBy(() -> tokens.create("ci", List.of("viewer"), "c".repeat(64), "admin", T0))
+    assertThatThrownBy(
+            () -> tokens.create("ci", List.of("viewer"), null, "c".repeat(64), "admin", T0))
         .isInstanceOf(Conflict.class);
     tokens.delete("ci", "admin", T0);
     assertThat(tokens.list()).isEmpty();

@@ -109,17 +109,89 @@ public record Config(
   }
 
   /**
-   * Where the API listens and how much a request body may hold. {@code publicUrl} (null: none) is
-   * the address people and programs reach the API at, such as {@code https://nightshift.example};
-   * webhook payloads then carry absolute links.
+   * Where the API listens and what a client may hold of it: body size, how long a request head and
+   * body may take to arrive, how long a connection may stay silent, how many connections are open,
+   * and for live log streams the bytes one slow client (and all of them) may leave waiting in
+   * memory and how many streams one token may hold. {@code publicUrl} (null: none) is the address
+   * people and programs reach the API at, such as {@code https://nightshift.example}; webhook
+   * payloads then carry absolute links.
    */
-  public record Http(String host, int port, int maxBodyBytes, String publicUrl) {
+  public record Http(
+      String host,
+      int port,
+      int maxBodyBytes,
+      String publicUrl,
+      int headerTimeoutSeconds,
+      int bodyTimeoutSeconds,
+      int idleTimeoutSeconds,
+      int maxConnections,
+      int streamClientBytes,
+      long streamTotalBytes,
+      int streamsPerToken) {
+    /** These basics and every limit at its default. */
     public Http(String host, int port, int maxBodyBytes) {
-      this(host, port, maxBodyBytes, null);
+      this(host, port, maxBodyBytes, null, 10, 30, 300, 1000, 1024 * 1024, 64L * 1024 * 1024, 20);
     }
 
     public Http withPublicUrl(String publicUrl) {
-      return new Http(host, port, maxBodyBytes, publicUrl);
+      return new Http(
+          host,
+          port,
+          maxBodyBytes,
+          publicUrl,
+          headerTimeoutSeconds,
+          bodyTimeoutSeconds,
+          idleTimeoutSeconds,
+          maxConnections,
+          streamClientBytes,
+          streamTotalBytes,
+          streamsPerToken);
+    }
+
+    public Http withTimeouts(
+        int headerTimeoutSeconds, int bodyTimeoutSeconds, int idleTimeoutSeconds) {
+      return new Http(
+          host,
+          port,
+          maxBodyBytes,
+          publicUrl,
+          headerTimeoutSeconds,
+          bodyTimeoutSeconds,
+          idleTimeoutSeconds,
+          maxConnections,
+          streamClientBytes,
+          streamTotalBytes,
+          streamsPerToken);
+    }
+
+    public Http withMaxConnections(int maxConnections) {
+      return new Http(
+          host,
+          port,
+          maxBodyBytes,
+          publicUrl,
+          headerTimeoutSeconds,
+          bodyTimeoutSeconds,
+          idleTimeoutSeconds,
+          maxConnections,
+          streamClientBytes,
+          streamTotalBytes,
+          streamsPerToken);
+    }
+
+    public Http withStreams(int streamClientBytes, long streamTotalBytes, int streamsPerToken) {
+      return new Http(
+          host,
+          port,
+          maxBodyBytes,
+          publicUrl,
+          headerTimeoutSeconds,
+          bodyTimeoutSeconds,
+          idleTimeoutSeconds,
+          maxConnections,
+          streamClientBytes,
+          streamTotalBytes,
+          streamsPerToken);
     }
   }
 

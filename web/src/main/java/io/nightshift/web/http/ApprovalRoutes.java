@@ -145,6 +145,8 @@ public final class ApprovalRoutes {
         .put("expiresAt", Instants.format(a.expiresAt()))
         .put("decidedBy", a.decidedBy())
         .put("decidedAt", Instants.format(a.decidedAt()))
-        .put("comment", a.comment());
+        .put("comment", a.comment())
+        .put("requesters", new JsonArray(a.requesters().people()))
+        .put("weakenedBy", new JsonArray(a.weakened()));
   }
 }

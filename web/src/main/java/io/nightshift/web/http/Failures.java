@@ -5,6 +5,7 @@ import io.nightshift.scheduler.error.Forbidden;
 import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.error.NightshiftException;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.error.TooMany;
 import io.nightshift.scheduler.error.Unauthorized;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
@@ -101,6 +102,9 @@ public final class Failures implements Handler<RoutingContext> {
     }
     if (e instanceof Conflict) {
       return 409;
+    }
+    if (e instanceof TooMany) {
+      return 429;
     }
     return 400;
   }

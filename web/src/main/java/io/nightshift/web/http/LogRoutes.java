@@ -3,10 +3,12 @@ package io.nightshift.web.http;
 import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.auth.Permission;
 import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.logs.LogCursor;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.store.Page;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -14,19 +16,37 @@ import io.vertx.ext.web.RoutingContext;
 
 /** A run's stored output, paged, as plain text, and the live stream (Server-Sent Events). */
 public final class LogRoutes {
+  /** Threads that read the store for live streams, apart from the API's worker pool. */
+  private static final int STREAM_READERS = 4;
+
+  /** What a live stream reads from, and the limits it shares with the other streams. */
+  record Sources(
+      RunRepository runs, LogStore store, LogBus bus, WorkerExecutor reads, OpenStreams streams) {}
+
   private final Vertx vertx;
   private final Endpoints endpoints;
   private final RunRepository runs;
   private final LogStore store;
-  private final LogBus bus;
+  private final Sources sources;
 
   public LogRoutes(
-      Vertx vertx, Endpoints endpoints, RunRepository runs, LogStore store, LogBus bus) {
+      Vertx vertx,
+      Endpoints endpoints,
+      RunRepository runs,
+      LogStore store,
+      LogBus bus,
+      OpenStreams streams) {
     this.vertx = vertx;
     this.endpoints = endpoints;
     this.runs = runs;
     this.store = store;
-    this.bus = bus;
+    this.sources =
+        new Sources(
+            runs,
+            store,
+            bus,
+            vertx.createSharedWorkerExecutor("nightshift-log-streams", STREAM_READERS),
+            streams);
   }
 
   public void mount(Router api) {
@@ -50,7 +70,12 @@ public final class LogRoutes {
     try {
       call.principal().require(Permission.READ);
       long runId = RunRoutes.runId(call);
-      new LogStream(vertx, ctx, runId, runs, store, bus).start();
+      String after = call.query("after");
+      if (after == null) {
+        after = ctx.request().getHeader("Last-Event-ID");
+      }
+      LogCursor resume = after == null || after.isBlank() ? null : LogCursor.decode(after.trim());
+      new LogStream(vertx, ctx, runId, sources, call.principal().name(), resume).start();
     } catch (RuntimeException e) {
       ctx.fail(e);
     }

@@ -3,6 +3,7 @@ package io.nightshift.web.http;
 import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.logs.Follow;
 import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.logs.LogCursor;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunRepository;
@@ -11,7 +12,9 @@ import io.nightshift.scheduler.run.StepRun;
 import io.nightshift.scheduler.run.StepStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -19,6 +22,8 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One follower of a run's output over Server-Sent Events. It subscribes to live lines first and
@@ -27,14 +32,29 @@ import java.util.Map;
  * (lines in flight to the store arrive there shortly). When the run ends, every attempt's lines up
  * to its recorded count are sent before the {@code end} event.
  *
+ * <p>Back-pressure: a frame is written only while the connection's write queue has room; while it
+ * is full the stream pauses. Live lines that arrive meanwhile are held only up to this client's
+ * share of memory (and the node's total, {@link OpenStreams}); past that they are skipped, since
+ * they are in the store, and the gap is filled from there page by page once the client reads again.
+ * Store reads come one page at a time and only once the previous page has been written. Each {@code
+ * log} event carries its cursor as the SSE {@code id}: a client that reconnects with {@code
+ * Last-Event-ID} (or {@code ?after=}) resumes after it. A client that lets even the small run and
+ * step events pile up past twice its share is dropped with a final {@code dropped} event naming the
+ * cursor to resume from; a revoked token's streams end with a {@code revoked} event.
+ *
  * <p>Everything but store reads runs on the request's event loop; store reads are blocking calls on
- * worker threads.
+ * the streams' own worker pool, so followers never starve the API of worker threads.
  */
 final class LogStream {
-  private static final int PAGE = 1000;
-  private static final int MAX_HELD = 200_000;
+  private static final int PAGE = 200;
   private static final long KEEPALIVE_MS = 15_000;
   private static final long GAP_WAIT_MS = 30_000;
+  private static final long CLOSE_GRACE_MS = 10_000;
+  private static final long LINE_OVERHEAD = 160;
+
+  private record Held(Object item, long size) {}
+
+  private record Frame(String text, LogLine line) {}
 
   private final Vertx vertx;
   private final Context context;
@@ -44,52 +64,120 @@ final class LogStream {
   private final RunRepository runs;
   private final LogStore store;
   private final LogBus bus;
+  private final WorkerExecutor reads;
+  private final OpenStreams streams;
+  private final String token;
+  private final LogCursor resume;
 
+  /** Bytes this stream holds in memory: in flight to its event loop, held, and queued frames. */
+  private final AtomicLong holding = new AtomicLong();
+
+  private volatile boolean overflowed;
+  private volatile boolean ended;
+
+  // Touched only on the event loop.
   private final Map<Long, Long> sent = new HashMap<>();
-  private final ArrayDeque<Object> held = new ArrayDeque<>();
+  private final ArrayDeque<Held> held = new ArrayDeque<>();
+  private final ArrayDeque<Frame> outbox = new ArrayDeque<>();
+  private Runnable afterFlush;
+  private boolean drainArmed;
+  private LogLine lastWritten;
   private boolean busy = true;
-  private boolean ended;
   private boolean awaitingSteps;
   private long stepsDeadline = -1;
   private Follow follow;
   private long keepalive = -1;
 
   LogStream(
-      Vertx vertx, RoutingContext ctx, long runId, RunRepository runs, LogStore store, LogBus bus) {
+      Vertx vertx,
+      RoutingContext ctx,
+      long runId,
+      LogRoutes.Sources sources,
+      String token,
+      LogCursor resume) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.ctx = ctx;
     this.response = ctx.response();
     this.runId = runId;
-    this.runs = runs;
-    this.store = store;
-    this.bus = bus;
+    this.runs = sources.runs();
+    this.store = sources.store();
+    this.bus = sources.bus();
+    this.reads = sources.reads();
+    this.streams = sources.streams();
+    this.token = token;
+    this.resume = resume;
   }
 
   void start() {
+    streams.open(token, this);
     follow =
         bus.follow(
             runId,
-            line -> context.runOnContext(v -> arrive(line)),
-            event -> context.runOnContext(v -> arrive(event)));
+            line -> incoming(line, line.line().length() + LINE_OVERHEAD),
+            event -> incoming(event, event.encode().length()));
     blocking(() -> runs.get(runId))
         .onFailure(
             e -> {
-              follow.close();
+              stop();
               ctx.fail(e);
             })
         .onSuccess(
             run -> {
-              response
-                  .setChunked(true)
-                  .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-                  .putHeader("Cache-Control", "no-cache")
-                  .putHeader("X-Accel-Buffering", "no");
-              response.closeHandler(v -> stop());
-              response.write(": following run " + runId + "\n\n");
-              keepalive = vertx.setPeriodic(KEEPALIVE_MS, id -> writeRaw(": keepalive\n\n"));
-              replay(null, run.status().terminal());
+              if (ended) {
+                return;
+              }
+              head();
+              enqueue(": following run " + runId + "\n\n", null);
+              keepalive = vertx.setPeriodic(KEEPALIVE_MS, id -> enqueue(": keepalive\n\n", null));
+              replay(resume == null ? null : resume.encode(), run.status().terminal());
             });
+  }
+
+  /**
+   * Called by the log bus on its own thread: counts the item, then hands it to the event loop. A
+   * line that would take this stream (or all streams) over budget is skipped instead: it is in the
+   * store, and the gap it leaves is filled from there when the client reads again. Events are small
+   * and always kept, up to twice the budget; past that the client is dropped.
+   */
+  private void incoming(Object item, long size) {
+    if (ended || overflowed) {
+      return;
+    }
+    long mine = holding.addAndGet(size);
+    boolean fits = streams.hold(mine, size);
+    if (!fits && item instanceof LogLine) {
+      release(size);
+      return;
+    }
+    if (!fits && mine > 2 * streams.clientBytes()) {
+      overflowed = true;
+      release(size);
+      context.runOnContext(
+          v ->
+              terminate(
+                  "dropped",
+                  "the client reads slower than the run changes; reconnect with after= to resume"));
+      return;
+    }
+    context.runOnContext(v -> arrive(new Held(item, size)));
+  }
+
+  private void head() {
+    if (response.headWritten()) {
+      return;
+    }
+    response
+        .setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no");
+    response.closeHandler(v -> stop());
+  }
+
+  private void release(long size) {
+    holding.addAndGet(-size);
+    streams.release(size);
   }
 
   private void replay(String cursor, boolean runEnded) {
@@ -99,7 +187,7 @@ final class LogStream {
             page -> {
               page.items().forEach(this::sendLine);
               if (page.next() != null) {
-                whenWritable(() -> replay(page.next(), runEnded));
+                whenFlushed(() -> replay(page.next(), runEnded));
               } else if (runEnded) {
                 finish();
               } else {
@@ -109,17 +197,12 @@ final class LogStream {
             });
   }
 
-  private void arrive(Object item) {
+  private void arrive(Held item) {
     if (ended) {
+      release(item.size());
       return;
     }
     held.add(item);
-    if (held.size() > MAX_HELD) {
-      writeEvent("error", new JsonObject().put("message", "client too slow; reconnect to resume"));
-      stop();
-      response.end();
-      return;
-    }
     if (!busy) {
       drain();
     }
@@ -128,8 +211,18 @@ final class LogStream {
   /** Sends held items in order until one needs the store (a gap, or the run's end). */
   private void drain() {
     while (!busy && !ended && !held.isEmpty()) {
-      Object item = held.poll();
-      if (item instanceof LogLine line) {
+      if (!outbox.isEmpty() || response.writeQueueFull()) {
+        busy = true;
+        whenFlushed(
+            () -> {
+              busy = false;
+              drain();
+            });
+        return;
+      }
+      Held next = held.poll();
+      release(next.size());
+      if (next.item() instanceof LogLine line) {
         long last = sent.getOrDefault(line.stepRunId(), 0L);
         if (line.seq() <= last) {
           continue;
@@ -147,7 +240,7 @@ final class LogStream {
           return;
         }
         sendLine(line);
-      } else if (item instanceof JsonObject event) {
+      } else if (next.item() instanceof JsonObject event) {
         String type = event.getString("type", "event");
         writeEvent(type, event);
         if (("run".equals(type) && isTerminal(event.getString("status")))
@@ -205,8 +298,11 @@ final class LogStream {
               .put("runId", runId)
               .put("status", run.status().name())
               .put("error", run.error()));
-      stop();
-      response.end();
+      whenFlushed(
+          () -> {
+            stop();
+            response.end();
+          });
       return;
     }
     StepRun attempt = attempts.get(index);
@@ -222,26 +318,46 @@ final class LogStream {
 
   /** Sends stored lines {@code after < seq < before} of one attempt, waiting for stragglers. */
   private Future<Void> fill(long stepRunId, long after, long before) {
-    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-    fill(stepRunId, after, before, System.currentTimeMillis() + GAP_WAIT_MS, done);
+    Promise<Void> done = Promise.promise();
+    fill(stepRunId, after, before, System.currentTimeMillis() + GAP_WAIT_MS, 20, done);
     return done.future();
   }
 
-  /** One read of the gap; while lines are missing, reads again on a timer (no thread waits). */
+  /**
+   * One page of the gap; while lines of it are missing, reads again on a timer that backs off (no
+   * thread waits). The next page is read once this one has been written to the client.
+   */
   private void fill(
-      long stepRunId, long after, long before, long deadline, io.vertx.core.Promise<Void> done) {
-    blocking(() -> store.range(stepRunId, after, before))
+      long stepRunId, long after, long before, long deadline, long wait, Promise<Void> done) {
+    long upTo = Math.min(before, after + PAGE + 1);
+    blocking(() -> store.range(stepRunId, after, upTo))
         .onFailure(done::fail)
         .onSuccess(
             lines -> {
-              if (lines.size() < before - after - 1
-                  && System.currentTimeMillis() < deadline
-                  && !ended) {
-                vertx.setTimer(20, id -> fill(stepRunId, after, before, deadline, done));
+              if (ended) {
+                done.tryComplete();
+                return;
+              }
+              if (lines.size() < upTo - after - 1 && System.currentTimeMillis() < deadline) {
+                vertx.setTimer(
+                    wait,
+                    id -> fill(stepRunId, after, before, deadline, Math.min(wait * 2, 1000), done));
                 return;
               }
               lines.forEach(this::sendLine);
-              done.complete();
+              if (upTo >= before) {
+                done.complete();
+              } else {
+                whenFlushed(
+                    () ->
+                        fill(
+                            stepRunId,
+                            upTo - 1,
+                            before,
+                            System.currentTimeMillis() + GAP_WAIT_MS,
+                            20,
+                            done));
+              }
             });
   }
 
@@ -251,44 +367,127 @@ final class LogStream {
       return;
     }
     sent.put(line.stepRunId(), line.seq());
-    writeEvent("log", line.toJson());
+    if (resume != null && !resume.precedes(line)) {
+      return;
+    }
+    enqueue(
+        "id: " + LogCursor.of(line) + "\nevent: log\ndata: " + line.toJson().encode() + "\n\n",
+        line);
   }
 
   private void writeEvent(String type, JsonObject data) {
-    writeRaw("event: " + type + "\ndata: " + data.encode() + "\n\n");
+    enqueue("event: " + type + "\ndata: " + data.encode() + "\n\n", null);
   }
 
-  private void writeRaw(String text) {
-    if (!response.ended() && !response.closed()) {
-      response.write(text);
+  /** Queues a frame and writes what the connection takes now. */
+  private void enqueue(String text, LogLine line) {
+    if (ended) {
+      return;
     }
+    long size = text.length();
+    streams.hold(holding.addAndGet(size), size);
+    outbox.add(new Frame(text, line));
+    pump();
   }
 
-  private void whenWritable(Runnable next) {
-    if (response.writeQueueFull()) {
-      response.drainHandler(v -> next.run());
-    } else {
+  /** Writes queued frames while the connection has room; then runs what waited for a flush. */
+  private void pump() {
+    if (ended || response.closed()) {
+      return;
+    }
+    while (!outbox.isEmpty() && !response.writeQueueFull()) {
+      Frame frame = outbox.poll();
+      release(frame.text().length());
+      if (frame.line() != null) {
+        lastWritten = frame.line();
+      }
+      response.write(frame.text());
+    }
+    if (!outbox.isEmpty() || response.writeQueueFull()) {
+      if (!drainArmed) {
+        drainArmed = true;
+        response.drainHandler(
+            v -> {
+              drainArmed = false;
+              pump();
+            });
+      }
+      return;
+    }
+    Runnable next = afterFlush;
+    if (next != null) {
+      afterFlush = null;
       next.run();
     }
   }
 
-  private void abort(Throwable e) {
-    writeEvent("error", new JsonObject().put("message", String.valueOf(e.getMessage())));
+  private void whenFlushed(Runnable next) {
+    afterFlush = next;
+    pump();
+  }
+
+  /** The token was revoked: the stream ends now. Callable from any thread. */
+  void revoked() {
+    context.runOnContext(v -> terminate("revoked", "the token of this stream was revoked"));
+  }
+
+  /**
+   * Ends the stream with one last event saying why and where to resume; the connection is closed
+   * shortly after if the client does not take that event.
+   */
+  private void terminate(String type, String reason) {
+    if (ended) {
+      return;
+    }
+    JsonObject data = new JsonObject().put("runId", runId).put("reason", reason);
+    data.put("after", lastWritten == null ? null : LogCursor.of(lastWritten));
     stop();
     if (!response.ended() && !response.closed()) {
+      head();
+      response.write("event: " + type + "\ndata: " + data.encode() + "\n\n");
+      response.end();
+    }
+    vertx.setTimer(
+        CLOSE_GRACE_MS,
+        id -> {
+          if (!response.closed()) {
+            ctx.request().connection().close();
+          }
+        });
+  }
+
+  private void abort(Throwable e) {
+    if (ended) {
+      return;
+    }
+    stop();
+    if (!response.ended() && !response.closed()) {
+      head();
+      response.write(
+          "event: error\ndata: "
+              + new JsonObject().put("message", String.valueOf(e.getMessage())).encode()
+              + "\n\n");
       response.end();
     }
   }
 
   private void stop() {
+    if (ended) {
+      return;
+    }
     ended = true;
+    streams.closed(token, this);
     if (follow != null) {
       follow.close();
     }
     if (keepalive >= 0) {
       vertx.cancelTimer(keepalive);
     }
+    held.forEach(h -> release(h.size()));
     held.clear();
+    outbox.forEach(f -> release(f.text().length()));
+    outbox.clear();
+    afterFlush = null;
   }
 
   private static boolean isTerminal(String status) {
@@ -299,7 +498,7 @@ final class LogStream {
     }
   }
 
-  private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
-    return vertx.executeBlocking(work, false);
+  private <T> Future<T> blocking(Callable<T> work) {
+    return reads.executeBlocking(work, false);
   }
 }

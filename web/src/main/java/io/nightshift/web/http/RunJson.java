@@ -30,7 +30,15 @@ final class RunJson {
         .put("error", run.error())
         .put("createdAt", Instants.format(run.createdAt()))
         .put("startedAt", Instants.format(run.startedAt()))
-        .put("finishedAt", Instants.format(run.finishedAt()));
+        .put("finishedAt", Instants.format(run.finishedAt()))
+        .put("durationMs", durationMs(run.startedAt(), run.finishedAt()));
+  }
+
+  /** Milliseconds from start to end; null until both are known. */
+  static Long durationMs(java.time.Instant startedAt, java.time.Instant finishedAt) {
+    return startedAt == null || finishedAt == null
+        ? null
+        : java.time.Duration.between(startedAt, finishedAt).toMillis();
   }
 
   static JsonObject full(Run run) {
@@ -65,6 +73,7 @@ final class RunJson {
         .put("exitCode", s.exitCode())
         .put("startedAt", Instants.format(s.startedAt()))
         .put("finishedAt", Instants.format(s.finishedAt()))
+        .put("durationMs", durationMs(s.startedAt(), s.finishedAt()))
         .put("error", s.error())
         .put("node", s.node())
         .put("nextAttemptAt", Instants.format(s.notBefore()))

@@ -18,10 +18,12 @@ import java.util.Set;
 public final class TokenRoutes {
   private final Endpoints endpoints;
   private final Tokens tokens;
+  private final OpenStreams streams;
 
-  public TokenRoutes(Endpoints endpoints, Tokens tokens) {
+  public TokenRoutes(Endpoints endpoints, Tokens tokens, OpenStreams streams) {
     this.endpoints = endpoints;
     this.tokens = tokens;
+    this.streams = streams;
   }
 
   public void mount(Router api) {
@@ -45,14 +47,15 @@ public final class TokenRoutes {
   private Reply create(Call call) {
     JsonObject body = call.body();
     JsonReader in = new JsonReader();
-    in.rejectUnknown(body, Set.of("name", "roles"), "");
+    in.rejectUnknown(body, Set.of("name", "roles", "owner"), "");
     String name = in.string(body, "name", "", true);
+    String owner = in.string(body, "owner", "", false);
     List<String> roles = in.strings(body, "roles", "");
     in.throwIfAny();
     if (roles == null) {
       throw Invalid.of("roles", "is required: a list such as [\"operator\"]");
     }
-    Tokens.Issued issued = tokens.issue(name, roles, call.principal().name());
+    Tokens.Issued issued = tokens.issue(name, roles, owner, call.principal().name());
     return Reply.created(
         json(issued.token()).put("token", issued.secret()), "/api/v1/tokens/" + name);
   }
@@ -64,7 +67,9 @@ public final class TokenRoutes {
   }
 
   private Reply delete(Call call) {
-    tokens.revoke(call.name("name"), call.principal().name());
+    String name = call.name("name");
+    tokens.revoke(name, call.principal().name());
+    streams.revoked(name);
     return Reply.noContent();
   }
 
@@ -72,6 +77,7 @@ public final class TokenRoutes {
     return new JsonObject()
         .put("name", t.name())
         .put("roles", new JsonArray(t.roles()))
+        .put("owner", t.owner())
         .put("createdBy", t.createdBy())
         .put("createdAt", Instants.format(t.createdAt()))
         .put("lastUsedAt", Instants.format(t.lastUsedAt()));

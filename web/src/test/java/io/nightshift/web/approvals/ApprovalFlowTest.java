@@ -634,7 +634,7 @@ abstract class ApprovalFlowTest {
     assertThat(self.status()).as(self.toString()).isEqualTo(403);
     assertThat(self.errorMessage())
         .contains("lead")
-        .contains("started run")
+        .contains("asked for run")
         .contains("allowSelfApproval");
     assertThat(api.approval(w.approvalId()).getString("status")).isEqualTo("PENDING");
     assertThat(api.approve(w.approvalId(), api.anna, null).status()).isEqualTo(200);
