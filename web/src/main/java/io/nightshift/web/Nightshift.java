@@ -24,6 +24,7 @@ import io.nightshift.scheduler.job.JobScheduler;
 import io.nightshift.scheduler.logs.LogRetention;
 import io.nightshift.scheduler.logs.LogSettings;
 import io.nightshift.scheduler.logs.LogStore;
+import io.nightshift.scheduler.logs.LogStoreCheck;
 import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.Engine;
@@ -182,6 +183,9 @@ public final class Nightshift implements AutoCloseable {
       LogStore logStore = new LogStore(database.dsl());
       logs = LogPipeline.start(vertx, config, logStore, clock);
       checks.add(logs.check());
+      checks.add(
+          new LogStoreCheck(
+              vertx, logStore, Duration.ofMillis(config.logs().readyTimeoutMillis())));
       Cgroups cgroups = Cgroups.detect(config.node());
       checks.add(new ExecutorCheck(cgroups));
       RunRepository runs = new RunRepository(database.dsl());

@@ -12,13 +12,17 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
+import org.jooq.Record4;
+import org.jooq.ResultQuery;
 import org.jooq.Row7;
+import org.jooq.SortField;
 import org.jooq.impl.DSL;
 
 /**
@@ -31,6 +35,12 @@ public final class LogStore {
   public static final int ROWS_PER_STATEMENT = 1000;
 
   public static final int MAX_PAGE = 10_000;
+
+  /**
+   * Most chars of line text in one page (a page of {@value #MAX_PAGE} lines of the longest allowed
+   * length would be gigabytes); a longer first line is still returned whole.
+   */
+  public static final long PAGE_CHARS = 4L * 1024 * 1024;
 
   private final DSLContext dsl;
 
@@ -135,41 +145,71 @@ public final class LogStore {
 
   /**
    * Lines of a run in {@code (ts, step_run_id, seq)} order, after {@code afterCursor} (null: from
-   * the start), at most {@code limit}. {@code stepName} (nullable) keeps the lines of every attempt
-   * of that step. {@code next} is null on the last page.
+   * the start), at most {@code limit} and at most {@value #PAGE_CHARS} chars of line text (always
+   * at least one line). {@code stepName} (nullable) keeps the lines of every attempt of that step;
+   * {@code contains} (nullable) those whose text contains it, ignoring case. {@code next} is null
+   * on the last page.
+   *
+   * <p>Bounded whatever the run's size: both queries walk the index {@code idx_log_line_run
+   * (run_id, ts, step_run_id, seq)} in order and stop at the limit (no sort of the run's lines):
+   * the first reads only the keys and lengths of up to {@code limit + 1} lines, the second the text
+   * of the lines that fit {@value #PAGE_CHARS} chars. Step names come from the run's few step rows.
    *
    * @throws io.nightshift.scheduler.error.Invalid when the cursor or limit is malformed
    */
   public Page<LogLine> page(long runId, String stepName, String afterCursor, int limit) {
+    return page(runId, stepName, afterCursor, null, limit);
+  }
+
+  /** Like {@link #page(long, String, String, int)}, keeping lines that contain {@code contains}. */
+  public Page<LogLine> page(
+      long runId, String stepName, String afterCursor, String contains, int limit) {
     if (limit < 1 || limit > MAX_PAGE) {
       throw io.nightshift.scheduler.error.Invalid.of(
           "limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);
     }
-    Condition where = LOG_LINE.RUN_ID.eq(runId);
-    if (stepName != null) {
-      where = where.and(RUN_STEP.NAME.eq(stepName));
+    Map<Long, String> steps = stepNames(runId);
+    Condition where = pageCondition(runId, steps, stepName, afterCursor, contains);
+    if (where == null) {
+      return new Page<>(List.of(), null);
     }
-    if (afterCursor != null) {
-      where = where.and(after(LogCursor.decode(afterCursor)));
+    // Keys and sizes first (a few bytes a line): how many lines fit the page.
+    int fit = 0;
+    long chars = 0;
+    boolean more = false;
+    Record4<Instant, Long, Long, Integer> last = null;
+    for (Record4<Instant, Long, Long, Integer> k : keysQuery(where, limit + 1).fetch()) {
+      long length = k.value4() == null ? 0 : k.value4();
+      if (fit == limit || (fit > 0 && chars + length > PAGE_CHARS)) {
+        more = true;
+        break;
+      }
+      chars += length;
+      fit++;
+      last = k;
     }
-    List<LogLine> rows =
+    if (last == null) {
+      return new Page<>(List.of(), null);
+    }
+    List<LogLine> lines =
         dsl.select(
                 LOG_LINE.RUN_ID,
                 LOG_LINE.STEP_RUN_ID,
-                RUN_STEP.NAME,
                 LOG_LINE.ATTEMPT,
                 LOG_LINE.SEQ,
                 LOG_LINE.TS,
                 LOG_LINE.STREAM,
                 LOG_LINE.LINE)
             .from(LOG_LINE)
-            .leftJoin(RUN_STEP)
-            .on(RUN_STEP.ID.eq(LOG_LINE.STEP_RUN_ID))
             .where(where)
-            .orderBy(LOG_LINE.TS, LOG_LINE.STEP_RUN_ID, LOG_LINE.SEQ)
-            .limit(limit + 1)
-            .fetch(LogStore::toLine);
-    return Page.of(rows, limit, LogCursor::of);
+            .and(notAfter(last.value1(), last.value2(), last.value3()))
+            .orderBy(INDEX_ORDER)
+            .limit(fit)
+            .fetch(r -> toLine(r, steps));
+    if (!more) {
+      return new Page<>(lines, null);
+    }
+    return new Page<>(lines, LogCursor.of(lines.get(lines.size() - 1)));
   }
 
   /** Stored lines of one attempt with {@code after < seq < before}, in order. */
@@ -191,6 +231,15 @@ public final class LogStore {
         .and(LOG_LINE.SEQ.lt(before))
         .orderBy(LOG_LINE.SEQ)
         .fetch(LogStore::toLine);
+  }
+
+  /**
+   * Reads one row of the log table, giving up after {@code timeout} (rounded up to whole seconds,
+   * the unit of JDBC query timeouts): the readiness probe of the log store.
+   */
+  public void probe(java.time.Duration timeout) {
+    int seconds = (int) Math.max(1, (timeout.toMillis() + 999) / 1000);
+    dsl.selectOne().from(LOG_LINE).limit(1).queryTimeout(seconds).fetch();
   }
 
   /** How many lines of the run are stored. */
@@ -216,6 +265,86 @@ public final class LogStore {
     }
   }
 
+  /**
+   * The order of the index {@code (run_id, ts, step_run_id, seq)}. {@code run_id} is fixed by every
+   * query, so it changes nothing, but it lets H2 see that the index already gives the order (H2
+   * sorted the whole run otherwise: 4 s a page on a million lines).
+   */
+  private static final List<SortField<?>> INDEX_ORDER =
+      List.of(
+          LOG_LINE.RUN_ID.asc(), LOG_LINE.TS.asc(), LOG_LINE.STEP_RUN_ID.asc(), LOG_LINE.SEQ.asc());
+
+  /**
+   * What a page reads: the run's lines [of the step] [containing the text] after the cursor; null
+   * when the run has no step of that name.
+   */
+  Condition pageCondition(
+      long runId, Map<Long, String> steps, String stepName, String afterCursor, String contains) {
+    Condition where = LOG_LINE.RUN_ID.eq(runId);
+    if (afterCursor != null) {
+      where = where.and(after(LogCursor.decode(afterCursor)));
+    }
+    if (stepName != null) {
+      List<Long> ids =
+          steps.entrySet().stream()
+              .filter(e -> e.getValue().equals(stepName))
+              .map(Map.Entry::getKey)
+              .toList();
+      if (ids.isEmpty()) {
+        return null;
+      }
+      where = where.and(LOG_LINE.STEP_RUN_ID.in(ids));
+    }
+    if (contains != null && !contains.isEmpty()) {
+      where = where.and(LOG_LINE.LINE.containsIgnoreCase(contains));
+    }
+    return where;
+  }
+
+  /** Keys and text lengths of the first {@code rows} lines matching, in index order. */
+  ResultQuery<Record4<Instant, Long, Long, Integer>> keysQuery(Condition where, int rows) {
+    return dsl.select(
+            LOG_LINE.TS, LOG_LINE.STEP_RUN_ID, LOG_LINE.SEQ, DSL.charLength(LOG_LINE.LINE))
+        .from(LOG_LINE)
+        .where(where)
+        .orderBy(INDEX_ORDER)
+        .limit(rows);
+  }
+
+  /** Names of the run's step rows by id (a run has a few). */
+  Map<Long, String> stepNames(long runId) {
+    Map<Long, String> names = new HashMap<>();
+    dsl.select(RUN_STEP.ID, RUN_STEP.NAME)
+        .from(RUN_STEP)
+        .where(RUN_STEP.RUN_ID.eq(runId))
+        .forEach(r -> names.put(r.value1(), r.value2()));
+    return names;
+  }
+
+  /** Lines up to and including (ts, stepRunId, seq) in (ts, step_run_id, seq) order. */
+  private static Condition notAfter(Instant ts, long stepRunId, long seq) {
+    return LOG_LINE
+        .TS
+        .le(ts)
+        .and(
+            LOG_LINE
+                .TS
+                .lt(ts)
+                .or(
+                    LOG_LINE
+                        .TS
+                        .eq(ts)
+                        .and(
+                            LOG_LINE
+                                .STEP_RUN_ID
+                                .lt(stepRunId)
+                                .or(
+                                    LOG_LINE
+                                        .STEP_RUN_ID
+                                        .eq(stepRunId)
+                                        .and(LOG_LINE.SEQ.le(seq))))));
+  }
+
   /** Lines strictly after the cursor in (ts, step_run_id, seq) order, written to use the index. */
   private static Condition after(LogCursor c) {
     Instant ts = c.ts();
@@ -239,6 +368,20 @@ public final class LogStore {
                                         .STEP_RUN_ID
                                         .eq(c.stepRunId())
                                         .and(LOG_LINE.SEQ.gt(c.seq()))))));
+  }
+
+  private static LogLine toLine(Record r, Map<Long, String> steps) {
+    // A line whose step row is gone is still shown rather than hidden.
+    String step = steps.getOrDefault(r.get(LOG_LINE.STEP_RUN_ID), "");
+    return new LogLine(
+        r.get(LOG_LINE.RUN_ID),
+        r.get(LOG_LINE.STEP_RUN_ID),
+        step,
+        r.get(LOG_LINE.ATTEMPT),
+        r.get(LOG_LINE.SEQ),
+        r.get(LOG_LINE.TS),
+        r.get(LOG_LINE.STREAM),
+        r.get(LOG_LINE.LINE));
   }
 
   private static LogLine toLine(Record r) {

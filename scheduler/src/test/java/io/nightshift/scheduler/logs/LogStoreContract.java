@@ -13,7 +13,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.conf.ParamType;
 import org.junit.jupiter.api.Test;
 
 /** What every store must do with log lines; run against H2 and MySQL by the subclasses. */
@@ -168,5 +172,167 @@ abstract class LogStoreContract {
         .isInstanceOf(Invalid.class)
         .hasMessageContaining("after");
     assertThatThrownBy(() -> store().page(1, null, null, 0)).isInstanceOf(Invalid.class);
+  }
+
+  /** Lines of the large run; 1,000,000 with -Dnightshift.test.logPagingLines=1000000. */
+  private static final int LARGE_RUN =
+      Integer.getInteger("nightshift.test.logPagingLines", 100_000);
+
+  @Test
+  void pages_of_a_large_run_walk_the_run_index_in_order_and_never_sort_the_run() {
+    long run = LogFixtures.run(dsl());
+    long main = LogFixtures.step(dsl(), run, "main", 1);
+    long side = LogFixtures.step(dsl(), run, "side", 1);
+    long began = System.nanoTime();
+    List<LogLine> batch = new ArrayList<>();
+    for (int i = 1; i <= LARGE_RUN; i++) {
+      boolean onMain = i % 4 != 0;
+      String text = i == LARGE_RUN - 3 ? "the NEEDLE line " + i : "line " + i;
+      batch.add(
+          new LogLine(
+              run,
+              onMain ? main : side,
+              onMain ? "main" : "side",
+              1,
+              i,
+              T0.plusMillis(i / 10),
+              LogLine.STDOUT,
+              text));
+      if (batch.size() == 10_000) {
+        store().insert(batch);
+        batch.clear();
+      }
+    }
+    store().insert(batch);
+    report("inserted %,d lines in %d ms", LARGE_RUN, (System.nanoTime() - began) / 1_000_000);
+    LogStore store = store();
+    String middle = new LogCursor(T0.plusMillis(LARGE_RUN / 20), main, LARGE_RUN / 2 + 1).encode();
+
+    // Every shape of the page query reads the run index in its order: no sort of the run's lines.
+    Map<Long, String> steps = store.stepNames(run);
+    List<Condition> shapes =
+        List.of(
+            store.pageCondition(run, steps, null, null, null),
+            store.pageCondition(run, steps, null, middle, null),
+            store.pageCondition(run, steps, "side", middle, null),
+            store.pageCondition(run, steps, null, middle, "needle"));
+    for (Condition where : shapes) {
+      // EXPLAIN by hand: jOOQ's explain() cannot read H2's answer.
+      String plan =
+          dsl()
+              .fetch(
+                  "EXPLAIN "
+                      + store.keysQuery(where, LogStore.MAX_PAGE + 1).getSQL(ParamType.INLINED))
+              .stream()
+              .map(r -> java.util.Arrays.toString(r.intoArray()))
+              .collect(java.util.stream.Collectors.joining("\n"))
+              .toLowerCase(Locale.ROOT);
+      report("plan: %s", plan.replaceAll("\\s+", " "));
+      assertThat(plan).contains("idx_log_line_run");
+      if (h2()) {
+        assertThat(plan).contains("index sorted");
+      } else {
+        assertThat(plan).doesNotContain("filesort");
+      }
+    }
+
+    // The pages themselves, timed (reported, not asserted).
+    Page<LogLine> first = timed("first page of 10,000", () -> store.page(run, null, null, 10_000));
+    assertThat(first.items()).hasSize(10_000);
+    assertThat(first.items().get(0).seq()).isEqualTo(1);
+    Page<LogLine> half =
+        timed("page of 10,000 from the middle", () -> store.page(run, null, middle, 10_000));
+    assertThat(half.items().get(0).seq()).isEqualTo(LARGE_RUN / 2 + 2);
+    Page<LogLine> oneStep =
+        timed("page of 10,000 of one step", () -> store.page(run, "side", middle, 10_000));
+    assertThat(oneStep.items()).allSatisfy(l -> assertThat(l.step()).isEqualTo("side"));
+    Page<LogLine> found =
+        timed("search through half the run", () -> store.page(run, null, middle, "needle", 100));
+    assertThat(found.items()).extracting(LogLine::seq).containsExactly((long) LARGE_RUN - 3);
+    assertThat(found.next()).isNull();
+    long tenAt = System.nanoTime();
+    List<Thread> readers = new ArrayList<>();
+    for (int t = 0; t < 10; t++) {
+      Thread reader = new Thread(() -> store.page(run, null, middle, 10_000));
+      readers.add(reader);
+      reader.start();
+    }
+    for (Thread reader : readers) {
+      try {
+        reader.join();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    report("ten pages of 10,000 at once: %d ms", (System.nanoTime() - tenAt) / 1_000_000);
+  }
+
+  @Test
+  void a_page_holds_at_most_the_char_budget_of_text_and_the_next_page_goes_on_from_there() {
+    long run = LogFixtures.run(dsl());
+    long step = LogFixtures.step(dsl(), run, "wide", 1);
+    String wide = "x".repeat(60_000);
+    List<LogLine> lines = new ArrayList<>();
+    for (int seq = 1; seq <= 100; seq++) {
+      lines.add(new LogLine(run, step, "wide", 1, seq, T0, LogLine.STDOUT, wide));
+    }
+    for (int from = 0; from < 100; from += 20) {
+      store().insert(lines.subList(from, from + 20));
+    }
+    int fit = (int) (LogStore.PAGE_CHARS / 60_000);
+
+    Page<LogLine> first = store().page(run, null, null, 1_000);
+    Page<LogLine> second = store().page(run, null, first.next(), 1_000);
+
+    assertThat(first.items()).hasSize(fit);
+    assertThat(first.next()).isNotNull();
+    assertThat(second.items()).hasSize(100 - fit);
+    assertThat(second.items().get(0).seq()).isEqualTo(fit + 1L);
+    assertThat(second.next()).isNull();
+  }
+
+  @Test
+  void a_text_search_is_a_case_insensitive_substring_with_like_characters_taken_literally() {
+    long run = LogFixtures.run(dsl());
+    long step = LogFixtures.step(dsl(), run, "grep", 1);
+    List<String> texts =
+        List.of("Disk 100% full", "disk 10 full", "ERROR: a_b", "error: axb", "ok", "Ünïcode Ok");
+    List<LogLine> lines = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      lines.add(new LogLine(run, step, "grep", 1, i + 1, T0, LogLine.STDOUT, texts.get(i)));
+    }
+    store().insert(lines);
+
+    assertThat(texts(store().page(run, null, null, "100%", 10))).containsExactly("Disk 100% full");
+    assertThat(texts(store().page(run, null, null, "error: a_", 10))).containsExactly("ERROR: a_b");
+    assertThat(texts(store().page(run, null, null, "OK", 10))).containsExactly("ok", "Ünïcode Ok");
+    Page<LogLine> firstHit = store().page(run, null, null, "disk", 1);
+    assertThat(texts(firstHit)).containsExactly("Disk 100% full");
+    assertThat(texts(store().page(run, null, firstHit.next(), "disk", 1)))
+        .containsExactly("disk 10 full");
+    assertThat(store().page(run, "grep", null, "nothing like it", 10).items()).isEmpty();
+  }
+
+  private boolean h2() {
+    return dsl().connectionResult(c -> c.getMetaData().getURL()).startsWith("jdbc:h2:");
+  }
+
+  private static List<String> texts(Page<LogLine> page) {
+    return page.items().stream().map(LogLine::line).toList();
+  }
+
+  private <T> T timed(String what, java.util.function.Supplier<T> work) {
+    long began = System.nanoTime();
+    T result = work.get();
+    report("%s: %d ms", what, (System.nanoTime() - began) / 1_000_000);
+    return result;
+  }
+
+  private void report(String format, Object... args) {
+    System.out.printf(
+        Locale.ROOT,
+        "[%s] %s%n",
+        h2() ? "H2" : "MariaDB",
+        String.format(Locale.ROOT, format, args));
   }
 }

@@ -210,7 +210,15 @@ public record Config(
       int defaultTimeoutSeconds, long maxLinesPerStep, int maxLineLength, int killGraceSeconds) {}
 
   /** The log pipeline: lines held in memory while Redis is unreachable, before steps block. */
-  public record Logs(int bufferLines, int retentionDays) {}
+  /**
+   * @param readyTimeoutMillis how long /ready waits for a read of the log table before it answers
+   *     503 naming the log store
+   */
+  public record Logs(int bufferLines, int retentionDays, int readyTimeoutMillis) {
+    public Logs(int bufferLines, int retentionDays) {
+      this(bufferLines, retentionDays, 2_000);
+    }
+  }
 
   /** Several nodes on one store: leases of running attempts and the sweeps that act on them. */
   public record Cluster(

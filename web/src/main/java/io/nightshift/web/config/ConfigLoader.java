@@ -62,7 +62,7 @@ public final class ConfigLoader {
           "runs",
               Set.of(
                   "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
-          "logs", Set.of("bufferLines", "retentionDays"),
+          "logs", Set.of("bufferLines", "retentionDays", "readyTimeoutMillis"),
           "executor", Set.of("passEnv", "workDir", "keepWorkDirs"),
           "cluster",
               Set.of(
@@ -230,7 +230,8 @@ public final class ConfigLoader {
                 v.integer("runs.killGraceSeconds", 5, 0, 600)),
             new Config.Logs(
                 v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
-                v.integer("logs.retentionDays", 30, 1, 3650)))
+                v.integer("logs.retentionDays", 30, 1, 3650),
+                v.integer("logs.readyTimeoutMillis", 2_000, 50, 60_000)))
         .withExecutor(executor(v, node, dataDir));
   }
 

@@ -2,9 +2,11 @@ package io.nightshift.web.http;
 
 import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.logs.LogBus;
 import io.nightshift.scheduler.logs.LogCursor;
 import io.nightshift.scheduler.logs.LogStore;
+import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.store.Page;
 import io.vertx.core.Vertx;
@@ -57,9 +59,15 @@ public final class LogRoutes {
 
   private Reply page(Call call) {
     long runId = RunRoutes.runId(call);
-    runs.get(runId);
+    Run run = runs.get(runId);
     int limit = call.intQuery("limit", 1000, 1, LogStore.MAX_PAGE);
-    Page<LogLine> page = store.page(runId, call.query("step"), call.query("after"), limit);
+    String step = call.query("step");
+    if (step != null
+        && run.template().step(step).isEmpty()
+        && run.attempts().stream().noneMatch(a -> a.name().equals(step))) {
+      throw new NotFound("step", step);
+    }
+    Page<LogLine> page = store.page(runId, step, call.query("after"), call.query("q"), limit);
     JsonArray items = new JsonArray();
     page.items().forEach(l -> items.add(l.toJson()));
     return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));

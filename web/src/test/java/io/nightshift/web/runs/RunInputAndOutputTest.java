@@ -370,7 +370,51 @@ abstract class RunInputAndOutputTest {
     assertThat(beta).allSatisfy(l -> assertThat(l.getString("step")).isEqualTo("beta"));
     assertThat(beta.stream().map(l -> l.getLong("seq")).toList())
         .containsExactlyElementsOf(IntStream.rangeClosed(1, 15).mapToObj(i -> (long) i).toList());
-    assertThat(api.logs(id, "nope", 10)).isEmpty();
+    Answer unknownStep = api.logsPage(id, "step=nope");
+    assertThat(unknownStep.status()).as(unknownStep.toString()).isEqualTo(404);
+    assertThat(unknownStep.errorCode()).isEqualTo("not_found");
+    assertThat(unknownStep.body()).contains("nope");
+  }
+
+  @Test
+  void q_keeps_the_lines_containing_the_text_ignoring_case_paged_and_with_the_step_filter() {
+    String template =
+        api.template(
+            "searching",
+            new JsonArray(),
+            command("alpha", printing("Alpha", 12)),
+            command("beta", printing("beta", 12)));
+    long id = api.start(template, (JsonObject) null);
+    assertThat(api.awaitEnd(id).getString("status")).isEqualTo("SUCCEEDED");
+    api.awaitLogs(id, l -> l.size() == 24);
+
+    // "a-1" is in alpha-1, alpha-10..12 and beta-1, beta-10..12: four pages of two.
+    List<String> found = new ArrayList<>();
+    String after = null;
+    do {
+      Answer page =
+          api.logsPage(
+              id, "q=A-1&limit=2" + (after == null ? "" : "&after=" + RunsApi.encode(after)));
+      assertThat(page.status()).as(page.toString()).isEqualTo(200);
+      page.json().getJsonArray("items").forEach(o -> found.add(((JsonObject) o).getString("line")));
+      after = page.json().getString("next");
+    } while (after != null);
+    assertThat(found)
+        .containsExactly(
+            "Alpha-1",
+            "Alpha-10",
+            "Alpha-11",
+            "Alpha-12",
+            "beta-1",
+            "beta-10",
+            "beta-11",
+            "beta-12");
+    Answer beta = api.logsPage(id, "q=a-1&step=beta&limit=100");
+    assertThat(
+            beta.json().getJsonArray("items").stream().map(o -> ((JsonObject) o).getString("line")))
+        .containsExactly("beta-1", "beta-10", "beta-11", "beta-12");
+    Answer percent = api.logsPage(id, "q=" + RunsApi.encode("%") + "&limit=100");
+    assertThat(percent.json().getJsonArray("items")).isEmpty();
   }
 
   @Test
