@@ -1,6 +1,7 @@
 package io.nightshift.web;
 
 import io.nightshift.scheduler.store.JdbcUrls;
+import io.nightshift.web.cli.Cli;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.config.ConfigException;
 import io.nightshift.web.config.ConfigLoader;
@@ -9,11 +10,25 @@ import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** {@code java -jar nightshift.jar [--config FILE]}. */
+/**
+ * {@code java -jar nightshift.jar [serve] [--config FILE]} starts the server; {@code java -jar
+ * nightshift.jar COMMAND ...} is the command-line client ({@link Cli}).
+ */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
+    if (args.length > 0 && !args[0].equals("serve") && !args[0].startsWith("--config")) {
+      Cli.main(args);
+      return;
+    }
+    serve(
+        args.length > 0 && args[0].equals("serve")
+            ? java.util.Arrays.copyOfRange(args, 1, args.length)
+            : args);
+  }
+
+  private static void serve(String[] args) throws InterruptedException {
     Config config;
     try {
       config = ConfigLoader.load(configFile(args), System.getenv());

@@ -39,6 +39,7 @@ import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.config.ConfigLoader;
 import io.nightshift.web.http.AccessLog;
+import io.nightshift.web.http.ApiDocRoutes;
 import io.nightshift.web.http.ApprovalRoutes;
 import io.nightshift.web.http.AuditRoutes;
 import io.nightshift.web.http.Authentication;
@@ -84,6 +85,7 @@ public final class Nightshift implements AutoCloseable {
   private final ServiceMetrics metrics;
   private final HttpServer server;
   private final String adminTokenNotice;
+  private final List<String> routes;
   private final OpenStreams streams;
 
   private NodeName nodeName;
@@ -100,6 +102,7 @@ public final class Nightshift implements AutoCloseable {
       ServiceMetrics metrics,
       HttpServer server,
       String adminTokenNotice,
+      List<String> routes,
       OpenStreams streams) {
     this.metrics = metrics;
     this.config = config;
@@ -112,6 +115,7 @@ public final class Nightshift implements AutoCloseable {
     this.notifier = notifier;
     this.server = server;
     this.adminTokenNotice = adminTokenNotice;
+    this.routes = routes;
     this.streams = streams;
   }
 
@@ -267,6 +271,7 @@ public final class Nightshift implements AutoCloseable {
       Router router = Router.router(vertx);
       router.route().handler(new AccessLog());
       new HealthRoutes(checks, registry).mount(router);
+      new ApiDocRoutes().mount(router);
       new ConsoleRoutes().mount(router);
 
       Router api = Router.router(vertx);
@@ -327,6 +332,7 @@ public final class Nightshift implements AutoCloseable {
           metrics,
           server,
           notice,
+          routes(router, "", api, "/api/v1"),
           streams);
     } catch (RuntimeException e) {
       if (jobScheduler != null) {
@@ -394,6 +400,29 @@ public final class Nightshift implements AutoCloseable {
             vertx
                 .executeBlocking(retention::purge, false)
                 .onFailure(e -> log.warn("log retention failed; next try in an hour", e)));
+  }
+
+  /**
+   * Every route with a method, as {@code "GET /api/v1/runs/{id}"}, to compare with the OpenAPI
+   * document.
+   */
+  List<String> routes() {
+    return routes;
+  }
+
+  private static List<String> routes(Router root, String rootPrefix, Router api, String apiPrefix) {
+    List<String> out = new ArrayList<>();
+    for (Router r : List.of(root, api)) {
+      String prefix = r == root ? rootPrefix : apiPrefix;
+      for (io.vertx.ext.web.Route route : r.getRoutes()) {
+        if (route.getPath() == null || route.methods() == null || route.methods().isEmpty()) {
+          continue;
+        }
+        String path = prefix + route.getPath().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
+        route.methods().forEach(m -> out.add(m.name() + " " + path));
+      }
+    }
+    return List.copyOf(out);
   }
 
   public int port() {

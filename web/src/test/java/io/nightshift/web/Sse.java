@@ -44,7 +44,13 @@ public final class Sse {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    return new Sse(client.send(request.build(), HttpResponse.BodyHandlers.ofLines()));
+    HttpResponse<Stream<String>> response =
+        client.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+    if (response.statusCode() == 200) {
+      ApiContract.get()
+          .checkStreamHead(path, 200, response.headers().firstValue("Content-Type").orElse(null));
+    }
+    return new Sse(response);
   }
 
   /** Reads until the {@code end} event (or the server closes the stream), at most 60 s. */
@@ -75,6 +81,9 @@ public final class Sse {
       if (line.isEmpty()) {
         if (type != null || data.length() > 0) {
           Event event = new Event(type == null ? "message" : type, data.toString());
+          if (status == 200) {
+            ApiContract.get().checkEvent(event.type(), event.raw());
+          }
           events.add(event);
           if (event.type().equals("end")) {
             break;
@@ -92,6 +101,10 @@ public final class Sse {
         }
         data.append(line.substring("data:".length()).stripLeading());
       }
+    }
+    if (status != 200) {
+      ApiContract.get()
+          .checkSchema("stream answer " + status, "Error", new JsonObject(body.toString()));
     }
     return new Received(status, events, body.toString());
   }

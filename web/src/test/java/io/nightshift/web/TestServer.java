@@ -110,6 +110,7 @@ public final class TestServer implements AutoCloseable {
     try {
       HttpResponse<String> response =
           client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      ApiContract.get().check(response);
       return new Answer(response.statusCode(), response.body(), response);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

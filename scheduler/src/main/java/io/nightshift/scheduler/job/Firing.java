@@ -151,7 +151,9 @@ public final class Firing {
       return new Result(false, null, null, "job deleted");
     }
     JobSpec job = locked.get().spec();
-    Optional<StoredTemplate> template = templates.find(job.template());
+    // Read in the fire's own transaction: a second connection while this one holds the job's row
+    // lock can wait for a connection held by another fire waiting for that lock.
+    Optional<StoredTemplate> template = templates.in(tx).find(job.template());
     if (template.isEmpty()) {
       return failed(
           tx, jobId, scheduledAt, firedAt, "template '" + job.template() + "' does not exist");

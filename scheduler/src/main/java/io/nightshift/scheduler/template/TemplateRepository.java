@@ -28,6 +28,11 @@ public final class TemplateRepository {
     this.dsl = dsl;
   }
 
+  /** This repository reading and writing through {@code tx} (a transaction the caller runs). */
+  public TemplateRepository in(DSLContext tx) {
+    return new TemplateRepository(tx);
+  }
+
   public StoredTemplate create(Template template, String actor, Instant now) {
     try {
       return dsl.transactionResult(

@@ -365,6 +365,66 @@ class EngineTest {
   }
 
   @Test
+  void a_fire_reads_the_template_on_the_connection_that_holds_the_jobs_lock() throws Exception {
+    Path dir = Files.createTempDirectory("nightshift-one-connection-");
+    io.nightshift.scheduler.store.DatabaseSettings h2 = TestDatabases.h2Settings(dir);
+    try (Database one =
+        Database.open(
+            new io.nightshift.scheduler.store.DatabaseSettings(
+                h2.url(), h2.user(), h2.password(), 2))) {
+      var templates = new io.nightshift.scheduler.template.TemplateRepository(one.dsl());
+      templates.create(
+          TemplateParser.parse(
+              new JsonObject().put("name", "t").put("steps", new JsonArray().add(command("a"))),
+              null),
+          "alice",
+          clock.instant());
+      var job =
+          new io.nightshift.scheduler.job.JobRepository(one.dsl())
+              .create(
+                  io.nightshift.scheduler.job.JobParser.parse(
+                      new JsonObject()
+                          .put("name", "j")
+                          .put("template", "t")
+                          .put("schedule", new JsonObject().put("everySeconds", 3600)),
+                      null,
+                      null,
+                      clock.instant()),
+                  "alice",
+                  clock.instant());
+      ScriptedExecutor executor = new ScriptedExecutor();
+      Engine engine =
+          new Engine(
+              new RunRepository(one.dsl()),
+              new ApprovalRepository(one.dsl()),
+              new NodeLeaseRepository(one.dsl()),
+              one.dsl(),
+              bus,
+              executor,
+              EngineSettings.defaults("n1", dir),
+              LEASES,
+              clock);
+      closing.add(engine);
+      var firing =
+          new io.nightshift.scheduler.job.Firing(
+              one.dsl(),
+              templates,
+              engine,
+              "n1",
+              clock,
+              new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+
+      // Another user holds the second connection: the fire has exactly one.
+      try (java.sql.Connection held = one.dataSource().getConnection()) {
+        var result = firing.fire(job.id(), clock.instant(), Trigger.INTERVAL);
+
+        assertThat(result.outcome()).isEqualTo(io.nightshift.scheduler.job.FireOutcome.STARTED);
+        awaitStarted(executor, 1);
+      }
+    }
+  }
+
+  @Test
   void a_restart_leaves_a_live_twins_attempts_alone_and_fails_those_of_its_own_dead_past()
       throws Exception {
     ScriptedExecutor twin = new ScriptedExecutor();

@@ -38,6 +38,25 @@ class ArchitectureTest {
   }
 
   @Test
+  void the_command_line_client_imports_no_server_code() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.nightshift.web.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.nightshift.scheduler..",
+            "io.nightshift.executor..",
+            "io.nightshift.sql..",
+            "io.nightshift.web",
+            "io.nightshift.web.http..",
+            "io.nightshift.web.config..",
+            "io.vertx.ext..",
+            "org.jooq..")
+        .check(CLASSES);
+  }
+
+  @Test
   void the_executor_does_not_know_the_scheduler() {
     noClasses()
         .that()

@@ -163,22 +163,30 @@ class CrashRecoveryTest {
   }
 
   HttpResponse<String> post(String url, JsonObject body) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(url))
-            .header("Authorization", "Bearer " + TOKEN)
-            .timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return checked(
+        http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + TOKEN)
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString()));
   }
 
   HttpResponse<String> get(String url) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(url))
-            .header("Authorization", "Bearer " + TOKEN)
-            .timeout(Duration.ofSeconds(30))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return checked(
+        http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + TOKEN)
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString()));
+  }
+
+  /** The answer, once the OpenAPI document agrees with it. */
+  private static HttpResponse<String> checked(HttpResponse<String> response) {
+    io.nightshift.web.ApiContract.get().check(response);
+    return response;
   }
 
   static int freePort() throws IOException {

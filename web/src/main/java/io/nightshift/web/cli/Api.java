@@ -1,0 +1,180 @@
+package io.nightshift.web.cli;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/** The Nightshift HTTP API as the CLI uses it: JSON in, JSON out, errors as {@link ApiError}. */
+final class Api {
+  private final String base;
+  private final String token;
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  Api(String url, String token) {
+    this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    this.token = token;
+  }
+
+  String base() {
+    return base;
+  }
+
+  JsonObject get(String path) {
+    return send("GET", path, null, null);
+  }
+
+  JsonObject post(String path, JsonObject body) {
+    return send("POST", path, body == null ? null : body.encode(), "application/json");
+  }
+
+  JsonObject put(String path, JsonObject body) {
+    return send("PUT", path, body.encode(), "application/json");
+  }
+
+  JsonObject delete(String path) {
+    return send("DELETE", path, null, null);
+  }
+
+  static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  JsonObject send(String method, String path, String body, String contentType) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri(path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Accept", "application/json")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    authorize(request);
+    HttpResponse<String> response;
+    try {
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw unreachable(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(0, "interrupted");
+    }
+    if (response.statusCode() >= 400) {
+      throw error(response.statusCode(), response.body());
+    }
+    String text = response.body();
+    if (text == null || text.isBlank()) {
+      return new JsonObject();
+    }
+    try {
+      return new JsonObject(text);
+    } catch (DecodeException e) {
+      throw new ApiError(response.statusCode(), "the server answered something other than JSON");
+    }
+  }
+
+  /**
+   * Reads a Server-Sent Events stream, handing each event (its type and JSON data) to {@code
+   * events} until the server ends it.
+   */
+  void stream(String path, java.util.function.BiConsumer<String, JsonObject> events) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET();
+    authorize(request);
+    HttpResponse<Stream<String>> response;
+    try {
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+    } catch (IOException e) {
+      throw unreachable(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(0, "interrupted");
+    }
+    try (Stream<String> lines = response.body()) {
+      if (response.statusCode() >= 400) {
+        StringBuilder body = new StringBuilder();
+        lines.forEach(body::append);
+        throw error(response.statusCode(), body.toString());
+      }
+      Iterator<String> it = lines.iterator();
+      String type = null;
+      StringBuilder data = new StringBuilder();
+      while (it.hasNext()) {
+        String line = it.next();
+        if (line.isEmpty()) {
+          if (data.length() > 0) {
+            events.accept(type == null ? "message" : type, new JsonObject(data.toString()));
+            if ("end".equals(type)) {
+              return;
+            }
+          }
+          type = null;
+          data.setLength(0);
+        } else if (line.startsWith("event:")) {
+          type = line.substring(6).trim();
+        } else if (line.startsWith("data:")) {
+          data.append(line.substring(5).stripLeading());
+        }
+      }
+    }
+  }
+
+  /** Every item of a paged list, following {@code next} with the given cursor parameter. */
+  void each(String path, String cursorParam, Consumer<JsonObject> item) {
+    String cursor = null;
+    do {
+      String sep = path.contains("?") ? "&" : "?";
+      JsonObject page =
+          get(cursor == null ? path : path + sep + cursorParam + "=" + encode(cursor));
+      page.getJsonArray("items").forEach(o -> item.accept((JsonObject) o));
+      cursor = page.getString("next");
+    } while (cursor != null);
+  }
+
+  private URI uri(String path) {
+    try {
+      return URI.create(base + path);
+    } catch (IllegalArgumentException e) {
+      throw new ApiError(0, "bad server URL '" + base + "': " + e.getMessage());
+    }
+  }
+
+  private void authorize(HttpRequest.Builder request) {
+    if (token != null && !token.isBlank()) {
+      request.header("Authorization", "Bearer " + token);
+    }
+  }
+
+  private ApiError unreachable(IOException e) {
+    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return new ApiError(0, "cannot reach " + base + ": " + why);
+  }
+
+  /** The API's own message, on one line; the HTTP status when the body is not the envelope. */
+  static ApiError error(int status, String body) {
+    String message = "HTTP " + status;
+    try {
+      JsonObject error = new JsonObject(body).getJsonObject("error");
+      if (error != null && error.getString("message") != null) {
+        message = error.getString("message");
+      }
+    } catch (RuntimeException e) {
+      // not the error envelope: keep the status
+    }
+    return new ApiError(status, message.replaceAll("\\s*\\R\\s*", " "));
+  }
+}

@@ -1,0 +1,190 @@
+package io.nightshift.web.cli;
+
+import io.nightshift.web.cli.Documents.Document;
+import io.nightshift.web.cli.Documents.Kind;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code apply -f DIR}: makes the server hold the templates and jobs of a folder. Idempotent: what
+ * is already there is left alone (no new version), and it says so.
+ */
+@Command(
+    name = "apply",
+    description = "Apply a folder of template and job files (YAML or JSON), idempotently.")
+final class Apply extends Base {
+  private static final Set<String> ENDED =
+      Set.of("SUCCEEDED", "FAILED", "CANCELED", "TIMED_OUT", "ROLLED_BACK", "ROLLBACK_FAILED");
+
+  @Option(
+      names = {"-f", "--folder"},
+      required = true,
+      paramLabel = "DIR")
+  Path folder;
+
+  @Option(names = "--dry-run", description = "Say what would change; change nothing.")
+  boolean dryRun;
+
+  @Option(names = "--prune", description = "Delete templates and jobs the folder does not have.")
+  boolean prune;
+
+  @Option(names = "--force", description = "With --prune: delete jobs even with an active run.")
+  boolean force;
+
+  /** One line of the report. */
+  record Change(String kind, String name, String action, String detail) {}
+
+  @Override
+  int run() {
+    Map<Kind, Map<String, Document>> wanted = read(folder);
+    List<Change> changes = new ArrayList<>();
+    boolean refused = false;
+    for (Kind kind : List.of(Kind.TEMPLATE, Kind.JOB)) {
+      for (Document d : wanted.get(kind).values()) {
+        changes.add(apply(d));
+      }
+    }
+    if (prune) {
+      for (Kind kind : List.of(Kind.JOB, Kind.TEMPLATE)) {
+        List<JsonObject> present = new ArrayList<>();
+        api().each("/api/v1/" + kind.plural + "?limit=500", "after", present::add);
+        for (JsonObject p : present) {
+          String name = p.getString("name");
+          if (wanted.get(kind).containsKey(name)) {
+            continue;
+          }
+          Change change = prune(kind, name);
+          refused |= change.action().equals("kept");
+          changes.add(change);
+        }
+      }
+    }
+    report(changes);
+    return refused ? Cli.ERROR : Cli.OK;
+  }
+
+  private Change apply(Document d) {
+    String path = "/api/v1/" + d.kind().plural + "/" + Api.encode(d.name());
+    JsonObject current;
+    try {
+      current = api().get(path);
+    } catch (ApiError e) {
+      if (e.status() != 404) {
+        throw e;
+      }
+      current = null;
+    }
+    String word = d.kind().word();
+    if (current != null && Documents.same(d.kind(), current, d.body())) {
+      return new Change(word, d.name(), "unchanged", version(d.kind(), current));
+    }
+    String action = current == null ? "created" : "updated";
+    if (dryRun) {
+      return new Change(word, d.name(), "would be " + action, "");
+    }
+    JsonObject stored;
+    try {
+      stored = api().put(path, d.body());
+    } catch (ApiError e) {
+      throw new ApiError(e.status(), d.file() + ": " + e.getMessage());
+    }
+    return new Change(word, d.name(), action, version(d.kind(), stored));
+  }
+
+  private Change prune(Kind kind, String name) {
+    String word = kind.word();
+    if (kind == Kind.JOB && !force) {
+      JsonObject runs = api().get("/api/v1/runs?limit=100&job=" + Api.encode(name));
+      for (Object o : runs.getJsonArray("items")) {
+        JsonObject run = (JsonObject) o;
+        if (!ENDED.contains(run.getString("status"))) {
+          return new Change(
+              word,
+              name,
+              "kept",
+              "run " + run.getValue("id") + " is active; --force deletes it anyway");
+        }
+      }
+    }
+    if (dryRun) {
+      return new Change(word, name, "would be deleted", "");
+    }
+    api().delete("/api/v1/" + kind.plural + "/" + Api.encode(name));
+    return new Change(word, name, "deleted", "");
+  }
+
+  private static String version(Kind kind, JsonObject stored) {
+    return kind == Kind.TEMPLATE ? "v" + stored.getValue("version") : "";
+  }
+
+  private void report(List<Change> changes) {
+    Output out = out();
+    if (out.json()) {
+      JsonArray items = new JsonArray();
+      changes.forEach(
+          c ->
+              items.add(
+                  new JsonObject()
+                      .put("kind", c.kind())
+                      .put("name", c.name())
+                      .put("action", c.action())
+                      .put("detail", c.detail())));
+      out.json(items);
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (Change c : changes) {
+      rows.add(List.of(c.kind(), c.name(), c.action(), c.detail()));
+      counts.merge(c.action(), 1, Integer::sum);
+    }
+    out.table(List.of("KIND", "NAME", "ACTION", ""), rows);
+    List<String> summary = new ArrayList<>();
+    counts.forEach((action, n) -> summary.add(n + " " + action));
+    out.line((dryRun ? "dry run, nothing changed: " : "") + String.join(", ", summary));
+  }
+
+  /** Every template and job file under the folder, by kind and name; duplicates are an error. */
+  static Map<Kind, Map<String, Document>> read(Path folder) {
+    if (!Files.isDirectory(folder)) {
+      throw new CliError(folder + ": not a folder");
+    }
+    Map<Kind, Map<String, Document>> out = new LinkedHashMap<>();
+    out.put(Kind.TEMPLATE, new LinkedHashMap<>());
+    out.put(Kind.JOB, new LinkedHashMap<>());
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(folder)) {
+      files =
+          walk.filter(Files::isRegularFile)
+              .filter(
+                  p -> {
+                    String n = p.getFileName().toString();
+                    return n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json");
+                  })
+              .sorted()
+              .toList();
+    } catch (IOException e) {
+      throw new CliError(folder + ": cannot read: " + e.getMessage());
+    }
+    for (Path file : files) {
+      Document d = Documents.read(file);
+      Document before = out.get(d.kind()).putIfAbsent(d.name(), d);
+      if (before != null) {
+        throw new CliError(
+            file + ": " + d.kind().word() + " '" + d.name() + "' is also in " + before.file());
+      }
+    }
+    return out;
+  }
+}

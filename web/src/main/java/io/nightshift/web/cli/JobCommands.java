@@ -1,0 +1,133 @@
+package io.nightshift.web.cli;
+
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jobs} lists jobs; {@code jobs pause|resume|run NAME}. */
+@Command(
+    name = "jobs",
+    description = "Jobs: list (default), pause, resume, run.",
+    subcommands = {
+      JobCommands.Pause.class,
+      JobCommands.Resume.class,
+      JobCommands.RunNow.class,
+    })
+final class JobCommands extends Base {
+  @Override
+  int run() {
+    List<JsonObject> jobs = new ArrayList<>();
+    api().each("/api/v1/jobs?limit=500", "after", jobs::add);
+    Output out = out();
+    if (out.json()) {
+      out.json(new io.vertx.core.json.JsonArray(new ArrayList<Object>(jobs)));
+      return Cli.OK;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (JsonObject j : jobs) {
+      var next = j.getJsonArray("nextFireTimes");
+      rows.add(
+          List.of(
+              j.getString("name"),
+              j.getString("template"),
+              schedule(j.getJsonObject("schedule")),
+              j.getBoolean("enabled") ? "enabled" : out.status("PAUSED"),
+              next == null || next.isEmpty() ? "-" : next.getString(0)));
+    }
+    out.table(List.of("NAME", "TEMPLATE", "SCHEDULE", "STATE", "NEXT FIRE"), rows);
+    return Cli.OK;
+  }
+
+  static String schedule(JsonObject s) {
+    if (s == null) {
+      return "on demand";
+    }
+    if (s.containsKey("cron")) {
+      return "cron " + s.getString("cron") + " " + s.getString("timezone", "");
+    }
+    if (s.containsKey("everySeconds")) {
+      return "every " + s.getValue("everySeconds") + "s";
+    }
+    return "at " + s.getString("at");
+  }
+
+  static int show(Base command, JsonObject job) {
+    Output out = command.out();
+    if (out.json()) {
+      out.json(job);
+    } else {
+      out.line(
+          "job "
+              + job.getString("name")
+              + " "
+              + (job.getBoolean("enabled") ? "enabled" : out.status("PAUSED"))
+              + " ("
+              + schedule(job.getJsonObject("schedule"))
+              + ")");
+    }
+    return Cli.OK;
+  }
+
+  @Command(name = "pause", description = "Stop firing a job's schedule.")
+  static final class Pause extends Base {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Override
+    int run() {
+      return show(this, api().post("/api/v1/jobs/" + Api.encode(name) + "/pause", null));
+    }
+  }
+
+  @Command(name = "resume", description = "Fire a job's schedule again.")
+  static final class Resume extends Base {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Override
+    int run() {
+      return show(this, api().post("/api/v1/jobs/" + Api.encode(name) + "/resume", null));
+    }
+  }
+
+  @Command(name = "run", description = "Run a job now; --follow waits for its end.")
+  static final class RunNow extends Base {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Option(
+        names = {"-p", "--param"},
+        paramLabel = "NAME=VALUE")
+    Map<String, String> params = new LinkedHashMap<>();
+
+    @Option(names = "--follow")
+    boolean follow;
+
+    @Override
+    int run() {
+      JsonObject values = new JsonObject();
+      params.forEach(values::put);
+      JsonObject run =
+          api()
+              .post(
+                  "/api/v1/jobs/" + Api.encode(name) + "/runs",
+                  new JsonObject().put("params", values));
+      long id = run.getLong("id");
+      if (follow) {
+        return RunCommands.follow(this, id);
+      }
+      Output out = out();
+      if (out.json()) {
+        out.json(run);
+      } else {
+        out.line("run " + id + " " + out.status(run.getString("status")));
+      }
+      return Cli.OK;
+    }
+  }
+}

@@ -1,0 +1,311 @@
+package io.nightshift.web.cli;
+
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Runs: start (and follow), list, status, logs, cancel, retry. */
+final class RunCommands {
+  private static final Set<String> SUCCESS = Set.of("SUCCEEDED");
+
+  private RunCommands() {}
+
+  @Command(name = "run", description = "Start a run of TEMPLATE; --follow waits for its end.")
+  static final class Start extends Base {
+    @Parameters(index = "0", paramLabel = "TEMPLATE")
+    String template;
+
+    @Option(
+        names = {"-p", "--param"},
+        paramLabel = "NAME=VALUE",
+        description = "A parameter value (repeatable).")
+    Map<String, String> params = new LinkedHashMap<>();
+
+    @Option(
+        names = "--follow",
+        description = "Print the log until the run ends; exit 0 if it succeeded, 1 if not.")
+    boolean follow;
+
+    @Option(
+        names = "--dry-run",
+        description = "Show what would run, with which values; start nothing.")
+    boolean dryRun;
+
+    @Option(names = "--template-version", paramLabel = "N", description = "Run this version.")
+    Integer version;
+
+    @Override
+    int run() {
+      JsonObject body = new JsonObject().put("template", template);
+      JsonObject values = new JsonObject();
+      params.forEach(values::put);
+      body.put("params", values).put("dryRun", dryRun);
+      if (version != null) {
+        body.put("templateVersion", version);
+      }
+      JsonObject answer = api().post("/api/v1/runs", body);
+      Output out = out();
+      if (dryRun) {
+        if (out.json()) {
+          out.json(answer);
+        } else {
+          out.line(
+              "dry run of "
+                  + answer.getString("template")
+                  + " v"
+                  + answer.getValue("templateVersion")
+                  + " (nothing started)");
+          out.line("params: " + answer.getJsonObject("params").encode());
+          var rows = new ArrayList<java.util.List<String>>();
+          answer
+              .getJsonArray("steps")
+              .forEach(
+                  o -> {
+                    JsonObject s = (JsonObject) o;
+                    rows.add(
+                        java.util.List.of(
+                            s.getString("name"),
+                            s.getString("kind"),
+                            String.join(
+                                ",",
+                                s.getJsonArray("needs", new io.vertx.core.json.JsonArray())
+                                    .getList())));
+                  });
+          out.table(java.util.List.of("STEP", "KIND", "NEEDS"), rows);
+        }
+        return Cli.OK;
+      }
+      long id = answer.getLong("id");
+      if (!follow) {
+        if (out.json()) {
+          out.json(answer);
+        } else {
+          out.line(
+              "run "
+                  + id
+                  + " "
+                  + out.status(answer.getString("status"))
+                  + "  (nightshift logs "
+                  + id
+                  + " --follow)");
+        }
+        return Cli.OK;
+      }
+      return follow(this, id);
+    }
+  }
+
+  /** Prints a run's log until it ends; the exit status says whether it succeeded. */
+  static int follow(Base command, long id) {
+    Output out = command.out();
+    if (!out.json()) {
+      out.line("run " + id + " started; following its log");
+    }
+    String[] status = {null};
+    command.api().stream(
+        "/api/v1/runs/" + id + "/logs/stream",
+        (type, data) -> {
+          if (type.equals("end")) {
+            status[0] = data.getString("status");
+          }
+          print(out, type, data, null);
+        });
+    if (status[0] == null) {
+      status[0] = command.api().get("/api/v1/runs/" + id).getString("status");
+    }
+    JsonObject run = command.api().get("/api/v1/runs/" + id);
+    if (!out.json()) {
+      String error = run.getString("error");
+      out.line("run " + id + " " + out.status(status[0]) + (error == null ? "" : ": " + error));
+    }
+    return SUCCESS.contains(status[0]) ? Cli.OK : Cli.RUN_FAILED;
+  }
+
+  private static void print(Output out, String type, JsonObject data, String onlyStep) {
+    if (out.json()) {
+      out.line(new JsonObject().put("event", type).put("data", data).encode());
+      return;
+    }
+    switch (type) {
+      case "log" -> {
+        if (onlyStep == null || onlyStep.equals(data.getString("step"))) {
+          out.line(out.dim(data.getString("step") + " | ") + data.getString("line"));
+        }
+      }
+      case "step" -> {
+        if (onlyStep == null || onlyStep.equals(data.getString("step"))) {
+          out.line(
+              out.dim("-- step " + data.getString("step") + " ")
+                  + out.status(data.getString("status")));
+        }
+      }
+      default -> {
+        // run, approval and end events: the summary line comes after the stream
+      }
+    }
+  }
+
+  @Command(name = "runs", description = "Run history, newest first.")
+  static final class List extends Base {
+    @Option(names = "--job")
+    String job;
+
+    @Option(names = "--template")
+    String template;
+
+    @Option(names = "--status")
+    String status;
+
+    @Option(names = "--limit", defaultValue = "20")
+    int limit;
+
+    @Override
+    int run() {
+      StringBuilder q = new StringBuilder("/api/v1/runs?limit=" + limit);
+      if (job != null) q.append("&job=").append(Api.encode(job));
+      if (template != null) q.append("&template=").append(Api.encode(template));
+      if (status != null) q.append("&status=").append(Api.encode(status));
+      JsonObject page = api().get(q.toString());
+      Output out = out();
+      if (out.json()) {
+        out.json(page.getJsonArray("items"));
+        return Cli.OK;
+      }
+      var rows = new ArrayList<java.util.List<String>>();
+      page.getJsonArray("items")
+          .forEach(
+              o -> {
+                JsonObject r = (JsonObject) o;
+                rows.add(
+                    java.util.List.of(
+                        String.valueOf(r.getValue("id")),
+                        r.getString("template") + " v" + r.getValue("templateVersion"),
+                        r.getString("job") == null ? "-" : r.getString("job"),
+                        out.status(r.getString("status")),
+                        r.getString("trigger"),
+                        String.valueOf(r.getString("createdAt"))));
+              });
+      out.table(java.util.List.of("ID", "TEMPLATE", "JOB", "STATUS", "TRIGGER", "CREATED"), rows);
+      return Cli.OK;
+    }
+  }
+
+  @Command(name = "run-status", description = "A run and its steps.")
+  static final class Status extends Base {
+    @Parameters(paramLabel = "ID")
+    long id;
+
+    @Override
+    int run() {
+      JsonObject run = api().get("/api/v1/runs/" + id);
+      Output out = out();
+      if (out.json()) {
+        out.json(run);
+        return Cli.OK;
+      }
+      out.line(
+          "run "
+              + id
+              + "  "
+              + run.getString("template")
+              + " v"
+              + run.getValue("templateVersion")
+              + "  "
+              + out.status(run.getString("status"))
+              + (run.getString("error") == null ? "" : "  " + run.getString("error")));
+      var rows = new ArrayList<java.util.List<String>>();
+      run.getJsonArray("steps")
+          .forEach(
+              o -> {
+                JsonObject s = (JsonObject) o;
+                rows.add(
+                    java.util.List.of(
+                        s.getString("name"),
+                        s.getString("kind"),
+                        out.status(s.getString("status")),
+                        String.valueOf(s.getValue("attempt")),
+                        s.getValue("exitCode") == null
+                            ? "-"
+                            : String.valueOf(s.getValue("exitCode")),
+                        s.getString("error") == null ? "" : s.getString("error")));
+              });
+      out.table(java.util.List.of("STEP", "KIND", "STATUS", "ATTEMPT", "EXIT", "ERROR"), rows);
+      return Cli.OK;
+    }
+  }
+
+  @Command(name = "logs", description = "A run's log; --follow streams it until the run ends.")
+  static final class Logs extends Base {
+    @Parameters(paramLabel = "ID")
+    long id;
+
+    @Option(names = "--follow")
+    boolean follow;
+
+    @Option(names = "--step", paramLabel = "S")
+    String step;
+
+    @Override
+    int run() {
+      Output out = out();
+      if (follow) {
+        api().stream(
+            "/api/v1/runs/" + id + "/logs/stream", (type, data) -> print(out, type, data, step));
+        return Cli.OK;
+      }
+      String path =
+          "/api/v1/runs/" + id + "/logs" + (step == null ? "" : "?step=" + Api.encode(step));
+      api().each(path, "after", line -> print(out, "log", line, null));
+      return Cli.OK;
+    }
+  }
+
+  @Command(name = "cancel", description = "Cancel a run (its processes are killed).")
+  static final class Cancel extends Base {
+    @Parameters(paramLabel = "ID")
+    long id;
+
+    @Override
+    int run() {
+      JsonObject run = api().post("/api/v1/runs/" + id + "/cancel", null);
+      Output out = out();
+      if (out.json()) {
+        out.json(run);
+      } else {
+        out.line("run " + id + " " + out.status(run.getString("status")));
+      }
+      return Cli.OK;
+    }
+  }
+
+  @Command(name = "retry", description = "A new run from the failed step.")
+  static final class Retry extends Base {
+    @Parameters(paramLabel = "ID")
+    long id;
+
+    @Option(names = "--follow")
+    boolean follow;
+
+    @Override
+    int run() {
+      JsonObject run = api().post("/api/v1/runs/" + id + "/retry", null);
+      long newId = run.getLong("id");
+      if (follow) {
+        return follow(this, newId);
+      }
+      Output out = out();
+      if (out.json()) {
+        out.json(run);
+      } else {
+        out.line(
+            "run " + newId + " retries run " + id + ": " + out.status(run.getString("status")));
+      }
+      return Cli.OK;
+    }
+  }
+}

@@ -1,0 +1,408 @@
+package io.nightshift.web.cli;
+
+import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nightshift.web.RedisProcess;
+import io.nightshift.web.TestServer;
+import io.nightshift.web.TestServer.Answer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command-line client against a real server: what it prints and the exit status it gives. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class CommandLineTest {
+  private static final AtomicInteger names = new AtomicInteger();
+
+  TestServer server;
+  RedisProcess redis;
+  String operator;
+  String approver;
+  @TempDir Path home;
+
+  abstract TestServer.Store store();
+
+  /** What one command printed and its exit status. */
+  record Result(int status, String out, String err) {
+    JsonObject json() {
+      return new JsonObject(out);
+    }
+
+    JsonArray jsonArray() {
+      return new JsonArray(out);
+    }
+  }
+
+  @BeforeAll
+  void start() {
+    if (store() == TestServer.Store.MYSQL) {
+      redis = RedisProcess.start();
+      server = TestServer.start(TestServer.Store.MYSQL, redis.url());
+    } else {
+      server = TestServer.start(TestServer.Store.H2);
+    }
+    operator = server.token("cli-operator", "operator");
+    approver = server.token("cli-approver", "approver");
+  }
+
+  @AfterAll
+  void stop() {
+    server.close();
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  Result cli(String token, String... args) {
+    Map<String, String> env = new HashMap<>();
+    env.put("HOME", home.toString());
+    env.put("NIGHTSHIFT_URL", "http://127.0.0.1:" + server.port());
+    if (token != null) {
+      env.put("NIGHTSHIFT_TOKEN", token);
+    }
+    return cli(env, args);
+  }
+
+  static Result cli(Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status =
+        Cli.execute(args, env, new PrintWriter(out, true), new PrintWriter(err, true), false);
+    return new Result(status, out.toString(), err.toString());
+  }
+
+  static String unique(String prefix) {
+    return prefix + "-" + names.incrementAndGet();
+  }
+
+  void template(String name, JsonArray steps) {
+    template(name, steps, new JsonArray());
+  }
+
+  void template(String name, JsonArray steps, JsonArray params) {
+    Answer answer =
+        server.put(
+            "/api/v1/templates/" + name,
+            ADMIN_TOKEN,
+            new JsonObject().put("name", name).put("params", params).put("steps", steps).encode());
+    assertThat(answer.status()).as(answer.toString()).isIn(200, 201);
+  }
+
+  static JsonObject command(String name, String command) {
+    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
+  }
+
+  @Test
+  void run_follow_prints_the_log_and_exits_0_when_the_run_succeeds_and_1_when_it_fails() {
+    String ok = unique("cli-ok");
+    template(
+        ok,
+        new JsonArray().add(command("hello", "echo \"hello $who\"")),
+        new JsonArray().add(new JsonObject().put("name", "who").put("default", "nobody")));
+    String bad = unique("cli-bad");
+    template(bad, new JsonArray().add(command("boom", "echo about to fail; exit 3")));
+
+    Result succeeded = cli(operator, "run", ok, "-p", "who=world", "--follow");
+    assertThat(succeeded.status()).as(succeeded.toString()).isEqualTo(0);
+    assertThat(succeeded.out()).contains("hello | hello world").contains("SUCCEEDED");
+
+    Result failed = cli(operator, "run", bad, "--follow");
+    assertThat(failed.status()).as(failed.toString()).isEqualTo(1);
+    assertThat(failed.out()).contains("boom | about to fail").contains("FAILED");
+
+    Result started = cli(operator, "--json", "run", ok, "-p", "who=x");
+    assertThat(started.status()).isEqualTo(0);
+    long id = started.json().getLong("id");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                cli(operator, "--json", "run-status", String.valueOf(id))
+                    .json()
+                    .getString("status")
+                    .equals("SUCCEEDED"));
+    Result logs = cli(operator, "logs", String.valueOf(id));
+    assertThat(logs.out()).contains("hello | hello x");
+    Result runs = cli(operator, "runs", "--template", ok);
+    assertThat(runs.out()).contains("ID").contains(String.valueOf(id)).contains("SUCCEEDED");
+  }
+
+  @Test
+  void a_dry_run_starts_nothing_and_shows_the_steps() {
+    String name = unique("cli-dry");
+    template(name, new JsonArray().add(command("only", "true")));
+    Result dry = cli(operator, "run", name, "--dry-run");
+    assertThat(dry.status()).as(dry.toString()).isEqualTo(0);
+    assertThat(dry.out()).contains("dry run").contains("only");
+    assertThat(
+            server.get("/api/v1/runs?template=" + name, ADMIN_TOKEN).json().getJsonArray("items"))
+        .isEmpty();
+  }
+
+  @Test
+  void approvals_are_listed_approved_and_denied_from_the_command_line() {
+    String name = unique("cli-gate");
+    template(
+        name,
+        new JsonArray()
+            .add(
+                new JsonObject()
+                    .put("name", "gate")
+                    .put("kind", "approval")
+                    .put("approvers", new JsonArray().add("role:approver"))
+                    .put("message", "go ahead?"))
+            .add(command("after", "echo approved")));
+
+    long first = startAndAwaitApproval(name);
+    Result inbox = cli(approver, "approvals");
+    assertThat(inbox.out()).contains("go ahead?");
+    long approval = pendingApproval(first);
+    Result approved = cli(approver, "approve", String.valueOf(approval), "-m", "looks fine");
+    assertThat(approved.status()).as(approved.toString()).isEqualTo(0);
+    assertThat(approved.out()).contains("APPROVED");
+    awaitStatus(first, "SUCCEEDED");
+    Result again = cli(approver, "approve", String.valueOf(approval));
+    assertThat(again.status()).isEqualTo(2);
+    assertThat(again.err()).startsWith("nightshift: approval " + approval + " was already decided");
+
+    long second = startAndAwaitApproval(name);
+    long secondApproval = pendingApproval(second);
+    Result noReason = cli(approver, "deny", String.valueOf(secondApproval));
+    assertThat(noReason.status()).isEqualTo(2);
+    assertThat(noReason.err()).contains("--message");
+    Result denied = cli(approver, "deny", String.valueOf(secondApproval), "-m", "not tonight");
+    assertThat(denied.status()).as(denied.toString()).isEqualTo(0);
+    assertThat(denied.out()).contains("DENIED");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !runStatus(second).equals("WAITING_APPROVAL"));
+    assertThat(runStatus(second)).isNotEqualTo("SUCCEEDED");
+  }
+
+  private long startAndAwaitApproval(String template) {
+    Result started = cli(operator, "--json", "run", template);
+    assertThat(started.status()).as(started.toString()).isEqualTo(0);
+    long id = started.json().getLong("id");
+    awaitStatus(id, "WAITING_APPROVAL");
+    return id;
+  }
+
+  private long pendingApproval(long runId) {
+    JsonArray items =
+        server
+            .get("/api/v1/approvals?status=pending&run=" + runId, ADMIN_TOKEN)
+            .json()
+            .getJsonArray("items");
+    assertThat(items).hasSize(1);
+    return items.getJsonObject(0).getLong("id");
+  }
+
+  private String runStatus(long id) {
+    return server.get("/api/v1/runs/" + id, ADMIN_TOKEN).json().getString("status");
+  }
+
+  private void awaitStatus(long id, String status) {
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> runStatus(id).equals(status));
+  }
+
+  @Test
+  void applying_a_folder_twice_changes_nothing_the_second_time() throws IOException {
+    String t = unique("code-t");
+    String j = unique("code-j");
+    Path dir = home.resolve("ops");
+    Files.createDirectories(dir.resolve("templates"));
+    Files.createDirectories(dir.resolve("jobs"));
+    Files.writeString(
+        dir.resolve("templates").resolve(t + ".yaml"),
+        "name: "
+            + t
+            + "\n"
+            + "description: written by hand\n"
+            + "params:\n"
+            + "  - name: target\n"
+            + "    default: eu\n"
+            + "steps:\n"
+            + "  - name: first\n"
+            + "    kind: command\n"
+            + "    command: echo \"$target\"\n"
+            + "  - name: second\n"
+            + "    kind: command\n"
+            + "    command: 'true'\n"
+            + "    timeoutSeconds: 60\n");
+    Files.writeString(
+        dir.resolve("jobs").resolve(j + ".json"),
+        new JsonObject()
+            .put("name", j)
+            .put("template", t)
+            .put("params", new JsonObject().put("target", "us"))
+            .put("schedule", new JsonObject().put("everySeconds", 3600))
+            .put("enabled", false)
+            .encodePrettily());
+
+    Result first = cli(operator, "apply", "-f", dir.toString());
+    assertThat(first.status()).as(first.toString()).isEqualTo(0);
+    assertThat(first.out()).contains(t).contains(j).contains("2 created");
+
+    Result dry = cli(operator, "apply", "-f", dir.toString(), "--dry-run");
+    assertThat(dry.out()).contains("2 unchanged").doesNotContain("would be");
+
+    Result second = cli(operator, "--json", "apply", "-f", dir.toString());
+    assertThat(second.status()).as(second.toString()).isEqualTo(0);
+    assertThat(second.jsonArray().stream().map(o -> ((JsonObject) o).getString("action")))
+        .containsOnly("unchanged");
+    assertThat(server.get("/api/v1/templates/" + t, ADMIN_TOKEN).json().getInteger("version"))
+        .isEqualTo(1);
+
+    Files.writeString(
+        dir.resolve("templates").resolve(t + ".yaml"),
+        Files.readString(dir.resolve("templates").resolve(t + ".yaml"))
+            .replace("timeoutSeconds: 60", "timeoutSeconds: 90"));
+    Result dryChange = cli(operator, "apply", "-f", dir.toString(), "--dry-run");
+    assertThat(dryChange.out()).contains("would be updated");
+    assertThat(server.get("/api/v1/templates/" + t, ADMIN_TOKEN).json().getInteger("version"))
+        .isEqualTo(1);
+    Result third = cli(operator, "apply", "-f", dir.toString());
+    assertThat(third.out()).contains("1 updated").contains("1 unchanged");
+    assertThat(server.get("/api/v1/templates/" + t, ADMIN_TOKEN).json().getInteger("version"))
+        .isEqualTo(2);
+  }
+
+  @Test
+  void what_export_writes_apply_takes_back_without_a_change() throws IOException {
+    String t = unique("round-t");
+    template(
+        t,
+        new JsonArray()
+            .add(command("a", "echo a"))
+            .add(
+                command("b", "echo b")
+                    .put("needs", new JsonArray())
+                    .put("retries", 2)
+                    .put("undo", "echo undo")));
+    Answer job =
+        server.put(
+            "/api/v1/jobs/" + unique("round-j"),
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put("template", t)
+                .put(
+                    "schedule",
+                    new JsonObject().put("cron", "0 30 3 * * ?").put("timezone", "Asia/Shanghai"))
+                .put("concurrency", "queue")
+                .encode());
+    assertThat(job.status()).as(job.toString()).isEqualTo(201);
+    Path dir = home.resolve("export-" + t);
+
+    Result exported = cli(operator, "export", dir.toString());
+    assertThat(exported.status()).as(exported.toString()).isEqualTo(0);
+    assertThat(dir.resolve("templates").resolve(t + ".yaml")).exists();
+    Result applied = cli(operator, "--json", "apply", "-f", dir.toString());
+    assertThat(applied.status()).as(applied.toString()).isEqualTo(0);
+    assertThat(applied.jsonArray()).isNotEmpty();
+    assertThat(applied.jsonArray().stream().map(o -> ((JsonObject) o).getString("action")))
+        .containsOnly("unchanged");
+  }
+
+  @Test
+  void a_bad_file_is_refused_with_its_field_path_and_exit_2() throws IOException {
+    Path dir = home.resolve("bad-" + unique("d"));
+    Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve("broken.yaml"),
+        "name: " + unique("broken") + "\nsteps:\n  - name: s\n    kind: command\n");
+    Result result = cli(operator, "apply", "-f", dir.toString());
+    assertThat(result.status()).isEqualTo(2);
+    assertThat(result.err()).contains("broken.yaml").contains("steps[0].command");
+    assertThat(result.err().lines()).hasSize(1);
+
+    Files.writeString(dir.resolve("broken.yaml"), "name: x\nsteps: [\n");
+    Result yaml = cli(operator, "apply", "-f", dir.toString());
+    assertThat(yaml.status()).isEqualTo(2);
+    assertThat(yaml.err()).contains("broken.yaml").contains("not valid YAML");
+  }
+
+  @Test
+  void a_wrong_token_exits_2_with_the_api_message_on_one_line() {
+    Answer direct = server.get("/api/v1/runs", "wrong-token");
+    Result result = cli("wrong-token", "runs");
+    assertThat(result.status()).isEqualTo(2);
+    assertThat(result.err()).isEqualTo("nightshift: " + direct.errorMessage() + "\n");
+    assertThat(result.out()).isEmpty();
+  }
+
+  @Test
+  void a_profile_readable_by_others_is_refused_and_a_private_one_is_used() throws IOException {
+    Path profile = home.resolve("profile");
+    Files.writeString(
+        profile, "url=http://127.0.0.1:" + server.port() + "\ntoken=" + operator + "\n");
+    Files.setPosixFilePermissions(profile, PosixFilePermissions.fromString("rw-r--r--"));
+    Map<String, String> env =
+        Map.of("HOME", home.toString(), "NIGHTSHIFT_PROFILE", profile.toString());
+    Result open = cli(env, "runs");
+    assertThat(open.status()).isEqualTo(2);
+    assertThat(open.err()).contains("chmod 600");
+
+    Files.setPosixFilePermissions(profile, PosixFilePermissions.fromString("rw-------"));
+    Result ok = cli(env, "runs");
+    assertThat(ok.status()).as(ok.toString()).isEqualTo(0);
+  }
+
+  @Test
+  void jobs_are_listed_paused_resumed_and_run_now() {
+    String t = unique("job-t");
+    template(t, new JsonArray().add(command("x", "echo from-job")));
+    String j = unique("job-j");
+    Answer created =
+        server.put(
+            "/api/v1/jobs/" + j,
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put("template", t)
+                .put("schedule", new JsonObject().put("everySeconds", 3600))
+                .encode());
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(cli(operator, "jobs").out()).contains(j).contains("every 3600s");
+    assertThat(cli(operator, "jobs", "pause", j).out()).contains("PAUSED");
+    assertThat(server.get("/api/v1/jobs/" + j, ADMIN_TOKEN).json().getBoolean("enabled")).isFalse();
+    assertThat(cli(operator, "jobs", "resume", j).out()).contains("enabled");
+    Result run = cli(operator, "jobs", "run", j, "--follow");
+    assertThat(run.status()).as(run.toString()).isEqualTo(0);
+    assertThat(run.out()).contains("x | from-job");
+  }
+
+  @Test
+  void a_template_is_shown_as_yaml_and_two_versions_are_compared() {
+    String t = unique("diff-t");
+    template(t, new JsonArray().add(command("x", "echo one")));
+    template(t, new JsonArray().add(command("x", "echo two")));
+    Result show = cli(operator, "templates", "show", t);
+    assertThat(show.out()).contains("name: " + t).contains("command: echo two");
+    Result diff = cli(operator, "templates", "diff", t, "1", "2");
+    assertThat(diff.status()).isEqualTo(0);
+    assertThat(diff.out()).contains("- ").contains("echo one").contains("+ ").contains("echo two");
+    assertThat(cli(operator, "templates").out()).contains(t);
+  }
+
+  @Test
+  void a_usage_error_exits_2() {
+    Result result = cli(operator, "run");
+    assertThat(result.status()).isEqualTo(2);
+    assertThat(result.err()).contains("TEMPLATE");
+  }
+}
