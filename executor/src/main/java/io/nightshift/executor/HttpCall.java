@@ -85,7 +85,7 @@ public final class HttpCall {
         new Outcome(
             status,
             null,
-            error,
+            transcript.mask(error),
             Durations.between(started, clock.instant()),
             transcript.lines(),
             transcript.dropped()));

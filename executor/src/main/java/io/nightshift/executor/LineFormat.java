@@ -19,7 +19,7 @@ final class LineFormat {
   LineFormat(int maxLength, Set<String> secrets) {
     this.maxLength = maxLength;
     Set<String> values = new LinkedHashSet<>();
-    for (String secret : secrets) {
+    for (String secret : SecretForms.of(secrets)) {
       if (secret == null || secret.isEmpty()) {
         continue;
       }
@@ -69,6 +69,26 @@ final class LineFormat {
     }
     if (more > 0) {
       out.append(" [cut: ").append(more).append(" more chars]");
+    }
+    return out.toString();
+  }
+
+  /** {@code text} with every secret (in every form) replaced by {@link #MASK}, nothing cut. */
+  String mask(String text) {
+    if (text == null || secrets.isEmpty()) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length());
+    int i = 0;
+    while (i < text.length()) {
+      String secret = secretAt(text, i);
+      if (secret != null) {
+        out.append(MASK);
+        i += secret.length();
+      } else {
+        out.append(text.charAt(i));
+        i++;
+      }
     }
     return out.toString();
   }

@@ -46,6 +46,11 @@ final class Transcript {
   }
 
   /** A line Nightshift writes about the step (markers, kills): not counted against the cap. */
+  /** {@code text} (an error message) with the step's secrets masked. */
+  String mask(String text) {
+    return format.mask(text);
+  }
+
   synchronized void system(String text) {
     if (!closed) {
       deliver(LogLine.SYSTEM, format.render(text, 0));

@@ -96,6 +96,9 @@ public final class Params {
     }
   }
 
+  /** Secret values shorter than this are refused. */
+  static final int MIN_SECRET_LENGTH = 4;
+
   private static void check(ParamSpec p, String value, List<Invalid.Problem> out) {
     String field = "params." + p.name();
     String shown = p.secret() ? MASK : "'" + value + "'";
@@ -103,6 +106,11 @@ public final class Params {
       out.add(new Invalid.Problem(field, "must not contain a NUL character"));
     } else if (value.length() > MAX_VALUE_LENGTH) {
       out.add(new Invalid.Problem(field, "must be at most " + MAX_VALUE_LENGTH + " characters"));
+    } else if (p.secret() && !value.isEmpty() && value.length() < MIN_SECRET_LENGTH) {
+      // Masking a one-letter secret shows where the letter was everywhere else: an oracle.
+      out.add(
+          new Invalid.Problem(
+              field, "a secret value must be at least " + MIN_SECRET_LENGTH + " characters"));
     } else if (!p.allowed().isEmpty() && !p.allowed().contains(value)) {
       out.add(new Invalid.Problem(field, shown + " is not one of " + p.allowed()));
     } else if (p.pattern() != null && !Pattern.compile(p.pattern()).matcher(value).matches()) {

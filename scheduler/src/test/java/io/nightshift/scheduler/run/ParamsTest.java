@@ -76,4 +76,18 @@ class ParamsTest {
         .containsEntry("n", "3")
         .containsEntry("b", "true");
   }
+
+  @Test
+  void a_secret_value_shorter_than_four_characters_is_refused_naming_the_parameter() {
+    for (String shortValue : new String[] {"x", "ab", "abc"}) {
+      assertThatThrownBy(
+              () -> Params.resolve(T, Map.of(), Map.of("version", "1", "pw", shortValue)))
+          .as(shortValue)
+          .isInstanceOf(Invalid.class)
+          .hasMessageContaining("params.pw")
+          .hasMessageContaining("at least 4 characters");
+    }
+    assertThat(Params.resolve(T, Map.of("pw", "abcd"), Map.of("version", "1")))
+        .containsEntry("pw", "abcd");
+  }
 }
