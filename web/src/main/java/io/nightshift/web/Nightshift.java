@@ -48,6 +48,7 @@ import io.nightshift.web.http.Endpoints;
 import io.nightshift.web.http.Failures;
 import io.nightshift.web.http.HealthRoutes;
 import io.nightshift.web.http.JobRoutes;
+import io.nightshift.web.http.JsonBodies;
 import io.nightshift.web.http.LogRoutes;
 import io.nightshift.web.http.OpenStreams;
 import io.nightshift.web.http.RunRoutes;
@@ -275,6 +276,7 @@ public final class Nightshift implements AutoCloseable {
       new ConsoleRoutes().mount(router);
 
       Router api = Router.router(vertx);
+      api.route().handler(new JsonBodies());
       api.route().handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()));
       api.route().handler(new Authentication(vertx, new Tokens(tokenRepository, clock)));
       Endpoints endpoints = new Endpoints(vertx);

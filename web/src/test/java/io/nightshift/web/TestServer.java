@@ -93,6 +93,11 @@ public final class TestServer implements AutoCloseable {
   }
 
   public Answer send(String method, String path, String token, String body) {
+    return send(method, path, token, body, "application/json");
+  }
+
+  /** Sends {@code body} declared as {@code contentType} (null: no Content-Type header). */
+  public Answer send(String method, String path, String token, String body, String contentType) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
             .timeout(Duration.ofSeconds(30))
@@ -101,8 +106,8 @@ public final class TestServer implements AutoCloseable {
                 body == null
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      request.header("Content-Type", "application/json");
+    if (body != null && contentType != null) {
+      request.header("Content-Type", contentType);
     }
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
