@@ -3,6 +3,7 @@ package io.nightshift.web.http;
 import io.nightshift.scheduler.auth.Principal;
 import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.template.Names;
+import io.nightshift.web.yaml.YamlJson;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -27,6 +28,13 @@ public final class Call {
     if (body == null || body.buffer() == null || body.buffer().length() == 0) {
       throw Invalid.of("body", "a JSON object is required");
     }
+    if (isYaml(ctx.request().getHeader("Content-Type"))) {
+      try {
+        return YamlJson.read(body.asString());
+      } catch (YamlJson.NotYaml e) {
+        throw Invalid.of("body", "is not valid YAML: " + e.getMessage());
+      }
+    }
     Object value;
     try {
       value = body.buffer().toJsonValue();
@@ -37,6 +45,17 @@ public final class Call {
       throw Invalid.of("body", "must be a JSON object");
     }
     return json;
+  }
+
+  /** Templates and jobs may come as YAML: the same checks and field paths as JSON. */
+  private static boolean isYaml(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String type = contentType.toLowerCase(java.util.Locale.ROOT).trim();
+    return type.startsWith("application/yaml")
+        || type.startsWith("application/x-yaml")
+        || type.startsWith("text/yaml");
   }
 
   /** An optional body: an empty one reads as an empty object. */

@@ -66,6 +66,42 @@ class DeclaredBodyTypeTest {
   }
 
   @Test
+  void a_template_sent_as_yaml_is_validated_like_json_with_the_same_field_paths() {
+    String yaml =
+        "name: from-yaml\n"
+            + "description: 'a: b # not a comment'\n"
+            + "steps:\n"
+            + "  - name: hello\n"
+            + "    kind: command\n"
+            + "    command: echo hi\n";
+    for (String type : new String[] {"application/yaml", "application/x-yaml; charset=utf-8"}) {
+      TestServer.Answer created =
+          server.send(
+              "POST",
+              "/api/v1/templates",
+              ADMIN_TOKEN,
+              yaml.replace("from-yaml", "from-yaml-" + type.length()),
+              type);
+      assertThat(created.status()).as(type + ": " + created).isEqualTo(201);
+      assertThat(created.json().getString("description")).isEqualTo("a: b # not a comment");
+    }
+    TestServer.Answer bad =
+        server.send(
+            "POST",
+            "/api/v1/templates",
+            ADMIN_TOKEN,
+            "name: bad-yaml\nsteps:\n  - name: a\n    kind: command\n",
+            "application/yaml");
+    assertThat(bad.status()).as(bad.toString()).isEqualTo(400);
+    assertThat(bad.body()).contains("steps[0].command");
+    TestServer.Answer broken =
+        server.send(
+            "POST", "/api/v1/templates", ADMIN_TOKEN, "name: [unclosed", "application/yaml");
+    assertThat(broken.status()).as(broken.toString()).isEqualTo(400);
+    assertThat(broken.body()).contains("body").contains("YAML");
+  }
+
+  @Test
   void a_multipart_body_is_refused_with_415_with_or_without_a_token() {
     String multipart =
         "--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n"
