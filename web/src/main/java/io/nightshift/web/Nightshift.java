@@ -43,6 +43,7 @@ import io.nightshift.web.http.ApiDocRoutes;
 import io.nightshift.web.http.ApprovalRoutes;
 import io.nightshift.web.http.AuditRoutes;
 import io.nightshift.web.http.Authentication;
+import io.nightshift.web.http.ConnectionGuard;
 import io.nightshift.web.http.ConsoleRoutes;
 import io.nightshift.web.http.Endpoints;
 import io.nightshift.web.http.Failures;
@@ -161,6 +162,7 @@ public final class Nightshift implements AutoCloseable {
     ServiceMetrics metrics = null;
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      HttpMetricLabels.bound(registry);
       vertx =
           Vertx.builder()
               .with(
@@ -305,13 +307,16 @@ public final class Nightshift implements AutoCloseable {
         api.errorHandler(status, failures.forStatus(status));
       }
 
+      ConnectionGuard guard = connectionGuard(config.http());
       HttpServer server =
           vertx
               .createHttpServer(
-                  new HttpServerOptions()
-                      .setHost(config.http().host())
-                      .setPort(config.http().port())
-                      .setCompressionSupported(true))
+                  guard.applyTo(
+                      new HttpServerOptions()
+                          .setHost(config.http().host())
+                          .setPort(config.http().port())
+                          .setCompressionSupported(true)))
+              .connectionHandler(guard)
               .requestHandler(router)
               .listen()
               .await();
@@ -358,6 +363,14 @@ public final class Nightshift implements AutoCloseable {
       database.close();
       throw e;
     }
+  }
+
+  static ConnectionGuard connectionGuard(Config.Http http) {
+    return new ConnectionGuard(
+        Duration.ofSeconds(http.headerTimeoutSeconds()),
+        Duration.ofSeconds(http.bodyTimeoutSeconds()),
+        Duration.ofSeconds(http.idleTimeoutSeconds()),
+        http.maxConnections());
   }
 
   /**
