@@ -1,9 +1,9 @@
 package io.nightshift.scheduler.job;
 
-import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.Names;
+import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateParser;
 import io.nightshift.scheduler.template.Webhook;
@@ -11,7 +11,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /** Reads a job from the API JSON; the template and its parameters are checked by the caller. */
 public final class JobParser {
@@ -26,6 +28,19 @@ public final class JobParser {
    * there, so editing a paused job keeps it paused.
    */
   public static JobSpec parse(JsonObject json, String nameFromUrl, JobSpec current, Instant now) {
+    return parse(json, nameFromUrl, current, now, null);
+  }
+
+  /**
+   * As above, and with {@code templates} (a template by name) the parameter values are checked
+   * against the template's declarations too, so one answer lists every problem of the job.
+   */
+  public static JobSpec parse(
+      JsonObject json,
+      String nameFromUrl,
+      JobSpec current,
+      Instant now,
+      Function<String, Optional<Template>> templates) {
     JsonReader in = new JsonReader();
     in.rejectUnknown(json, FIELDS, "");
     String name = in.string(json, "name", "", nameFromUrl == null);
@@ -45,19 +60,14 @@ public final class JobParser {
     Map<String, String> params = current == null ? Map.of() : current.params();
     if (json.containsKey("params")) {
       JsonObject object = in.object(json, "params", "");
-      try {
-        params = Params.read(object, "params");
-      } catch (Invalid e) {
-        e.problems().forEach(p -> in.problem(p.field(), p.message()));
-      }
+      params = in.collect(() -> Params.read(object, "params"));
+    }
+    if (params != null && templates != null && template != null) {
+      checkParams(in, templates, template, params);
     }
     Schedule schedule = current == null ? null : current.schedule();
     if (json.containsKey("schedule")) {
-      try {
-        schedule = ScheduleParser.parse(json.getValue("schedule"), now);
-      } catch (Invalid e) {
-        e.problems().forEach(p -> in.problem(p.field(), p.message()));
-      }
+      schedule = in.collect(() -> ScheduleParser.parse(json.getValue("schedule"), now));
     }
     Concurrency concurrency =
         choice(
@@ -83,6 +93,22 @@ public final class JobParser {
             : current == null ? List.of() : current.webhooks();
     in.throwIfAny();
     return new JobSpec(name, template, params, schedule, concurrency, misfire, enabled, webhooks);
+  }
+
+  private static void checkParams(
+      JsonReader in,
+      Function<String, Optional<Template>> templates,
+      String name,
+      Map<String, String> params) {
+    Optional<Template> template = Names.isResourceName(name) ? templates.apply(name) : null;
+    if (template == null) {
+      return;
+    }
+    if (template.isEmpty()) {
+      in.problem("template", "template '" + name + "' does not exist");
+      return;
+    }
+    in.collect(() -> Params.resolve(template.get(), params, Map.of()));
   }
 
   private static <E extends Enum<E>> E choice(

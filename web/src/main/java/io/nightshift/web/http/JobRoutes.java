@@ -2,7 +2,6 @@ package io.nightshift.web.http;
 
 import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.auth.Permission;
-import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.job.Fire;
 import io.nightshift.scheduler.job.FireRepository;
@@ -84,8 +83,7 @@ public final class JobRoutes {
   }
 
   private Reply create(Call call) {
-    JobSpec spec = JobParser.parse(call.body(), null, null, clock.instant());
-    check(spec);
+    JobSpec spec = JobParser.parse(call.body(), null, null, clock.instant(), this::template);
     StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
     changed(stored.name());
     return Reply.created(json(stored), "/api/v1/jobs/" + stored.name());
@@ -96,8 +94,11 @@ public final class JobRoutes {
     Optional<StoredJob> current = jobs.find(name);
     JobSpec spec =
         JobParser.parse(
-            call.body(), name, current.map(StoredJob::spec).orElse(null), clock.instant());
-    check(spec);
+            call.body(),
+            name,
+            current.map(StoredJob::spec).orElse(null),
+            clock.instant(),
+            this::template);
     if (current.isEmpty()) {
       StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
       changed(name);
@@ -153,10 +154,10 @@ public final class JobRoutes {
     JsonReader in = new JsonReader();
     in.rejectUnknown(body, Set.of("params"), "");
     JsonObject params = in.object(body, "params", "");
-    in.throwIfAny();
     StoredTemplate template = template(job.spec());
     Map<String, String> values =
-        Params.resolve(template.template(), job.spec().params(), Params.read(params, "params"));
+        Params.resolve(in, template.template(), job.spec().params(), params);
+    in.throwIfAny();
     Run run =
         engine.start(
             new NewRun(
@@ -181,14 +182,8 @@ public final class JobRoutes {
   }
 
   /** The template exists and the job's values satisfy it (required ones included). */
-  private void check(JobSpec spec) {
-    Template template =
-        templates
-            .find(spec.template())
-            .orElseThrow(
-                () -> Invalid.of("template", "template '" + spec.template() + "' does not exist"))
-            .template();
-    Params.resolve(template, spec.params(), Map.of());
+  private Optional<Template> template(String name) {
+    return templates.find(name).map(StoredTemplate::template);
   }
 
   private StoredTemplate template(JobSpec spec) {
