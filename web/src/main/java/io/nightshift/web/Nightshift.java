@@ -386,8 +386,8 @@ public final class Nightshift implements AutoCloseable {
   }
 
   private static HttpServer listen(Vertx vertx, Config config, Router router) {
+    ConnectionGuard guard = connectionGuard(config.http());
     try {
-      ConnectionGuard guard = connectionGuard(config.http());
       return vertx
           .createHttpServer(
               guard.applyTo(
