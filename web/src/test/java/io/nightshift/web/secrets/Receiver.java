@@ -1,10 +1,7 @@
 package io.nightshift.web.secrets;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import io.nightshift.web.LoopbackHttp;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -26,24 +23,18 @@ final class Receiver implements AutoCloseable {
   final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
 
   Receiver() {
-    try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    server.createContext(
-        "/",
-        exchange -> {
-          byte[] body = exchange.getRequestBody().readAllBytes();
-          deliveries.add(
-              new Delivery(
-                  exchange.getRequestURI().getPath(),
-                  Map.copyOf(exchange.getRequestHeaders()),
-                  new String(body, StandardCharsets.UTF_8)));
-          exchange.sendResponseHeaders(204, -1);
-          exchange.close();
-        });
-    server.start();
+    server =
+        LoopbackHttp.start(
+            exchange -> {
+              byte[] body = exchange.getRequestBody().readAllBytes();
+              deliveries.add(
+                  new Delivery(
+                      exchange.getRequestURI().getPath(),
+                      Map.copyOf(exchange.getRequestHeaders()),
+                      new String(body, StandardCharsets.UTF_8)));
+              exchange.sendResponseHeaders(204, -1);
+              exchange.close();
+            });
   }
 
   /** The deliveries to {@code path}. */
