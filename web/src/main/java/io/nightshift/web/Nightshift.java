@@ -134,6 +134,7 @@ public final class Nightshift implements AutoCloseable {
    * directory ({@link NodeName}).
    */
   public static Nightshift start(Config config, Clock clock) {
+    listenAddress(config).ensureFree();
     if (config.node() != null) {
       return startNamed(config, clock);
     }
@@ -147,6 +148,10 @@ public final class Nightshift implements AutoCloseable {
       name.close();
       throw e;
     }
+  }
+
+  private static ListenAddress listenAddress(Config config) {
+    return new ListenAddress(config.http().host(), config.http().port());
   }
 
   private static Nightshift startNamed(Config config, Clock clock) {
@@ -169,13 +174,6 @@ public final class Nightshift implements AutoCloseable {
               .withMetrics(new MicrometerMetricsFactory(registry))
               .build();
       TokenRepository tokenRepository = new TokenRepository(database.dsl());
-      String notice =
-          AdminToken.ensure(
-              tokenRepository,
-              config.auth().adminToken(),
-              config.dataDir(),
-              config.db().url(),
-              clock);
 
       List<ReadinessCheck> checks = new ArrayList<>();
       checks.add(new DatabaseCheck(vertx, database));
@@ -305,16 +303,15 @@ public final class Nightshift implements AutoCloseable {
         api.errorHandler(status, failures.forStatus(status));
       }
 
-      HttpServer server =
-          vertx
-              .createHttpServer(
-                  new HttpServerOptions()
-                      .setHost(config.http().host())
-                      .setPort(config.http().port())
-                      .setCompressionSupported(true))
-              .requestHandler(router)
-              .listen()
-              .await();
+      HttpServer server = listen(vertx, config, router);
+      // Written only once the node can serve: a start-up that fails leaves no token file.
+      String notice =
+          AdminToken.ensure(
+              tokenRepository,
+              config.auth().adminToken(),
+              config.dataDir(),
+              config.db().url(),
+              clock);
       log.info(
           "nightshift node {} listening on http://{}:{} (store: {}, log bus: {})",
           config.node(),
@@ -336,7 +333,8 @@ public final class Nightshift implements AutoCloseable {
           notice,
           routes(router, "", api, "/api/v1"),
           streams);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Exception, not RuntimeException: Future.await() rethrows a checked BindException as is.
       if (jobScheduler != null) {
         jobScheduler.close();
       }
@@ -356,7 +354,23 @@ public final class Nightshift implements AutoCloseable {
         vertx.close();
       }
       database.close();
-      throw e;
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  private static HttpServer listen(Vertx vertx, Config config, Router router) {
+    try {
+      return vertx
+          .createHttpServer(
+              new HttpServerOptions()
+                  .setHost(config.http().host())
+                  .setPort(config.http().port())
+                  .setCompressionSupported(true))
+          .requestHandler(router)
+          .listen()
+          .await();
+    } catch (Exception e) {
+      throw listenAddress(config).failure(e);
     }
   }
 
