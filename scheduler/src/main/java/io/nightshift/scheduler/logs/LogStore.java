@@ -25,6 +25,7 @@ import org.jooq.Record4;
 import org.jooq.ResultQuery;
 import org.jooq.Row7;
 import org.jooq.SortField;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 
 /**
@@ -180,7 +181,7 @@ public final class LogStore {
       return new Page<>(List.of(), null);
     }
     // Keys and sizes first (a few bytes a line): how many lines fit the page.
-    PageFit fit = PageFit.of(keysQuery(where, INDEX_ORDER, limit + 1).fetch(), limit);
+    PageFit fit = PageFit.of(keysQuery(where, limit + 1).fetch(), limit);
     if (fit.last() == null) {
       return new Page<>(List.of(), null);
     }
@@ -297,15 +298,15 @@ public final class LogStore {
 
   /** Keys and text lengths of the first {@code rows} lines matching, in index order. */
   ResultQuery<Record4<Instant, Long, Long, Integer>> keysQuery(Condition where, int rows) {
-    return keysQuery(where, INDEX_ORDER, rows);
+    return keysQuery(LOG_LINE, where, INDEX_ORDER, rows);
   }
 
   /** Keys and text lengths of the first {@code rows} lines matching, in the given order. */
   ResultQuery<Record4<Instant, Long, Long, Integer>> keysQuery(
-      Condition where, List<SortField<?>> order, int rows) {
+      Table<?> from, Condition where, List<SortField<?>> order, int rows) {
     return dsl.select(
             LOG_LINE.TS, LOG_LINE.STEP_RUN_ID, LOG_LINE.SEQ, DSL.charLength(LOG_LINE.LINE))
-        .from(LOG_LINE)
+        .from(from)
         .where(where)
         .orderBy(order)
         .limit(rows);

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.SortField;
+import org.jooq.Table;
 
 /**
  * A run's stored log read backwards: its last lines (what a reader sees first) and the page just
@@ -25,8 +26,15 @@ import org.jooq.SortField;
  */
 public final class LogTailStore {
   /** The run index walked backwards. */
-  private static final List<SortField<?>> REVERSE_ORDER =
+  static final List<SortField<?>> REVERSE_ORDER =
       LogStore.INDEX_ORDER.stream().<SortField<?>>map(f -> f.$field().desc()).toList();
+
+  /**
+   * The log table read through the run index: with a step filter and no cursor, MariaDB may
+   * otherwise pick the primary key (step_run_id, seq) and sort the whole step (seen: a filesort of
+   * 100,000 rows for a tail page).
+   */
+  static final Table<?> BY_RUN = LOG_LINE.useIndex("idx_log_line_run");
 
   private final DSLContext dsl;
   private final LogStore store;
@@ -61,14 +69,15 @@ public final class LogTailStore {
       where =
           where.and(LogStore.beyond(cursor.ts(), cursor.stepRunId(), cursor.seq(), false, false));
     }
-    PageFit fit = PageFit.of(store.keysQuery(where, REVERSE_ORDER, limit + 1).fetch(), limit);
+    PageFit fit =
+        PageFit.of(store.keysQuery(BY_RUN, where, REVERSE_ORDER, limit + 1).fetch(), limit);
     if (fit.last() == null) {
       return new Page<>(List.of(), null);
     }
     List<LogLine> lines =
         new ArrayList<>(
             dsl.select(LogStore.LINE_FIELDS)
-                .from(LOG_LINE)
+                .from(BY_RUN)
                 .where(where)
                 .and(fit.bound(true))
                 .orderBy(REVERSE_ORDER)

@@ -123,12 +123,9 @@ class LogTailStoreTest {
             .fetch(
                 "EXPLAIN "
                     + dsl.select(LogStore.LINE_FIELDS)
-                        .from(io.nightshift.sql.Tables.LOG_LINE)
+                        .from(LogTailStore.BY_RUN)
                         .where(store.pageCondition(run, store.stepNames(run), "big", null, null))
-                        .orderBy(
-                            LogStore.INDEX_ORDER.stream()
-                                .<org.jooq.SortField<?>>map(f -> f.$field().desc())
-                                .toList())
+                        .orderBy(LogTailStore.REVERSE_ORDER)
                         .limit(1001)
                         .getSQL(ParamType.INLINED))
             .stream()
