@@ -43,6 +43,7 @@ import io.nightshift.web.http.ApiDocRoutes;
 import io.nightshift.web.http.ApprovalRoutes;
 import io.nightshift.web.http.AuditRoutes;
 import io.nightshift.web.http.Authentication;
+import io.nightshift.web.http.ConnectionGuard;
 import io.nightshift.web.http.ConsoleRoutes;
 import io.nightshift.web.http.Endpoints;
 import io.nightshift.web.http.Failures;
@@ -166,6 +167,7 @@ public final class Nightshift implements AutoCloseable {
     ServiceMetrics metrics = null;
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      HttpMetricLabels.bound(registry);
       vertx =
           Vertx.builder()
               .with(
@@ -360,18 +362,29 @@ public final class Nightshift implements AutoCloseable {
 
   private static HttpServer listen(Vertx vertx, Config config, Router router) {
     try {
+      ConnectionGuard guard = connectionGuard(config.http());
       return vertx
           .createHttpServer(
-              new HttpServerOptions()
-                  .setHost(config.http().host())
-                  .setPort(config.http().port())
-                  .setCompressionSupported(true))
+              guard.applyTo(
+                  new HttpServerOptions()
+                      .setHost(config.http().host())
+                      .setPort(config.http().port())
+                      .setCompressionSupported(true)))
+          .connectionHandler(guard)
           .requestHandler(router)
           .listen()
           .await();
     } catch (Exception e) {
       throw listenAddress(config).failure(e);
     }
+  }
+
+  static ConnectionGuard connectionGuard(Config.Http http) {
+    return new ConnectionGuard(
+        Duration.ofSeconds(http.headerTimeoutSeconds()),
+        Duration.ofSeconds(http.bodyTimeoutSeconds()),
+        Duration.ofSeconds(http.idleTimeoutSeconds()),
+        http.maxConnections());
   }
 
   /**
