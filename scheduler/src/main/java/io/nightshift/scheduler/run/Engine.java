@@ -547,7 +547,11 @@ public final class Engine implements AutoCloseable {
     try {
       started = launcher.start(new AttemptExecutor.Attempt(run, step, spec), sinkFor(run, step));
     } catch (IOException | RuntimeException e) {
-      log.warn("run {} step {}: cannot start: {}", run.id(), step.name(), e.toString());
+      log.warn(
+          "run {} step {}: cannot start: {}",
+          run.id(),
+          step.name(),
+          maskSecrets(run, e.toString()));
       stepEnded(run, step, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0, 0);
       // No outcome will come to move the run on: look again once this pass is done.
       work.execute(() -> safely(run.id(), () -> advance(run.id())));
@@ -699,16 +703,9 @@ public final class Engine implements AutoCloseable {
     if (error == null) {
       return null;
     }
-    List<String> secrets =
-        StepLauncher.withSubstitutedForms(Params.secrets(run.template(), run.params())).stream()
-            .filter(s -> !s.isEmpty())
-            .sorted(java.util.Comparator.comparingInt(String::length).reversed())
-            .toList();
-    String masked = error;
-    for (String secret : secrets) {
-      masked = masked.replace(secret, Params.MASK);
-    }
-    return masked;
+    return io.nightshift.executor.SecretMask.of(
+            StepLauncher.withSubstitutedForms(Params.secrets(run.template(), run.params())))
+        .mask(error);
   }
 
   /**
