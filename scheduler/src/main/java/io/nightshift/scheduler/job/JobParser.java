@@ -3,7 +3,6 @@ package io.nightshift.scheduler.job;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.Names;
-import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateParser;
 import io.nightshift.scheduler.template.Webhook;
@@ -31,16 +30,19 @@ public final class JobParser {
     return parse(json, nameFromUrl, current, now, null);
   }
 
+  /** Checks a job's parameter values against its template, adding problems to {@code in}. */
+  @FunctionalInterface
+  public interface ParamCheck {
+    /** The values to store (such as masked secrets replaced by the stored ones). */
+    Map<String, String> check(JsonReader in, String template, Map<String, String> params);
+  }
+
   /**
-   * As above, and with {@code templates} (a template by name) the parameter values are checked
-   * against the template's declarations too, so one answer lists every problem of the job.
+   * As above, and with {@code paramCheck} the parameter values are checked against the template
+   * too, so one answer lists every problem of the job.
    */
   public static JobSpec parse(
-      JsonObject json,
-      String nameFromUrl,
-      JobSpec current,
-      Instant now,
-      Function<String, Optional<Template>> templates) {
+      JsonObject json, String nameFromUrl, JobSpec current, Instant now, ParamCheck paramCheck) {
     JsonReader in = new JsonReader();
     in.rejectUnknown(json, FIELDS, "");
     String name = in.string(json, "name", "", nameFromUrl == null);
@@ -62,8 +64,8 @@ public final class JobParser {
       JsonObject object = in.object(json, "params", "");
       params = in.collect(() -> Params.read(object, "params"));
     }
-    if (params != null && templates != null && template != null) {
-      checkParams(in, templates, template, params);
+    if (params != null && paramCheck != null && Names.isResourceName(template)) {
+      params = paramCheck.check(in, template, params);
     }
     Schedule schedule = current == null ? null : current.schedule();
     if (json.containsKey("schedule")) {
@@ -93,22 +95,6 @@ public final class JobParser {
             : current == null ? List.of() : current.webhooks();
     in.throwIfAny();
     return new JobSpec(name, template, params, schedule, concurrency, misfire, enabled, webhooks);
-  }
-
-  private static void checkParams(
-      JsonReader in,
-      Function<String, Optional<Template>> templates,
-      String name,
-      Map<String, String> params) {
-    Optional<Template> template = Names.isResourceName(name) ? templates.apply(name) : null;
-    if (template == null) {
-      return;
-    }
-    if (template.isEmpty()) {
-      in.problem("template", "template '" + name + "' does not exist");
-      return;
-    }
-    in.collect(() -> Params.resolve(template.get(), params, Map.of()));
   }
 
   private static <E extends Enum<E>> E choice(
@@ -141,6 +127,22 @@ public final class JobParser {
         .put("concurrency", spec.concurrency().json())
         .put("misfire", spec.misfire().json())
         .put("notify", TemplateJson.webhooks(spec.webhooks(), false));
+  }
+
+  /**
+   * The body as the audit trail shows it: values of the parameters {@code template} marks secret
+   * (every value when the template is unknown) and webhook secrets are {@code ******}.
+   */
+  public static JsonObject shown(JobSpec spec, Template template) {
+    Map<String, String> params = new java.util.LinkedHashMap<>(spec.params());
+    if (template == null) {
+      params.replaceAll((name, value) -> Params.MASK);
+    } else {
+      params = Params.masked(template, params);
+    }
+    return body(spec)
+        .put("params", new JsonObject(new java.util.LinkedHashMap<String, Object>(params)))
+        .put("notify", TemplateJson.webhooks(spec.webhooks(), true));
   }
 
   /** Reads a stored body back; the stored schedule was valid when stored, so "at" may be past. */

@@ -72,16 +72,19 @@ final class ParamParser {
         in.problem(at + ".pattern", e.getMessage());
       }
     }
-    if (defaultValue != null) {
+    // A secret default written back masked stands for the stored one (UnchangedSecrets), which
+    // was checked when it was stored; a secret default is never repeated in a message.
+    if (defaultValue != null && !(secret && UnchangedSecrets.MASK.equals(defaultValue))) {
+      String shown = secret ? UnchangedSecrets.MASK : "'" + defaultValue + "'";
       if (allowed != null && !allowed.isEmpty() && !allowed.contains(defaultValue)) {
-        in.problem(at + ".default", "'" + defaultValue + "' is not one of the enum " + allowed);
+        in.problem(at + ".default", shown + " is not one of the enum " + allowed);
       }
       BoundedPattern.Result result =
           compiled == null ? BoundedPattern.Result.MATCH : compiled.matches(defaultValue);
       if (result == BoundedPattern.Result.NO_MATCH) {
-        in.problem(at + ".default", "'" + defaultValue + "' does not match the pattern");
+        in.problem(at + ".default", shown + " does not match the pattern");
       } else if (result == BoundedPattern.Result.TOO_COSTLY) {
-        in.problem(at + ".default", BoundedPattern.tooCostly("'" + defaultValue + "'"));
+        in.problem(at + ".default", BoundedPattern.tooCostly(shown));
       }
     }
     return new ParamSpec(name, description, required, secret, defaultValue, allowed, pattern);

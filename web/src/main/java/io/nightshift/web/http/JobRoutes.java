@@ -23,6 +23,8 @@ import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateRepository;
+import io.nightshift.scheduler.template.UnchangedSecrets;
+import io.nightshift.scheduler.template.Webhook;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -30,7 +32,9 @@ import java.time.Clock;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -70,8 +74,12 @@ public final class JobRoutes {
 
   public void mount(Router api) {
     api.post("/jobs").handler(endpoints.blocking(Permission.OPERATE, this::create));
-    api.get("/jobs").handler(endpoints.blocking(Permission.READ, this::list));
-    api.get("/jobs/:name").handler(endpoints.blocking(Permission.READ, this::get));
+    api.get("/jobs")
+        .handler(QueryParameters.only("after", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/jobs/:name")
+        .handler(QueryParameters.none())
+        .handler(endpoints.blocking(Permission.READ, this::get));
     api.put("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
     api.delete("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::delete));
     api.post("/jobs/:name/pause")
@@ -79,11 +87,13 @@ public final class JobRoutes {
     api.post("/jobs/:name/resume")
         .handler(endpoints.blocking(Permission.OPERATE, c -> enable(c, true)));
     api.post("/jobs/:name/runs").handler(endpoints.blocking(Permission.OPERATE, this::runNow));
-    api.get("/jobs/:name/fires").handler(endpoints.blocking(Permission.READ, this::fires));
+    api.get("/jobs/:name/fires")
+        .handler(QueryParameters.only("before", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::fires));
   }
 
   private Reply create(Call call) {
-    JobSpec spec = JobParser.parse(call.body(), null, null, clock.instant(), this::template);
+    JobSpec spec = parse(call, null, null);
     StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
     changed(stored.name());
     return Reply.created(json(stored), "/api/v1/jobs/" + stored.name());
@@ -92,13 +102,8 @@ public final class JobRoutes {
   private Reply put(Call call) {
     String name = call.name("name");
     Optional<StoredJob> current = jobs.find(name);
-    JobSpec spec =
-        JobParser.parse(
-            call.body(),
-            name,
-            current.map(StoredJob::spec).orElse(null),
-            clock.instant(),
-            this::template);
+    JobSpec before = current.map(StoredJob::spec).orElse(null);
+    JobSpec spec = parse(call, name, before);
     if (current.isEmpty()) {
       StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
       changed(name);
@@ -181,9 +186,57 @@ public final class JobRoutes {
     return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
   }
 
-  /** The template exists and the job's values satisfy it (required ones included). */
-  private Optional<Template> template(String name) {
-    return templates.find(name).map(StoredTemplate::template);
+  /**
+   * The job of a create ({@code stored} null) or a PUT, with every problem of the body and of its
+   * parameter values (against the template) in one 400. A masked secret (a secret parameter's value
+   * or a webhook secret written back as read) stands for the stored job's; on create it is a 400.
+   */
+  private JobSpec parse(Call call, String name, JobSpec stored) {
+    JobSpec given =
+        JobParser.parse(
+            call.body(),
+            name,
+            stored,
+            clock.instant(),
+            (in, template, params) -> params(in, template, params, stored));
+    List<Invalid.Problem> problems = new ArrayList<>();
+    List<Webhook> webhooks =
+        UnchangedSecrets.webhooks(
+            given.webhooks(), stored == null ? List.of() : stored.webhooks(), problems);
+    if (!problems.isEmpty()) {
+      throw new Invalid(problems);
+    }
+    return new JobSpec(
+        given.name(),
+        given.template(),
+        given.params(),
+        given.schedule(),
+        given.concurrency(),
+        given.misfire(),
+        given.enabled(),
+        webhooks);
+  }
+
+  /** The values to store: masks replaced by stored secrets, then checked against the template. */
+  private Map<String, String> params(
+      JsonReader in, String templateName, Map<String, String> given, JobSpec stored) {
+    Optional<StoredTemplate> template = templates.find(templateName);
+    if (template.isEmpty()) {
+      in.problem("template", "template '" + templateName + "' does not exist");
+      return given;
+    }
+    List<Invalid.Problem> problems = new ArrayList<>();
+    Map<String, String> params =
+        UnchangedSecrets.params(
+            template.get().template(),
+            given,
+            stored == null ? Map.of() : stored.params(),
+            problems);
+    problems.forEach(p -> in.problem(p.field(), p.message()));
+    if (problems.isEmpty()) {
+      in.collect(() -> Params.resolve(template.get().template(), params, Map.of()));
+    }
+    return params;
   }
 
   private StoredTemplate template(JobSpec spec) {
