@@ -3,6 +3,7 @@ package io.nightshift.scheduler.job;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.Names;
+import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateParser;
 import io.nightshift.scheduler.template.Webhook;
@@ -10,9 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 /** Reads a job from the API JSON; the template and its parameters are checked by the caller. */
 public final class JobParser {

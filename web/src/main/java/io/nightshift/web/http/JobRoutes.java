@@ -2,6 +2,7 @@ package io.nightshift.web.http;
 
 import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.job.Fire;
 import io.nightshift.scheduler.job.FireRepository;
@@ -20,7 +21,6 @@ import io.nightshift.scheduler.run.Trigger;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.StoredTemplate;
-import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.scheduler.template.UnchangedSecrets;

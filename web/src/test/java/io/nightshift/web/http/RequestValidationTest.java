@@ -305,6 +305,16 @@ class RequestValidationTest {
     return post("/api/v1/templates", body.encode());
   }
 
+  private Answer post(String path, String body) {
+    return server.post(path, ADMIN_TOKEN, body);
+  }
+
+  /** A 400 whose details name exactly these fields (in any order). */
+  private static void assertRefused(Answer answer, String... fields) {
+    assertThat(answer.status()).as(answer.toString()).isEqualTo(400);
+    assertThat(fields(answer)).containsExactlyInAnyOrder(fields);
+  }
+
   private static JsonObject template(String name) {
     return new JsonObject()
         .put("name", name)
