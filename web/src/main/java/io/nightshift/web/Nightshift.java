@@ -19,6 +19,7 @@ import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.health.RedisCheck;
 import io.nightshift.scheduler.job.FireRepository;
 import io.nightshift.scheduler.job.Firing;
+import io.nightshift.scheduler.job.JobAdmission;
 import io.nightshift.scheduler.job.JobRepository;
 import io.nightshift.scheduler.job.JobScheduler;
 import io.nightshift.scheduler.logs.LogRetention;
@@ -230,7 +231,8 @@ public final class Nightshift implements AutoCloseable {
                   engineSettings),
               engineSettings,
               leaseSettings(config.cluster()),
-              clock);
+              clock,
+              new JobAdmission(database.dsl()));
       WebhookRepository webhookDeliveries = new WebhookRepository(database.dsl());
       WebhookFanOut webhooks =
           new WebhookFanOut(

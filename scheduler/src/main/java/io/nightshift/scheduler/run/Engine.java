@@ -59,6 +59,7 @@ public final class Engine implements AutoCloseable {
   private final Map<Long, Launched> executing = new ConcurrentHashMap<>();
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
   private final EventRelay relay;
+  private final Admission admission;
   private volatile io.nightshift.scheduler.logs.Follow cancels;
   private final ExecutorService work;
   private final ScheduledExecutorService timers;
@@ -74,6 +75,32 @@ public final class Engine implements AutoCloseable {
       EngineSettings settings,
       LeaseSettings leases,
       Clock clock) {
+    this(
+        runs,
+        approvals,
+        nodes,
+        dsl,
+        bus,
+        launcher,
+        settings,
+        leases,
+        clock,
+        Admission.direct(runs));
+  }
+
+  /** {@code admission} stores new runs (a job's concurrency policy decides in it). */
+  public Engine(
+      RunRepository runs,
+      ApprovalRepository approvals,
+      NodeLeaseRepository nodes,
+      DSLContext dsl,
+      LogBus bus,
+      AttemptExecutor launcher,
+      EngineSettings settings,
+      LeaseSettings leases,
+      Clock clock,
+      Admission admission) {
+    this.admission = admission;
     this.runs = runs;
     this.approvals = approvals;
     this.nodes = nodes;
@@ -126,11 +153,25 @@ public final class Engine implements AutoCloseable {
 
   /** Stores the run, then starts the steps that can start. */
   public Run start(NewRun request) {
-    Run run = runs.create(request, clock.instant());
+    return start(request, false);
+  }
+
+  /**
+   * Stores the run as its job's policy admits it (a {@link Conflict} when it forbids overlap and
+   * {@code force} is false), then starts the steps that can start, or leaves it QUEUED.
+   */
+  public Run start(NewRun request, boolean force) {
+    Admission.Admitted admitted = admission.admit(request, force, clock.instant());
     changed();
-    // The caller (an HTTP request) gets the stored run at once; steps start on the engine's pool.
-    work.execute(() -> safely(run.id(), () -> advance(run.id())));
-    return run;
+    long id = admitted.runId();
+    if (admitted.status() == RunStatus.QUEUED) {
+      queued(id);
+    } else {
+      // The caller (an HTTP request) gets the stored run at once; steps start on the engine's
+      // pool.
+      work.execute(() -> safely(id, () -> advance(id)));
+    }
+    return runs.get(id);
   }
 
   /** Starts a run already stored as RUNNING (by a scheduled fire, in the fire's transaction). */
@@ -167,6 +208,14 @@ public final class Engine implements AutoCloseable {
    * succeeded are kept, the rest run again.
    */
   public Run retry(long runId, String actor) {
+    return retry(runId, actor, false);
+  }
+
+  /**
+   * Like {@link #retry(long, String)}; the new run is admitted by its job's policy like a run-now
+   * ({@code force} starts it although the job forbids overlap).
+   */
+  public Run retry(long runId, String actor, boolean force) {
     Run old = runs.get(runId);
     if (old.status() == RunStatus.SUCCEEDED || !old.status().terminal()) {
       throw new Conflict(
@@ -176,29 +225,23 @@ public final class Engine implements AutoCloseable {
               + old.status()
               + "; only a failed, canceled or timed-out run can be retried");
     }
-    // The new run and the steps it keeps are one change: never a run without its kept steps.
-    // The new run is stored with the steps it keeps as SUCCEEDED, in one insert transaction. An
-    // approval is never carried over: a retry must be approved again.
-    Run retry =
-        runs.create(
-            new NewRun(
-                old.template(),
-                old.templateVersion(),
-                old.job(),
-                Trigger.RETRY,
-                actor,
-                old.params(),
-                old.id(),
-                old.steps().stream()
-                    .filter(
-                        step ->
-                            step.status() == StepStatus.SUCCEEDED
-                                && step.kind() != StepKind.APPROVAL)
-                    .toList()),
-            clock.instant());
-    changed();
-    advance(retry.id());
-    return runs.get(retry.id());
+    // The new run is stored with the steps it keeps as SUCCEEDED, in one insert: never a run
+    // without its kept steps. An approval is never carried over: a retry must be approved again.
+    return start(
+        new NewRun(
+            old.template(),
+            old.templateVersion(),
+            old.job(),
+            Trigger.RETRY,
+            actor,
+            old.params(),
+            old.id(),
+            old.steps().stream()
+                .filter(
+                    step ->
+                        step.status() == StepStatus.SUCCEEDED && step.kind() != StepKind.APPROVAL)
+                .toList()),
+        force);
   }
 
   /**
