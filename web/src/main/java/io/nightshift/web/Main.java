@@ -46,6 +46,8 @@ public final class Main {
                 () -> {
                   Nightshift nightshift = running.getAndSet(null);
                   if (nightshift != null) {
+                    // Running steps get shutdown.graceSeconds to finish; see NodeDrain.
+                    nightshift.drain();
                     nightshift.close();
                     System.out.println("nightshift: stopped");
                   }
@@ -55,7 +57,14 @@ public final class Main {
     Nightshift nightshift;
     try {
       nightshift = Nightshift.start(config, Clock.systemUTC());
-    } catch (RuntimeException e) {
+    } catch (StartupFailure e) {
+      System.err.println("nightshift: " + e.getMessage());
+      org.slf4j.LoggerFactory.getLogger(Main.class).debug("start-up failure", e);
+      System.exit(1);
+      return;
+    } catch (Exception e) {
+      // Exception: a checked one may be rethrown as is by Vert.x; an uncaught one would leave the
+      // JVM alive on its non-daemon threads.
       System.err.println("nightshift: cannot start: " + withoutSecrets(rootMessage(e), config));
       org.slf4j.LoggerFactory.getLogger(Main.class).debug("start-up failure", e);
       System.exit(1);

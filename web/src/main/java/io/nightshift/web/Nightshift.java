@@ -26,10 +26,12 @@ import io.nightshift.scheduler.logs.LogRetention;
 import io.nightshift.scheduler.logs.LogSettings;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.logs.LogStoreCheck;
+import io.nightshift.scheduler.node.NodeDrain;
 import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.notify.WebhookFanOut;
 import io.nightshift.scheduler.notify.WebhookOutboxRepository;
 import io.nightshift.scheduler.notify.WebhookRepository;
+import io.nightshift.scheduler.run.DrainingExecutor;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.EngineSettings;
 import io.nightshift.scheduler.run.LeaseSettings;
@@ -46,6 +48,7 @@ import io.nightshift.web.http.ApiDocRoutes;
 import io.nightshift.web.http.ApprovalRoutes;
 import io.nightshift.web.http.AuditRoutes;
 import io.nightshift.web.http.Authentication;
+import io.nightshift.web.http.ConnectionGuard;
 import io.nightshift.web.http.ConsoleRoutes;
 import io.nightshift.web.http.Endpoints;
 import io.nightshift.web.http.Failures;
@@ -53,6 +56,7 @@ import io.nightshift.web.http.HealthRoutes;
 import io.nightshift.web.http.JobRoutes;
 import io.nightshift.web.http.JsonBodies;
 import io.nightshift.web.http.LogRoutes;
+import io.nightshift.web.http.NodeRoutes;
 import io.nightshift.web.http.OpenStreams;
 import io.nightshift.web.http.RunRoutes;
 import io.nightshift.web.http.TemplateRoutes;
@@ -91,6 +95,7 @@ public final class Nightshift implements AutoCloseable {
   private final String adminTokenNotice;
   private final List<String> routes;
   private final OpenStreams streams;
+  private final NodeDrain drain;
 
   private NodeName nodeName;
 
@@ -107,7 +112,9 @@ public final class Nightshift implements AutoCloseable {
       HttpServer server,
       String adminTokenNotice,
       List<String> routes,
-      OpenStreams streams) {
+      OpenStreams streams,
+      NodeDrain drain) {
+    this.drain = drain;
     this.metrics = metrics;
     this.config = config;
     this.database = database;
@@ -137,6 +144,7 @@ public final class Nightshift implements AutoCloseable {
    * directory ({@link NodeName}).
    */
   public static Nightshift start(Config config, Clock clock) {
+    listenAddress(config).ensureFree();
     if (config.node() != null) {
       return startNamed(config, clock);
     }
@@ -152,6 +160,10 @@ public final class Nightshift implements AutoCloseable {
     }
   }
 
+  private static ListenAddress listenAddress(Config config) {
+    return new ListenAddress(config.http().host(), config.http().port());
+  }
+
   private static Nightshift startNamed(Config config, Clock clock) {
     DataDir.secure(config.dataDir());
     Database database = Database.open(config.db());
@@ -162,8 +174,10 @@ public final class Nightshift implements AutoCloseable {
     JobScheduler jobScheduler = null;
     Notifier notifier = null;
     ServiceMetrics metrics = null;
+    NodeDrain drain = null;
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      HttpMetricLabels.bound(registry);
       vertx =
           Vertx.builder()
               .with(
@@ -172,13 +186,6 @@ public final class Nightshift implements AutoCloseable {
               .withMetrics(new MicrometerMetricsFactory(registry))
               .build();
       TokenRepository tokenRepository = new TokenRepository(database.dsl());
-      String notice =
-          AdminToken.ensure(
-              tokenRepository,
-              config.auth().adminToken(),
-              config.dataDir(),
-              config.db().url(),
-              clock);
 
       List<ReadinessCheck> checks = new ArrayList<>();
       checks.add(new DatabaseCheck(vertx, database));
@@ -214,13 +221,8 @@ public final class Nightshift implements AutoCloseable {
               config.runs().maxLinesPerStep(),
               config.runs().maxLineLength(),
               Duration.ofSeconds(config.runs().killGraceSeconds()));
-      engine =
-          new Engine(
-              runs,
-              approvals,
-              new NodeLeaseRepository(database.dsl()),
-              database.dsl(),
-              logs.bus(),
+      DrainingExecutor attempts =
+          new DrainingExecutor(
               new StepLauncher(
                   new ProcessExecutor(
                       clock,
@@ -228,7 +230,15 @@ public final class Nightshift implements AutoCloseable {
                       StepEnvironment.of(config.executor().passEnv()),
                       cgroups),
                   new HttpExecutor(clock),
-                  engineSettings),
+                  engineSettings));
+      engine =
+          new Engine(
+              runs,
+              approvals,
+              new NodeLeaseRepository(database.dsl()),
+              database.dsl(),
+              logs.bus(),
+              attempts,
               engineSettings,
               leaseSettings(config.cluster()),
               clock,
@@ -277,6 +287,16 @@ public final class Nightshift implements AutoCloseable {
               config.node(),
               clock);
       jobScheduler.start();
+      drain =
+          new NodeDrain(
+              config.node(),
+              attempts,
+              jobScheduler,
+              engine,
+              Duration.ofSeconds(config.shutdown().graceSeconds()),
+              Duration.ofSeconds(config.runs().killGraceSeconds()),
+              clock);
+      checks.add(drain);
       followJobChanges(vertx, logs, jobScheduler);
 
       Router router = Router.router(vertx);
@@ -290,6 +310,10 @@ public final class Nightshift implements AutoCloseable {
       api.route().handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()));
       api.route().handler(new Authentication(vertx, new Tokens(tokenRepository, clock)));
       Endpoints endpoints = new Endpoints(vertx);
+      NodeRoutes nodeRoutes =
+          new NodeRoutes(endpoints, drain, new NodeLeaseRepository(database.dsl()), clock);
+      api.route().handler(nodeRoutes.runStartGate());
+      nodeRoutes.mount(api);
       new TemplateRoutes(endpoints, templates, clock).mount(api);
       new RunRoutes(endpoints, templates, runs, engine, webhookDeliveries).mount(api);
       OpenStreams streams =
@@ -315,16 +339,15 @@ public final class Nightshift implements AutoCloseable {
         api.errorHandler(status, failures.forStatus(status));
       }
 
-      HttpServer server =
-          vertx
-              .createHttpServer(
-                  new HttpServerOptions()
-                      .setHost(config.http().host())
-                      .setPort(config.http().port())
-                      .setCompressionSupported(true))
-              .requestHandler(router)
-              .listen()
-              .await();
+      HttpServer server = listen(vertx, config, router);
+      // Written only once the node can serve: a start-up that fails leaves no token file.
+      String notice =
+          AdminToken.ensure(
+              tokenRepository,
+              config.auth().adminToken(),
+              config.dataDir(),
+              config.db().url(),
+              clock);
       log.info(
           "nightshift node {} listening on http://{}:{} (store: {}, log bus: {})",
           config.node(),
@@ -345,8 +368,10 @@ public final class Nightshift implements AutoCloseable {
           server,
           notice,
           routes(router, "", api, "/api/v1"),
-          streams);
-    } catch (RuntimeException e) {
+          streams,
+          drain);
+    } catch (Exception e) {
+      // Exception, not RuntimeException: Future.await() rethrows a checked BindException as is.
       if (jobScheduler != null) {
         jobScheduler.close();
       }
@@ -366,8 +391,35 @@ public final class Nightshift implements AutoCloseable {
         vertx.close();
       }
       database.close();
-      throw e;
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
+  }
+
+  private static HttpServer listen(Vertx vertx, Config config, Router router) {
+    ConnectionGuard guard = connectionGuard(config.http());
+    try {
+      return vertx
+          .createHttpServer(
+              guard.applyTo(
+                  new HttpServerOptions()
+                      .setHost(config.http().host())
+                      .setPort(config.http().port())
+                      .setCompressionSupported(true)))
+          .connectionHandler(guard)
+          .requestHandler(router)
+          .listen()
+          .await();
+    } catch (Exception e) {
+      throw listenAddress(config).failure(e);
+    }
+  }
+
+  static ConnectionGuard connectionGuard(Config.Http http) {
+    return new ConnectionGuard(
+        Duration.ofSeconds(http.headerTimeoutSeconds()),
+        Duration.ofSeconds(http.bodyTimeoutSeconds()),
+        Duration.ofSeconds(http.idleTimeoutSeconds()),
+        http.maxConnections());
   }
 
   /**
@@ -468,6 +520,19 @@ public final class Nightshift implements AutoCloseable {
 
   public Config config() {
     return config;
+  }
+
+  /**
+   * Stops taking new work and waits until the steps executing here finished, or were stopped after
+   * {@code shutdown.graceSeconds} (SIGTERM calls this before {@link #close}).
+   */
+  public void drain() {
+    drain.drainAndWait();
+  }
+
+  /** This node's drain (its state, or to begin one). */
+  public NodeDrain draining() {
+    return drain;
   }
 
   /** Stops taking requests, lets the ones in flight finish, then closes the pools. */

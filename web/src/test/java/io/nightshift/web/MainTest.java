@@ -79,4 +79,32 @@ class MainTest {
     assertThat(output).as("the secret itself is never printed").doesNotContain(secret);
     assertThat(output).contains("stopped");
   }
+
+  @Test
+  void a_busy_port_exits_at_once_with_one_line_and_writes_nothing() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
+      taken.setReuseAddress(true);
+      taken.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+      int port = taken.getLocalPort();
+      Path file = dir.resolve("busy.yaml");
+      Files.writeString(
+          file,
+          "dataDir: data\nhttp:\n  host: 127.0.0.1\n  port: "
+              + port
+              + "\ndb:\n  url: \"jdbc:h2:file:./data/ns;MODE=MySQL;DATABASE_TO_LOWER=TRUE;CASE_INSENSITIVE_IDENTIFIERS=TRUE\"\n");
+      Process process = java("--config", file.toString());
+      // A hang check: the bound is generous, the exit is expected within a few seconds.
+      boolean exited = process.waitFor(60, TimeUnit.SECONDS);
+      if (!exited) {
+        process.destroyForcibly();
+      }
+      String output = Files.readString(dir.resolve("out.log"), StandardCharsets.UTF_8);
+      assertThat(exited).as("still running on a busy port: %s", output).isTrue();
+      assertThat(process.exitValue()).isNotZero();
+      assertThat(output.lines().filter(l -> l.startsWith("nightshift:")))
+          .containsExactly("nightshift: cannot listen on 127.0.0.1:" + port + ": address in use");
+      assertThat(output).doesNotContain("Exception");
+      assertThat(dir.resolve("data")).as("nothing written before it can serve").doesNotExist();
+    }
+  }
 }

@@ -4,6 +4,7 @@ import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.Names;
+import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateParser;
 import io.nightshift.scheduler.template.Webhook;
@@ -115,6 +116,22 @@ public final class JobParser {
         .put("concurrency", spec.concurrency().json())
         .put("misfire", spec.misfire().json())
         .put("notify", TemplateJson.webhooks(spec.webhooks(), false));
+  }
+
+  /**
+   * The body as the audit trail shows it: values of the parameters {@code template} marks secret
+   * (every value when the template is unknown) and webhook secrets are {@code ******}.
+   */
+  public static JsonObject shown(JobSpec spec, Template template) {
+    Map<String, String> params = new java.util.LinkedHashMap<>(spec.params());
+    if (template == null) {
+      params.replaceAll((name, value) -> Params.MASK);
+    } else {
+      params = Params.masked(template, params);
+    }
+    return body(spec)
+        .put("params", new JsonObject(new java.util.LinkedHashMap<String, Object>(params)))
+        .put("notify", TemplateJson.webhooks(spec.webhooks(), true));
   }
 
   /** Reads a stored body back; the stored schedule was valid when stored, so "at" may be past. */

@@ -7,6 +7,8 @@ import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.store.Sql;
+import io.nightshift.scheduler.template.StoredTemplate;
+import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.sql.tables.records.JobRecord;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -47,7 +49,13 @@ public final class JobRepository {
                         .fetchOne()
                         .getId();
                 AuditLog.write(
-                    cfg.dsl(), now, actor, "job.create", "job", spec.name(), JobParser.body(spec));
+                    cfg.dsl(),
+                    now,
+                    actor,
+                    "job.create",
+                    "job",
+                    spec.name(),
+                    shown(cfg.dsl(), spec));
                 return jobId;
               });
       return find(spec.name()).filter(j -> j.id() == id).orElseThrow();
@@ -90,9 +98,19 @@ public final class JobRepository {
             throw new NotFound("job", spec.name());
           }
           AuditLog.write(
-              cfg.dsl(), now, actor, "job." + action, "job", spec.name(), JobParser.body(spec));
+              cfg.dsl(), now, actor, "job." + action, "job", spec.name(), shown(cfg.dsl(), spec));
         });
     return get(spec.name());
+  }
+
+  /** The job as its audit record shows it: secrets masked by its template's declarations. */
+  private static JsonObject shown(DSLContext tx, JobSpec spec) {
+    return JobParser.shown(
+        spec,
+        new TemplateRepository(tx)
+            .find(spec.template())
+            .map(StoredTemplate::template)
+            .orElse(null));
   }
 
   public void delete(String name, String actor, Instant now) {

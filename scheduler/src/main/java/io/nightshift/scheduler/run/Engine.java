@@ -587,6 +587,10 @@ public final class Engine implements AutoCloseable {
       park(run, step, spec, approval);
       return true;
     }
+    if (!launcher.accepting()) {
+      // This node drains: the attempt stays PENDING for another node's sweep or the next start.
+      return false;
+    }
     Instant now = clock.instant();
     try {
       runs.start(
@@ -603,7 +607,11 @@ public final class Engine implements AutoCloseable {
     try {
       started = launcher.start(new AttemptExecutor.Attempt(run, step, spec), sinkFor(run, step));
     } catch (IOException | RuntimeException e) {
-      log.warn("run {} step {}: cannot start: {}", run.id(), step.name(), e.toString());
+      log.warn(
+          "run {} step {}: cannot start: {}",
+          run.id(),
+          step.name(),
+          maskSecrets(run, e.toString()));
       stepEnded(run, step, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0, 0);
       // No outcome will come to move the run on: look again once this pass is done.
       work.execute(() -> safely(run.id(), () -> advance(run.id())));
@@ -755,16 +763,9 @@ public final class Engine implements AutoCloseable {
     if (error == null) {
       return null;
     }
-    List<String> secrets =
-        StepLauncher.withSubstitutedForms(Params.secrets(run.template(), run.params())).stream()
-            .filter(s -> !s.isEmpty())
-            .sorted(java.util.Comparator.comparingInt(String::length).reversed())
-            .toList();
-    String masked = error;
-    for (String secret : secrets) {
-      masked = masked.replace(secret, Params.MASK);
-    }
-    return masked;
+    return io.nightshift.executor.SecretMask.of(
+            StepLauncher.withSubstitutedForms(Params.secrets(run.template(), run.params())))
+        .mask(error);
   }
 
   /**
@@ -814,6 +815,9 @@ public final class Engine implements AutoCloseable {
       }
       StepRun next = RollbackPlan.next(run.template(), run.latestByName());
       Instant now = clock.instant();
+      if (next != null && !launcher.accepting()) {
+        return;
+      }
       if (next == null) {
         runs.transition(runId, RunStatus.ROLLING_BACK, RunStatus.ROLLED_BACK, run.error(), now);
         changed();

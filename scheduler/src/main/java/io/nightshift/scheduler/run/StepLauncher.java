@@ -170,14 +170,16 @@ public final class StepLauncher implements AttemptExecutor {
   }
 
   /**
-   * The secrets plus the forms substitution gives them (percent-encoded in URLs, escaped in JSON),
-   * so that a logged request line or error masks them too.
+   * The secrets plus the forms substitution gives them (percent-encoded in URLs, escaped in JSON,
+   * line breaks turned to spaces in headers), so that a logged request line or error masks them
+   * too.
    */
   static Set<String> withSubstitutedForms(Set<String> secrets) {
     Set<String> all = new LinkedHashSet<>(secrets);
     for (String secret : secrets) {
       all.add(Substitution.url("$s", Map.of("s", secret)));
       all.add(Substitution.jsonEscape(secret));
+      all.add(Substitution.header("$s", Map.of("s", secret)));
     }
     return all;
   }

@@ -9,20 +9,33 @@ import java.util.Map;
 public final class TemplateJson {
   private TemplateJson() {}
 
+  /** The whole template, secrets included (what is stored). */
   public static JsonObject toJson(Template t) {
+    return toJson(t, false);
+  }
+
+  /**
+   * The template as API answers show it: webhook secrets and defaults of secret parameters are
+   * {@code ******} (written back, the mask means "unchanged": {@link UnchangedSecrets}).
+   */
+  public static JsonObject shown(Template t) {
+    return toJson(t, true);
+  }
+
+  private static JsonObject toJson(Template t, boolean masked) {
     JsonObject json = new JsonObject().put("name", t.name());
     if (t.description() != null) {
       json.put("description", t.description());
     }
     JsonArray params = new JsonArray();
-    t.params().forEach(p -> params.add(param(p)));
+    t.params().forEach(p -> params.add(param(p, masked)));
     json.put("params", params);
     json.put("onFailure", t.onFailure().json());
     JsonArray steps = new JsonArray();
     t.steps().forEach(s -> steps.add(step(s)));
     json.put("steps", steps);
     if (!t.webhooks().isEmpty()) {
-      json.put("notify", webhooks(t.webhooks(), false));
+      json.put("notify", webhooks(t.webhooks(), masked));
     }
     return json;
   }
@@ -34,21 +47,21 @@ public final class TemplateJson {
       JsonObject json =
           new JsonObject().put("url", w.url()).put("events", new JsonArray(w.events()));
       if (w.secret() != null) {
-        json.put("secret", masked ? "******" : w.secret());
+        json.put("secret", masked ? UnchangedSecrets.MASK : w.secret());
       }
       out.add(json);
     }
     return out;
   }
 
-  private static JsonObject param(ParamSpec p) {
+  private static JsonObject param(ParamSpec p, boolean masked) {
     JsonObject json = new JsonObject().put("name", p.name());
     if (p.description() != null) {
       json.put("description", p.description());
     }
     json.put("required", p.required()).put("secret", p.secret());
     if (p.defaultValue() != null) {
-      json.put("default", p.defaultValue());
+      json.put("default", masked && p.secret() ? UnchangedSecrets.MASK : p.defaultValue());
     }
     if (!p.allowed().isEmpty()) {
       json.put("enum", new JsonArray(p.allowed()));

@@ -181,12 +181,15 @@ public final class TemplateParser {
           in.problem(at + ".pattern", "is not a valid regular expression: " + e.getDescription());
         }
       }
-      if (defaultValue != null) {
+      // A secret default written back masked stands for the stored one (UnchangedSecrets), which
+      // was checked when it was stored; a secret default is never repeated in a message.
+      if (defaultValue != null && !(secret && UnchangedSecrets.MASK.equals(defaultValue))) {
+        String shown = secret ? UnchangedSecrets.MASK : "'" + defaultValue + "'";
         if (allowed != null && !allowed.isEmpty() && !allowed.contains(defaultValue)) {
-          in.problem(at + ".default", "'" + defaultValue + "' is not one of the enum " + allowed);
+          in.problem(at + ".default", shown + " is not one of the enum " + allowed);
         }
         if (compiled != null && !compiled.matcher(defaultValue).matches()) {
-          in.problem(at + ".default", "'" + defaultValue + "' does not match the pattern");
+          in.problem(at + ".default", shown + " does not match the pattern");
         }
       }
       params.add(

@@ -65,8 +65,8 @@ public final class ConfigLoader {
           "logs", Set.of("bufferLines", "retentionDays", "readyTimeoutMillis"),
           "executor", Set.of("passEnv", "workDir", "keepWorkDirs"),
           "cluster",
-              Set.of(
-                  "leaseRenewSeconds", "leaseExpirySeconds", "sweepSeconds", "cancelPollMillis"));
+              Set.of("leaseRenewSeconds", "leaseExpirySeconds", "sweepSeconds", "cancelPollMillis"),
+          "shutdown", Set.of("graceSeconds"));
   private static final Set<String> TOP_LEVEL = Set.of("node", "dataDir");
 
   private ConfigLoader() {}
@@ -83,7 +83,9 @@ public final class ConfigLoader {
           }
         });
     Values values = new Values(flat, file);
-    return build(values, InstallDir.from(env)).withCluster(cluster(values));
+    return build(values, InstallDir.from(env))
+        .withCluster(cluster(values))
+        .withShutdown(new Config.Shutdown(values.integer("shutdown.graceSeconds", 60, 0, 86_400)));
   }
 
   /**

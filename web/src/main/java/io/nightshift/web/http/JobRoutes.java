@@ -24,6 +24,8 @@ import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateRepository;
+import io.nightshift.scheduler.template.UnchangedSecrets;
+import io.nightshift.scheduler.template.Webhook;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -31,7 +33,9 @@ import java.time.Clock;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -71,8 +75,12 @@ public final class JobRoutes {
 
   public void mount(Router api) {
     api.post("/jobs").handler(endpoints.blocking(Permission.OPERATE, this::create));
-    api.get("/jobs").handler(endpoints.blocking(Permission.READ, this::list));
-    api.get("/jobs/:name").handler(endpoints.blocking(Permission.READ, this::get));
+    api.get("/jobs")
+        .handler(QueryParameters.only("after", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/jobs/:name")
+        .handler(QueryParameters.none())
+        .handler(endpoints.blocking(Permission.READ, this::get));
     api.put("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
     api.delete("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::delete));
     api.post("/jobs/:name/pause")
@@ -80,11 +88,13 @@ public final class JobRoutes {
     api.post("/jobs/:name/resume")
         .handler(endpoints.blocking(Permission.OPERATE, c -> enable(c, true)));
     api.post("/jobs/:name/runs").handler(endpoints.blocking(Permission.OPERATE, this::runNow));
-    api.get("/jobs/:name/fires").handler(endpoints.blocking(Permission.READ, this::fires));
+    api.get("/jobs/:name/fires")
+        .handler(QueryParameters.only("before", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::fires));
   }
 
   private Reply create(Call call) {
-    JobSpec spec = JobParser.parse(call.body(), null, null, clock.instant());
+    JobSpec spec = kept(JobParser.parse(call.body(), null, null, clock.instant()), null);
     check(spec);
     StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
     changed(stored.name());
@@ -94,9 +104,8 @@ public final class JobRoutes {
   private Reply put(Call call) {
     String name = call.name("name");
     Optional<StoredJob> current = jobs.find(name);
-    JobSpec spec =
-        JobParser.parse(
-            call.body(), name, current.map(StoredJob::spec).orElse(null), clock.instant());
+    JobSpec before = current.map(StoredJob::spec).orElse(null);
+    JobSpec spec = kept(JobParser.parse(call.body(), name, before, clock.instant()), before);
     check(spec);
     if (current.isEmpty()) {
       StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
@@ -180,6 +189,39 @@ public final class JobRoutes {
     JsonArray items = new JsonArray();
     page.items().forEach(f -> items.add(json(f)));
     return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
+  }
+
+  /**
+   * {@code given} with masked secrets (values of secret parameters, webhook secrets) standing for
+   * the stored job's ({@code stored}: null on create, when a mask is a 400).
+   */
+  private JobSpec kept(JobSpec given, JobSpec stored) {
+    List<Invalid.Problem> problems = new ArrayList<>();
+    Map<String, String> params = given.params();
+    Optional<StoredTemplate> template = templates.find(given.template());
+    if (template.isPresent()) {
+      params =
+          UnchangedSecrets.params(
+              template.get().template(),
+              params,
+              stored == null ? Map.of() : stored.params(),
+              problems);
+    }
+    List<Webhook> webhooks =
+        UnchangedSecrets.webhooks(
+            given.webhooks(), stored == null ? List.of() : stored.webhooks(), problems);
+    if (!problems.isEmpty()) {
+      throw new Invalid(problems);
+    }
+    return new JobSpec(
+        given.name(),
+        given.template(),
+        params,
+        given.schedule(),
+        given.concurrency(),
+        given.misfire(),
+        given.enabled(),
+        webhooks);
   }
 
   /** The template exists and the job's values satisfy it (required ones included). */

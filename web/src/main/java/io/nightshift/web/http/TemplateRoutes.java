@@ -9,6 +9,7 @@ import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateParser;
 import io.nightshift.scheduler.template.TemplateRepository;
+import io.nightshift.scheduler.template.UnchangedSecrets;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -28,14 +29,18 @@ public final class TemplateRoutes {
 
   public void mount(Router api) {
     api.post("/templates").handler(endpoints.blocking(Permission.OPERATE, this::create));
-    api.get("/templates").handler(endpoints.blocking(Permission.READ, this::list));
-    api.get("/templates/:name").handler(endpoints.blocking(Permission.READ, this::get));
+    api.get("/templates")
+        .handler(QueryParameters.only("after", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/templates/:name")
+        .handler(QueryParameters.only("version"))
+        .handler(endpoints.blocking(Permission.READ, this::get));
     api.put("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
     api.delete("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::delete));
   }
 
   private Reply create(Call call) {
-    Template template = TemplateParser.parse(call.body(), null);
+    Template template = UnchangedSecrets.template(TemplateParser.parse(call.body(), null), null);
     StoredTemplate stored = templates.create(template, call.principal().name(), clock.instant());
     return Reply.created(json(stored), "/api/v1/templates/" + stored.name());
   }
@@ -61,7 +66,10 @@ public final class TemplateRoutes {
 
   private Reply put(Call call) {
     String name = call.name("name");
-    Template template = TemplateParser.parse(call.body(), name);
+    Template template =
+        UnchangedSecrets.template(
+            TemplateParser.parse(call.body(), name),
+            templates.find(name).map(StoredTemplate::template).orElse(null));
     String actor = call.principal().name();
     try {
       return Reply.ok(json(templates.update(template, actor, clock.instant())));
@@ -77,11 +85,8 @@ public final class TemplateRoutes {
   }
 
   static JsonObject json(StoredTemplate stored) {
-    JsonObject json = TemplateJson.toJson(stored.template());
-    if (!stored.template().webhooks().isEmpty()) {
-      json.put("notify", TemplateJson.webhooks(stored.template().webhooks(), true));
-    }
-    return json.put("version", stored.version())
+    return TemplateJson.shown(stored.template())
+        .put("version", stored.version())
         .put("createdAt", Instants.format(stored.createdAt()))
         .put("updatedAt", Instants.format(stored.updatedAt()))
         .put("updatedBy", stored.updatedBy());

@@ -102,6 +102,40 @@ class MetricsTest {
     }
   }
 
+  /** Requests without a token, with invented methods and paths, cannot grow the scrape. */
+  @Test
+  void invented_methods_and_paths_fold_into_fixed_labels() {
+    for (int i = 0; i < 20; i++) {
+      invent(i);
+    }
+    int before = scrape().length();
+    for (int i = 20; i < 2_000; i++) {
+      invent(i);
+    }
+    String after = scrape();
+
+    assertThat(after).doesNotContain("INVENTED").doesNotContain("nope-");
+    assertThat(after).containsPattern("method=\"other\"");
+    assertThat(after.length() - before)
+        .as(
+            "the scrape grew by %d bytes after 1,980 more invented requests",
+            after.length() - before)
+        .isLessThan(4_000);
+  }
+
+  private void invent(int i) {
+    String method = "INVENTED" + i;
+    String path =
+        switch (i % 4) {
+          case 0 -> "/nope-" + i;
+          case 1 -> "/api/v1/nope-" + i;
+          case 2 -> "/api/v1/runs/" + i + "/nope-" + i;
+          default -> "/health";
+        };
+    Answer answer = server.send(i % 5 == 0 ? "GET" : method, path, null, null);
+    assertThat(answer.status()).as(method + " " + path).isLessThan(500);
+  }
+
   private String scrape() {
     Answer answer = server.get("/metrics", null);
     assertThat(answer.status()).isEqualTo(200);
