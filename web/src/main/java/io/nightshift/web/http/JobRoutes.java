@@ -157,8 +157,9 @@ public final class JobRoutes {
     StoredJob job = jobs.get(call.name("name"));
     JsonObject body = call.bodyOrEmpty();
     JsonReader in = new JsonReader();
-    in.rejectUnknown(body, Set.of("params"), "");
+    in.rejectUnknown(body, Set.of("params", "force"), "");
     JsonObject params = in.object(body, "params", "");
+    boolean force = in.bool(body, "force", "");
     StoredTemplate template = template(job.spec());
     Map<String, String> values =
         Params.resolve(in, template.template(), job.spec().params(), params);
@@ -172,7 +173,8 @@ public final class JobRoutes {
                 Trigger.MANUAL,
                 call.principal().name(),
                 values,
-                null));
+                null),
+            force);
     return new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id());
   }
 
