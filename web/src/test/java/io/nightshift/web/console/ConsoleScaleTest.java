@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.logs.LogStore;
+import io.nightshift.web.RunCopies;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -110,21 +111,7 @@ class ConsoleScaleTest extends ConsoleSession {
   void the_runs_list_pages_through_100k_runs() {
     long id = finishedRun("many-runs", "SUCCEEDED", command("noop", "true"));
     long began = System.nanoTime();
-    int copied =
-        server
-            .nightshift()
-            .database()
-            .dsl()
-            .execute(
-                "INSERT INTO run (template_name, template_version, template_snapshot, job_name,"
-                    + " trigger_kind, triggered_by, status, params, revision, created_at,"
-                    + " started_at, finished_at)"
-                    + " SELECT r.template_name, r.template_version, r.template_snapshot, r.job_name,"
-                    + " r.trigger_kind, r.triggered_by, r.status, r.params, r.revision,"
-                    + " r.created_at, r.started_at, r.finished_at"
-                    + " FROM run r CROSS JOIN SYSTEM_RANGE(1, ?) WHERE r.id = ?",
-                RUNS,
-                id);
+    int copied = RunCopies.insert(server.nightshift().database(), id, RUNS);
     assertThat(copied).isEqualTo(RUNS);
     System.out.printf(
         Locale.ROOT,
