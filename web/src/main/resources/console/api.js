@@ -86,11 +86,11 @@ export function query(params) {
   return s ? '?' + s : '';
 }
 
-/** The whole body of a GET as text (for downloads), with the bearer header. */
-export async function text(path) {
-  const res = await fetch('/api/v1' + path, { headers: headers(), cache: 'no-store' });
+/** The whole body of a GET as a Blob (for downloads), with the bearer header. */
+export async function blob(path) {
+  const res = await fetch('/api/v1' + path, { headers: headers({ Accept: '*/*' }), cache: 'no-store' });
   if (!res.ok) throw await failure(res);
-  return res.text();
+  return res.blob();
 }
 
 /**

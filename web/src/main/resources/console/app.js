@@ -98,6 +98,8 @@ function Shell({ me, onSignOut }) {
         <label class="zone" title="Times are shown in this zone; hover a time for the exact value">
           <select aria-label="time zone" value=${zone() === 'UTC' ? 'UTC' : 'local'} onChange=${(e) => { setZone(e.currentTarget.value === 'UTC'); setZoneTick((t) => t + 1); }}>
             <option value="local">${browserZone()}</option><option value="UTC">UTC</option></select></label>
+        <a class="help" id="api-reference" href="/api/reference/" target="_blank" rel="noopener noreferrer"
+          title="The REST API reference (opens in a new tab)">API</a>
         <span class="me" id="me">${me.name} <span class="muted">(${me.roles.join(', ')})</span></span>
         <button type="button" id="signout" onClick=${onSignOut}>Sign out</button>
       </div>

@@ -1,8 +1,9 @@
-// A step's output: a fixed-height window that renders only the visible lines (a 200,000-line step
-// stays fast), follows the tail while you are at the bottom, searches, splits stdout and stderr,
-// jumps to the first error and downloads the full log. Lines are text, never HTML.
-import { html, useState, useEffect, useRef } from './ui.js';
-import { get, query } from './api.js';
+// A step's output: a fixed-height window that renders only the visible lines, starting from the
+// tail and loading earlier pages when the reader scrolls near the top (a 200,000-line step stays
+// fast), follows the tail while you are at the bottom, searches, splits stdout and stderr, jumps to
+// the first error and downloads the full log. Lines are text, never HTML.
+import { html, useState, useEffect, useLayoutEffect, useRef } from './ui.js';
+import { blob as fetchBlob, query } from './api.js';
 
 const LINE = 18;
 const VIEW_LINES = 24;
@@ -22,29 +23,34 @@ function Highlight({ text, term }) {
   return out;
 }
 
-/** Every stored line of a step (or the run), page by page, as one text file. */
+/**
+ * The step's (or the run's) full stored log as a file, from GET /runs/{id}/logs.txt: fetched with
+ * the bearer header, then saved from a blob (the token never goes into a URL).
+ */
 async function download(runId, step) {
-  const parts = [];
-  let after = null;
-  do {
-    const page = await get(`/runs/${runId}/logs` + query({ step, after, limit: 1000 }));
-    for (const l of page.items) parts.push(`${l.ts} ${l.step} ${l.stream} ${l.line}\n`);
-    after = page.next;
-  } while (after);
-  const url = URL.createObjectURL(new Blob(parts, { type: 'text/plain' }));
+  const blob = await fetchBlob(`/runs/${runId}/logs.txt` + query({ step }));
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = `run-${runId}${step ? '-' + step : ''}.log`;
+  a.download = `run-${runId}${step ? '-' + step.replace(/[^A-Za-z0-9._-]/g, '_') : ''}.log`;
   document.body.appendChild(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-/** lines: the array to show (it grows while the step runs); version changes when it grows. */
-export function LogView({ runId, step, lines, version, live }) {
+/** How close to the top (in lines) the reader scrolls before the page before is fetched. */
+const EARLIER_AT = 40;
+
+/**
+ * log: what useRunLog returns (lines, version, live, atStart, loading, loadEarlier); total: how many
+ * lines the step (or run) stored, when that is known, to number lines before all are loaded.
+ */
+export function LogView({ runId, step, log, total }) {
+  const { lines, version, live, ready, atStart } = log;
   const box = useRef(null);
   const placed = useRef(-1);
+  const anchor = useRef(null);
   const [top, setTop] = useState(0);
   const [follow, setFollow] = useState(true);
   const [streamFilter, setStreamFilter] = useState('all');
@@ -54,6 +60,8 @@ export function LogView({ runId, step, lines, version, live }) {
   const [busy, setBusy] = useState(null);
 
   const shown = streamFilter === 'all' ? lines : lines.filter((l) => l.stream === streamFilter);
+  // One row on top while earlier lines are left to load: it says so and is where loading starts.
+  const head = ready && !atStart ? 1 : 0;
   const term = search.trim().toLowerCase();
   const hits = [];
   if (term) {
@@ -62,28 +70,54 @@ export function LogView({ runId, step, lines, version, live }) {
     }
   }
 
+  const place = (el, scrollTop) => {
+    el.scrollTop = scrollTop;
+    placed.current = el.scrollTop;
+    setTop(el.scrollTop);
+  };
+
   const scrollTo = (i) => {
     const el = box.current;
     if (!el) return;
     setFollow(false);
     setMarked(i);
-    el.scrollTop = Math.max(0, i * LINE - (VIEW_LINES * LINE) / 3);
-    placed.current = el.scrollTop;
-    setTop(el.scrollTop);
+    place(el, Math.max(0, (i + head) * LINE - (VIEW_LINES * LINE) / 3));
   };
+
+  const earlier = () => {
+    if (atStart || log.loading) return;
+    // Keep the lines in view where they are: remember the first one shown and how far down it is.
+    const el = box.current;
+    const first = shown[0];
+    anchor.current = first ? { line: first, offset: el ? el.scrollTop : 0 } : null;
+    log.loadEarlier();
+  };
+
+  useLayoutEffect(() => {
+    const el = box.current;
+    const a = anchor.current;
+    if (!el || !a) return;
+    const moved = shown.indexOf(a.line);
+    if (moved <= 0) return;
+    anchor.current = null;
+    // Lines went in above: move down by as many rows so that nothing jumps.
+    place(el, a.offset + moved * LINE - (head ? 0 : LINE));
+    setMarked((m) => (m >= 0 ? m + moved : m));
+  }, [version]);
 
   useEffect(() => {
     const el = box.current;
-    if (el && follow) {
-      el.scrollTop = el.scrollHeight;
-      placed.current = el.scrollTop;
-      setTop(el.scrollTop);
-    }
+    if (el && follow) place(el, el.scrollHeight);
   }, [version, follow, streamFilter, step]);
 
   useEffect(() => {
-    setHit(-1);
     setMarked(-1);
+    if (term && hits.length) {
+      setHit(0);
+      scrollTo(hits[0]);
+    } else {
+      setHit(-1);
+    }
   }, [search, streamFilter, step]);
 
   const onScroll = (e) => {
@@ -94,31 +128,41 @@ export function LogView({ runId, step, lines, version, live }) {
     if (Math.abs(el.scrollTop - placed.current) > 1) {
       placed.current = -1;
       setFollow(el.scrollTop + el.clientHeight >= el.scrollHeight - LINE);
+      if (el.scrollTop < EARLIER_AT * LINE) earlier();
     }
   };
 
-  const first = Math.max(0, Math.floor(top / LINE) - 10);
+  // Line numbers: from 1 once the first line is loaded; before that, counted back from the total
+  // when it is known (a finished step); otherwise left out rather than wrong.
+  const offset = atStart ? 0 : total != null && total >= lines.length && streamFilter === 'all' ? total - lines.length : null;
+  const first = Math.max(0, Math.floor(top / LINE) - head - 10);
   const last = Math.min(shown.length, first + VIEW_LINES + 20);
   const rows = [];
+  if (head) {
+    rows.push(html`<div class="line earlier" style=${{ top: '0px' }} key="earlier">
+      <span class="ln"></span><button type="button" class="link" id="load-earlier" onClick=${earlier}
+        disabled=${log.loading}>${log.loading ? 'Loading earlier lines…' : 'Load earlier lines'}</button></div>`);
+  }
   for (let i = first; i < last; i++) {
     const l = shown[i];
     rows.push(html`<div class=${'line ' + l.stream + (i === marked ? ' marked' : '')}
-      style=${{ top: i * LINE + 'px' }} key=${i}>
-      <span class="ln">${i + 1}</span>${!step && html`<span class="ls">${l.step}</span>`}<span class="lt"><${Highlight} text=${l.line} term=${term} /></span>
+      style=${{ top: (i + head) * LINE + 'px' }} key=${l.stepRunId + ':' + l.seq}>
+      <span class="ln">${offset === null ? '' : offset + i + 1}</span>${!step && html`<span class="ls">${l.step}</span>`}<span class="lt"><${Highlight} text=${l.line} term=${term} /></span>
     </div>`);
   }
 
   const jumpToError = () => {
     const i = shown.findIndex((l) => l.stream === 'stderr' || ERROR.test(l.line));
     if (i >= 0) scrollTo(i);
-    else setBusy('no error line in this log');
+    else setBusy(atStart ? 'no error line in this log' : 'no error line in the loaded lines');
   };
   const nextHit = (d) => {
     if (hits.length === 0) return;
-    const n = (hit + d + hits.length) % hits.length;
+    const n = hit < 0 ? (d > 0 ? 0 : hits.length - 1) : (hit + d + hits.length) % hits.length;
     setHit(n);
     scrollTo(hits[n]);
   };
+  const counted = atStart ? '' : ' loaded';
 
   return html`<div class="logview">
     <div class="log-tools">
@@ -127,20 +171,20 @@ export function LogView({ runId, step, lines, version, live }) {
         <option value="stdout">stdout only</option>
         <option value="stderr">stderr only</option>
       </select></label>
-      <input type="search" placeholder="Search this log" aria-label="Search this log" value=${search}
+      <input type="search" placeholder=${atStart ? 'Search this log' : 'Search the loaded lines'} aria-label="Search this log" value=${search}
         onInput=${(e) => setSearch(e.currentTarget.value)}
         onKeyDown=${(e) => e.key === 'Enter' && nextHit(e.shiftKey ? -1 : 1)} />
-      <span class="hits">${term ? (hits.length ? `${hit + 1 > 0 ? hit + 1 : '–'} of ${hits.length}` : 'no match') : ''}</span>
+      <span class="hits" aria-live="polite">${term ? (hits.length ? `${Math.max(hit, 0) + 1} of ${hits.length}` : 'no match') : ''}</span>
       <button type="button" onClick=${() => nextHit(-1)} disabled=${!hits.length} aria-label="previous match">↑</button>
       <button type="button" onClick=${() => nextHit(1)} disabled=${!hits.length} aria-label="next match">↓</button>
       <button type="button" id="jump-error" onClick=${jumpToError}>Jump to first error</button>
       <button type="button" onClick=${() => { setFollow(true); setMarked(-1); }} disabled=${follow}>Follow tail</button>
       <button type="button" id="download-log" onClick=${() => download(runId, step).catch((e) => setBusy(e.message))}>Download</button>
-      <span class="muted">${shown.length.toLocaleString()} lines${live ? ' · live' : ''}${busy ? ' · ' + busy : ''}</span>
+      <span class="muted" id="log-count">${shown.length.toLocaleString()}${counted} lines${offset ? ' of ' + (offset + shown.length).toLocaleString() : ''}${live ? ' · live' : ''}${busy ? ' · ' + busy : ''}</span>
     </div>
     <div class="log" ref=${box} onScroll=${onScroll} tabindex="0" aria-label="log lines">
-      <div class="log-space" style=${{ height: Math.max(shown.length * LINE, 1) + 'px' }}>${rows}</div>
-      ${shown.length === 0 && html`<div class="log-empty">${live ? 'Waiting for output…' : 'No output.'}</div>`}
+      <div class="log-space" style=${{ height: Math.max((shown.length + head) * LINE, 1) + 'px' }}>${rows}</div>
+      ${shown.length === 0 && !head && html`<div class="log-empty">${!ready ? 'Loading…' : live ? 'Waiting for output…' : 'No output.'}</div>`}
     </div>
   </div>`;
 }

@@ -1,9 +1,9 @@
 // Small pieces every page uses. Everything from the API is rendered as text by Preact (never as
 // HTML); links are built only from our own routes with encoded values.
-import { html, useState, useEffect, useCallback, useRef } from './vendor/htm-preact-3.1.1.module.js';
+import { html, useState, useEffect, useLayoutEffect, useCallback, useRef } from './vendor/htm-preact-3.1.1.module.js';
 import { exact, relative, zone, browserZone } from './format.js';
 
-export { html, useState, useEffect, useCallback, useRef };
+export { html, useState, useEffect, useLayoutEffect, useCallback, useRef };
 
 /** Navigates to a console route (a hash such as '#/runs/4'). */
 export function go(hash) {
@@ -47,11 +47,30 @@ export function useNow(ms = 10000) {
   return now;
 }
 
-/** A time shown relative ("3 min ago"); hovering shows it exact in the chosen zone and in UTC. */
-export function Time({ at, now }) {
+/** How soon a relative time's text may change: every second in its first minute, then slower. */
+function refreshIn(at) {
+  const age = Math.abs(Date.now() - new Date(at).getTime());
+  return age < 60000 ? 1000 : age < 3600000 ? 15000 : 60000;
+}
+
+/**
+ * A time shown relative ("3 min ago"), kept true on its own timer (the page around it need not
+ * re-render); hovering shows it exact in the chosen zone and in UTC.
+ */
+export function Time({ at }) {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!at) return undefined;
+    let timer = 0;
+    const again = () => {
+      timer = setTimeout(() => { setTick((t) => t + 1); again(); }, refreshIn(at));
+    };
+    again();
+    return () => clearTimeout(timer);
+  }, [at]);
   if (!at) return html`<span class="muted">—</span>`;
   const title = exact(at) + (zone() === 'UTC' ? '' : '\n' + exact(at, 'UTC'));
-  return html`<time datetime=${at} title=${title}>${relative(at, now)}</time>`;
+  return html`<time datetime=${at} title=${title}>${relative(at, Date.now())}</time>`;
 }
 
 /** Exact time in the chosen zone (and UTC on hover). */
@@ -62,7 +81,7 @@ export function Exact({ at, tz }) {
 
 const KNOWN = {
   SUCCEEDED: 'ok', APPROVED: 'ok', started: 'ok',
-  RUNNING: 'run', CANCELING: 'run', ROLLING_BACK: 'run', QUEUED: 'wait', queued: 'wait',
+  RUNNING: 'run', CANCELING: 'cancel', ROLLING_BACK: 'run', QUEUED: 'wait', queued: 'wait',
   WAITING_APPROVAL: 'wait', PENDING: 'wait',
   FAILED: 'bad', TIMED_OUT: 'bad', DENIED: 'bad', ROLLBACK_FAILED: 'bad', EXPIRED: 'bad',
   failed_to_start: 'bad', misfired: 'warn', skipped_overlap: 'warn',

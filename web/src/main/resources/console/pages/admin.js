@@ -55,6 +55,36 @@ export function Audit() {
     <${Loaded} state=${list}>${(page) => page.items.length === 0 ? html`<${Empty}>Nothing recorded matches.<//>`
       : html`<table class="list audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead>
         <tbody>${page.items.map((e) => html`<tr><td><${Exact} at=${e.at} /></td><td>${e.actor}</td><td>${e.action}</td>
-          <td>${e.targetKind} <code>${e.target}</code></td><td class="wrap">${typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)}</td></tr>`)}</tbody></table>`}<//>
+          <td>${e.targetKind} <code>${e.target}</code></td><td class="wrap detail"><${Detail} value=${e.detail} /></td></tr>`)}</tbody></table>`}<//>
   </${Page}>`;
+}
+
+/** Flattens a detail object into [path, text] pairs: nested keys joined by dots, lists by commas. */
+export function pairs(value, path = '') {
+  if (value === null || value === undefined) return path ? [[path, '—']] : [];
+  if (Array.isArray(value)) {
+    return value.some((v) => v !== null && typeof v === 'object')
+      ? value.flatMap((v, i) => pairs(v, `${path}[${i}]`))
+      : [[path, value.map(String).join(', ')]];
+  }
+  if (typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 0) return path ? [[path, '—']] : [];
+    return keys.flatMap((k) => pairs(value[k], path ? path + '.' + k : k));
+  }
+  return [[path, String(value)]];
+}
+
+/** An audit record's detail as readable "key: value" lines of text (a JSON text is read first). */
+function Detail({ value }) {
+  let v = value;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch (e) {
+      return v;
+    }
+  }
+  if (v === null || typeof v !== 'object') return String(v ?? '');
+  return pairs(v).map(([k, text]) => html`<div class="kv"><span class="k">${k}</span>: ${text}</div>`);
 }

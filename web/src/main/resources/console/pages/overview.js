@@ -4,10 +4,12 @@ import { can, session } from '../session.js';
 import { elapsed, exact } from '../format.js';
 
 const DAY = 24 * 3600 * 1000;
+/** What counts as running now: a CANCELING run still has steps whose processes are being killed. */
+const RUNNING_NOW = ['RUNNING', 'CANCELING', 'ROLLING_BACK', 'WAITING_APPROVAL', 'QUEUED'];
 
 export function Overview() {
   const now = useNow(5000);
-  const running = useLoad((signal) => Promise.all(['RUNNING', 'WAITING_APPROVAL', 'QUEUED'].map((status) =>
+  const running = useLoad((signal) => Promise.all(RUNNING_NOW.map((status) =>
     get('/runs' + query({ status, limit: 50 }), { signal }).catch(() => ({ items: [] })))).then((pages) =>
     pages.flatMap((p) => p.items).sort((a, b) => b.id - a.id)), []);
   const approvals = useLoad((signal) => get('/approvals?status=pending&limit=20', { signal }), []);
@@ -27,7 +29,7 @@ export function Overview() {
   const me = session.get();
   return html`<${Page} title="Overview">
     <div class="cards">
-      <section class="card"><h2>Running now</h2>
+      <section class="card" id="running"><h2>Running now</h2>
         <${Loaded} state=${running}>${(items) => items.length === 0
           ? html`<${Empty}>Nothing runs now. ${can('operate') && html`<a href="#/start">Start a run</a>.`}<//>`
           : html`<ul class="rows">${items.map((r) => html`<li><a href=${href('runs', r.id)}>#${r.id} ${r.template}</a>

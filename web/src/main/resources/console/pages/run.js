@@ -2,48 +2,12 @@
 // webhook deliveries. Live data comes from the run's SSE stream, read with fetch.
 import { html, useState, useEffect, useRef, useLoad, useNow, Time, Exact, Status, ErrorBox, Loaded,
   Page, Action, Empty, go, href, ACTIVE, routeQuery, withQuery } from '../ui.js';
-import { get, post, query, stream } from '../api.js';
+import { get, post, query } from '../api.js';
 import { elapsed, duration } from '../format.js';
 import { Graph } from '../graph.js';
 import { LogView } from '../logview.js';
+import { useRunLog } from '../logsource.js';
 import { can } from '../session.js';
-
-const MAX_LINES = 500000;
-
-/** The run's lines, kept per step and in arrival order; grows while the stream delivers. */
-function useLines(runId, onStatus) {
-  const [version, setVersion] = useState(0);
-  const [live, setLive] = useState(true);
-  const [error, setError] = useState(null);
-  const store = useRef(null);
-  if (!store.current || store.current.runId !== runId) {
-    store.current = { runId, all: [], byStep: {}, dropped: 0 };
-  }
-  useEffect(() => {
-    const controller = new AbortController();
-    let frame = 0;
-    const bump = () => {
-      if (!frame) frame = requestAnimationFrame(() => { frame = 0; setVersion((v) => v + 1); });
-    };
-    setLive(true);
-    stream(`/runs/${runId}/logs/stream`, (type, data) => {
-      const s = store.current;
-      if (type === 'log') {
-        if (s.all.length >= MAX_LINES) { s.dropped++; return; }
-        s.all.push(data);
-        (s.byStep[data.step] ||= []).push(data);
-        bump();
-      } else if (type === 'step' || type === 'run' || type === 'end') {
-        onStatus(type);
-      }
-    }, controller.signal).then(
-      () => { setLive(false); onStatus('end'); },
-      (e) => { if (e.name !== 'AbortError') { setLive(false); setError(e); } }
-    );
-    return () => { controller.abort(); if (frame) cancelAnimationFrame(frame); };
-  }, [runId]);
-  return { store: store.current, version, live, error };
-}
 
 /** Reloads at most every 400 ms however many events arrive. */
 function useThrottled(fn) {
@@ -57,13 +21,13 @@ export function RunPage({ id }) {
   const now = useNow(1000);
   const run = useLoad((signal) => get(`/runs/${id}`, { signal }), [id]);
   const refresh = useThrottled(run.reload);
-  const lines = useLines(id, refresh);
+  const selected = routeQuery().get('step');
+  const log = useRunLog(id, selected, refresh);
   const r = run.data;
   const tpl = useLoad(
     (signal) => r ? get(`/templates/${encodeURIComponent(r.template)}` + query({ version: r.templateVersion }), { signal }).catch(() => null) : Promise.resolve(null),
     [r && r.template, r && r.templateVersion]
   );
-  const selected = routeQuery().get('step');
   if (run.error && !r) return html`<${Page} title=${'Run ' + id}><${ErrorBox} error=${run.error} /></${Page}>`;
   if (!r) return html`<${Page} title=${'Run ' + id}><p class="muted">Loading…</p></${Page}>`;
 
@@ -71,7 +35,6 @@ export function RunPage({ id }) {
   const state = Object.fromEntries(r.steps.map((s) => [s.name, s]));
   const active = ACTIVE.includes(r.status);
   const retryable = ['FAILED', 'CANCELED', 'TIMED_OUT', 'ROLLED_BACK', 'ROLLBACK_FAILED'].includes(r.status);
-  const shownLines = selected ? lines.store.byStep[selected] || [] : lines.store.all;
   const detail = (s, st) => {
     if (!st) return '';
     const d = st.startedAt ? elapsed(st.startedAt, st.finishedAt, now) : '';
@@ -102,9 +65,9 @@ export function RunPage({ id }) {
     <${StepTable} run=${r} now=${now} selected=${selected} onSelect=${select} />
     <h2>Log ${selected ? html`of <code>${selected}</code>` : 'of all steps'}
       ${selected && html` <button type="button" class="link" onClick=${() => select(selected)}>show all steps</button>`}</h2>
-    ${lines.error && html`<${ErrorBox} error=${lines.error} />`}
-    <${LogView} runId=${r.id} step=${selected} lines=${shownLines} version=${lines.version + (selected || '')} live=${lines.live} />
-    ${lines.store.dropped > 0 && html`<p class="muted">${lines.store.dropped} more lines are not shown here: use Download.</p>`}
+    ${log.error && html`<${ErrorBox} error=${log.error} />`}
+    <${LogView} runId=${r.id} step=${selected} log=${log} total=${storedLines(r, selected)} />
+    ${log.dropped > 0 && html`<p class="muted">${log.dropped} more lines are not shown here: use Download.</p>`}
     ${r.rollback && html`<h2>Rollback</h2><${Rollback} items=${r.rollback} now=${now} />`}
     <h2>Webhook deliveries</h2>
     ${(r.webhookDeliveries || []).length === 0
@@ -115,18 +78,25 @@ export function RunPage({ id }) {
   </${Page}>`;
 }
 
+/** How many lines the run (or one step, every attempt) stored, once it has ended; else null. */
+function storedLines(run, step) {
+  if (ACTIVE.includes(run.status)) return null;
+  const rows = run.steps.flatMap((s) => s.attempts || [s]).concat(run.rollback || []);
+  return rows.filter((s) => !step || s.name === step).reduce((n, s) => n + (s.lines || 0), 0);
+}
+
 function StepTable({ run, now, selected, onSelect }) {
-  return html`<table class="list steps">
+  return html`<table class="list steps stack">
     <thead><tr><th>Step</th><th>Status</th><th>Attempt</th><th>Started</th><th>Took</th><th>Exit</th><th>Lines</th><th>Error</th></tr></thead>
     <tbody>${run.steps.map((s) => html`<tr class=${selected === s.name ? 'selected' : ''}>
-      <td><button type="button" class="link" onClick=${() => onSelect(s.name)}>${s.name}</button></td>
-      <td><${Status} value=${s.status} /></td>
-      <td>${s.attempt}${s.attempts ? ' of ' + s.attempts.length : ''}${s.nextAttemptAt ? html` · next <${Time} at=${s.nextAttemptAt} now=${now} />` : ''}</td>
-      <td><${Time} at=${s.startedAt} now=${now} /></td>
-      <td>${s.durationMs != null ? duration(s.durationMs) : s.startedAt ? elapsed(s.startedAt, s.finishedAt, now) : ''}</td>
-      <td>${s.exitCode ?? ''}</td>
-      <td>${s.lines ?? ''}${s.linesDropped ? ' (+' + s.linesDropped + ' dropped)' : ''}</td>
-      <td class="wrap">${s.error || ''}</td></tr>`)}</tbody></table>`;
+      <td data-label="Step"><button type="button" class="link" onClick=${() => onSelect(s.name)}>${s.name}</button></td>
+      <td data-label="Status"><${Status} value=${s.status} /></td>
+      <td data-label="Attempt">${s.attempt}${s.attempts ? ' of ' + s.attempts.length : ''}${s.nextAttemptAt ? html` · next <${Time} at=${s.nextAttemptAt} />` : ''}</td>
+      <td data-label="Started"><${Time} at=${s.startedAt} /></td>
+      <td data-label="Took">${s.durationMs != null ? duration(s.durationMs) : s.startedAt ? elapsed(s.startedAt, s.finishedAt, now) : ''}</td>
+      <td data-label="Exit">${s.exitCode ?? ''}</td>
+      <td data-label="Lines">${s.lines ?? ''}${s.linesDropped ? ' (+' + s.linesDropped + ' dropped)' : ''}</td>
+      <td data-label="Error" class="wrap">${s.error || ''}</td></tr>`)}</tbody></table>`;
 }
 
 function Rollback({ items, now }) {

@@ -46,6 +46,8 @@ public final class Main {
                 () -> {
                   Nightshift nightshift = running.getAndSet(null);
                   if (nightshift != null) {
+                    // Running steps get shutdown.graceSeconds to finish; see NodeDrain.
+                    nightshift.drain();
                     nightshift.close();
                     System.out.println("nightshift: stopped");
                   }

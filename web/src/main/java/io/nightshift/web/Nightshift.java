@@ -25,8 +25,10 @@ import io.nightshift.scheduler.logs.LogRetention;
 import io.nightshift.scheduler.logs.LogSettings;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.logs.LogStoreCheck;
+import io.nightshift.scheduler.node.NodeDrain;
 import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.notify.WebhookRepository;
+import io.nightshift.scheduler.run.DrainingExecutor;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.EngineSettings;
 import io.nightshift.scheduler.run.LeaseSettings;
@@ -52,6 +54,7 @@ import io.nightshift.web.http.HealthRoutes;
 import io.nightshift.web.http.JobRoutes;
 import io.nightshift.web.http.JsonBodies;
 import io.nightshift.web.http.LogRoutes;
+import io.nightshift.web.http.NodeRoutes;
 import io.nightshift.web.http.OpenStreams;
 import io.nightshift.web.http.RunRoutes;
 import io.nightshift.web.http.TemplateRoutes;
@@ -90,6 +93,7 @@ public final class Nightshift implements AutoCloseable {
   private final String adminTokenNotice;
   private final List<String> routes;
   private final OpenStreams streams;
+  private final NodeDrain drain;
 
   private NodeName nodeName;
 
@@ -106,7 +110,9 @@ public final class Nightshift implements AutoCloseable {
       HttpServer server,
       String adminTokenNotice,
       List<String> routes,
-      OpenStreams streams) {
+      OpenStreams streams,
+      NodeDrain drain) {
+    this.drain = drain;
     this.metrics = metrics;
     this.config = config;
     this.database = database;
@@ -169,6 +175,7 @@ public final class Nightshift implements AutoCloseable {
     JobScheduler jobScheduler = null;
     Notifier notifier = null;
     ServiceMetrics metrics = null;
+    NodeDrain drain = null;
     try {
       SecretsRepository storedSecrets = new SecretsRepository(database.dsl());
       secretKeys.check(storedSecrets);
@@ -217,13 +224,8 @@ public final class Nightshift implements AutoCloseable {
               config.runs().maxLinesPerStep(),
               config.runs().maxLineLength(),
               Duration.ofSeconds(config.runs().killGraceSeconds()));
-      engine =
-          new Engine(
-              runs,
-              approvals,
-              new NodeLeaseRepository(database.dsl()),
-              database.dsl(),
-              logs.bus(),
+      DrainingExecutor attempts =
+          new DrainingExecutor(
               new StepLauncher(
                   new ProcessExecutor(
                       clock,
@@ -231,7 +233,15 @@ public final class Nightshift implements AutoCloseable {
                       StepEnvironment.of(config.executor().passEnv()),
                       cgroups),
                   new HttpExecutor(clock),
-                  engineSettings),
+                  engineSettings));
+      engine =
+          new Engine(
+              runs,
+              approvals,
+              new NodeLeaseRepository(database.dsl()),
+              database.dsl(),
+              logs.bus(),
+              attempts,
               engineSettings,
               leaseSettings(config.cluster()),
               clock);
@@ -273,6 +283,16 @@ public final class Nightshift implements AutoCloseable {
               config.node(),
               clock);
       jobScheduler.start();
+      drain =
+          new NodeDrain(
+              config.node(),
+              attempts,
+              jobScheduler,
+              engine,
+              Duration.ofSeconds(config.shutdown().graceSeconds()),
+              Duration.ofSeconds(config.runs().killGraceSeconds()),
+              clock);
+      checks.add(drain);
       followJobChanges(vertx, logs, jobScheduler);
 
       Router router = Router.router(vertx);
@@ -286,6 +306,10 @@ public final class Nightshift implements AutoCloseable {
       api.route().handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()));
       api.route().handler(new Authentication(vertx, new Tokens(tokenRepository, clock)));
       Endpoints endpoints = new Endpoints(vertx);
+      NodeRoutes nodeRoutes =
+          new NodeRoutes(endpoints, drain, new NodeLeaseRepository(database.dsl()), clock);
+      api.route().handler(nodeRoutes.runStartGate());
+      nodeRoutes.mount(api);
       new TemplateRoutes(endpoints, templates, clock).mount(api);
       new RunRoutes(endpoints, templates, runs, engine, webhookDeliveries).mount(api);
       OpenStreams streams =
@@ -343,7 +367,8 @@ public final class Nightshift implements AutoCloseable {
           server,
           notice,
           routes(router, "", api, "/api/v1"),
-          streams);
+          streams,
+          drain);
     } catch (Exception e) {
       // Exception, not RuntimeException: Future.await() rethrows a checked BindException as is.
       if (jobScheduler != null) {
@@ -370,8 +395,8 @@ public final class Nightshift implements AutoCloseable {
   }
 
   private static HttpServer listen(Vertx vertx, Config config, Router router) {
+    ConnectionGuard guard = connectionGuard(config.http());
     try {
-      ConnectionGuard guard = connectionGuard(config.http());
       return vertx
           .createHttpServer(
               guard.applyTo(
@@ -494,6 +519,19 @@ public final class Nightshift implements AutoCloseable {
 
   public Config config() {
     return config;
+  }
+
+  /**
+   * Stops taking new work and waits until the steps executing here finished, or were stopped after
+   * {@code shutdown.graceSeconds} (SIGTERM calls this before {@link #close}).
+   */
+  public void drain() {
+    drain.drainAndWait();
+  }
+
+  /** This node's drain (its state, or to begin one). */
+  public NodeDrain draining() {
+    return drain;
   }
 
   /** Stops taking requests, lets the ones in flight finish, then closes the pools. */

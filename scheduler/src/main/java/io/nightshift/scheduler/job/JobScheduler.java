@@ -327,6 +327,19 @@ public final class JobScheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops firing (the node drains): triggers stay scheduled but nothing fires on this node any
+   * more; other nodes claim the fires, and a node that starts later records what nobody fired as
+   * misfires.
+   */
+  public void standby() {
+    try {
+      quartz.standby();
+    } catch (SchedulerException e) {
+      throw new IllegalStateException("cannot put the Quartz scheduler in standby", e);
+    }
+  }
+
   @Override
   public void close() {
     deferred.shutdownNow();

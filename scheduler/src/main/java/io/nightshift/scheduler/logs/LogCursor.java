@@ -37,6 +37,11 @@ public record LogCursor(Instant ts, long stepRunId, long seq) {
   }
 
   public static LogCursor decode(String cursor) {
+    return decode(cursor, "after");
+  }
+
+  /** A cursor passed in the query parameter {@code field}; an {@code Invalid} naming it if bad. */
+  public static LogCursor decode(String cursor, String field) {
     try {
       String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
       String[] parts = raw.split(":");
@@ -48,7 +53,7 @@ public record LogCursor(Instant ts, long stepRunId, long seq) {
           Long.parseLong(parts[2]),
           Long.parseLong(parts[3]));
     } catch (IllegalArgumentException e) {
-      throw Invalid.of("after", "is not a cursor returned by this API: '" + cursor + "'");
+      throw Invalid.of(field, "is not a cursor returned by this API: '" + cursor + "'");
     }
   }
 }

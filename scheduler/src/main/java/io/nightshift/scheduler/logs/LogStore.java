@@ -16,13 +16,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jooq.Comparator;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Record4;
 import org.jooq.ResultQuery;
 import org.jooq.Row7;
 import org.jooq.SortField;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 
 /**
@@ -50,6 +53,10 @@ public final class LogStore {
 
   public LogStore(DSLContext dsl) {
     this.dsl = dsl;
+  }
+
+  DSLContext dsl() {
+    return dsl;
   }
 
   /**
@@ -174,42 +181,19 @@ public final class LogStore {
       return new Page<>(List.of(), null);
     }
     // Keys and sizes first (a few bytes a line): how many lines fit the page.
-    int fit = 0;
-    long chars = 0;
-    boolean more = false;
-    Record4<Instant, Long, Long, Integer> last = null;
-    for (Record4<Instant, Long, Long, Integer> k : keysQuery(where, limit + 1).fetch()) {
-      long length = k.value4() == null ? 0 : k.value4();
-      if (fit == limit || (fit > 0 && chars + length > PAGE_CHARS)) {
-        more = true;
-        break;
-      }
-      chars += length;
-      fit++;
-      last = k;
-    }
-    if (last == null) {
+    PageFit fit = PageFit.of(keysQuery(where, limit + 1).fetch(), limit);
+    if (fit.last() == null) {
       return new Page<>(List.of(), null);
     }
     List<LogLine> lines =
-        dsl.select(
-                LOG_LINE.RUN_ID,
-                LOG_LINE.STEP_RUN_ID,
-                LOG_LINE.ATTEMPT,
-                LOG_LINE.SEQ,
-                LOG_LINE.TS,
-                LOG_LINE.STREAM,
-                LOG_LINE.LINE)
+        dsl.select(LINE_FIELDS)
             .from(LOG_LINE)
             .where(where)
-            .and(notAfter(last.value1(), last.value2(), last.value3()))
+            .and(fit.bound(false))
             .orderBy(INDEX_ORDER)
-            .limit(fit)
+            .limit(fit.lines())
             .fetch(r -> toLine(r, steps));
-    if (!more) {
-      return new Page<>(lines, null);
-    }
-    return new Page<>(lines, LogCursor.of(lines.get(lines.size() - 1)));
+    return new Page<>(lines, fit.more() ? LogCursor.of(lines.get(lines.size() - 1)) : null);
   }
 
   /** Stored lines of one attempt with {@code after < seq < before}, in order. */
@@ -270,9 +254,20 @@ public final class LogStore {
    * query, so it changes nothing, but it lets H2 see that the index already gives the order (H2
    * sorted the whole run otherwise: 4 s a page on a million lines).
    */
-  private static final List<SortField<?>> INDEX_ORDER =
+  static final List<SortField<?>> INDEX_ORDER =
       List.of(
           LOG_LINE.RUN_ID.asc(), LOG_LINE.TS.asc(), LOG_LINE.STEP_RUN_ID.asc(), LOG_LINE.SEQ.asc());
+
+  /** What a page returns of each line. */
+  static final List<Field<?>> LINE_FIELDS =
+      List.of(
+          LOG_LINE.RUN_ID,
+          LOG_LINE.STEP_RUN_ID,
+          LOG_LINE.ATTEMPT,
+          LOG_LINE.SEQ,
+          LOG_LINE.TS,
+          LOG_LINE.STREAM,
+          LOG_LINE.LINE);
 
   /**
    * What a page reads: the run's lines [of the step] [containing the text] after the cursor; null
@@ -303,11 +298,17 @@ public final class LogStore {
 
   /** Keys and text lengths of the first {@code rows} lines matching, in index order. */
   ResultQuery<Record4<Instant, Long, Long, Integer>> keysQuery(Condition where, int rows) {
+    return keysQuery(LOG_LINE, where, INDEX_ORDER, rows);
+  }
+
+  /** Keys and text lengths of the first {@code rows} lines matching, in the given order. */
+  ResultQuery<Record4<Instant, Long, Long, Integer>> keysQuery(
+      Table<?> from, Condition where, List<SortField<?>> order, int rows) {
     return dsl.select(
             LOG_LINE.TS, LOG_LINE.STEP_RUN_ID, LOG_LINE.SEQ, DSL.charLength(LOG_LINE.LINE))
-        .from(LOG_LINE)
+        .from(from)
         .where(where)
-        .orderBy(INDEX_ORDER)
+        .orderBy(order)
         .limit(rows);
   }
 
@@ -321,15 +322,22 @@ public final class LogStore {
     return names;
   }
 
-  /** Lines up to and including (ts, stepRunId, seq) in (ts, step_run_id, seq) order. */
-  private static Condition notAfter(Instant ts, long stepRunId, long seq) {
+  /**
+   * Lines past the key {@code (ts, stepRunId, seq)} in (ts, step_run_id, seq) order: later ones
+   * ({@code forward}) or earlier ones, the key itself included or not. Written so that both
+   * databases walk the run index from the key.
+   */
+  static Condition beyond(
+      Instant ts, long stepRunId, long seq, boolean forward, boolean inclusive) {
+    Comparator strict = forward ? Comparator.GREATER : Comparator.LESS;
+    Comparator loose = forward ? Comparator.GREATER_OR_EQUAL : Comparator.LESS_OR_EQUAL;
     return LOG_LINE
         .TS
-        .le(ts)
+        .compare(loose, ts)
         .and(
             LOG_LINE
                 .TS
-                .lt(ts)
+                .compare(strict, ts)
                 .or(
                     LOG_LINE
                         .TS
@@ -337,40 +345,22 @@ public final class LogStore {
                         .and(
                             LOG_LINE
                                 .STEP_RUN_ID
-                                .lt(stepRunId)
+                                .compare(strict, stepRunId)
                                 .or(
                                     LOG_LINE
                                         .STEP_RUN_ID
                                         .eq(stepRunId)
-                                        .and(LOG_LINE.SEQ.le(seq))))));
+                                        .and(
+                                            LOG_LINE.SEQ.compare(
+                                                inclusive ? loose : strict, seq))))));
   }
 
-  /** Lines strictly after the cursor in (ts, step_run_id, seq) order, written to use the index. */
+  /** Lines strictly after the cursor in (ts, step_run_id, seq) order. */
   private static Condition after(LogCursor c) {
-    Instant ts = c.ts();
-    return LOG_LINE
-        .TS
-        .ge(ts)
-        .and(
-            LOG_LINE
-                .TS
-                .gt(ts)
-                .or(
-                    LOG_LINE
-                        .TS
-                        .eq(ts)
-                        .and(
-                            LOG_LINE
-                                .STEP_RUN_ID
-                                .gt(c.stepRunId())
-                                .or(
-                                    LOG_LINE
-                                        .STEP_RUN_ID
-                                        .eq(c.stepRunId())
-                                        .and(LOG_LINE.SEQ.gt(c.seq()))))));
+    return beyond(c.ts(), c.stepRunId(), c.seq(), true, false);
   }
 
-  private static LogLine toLine(Record r, Map<Long, String> steps) {
+  static LogLine toLine(Record r, Map<Long, String> steps) {
     // A line whose step row is gone is still shown rather than hidden.
     String step = steps.getOrDefault(r.get(LOG_LINE.STEP_RUN_ID), "");
     return new LogLine(

@@ -31,4 +31,12 @@ public interface AttemptExecutor {
    * attempt then fails with "cannot start").
    */
   Started start(Attempt attempt, LineSink sink) throws IOException;
+
+  /**
+   * Whether this executor takes new attempts now; false while its node drains, when the engine
+   * leaves ready attempts PENDING for another node (or this node's next start).
+   */
+  default boolean accepting() {
+    return true;
+  }
 }

@@ -531,6 +531,10 @@ public final class Engine implements AutoCloseable {
       park(run, step, spec, approval);
       return true;
     }
+    if (!launcher.accepting()) {
+      // This node drains: the attempt stays PENDING for another node's sweep or the next start.
+      return false;
+    }
     Instant now = clock.instant();
     try {
       runs.start(
@@ -755,6 +759,9 @@ public final class Engine implements AutoCloseable {
       }
       StepRun next = RollbackPlan.next(run.template(), run.latestByName());
       Instant now = clock.instant();
+      if (next != null && !launcher.accepting()) {
+        return;
+      }
       if (next == null) {
         runs.transition(runId, RunStatus.ROLLING_BACK, RunStatus.ROLLED_BACK, run.error(), now);
         announceRun(runId, RunStatus.ROLLED_BACK, run.error());

@@ -195,8 +195,14 @@ public final class RunRepository {
     if (filter.template() != null) {
       where = where.and(RUN.TEMPLATE_NAME.eq(filter.template()));
     }
-    if (filter.status() != null) {
-      where = where.and(RUN.STATUS.eq(filter.status().name()));
+    if (!filter.statuses().isEmpty()) {
+      where = where.and(RUN.STATUS.in(filter.statuses().stream().map(Enum::name).toList()));
+    }
+    if (filter.since() != null) {
+      where = where.and(RUN.CREATED_AT.ge(filter.since()));
+    }
+    if (filter.until() != null) {
+      where = where.and(RUN.CREATED_AT.lt(filter.until()));
     }
     if (filter.before() != null) {
       where = where.and(RUN.ID.lt(filter.before()));

@@ -274,10 +274,13 @@ public record Config(
     }
   }
 
-  /** What a node does when it is asked to stop. */
-  public record Shutdown() {
+  /**
+   * What a node does when it is asked to stop (SIGTERM) or drained: steps still executing get
+   * {@code graceSeconds} to finish, then they are stopped and their attempts fail ("node drained").
+   */
+  public record Shutdown(int graceSeconds) {
     public static Shutdown defaults() {
-      return new Shutdown();
+      return new Shutdown(60);
     }
   }
 }

@@ -73,8 +73,8 @@ public final class ConfigLoader {
           "executor", Set.of("passEnv", "workDir", "keepWorkDirs"),
           "secrets", Set.of("key", "keyFile", "oldKeys"),
           "cluster",
-              Set.of(
-                  "leaseRenewSeconds", "leaseExpirySeconds", "sweepSeconds", "cancelPollMillis"));
+              Set.of("leaseRenewSeconds", "leaseExpirySeconds", "sweepSeconds", "cancelPollMillis"),
+          "shutdown", Set.of("graceSeconds"));
   private static final Set<String> TOP_LEVEL = Set.of("node", "dataDir");
 
   private ConfigLoader() {}
@@ -93,7 +93,11 @@ public final class ConfigLoader {
     ENV_KEYS.forEach(override);
     SECRET_ENV_KEYS.forEach(override);
     Values values = new Values(flat, file);
-    Config config = build(values, InstallDir.from(env)).withCluster(cluster(values));
+    Config config =
+        build(values, InstallDir.from(env))
+            .withCluster(cluster(values))
+            .withShutdown(
+                new Config.Shutdown(values.integer("shutdown.graceSeconds", 60, 0, 86_400)));
     return config.withSecrets(secrets(values, config.dataDir()));
   }
 

@@ -84,6 +84,36 @@ public final class Call {
     return value == null || value.isEmpty() ? null : value;
   }
 
+  /**
+   * Every value of a parameter that may be repeated ({@code status=A&status=B}) or list several
+   * values separated by commas ({@code status=A,B}); empty values are ignored.
+   */
+  public java.util.List<String> queryValues(String param) {
+    java.util.List<String> values = new java.util.ArrayList<>();
+    for (String raw : ctx.queryParams().getAll(param)) {
+      for (String value : raw.split(",")) {
+        if (!value.isBlank()) {
+          values.add(value.trim());
+        }
+      }
+    }
+    return values;
+  }
+
+  /** An ISO-8601 instant such as {@code 2026-12-01T03:00:00Z}, or null when absent; else 400. */
+  public java.time.Instant instantQuery(String param) {
+    String value = query(param);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return java.time.Instant.parse(value.trim());
+    } catch (java.time.format.DateTimeParseException e) {
+      throw Invalid.of(
+          param, "must be an ISO-8601 instant such as 2026-12-01T03:00:00Z, got '" + value + "'");
+    }
+  }
+
   public int intQuery(String param, int fallback, int min, int max) {
     String value = query(param);
     if (value == null) {

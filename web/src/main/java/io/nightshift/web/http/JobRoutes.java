@@ -75,8 +75,12 @@ public final class JobRoutes {
 
   public void mount(Router api) {
     api.post("/jobs").handler(endpoints.blocking(Permission.OPERATE, this::create));
-    api.get("/jobs").handler(endpoints.blocking(Permission.READ, this::list));
-    api.get("/jobs/:name").handler(endpoints.blocking(Permission.READ, this::get));
+    api.get("/jobs")
+        .handler(QueryParameters.only("after", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/jobs/:name")
+        .handler(QueryParameters.none())
+        .handler(endpoints.blocking(Permission.READ, this::get));
     api.put("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
     api.delete("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::delete));
     api.post("/jobs/:name/pause")
@@ -84,7 +88,9 @@ public final class JobRoutes {
     api.post("/jobs/:name/resume")
         .handler(endpoints.blocking(Permission.OPERATE, c -> enable(c, true)));
     api.post("/jobs/:name/runs").handler(endpoints.blocking(Permission.OPERATE, this::runNow));
-    api.get("/jobs/:name/fires").handler(endpoints.blocking(Permission.READ, this::fires));
+    api.get("/jobs/:name/fires")
+        .handler(QueryParameters.only("before", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::fires));
   }
 
   private Reply create(Call call) {

@@ -2,10 +2,12 @@ package io.nightshift.web.http;
 
 import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.logs.LogBus;
 import io.nightshift.scheduler.logs.LogCursor;
 import io.nightshift.scheduler.logs.LogStore;
+import io.nightshift.scheduler.logs.LogTailStore;
 import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.store.Page;
@@ -15,6 +17,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /** A run's stored output, paged, as plain text, and the live stream (Server-Sent Events). */
 public final class LogRoutes {
@@ -29,6 +32,7 @@ public final class LogRoutes {
   private final Endpoints endpoints;
   private final RunRepository runs;
   private final LogStore store;
+  private final LogTailStore tail;
   private final Sources sources;
 
   public LogRoutes(
@@ -42,6 +46,7 @@ public final class LogRoutes {
     this.endpoints = endpoints;
     this.runs = runs;
     this.store = store;
+    this.tail = new LogTailStore(store);
     this.sources =
         new Sources(
             runs,
@@ -52,9 +57,13 @@ public final class LogRoutes {
   }
 
   public void mount(Router api) {
-    api.get("/runs/:id/logs").handler(endpoints.blocking(Permission.READ, this::page));
-    api.get("/runs/:id/logs/stream").handler(this::stream);
-    api.get("/runs/:id/logs.txt").handler(new LogText(vertx, runs, store)::handle);
+    api.get("/runs/:id/logs")
+        .handler(QueryParameters.only("step", "after", "before", "q", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::page));
+    api.get("/runs/:id/logs/stream").handler(QueryParameters.only("after")).handler(this::stream);
+    api.get("/runs/:id/logs.txt")
+        .handler(QueryParameters.only("step"))
+        .handler(new LogText(vertx, runs, store)::handle);
   }
 
   private Reply page(Call call) {
@@ -67,10 +76,24 @@ public final class LogRoutes {
         && run.attempts().stream().noneMatch(a -> a.name().equals(step))) {
       throw new NotFound("step", step);
     }
-    Page<LogLine> page = store.page(runId, step, call.query("after"), call.query("q"), limit);
+    String before = call.query("before");
+    if (before == null) {
+      return Reply.ok(json(store.page(runId, step, call.query("after"), call.query("q"), limit)));
+    }
+    if (call.query("after") != null || call.query("q") != null) {
+      throw Invalid.of("before", "reads back from a line: it cannot be combined with after or q");
+    }
+    Page<LogLine> page = tail.before(runId, step, before.equals("end") ? null : before, limit);
+    List<LogLine> items = page.items();
+    // Where the page ends, to read on forward (or follow the stream) from there.
+    String last = items.isEmpty() ? null : LogCursor.of(items.get(items.size() - 1));
+    return Reply.ok(json(page).put("last", last));
+  }
+
+  private static JsonObject json(Page<LogLine> page) {
     JsonArray items = new JsonArray();
     page.items().forEach(l -> items.add(l.toJson()));
-    return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
+    return new JsonObject().put("items", items).put("next", page.next());
   }
 
   private void stream(RoutingContext ctx) {

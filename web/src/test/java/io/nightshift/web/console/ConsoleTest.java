@@ -4,7 +4,6 @@ import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.nightshift.web.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -15,10 +14,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 
@@ -28,21 +25,16 @@ import org.openqa.selenium.WebElement;
  * the Content-Security-Policy. After every test the browser's console must hold no error (a CSP
  * violation is one). Screenshots of each page land in {@code target/screenshots/}.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ConsoleTest {
+class ConsoleTest extends ConsoleSession {
   static final String HOSTILE =
       "<img src=\"http://127.0.0.1:%d/pwned\" onerror=\"window.__pwned=1\"><script>window.__pwned=2</script><b>bold</b>";
 
-  TestServer server;
-  Browser browser;
   HttpServer trap;
   final AtomicInteger trapped = new AtomicInteger();
   Path dir;
-  String operator;
 
   @BeforeAll
-  void start() throws IOException {
-    server = TestServer.start(TestServer.Store.H2);
+  void startTrap() throws IOException {
     trap = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     trap.createContext(
         "/",
@@ -53,71 +45,15 @@ class ConsoleTest {
         });
     trap.start();
     dir = Files.createTempDirectory("nightshift-console-");
-    operator = server.token("olga", "operator");
-    browser = Browser.open(server.port());
   }
 
   @AfterAll
-  void stop() {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      trap.stop(0);
-      server.close();
-    }
-  }
-
-  @AfterEach
-  void noConsoleErrors() {
-    List<String> errors = browser.consoleErrors();
-    assertThat(errors).as("errors in the browser's console").isEmpty();
+  void stopTrap() {
+    trap.stop(0);
   }
 
   String hostile() {
     return HOSTILE.formatted(trap.getAddress().getPort());
-  }
-
-  // ---- helpers over the API
-
-  void createTemplate(JsonObject template) {
-    var answer = server.post("/api/v1/templates", ADMIN_TOKEN, template.encode());
-    assertThat(answer.status()).as(answer.toString()).isEqualTo(201);
-  }
-
-  long startRun(String template, JsonObject params) {
-    var answer =
-        server.post(
-            "/api/v1/runs",
-            operator,
-            new JsonObject().put("template", template).put("params", params).encode());
-    assertThat(answer.status()).as(answer.toString()).isEqualTo(202);
-    return answer.json().getLong("id");
-  }
-
-  JsonObject run(long id) {
-    return server.get("/api/v1/runs/" + id, ADMIN_TOKEN).json();
-  }
-
-  String runStatus(long id) {
-    return run(id).getString("status");
-  }
-
-  static JsonObject command(String name, String command) {
-    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
-  }
-
-  void setText(String css, String text) {
-    WebElement area = browser.find(css);
-    area.clear();
-    // Typing a long JSON text key by key is slow; set it and announce the input like a person
-    // would.
-    browser.script(
-        "const el = arguments[0]; el.value = arguments[1];"
-            + " el.dispatchEvent(new Event('input', {bubbles: true}));",
-        area,
-        text);
   }
 
   // ---- the tests

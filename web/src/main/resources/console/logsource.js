@@ -1,0 +1,90 @@
+// The lines of a run (or of one step of it) as a reader sees them: the last page first, the live
+// lines after it from the run's event stream, and earlier pages on demand (when the reader scrolls
+// up). A 200,000-line step costs one page to open, not 200,000 lines.
+import { useState, useEffect, useRef } from './ui.js';
+import { get, query, stream } from './api.js';
+
+/** Lines fetched per page, both the first (the tail) and each earlier one. */
+export const PAGE = 1000;
+/** Most lines kept in the page; past that, live lines are counted but not kept. */
+const MAX_LINES = 500000;
+
+/**
+ * runId, step (null: every step); onStatus(type) is called for each run, step and end event.
+ * Returns { lines, version, live, error, ready, atStart, loading, dropped, loadEarlier }: version
+ * changes whenever lines change; ready says the last page came; atStart that the first line is in; loadEarlier() fetches the
+ * page before the first loaded line and returns how many lines it put in front.
+ */
+export function useRunLog(runId, step, onStatus) {
+  const [version, setVersion] = useState(0);
+  const [live, setLive] = useState(true);
+  const [error, setError] = useState(null);
+  const [loading, setLoading] = useState(false);
+  const state = useRef(null);
+  const key = runId + '\n' + (step || '');
+  if (!state.current || state.current.key !== key) {
+    state.current = { key, lines: [], before: 'end', dropped: 0, earlier: null };
+  }
+  const s = state.current;
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const mine = state.current;
+    let frame = 0;
+    const bump = () => {
+      if (!frame) frame = requestAnimationFrame(() => { frame = 0; setVersion((v) => v + 1); });
+    };
+    setLive(true);
+    setError(null);
+    (async () => {
+      const tail = await get(`/runs/${runId}/logs` + query({ step, before: 'end', limit: PAGE }), { signal: controller.signal });
+      mine.lines = tail.items;
+      mine.before = tail.next;
+      bump();
+      await stream(`/runs/${runId}/logs/stream` + query({ after: tail.last }), (type, data) => {
+        if (type === 'log') {
+          if (step && data.step !== step) return;
+          if (mine.lines.length >= MAX_LINES) { mine.dropped++; return; }
+          mine.lines.push(data);
+          bump();
+        } else if (type === 'step' || type === 'run' || type === 'end') {
+          onStatus(type);
+        }
+      }, controller.signal);
+      setLive(false);
+      onStatus('end');
+    })().catch((e) => {
+      if (e.name !== 'AbortError') { setLive(false); setError(e); }
+    });
+    return () => { controller.abort(); if (frame) cancelAnimationFrame(frame); };
+  }, [key]);
+
+  const loadEarlier = () => {
+    const mine = state.current;
+    if (!mine.before || mine.before === 'end' || mine.earlier) return mine.earlier || Promise.resolve(0);
+    setLoading(true);
+    mine.earlier = get(`/runs/${runId}/logs` + query({ step, before: mine.before, limit: PAGE })).then(
+      (page) => {
+        if (state.current !== mine) return 0;
+        mine.lines = page.items.concat(mine.lines);
+        mine.before = page.next;
+        setVersion((v) => v + 1);
+        return page.items.length;
+      },
+      (e) => { setError(e); return 0; }
+    ).finally(() => { mine.earlier = null; setLoading(false); });
+    return mine.earlier;
+  };
+
+  return {
+    lines: s.lines,
+    version,
+    live,
+    error,
+    ready: s.before !== 'end',
+    atStart: s.before === null,
+    loading,
+    dropped: s.dropped,
+    loadEarlier,
+  };
+}

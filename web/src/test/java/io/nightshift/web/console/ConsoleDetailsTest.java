@@ -1,0 +1,234 @@
+package io.nightshift.web.console;
+
+import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nightshift.web.config.Config;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The console's smaller promises, each in the real browser: times that stay true, a phone-width
+ * layout that does not scroll sideways, the search counter, readable audit details, the API
+ * reference link, the log download, the template diff and CANCELING runs on the overview.
+ */
+class ConsoleDetailsTest extends ConsoleSession {
+
+  /** A long kill grace, so that a step which ignores SIGTERM keeps its run CANCELING a while. */
+  @Override
+  Config config() {
+    Config config = super.config();
+    Config.Runs runs = config.runs();
+    return config.withRuns(
+        new Config.Runs(
+            runs.defaultTimeoutSeconds(), runs.maxLinesPerStep(), runs.maxLineLength(), 60));
+  }
+
+  @Test
+  void relative_times_on_the_job_page_count_up_by_the_second_without_a_reload() {
+    createTemplate(
+        new JsonObject()
+            .put("name", "tock")
+            .put("steps", new JsonArray().add(command("t", "true"))));
+    var job =
+        new JsonObject()
+            .put("name", "ticking")
+            .put("template", "tock")
+            .put("schedule", new JsonObject().put("everySeconds", 1))
+            .put("concurrency", "allow");
+    assertThat(server.post("/api/v1/jobs", ADMIN_TOKEN, job.encode()).status()).isEqualTo(201);
+    Awaitility.await().atMost(Browser.WAIT).until(() -> !fires().isEmpty());
+    // Paused, the job adds no fire: the cron log's newest row stays the same row.
+    assertThat(server.post("/api/v1/jobs/ticking/pause", ADMIN_TOKEN, "{}").status())
+        .isEqualTo(200);
+    String firedAt = fires().getJsonObject(0).getString("firedAt");
+    browser.signIn(operator);
+    browser.open("#/jobs/ticking");
+    String css = "table.fires time[datetime='" + firedAt + "']";
+    browser.find(css);
+    // Past "just now" (5 s), the fire's age must tick up by itself, every second.
+    String before = browser.await(() -> textIf(css, t -> t.endsWith("s ago")), "a time in seconds");
+    for (int i = 0; i < 2; i++) {
+      String seen = before;
+      before =
+          Awaitility.await("the time to move on from '" + seen + "'")
+              .atMost(Duration.ofMillis(2500))
+              .pollInterval(Duration.ofMillis(100))
+              .until(() -> browser.find(css).getText(), t -> !t.equals(seen));
+    }
+    assertThat(server.delete("/api/v1/jobs/ticking", ADMIN_TOKEN).status()).isEqualTo(204);
+  }
+
+  private JsonArray fires() {
+    return server.get("/api/v1/jobs/ticking/fires", ADMIN_TOKEN).json().getJsonArray("items");
+  }
+
+  private String textIf(String css, java.util.function.Predicate<String> ok) {
+    String text = browser.find(css).getText();
+    return ok.test(text) ? text : null;
+  }
+
+  @Test
+  void at_phone_width_nothing_scrolls_sideways_and_the_search_counter_counts_from_one() {
+    long id =
+        finishedRun(
+            "wide-steps",
+            "FAILED",
+            command("a-step-with-a-rather-long-name", "echo one; echo two; echo one"),
+            command("second", "echo 'error: no such file' >&2; exit 3"));
+    browser.signIn(operator);
+    browser.open("#/runs/" + id);
+    browser.waitForText(".log .line", "no such file");
+    browser.find(".log-tools input[type=search]").sendKeys("one");
+    browser.waitForText(".hits", "1 of 2");
+    browser.find(".line.marked");
+    browser.click("[aria-label='next match']");
+    browser.waitForText(".hits", "2 of 2");
+
+    browser.width(390);
+    browser.await(
+        () -> (Boolean) browser.script("return document.documentElement.clientWidth <= 400"),
+        "a phone-wide window");
+    Map<?, ?> widths =
+        (Map<?, ?>)
+            browser.script(
+                "const w = (css) => { const e = document.querySelector(css);"
+                    + " return e.scrollWidth - e.clientWidth; };"
+                    + " return {page: document.documentElement.scrollWidth"
+                    + " - document.documentElement.clientWidth, nav: w('.top nav'),"
+                    + " header: w('.top'), steps: w('table.steps')};");
+    browser.screenshot("20-run-phone");
+    assertThat(widths.values())
+        .as("sideways overflow in px: " + widths)
+        .allMatch(v -> ((Long) v) <= 0);
+    browser.open("#/");
+    browser.find("#running");
+    browser.screenshot("21-overview-phone");
+    browser.width(1280);
+  }
+
+  @Test
+  void the_audit_trail_shows_details_as_key_value_text_and_the_api_reference_is_linked() {
+    browser.signIn(ADMIN_TOKEN);
+    createTemplate(
+        new JsonObject()
+            .put("name", "audited")
+            .put("description", "<b>not bold</b>")
+            .put("steps", new JsonArray().add(command("x", "true"))));
+    browser.open("#/admin/audit?target=audited");
+    var cell = browser.waitForText("table.audit td.detail", "version: 1");
+    assertThat(cell.getText()).doesNotContain("{", "\"");
+    assertThat(browser.all("table.audit td.detail b")).isEmpty();
+    browser.screenshot("22-audit-readable");
+
+    var link = browser.find("#api-reference");
+    assertThat(link.getAttribute("href")).endsWith("/api/reference/");
+    assertThat(server.get("/api/reference/", null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void a_step_log_downloads_from_logs_txt_with_the_bearer_header_and_no_token_in_any_url() {
+    long id =
+        finishedRun(
+            "to-download",
+            "SUCCEEDED",
+            command("first", "echo alpha; echo beta"),
+            command("second", "echo gamma"));
+    browser.signIn(operator);
+    browser.open("#/runs/" + id + "?step=first");
+    browser.waitForText(".log .line", "beta");
+    browser.script(
+        "window.__blobs = []; const make = URL.createObjectURL;"
+            + " URL.createObjectURL = (b) => { window.__blobs.push(b); return make(b); };");
+    browser.click("#download-log");
+    browser.await(() -> (Long) browser.script("return window.__blobs.length") > 0, "a download");
+    String text =
+        (String)
+            browser
+                .driver()
+                .executeAsyncScript(
+                    "const done = arguments[arguments.length - 1];"
+                        + " window.__blobs[0].text().then(done);");
+    assertThat(text)
+        .contains("first#1 stdout| alpha", "first#1 stdout| beta")
+        .doesNotContain("gamma");
+    @SuppressWarnings("unchecked")
+    List<String> urls =
+        (List<String>)
+            browser.script("return performance.getEntriesByType('resource').map((e) => e.name);");
+    assertThat(urls).anyMatch(u -> u.endsWith("/api/v1/runs/" + id + "/logs.txt?step=first"));
+    assertThat(urls).noneMatch(u -> u.contains(operator));
+  }
+
+  @Test
+  void the_diff_between_two_template_versions_shows_what_was_added_and_removed() {
+    JsonObject template =
+        new JsonObject()
+            .put("name", "versioned")
+            .put("steps", new JsonArray().add(command("greet", "echo hello")));
+    createTemplate(template);
+    template.getJsonArray("steps").getJsonObject(0).put("command", "echo bonjour");
+    template.getJsonArray("steps").add(command("wave", "echo bye"));
+    assertThat(server.put("/api/v1/templates/versioned", ADMIN_TOKEN, template.encode()).status())
+        .isEqualTo(200);
+    browser.signIn(operator);
+    browser.open("#/templates/versioned");
+    browser.find("#template-diff option[value='1']");
+    browser.script(
+        "const s = document.querySelector('#template-diff'); s.value = '1';"
+            + " s.dispatchEvent(new Event('change', {bubbles: true}));");
+    browser.waitForText("h2", "Changes from version 1 to 2");
+    assertThat(browser.driver().getCurrentUrl()).contains("diff=1");
+    List<String> added = texts("pre.diff .add");
+    List<String> removed = texts("pre.diff .del");
+    assertThat(removed).anyMatch(l -> l.contains("echo hello"));
+    assertThat(added).anyMatch(l -> l.contains("echo bonjour")).anyMatch(l -> l.contains("wave"));
+    assertThat(added).noneMatch(l -> l.contains("echo hello"));
+    browser.screenshot("23-template-diff");
+  }
+
+  private List<String> texts(String css) {
+    return browser.all(css).stream().map(e -> e.getText()).toList();
+  }
+
+  @Test
+  void a_canceling_run_counts_as_running_on_the_overview_with_its_own_colour() {
+    createTemplate(
+        new JsonObject()
+            .put("name", "stubborn")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        command(
+                            "hold",
+                            "trap '' TERM; echo holding; i=0;"
+                                + " while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done"))));
+    long id = startRun("stubborn", new JsonObject());
+    Awaitility.await().atMost(Browser.WAIT).until(() -> runStatus(id).equals("RUNNING"));
+    browser.signIn(operator);
+    assertThat(server.post("/api/v1/runs/" + id + "/cancel", operator, "{}").status())
+        .isEqualTo(200);
+    assertThat(runStatus(id)).isEqualTo("CANCELING");
+    browser.open("#/runs");
+    browser.open("#/");
+    var badge =
+        browser
+            .waitForText("#running li", "#" + id)
+            .findElement(org.openqa.selenium.By.cssSelector(".badge"));
+    assertThat(badge.getText()).isEqualTo("canceling");
+    assertThat(badge.getAttribute("class")).contains("cancel");
+    assertThat(badge.getCssValue("color"))
+        .isNotEqualTo(
+            browser.script(
+                "const b = document.createElement('span'); b.className = 'badge run';"
+                    + " document.body.append(b); const c = getComputedStyle(b).color; b.remove();"
+                    + " return c;"));
+    browser.screenshot("24-overview-canceling");
+  }
+}
