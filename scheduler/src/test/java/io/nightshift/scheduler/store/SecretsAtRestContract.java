@@ -19,7 +19,6 @@ import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateParser;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.scheduler.template.Webhook;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -71,32 +70,14 @@ abstract class SecretsAtRestContract {
 
   Template template() {
     return TemplateParser.parse(
-        new JsonObject()
-            .put("name", "vault")
-            .put(
-                "params",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "password")
-                            .put("secret", true)
-                            .put("default", defaultSecret))
-                    .add(new JsonObject().put("name", "user")))
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "s")
-                            .put("kind", "command")
-                            .put("command", "true")))
-            .put(
-                "notify",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("url", "https://chat.example/hook")
-                            .put("secret", webhookSecret))),
+        new JsonObject(
+            """
+            {"name": "vault",
+             "params": [{"name": "password", "secret": true, "default": "%s"}, {"name": "user"}],
+             "steps": [{"name": "s", "kind": "command", "command": "true"}],
+             "notify": [{"url": "https://chat.example/hook", "secret": "%s"}]}
+            """
+                .formatted(defaultSecret, webhookSecret)),
         null);
   }
 

@@ -98,7 +98,7 @@ public final class ConfigLoader {
             .withCluster(cluster(values))
             .withShutdown(
                 new Config.Shutdown(values.integer("shutdown.graceSeconds", 60, 0, 86_400)));
-    return config.withSecrets(secrets(values, config.dataDir()));
+    return config.withSecrets(secrets(values, InstallDir.from(env)));
   }
 
   /**
@@ -252,9 +252,10 @@ public final class ConfigLoader {
 
   /**
    * The {@code secrets} section: keys are base64 of 32 bytes (checked here, never repeated in a
-   * message); a relative {@code keyFile} is resolved like {@code dataDir}.
+   * message); a relative {@code keyFile} is resolved like {@code dataDir} (against the install
+   * folder when there is one).
    */
-  private static Config.Secrets secrets(Values v, Path dataDir) {
+  private static Config.Secrets secrets(Values v, InstallDir install) {
     String key = v.string("secrets.key", null);
     if (key != null) {
       checkKey("secrets.key (NIGHTSHIFT_SECRETS_KEY)", key);
@@ -264,7 +265,11 @@ public final class ConfigLoader {
       checkKey("secrets.oldKeys[" + i + "]", old.get(i));
     }
     String file = v.string("secrets.keyFile", null);
-    return new Config.Secrets(key, file == null ? null : Path.of(file), old);
+    Path keyFile = file == null ? null : Path.of(file);
+    if (keyFile != null && install != null) {
+      keyFile = install.resolve(keyFile);
+    }
+    return new Config.Secrets(key, keyFile, old);
   }
 
   private static void checkKey(String key, String value) {

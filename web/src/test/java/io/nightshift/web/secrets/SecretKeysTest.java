@@ -10,8 +10,6 @@ import io.nightshift.web.TestServer;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.config.ConfigException;
 import io.nightshift.web.config.ConfigLoader;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,27 +27,13 @@ class SecretKeysTest {
   }
 
   static void storeSecretTemplate(TestServer server, String secret) {
-    JsonObject template =
-        new JsonObject()
-            .put("name", "keyed")
-            .put(
-                "params",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "password")
-                            .put("secret", true)
-                            .put("default", secret)))
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "s")
-                            .put("kind", "command")
-                            .put("command", "true")));
-    assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
-        .isEqualTo(201);
+    String template =
+        """
+        {"name": "keyed", "params": [{"name": "password", "secret": true, "default": "%s"}],
+         "steps": [{"name": "s", "kind": "command", "command": "true"}]}
+        """
+            .formatted(secret);
+    assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template).status()).isEqualTo(201);
   }
 
   @Test
