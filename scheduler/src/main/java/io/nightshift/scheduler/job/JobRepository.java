@@ -147,6 +147,16 @@ public final class JobRepository {
     return tx.selectFrom(JOB).where(JOB.ID.eq(jobId)).forUpdate().fetchOptional(r -> map(tx, r));
   }
 
+  /**
+   * The job row by name, locked until the transaction ends (see {@link #lock(DSLContext, long)}).
+   */
+  public static Optional<StoredJob> lock(DSLContext tx, String name) {
+    return tx.selectFrom(JOB)
+        .where(JOB.NAME.eq(name))
+        .forUpdate()
+        .fetchOptional(JobRepository::map);
+  }
+
   public Page<StoredJob> list(String after, int limit) {
     var query =
         dsl.selectFrom(JOB).where(after == null ? JOB.NAME.isNotNull() : JOB.NAME.gt(after));

@@ -42,6 +42,9 @@ public final class RunRepository {
 
   private final DSLContext dsl;
 
+  /** True when {@link #dsl} is a transaction the caller runs (see {@link #in}). */
+  private final boolean bound;
+
   /**
    * Parsed template snapshots by run id. A run's snapshot never changes, so an entry is never
    * stale; the map only bounds how many are kept (the active runs' are the ones read again and
@@ -50,12 +53,13 @@ public final class RunRepository {
   private final Map<Long, Template> snapshots;
 
   public RunRepository(DSLContext dsl) {
-    this(dsl, snapshotCache());
+    this(dsl, snapshotCache(), false);
   }
 
-  private RunRepository(DSLContext dsl, Map<Long, Template> snapshots) {
+  private RunRepository(DSLContext dsl, Map<Long, Template> snapshots, boolean bound) {
     this.dsl = dsl;
     this.snapshots = snapshots;
+    this.bound = bound;
   }
 
   private static Map<Long, Template> snapshotCache() {
@@ -107,13 +111,35 @@ public final class RunRepository {
             RUN_STEP.ATTEMPT,
             RUN_STEP.STATUS,
             RUN_STEP.REVISION);
+    Map<String, StepRun> kept = new java.util.HashMap<>();
+    run.kept().forEach(step -> kept.put(step.name(), step));
     int position = 0;
     for (StepSpec step : run.template().steps()) {
+      StepRun keep = kept.get(step.name());
+      if (keep != null) {
+        tx.insertInto(RUN_STEP)
+            .set(RUN_STEP.RUN_ID, runId)
+            .set(RUN_STEP.NAME, step.name())
+            .set(RUN_STEP.KIND, step.kind().json())
+            .set(RUN_STEP.POSITION, position++)
+            .set(RUN_STEP.ATTEMPT, 1)
+            .set(RUN_STEP.STATUS, StepStatus.SUCCEEDED.name())
+            .set(RUN_STEP.EXIT_CODE, keep.exitCode())
+            .set(RUN_STEP.ERROR, "kept from run " + keep.runId())
+            .set(RUN_STEP.STARTED_AT, keep.startedAt())
+            .set(RUN_STEP.FINISHED_AT, keep.finishedAt())
+            .set(RUN_STEP.REVISION, 1)
+            .execute();
+        continue;
+      }
       insert =
           insert.values(
               runId, step.name(), step.kind().json(), position++, 1, StepStatus.PENDING.name(), 1);
     }
-    insert.execute();
+    if (kept.size() < run.template().steps().size()) {
+      insert.execute();
+    }
+    RunEventRepository.add(tx, runId, RunEvents.run(runId, initial, null, null, now), now);
     AuditLog.write(
         tx,
         now,
@@ -135,14 +161,26 @@ public final class RunRepository {
   /** QUEUED -> RUNNING; false when another node started it first. */
   public boolean startQueued(long runId, Instant now) {
     Transitions.check(runId, RunStatus.QUEUED, RunStatus.RUNNING);
-    return dsl.update(RUN)
-            .set(RUN.STATUS, RunStatus.RUNNING.name())
-            .set(RUN.STARTED_AT, now)
-            .set(RUN.REVISION, RUN.REVISION.plus(1))
-            .where(RUN.ID.eq(runId))
-            .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
-            .execute()
-        == 1;
+    return write(
+        tx -> {
+          boolean started =
+              tx.update(RUN)
+                      .set(RUN.STATUS, RunStatus.RUNNING.name())
+                      .set(RUN.STARTED_AT, now)
+                      .set(RUN.REVISION, RUN.REVISION.plus(1))
+                      .where(RUN.ID.eq(runId))
+                      .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
+                      .execute()
+                  == 1;
+          if (started) {
+            RunEventRepository.add(
+                tx,
+                runId,
+                RunEvents.run(runId, RunStatus.RUNNING, RunStatus.QUEUED, null, now),
+                now);
+          }
+          return started;
+        });
   }
 
   /** The job's oldest QUEUED run, when none of its runs is active. */
@@ -180,6 +218,12 @@ public final class RunRepository {
             .orderBy(RUN_STEP.POSITION, RUN_STEP.ATTEMPT)
             .fetch(RunRepository::step);
     return Optional.of(run(row, attempts));
+  }
+
+  /** The run without its step attempts (what never changes, its status and times). */
+  public Optional<Run> header(long id) {
+    return Optional.ofNullable(
+        dsl.selectFrom(RUN).where(RUN.ID.eq(id)).fetchOne(r -> run(r, List.of())));
   }
 
   public Run get(long id) {
@@ -221,17 +265,23 @@ public final class RunRepository {
    */
   public void transition(long runId, RunStatus from, RunStatus to, String error, Instant now) {
     Transitions.check(runId, from, to);
-    var update = dsl.update(RUN).set(RUN.STATUS, to.name()).set(RUN.REVISION, RUN.REVISION.plus(1));
-    if (error != null) {
-      update = update.set(RUN.ERROR, truncate(error));
-    }
-    if (to.terminal()) {
-      update = update.set(RUN.FINISHED_AT, now);
-    }
-    int changed = update.where(RUN.ID.eq(runId)).and(RUN.STATUS.eq(from.name())).execute();
-    if (changed == 0) {
-      throw new Conflict("run " + runId + " is no longer " + from);
-    }
+    write(
+        tx -> {
+          var update =
+              tx.update(RUN).set(RUN.STATUS, to.name()).set(RUN.REVISION, RUN.REVISION.plus(1));
+          if (error != null) {
+            update = update.set(RUN.ERROR, truncate(error));
+          }
+          if (to.terminal()) {
+            update = update.set(RUN.FINISHED_AT, now);
+          }
+          int changed = update.where(RUN.ID.eq(runId)).and(RUN.STATUS.eq(from.name())).execute();
+          if (changed == 0) {
+            throw new Conflict("run " + runId + " is no longer " + from);
+          }
+          RunEventRepository.add(tx, runId, RunEvents.run(runId, to, from, error, now), now);
+          return null;
+        });
   }
 
   /**
@@ -240,27 +290,33 @@ public final class RunRepository {
    */
   public void start(StepRun step, StepStatus to, String node, Lease lease, Instant now) {
     Transitions.check(step.id(), step.status(), to);
-    int changed =
-        dsl.update(RUN_STEP)
-            .set(RUN_STEP.STATUS, to.name())
-            .set(RUN_STEP.STARTED_AT, now)
-            .set(RUN_STEP.NODE, node)
-            .set(RUN_STEP.LEASE_OWNER, lease == null ? null : lease.owner())
-            .set(RUN_STEP.LEASE_UNTIL, lease == null ? null : lease.until())
-            .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
-            .where(RUN_STEP.ID.eq(step.id()))
-            .and(RUN_STEP.STATUS.eq(step.status().name()))
-            .execute();
-    if (changed == 0) {
-      throw new Conflict("step run " + step.id() + " is no longer " + step.status());
-    }
+    write(
+        tx -> {
+          int changed =
+              tx.update(RUN_STEP)
+                  .set(RUN_STEP.STATUS, to.name())
+                  .set(RUN_STEP.STARTED_AT, now)
+                  .set(RUN_STEP.NODE, node)
+                  .set(RUN_STEP.LEASE_OWNER, lease == null ? null : lease.owner())
+                  .set(RUN_STEP.LEASE_UNTIL, lease == null ? null : lease.until())
+                  .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
+                  .where(RUN_STEP.ID.eq(step.id()))
+                  .and(RUN_STEP.STATUS.eq(step.status().name()))
+                  .execute();
+          if (changed == 0) {
+            throw new Conflict("step run " + step.id() + " is no longer " + step.status());
+          }
+          RunEventRepository.add(tx, step.runId(), RunEvents.step(step, to, now), now);
+          return null;
+        });
   }
 
   /** Who holds a RUNNING attempt, and until when. */
   public record Lease(String owner, Instant until) {}
 
   /** An attempt whose lease has expired: its owner stopped renewing it. */
-  public record Expired(long stepRunId, long runId, String owner, Instant until) {}
+  public record Expired(
+      long stepRunId, long runId, String name, int attempt, String owner, Instant until) {}
 
   /**
    * Extends the leases {@code owner} holds on these RUNNING attempts; returns those it still holds.
@@ -306,6 +362,8 @@ public final class RunRepository {
     return dsl.select(
             RUN_STEP.ID,
             RUN_STEP.RUN_ID,
+            RUN_STEP.NAME,
+            RUN_STEP.ATTEMPT,
             RUN_STEP.LEASE_OWNER,
             RUN_STEP.LEASE_UNTIL,
             RUN_STEP.STARTED_AT)
@@ -322,6 +380,8 @@ public final class RunRepository {
                 new Expired(
                     r.get(RUN_STEP.ID),
                     r.get(RUN_STEP.RUN_ID),
+                    r.get(RUN_STEP.NAME),
+                    r.get(RUN_STEP.ATTEMPT),
                     r.get(RUN_STEP.LEASE_OWNER),
                     r.get(RUN_STEP.LEASE_UNTIL)));
   }
@@ -379,7 +439,7 @@ public final class RunRepository {
 
   /** Ends an attempt; false when it had already moved on (e.g. canceled meanwhile). */
   public boolean finish(
-      long stepRunId,
+      StepRun step,
       StepStatus from,
       StepStatus to,
       Integer exitCode,
@@ -388,7 +448,16 @@ public final class RunRepository {
       long linesDropped,
       Instant now) {
     return finish(
-        stepRunId, from, to, exitCode, error, lineCount, linesDropped, now, DSL.noCondition());
+        step.id(),
+        from,
+        to,
+        exitCode,
+        error,
+        lineCount,
+        linesDropped,
+        now,
+        DSL.noCondition(),
+        RunEvents.step(step.runId(), step.id(), step.name(), step.attempt(), to, from, now));
   }
 
   /**
@@ -396,7 +465,7 @@ public final class RunRepository {
    * (the lease expired and another node failed it): a late report is refused.
    */
   public boolean finishOwned(
-      long stepRunId,
+      StepRun step,
       String owner,
       StepStatus to,
       Integer exitCode,
@@ -405,7 +474,7 @@ public final class RunRepository {
       long linesDropped,
       Instant now) {
     return finish(
-        stepRunId,
+        step.id(),
         StepStatus.RUNNING,
         to,
         exitCode,
@@ -413,7 +482,9 @@ public final class RunRepository {
         lineCount,
         linesDropped,
         now,
-        RUN_STEP.LEASE_OWNER.eq(owner).or(RUN_STEP.LEASE_OWNER.isNull()));
+        RUN_STEP.LEASE_OWNER.eq(owner).or(RUN_STEP.LEASE_OWNER.isNull()),
+        RunEvents.step(
+            step.runId(), step.id(), step.name(), step.attempt(), to, StepStatus.RUNNING, now));
   }
 
   /** Fails an attempt whose lease expired, unless its owner renewed it meanwhile. */
@@ -431,7 +502,15 @@ public final class RunRepository {
         0,
         0,
         now,
-        stillExpired);
+        stillExpired,
+        RunEvents.step(
+            expired.runId(),
+            expired.stepRunId(),
+            expired.name(),
+            expired.attempt(),
+            StepStatus.FAILED,
+            StepStatus.RUNNING,
+            now));
   }
 
   private boolean finish(
@@ -443,22 +522,39 @@ public final class RunRepository {
       long lineCount,
       long linesDropped,
       Instant now,
-      Condition guard) {
+      Condition guard,
+      JsonObject event) {
     Transitions.check(stepRunId, from, to);
-    return dsl.update(RUN_STEP)
-            .set(RUN_STEP.STATUS, to.name())
-            .set(RUN_STEP.EXIT_CODE, exitCode)
-            .set(RUN_STEP.ERROR, truncate(error))
-            .set(RUN_STEP.LINE_COUNT, lineCount)
-            .set(RUN_STEP.LINES_DROPPED, linesDropped)
-            .set(RUN_STEP.FINISHED_AT, now)
-            .set(RUN_STEP.LEASE_UNTIL, (Instant) null)
-            .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
-            .where(RUN_STEP.ID.eq(stepRunId))
-            .and(RUN_STEP.STATUS.eq(from.name()))
-            .and(guard)
-            .execute()
-        == 1;
+    return write(
+        tx -> {
+          boolean ended =
+              tx.update(RUN_STEP)
+                      .set(RUN_STEP.STATUS, to.name())
+                      .set(RUN_STEP.EXIT_CODE, exitCode)
+                      .set(RUN_STEP.ERROR, truncate(error))
+                      .set(RUN_STEP.LINE_COUNT, lineCount)
+                      .set(RUN_STEP.LINES_DROPPED, linesDropped)
+                      .set(RUN_STEP.FINISHED_AT, now)
+                      .set(RUN_STEP.LEASE_UNTIL, (Instant) null)
+                      .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
+                      .where(RUN_STEP.ID.eq(stepRunId))
+                      .and(RUN_STEP.STATUS.eq(from.name()))
+                      .and(guard)
+                      .execute()
+                  == 1;
+          if (ended) {
+            RunEventRepository.add(tx, event.getLong("runId"), event, now);
+          }
+          return ended;
+        });
+  }
+
+  /**
+   * Runs a change in the caller's transaction when this repository is bound to one, else in a
+   * transaction of its own: a change and the event announcing it always commit together.
+   */
+  private <T> T write(java.util.function.Function<DSLContext, T> change) {
+    return bound ? change.apply(dsl) : dsl.transactionResult(cfg -> change.apply(cfg.dsl()));
   }
 
   /**
@@ -471,7 +567,7 @@ public final class RunRepository {
 
   /** This repository writing through {@code tx} (a transaction the caller runs). */
   public RunRepository in(DSLContext tx) {
-    return new RunRepository(tx, snapshots);
+    return new RunRepository(tx, snapshots, true);
   }
 
   /** Adds the next attempt of a step, PENDING until {@code notBefore} (null: at once). */
@@ -506,32 +602,40 @@ public final class RunRepository {
             .returning(RUN_STEP.ID)
             .fetchOne()
             .getId();
-    return dsl.selectFrom(RUN_STEP).where(RUN_STEP.ID.eq(id)).fetchOne(RunRepository::step);
+    StepRun undo = dsl.selectFrom(RUN_STEP).where(RUN_STEP.ID.eq(id)).fetchOne(RunRepository::step);
+    RunEventRepository.add(
+        dsl,
+        step.runId(),
+        RunEvents.step(
+            step.runId(), id, undo.name(), 1, StepStatus.RUNNING, StepStatus.PENDING, now),
+        now);
+    return undo;
   }
 
   /** SUCCEEDED -> ROLLED_BACK once its undo succeeded. */
   public void rolledBack(StepRun step, Instant now) {
     Transitions.check(step.id(), StepStatus.SUCCEEDED, StepStatus.ROLLED_BACK);
-    dsl.update(RUN_STEP)
-        .set(RUN_STEP.STATUS, StepStatus.ROLLED_BACK.name())
-        .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
-        .where(RUN_STEP.ID.eq(step.id()))
-        .and(RUN_STEP.STATUS.eq(StepStatus.SUCCEEDED.name()))
-        .execute();
-  }
-
-  /** Copies a finished step into a new run (retry from failed keeps what succeeded). */
-  public void copySucceeded(long runId, StepRun succeeded) {
-    dsl.update(RUN_STEP)
-        .set(RUN_STEP.STATUS, StepStatus.SUCCEEDED.name())
-        .set(RUN_STEP.EXIT_CODE, succeeded.exitCode())
-        .set(RUN_STEP.ERROR, "kept from run " + succeeded.runId())
-        .set(RUN_STEP.STARTED_AT, succeeded.startedAt())
-        .set(RUN_STEP.FINISHED_AT, succeeded.finishedAt())
-        .where(RUN_STEP.RUN_ID.eq(runId))
-        .and(RUN_STEP.NAME.eq(succeeded.name()))
-        .and(RUN_STEP.STATUS.eq(StepStatus.PENDING.name()))
-        .execute();
+    int changed =
+        dsl.update(RUN_STEP)
+            .set(RUN_STEP.STATUS, StepStatus.ROLLED_BACK.name())
+            .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
+            .where(RUN_STEP.ID.eq(step.id()))
+            .and(RUN_STEP.STATUS.eq(StepStatus.SUCCEEDED.name()))
+            .execute();
+    if (changed == 1) {
+      RunEventRepository.add(
+          dsl,
+          step.runId(),
+          RunEvents.step(
+              step.runId(),
+              step.id(),
+              step.name(),
+              step.attempt(),
+              StepStatus.ROLLED_BACK,
+              StepStatus.SUCCEEDED,
+              now),
+          now);
+    }
   }
 
   /** Ids of runs in a non-terminal status, oldest first (reconciled at start). */

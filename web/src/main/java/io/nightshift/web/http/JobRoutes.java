@@ -160,8 +160,9 @@ public final class JobRoutes {
     StoredJob job = jobs.get(call.name("name"));
     JsonObject body = call.bodyOrEmpty();
     JsonReader in = new JsonReader();
-    in.rejectUnknown(body, Set.of("params"), "");
+    in.rejectUnknown(body, Set.of("params", "force"), "");
     JsonObject params = in.object(body, "params", "");
+    boolean force = in.bool(body, "force", "");
     in.throwIfAny();
     StoredTemplate template = template(job.spec());
     Map<String, String> values =
@@ -175,7 +176,8 @@ public final class JobRoutes {
                 Trigger.MANUAL,
                 call.principal().name(),
                 values,
-                null));
+                null),
+            force);
     return new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id());
   }
 

@@ -168,7 +168,12 @@ public final class RunRoutes {
   }
 
   private Reply retry(Call call) {
-    Run run = engine.retry(runId(call), call.principal().name());
+    JsonObject body = call.bodyOrEmpty();
+    JsonReader in = new JsonReader();
+    in.rejectUnknown(body, Set.of("force"), "");
+    boolean force = in.bool(body, "force", "");
+    in.throwIfAny();
+    Run run = engine.retry(runId(call), call.principal().name(), force);
     return new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id());
   }
 

@@ -235,29 +235,20 @@ class QueryParametersTest {
   }
 
   static void awaitStatus(JsonObject run, String status) {
-    Awaitility.await()
-        .atMost(30, TimeUnit.SECONDS)
-        .until(
-            () ->
-                server
-                    .get("/api/v1/runs/" + run.getLong("id"), ADMIN_TOKEN)
-                    .json()
-                    .getString("status"),
-            status::equals);
+    awaitField(run, r -> r.getString("status"), status);
   }
 
   static void awaitStep(JsonObject run, String status) {
+    awaitField(run, r -> r.getJsonArray("steps").getJsonObject(0).getString("status"), status);
+  }
+
+  static void awaitField(
+      JsonObject run, java.util.function.Function<JsonObject, String> field, String value) {
     Awaitility.await()
         .atMost(30, TimeUnit.SECONDS)
         .until(
-            () ->
-                server
-                    .get("/api/v1/runs/" + run.getLong("id"), ADMIN_TOKEN)
-                    .json()
-                    .getJsonArray("steps")
-                    .getJsonObject(0)
-                    .getString("status"),
-            status::equals);
+            () -> field.apply(server.get("/api/v1/runs/" + run.getLong("id"), ADMIN_TOKEN).json()),
+            value::equals);
   }
 
   static List<Long> ids(String path) {
