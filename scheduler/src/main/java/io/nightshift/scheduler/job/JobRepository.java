@@ -151,10 +151,7 @@ public final class JobRepository {
    * The job row by name, locked until the transaction ends (see {@link #lock(DSLContext, long)}).
    */
   public static Optional<StoredJob> lock(DSLContext tx, String name) {
-    return tx.selectFrom(JOB)
-        .where(JOB.NAME.eq(name))
-        .forUpdate()
-        .fetchOptional(JobRepository::map);
+    return tx.selectFrom(JOB).where(JOB.NAME.eq(name)).forUpdate().fetchOptional(r -> map(tx, r));
   }
 
   public Page<StoredJob> list(String after, int limit) {
