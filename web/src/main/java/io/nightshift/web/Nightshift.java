@@ -19,6 +19,7 @@ import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.health.RedisCheck;
 import io.nightshift.scheduler.job.FireRepository;
 import io.nightshift.scheduler.job.Firing;
+import io.nightshift.scheduler.job.JobAdmission;
 import io.nightshift.scheduler.job.JobRepository;
 import io.nightshift.scheduler.job.JobScheduler;
 import io.nightshift.scheduler.logs.LogRetention;
@@ -27,6 +28,8 @@ import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.logs.LogStoreCheck;
 import io.nightshift.scheduler.node.NodeDrain;
 import io.nightshift.scheduler.notify.Notifier;
+import io.nightshift.scheduler.notify.WebhookFanOut;
+import io.nightshift.scheduler.notify.WebhookOutboxRepository;
 import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.DrainingExecutor;
 import io.nightshift.scheduler.run.Engine;
@@ -36,6 +39,7 @@ import io.nightshift.scheduler.run.NodeLeaseRepository;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.StepLauncher;
 import io.nightshift.scheduler.run.WorkDirCleanup;
+import io.nightshift.scheduler.secrets.SecretsRepository;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
@@ -163,7 +167,10 @@ public final class Nightshift implements AutoCloseable {
 
   private static Nightshift startNamed(Config config, Clock clock) {
     DataDir.secure(config.dataDir());
+    SecretKeys secretKeys =
+        SecretKeys.resolve(config.secrets(), config.dataDir(), config.db().embedded());
     Database database = Database.open(config.db());
+    secretKeys.cipher().attach(database.dsl());
     DataDir.secure(config.dataDir());
     Vertx vertx = null;
     LogPipeline logs = null;
@@ -173,6 +180,8 @@ public final class Nightshift implements AutoCloseable {
     ServiceMetrics metrics = null;
     NodeDrain drain = null;
     try {
+      SecretsRepository storedSecrets = new SecretsRepository(database.dsl());
+      secretKeys.check(storedSecrets);
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HttpMetricLabels.bound(registry);
       vertx =
@@ -238,20 +247,27 @@ public final class Nightshift implements AutoCloseable {
               attempts,
               engineSettings,
               leaseSettings(config.cluster()),
-              clock);
+              clock,
+              new JobAdmission(database.dsl()));
       WebhookRepository webhookDeliveries = new WebhookRepository(database.dsl());
+      WebhookFanOut webhooks =
+          new WebhookFanOut(
+              runs, new JobRepository(database.dsl()), clock, config.http().publicUrl());
       notifier =
           new Notifier(
               runs,
-              new JobRepository(database.dsl()),
+              webhooks,
               webhookDeliveries,
+              new WebhookOutboxRepository(database.dsl()),
               clock,
               Duration.ofSeconds(1),
               registry,
-              config.http().publicUrl());
-      engine.addListener(notifier);
+              engine.instance(),
+              leaseSettings(config.cluster()).cancelPollEvery());
+      engine.events().addConsumer(webhooks);
+      engine.events().afterRelay(notifier::wake);
       if (!config.executor().keepWorkDirs()) {
-        engine.addListener(new WorkDirCleanup(workDirs));
+        new WorkDirCleanup(workDirs, logs.bus());
       }
       metrics =
           new ServiceMetrics(
@@ -262,7 +278,7 @@ public final class Nightshift implements AutoCloseable {
               logs.bus(),
               redis,
               LogSettings.defaults(config.node()).stream());
-      engine.addListener(metrics.runs());
+      engine.events().addListener(metrics.runs());
       engine.recover();
       LogRetention retention =
           new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, clock);
@@ -330,6 +346,9 @@ public final class Nightshift implements AutoCloseable {
       }
 
       HttpServer server = listen(vertx, config, router);
+      secretKeys.persist();
+      log.info("{}", secretKeys.describe());
+      secretKeys.resealInBackground(storedSecrets);
       // Written only once the node can serve: a start-up that fails leaves no token file.
       String notice =
           AdminToken.ensure(

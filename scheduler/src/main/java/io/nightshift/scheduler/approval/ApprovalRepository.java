@@ -8,9 +8,12 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 import static io.nightshift.sql.Tables.TEMPLATE;
 import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 
+import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.run.RunEventRepository;
+import io.nightshift.scheduler.run.RunEvents;
 import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.run.StepRun;
 import io.nightshift.scheduler.run.StepStatus;
@@ -88,7 +91,17 @@ public final class ApprovalRepository {
                   .returning(PENDING_APPROVAL.ID)
                   .fetchOne()
                   .getId();
-          runStatus(tx, step.runId(), RunStatus.RUNNING, RunStatus.WAITING_APPROVAL);
+          RunEventRepository.add(
+              tx, step.runId(), RunEvents.step(step, StepStatus.WAITING_APPROVAL, now), now);
+          if (runStatus(tx, step.runId(), RunStatus.RUNNING, RunStatus.WAITING_APPROVAL)) {
+            RunEventRepository.add(
+                tx,
+                step.runId(),
+                RunEvents.run(
+                    step.runId(), RunStatus.WAITING_APPROVAL, RunStatus.RUNNING, null, now),
+                now);
+          }
+          announce(tx, "requested", find(tx, id).orElseThrow(), now);
           return id;
         });
   }
@@ -144,9 +157,32 @@ public final class ApprovalRepository {
                       .RUN_ID
                       .eq(approval.runId())
                       .and(PENDING_APPROVAL.STATUS.eq(ApprovalStatus.PENDING.name())));
-          if (!othersPending) {
-            runStatus(tx, approval.runId(), RunStatus.WAITING_APPROVAL, RunStatus.RUNNING);
+          RunEventRepository.add(
+              tx,
+              approval.runId(),
+              RunEvents.step(
+                  approval.runId(),
+                  approval.stepRunId(),
+                  approval.step(),
+                  attempt(tx, approval.stepRunId()),
+                  stepTo,
+                  StepStatus.WAITING_APPROVAL,
+                  now),
+              now);
+          if (!othersPending
+              && runStatus(tx, approval.runId(), RunStatus.WAITING_APPROVAL, RunStatus.RUNNING)) {
+            RunEventRepository.add(
+                tx,
+                approval.runId(),
+                RunEvents.run(
+                    approval.runId(), RunStatus.RUNNING, RunStatus.WAITING_APPROVAL, null, now),
+                now);
           }
+          announce(
+              tx,
+              to == ApprovalStatus.EXPIRED ? "expired" : "decided",
+              find(tx, id).orElseThrow(),
+              now);
           AuditLog.write(
               tx,
               now,
@@ -174,6 +210,11 @@ public final class ApprovalRepository {
                   .where(PENDING_APPROVAL.RUN_ID.eq(runId))
                   .and(PENDING_APPROVAL.STATUS.eq(ApprovalStatus.PENDING.name()))
                   .fetch(PENDING_APPROVAL.STEP_RUN_ID);
+          List<Approval> closing =
+              tx.selectFrom(PENDING_APPROVAL)
+                  .where(PENDING_APPROVAL.RUN_ID.eq(runId))
+                  .and(PENDING_APPROVAL.STATUS.eq(ApprovalStatus.PENDING.name()))
+                  .fetch(ApprovalRepository::map);
           tx.update(PENDING_APPROVAL)
               .set(PENDING_APPROVAL.STATUS, ApprovalStatus.CANCELED.name())
               .set(PENDING_APPROVAL.DECIDED_BY, by)
@@ -190,6 +231,20 @@ public final class ApprovalRepository {
                 .where(RUN_STEP.ID.in(steps))
                 .and(RUN_STEP.STATUS.eq(StepStatus.WAITING_APPROVAL.name()))
                 .execute();
+          }
+          for (Approval closed : closing) {
+            RunEventRepository.add(
+                tx,
+                runId,
+                RunEvents.step(
+                    runId,
+                    closed.stepRunId(),
+                    closed.step(),
+                    attempt(tx, closed.stepRunId()),
+                    StepStatus.CANCELED,
+                    StepStatus.WAITING_APPROVAL,
+                    now),
+                now);
           }
         });
   }
@@ -323,14 +378,57 @@ public final class ApprovalRepository {
         .fetchOptional(ApprovalRepository::map);
   }
 
-  private static void runStatus(DSLContext tx, long runId, RunStatus from, RunStatus to) {
+  private static boolean runStatus(DSLContext tx, long runId, RunStatus from, RunStatus to) {
     Transitions.check(runId, from, to);
-    tx.update(RUN)
-        .set(RUN.STATUS, to.name())
-        .set(RUN.REVISION, RUN.REVISION.plus(1))
-        .where(RUN.ID.eq(runId))
-        .and(RUN.STATUS.eq(from.name()))
-        .execute();
+    return tx.update(RUN)
+            .set(RUN.STATUS, to.name())
+            .set(RUN.REVISION, RUN.REVISION.plus(1))
+            .where(RUN.ID.eq(runId))
+            .and(RUN.STATUS.eq(from.name()))
+            .execute()
+        == 1;
+  }
+
+  private static int attempt(DSLContext tx, long stepRunId) {
+    return tx.select(RUN_STEP.ATTEMPT)
+        .from(RUN_STEP)
+        .where(RUN_STEP.ID.eq(stepRunId))
+        .fetchOptional(RUN_STEP.ATTEMPT)
+        .orElse(1);
+  }
+
+  /**
+   * The approval event ({@code requested}, {@code decided}, {@code expired}) in the change's
+   * transaction, with the run's status as stored by it (WAITING_APPROVAL while it waits).
+   */
+  private static void announce(DSLContext tx, String event, Approval approval, Instant now) {
+    String runStatus =
+        tx.select(RUN.STATUS).from(RUN).where(RUN.ID.eq(approval.runId())).fetchOne(RUN.STATUS);
+    RunEventRepository.add(
+        tx,
+        approval.runId(),
+        new JsonObject()
+            .put("type", "approval")
+            .put("event", event)
+            .put("approvalId", approval.id())
+            .put("runId", approval.runId())
+            .put("step", approval.step())
+            .put("status", approval.status().name())
+            .put("decidedBy", approval.decidedBy())
+            .put("runStatus", runStatus)
+            .put(
+                "approval",
+                new JsonObject()
+                    .put("id", approval.id())
+                    .put("step", approval.step())
+                    .put("status", approval.status().name())
+                    .put("approvers", new JsonArray(approval.approvers()))
+                    .put("message", approval.message())
+                    .put("expiresAt", Instants.format(approval.expiresAt()))
+                    .put("decidedBy", approval.decidedBy())
+                    .put("comment", approval.comment()))
+            .put("ts", Instants.format(now)),
+        now);
   }
 
   private static Conflict alreadyDecided(Approval approval) {

@@ -35,7 +35,16 @@ public final class AuditLog {
 
   /** Newest first; {@code targetKind} and {@code target} filter when not null. */
   public List<AuditEvent> recent(String targetKind, String target, int limit) {
+    return recent(targetKind, target, List.of(), limit);
+  }
+
+  /** Newest first; {@code actions} (empty: any) keeps the events of these actions only. */
+  public List<AuditEvent> recent(
+      String targetKind, String target, java.util.Collection<String> actions, int limit) {
     var condition = org.jooq.impl.DSL.noCondition();
+    if (!actions.isEmpty()) {
+      condition = condition.and(AUDIT_EVENT.ACTION.in(actions));
+    }
     if (targetKind != null) {
       condition = condition.and(AUDIT_EVENT.TARGET_KIND.eq(targetKind));
     }

@@ -16,7 +16,6 @@ import io.nightshift.scheduler.template.TemplateRepository;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
@@ -164,11 +163,13 @@ public final class Firing {
     } catch (Invalid e) {
       return failed(tx, jobId, scheduledAt, firedAt, e.getMessage());
     }
-    List<Long> unfinished = RunRepository.unfinishedOfJob(tx, job.name());
+    JobAdmission.Decision decision =
+        JobAdmission.decide(
+            job.concurrency(), RunRepository.unfinishedOfJob(tx, job.name()), false);
     RunStatus initial = RunStatus.RUNNING;
     FireOutcome outcome = FireOutcome.STARTED;
-    if (!unfinished.isEmpty() && job.concurrency() == Concurrency.FORBID) {
-      String reason = "run " + unfinished.get(0) + " of this job is still running";
+    if (decision.verdict() == JobAdmission.Verdict.REFUSE) {
+      String reason = "run " + decision.other() + " of this job is still running";
       FireRepository.insert(
           tx,
           jobId,
@@ -176,14 +177,14 @@ public final class Firing {
           firedAt,
           FireOutcome.SKIPPED_OVERLAP,
           reason,
-          unfinished.get(0),
+          decision.other(),
           node);
-      return new Result(true, FireOutcome.SKIPPED_OVERLAP, unfinished.get(0), reason);
+      return new Result(true, FireOutcome.SKIPPED_OVERLAP, decision.other(), reason);
     }
-    if (!unfinished.isEmpty() && job.concurrency() == Concurrency.QUEUE) {
+    if (decision.verdict() == JobAdmission.Verdict.QUEUE) {
       initial = RunStatus.QUEUED;
       outcome = FireOutcome.QUEUED;
-      note = "waits for run " + unfinished.get(unfinished.size() - 1);
+      note = "waits for run " + decision.other();
     }
     long runId =
         RunRepository.insert(

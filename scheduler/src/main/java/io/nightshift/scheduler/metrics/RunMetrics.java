@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.nightshift.executor.DaemonThreads;
-import io.nightshift.scheduler.approval.Approval;
 import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunListener;
 import io.nightshift.scheduler.run.RunRepository;
@@ -72,14 +71,15 @@ public final class RunMetrics implements RunListener, AutoCloseable {
   }
 
   @Override
-  public void approvalChanged(String event, Approval approval) {
+  public void approvalChanged(String event, long runId) {
     gauges.refreshSoon();
   }
 
   private void record(Run run, RunStatus status) {
     String template = run.template().name();
     Counter.builder("nightshift.runs")
-        .description("runs that ended on this node, by template and final status")
+        .description(
+            "runs that ended, by template and final status (counted once, by the node that relays the event)")
         .tag("template", template)
         .tag("status", status.name())
         .register(registry)

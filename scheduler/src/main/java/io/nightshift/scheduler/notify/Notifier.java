@@ -3,17 +3,9 @@ package io.nightshift.scheduler.notify;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nightshift.executor.DaemonThreads;
-import io.nightshift.executor.Instants;
-import io.nightshift.scheduler.approval.Approval;
-import io.nightshift.scheduler.job.JobRepository;
-import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.run.Run;
-import io.nightshift.scheduler.run.RunListener;
 import io.nightshift.scheduler.run.RunRepository;
-import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.template.Webhook;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,63 +14,64 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the webhooks of a run's template and job: a masked JSON payload, signed with HMAC-SHA256
- * when a secret is set, retried with backoff; every attempt is recorded. A notification never
+ * Sends the webhook deliveries of the outbox ({@link WebhookFanOut} writes them): a masked JSON
+ * payload, signed with HMAC-SHA256 and a timestamp when the webhook has a secret, retried with
+ * backoff from a stored time (any node picks a retry up, and a delivery a crashed node held is
+ * taken over when its claim runs out). Every attempt is recorded; the {@code deliveryId} in the
+ * payload stays the same across attempts so receivers can drop a repeat. A notification never
  * blocks or fails a run.
  */
-public final class Notifier implements RunListener, AutoCloseable {
+public final class Notifier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Notifier.class);
   public static final int MAX_ATTEMPTS = 4;
+  private static final Duration CLAIM = Duration.ofSeconds(60);
+  private static final int IN_FLIGHT = 16;
 
   private final RunRepository runs;
-  private final JobRepository jobs;
+  private final WebhookFanOut hooks;
   private final WebhookRepository deliveries;
+  private final WebhookOutboxRepository outbox;
   private final Clock clock;
   private final Duration firstRetry;
+  private final String owner;
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final ExecutorService work =
-      Executors.newFixedThreadPool(2, new DaemonThreads("nightshift-webhooks-"));
-  private final ScheduledExecutorService timers =
-      Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-webhook-retry-"));
+  private final ScheduledExecutorService thread =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-webhooks-"));
+  private final ExecutorService answers =
+      Executors.newFixedThreadPool(2, new DaemonThreads("nightshift-webhook-answers-"));
+  private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
+  private final AtomicBoolean pending = new AtomicBoolean();
   private final Counter failures;
-  private final String publicUrl;
-  private final Map<Long, RunStatus> lastStatus = new ConcurrentHashMap<>();
-
-  /** What a run's payloads need never changes after it starts: read it once per run. */
-  private final Map<Long, Run> known = new ConcurrentHashMap<>();
 
   /**
-   * {@code firstRetry} doubles after each failed attempt (1 s, 2 s, 4 s by default); {@code
-   * publicUrl} (null: none) makes payload links absolute.
+   * {@code firstRetry} doubles after each failed attempt (1 s, 2 s, 4 s by default); {@code owner}
+   * names this node instance in claims; the outbox is polled every {@code poll}.
    */
   public Notifier(
       RunRepository runs,
-      JobRepository jobs,
+      WebhookFanOut hooks,
       WebhookRepository deliveries,
+      WebhookOutboxRepository outbox,
       Clock clock,
       Duration firstRetry,
       MeterRegistry registry,
-      String publicUrl) {
-    this.publicUrl = publicUrl;
+      String owner,
+      Duration poll) {
     this.failures =
         Counter.builder("nightshift.webhook.failures")
             .description(
@@ -86,158 +79,148 @@ public final class Notifier implements RunListener, AutoCloseable {
                     + " answer); each retry counts")
             .register(registry);
     this.runs = runs;
-    this.jobs = jobs;
+    this.hooks = hooks;
     this.deliveries = deliveries;
+    this.outbox = outbox;
     this.clock = clock;
     this.firstRetry = firstRetry;
+    this.owner = owner;
+    thread.scheduleWithFixedDelay(
+        this::wake, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  @Override
-  public void runChanged(long runId, RunStatus status, String error) {
-    RunStatus previous = lastStatus.put(runId, status);
-    if (status.terminal()) {
-      lastStatus.remove(runId);
-    }
-    work.execute(
-        () ->
-            safely(
-                () -> {
-                  Run run = status.terminal() ? known.remove(runId) : null;
-                  if (run == null) {
-                    run = snapshot(runId);
-                  }
-                  if (status == RunStatus.ROLLING_BACK) {
-                    // The run failed: say so when it happens (subscribers of run.failed must hear
-                    // of it), then the rollback events follow.
-                    send(run, "run.failed", runPayload("run.failed", run, status, previous, error));
-                  }
-                  String event = "run." + status.name().toLowerCase(Locale.ROOT);
-                  send(run, event, runPayload(event, run, status, previous, error));
-                }));
-  }
-
-  private JsonObject runPayload(
-      String event, Run run, RunStatus status, RunStatus previous, String error) {
-    return payload(event, run)
-        .put("status", status.name())
-        .put("previousStatus", previous == null ? null : previous.name())
-        .put("error", error);
-  }
-
-  @Override
-  public void approvalChanged(String event, Approval approval) {
-    // The run's status as stored now (WAITING_APPROVAL while it waits), read before handing over.
-    RunStatus current = runs.get(approval.runId()).status();
-    work.execute(
-        () ->
-            safely(
-                () -> {
-                  Run run = snapshot(approval.runId());
-                  JsonObject payload =
-                      payload(event, run)
-                          .put("status", current.name())
-                          .put(
-                              "approval",
-                              new JsonObject()
-                                  .put("id", approval.id())
-                                  .put("step", approval.step())
-                                  .put("status", approval.status().name())
-                                  .put("approvers", new JsonArray(approval.approvers()))
-                                  .put("message", approval.message())
-                                  .put("expiresAt", Instants.format(approval.expiresAt()))
-                                  .put("decidedBy", approval.decidedBy())
-                                  .put("comment", approval.comment()));
-                  send(run, event, payload);
-                }));
-  }
-
-  private Run snapshot(long runId) {
-    return known.computeIfAbsent(runId, runs::get);
-  }
-
-  private JsonObject payload(String event, Run run) {
-    return new JsonObject()
-        .put("event", event)
-        .put("runId", run.id())
-        .put("template", run.template().name())
-        .put("templateVersion", run.templateVersion())
-        .put("job", run.job())
-        .put("triggeredBy", run.triggeredBy())
-        .put(
-            "params",
-            new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params()))))
-        .put("at", Instants.format(clock.instant()))
-        .put("link", (publicUrl == null ? "" : publicUrl) + "/api/v1/runs/" + run.id());
-  }
-
-  private void send(Run run, String event, JsonObject payload) {
-    List<Webhook> hooks = new ArrayList<>(run.template().webhooks());
-    if (run.job() != null) {
-      jobs.find(run.job()).ifPresent(job -> hooks.addAll(job.spec().webhooks()));
-    }
-    for (Webhook hook : hooks) {
-      if (hook.wants(event)) {
-        String body = payload.copy().put("deliveryId", UUID.randomUUID().toString()).encode();
-        attempt(run.id(), event, hook, body, 1);
+  /** Deliveries may be due: look soon (coalesced). */
+  public void wake() {
+    if (pending.compareAndSet(false, true)) {
+      try {
+        thread.execute(this::sendDue);
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        pending.set(false);
       }
     }
   }
 
-  private void attempt(long runId, String event, Webhook hook, String body, int attempt) {
+  private void sendDue() {
+    pending.set(false);
+    try {
+      Instant now = clock.instant();
+      int room = inFlight.availablePermits();
+      if (room == 0) {
+        return;
+      }
+      for (WebhookOutboxRepository.Pending delivery : outbox.due(now, room)) {
+        if (!inFlight.tryAcquire()) {
+          return;
+        }
+        if (outbox.claim(delivery.id(), owner, now, now.plus(CLAIM))) {
+          send(delivery);
+        } else {
+          inFlight.release();
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("sending webhooks failed (retried at the next poll): {}", e.toString());
+    }
+  }
+
+  private void send(WebhookOutboxRepository.Pending delivery) {
+    int attempt = delivery.attempts() + 1;
+    Webhook hook;
+    try {
+      hook = resolve(delivery);
+    } catch (RuntimeException e) {
+      inFlight.release();
+      throw e;
+    }
+    if (hook == null) {
+      inFlight.release();
+      deliveries.record(
+          delivery.runId(),
+          delivery.event(),
+          delivery.url(),
+          attempt,
+          null,
+          "not sent: the webhook was removed or changed before delivery",
+          clock.instant());
+      outbox.done(delivery.id(), owner, attempt, "gave-up", clock.instant());
+      return;
+    }
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(hook.url()))
+        HttpRequest.newBuilder(URI.create(delivery.url()))
             .timeout(Duration.ofSeconds(10))
             .header("Content-Type", "application/json")
             .header("User-Agent", "nightshift")
-            .header("X-Nightshift-Event", event)
+            .header("X-Nightshift-Event", delivery.event())
+            .header("X-Nightshift-Delivery", delivery.deliveryId())
             .header("X-Nightshift-Attempt", String.valueOf(attempt))
-            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+            .POST(HttpRequest.BodyPublishers.ofString(delivery.body(), StandardCharsets.UTF_8));
     if (hook.secret() != null) {
       // Signed with the time, so a receiver can refuse a replayed delivery (README "Webhooks").
       String timestamp = String.valueOf(clock.instant().getEpochSecond());
       request.header("X-Nightshift-Timestamp", timestamp);
       request.header(
-          "X-Nightshift-Signature", "sha256=" + sign(hook.secret(), timestamp + "." + body));
+          "X-Nightshift-Signature",
+          "sha256=" + sign(hook.secret(), timestamp + "." + delivery.body()));
     }
     client
         .sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
         .whenCompleteAsync(
-            (response, failure) ->
-                safely(
-                    () -> {
-                      Integer code = response == null ? null : response.statusCode();
-                      String error =
-                          failure != null
-                              ? "cannot deliver: "
-                                  + failure.getClass().getSimpleName()
-                                  + (failure.getMessage() == null ? "" : " " + failure.getMessage())
-                              : code >= 200 && code < 300 ? null : "answered " + code;
-                      deliveries.record(
-                          runId, event, hook.url(), attempt, code, error, clock.instant());
-                      if (error != null) {
-                        failures.increment();
-                      }
-                      if (error != null && attempt < MAX_ATTEMPTS) {
-                        long delay = firstRetry.toMillis() << (attempt - 1);
-                        timers.schedule(
-                            () ->
-                                work.execute(
-                                    () ->
-                                        safely(
-                                            () -> attempt(runId, event, hook, body, attempt + 1))),
-                            delay,
-                            TimeUnit.MILLISECONDS);
-                      } else if (error != null) {
-                        log.warn(
-                            "webhook {} for run {} ({}) gave up after {} attempts: {}",
-                            hook.url(),
-                            runId,
-                            event,
-                            attempt,
-                            error);
-                      }
-                    }),
-            work);
+            (response, failure) -> {
+              try {
+                answered(delivery, attempt, response, failure);
+              } catch (RuntimeException e) {
+                log.warn("cannot record webhook delivery {}: {}", delivery.id(), e.toString());
+              } finally {
+                inFlight.release();
+                wake();
+              }
+            },
+            answers);
+  }
+
+  /** The webhook as the run's template or job defines it now (its secret is never stored). */
+  private Webhook resolve(WebhookOutboxRepository.Pending delivery) {
+    Run run = runs.header(delivery.runId()).orElse(null);
+    if (run == null) {
+      return null;
+    }
+    Webhook hook = hooks.hooks(run).get(delivery.hook());
+    return hook != null && hook.url().equals(delivery.url()) ? hook : null;
+  }
+
+  private void answered(
+      WebhookOutboxRepository.Pending delivery,
+      int attempt,
+      HttpResponse<Void> response,
+      Throwable failure) {
+    Integer code = response == null ? null : response.statusCode();
+    String error =
+        failure != null
+            ? "cannot deliver: "
+                + failure.getClass().getSimpleName()
+                + (failure.getMessage() == null ? "" : " " + failure.getMessage())
+            : code >= 200 && code < 300 ? null : "answered " + code;
+    Instant now = clock.instant();
+    deliveries.record(
+        delivery.runId(), delivery.event(), delivery.url(), attempt, code, error, now);
+    if (error == null) {
+      outbox.done(delivery.id(), owner, attempt, "delivered", now);
+      return;
+    }
+    failures.increment();
+    if (attempt < MAX_ATTEMPTS) {
+      outbox.retryAt(
+          delivery.id(), owner, attempt, now.plusMillis(firstRetry.toMillis() << (attempt - 1)));
+    } else {
+      log.warn(
+          "webhook {} for run {} ({}) gave up after {} attempts: {}",
+          delivery.url(),
+          delivery.runId(),
+          delivery.event(),
+          attempt,
+          error);
+      outbox.done(delivery.id(), owner, attempt, "gave-up", now);
+    }
   }
 
   /** Hex HMAC-SHA256 of {@code text} ({@code timestamp.body}) with the webhook's secret. */
@@ -251,17 +234,9 @@ public final class Notifier implements RunListener, AutoCloseable {
     }
   }
 
-  private static void safely(Runnable action) {
-    try {
-      action.run();
-    } catch (RuntimeException e) {
-      log.warn("webhook notification failed", e);
-    }
-  }
-
   @Override
   public void close() {
-    timers.shutdownNow();
-    work.shutdownNow();
+    thread.shutdownNow();
+    answers.shutdownNow();
   }
 }

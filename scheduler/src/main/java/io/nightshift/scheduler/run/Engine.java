@@ -14,7 +14,6 @@ import io.nightshift.scheduler.template.OnFailure;
 import io.nightshift.scheduler.template.StepAction;
 import io.nightshift.scheduler.template.StepKind;
 import io.nightshift.scheduler.template.StepSpec;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,7 +58,9 @@ public final class Engine implements AutoCloseable {
   private final Clock clock;
   private final Map<Long, Launched> executing = new ConcurrentHashMap<>();
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
-  private final List<RunListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final EventRelay relay;
+  private final Admission admission;
+  private volatile io.nightshift.scheduler.logs.Follow cancels;
   private final ExecutorService work;
   private final ScheduledExecutorService timers;
   private final ScheduledExecutorService leaseTimer;
@@ -74,6 +75,32 @@ public final class Engine implements AutoCloseable {
       EngineSettings settings,
       LeaseSettings leases,
       Clock clock) {
+    this(
+        runs,
+        approvals,
+        nodes,
+        dsl,
+        bus,
+        launcher,
+        settings,
+        leases,
+        clock,
+        Admission.direct(runs));
+  }
+
+  /** {@code admission} stores new runs (a job's concurrency policy decides in it). */
+  public Engine(
+      RunRepository runs,
+      ApprovalRepository approvals,
+      NodeLeaseRepository nodes,
+      DSLContext dsl,
+      LogBus bus,
+      AttemptExecutor launcher,
+      EngineSettings settings,
+      LeaseSettings leases,
+      Clock clock,
+      Admission admission) {
+    this.admission = admission;
     this.runs = runs;
     this.approvals = approvals;
     this.nodes = nodes;
@@ -92,6 +119,9 @@ public final class Engine implements AutoCloseable {
             pid,
             ProcessGroups.startTicks(pid).orElse(null),
             null);
+    this.relay =
+        new EventRelay(
+            dsl, bus, clock, self.instance(), leases.cancelPollEvery(), Duration.ofHours(1));
     this.work = Executors.newFixedThreadPool(4, new DaemonThreads("nightshift-engine-"));
     this.timers =
         Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-engine-timer-"));
@@ -113,23 +143,40 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  /** Told about every run status change and approval event on this node. */
-  public void addListener(RunListener listener) {
-    listeners.add(listener);
+  /**
+   * The relay of this node's event outbox: add webhook fan-out and listeners (metrics) to it. Every
+   * change the engine writes carries its event in the same transaction; the relay announces it.
+   */
+  public EventRelay events() {
+    return relay;
   }
 
   /** Stores the run, then starts the steps that can start. */
   public Run start(NewRun request) {
-    Run run = runs.create(request, clock.instant());
-    announceRun(run.id(), RunStatus.RUNNING, null);
-    // The caller (an HTTP request) gets the stored run at once; steps start on the engine's pool.
-    work.execute(() -> safely(run.id(), () -> advance(run.id())));
-    return run;
+    return start(request, false);
+  }
+
+  /**
+   * Stores the run as its job's policy admits it (a {@link Conflict} when it forbids overlap and
+   * {@code force} is false), then starts the steps that can start, or leaves it QUEUED.
+   */
+  public Run start(NewRun request, boolean force) {
+    Admission.Admitted admitted = admission.admit(request, force, clock.instant());
+    changed();
+    long id = admitted.runId();
+    if (admitted.status() == RunStatus.QUEUED) {
+      queued(id);
+    } else {
+      // The caller (an HTTP request) gets the stored run at once; steps start on the engine's
+      // pool.
+      work.execute(() -> safely(id, () -> advance(id)));
+    }
+    return runs.get(id);
   }
 
   /** Starts a run already stored as RUNNING (by a scheduled fire, in the fire's transaction). */
   public void startCreated(long runId) {
-    announceRun(runId, RunStatus.RUNNING, null);
+    changed();
     // Quartz threads only claim fires: the steps start on the engine's pool.
     work.execute(() -> safely(runId, () -> advance(runId)));
   }
@@ -161,6 +208,14 @@ public final class Engine implements AutoCloseable {
    * succeeded are kept, the rest run again.
    */
   public Run retry(long runId, String actor) {
+    return retry(runId, actor, false);
+  }
+
+  /**
+   * Like {@link #retry(long, String)}; the new run is admitted by its job's policy like a run-now
+   * ({@code force} starts it although the job forbids overlap).
+   */
+  public Run retry(long runId, String actor, boolean force) {
     Run old = runs.get(runId);
     if (old.status() == RunStatus.SUCCEEDED || !old.status().terminal()) {
       throw new Conflict(
@@ -170,32 +225,23 @@ public final class Engine implements AutoCloseable {
               + old.status()
               + "; only a failed, canceled or timed-out run can be retried");
     }
-    // The new run and the steps it keeps are one change: never a run without its kept steps.
-    Run retry =
-        runs.atomically(
-            tx -> {
-              Run created =
-                  tx.create(
-                      new NewRun(
-                          old.template(),
-                          old.templateVersion(),
-                          old.job(),
-                          Trigger.RETRY,
-                          actor,
-                          old.params(),
-                          old.id()),
-                      clock.instant());
-              for (StepRun step : old.steps()) {
-                // An approval is never carried over: a retry must be approved again.
-                if (step.status() == StepStatus.SUCCEEDED && step.kind() != StepKind.APPROVAL) {
-                  tx.copySucceeded(created.id(), step);
-                }
-              }
-              return created;
-            });
-    announceRun(retry.id(), RunStatus.RUNNING, null);
-    advance(retry.id());
-    return runs.get(retry.id());
+    // The new run is stored with the steps it keeps as SUCCEEDED, in one insert: never a run
+    // without its kept steps. An approval is never carried over: a retry must be approved again.
+    return start(
+        new NewRun(
+            old.template(),
+            old.templateVersion(),
+            old.job(),
+            Trigger.RETRY,
+            actor,
+            old.params(),
+            old.id(),
+            old.steps().stream()
+                .filter(
+                    step ->
+                        step.status() == StepStatus.SUCCEEDED && step.kind() != StepKind.APPROVAL)
+                .toList()),
+        force);
   }
 
   /**
@@ -229,26 +275,25 @@ public final class Engine implements AutoCloseable {
       dsl.transaction(
           cfg -> {
             RunRepository tx = runs.in(cfg.dsl());
-            tx.transition(runId, from, to, reason, now);
+            // Steps first, the run last: followers see the run's end after its steps' changes.
             for (StepRun step : closed) {
               if (step.status() == StepStatus.PENDING) {
-                tx.finish(
-                    step.id(), StepStatus.PENDING, StepStatus.CANCELED, null, reason, 0, 0, now);
+                tx.finish(step, StepStatus.PENDING, StepStatus.CANCELED, null, reason, 0, 0, now);
               }
             }
             // Decisions take this run's lock too: the steps waiting when it was read are those
             // closed.
             new ApprovalRepository(cfg.dsl()).cancelForRun(runId, actor, now);
+            tx.transition(runId, from, to, reason, now);
             AuditLog.write(cfg.dsl(), now, actor, "run.cancel", "run", String.valueOf(runId), null);
           });
-      closed.forEach(s -> announceStep(s, StepStatus.CANCELED));
+      changed();
       toKill =
           run.steps().stream()
               .filter(s -> s.status() == StepStatus.RUNNING)
               .map(s -> executing.get(s.id()))
               .filter(java.util.Objects::nonNull)
               .toList();
-      announceRun(runId, to, reason);
     }
     // Attempts of this node are killed now; other owners see CANCELING at their next poll.
     toKill.forEach(Launched::cancel);
@@ -334,6 +379,17 @@ public final class Engine implements AutoCloseable {
   }
 
   private void schedulePeriodic() {
+    // A cancel accepted on any node reaches this one as a CANCELING event (the DB poll below is the
+    // fallback when the event channel is down).
+    cancels =
+        bus.followEvents(
+            event -> {
+              if (RunEvents.isRun(event)
+                  && RunStatus.CANCELING.name().equals(event.getString("status"))
+                  && !executing.isEmpty()) {
+                leaseTimer.execute(() -> safely(0, this::pollCancels));
+              }
+            });
     long renew = leases.renewEvery().toMillis();
     leaseTimer.scheduleWithFixedDelay(
         () -> safely(0, this::renewLeases), renew, renew, TimeUnit.MILLISECONDS);
@@ -472,7 +528,7 @@ public final class Engine implements AutoCloseable {
             tx -> {
               for (StepRun step : skip) {
                 tx.finish(
-                    step.id(),
+                    step,
                     StepStatus.PENDING,
                     StepStatus.SKIPPED,
                     null,
@@ -483,7 +539,7 @@ public final class Engine implements AutoCloseable {
               }
               return null;
             });
-        skip.forEach(step -> announceStep(step, StepStatus.SKIPPED));
+        changed();
         run = runs.get(runId);
         progress = Progress.of(run.template(), run.latestByName(), now);
       }
@@ -516,7 +572,7 @@ public final class Engine implements AutoCloseable {
     }
     runs.transition(
         run.id(), RunStatus.CANCELING, RunStatus.CANCELED, run.error(), clock.instant());
-    announceRun(run.id(), RunStatus.CANCELED, run.error());
+    changed();
     forget(runs.get(run.id()));
     startNextQueued(run.job());
   }
@@ -546,7 +602,7 @@ public final class Engine implements AutoCloseable {
     } catch (Conflict taken) {
       return false;
     }
-    announceStep(step, StepStatus.RUNNING);
+    changed();
     AttemptExecutor.Started started;
     try {
       started = launcher.start(new AttemptExecutor.Attempt(run, step, spec), sinkFor(run, step));
@@ -675,7 +731,7 @@ public final class Engine implements AutoCloseable {
               return true;
             });
     if (ended) {
-      announceStep(step, to);
+      changed();
     }
     return ended;
   }
@@ -694,9 +750,9 @@ public final class Engine implements AutoCloseable {
       return tx.failExpired(expired, error, now);
     }
     if (Boolean.TRUE.equals(guard)) {
-      return tx.finishOwned(step.id(), self.instance(), to, exitCode, error, lines, dropped, now);
+      return tx.finishOwned(step, self.instance(), to, exitCode, error, lines, dropped, now);
     }
-    return tx.finish(step.id(), StepStatus.RUNNING, to, exitCode, error, lines, dropped, now);
+    return tx.finish(step, StepStatus.RUNNING, to, exitCode, error, lines, dropped, now);
   }
 
   /**
@@ -739,12 +795,12 @@ public final class Engine implements AutoCloseable {
         && run.template().onFailure() == OnFailure.ROLLBACK
         && RollbackPlan.next(run.template(), run.latestByName()) != null) {
       runs.transition(run.id(), run.status(), RunStatus.ROLLING_BACK, error, now);
-      announceRun(run.id(), RunStatus.ROLLING_BACK, error);
+      changed();
       rollbackNext(run.id());
       return;
     }
     runs.transition(run.id(), run.status(), outcome, error, now);
-    announceRun(run.id(), outcome, error);
+    changed();
     forget(runs.get(run.id()));
     startNextQueued(run.job());
   }
@@ -764,19 +820,21 @@ public final class Engine implements AutoCloseable {
       }
       if (next == null) {
         runs.transition(runId, RunStatus.ROLLING_BACK, RunStatus.ROLLED_BACK, run.error(), now);
-        announceRun(runId, RunStatus.ROLLED_BACK, run.error());
+        changed();
         forget(runs.get(runId));
         startNextQueued(run.job());
         return;
       }
       StepSpec original = run.template().step(next.name()).orElseThrow();
       StepRun undo =
-          runs.insertUndo(
-              next,
-              settings.node(),
-              new RunRepository.Lease(self.instance(), now.plus(leases.expiry())),
-              now);
-      announceStep(undo, StepStatus.RUNNING);
+          runs.atomically(
+              tx ->
+                  tx.insertUndo(
+                      next,
+                      settings.node(),
+                      new RunRepository.Lease(self.instance(), now.plus(leases.expiry())),
+                      now));
+      changed();
       StepSpec undoSpec =
           new StepSpec(
               undo.name(),
@@ -873,13 +931,11 @@ public final class Engine implements AutoCloseable {
     if (!ended) {
       return false;
     }
-    announceStep(undo, to);
+    changed();
     if (to == StepStatus.SUCCEEDED) {
-      announceStep(original, StepStatus.ROLLED_BACK);
       work.execute(() -> safely(run.id(), () -> rollbackNext(run.id())));
       return true;
     }
-    announceRun(run.id(), RunStatus.ROLLBACK_FAILED, failure);
     forget(runs.get(run.id()));
     startNextQueued(run.job());
     return true;
@@ -890,20 +946,10 @@ public final class Engine implements AutoCloseable {
     Instant now = clock.instant();
     Instant expires = spec.timeoutSeconds() == null ? null : now.plusSeconds(spec.timeoutSeconds());
     long id = approvals.park(step, action, run.triggeredBy(), expires, settings.node(), now);
-    announceStep(step, StepStatus.WAITING_APPROVAL);
-    bus.publishEvent(
-        new JsonObject()
-            .put("type", "approval")
-            .put("event", "requested")
-            .put("approvalId", id)
-            .put("runId", run.id())
-            .put("step", step.name())
-            .put("ts", io.nightshift.executor.Instants.format(now)));
+    changed();
     if (expires != null) {
       armExpiry(id, run.id(), expires);
     }
-    Approval requested = approvals.get(id);
-    listeners.forEach(l -> l.approvalChanged("approval.requested", requested));
   }
 
   /**
@@ -961,30 +1007,7 @@ public final class Engine implements AutoCloseable {
   }
 
   private void decided(Approval approval) {
-    StepStatus stepStatus;
-    if (approval.status() == ApprovalStatus.APPROVED) {
-      stepStatus = StepStatus.SUCCEEDED;
-    } else if (approval.status() == ApprovalStatus.DENIED) {
-      stepStatus = StepStatus.DENIED;
-    } else {
-      stepStatus =
-          "approve".equals(approval.onTimeout()) ? StepStatus.SUCCEEDED : StepStatus.EXPIRED;
-    }
-    Run run = runs.get(approval.runId());
-    run.attempt(approval.stepRunId()).ifPresent(step -> announceStep(step, stepStatus));
-    bus.publishEvent(
-        new JsonObject()
-            .put("type", "approval")
-            .put("event", approval.status() == ApprovalStatus.EXPIRED ? "expired" : "decided")
-            .put("approvalId", approval.id())
-            .put("runId", approval.runId())
-            .put("step", approval.step())
-            .put("status", approval.status().name())
-            .put("decidedBy", approval.decidedBy())
-            .put("ts", io.nightshift.executor.Instants.format(clock.instant())));
-    String event =
-        approval.status() == ApprovalStatus.EXPIRED ? "approval.expired" : "approval.decided";
-    listeners.forEach(l -> l.approvalChanged(event, approval));
+    changed();
     work.execute(() -> safely(approval.runId(), () -> advance(approval.runId())));
   }
 
@@ -1015,33 +1038,9 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  private void announceStep(StepRun step, StepStatus status) {
-    bus.publishEvent(
-        new JsonObject()
-            .put("type", "step")
-            .put("runId", step.runId())
-            .put("stepRunId", step.id())
-            .put("step", step.name())
-            .put("attempt", step.attempt())
-            .put("status", status.name())
-            .put("ts", io.nightshift.executor.Instants.format(clock.instant())));
-  }
-
-  private void announceRun(long runId, RunStatus status, String error) {
-    bus.publishEvent(
-        new JsonObject()
-            .put("type", "run")
-            .put("runId", runId)
-            .put("status", status.name())
-            .put("error", error)
-            .put("ts", io.nightshift.executor.Instants.format(clock.instant())));
-    for (RunListener listener : listeners) {
-      try {
-        listener.runChanged(runId, status, error);
-      } catch (RuntimeException e) {
-        log.warn("run {}: a listener failed", runId, e);
-      }
-    }
+  /** A change was committed with its event: the relay announces it. */
+  private void changed() {
+    relay.wake();
   }
 
   private Object lock(long runId) {
@@ -1074,6 +1073,9 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public void close() {
+    if (cancels != null) {
+      cancels.close();
+    }
     leaseTimer.shutdownNow();
     timers.shutdownNow();
     // Queued decisions are dropped: every unfinished run is advanced again by recover() at start.
@@ -1083,6 +1085,7 @@ public final class Engine implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    relay.close();
     try {
       nodes.release(self.instance(), clock.instant().minus(Duration.ofDays(1)));
     } catch (RuntimeException e) {

@@ -1,9 +1,13 @@
 package io.nightshift.scheduler.run;
 
 import io.nightshift.scheduler.template.Template;
+import java.util.List;
 import java.util.Map;
 
-/** What is needed to create a run: the template snapshot, resolved values and who started it. */
+/**
+ * What is needed to create a run: the template snapshot, resolved values and who started it; for a
+ * retry from failed, the steps of the earlier run it keeps (stored SUCCEEDED from the start).
+ */
 public record NewRun(
     Template template,
     int templateVersion,
@@ -11,8 +15,22 @@ public record NewRun(
     Trigger trigger,
     String triggeredBy,
     Map<String, String> params,
-    Long retryOf) {
+    Long retryOf,
+    List<StepRun> kept) {
   public NewRun {
     params = Map.copyOf(params);
+    kept = List.copyOf(kept);
+  }
+
+  /** A run that keeps no step of an earlier run. */
+  public NewRun(
+      Template template,
+      int templateVersion,
+      String job,
+      Trigger trigger,
+      String triggeredBy,
+      Map<String, String> params,
+      Long retryOf) {
+    this(template, templateVersion, job, trigger, triggeredBy, params, retryOf, List.of());
   }
 }

@@ -6,12 +6,12 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.secrets.SecretCipher;
+import io.nightshift.scheduler.secrets.StoredSecrets;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.StepKind;
 import io.nightshift.scheduler.template.StepSpec;
 import io.nightshift.scheduler.template.Template;
-import io.nightshift.scheduler.template.TemplateJson;
-import io.nightshift.scheduler.template.TemplateParser;
 import io.nightshift.sql.tables.records.RunRecord;
 import io.nightshift.sql.tables.records.RunStepRecord;
 import io.vertx.core.json.JsonObject;
@@ -43,6 +43,9 @@ public final class RunRepository {
 
   private final DSLContext dsl;
 
+  /** True when {@link #dsl} is a transaction the caller runs (see {@link #in}). */
+  private final boolean bound;
+
   /**
    * Parsed template snapshots by run id. A run's snapshot never changes, so an entry is never
    * stale; the map only bounds how many are kept (the active runs' are the ones read again and
@@ -51,12 +54,13 @@ public final class RunRepository {
   private final Map<Long, Template> snapshots;
 
   public RunRepository(DSLContext dsl) {
-    this(dsl, snapshotCache());
+    this(dsl, snapshotCache(), false);
   }
 
-  private RunRepository(DSLContext dsl, Map<Long, Template> snapshots) {
+  private RunRepository(DSLContext dsl, Map<Long, Template> snapshots, boolean bound) {
     this.dsl = dsl;
     this.snapshots = snapshots;
+    this.bound = bound;
   }
 
   private static Map<Long, Template> snapshotCache() {
@@ -80,16 +84,17 @@ public final class RunRepository {
    * PENDING, and its audit record, in the caller's transaction. Returns its id.
    */
   public static long insert(DSLContext tx, NewRun run, RunStatus initial, Instant now) {
+    SecretCipher cipher = SecretCipher.of(tx);
     long runId =
         tx.insertInto(RUN)
             .set(RUN.TEMPLATE_NAME, run.template().name())
             .set(RUN.TEMPLATE_VERSION, run.templateVersion())
-            .set(RUN.TEMPLATE_SNAPSHOT, TemplateJson.toJson(run.template()).encode())
+            .set(RUN.TEMPLATE_SNAPSHOT, StoredSecrets.template(cipher, run.template()))
             .set(RUN.JOB_NAME, run.job())
             .set(RUN.TRIGGER_KIND, run.trigger().json())
             .set(RUN.TRIGGERED_BY, run.triggeredBy())
             .set(RUN.STATUS, initial.name())
-            .set(RUN.PARAMS, new JsonObject(new LinkedHashMap<>(run.params())).encode())
+            .set(RUN.PARAMS, StoredSecrets.params(cipher, run.template(), run.params()).encode())
             .set(RUN.RETRY_OF, run.retryOf())
             .set(RUN.REVISION, 1)
             .set(RUN.CREATED_AT, now)
@@ -107,13 +112,35 @@ public final class RunRepository {
             RUN_STEP.ATTEMPT,
             RUN_STEP.STATUS,
             RUN_STEP.REVISION);
+    Map<String, StepRun> kept = new java.util.HashMap<>();
+    run.kept().forEach(step -> kept.put(step.name(), step));
     int position = 0;
     for (StepSpec step : run.template().steps()) {
+      StepRun keep = kept.get(step.name());
+      if (keep != null) {
+        tx.insertInto(RUN_STEP)
+            .set(RUN_STEP.RUN_ID, runId)
+            .set(RUN_STEP.NAME, step.name())
+            .set(RUN_STEP.KIND, step.kind().json())
+            .set(RUN_STEP.POSITION, position++)
+            .set(RUN_STEP.ATTEMPT, 1)
+            .set(RUN_STEP.STATUS, StepStatus.SUCCEEDED.name())
+            .set(RUN_STEP.EXIT_CODE, keep.exitCode())
+            .set(RUN_STEP.ERROR, "kept from run " + keep.runId())
+            .set(RUN_STEP.STARTED_AT, keep.startedAt())
+            .set(RUN_STEP.FINISHED_AT, keep.finishedAt())
+            .set(RUN_STEP.REVISION, 1)
+            .execute();
+        continue;
+      }
       insert =
           insert.values(
               runId, step.name(), step.kind().json(), position++, 1, StepStatus.PENDING.name(), 1);
     }
-    insert.execute();
+    if (kept.size() < run.template().steps().size()) {
+      insert.execute();
+    }
+    RunEventRepository.add(tx, runId, RunEvents.run(runId, initial, null, null, now), now);
     AuditLog.write(
         tx,
         now,
@@ -135,14 +162,26 @@ public final class RunRepository {
   /** QUEUED -> RUNNING; false when another node started it first. */
   public boolean startQueued(long runId, Instant now) {
     Transitions.check(runId, RunStatus.QUEUED, RunStatus.RUNNING);
-    return dsl.update(RUN)
-            .set(RUN.STATUS, RunStatus.RUNNING.name())
-            .set(RUN.STARTED_AT, now)
-            .set(RUN.REVISION, RUN.REVISION.plus(1))
-            .where(RUN.ID.eq(runId))
-            .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
-            .execute()
-        == 1;
+    return write(
+        tx -> {
+          boolean started =
+              tx.update(RUN)
+                      .set(RUN.STATUS, RunStatus.RUNNING.name())
+                      .set(RUN.STARTED_AT, now)
+                      .set(RUN.REVISION, RUN.REVISION.plus(1))
+                      .where(RUN.ID.eq(runId))
+                      .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
+                      .execute()
+                  == 1;
+          if (started) {
+            RunEventRepository.add(
+                tx,
+                runId,
+                RunEvents.run(runId, RunStatus.RUNNING, RunStatus.QUEUED, null, now),
+                now);
+          }
+          return started;
+        });
   }
 
   /** The job's oldest QUEUED run, when none of its runs is active. */
@@ -182,6 +221,12 @@ public final class RunRepository {
     return Optional.of(run(row, attempts));
   }
 
+  /** The run without its step attempts (what never changes, its status and times). */
+  public Optional<Run> header(long id) {
+    return Optional.ofNullable(
+        dsl.selectFrom(RUN).where(RUN.ID.eq(id)).fetchOne(r -> run(r, List.of())));
+  }
+
   public Run get(long id) {
     return find(id).orElseThrow(() -> new NotFound("run", id));
   }
@@ -192,16 +237,19 @@ public final class RunRepository {
    * (column, id)} of one filtered column, named as a hint, in the order of that index (the column
    * is fixed by the filter, so the order is the same): left to choose, MariaDB read such an index
    * from its newest entry down to {@code before} (0.6 s for a deep page of 100,000 runs, 0.5 ms
-   * with the hint) and H2 sorted every match (1.5 s for 10,000 FAILED runs).
+   * with the hint) and H2 sorted every match (1.5 s for 10,000 FAILED runs). Several statuses at
+   * once are left to the optimizer.
    */
   public Page<Run> list(RunFilter filter) {
     Condition where = DSL.noCondition();
     Field<String> column = null;
     String index = null;
-    if (filter.status() != null) {
-      where = where.and(RUN.STATUS.eq(filter.status().name()));
-      column = RUN.STATUS;
-      index = "idx_run_status";
+    if (!filter.statuses().isEmpty()) {
+      where = where.and(RUN.STATUS.in(filter.statuses().stream().map(Enum::name).toList()));
+      if (filter.statuses().size() == 1) {
+        column = RUN.STATUS;
+        index = "idx_run_status";
+      }
     }
     if (filter.template() != null) {
       where = where.and(RUN.TEMPLATE_NAME.eq(filter.template()));
@@ -212,6 +260,12 @@ public final class RunRepository {
       where = where.and(RUN.JOB_NAME.eq(filter.job()));
       column = RUN.JOB_NAME;
       index = "idx_run_job";
+    }
+    if (filter.since() != null) {
+      where = where.and(RUN.CREATED_AT.ge(filter.since()));
+    }
+    if (filter.until() != null) {
+      where = where.and(RUN.CREATED_AT.lt(filter.until()));
     }
     if (filter.before() != null) {
       where = where.and(RUN.ID.lt(filter.before()));
@@ -244,17 +298,23 @@ public final class RunRepository {
    */
   public void transition(long runId, RunStatus from, RunStatus to, String error, Instant now) {
     Transitions.check(runId, from, to);
-    var update = dsl.update(RUN).set(RUN.STATUS, to.name()).set(RUN.REVISION, RUN.REVISION.plus(1));
-    if (error != null) {
-      update = update.set(RUN.ERROR, truncate(error));
-    }
-    if (to.terminal()) {
-      update = update.set(RUN.FINISHED_AT, now);
-    }
-    int changed = update.where(RUN.ID.eq(runId)).and(RUN.STATUS.eq(from.name())).execute();
-    if (changed == 0) {
-      throw new Conflict("run " + runId + " is no longer " + from);
-    }
+    write(
+        tx -> {
+          var update =
+              tx.update(RUN).set(RUN.STATUS, to.name()).set(RUN.REVISION, RUN.REVISION.plus(1));
+          if (error != null) {
+            update = update.set(RUN.ERROR, truncate(error));
+          }
+          if (to.terminal()) {
+            update = update.set(RUN.FINISHED_AT, now);
+          }
+          int changed = update.where(RUN.ID.eq(runId)).and(RUN.STATUS.eq(from.name())).execute();
+          if (changed == 0) {
+            throw new Conflict("run " + runId + " is no longer " + from);
+          }
+          RunEventRepository.add(tx, runId, RunEvents.run(runId, to, from, error, now), now);
+          return null;
+        });
   }
 
   /**
@@ -263,27 +323,33 @@ public final class RunRepository {
    */
   public void start(StepRun step, StepStatus to, String node, Lease lease, Instant now) {
     Transitions.check(step.id(), step.status(), to);
-    int changed =
-        dsl.update(RUN_STEP)
-            .set(RUN_STEP.STATUS, to.name())
-            .set(RUN_STEP.STARTED_AT, now)
-            .set(RUN_STEP.NODE, node)
-            .set(RUN_STEP.LEASE_OWNER, lease == null ? null : lease.owner())
-            .set(RUN_STEP.LEASE_UNTIL, lease == null ? null : lease.until())
-            .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
-            .where(RUN_STEP.ID.eq(step.id()))
-            .and(RUN_STEP.STATUS.eq(step.status().name()))
-            .execute();
-    if (changed == 0) {
-      throw new Conflict("step run " + step.id() + " is no longer " + step.status());
-    }
+    write(
+        tx -> {
+          int changed =
+              tx.update(RUN_STEP)
+                  .set(RUN_STEP.STATUS, to.name())
+                  .set(RUN_STEP.STARTED_AT, now)
+                  .set(RUN_STEP.NODE, node)
+                  .set(RUN_STEP.LEASE_OWNER, lease == null ? null : lease.owner())
+                  .set(RUN_STEP.LEASE_UNTIL, lease == null ? null : lease.until())
+                  .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
+                  .where(RUN_STEP.ID.eq(step.id()))
+                  .and(RUN_STEP.STATUS.eq(step.status().name()))
+                  .execute();
+          if (changed == 0) {
+            throw new Conflict("step run " + step.id() + " is no longer " + step.status());
+          }
+          RunEventRepository.add(tx, step.runId(), RunEvents.step(step, to, now), now);
+          return null;
+        });
   }
 
   /** Who holds a RUNNING attempt, and until when. */
   public record Lease(String owner, Instant until) {}
 
   /** An attempt whose lease has expired: its owner stopped renewing it. */
-  public record Expired(long stepRunId, long runId, String owner, Instant until) {}
+  public record Expired(
+      long stepRunId, long runId, String name, int attempt, String owner, Instant until) {}
 
   /**
    * Extends the leases {@code owner} holds on these RUNNING attempts; returns those it still holds.
@@ -329,6 +395,8 @@ public final class RunRepository {
     return dsl.select(
             RUN_STEP.ID,
             RUN_STEP.RUN_ID,
+            RUN_STEP.NAME,
+            RUN_STEP.ATTEMPT,
             RUN_STEP.LEASE_OWNER,
             RUN_STEP.LEASE_UNTIL,
             RUN_STEP.STARTED_AT)
@@ -345,6 +413,8 @@ public final class RunRepository {
                 new Expired(
                     r.get(RUN_STEP.ID),
                     r.get(RUN_STEP.RUN_ID),
+                    r.get(RUN_STEP.NAME),
+                    r.get(RUN_STEP.ATTEMPT),
                     r.get(RUN_STEP.LEASE_OWNER),
                     r.get(RUN_STEP.LEASE_UNTIL)));
   }
@@ -402,7 +472,7 @@ public final class RunRepository {
 
   /** Ends an attempt; false when it had already moved on (e.g. canceled meanwhile). */
   public boolean finish(
-      long stepRunId,
+      StepRun step,
       StepStatus from,
       StepStatus to,
       Integer exitCode,
@@ -411,7 +481,16 @@ public final class RunRepository {
       long linesDropped,
       Instant now) {
     return finish(
-        stepRunId, from, to, exitCode, error, lineCount, linesDropped, now, DSL.noCondition());
+        step.id(),
+        from,
+        to,
+        exitCode,
+        error,
+        lineCount,
+        linesDropped,
+        now,
+        DSL.noCondition(),
+        RunEvents.step(step.runId(), step.id(), step.name(), step.attempt(), to, from, now));
   }
 
   /**
@@ -419,7 +498,7 @@ public final class RunRepository {
    * (the lease expired and another node failed it): a late report is refused.
    */
   public boolean finishOwned(
-      long stepRunId,
+      StepRun step,
       String owner,
       StepStatus to,
       Integer exitCode,
@@ -428,7 +507,7 @@ public final class RunRepository {
       long linesDropped,
       Instant now) {
     return finish(
-        stepRunId,
+        step.id(),
         StepStatus.RUNNING,
         to,
         exitCode,
@@ -436,7 +515,9 @@ public final class RunRepository {
         lineCount,
         linesDropped,
         now,
-        RUN_STEP.LEASE_OWNER.eq(owner).or(RUN_STEP.LEASE_OWNER.isNull()));
+        RUN_STEP.LEASE_OWNER.eq(owner).or(RUN_STEP.LEASE_OWNER.isNull()),
+        RunEvents.step(
+            step.runId(), step.id(), step.name(), step.attempt(), to, StepStatus.RUNNING, now));
   }
 
   /** Fails an attempt whose lease expired, unless its owner renewed it meanwhile. */
@@ -454,7 +535,15 @@ public final class RunRepository {
         0,
         0,
         now,
-        stillExpired);
+        stillExpired,
+        RunEvents.step(
+            expired.runId(),
+            expired.stepRunId(),
+            expired.name(),
+            expired.attempt(),
+            StepStatus.FAILED,
+            StepStatus.RUNNING,
+            now));
   }
 
   private boolean finish(
@@ -466,22 +555,39 @@ public final class RunRepository {
       long lineCount,
       long linesDropped,
       Instant now,
-      Condition guard) {
+      Condition guard,
+      JsonObject event) {
     Transitions.check(stepRunId, from, to);
-    return dsl.update(RUN_STEP)
-            .set(RUN_STEP.STATUS, to.name())
-            .set(RUN_STEP.EXIT_CODE, exitCode)
-            .set(RUN_STEP.ERROR, truncate(error))
-            .set(RUN_STEP.LINE_COUNT, lineCount)
-            .set(RUN_STEP.LINES_DROPPED, linesDropped)
-            .set(RUN_STEP.FINISHED_AT, now)
-            .set(RUN_STEP.LEASE_UNTIL, (Instant) null)
-            .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
-            .where(RUN_STEP.ID.eq(stepRunId))
-            .and(RUN_STEP.STATUS.eq(from.name()))
-            .and(guard)
-            .execute()
-        == 1;
+    return write(
+        tx -> {
+          boolean ended =
+              tx.update(RUN_STEP)
+                      .set(RUN_STEP.STATUS, to.name())
+                      .set(RUN_STEP.EXIT_CODE, exitCode)
+                      .set(RUN_STEP.ERROR, truncate(error))
+                      .set(RUN_STEP.LINE_COUNT, lineCount)
+                      .set(RUN_STEP.LINES_DROPPED, linesDropped)
+                      .set(RUN_STEP.FINISHED_AT, now)
+                      .set(RUN_STEP.LEASE_UNTIL, (Instant) null)
+                      .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
+                      .where(RUN_STEP.ID.eq(stepRunId))
+                      .and(RUN_STEP.STATUS.eq(from.name()))
+                      .and(guard)
+                      .execute()
+                  == 1;
+          if (ended) {
+            RunEventRepository.add(tx, event.getLong("runId"), event, now);
+          }
+          return ended;
+        });
+  }
+
+  /**
+   * Runs a change in the caller's transaction when this repository is bound to one, else in a
+   * transaction of its own: a change and the event announcing it always commit together.
+   */
+  private <T> T write(java.util.function.Function<DSLContext, T> change) {
+    return bound ? change.apply(dsl) : dsl.transactionResult(cfg -> change.apply(cfg.dsl()));
   }
 
   /**
@@ -494,7 +600,7 @@ public final class RunRepository {
 
   /** This repository writing through {@code tx} (a transaction the caller runs). */
   public RunRepository in(DSLContext tx) {
-    return new RunRepository(tx, snapshots);
+    return new RunRepository(tx, snapshots, true);
   }
 
   /** Adds the next attempt of a step, PENDING until {@code notBefore} (null: at once). */
@@ -529,32 +635,40 @@ public final class RunRepository {
             .returning(RUN_STEP.ID)
             .fetchOne()
             .getId();
-    return dsl.selectFrom(RUN_STEP).where(RUN_STEP.ID.eq(id)).fetchOne(RunRepository::step);
+    StepRun undo = dsl.selectFrom(RUN_STEP).where(RUN_STEP.ID.eq(id)).fetchOne(RunRepository::step);
+    RunEventRepository.add(
+        dsl,
+        step.runId(),
+        RunEvents.step(
+            step.runId(), id, undo.name(), 1, StepStatus.RUNNING, StepStatus.PENDING, now),
+        now);
+    return undo;
   }
 
   /** SUCCEEDED -> ROLLED_BACK once its undo succeeded. */
   public void rolledBack(StepRun step, Instant now) {
     Transitions.check(step.id(), StepStatus.SUCCEEDED, StepStatus.ROLLED_BACK);
-    dsl.update(RUN_STEP)
-        .set(RUN_STEP.STATUS, StepStatus.ROLLED_BACK.name())
-        .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
-        .where(RUN_STEP.ID.eq(step.id()))
-        .and(RUN_STEP.STATUS.eq(StepStatus.SUCCEEDED.name()))
-        .execute();
-  }
-
-  /** Copies a finished step into a new run (retry from failed keeps what succeeded). */
-  public void copySucceeded(long runId, StepRun succeeded) {
-    dsl.update(RUN_STEP)
-        .set(RUN_STEP.STATUS, StepStatus.SUCCEEDED.name())
-        .set(RUN_STEP.EXIT_CODE, succeeded.exitCode())
-        .set(RUN_STEP.ERROR, "kept from run " + succeeded.runId())
-        .set(RUN_STEP.STARTED_AT, succeeded.startedAt())
-        .set(RUN_STEP.FINISHED_AT, succeeded.finishedAt())
-        .where(RUN_STEP.RUN_ID.eq(runId))
-        .and(RUN_STEP.NAME.eq(succeeded.name()))
-        .and(RUN_STEP.STATUS.eq(StepStatus.PENDING.name()))
-        .execute();
+    int changed =
+        dsl.update(RUN_STEP)
+            .set(RUN_STEP.STATUS, StepStatus.ROLLED_BACK.name())
+            .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
+            .where(RUN_STEP.ID.eq(step.id()))
+            .and(RUN_STEP.STATUS.eq(StepStatus.SUCCEEDED.name()))
+            .execute();
+    if (changed == 1) {
+      RunEventRepository.add(
+          dsl,
+          step.runId(),
+          RunEvents.step(
+              step.runId(),
+              step.id(),
+              step.name(),
+              step.attempt(),
+              StepStatus.ROLLED_BACK,
+              StepStatus.SUCCEEDED,
+              now),
+          now);
+    }
   }
 
   /** Ids of runs in a non-terminal status, oldest first (reconciled at start). */
@@ -575,12 +689,12 @@ public final class RunRepository {
   private Run run(RunRecord r, List<StepRun> attempts) {
     Template template = snapshots.get(r.getId());
     if (template == null) {
-      template = TemplateParser.parse(new JsonObject(r.getTemplateSnapshot()), r.getTemplateName());
+      template =
+          StoredSecrets.template(
+              SecretCipher.of(dsl), r.getTemplateSnapshot(), r.getTemplateName());
       snapshots.put(r.getId(), template);
     }
-    Map<String, String> params = new LinkedHashMap<>();
-    new JsonObject(r.getParams())
-        .forEach(e -> params.put(e.getKey(), String.valueOf(e.getValue())));
+    Map<String, String> params = StoredSecrets.params(SecretCipher.of(dsl), r.getParams());
     return new Run(
         r.getId(),
         template,

@@ -1,36 +1,54 @@
 package io.nightshift.scheduler.run;
 
+import io.nightshift.executor.DaemonThreads;
 import io.nightshift.executor.WorkDirs;
-import io.nightshift.scheduler.approval.Approval;
+import io.nightshift.scheduler.logs.Follow;
+import io.nightshift.scheduler.logs.LogBus;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Deletes a run's work directory once the run has ended ({@code executor.keepWorkDirs: false}, the
- * default). A retry that starts the run again gets a fresh directory.
+ * default). Every node follows the run events (a run's steps may have run on several nodes, and the
+ * node that announces its end may be another). A retry that starts the run again gets a fresh
+ * directory.
  */
-public final class WorkDirCleanup implements RunListener {
+public final class WorkDirCleanup implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkDirCleanup.class);
 
   private final WorkDirs dirs;
+  private final ExecutorService deletes =
+      Executors.newSingleThreadExecutor(new DaemonThreads("nightshift-workdir-cleanup-"));
+  private final Follow follow;
 
-  public WorkDirCleanup(WorkDirs dirs) {
+  public WorkDirCleanup(WorkDirs dirs, LogBus bus) {
     this.dirs = dirs;
+    this.follow = bus.followEvents(this::onEvent);
   }
 
-  @Override
-  public void runChanged(long runId, RunStatus status, String error) {
-    if (!status.terminal()) {
+  private void onEvent(JsonObject event) {
+    if (!RunEvents.isRun(event) || !RunStatus.valueOf(event.getString("status")).terminal()) {
       return;
     }
-    try {
-      dirs.delete(runId);
-    } catch (IOException | RuntimeException e) {
-      log.warn("run {}: cannot delete its work directory {}", runId, dirs.of(runId), e);
-    }
+    long runId = event.getLong("runId");
+    // Bus threads must not block: the files go on this cleanup's own thread.
+    deletes.execute(
+        () -> {
+          try {
+            dirs.delete(runId);
+          } catch (IOException | RuntimeException e) {
+            log.warn("run {}: cannot delete its work directory {}", runId, dirs.of(runId), e);
+          }
+        });
   }
 
   @Override
-  public void approvalChanged(String event, Approval approval) {}
+  public void close() {
+    follow.close();
+    deletes.shutdown();
+  }
 }

@@ -46,8 +46,12 @@ public final class ApprovalRoutes {
   }
 
   public void mount(Router api) {
-    api.get("/approvals").handler(endpoints.blocking(Permission.READ, this::list));
-    api.get("/approvals/:id").handler(endpoints.blocking(Permission.READ, this::get));
+    api.get("/approvals")
+        .handler(QueryParameters.only("status", "run", "before", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/approvals/:id")
+        .handler(QueryParameters.none())
+        .handler(endpoints.blocking(Permission.READ, this::get));
     api.post("/approvals/:id/approve")
         .handler(endpoints.blocking(Permission.APPROVE, c -> decide(c, true)));
     api.post("/approvals/:id/deny")

@@ -18,13 +18,15 @@ public final class AuditRoutes {
   }
 
   public void mount(Router api) {
-    api.get("/audit").handler(endpoints.blocking(Permission.ADMINISTER, this::list));
+    api.get("/audit")
+        .handler(QueryParameters.only("kind", "target", "action", "limit"))
+        .handler(endpoints.blocking(Permission.ADMINISTER, this::list));
   }
 
   private Reply list(Call call) {
     JsonArray items = new JsonArray();
     audit
-        .recent(call.query("kind"), call.query("target"), call.limit())
+        .recent(call.query("kind"), call.query("target"), call.queryValues("action"), call.limit())
         .forEach(
             e ->
                 items.add(

@@ -4,7 +4,6 @@ import io.nightshift.scheduler.auth.Principal;
 import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.template.Names;
 import io.nightshift.web.yaml.YamlJson;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -31,14 +30,16 @@ public final class Call {
     if (isYaml(ctx.request().getHeader("Content-Type"))) {
       try {
         return YamlJson.read(body.asString());
+      } catch (YamlJson.DuplicateKey e) {
+        throw Invalid.of(e.path(), "appears twice in the same mapping; each key may appear once");
       } catch (YamlJson.NotYaml e) {
         throw Invalid.of("body", "is not valid YAML: " + e.getMessage());
       }
     }
     Object value;
     try {
-      value = body.buffer().toJsonValue();
-    } catch (DecodeException e) {
+      value = StrictJson.read(body.buffer().getBytes());
+    } catch (StrictJson.NotJson e) {
       throw Invalid.of("body", "is not valid JSON: " + firstLine(e.getMessage()));
     }
     if (!(value instanceof JsonObject json)) {
@@ -82,6 +83,36 @@ public final class Call {
   public String query(String param) {
     String value = ctx.queryParams().get(param);
     return value == null || value.isEmpty() ? null : value;
+  }
+
+  /**
+   * Every value of a parameter that may be repeated ({@code status=A&status=B}) or list several
+   * values separated by commas ({@code status=A,B}); empty values are ignored.
+   */
+  public java.util.List<String> queryValues(String param) {
+    java.util.List<String> values = new java.util.ArrayList<>();
+    for (String raw : ctx.queryParams().getAll(param)) {
+      for (String value : raw.split(",")) {
+        if (!value.isBlank()) {
+          values.add(value.trim());
+        }
+      }
+    }
+    return values;
+  }
+
+  /** An ISO-8601 instant such as {@code 2026-12-01T03:00:00Z}, or null when absent; else 400. */
+  public java.time.Instant instantQuery(String param) {
+    String value = query(param);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return java.time.Instant.parse(value.trim());
+    } catch (java.time.format.DateTimeParseException e) {
+      throw Invalid.of(
+          param, "must be an ISO-8601 instant such as 2026-12-01T03:00:00Z, got '" + value + "'");
+    }
   }
 
   public int intQuery(String param, int fallback, int min, int max) {

@@ -57,9 +57,13 @@ public final class LogRoutes {
   }
 
   public void mount(Router api) {
-    api.get("/runs/:id/logs").handler(endpoints.blocking(Permission.READ, this::page));
-    api.get("/runs/:id/logs/stream").handler(this::stream);
-    api.get("/runs/:id/logs.txt").handler(new LogText(vertx, runs, store)::handle);
+    api.get("/runs/:id/logs")
+        .handler(QueryParameters.only("step", "after", "before", "q", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::page));
+    api.get("/runs/:id/logs/stream").handler(QueryParameters.only("after")).handler(this::stream);
+    api.get("/runs/:id/logs.txt")
+        .handler(QueryParameters.only("step"))
+        .handler(new LogText(vertx, runs, store)::handle);
   }
 
   private Reply page(Call call) {

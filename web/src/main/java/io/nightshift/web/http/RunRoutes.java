@@ -50,8 +50,13 @@ public final class RunRoutes {
 
   public void mount(Router api) {
     api.post("/runs").handler(endpoints.blocking(Permission.OPERATE, this::create));
-    api.get("/runs").handler(endpoints.blocking(Permission.READ, this::list));
-    api.get("/runs/:id").handler(endpoints.blocking(Permission.READ, this::get));
+    api.get("/runs")
+        .handler(
+            QueryParameters.only("job", "template", "status", "since", "until", "before", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/runs/:id")
+        .handler(QueryParameters.none())
+        .handler(endpoints.blocking(Permission.READ, this::get));
     api.post("/runs/:id/cancel").handler(endpoints.blocking(Permission.OPERATE, this::cancel));
     api.post("/runs/:id/retry").handler(endpoints.blocking(Permission.OPERATE, this::retry));
   }
@@ -67,13 +72,16 @@ public final class RunRoutes {
     JsonObject params = in.object(body, "params", "");
     boolean dryRun = in.bool(body, "dryRun", "");
     Integer version = in.integer(body, "templateVersion", "", 1, Integer.MAX_VALUE);
-    in.throwIfAny();
     StoredTemplate stored =
-        (version == null ? templates.find(name) : templates.find(name, version))
-            .orElseThrow(
-                () -> new NotFound("template", version == null ? name : name + "@" + version));
+        name == null || !Names.isResourceName(name)
+            ? null
+            : (version == null ? templates.find(name) : templates.find(name, version)).orElse(null);
     Map<String, String> values =
-        Params.resolve(stored.template(), Map.of(), Params.read(params, "params"));
+        stored == null ? null : Params.resolve(in, stored.template(), Map.of(), params);
+    in.throwIfAny();
+    if (stored == null) {
+      throw new NotFound("template", version == null ? name : name + "@" + version);
+    }
     if (dryRun) {
       return Reply.ok(plan(stored, values));
     }
@@ -102,15 +110,14 @@ public final class RunRoutes {
   }
 
   private Reply list(Call call) {
-    String status = call.query("status");
-    RunStatus parsed = null;
-    if (status != null) {
+    java.util.Set<RunStatus> statuses = new java.util.LinkedHashSet<>();
+    for (String status : call.queryValues("status")) {
       try {
-        parsed = RunStatus.valueOf(status.toUpperCase(java.util.Locale.ROOT));
+        statuses.add(RunStatus.valueOf(status.toUpperCase(java.util.Locale.ROOT)));
       } catch (IllegalArgumentException e) {
         throw Invalid.of(
             "status",
-            "must be one of "
+            "must be one or more (comma-separated) of "
                 + Arrays.stream(RunStatus.values())
                     .map(Enum::name)
                     .collect(Collectors.joining(", "))
@@ -119,12 +126,23 @@ public final class RunRoutes {
                 + "'");
       }
     }
+    java.time.Instant since = call.instantQuery("since");
+    java.time.Instant until = call.instantQuery("until");
+    if (since != null && until != null && !until.isAfter(since)) {
+      throw Invalid.of("until", "must be after since (" + since + "), got " + until);
+    }
     String before = call.query("before");
     Long beforeId = before == null ? null : id("before", before);
     Page<Run> page =
         runs.list(
             new RunFilter(
-                call.query("job"), call.query("template"), parsed, beforeId, call.limit()));
+                call.query("job"),
+                call.query("template"),
+                statuses,
+                since,
+                until,
+                beforeId,
+                call.limit()));
     JsonArray items = new JsonArray();
     page.items().forEach(r -> items.add(RunJson.summary(r)));
     return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
@@ -153,7 +171,12 @@ public final class RunRoutes {
   }
 
   private Reply retry(Call call) {
-    Run run = engine.retry(runId(call), call.principal().name());
+    JsonObject body = call.bodyOrEmpty();
+    JsonReader in = new JsonReader();
+    in.rejectUnknown(body, Set.of("force"), "");
+    boolean force = in.bool(body, "force", "");
+    in.throwIfAny();
+    Run run = engine.retry(runId(call), call.principal().name(), force);
     return new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id());
   }
 

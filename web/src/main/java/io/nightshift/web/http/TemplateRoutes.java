@@ -29,8 +29,12 @@ public final class TemplateRoutes {
 
   public void mount(Router api) {
     api.post("/templates").handler(endpoints.blocking(Permission.OPERATE, this::create));
-    api.get("/templates").handler(endpoints.blocking(Permission.READ, this::list));
-    api.get("/templates/:name").handler(endpoints.blocking(Permission.READ, this::get));
+    api.get("/templates")
+        .handler(QueryParameters.only("after", "limit"))
+        .handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/templates/:name")
+        .handler(QueryParameters.only("version"))
+        .handler(endpoints.blocking(Permission.READ, this::get));
     api.put("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
     api.delete("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::delete));
   }

@@ -28,9 +28,11 @@ public final class TokenRoutes {
 
   public void mount(Router api) {
     api.post("/tokens").handler(endpoints.blocking(Permission.ADMINISTER, this::create));
-    api.get("/tokens").handler(endpoints.blocking(Permission.ADMINISTER, this::list));
+    api.get("/tokens")
+        .handler(QueryParameters.none())
+        .handler(endpoints.blocking(Permission.ADMINISTER, this::list));
     api.delete("/tokens/:name").handler(endpoints.blocking(Permission.ADMINISTER, this::delete));
-    api.get("/me").handler(TokenRoutes::me);
+    api.get("/me").handler(QueryParameters.none()).handler(TokenRoutes::me);
   }
 
   /** Who the caller is: any valid token may ask (the console decides what to offer from it). */

@@ -115,6 +115,45 @@ class DrainTest {
   }
 
   @Test
+  void a_draining_node_claims_no_more_fires() {
+    Config config = TestServer.config(dir, TestDatabases.h2Settings(dir), null);
+    try (TestServer server = TestServer.start(config)) {
+      createTemplate(server, "tick", "echo tick", null);
+      JsonObject job =
+          new JsonObject()
+              .put("name", "every-second")
+              .put("template", "tick")
+              .put("schedule", new JsonObject().put("everySeconds", 1))
+              .put("concurrency", "allow");
+      assertThat(server.post("/api/v1/jobs", ADMIN_TOKEN, job.encode()).status()).isEqualTo(201);
+      Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> fires(server) >= 2);
+
+      assertThat(
+              server.post("/api/v1/nodes/" + config.node() + "/drain", ADMIN_TOKEN, null).status())
+          .isEqualTo(202);
+      int atDrain = fires(server);
+      // No new fire for 3 s in a row (it fired every second before the drain).
+      java.util.concurrent.atomic.AtomicInteger last =
+          new java.util.concurrent.atomic.AtomicInteger(-1);
+      Awaitility.await()
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> fires(server) == last.getAndSet(fires(server)));
+      assertThat(fires(server))
+          .as("at most a fire in flight at the drain")
+          .isLessThanOrEqualTo(atDrain + 1);
+    }
+  }
+
+  static int fires(TestServer server) {
+    return server
+        .get("/api/v1/jobs/every-second/fires?limit=500", ADMIN_TOKEN)
+        .json()
+        .getJsonArray("items")
+        .size();
+  }
+
+  @Test
   void sigterm_drains_before_the_process_exits() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -147,7 +186,9 @@ class DrainTest {
 
       service.start();
       JsonObject done = api.run(survivor);
-      assertThat(done.getString("status")).as(done.encodePrettily()).isEqualTo("SUCCEEDED");
+      assertThat(done.getString("status"))
+          .as(done.encodePrettily() + "\nservice output at SIGTERM:\n" + stopping)
+          .isEqualTo("SUCCEEDED");
       JsonObject stopped = api.run(tooLong);
       assertThat(stopped.getString("status")).as(stopped.encodePrettily()).isEqualTo("FAILED");
       assertThat(stopped.getJsonArray("steps").getJsonObject(0).getString("error"))

@@ -1,0 +1,78 @@
+package io.nightshift.scheduler.job;
+
+import io.nightshift.scheduler.error.Conflict;
+import io.nightshift.scheduler.run.Admission;
+import io.nightshift.scheduler.run.NewRun;
+import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.RunStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jooq.DSLContext;
+
+/**
+ * The one place where a job's concurrency policy decides about a new run of it, under the job's row
+ * lock: scheduled fires ({@link Firing}), run-now and retries of its runs all go through {@link
+ * #decide}. {@code allow} starts it; {@code queue} makes it QUEUED behind the job's newest active
+ * run; {@code forbid} refuses it while a run of the job is active (a fire is skipped, a request
+ * gets 409 naming that run) unless the request says {@code force}.
+ */
+public final class JobAdmission implements Admission {
+  private final DSLContext dsl;
+
+  public JobAdmission(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /** The policy's answer: start, queue behind {@code other}, or refuse because of {@code other}. */
+  public record Decision(Verdict verdict, Long other) {}
+
+  public enum Verdict {
+    START,
+    QUEUE,
+    REFUSE
+  }
+
+  /** Decides for a job whose row lock the caller holds; {@code unfinished}: its active runs. */
+  public static Decision decide(Concurrency policy, List<Long> unfinished, boolean force) {
+    if (unfinished.isEmpty() || policy == Concurrency.ALLOW) {
+      return new Decision(Verdict.START, null);
+    }
+    if (policy == Concurrency.QUEUE) {
+      return new Decision(Verdict.QUEUE, unfinished.get(unfinished.size() - 1));
+    }
+    return force
+        ? new Decision(Verdict.START, null)
+        : new Decision(Verdict.REFUSE, unfinished.get(0));
+  }
+
+  @Override
+  public Admitted admit(NewRun run, boolean force, Instant now) {
+    return dsl.transactionResult(
+        cfg -> {
+          DSLContext tx = cfg.dsl();
+          Optional<StoredJob> job =
+              run.job() == null ? Optional.empty() : JobRepository.lock(tx, run.job());
+          RunStatus initial = RunStatus.RUNNING;
+          if (job.isPresent()) {
+            Decision decision =
+                decide(
+                    job.get().spec().concurrency(),
+                    RunRepository.unfinishedOfJob(tx, run.job()),
+                    force);
+            if (decision.verdict() == Verdict.REFUSE) {
+              throw new Conflict(
+                  "job '"
+                      + run.job()
+                      + "' forbids overlapping runs and its run "
+                      + decision.other()
+                      + " is still active; send \"force\": true to start one anyway");
+            }
+            if (decision.verdict() == Verdict.QUEUE) {
+              initial = RunStatus.QUEUED;
+            }
+          }
+          return new Admitted(RunRepository.insert(tx, run, initial, now), initial);
+        });
+  }
+}

@@ -1,0 +1,146 @@
+package io.nightshift.scheduler.notify;
+
+import io.nightshift.executor.Instants;
+import io.nightshift.scheduler.job.JobRepository;
+import io.nightshift.scheduler.run.EventRelay;
+import io.nightshift.scheduler.run.Params;
+import io.nightshift.scheduler.run.Run;
+import io.nightshift.scheduler.run.RunEventRepository;
+import io.nightshift.scheduler.run.RunEvents;
+import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.RunStatus;
+import io.nightshift.scheduler.template.Webhook;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * Turns claimed run and approval events into webhook deliveries, in the claim's transaction: each
+ * webhook of the run's template and job that wants the event gets one delivery with a masked JSON
+ * payload and its own {@code deliveryId} (the idempotency key of every attempt). A run that fails
+ * and then rolls back gets {@code run.failed} first, then the rollback events.
+ */
+public final class WebhookFanOut implements EventRelay.Claimed {
+  private final RunRepository runs;
+  private final JobRepository jobs;
+  private final Clock clock;
+  private final String publicUrl;
+
+  /** Runs' fixed fields (template snapshot, job, values), by id; bounded. */
+  private final Map<Long, Run> headers =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, Run> eldest) {
+              return size() > 1024;
+            }
+          });
+
+  /** {@code publicUrl} (null: none) makes payload links absolute. */
+  public WebhookFanOut(RunRepository runs, JobRepository jobs, Clock clock, String publicUrl) {
+    this.runs = runs;
+    this.jobs = jobs;
+    this.clock = clock;
+    this.publicUrl = publicUrl;
+  }
+
+  @Override
+  public void claimed(DSLContext tx, List<RunEventRepository.Stored> events) {
+    for (RunEventRepository.Stored stored : events) {
+      JsonObject event = stored.body();
+      if (RunEvents.isRun(event)) {
+        RunStatus status = RunStatus.valueOf(event.getString("status"));
+        if (status == RunStatus.ROLLING_BACK) {
+          fanOut(tx, stored, "run.failed");
+        }
+        fanOut(tx, stored, "run." + status.name().toLowerCase(Locale.ROOT));
+      } else if (RunEvents.isApproval(event)) {
+        fanOut(tx, stored, "approval." + event.getString("event"));
+      }
+    }
+  }
+
+  private void fanOut(DSLContext tx, RunEventRepository.Stored stored, String name) {
+    if (!Webhook.EVENTS.contains(name)) {
+      return;
+    }
+    Run run = headers.computeIfAbsent(stored.runId(), id -> runs.header(id).orElse(null));
+    if (run == null) {
+      return;
+    }
+    if (RunEvents.isRun(stored.body())
+        && RunStatus.valueOf(stored.body().getString("status")).terminal()) {
+      headers.remove(stored.runId());
+    }
+    Map<String, Webhook> hooks = hooks(run);
+    JsonObject payload = null;
+    for (Map.Entry<String, Webhook> hook : hooks.entrySet()) {
+      if (!hook.getValue().wants(name)) {
+        continue;
+      }
+      if (payload == null) {
+        payload = payload(name, run, stored.body());
+      }
+      String deliveryId = UUID.randomUUID().toString();
+      WebhookOutboxRepository.add(
+          tx,
+          stored.id(),
+          run.id(),
+          hook.getKey(),
+          hook.getValue().url(),
+          name,
+          payload.copy().put("deliveryId", deliveryId).encode(),
+          deliveryId,
+          clock.instant());
+    }
+  }
+
+  /** The run's webhooks by key: the template's ({@code template:i}), then the job's. */
+  Map<String, Webhook> hooks(Run run) {
+    Map<String, Webhook> hooks = new LinkedHashMap<>();
+    List<Webhook> own = run.template().webhooks();
+    for (int i = 0; i < own.size(); i++) {
+      hooks.put("template:" + i, own.get(i));
+    }
+    if (run.job() != null) {
+      List<Webhook> job =
+          jobs.find(run.job()).map(j -> j.spec().webhooks()).orElse(new ArrayList<>());
+      for (int i = 0; i < job.size(); i++) {
+        hooks.put("job:" + i, job.get(i));
+      }
+    }
+    return hooks;
+  }
+
+  private JsonObject payload(String name, Run run, JsonObject event) {
+    JsonObject payload =
+        new JsonObject()
+            .put("event", name)
+            .put("eventId", event.getLong("eventId"))
+            .put("runId", run.id())
+            .put("template", run.template().name())
+            .put("templateVersion", run.templateVersion())
+            .put("job", run.job())
+            .put("triggeredBy", run.triggeredBy())
+            .put(
+                "params",
+                new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params()))))
+            .put("at", event.getString("ts", Instants.format(clock.instant())))
+            .put("link", (publicUrl == null ? "" : publicUrl) + "/api/v1/runs/" + run.id());
+    if (RunEvents.isApproval(event)) {
+      return payload
+          .put("status", event.getString("runStatus"))
+          .put("approval", event.getJsonObject("approval"));
+    }
+    return payload
+        .put("status", event.getString("status"))
+        .put("previousStatus", event.getString("previousStatus"))
+        .put("error", event.getString("error"));
+  }
+}

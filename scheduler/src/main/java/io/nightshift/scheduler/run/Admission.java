@@ -1,0 +1,25 @@
+package io.nightshift.scheduler.run;
+
+import java.time.Instant;
+
+/**
+ * Stores a new run, deciding whether it starts now, waits (QUEUED) or is refused: for a run of a
+ * job, under the job's row lock by its concurrency policy (one decision for fires, run-now and
+ * retries; see {@code JobAdmission}); a run of no job always starts.
+ */
+public interface Admission {
+  /** What became of an admitted run: RUNNING or QUEUED. */
+  record Admitted(long runId, RunStatus status) {}
+
+  /**
+   * Stores {@code run} in one transaction and says how it starts; a {@link
+   * io.nightshift.scheduler.error.Conflict} naming the active run when its job forbids overlap and
+   * {@code force} is false.
+   */
+  Admitted admit(NewRun run, boolean force, Instant now);
+
+  /** Every run starts at once (no job policy applies). */
+  static Admission direct(RunRepository runs) {
+    return (run, force, now) -> new Admitted(runs.create(run, now).id(), RunStatus.RUNNING);
+  }
+}

@@ -1,0 +1,58 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.executor.Instants;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/**
+ * The bodies of run, step and approval events (the {@code nightshift:events} contract), built where
+ * the change is written so that each event carries what the database says, previous status
+ * included. The relay adds {@code eventId}, the idempotency key, when it publishes them.
+ */
+public final class RunEvents {
+  private RunEvents() {}
+
+  public static JsonObject run(
+      long runId, RunStatus status, RunStatus previous, String error, Instant at) {
+    return new JsonObject()
+        .put("type", "run")
+        .put("runId", runId)
+        .put("status", status.name())
+        .put("previousStatus", previous == null ? null : previous.name())
+        .put("error", error)
+        .put("ts", Instants.format(at));
+  }
+
+  public static JsonObject step(
+      long runId,
+      long stepRunId,
+      String name,
+      int attempt,
+      StepStatus status,
+      StepStatus previous,
+      Instant at) {
+    return new JsonObject()
+        .put("type", "step")
+        .put("runId", runId)
+        .put("stepRunId", stepRunId)
+        .put("step", name)
+        .put("attempt", attempt)
+        .put("status", status.name())
+        .put("previousStatus", previous == null ? null : previous.name())
+        .put("ts", Instants.format(at));
+  }
+
+  public static JsonObject step(StepRun step, StepStatus status, Instant at) {
+    return step(step.runId(), step.id(), step.name(), step.attempt(), status, step.status(), at);
+  }
+
+  /** True for a run status event. */
+  public static boolean isRun(JsonObject event) {
+    return "run".equals(event.getString("type"));
+  }
+
+  /** True for an approval event. */
+  public static boolean isApproval(JsonObject event) {
+    return "approval".equals(event.getString("type"));
+  }
+}
