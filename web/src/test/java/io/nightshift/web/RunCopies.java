@@ -3,9 +3,9 @@ package io.nightshift.web;
 import io.nightshift.scheduler.store.Database;
 
 /**
- * Many runs at once, for the tests of long histories: copies of a stored run made by one INSERT
- * ... SELECT. Nine copies in ten are as the run is; one in ten is FAILED and started by the job
- * {@code nightly}. New ids follow the run's: the copies are the newest runs.
+ * Many runs at once, for the tests of long histories: copies of a stored run made by one INSERT ...
+ * SELECT. Nine copies in ten are as the run is; one in ten is FAILED and started by the job {@code
+ * nightly}. New ids follow the run's: the copies are the newest runs.
  */
 public final class RunCopies {
   private RunCopies() {}
