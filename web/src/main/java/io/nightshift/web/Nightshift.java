@@ -39,6 +39,7 @@ import io.nightshift.scheduler.run.NodeLeaseRepository;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.StepLauncher;
 import io.nightshift.scheduler.run.WorkDirCleanup;
+import io.nightshift.scheduler.secrets.SecretsRepository;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
@@ -166,7 +167,10 @@ public final class Nightshift implements AutoCloseable {
 
   private static Nightshift startNamed(Config config, Clock clock) {
     DataDir.secure(config.dataDir());
+    SecretKeys secretKeys =
+        SecretKeys.resolve(config.secrets(), config.dataDir(), config.db().embedded());
     Database database = Database.open(config.db());
+    secretKeys.cipher().attach(database.dsl());
     DataDir.secure(config.dataDir());
     Vertx vertx = null;
     LogPipeline logs = null;
@@ -176,6 +180,8 @@ public final class Nightshift implements AutoCloseable {
     ServiceMetrics metrics = null;
     NodeDrain drain = null;
     try {
+      SecretsRepository storedSecrets = new SecretsRepository(database.dsl());
+      secretKeys.check(storedSecrets);
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HttpMetricLabels.bound(registry);
       vertx =
@@ -340,6 +346,9 @@ public final class Nightshift implements AutoCloseable {
       }
 
       HttpServer server = listen(vertx, config, router);
+      secretKeys.persist();
+      log.info("{}", secretKeys.describe());
+      secretKeys.resealInBackground(storedSecrets);
       // Written only once the node can serve: a start-up that fails leaves no token file.
       String notice =
           AdminToken.ensure(

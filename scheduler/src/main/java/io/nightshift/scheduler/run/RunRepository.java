@@ -6,12 +6,12 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.secrets.SecretCipher;
+import io.nightshift.scheduler.secrets.StoredSecrets;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.StepKind;
 import io.nightshift.scheduler.template.StepSpec;
 import io.nightshift.scheduler.template.Template;
-import io.nightshift.scheduler.template.TemplateJson;
-import io.nightshift.scheduler.template.TemplateParser;
 import io.nightshift.sql.tables.records.RunRecord;
 import io.nightshift.sql.tables.records.RunStepRecord;
 import io.vertx.core.json.JsonObject;
@@ -83,16 +83,17 @@ public final class RunRepository {
    * PENDING, and its audit record, in the caller's transaction. Returns its id.
    */
   public static long insert(DSLContext tx, NewRun run, RunStatus initial, Instant now) {
+    SecretCipher cipher = SecretCipher.of(tx);
     long runId =
         tx.insertInto(RUN)
             .set(RUN.TEMPLATE_NAME, run.template().name())
             .set(RUN.TEMPLATE_VERSION, run.templateVersion())
-            .set(RUN.TEMPLATE_SNAPSHOT, TemplateJson.toJson(run.template()).encode())
+            .set(RUN.TEMPLATE_SNAPSHOT, StoredSecrets.template(cipher, run.template()))
             .set(RUN.JOB_NAME, run.job())
             .set(RUN.TRIGGER_KIND, run.trigger().json())
             .set(RUN.TRIGGERED_BY, run.triggeredBy())
             .set(RUN.STATUS, initial.name())
-            .set(RUN.PARAMS, new JsonObject(new LinkedHashMap<>(run.params())).encode())
+            .set(RUN.PARAMS, StoredSecrets.params(cipher, run.template(), run.params()).encode())
             .set(RUN.RETRY_OF, run.retryOf())
             .set(RUN.REVISION, 1)
             .set(RUN.CREATED_AT, now)
@@ -655,12 +656,12 @@ public final class RunRepository {
   private Run run(RunRecord r, List<StepRun> attempts) {
     Template template = snapshots.get(r.getId());
     if (template == null) {
-      template = TemplateParser.parse(new JsonObject(r.getTemplateSnapshot()), r.getTemplateName());
+      template =
+          StoredSecrets.template(
+              SecretCipher.of(dsl), r.getTemplateSnapshot(), r.getTemplateName());
       snapshots.put(r.getId(), template);
     }
-    Map<String, String> params = new LinkedHashMap<>();
-    new JsonObject(r.getParams())
-        .forEach(e -> params.put(e.getKey(), String.valueOf(e.getValue())));
+    Map<String, String> params = StoredSecrets.params(SecretCipher.of(dsl), r.getParams());
     return new Run(
         r.getId(),
         template,

@@ -65,10 +65,10 @@ public final class Database implements AutoCloseable {
     if (url.startsWith("jdbc:h2:")) {
       String upper = url.toUpperCase(java.util.Locale.ROOT);
       // H2 flushes commits up to 500 ms late by default: a killed service would forget them.
-      String h2 = upper.contains("WRITE_DELAY") ? url : url + ";WRITE_DELAY=0";
-      // H2 closes the database in its own JVM shutdown hook, while a SIGTERM drain still records
-      // the last steps' ends: the service closes it itself, last.
-      return upper.contains("DB_CLOSE_ON_EXIT") ? h2 : h2 + ";DB_CLOSE_ON_EXIT=FALSE";
+      String out = upper.contains("WRITE_DELAY") ? url : url + ";WRITE_DELAY=0";
+      // H2 would close the database in its own shutdown hook, under a draining node still
+      // recording its steps' ends; the node closes it once the drain is done.
+      return upper.contains("DB_CLOSE_ON_EXIT") ? out : out + ";DB_CLOSE_ON_EXIT=FALSE";
     }
     if (!url.startsWith("jdbc:mysql:")) {
       return url;

@@ -187,7 +187,7 @@ class DrainTest {
       service.start();
       JsonObject done = api.run(survivor);
       assertThat(done.getString("status"))
-          .as(done.encodePrettily() + "\nservice output:\n" + stopping)
+          .as(done.encodePrettily() + "\nservice output at SIGTERM:\n" + stopping)
           .isEqualTo("SUCCEEDED");
       JsonObject stopped = api.run(tooLong);
       assertThat(stopped.getString("status")).as(stopped.encodePrettily()).isEqualTo("FAILED");
