@@ -186,7 +186,9 @@ class DrainTest {
 
       service.start();
       JsonObject done = api.run(survivor);
-      assertThat(done.getString("status")).as(done.encodePrettily()).isEqualTo("SUCCEEDED");
+      assertThat(done.getString("status"))
+          .as(done.encodePrettily() + "\nservice output at SIGTERM:\n" + stopping)
+          .isEqualTo("SUCCEEDED");
       JsonObject stopped = api.run(tooLong);
       assertThat(stopped.getString("status")).as(stopped.encodePrettily()).isEqualTo("FAILED");
       assertThat(stopped.getJsonArray("steps").getJsonObject(0).getString("error"))
