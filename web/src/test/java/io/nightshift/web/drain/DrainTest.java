@@ -32,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DrainTest {
   static final String TOKEN = "drain-test-token-0123456789";
+  static final java.util.Set<String> TERMINAL =
+      java.util.Set.of(
+          "SUCCEEDED", "FAILED", "CANCELED", "TIMED_OUT", "ROLLED_BACK", "ROLLBACK_FAILED");
 
   @TempDir Path dir;
 
