@@ -25,15 +25,15 @@ export function Runs() {
       const items = who ? p.items.filter((r) => (r.triggeredBy || '').includes(who)) : p.items;
       return html`${items.length === 0
         ? html`<${Empty}>No run matches. Change the filters, or <a href="#/start">start a run</a>.<//>`
-        : html`<table class="list runs"><thead><tr><th>Run</th><th>Template</th><th>Status</th><th>Job</th><th>By</th><th>Created</th><th>Took</th></tr></thead>
+        : html`<table class="list runs stack"><thead><tr><th>Run</th><th>Template</th><th>Status</th><th>Job</th><th>By</th><th>Created</th><th>Took</th></tr></thead>
           <tbody>${items.map((r) => html`<tr>
-            <td><a href=${href('runs', r.id)}>#${r.id}</a></td>
-            <td>${r.template} <span class="muted">v${r.templateVersion}</span></td>
-            <td><${Status} value=${r.status} /></td>
-            <td>${r.job ? html`<a href=${href('jobs', r.job)}>${r.job}</a>` : html`<span class="muted">—</span>`}</td>
-            <td>${r.triggeredBy}</td>
-            <td><${Time} at=${r.createdAt} now=${now} /></td>
-            <td>${r.durationMs != null ? duration(r.durationMs) : r.startedAt ? elapsed(r.startedAt, r.finishedAt, now) : ''}</td></tr>`)}</tbody></table>`}
+            <td data-label="Run"><a href=${href('runs', r.id)}>#${r.id}</a></td>
+            <td data-label="Template">${r.template} <span class="muted">v${r.templateVersion}</span></td>
+            <td data-label="Status"><${Status} value=${r.status} /></td>
+            <td data-label="Job">${r.job ? html`<a href=${href('jobs', r.job)}>${r.job}</a>` : html`<span class="muted">—</span>`}</td>
+            <td data-label="By">${r.triggeredBy}</td>
+            <td data-label="Created"><${Time} at=${r.createdAt} /></td>
+            <td data-label="Took">${r.durationMs != null ? duration(r.durationMs) : r.startedAt ? elapsed(r.startedAt, r.finishedAt, now) : ''}</td></tr>`)}</tbody></table>`}
         <${Pager} next=${p.next} before=${filter.before} onPage=${(c) => go(withQuery({ before: c }))} />`;
     }}<//>
   </${Page}>`;

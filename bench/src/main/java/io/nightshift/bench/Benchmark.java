@@ -106,14 +106,17 @@ public final class Benchmark {
     String token = "bench-admin-" + UUID.randomUUID();
     Config config =
         Config.of(
-            "bench-" + UUID.randomUUID().toString().substring(0, 8),
-            dataDir,
-            new Config.Http("127.0.0.1", 0, 1024 * 1024),
-            new DatabaseSettings(s.dbUrl(), s.dbUser(), s.dbPassword(), 20),
-            new Config.Redis(s.redisUrl()),
-            new Config.Auth(token, false),
-            new Config.Runs(3600, Math.max(1_000_000, s.lines()), 16_384, 5),
-            new Config.Logs(2_000_000, 30));
+                "bench-" + UUID.randomUUID().toString().substring(0, 8),
+                dataDir,
+                new Config.Http("127.0.0.1", 0, 1024 * 1024),
+                new DatabaseSettings(s.dbUrl(), s.dbUser(), s.dbPassword(), 20),
+                new Config.Redis(s.redisUrl()),
+                new Config.Auth(token, false),
+                new Config.Runs(3600, Math.max(1_000_000, s.lines()), 16_384, 5),
+                new Config.Logs(2_000_000, 30))
+            // A fresh key per benchmark: its schema is cleaned first, so no stored secret needs
+            // one.
+            .withSecrets(new Config.Secrets(freshKey(), null, List.of()));
 
     LogPipelineBench.Result logs = null;
     RunsBench.Result runs = null;
@@ -460,5 +463,11 @@ public final class Benchmark {
       System.out.printf(Locale.ROOT, format, (Object[]) row);
     }
     return all;
+  }
+
+  private static String freshKey() {
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    return java.util.Base64.getEncoder().encodeToString(key);
   }
 }

@@ -58,7 +58,7 @@ public final class Main {
     try {
       nightshift = Nightshift.start(config, Clock.systemUTC());
     } catch (StartupFailure e) {
-      System.err.println("nightshift: " + e.getMessage());
+      System.err.println("nightshift: " + withoutSecrets(e.getMessage(), config));
       org.slf4j.LoggerFactory.getLogger(Main.class).debug("start-up failure", e);
       System.exit(1);
       return;

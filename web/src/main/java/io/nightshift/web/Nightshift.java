@@ -39,6 +39,7 @@ import io.nightshift.scheduler.run.NodeLeaseRepository;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.StepLauncher;
 import io.nightshift.scheduler.run.WorkDirCleanup;
+import io.nightshift.scheduler.secrets.SecretsRepository;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
@@ -175,7 +176,10 @@ public final class Nightshift implements AutoCloseable {
 
   private static Nightshift startNamed(Config config, Clock clock) {
     DataDir.secure(config.dataDir());
-    Database database = Database.open(config.db());
+    SecretKeys secretKeys =
+        SecretKeys.resolve(config.secrets(), config.dataDir(), config.db().embedded());
+    Database database = openStore(config);
+    secretKeys.cipher().attach(database.dsl());
     DataDir.secure(config.dataDir());
     Vertx vertx = null;
     LogPipeline logs = null;
@@ -185,6 +189,8 @@ public final class Nightshift implements AutoCloseable {
     ServiceMetrics metrics = null;
     NodeDrain drain = null;
     try {
+      SecretsRepository storedSecrets = new SecretsRepository(database.dsl());
+      secretKeys.check(storedSecrets);
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HttpMetricLabels.bound(registry);
       vertx =
@@ -350,6 +356,9 @@ public final class Nightshift implements AutoCloseable {
       }
 
       HttpServer server = listen(vertx, config, router);
+      secretKeys.persist();
+      log.info("{}", secretKeys.describe());
+      secretKeys.resealInBackground(storedSecrets);
       // Written only once the node can serve: a start-up that fails leaves no token file.
       String notice =
           AdminToken.ensure(
@@ -402,6 +411,25 @@ public final class Nightshift implements AutoCloseable {
       }
       database.close();
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** The store, or a one-line failure naming it (its URL without a password) and why. */
+  private static Database openStore(Config config) {
+    try {
+      return Database.open(config.db());
+    } catch (RuntimeException e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      String why = String.valueOf(root.getMessage()).strip().lines().findFirst().orElse("");
+      throw new StartupFailure(
+          "cannot open the store "
+              + io.nightshift.scheduler.store.JdbcUrls.masked(config.db().url())
+              + ": "
+              + why,
+          e);
     }
   }
 

@@ -53,6 +53,8 @@ public final class ServiceProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(log().toFile());
     builder.environment().putAll(env);
+    // A MySQL store needs its secrets key given (nodes of one store share it).
+    builder.environment().putIfAbsent("NIGHTSHIFT_SECRETS_KEY", TestServer.SECRETS_KEY);
     try {
       process = builder.start();
     } catch (IOException e) {

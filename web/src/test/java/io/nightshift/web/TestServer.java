@@ -20,6 +20,12 @@ import java.time.Duration;
 public final class TestServer implements AutoCloseable {
   public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
 
+  /**
+   * The secrets key of the test nodes on MySQL (one for all: nodes sharing a store share it); on
+   * the embedded store each node generates its own key file, as an operator's would.
+   */
+  public static final String SECRETS_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
   private final Nightshift nightshift;
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -49,15 +55,19 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static Config config(Path dataDir, DatabaseSettings db, String redisUrl) {
-    return Config.of(
-        "test-node-" + java.util.UUID.randomUUID().toString().substring(0, 8),
-        dataDir,
-        new Config.Http("127.0.0.1", 0, 64 * 1024),
-        db,
-        new Config.Redis(redisUrl),
-        new Config.Auth(ADMIN_TOKEN, false),
-        new Config.Runs(60, 1_000_000, 16_384, 2),
-        new Config.Logs(2_000_000, 30));
+    Config config =
+        Config.of(
+            "test-node-" + java.util.UUID.randomUUID().toString().substring(0, 8),
+            dataDir,
+            new Config.Http("127.0.0.1", 0, 64 * 1024),
+            db,
+            new Config.Redis(redisUrl),
+            new Config.Auth(ADMIN_TOKEN, false),
+            new Config.Runs(60, 1_000_000, 16_384, 2),
+            new Config.Logs(2_000_000, 30));
+    return db.embedded()
+        ? config
+        : config.withSecrets(new Config.Secrets(SECRETS_KEY, null, java.util.List.of()));
   }
 
   static Path tempDir() {

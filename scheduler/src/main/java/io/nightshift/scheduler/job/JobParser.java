@@ -1,6 +1,5 @@
 package io.nightshift.scheduler.job;
 
-import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.Names;
@@ -27,6 +26,22 @@ public final class JobParser {
    * there, so editing a paused job keeps it paused.
    */
   public static JobSpec parse(JsonObject json, String nameFromUrl, JobSpec current, Instant now) {
+    return parse(json, nameFromUrl, current, now, null);
+  }
+
+  /** Checks a job's parameter values against its template, adding problems to {@code in}. */
+  @FunctionalInterface
+  public interface ParamCheck {
+    /** The values to store (such as masked secrets replaced by the stored ones). */
+    Map<String, String> check(JsonReader in, String template, Map<String, String> params);
+  }
+
+  /**
+   * As above, and with {@code paramCheck} the parameter values are checked against the template
+   * too, so one answer lists every problem of the job.
+   */
+  public static JobSpec parse(
+      JsonObject json, String nameFromUrl, JobSpec current, Instant now, ParamCheck paramCheck) {
     JsonReader in = new JsonReader();
     in.rejectUnknown(json, FIELDS, "");
     String name = in.string(json, "name", "", nameFromUrl == null);
@@ -46,19 +61,14 @@ public final class JobParser {
     Map<String, String> params = current == null ? Map.of() : current.params();
     if (json.containsKey("params")) {
       JsonObject object = in.object(json, "params", "");
-      try {
-        params = Params.read(object, "params");
-      } catch (Invalid e) {
-        e.problems().forEach(p -> in.problem(p.field(), p.message()));
-      }
+      params = in.collect(() -> Params.read(object, "params"));
+    }
+    if (params != null && paramCheck != null && Names.isResourceName(template)) {
+      params = paramCheck.check(in, template, params);
     }
     Schedule schedule = current == null ? null : current.schedule();
     if (json.containsKey("schedule")) {
-      try {
-        schedule = ScheduleParser.parse(json.getValue("schedule"), now);
-      } catch (Invalid e) {
-        e.problems().forEach(p -> in.problem(p.field(), p.message()));
-      }
+      schedule = in.collect(() -> ScheduleParser.parse(json.getValue("schedule"), now));
     }
     Concurrency concurrency =
         choice(

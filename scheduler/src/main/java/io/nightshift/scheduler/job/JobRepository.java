@@ -5,9 +5,12 @@ import static io.nightshift.sql.Tables.JOB;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.secrets.SecretCipher;
+import io.nightshift.scheduler.secrets.StoredSecrets;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.store.Sql;
 import io.nightshift.scheduler.template.StoredTemplate;
+import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.sql.tables.records.JobRecord;
 import io.vertx.core.json.JsonObject;
@@ -38,7 +41,7 @@ public final class JobRepository {
                         .insertInto(JOB)
                         .set(JOB.NAME, spec.name())
                         .set(JOB.TEMPLATE_NAME, spec.template())
-                        .set(JOB.BODY, JobParser.body(spec).encode())
+                        .set(JOB.BODY, stored(cfg.dsl(), spec))
                         .set(JOB.ENABLED, spec.enabled())
                         .set(JOB.PAUSED_BY, spec.enabled() ? null : actor)
                         .set(JOB.PAUSED_AT, spec.enabled() ? null : now)
@@ -77,7 +80,7 @@ public final class JobRepository {
               cfg.dsl()
                   .update(JOB)
                   .set(JOB.TEMPLATE_NAME, spec.template())
-                  .set(JOB.BODY, JobParser.body(spec).encode())
+                  .set(JOB.BODY, stored(cfg.dsl(), spec))
                   .set(JOB.ENABLED, spec.enabled())
                   // Paused by whoever disabled it, when; kept while it stays paused.
                   .set(
@@ -105,12 +108,20 @@ public final class JobRepository {
 
   /** The job as its audit record shows it: secrets masked by its template's declarations. */
   private static JsonObject shown(DSLContext tx, JobSpec spec) {
-    return JobParser.shown(
-        spec,
-        new TemplateRepository(tx)
-            .find(spec.template())
-            .map(StoredTemplate::template)
-            .orElse(null));
+    return JobParser.shown(spec, template(tx, spec));
+  }
+
+  /** The job's stored body: secret values (by its template) and webhook secrets encrypted. */
+  private static String stored(DSLContext tx, JobSpec spec) {
+    return StoredSecrets.job(SecretCipher.of(tx), JobParser.body(spec), template(tx, spec))
+        .encode();
+  }
+
+  private static Template template(DSLContext tx, JobSpec spec) {
+    return new TemplateRepository(tx)
+        .find(spec.template())
+        .map(StoredTemplate::template)
+        .orElse(null);
   }
 
   public void delete(String name, String actor, Instant now) {
@@ -124,7 +135,7 @@ public final class JobRepository {
   }
 
   public Optional<StoredJob> find(String name) {
-    return dsl.selectFrom(JOB).where(JOB.NAME.eq(name)).fetchOptional(JobRepository::map);
+    return dsl.selectFrom(JOB).where(JOB.NAME.eq(name)).fetchOptional(r -> map(dsl, r));
   }
 
   public StoredJob get(String name) {
@@ -133,35 +144,33 @@ public final class JobRepository {
 
   /** The job row locked until the transaction ends: fires of one job are claimed one at a time. */
   public static Optional<StoredJob> lock(DSLContext tx, long jobId) {
-    return tx.selectFrom(JOB).where(JOB.ID.eq(jobId)).forUpdate().fetchOptional(JobRepository::map);
+    return tx.selectFrom(JOB).where(JOB.ID.eq(jobId)).forUpdate().fetchOptional(r -> map(tx, r));
   }
 
   /**
    * The job row by name, locked until the transaction ends (see {@link #lock(DSLContext, long)}).
    */
   public static Optional<StoredJob> lock(DSLContext tx, String name) {
-    return tx.selectFrom(JOB)
-        .where(JOB.NAME.eq(name))
-        .forUpdate()
-        .fetchOptional(JobRepository::map);
+    return tx.selectFrom(JOB).where(JOB.NAME.eq(name)).forUpdate().fetchOptional(r -> map(tx, r));
   }
 
   public Page<StoredJob> list(String after, int limit) {
     var query =
         dsl.selectFrom(JOB).where(after == null ? JOB.NAME.isNotNull() : JOB.NAME.gt(after));
-    List<StoredJob> rows = query.orderBy(JOB.NAME).limit(limit + 1).fetch(JobRepository::map);
+    List<StoredJob> rows = query.orderBy(JOB.NAME).limit(limit + 1).fetch(r -> map(dsl, r));
     return Page.of(rows, limit, StoredJob::name);
   }
 
   /** Every job, for scheduling at start and for the periodic reconcile. */
   public List<StoredJob> all() {
-    return dsl.selectFrom(JOB).orderBy(JOB.NAME).fetch(JobRepository::map);
+    return dsl.selectFrom(JOB).orderBy(JOB.NAME).fetch(r -> map(dsl, r));
   }
 
-  private static StoredJob map(JobRecord r) {
+  private static StoredJob map(DSLContext dsl, JobRecord r) {
     return new StoredJob(
         r.getId(),
-        JobParser.fromStored(r.getName(), r.getEnabled(), new JsonObject(r.getBody())),
+        JobParser.fromStored(
+            r.getName(), r.getEnabled(), StoredSecrets.open(SecretCipher.of(dsl), r.getBody())),
         r.getRevision(),
         r.getCreatedAt(),
         r.getUpdatedAt(),

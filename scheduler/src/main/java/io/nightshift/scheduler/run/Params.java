@@ -1,6 +1,8 @@
 package io.nightshift.scheduler.run;
 
 import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.template.BoundedPattern;
+import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.ParamSpec;
 import io.nightshift.scheduler.template.Template;
 import io.vertx.core.json.JsonObject;
@@ -9,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -76,6 +77,16 @@ public final class Params {
     return values;
   }
 
+  /**
+   * Reads a request's {@code params} and resolves them as above, adding every problem to {@code in}
+   * (with the request's other problems) instead of throwing; null when there was one.
+   */
+  public static Map<String, String> resolve(
+      JsonReader in, Template template, Map<String, String> jobValues, JsonObject runValues) {
+    Map<String, String> given = in.collect(() -> read(runValues, "params"));
+    return given == null ? null : in.collect(() -> resolve(template, jobValues, given));
+  }
+
   private static void checkDeclared(
       Template template,
       Set<String> declared,
@@ -113,8 +124,23 @@ public final class Params {
               field, "a secret value must be at least " + MIN_SECRET_LENGTH + " characters"));
     } else if (!p.allowed().isEmpty() && !p.allowed().contains(value)) {
       out.add(new Invalid.Problem(field, shown + " is not one of " + p.allowed()));
-    } else if (p.pattern() != null && !Pattern.compile(p.pattern()).matcher(value).matches()) {
-      out.add(new Invalid.Problem(field, shown + " does not match the pattern " + p.pattern()));
+    } else if (p.pattern() != null) {
+      switch (pattern(p).matches(value)) {
+        case NO_MATCH ->
+            out.add(
+                new Invalid.Problem(field, shown + " does not match the pattern " + p.pattern()));
+        case TOO_COSTLY -> out.add(new Invalid.Problem(field, BoundedPattern.tooCostly(shown)));
+        default -> {}
+      }
+    }
+  }
+
+  /** The declared pattern; one stored before patterns were capped is matched as it is. */
+  private static BoundedPattern pattern(ParamSpec p) {
+    try {
+      return BoundedPattern.compile(p.pattern());
+    } catch (IllegalArgumentException e) {
+      return BoundedPattern.compileStored(p.pattern());
     }
   }
 

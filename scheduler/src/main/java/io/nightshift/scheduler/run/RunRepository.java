@@ -6,12 +6,12 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.secrets.SecretCipher;
+import io.nightshift.scheduler.secrets.StoredSecrets;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.StepKind;
 import io.nightshift.scheduler.template.StepSpec;
 import io.nightshift.scheduler.template.Template;
-import io.nightshift.scheduler.template.TemplateJson;
-import io.nightshift.scheduler.template.TemplateParser;
 import io.nightshift.sql.tables.records.RunRecord;
 import io.nightshift.sql.tables.records.RunStepRecord;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.impl.DSL;
 
 /**
@@ -83,16 +84,17 @@ public final class RunRepository {
    * PENDING, and its audit record, in the caller's transaction. Returns its id.
    */
   public static long insert(DSLContext tx, NewRun run, RunStatus initial, Instant now) {
+    SecretCipher cipher = SecretCipher.of(tx);
     long runId =
         tx.insertInto(RUN)
             .set(RUN.TEMPLATE_NAME, run.template().name())
             .set(RUN.TEMPLATE_VERSION, run.templateVersion())
-            .set(RUN.TEMPLATE_SNAPSHOT, TemplateJson.toJson(run.template()).encode())
+            .set(RUN.TEMPLATE_SNAPSHOT, StoredSecrets.template(cipher, run.template()))
             .set(RUN.JOB_NAME, run.job())
             .set(RUN.TRIGGER_KIND, run.trigger().json())
             .set(RUN.TRIGGERED_BY, run.triggeredBy())
             .set(RUN.STATUS, initial.name())
-            .set(RUN.PARAMS, new JsonObject(new LinkedHashMap<>(run.params())).encode())
+            .set(RUN.PARAMS, StoredSecrets.params(cipher, run.template(), run.params()).encode())
             .set(RUN.RETRY_OF, run.retryOf())
             .set(RUN.REVISION, 1)
             .set(RUN.CREATED_AT, now)
@@ -229,17 +231,35 @@ public final class RunRepository {
     return find(id).orElseThrow(() -> new NotFound("run", id));
   }
 
-  /** Newest first, without step attempts. */
+  /**
+   * Newest first, without step attempts. A keyset page: it walks one index from {@code before} and
+   * stops at the limit, whatever the number of runs. With a filter, it reads the index {@code
+   * (column, id)} of one filtered column, named as a hint, in the order of that index (the column
+   * is fixed by the filter, so the order is the same): left to choose, MariaDB read such an index
+   * from its newest entry down to {@code before} (0.6 s for a deep page of 100,000 runs, 0.5 ms
+   * with the hint) and H2 sorted every match (1.5 s for 10,000 FAILED runs). Several statuses at
+   * once are left to the optimizer.
+   */
   public Page<Run> list(RunFilter filter) {
     Condition where = DSL.noCondition();
-    if (filter.job() != null) {
-      where = where.and(RUN.JOB_NAME.eq(filter.job()));
+    Field<String> column = null;
+    String index = null;
+    if (!filter.statuses().isEmpty()) {
+      where = where.and(RUN.STATUS.in(filter.statuses().stream().map(Enum::name).toList()));
+      if (filter.statuses().size() == 1) {
+        column = RUN.STATUS;
+        index = "idx_run_status";
+      }
     }
     if (filter.template() != null) {
       where = where.and(RUN.TEMPLATE_NAME.eq(filter.template()));
+      column = RUN.TEMPLATE_NAME;
+      index = "idx_run_template";
     }
-    if (!filter.statuses().isEmpty()) {
-      where = where.and(RUN.STATUS.in(filter.statuses().stream().map(Enum::name).toList()));
+    if (filter.job() != null) {
+      where = where.and(RUN.JOB_NAME.eq(filter.job()));
+      column = RUN.JOB_NAME;
+      index = "idx_run_job";
     }
     if (filter.since() != null) {
       where = where.and(RUN.CREATED_AT.ge(filter.since()));
@@ -251,12 +271,26 @@ public final class RunRepository {
       where = where.and(RUN.ID.lt(filter.before()));
     }
     List<Run> rows =
-        dsl.selectFrom(RUN)
+        dsl.selectFrom(
+                index == null ? RUN : (embedded() ? RUN.useIndex(index) : RUN.forceIndex(index)))
             .where(where)
-            .orderBy(RUN.ID.desc())
+            .orderBy(
+                column == null ? List.of(RUN.ID.desc()) : List.of(column.desc(), RUN.ID.desc()))
             .limit(filter.limit() + 1)
             .fetch(r -> run(r, List.of()));
     return Page.of(rows, filter.limit(), r -> String.valueOf(r.id()));
+  }
+
+  private volatile Boolean embedded;
+
+  /**
+   * Whether the store is H2, which takes {@code USE INDEX} but not MariaDB's {@code FORCE INDEX}.
+   */
+  private boolean embedded() {
+    if (embedded == null) {
+      embedded = dsl.connectionResult(c -> c.getMetaData().getURL().startsWith("jdbc:h2:"));
+    }
+    return embedded;
   }
 
   /**
@@ -655,12 +689,12 @@ public final class RunRepository {
   private Run run(RunRecord r, List<StepRun> attempts) {
     Template template = snapshots.get(r.getId());
     if (template == null) {
-      template = TemplateParser.parse(new JsonObject(r.getTemplateSnapshot()), r.getTemplateName());
+      template =
+          StoredSecrets.template(
+              SecretCipher.of(dsl), r.getTemplateSnapshot(), r.getTemplateName());
       snapshots.put(r.getId(), template);
     }
-    Map<String, String> params = new LinkedHashMap<>();
-    new JsonObject(r.getParams())
-        .forEach(e -> params.put(e.getKey(), String.valueOf(e.getValue())));
+    Map<String, String> params = StoredSecrets.params(SecretCipher.of(dsl), r.getParams());
     return new Run(
         r.getId(),
         template,

@@ -13,8 +13,7 @@ import java.util.regex.Pattern;
  * through here: they get their values as environment variables.
  */
 public final class Substitution {
-  private static final Pattern VARIABLE =
-      Pattern.compile("\\$(?:\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))");
+  private static final Pattern VARIABLE = io.nightshift.scheduler.template.Names.VARIABLE;
 
   private Substitution() {}
 

@@ -63,10 +63,12 @@ public final class Database implements AutoCloseable {
   static String withDriverOptions(String configured) {
     String url = JdbcUrls.forDriver(configured);
     if (url.startsWith("jdbc:h2:")) {
+      String upper = url.toUpperCase(java.util.Locale.ROOT);
       // H2 flushes commits up to 500 ms late by default: a killed service would forget them.
-      return url.toUpperCase(java.util.Locale.ROOT).contains("WRITE_DELAY")
-          ? url
-          : url + ";WRITE_DELAY=0";
+      String out = upper.contains("WRITE_DELAY") ? url : url + ";WRITE_DELAY=0";
+      // H2 would close the database in its own shutdown hook, under a draining node still
+      // recording its steps' ends; the node closes it once the drain is done.
+      return upper.contains("DB_CLOSE_ON_EXIT") ? out : out + ";DB_CLOSE_ON_EXIT=FALSE";
     }
     if (!url.startsWith("jdbc:mysql:")) {
       return url;

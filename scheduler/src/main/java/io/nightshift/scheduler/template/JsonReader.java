@@ -21,6 +21,16 @@ public final class JsonReader {
     problems.add(new Invalid.Problem(field, message));
   }
 
+  /** Runs a read that may throw {@link Invalid}; its problems join these, and null is returned. */
+  public <T> T collect(java.util.function.Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (Invalid e) {
+      problems.addAll(e.problems());
+      return null;
+    }
+  }
+
   public boolean ok() {
     return problems.isEmpty();
   }

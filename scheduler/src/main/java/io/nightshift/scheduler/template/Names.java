@@ -16,6 +16,23 @@ public final class Names {
   /** Environment variables set by Nightshift itself; a template may not declare them. */
   public static final String SYSTEM_PREFIX = "NIGHTSHIFT_";
 
+  /** The system variables a step sees (some only in some runs, such as the job's name). */
+  public static final java.util.Set<String> SYSTEM_VARIABLES =
+      java.util.Set.of(
+          "NIGHTSHIFT_RUN_ID",
+          "NIGHTSHIFT_TEMPLATE",
+          "NIGHTSHIFT_TEMPLATE_VERSION",
+          "NIGHTSHIFT_STEP",
+          "NIGHTSHIFT_ATTEMPT",
+          "NIGHTSHIFT_TRIGGERED_BY",
+          "NIGHTSHIFT_STEP_RUN_ID",
+          "NIGHTSHIFT_JOB",
+          "NIGHTSHIFT_NODE");
+
+  /** {@code $name} or {@code ${name}} in HTTP and notify fields (group 1 or 2 is the name). */
+  public static final Pattern VARIABLE =
+      Pattern.compile("\\$(?:\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))");
+
   private Names() {}
 
   public static boolean isResourceName(String name) {

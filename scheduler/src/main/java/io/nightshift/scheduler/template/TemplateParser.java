@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Turns the JSON of the API into a {@link Template}, or throws {@link
@@ -20,8 +19,6 @@ public final class TemplateParser {
 
   private static final Set<String> TEMPLATE_FIELDS =
       Set.of("name", "description", "params", "onFailure", "steps", "version", "notify");
-  private static final Set<String> PARAM_FIELDS =
-      Set.of("name", "description", "required", "secret", "default", "enum", "pattern");
   private static final Set<String> COMMON_STEP_FIELDS =
       Set.of(
           "name",
@@ -71,16 +68,28 @@ public final class TemplateParser {
       in.problem("description", "must be at most 2000 characters");
     }
     OnFailure onFailure = onFailure(in, in.string(json, "onFailure", "", false));
-    List<ParamSpec> params = params(in, in.array(json, "params", ""));
-    List<StepSpec> steps = steps(in, json);
+    List<ParamSpec> params = ParamParser.params(in, in.array(json, "params", ""));
+    List<Named> named = new ArrayList<>();
+    List<StepSpec> steps = steps(in, json, named);
     List<Webhook> notify = webhooks(in, json, "notify");
-    in.throwIfAny();
-    checkNeedsGraph(in, steps);
-    if (onFailure == OnFailure.ROLLBACK && steps.stream().noneMatch(s -> s.undo() != null)) {
+    checkNeedsGraph(in, named, steps);
+    Set<String> declared = new HashSet<>();
+    params.forEach(p -> declared.add(p.name()));
+    VariableCheck variables = new VariableCheck(declared);
+    named.forEach(n -> variables.check(in, n.step(), "steps[" + n.index() + "]"));
+    if (onFailure == OnFailure.ROLLBACK && !anyUndo(json)) {
       in.problem("onFailure", "is 'rollback' but no step has an 'undo'");
     }
     in.throwIfAny();
     return new Template(name, description, params, onFailure, steps, notify);
+  }
+
+  /** A step that was read (valid or not), with its place in the list, for checks across steps. */
+  private record Named(int index, String name, List<String> needs, StepSpec step) {}
+
+  private static boolean anyUndo(JsonObject json) {
+    return json.getValue("steps") instanceof JsonArray array
+        && array.stream().anyMatch(s -> s instanceof JsonObject o && o.getValue("undo") != null);
   }
 
   private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "events", "secret");
@@ -137,68 +146,7 @@ public final class TemplateParser {
     return OnFailure.FAIL;
   }
 
-  private static List<ParamSpec> params(JsonReader in, JsonArray array) {
-    List<ParamSpec> params = new ArrayList<>();
-    if (array == null) {
-      return params;
-    }
-    Set<String> seen = new HashSet<>();
-    for (int i = 0; i < array.size(); i++) {
-      String at = "params[" + i + "]";
-      if (!(array.getValue(i) instanceof JsonObject p)) {
-        in.problem(at, "must be an object");
-        continue;
-      }
-      in.rejectUnknown(p, PARAM_FIELDS, at);
-      String name = in.string(p, "name", at, true);
-      if (name != null) {
-        if (!Names.PARAM.matcher(name).matches()) {
-          in.problem(
-              at + ".name",
-              "must be a shell variable name ([A-Za-z_][A-Za-z0-9_]*, at most 64), got '"
-                  + name
-                  + "'");
-        } else if (name.toUpperCase(java.util.Locale.ROOT).startsWith(Names.SYSTEM_PREFIX)) {
-          in.problem(at + ".name", "'" + name + "' is reserved for system variables");
-        } else if (!seen.add(name)) {
-          in.problem(at + ".name", "duplicate parameter '" + name + "'");
-        }
-      }
-      String description = in.string(p, "description", at, false);
-      boolean required = in.bool(p, "required", at);
-      boolean secret = in.bool(p, "secret", at);
-      String defaultValue = in.string(p, "default", at, false);
-      List<String> allowed = in.strings(p, "enum", at);
-      if (allowed != null && allowed.isEmpty()) {
-        in.problem(at + ".enum", "must list at least one value");
-      }
-      String pattern = in.string(p, "pattern", at, false);
-      Pattern compiled = null;
-      if (pattern != null) {
-        try {
-          compiled = Pattern.compile(pattern);
-        } catch (PatternSyntaxException e) {
-          in.problem(at + ".pattern", "is not a valid regular expression: " + e.getDescription());
-        }
-      }
-      // A secret default written back masked stands for the stored one (UnchangedSecrets), which
-      // was checked when it was stored; a secret default is never repeated in a message.
-      if (defaultValue != null && !(secret && UnchangedSecrets.MASK.equals(defaultValue))) {
-        String shown = secret ? UnchangedSecrets.MASK : "'" + defaultValue + "'";
-        if (allowed != null && !allowed.isEmpty() && !allowed.contains(defaultValue)) {
-          in.problem(at + ".default", shown + " is not one of the enum " + allowed);
-        }
-        if (compiled != null && !compiled.matcher(defaultValue).matches()) {
-          in.problem(at + ".default", shown + " does not match the pattern");
-        }
-      }
-      params.add(
-          new ParamSpec(name, description, required, secret, defaultValue, allowed, pattern));
-    }
-    return params;
-  }
-
-  private static List<StepSpec> steps(JsonReader in, JsonObject json) {
+  private static List<StepSpec> steps(JsonReader in, JsonObject json, List<Named> named) {
     JsonArray array = in.array(json, "steps", "");
     List<StepSpec> steps = new ArrayList<>();
     if (array == null) {
@@ -211,7 +159,7 @@ public final class TemplateParser {
       in.problem("steps", "must have at least one step");
     }
     if (array.size() > MAX_STEPS) {
-      in.problem("steps", "must have at most " + MAX_STEPS + " steps");
+      in.problem("steps", "must have at most " + MAX_STEPS + " steps, got " + array.size());
       return steps;
     }
     Set<String> seen = new HashSet<>();
@@ -222,21 +170,24 @@ public final class TemplateParser {
         in.problem(at, "must be an object");
         continue;
       }
-      StepSpec step = step(in, s, at, previous);
-      if (step == null) {
-        previous = null;
+      Named read = step(in, s, i, previous);
+      previous = read.name();
+      if (read.name() == null) {
         continue;
       }
-      if (!seen.add(step.name())) {
-        in.problem(at + ".name", "duplicate step name '" + step.name() + "'");
+      if (!seen.add(read.name())) {
+        in.problem(at + ".name", "duplicate step name '" + read.name() + "'");
       }
-      steps.add(step);
-      previous = step.name();
+      named.add(read);
+      if (read.step() != null) {
+        steps.add(read.step());
+      }
     }
     return steps;
   }
 
-  private static StepSpec step(JsonReader in, JsonObject s, String at, String previous) {
+  private static Named step(JsonReader in, JsonObject s, int index, String previous) {
+    String at = "steps[" + index + "]";
     String name = in.string(s, "name", at, true);
     if (name != null && !Names.STEP.matcher(name).matches()) {
       in.problem(at + ".name", "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}, got '" + name + "'");
@@ -276,18 +227,19 @@ public final class TemplateParser {
         in.problem(at + ".retries", "an approval step cannot be retried");
       }
     }
-    if (name == null || action == null) {
-      return null;
-    }
-    return new StepSpec(
-        name,
-        action,
-        needs,
-        timeout,
-        retries == null ? 0 : retries,
-        backoff == null ? 0 : backoff,
-        ignoreFailure,
-        undo);
+    StepSpec step =
+        name == null || action == null
+            ? null
+            : new StepSpec(
+                name,
+                action,
+                needs,
+                timeout,
+                retries == null ? 0 : retries,
+                backoff == null ? 0 : backoff,
+                ignoreFailure,
+                undo);
+    return new Named(index, name, needs, step);
   }
 
   private static StepAction action(JsonReader in, StepKind kind, JsonObject s, String at) {
@@ -331,11 +283,12 @@ public final class TemplateParser {
       }
       case APPROVAL -> {
         List<String> approvers = in.strings(s, "approvers", at);
-        if (approvers == null || approvers.isEmpty()) {
+        boolean none = approvers == null || approvers.isEmpty();
+        if (none) {
           in.problem(
               at + ".approvers",
               "an approval step needs at least one approver (a token name or 'role:NAME')");
-          return null;
+          approvers = List.of();
         }
         for (int i = 0; i < approvers.size(); i++) {
           if (!APPROVER.matcher(approvers.get(i)).matches()) {
@@ -351,7 +304,7 @@ public final class TemplateParser {
         } else if (!onTimeout.equals("deny") && !onTimeout.equals("approve")) {
           in.problem(at + ".onTimeout", "must be 'deny' or 'approve', got '" + onTimeout + "'");
         }
-        return new StepAction.Approval(approvers, message, onTimeout);
+        return none ? null : new StepAction.Approval(approvers, message, onTimeout);
       }
       default -> throw new IllegalStateException("unhandled kind " + kind);
     }
@@ -384,21 +337,26 @@ public final class TemplateParser {
     return url;
   }
 
-  /** Unknown names and cycles in {@code needs}; reported with the steps involved. */
-  private static void checkNeedsGraph(JsonReader in, List<StepSpec> steps) {
+  /**
+   * Unknown names and cycles in {@code needs}, reported with the steps involved; the names are
+   * checked for every step read (valid or not), cycles once every step is valid.
+   */
+  private static void checkNeedsGraph(JsonReader in, List<Named> named, List<StepSpec> steps) {
     Set<String> names = new HashSet<>();
-    steps.forEach(s -> names.add(s.name()));
-    for (int i = 0; i < steps.size(); i++) {
-      StepSpec step = steps.get(i);
+    named.forEach(s -> names.add(s.name()));
+    boolean known = true;
+    for (Named step : named) {
       for (String need : step.needs()) {
         if (need.equals(step.name())) {
-          in.problem("steps[" + i + "].needs", "step '" + need + "' cannot need itself");
+          in.problem("steps[" + step.index() + "].needs", "step '" + need + "' cannot need itself");
+          known = false;
         } else if (!names.contains(need)) {
-          in.problem("steps[" + i + "].needs", "unknown step '" + need + "'");
+          in.problem("steps[" + step.index() + "].needs", "unknown step '" + need + "'");
+          known = false;
         }
       }
     }
-    if (!in.ok()) {
+    if (!known || steps.size() != named.size() || steps.isEmpty()) {
       return;
     }
     List<String> cycle = StepGraph.of(steps).findCycle();

@@ -7,6 +7,8 @@ import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.secrets.SecretCipher;
+import io.nightshift.scheduler.secrets.StoredSecrets;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.store.Sql;
 import io.vertx.core.json.JsonObject;
@@ -74,13 +76,13 @@ public final class TemplateRepository {
           int version = row.getLatestVersion() + 1;
           List<String> weakened =
               ApprovalWeakening.between(
-                  TemplateParser.parse(
-                      new JsonObject(
-                          tx.select(TEMPLATE_VERSION.BODY)
-                              .from(TEMPLATE_VERSION)
-                              .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(row.getId()))
-                              .and(TEMPLATE_VERSION.VERSION.eq(row.getLatestVersion()))
-                              .fetchOne(TEMPLATE_VERSION.BODY)),
+                  StoredSecrets.template(
+                      SecretCipher.of(tx),
+                      tx.select(TEMPLATE_VERSION.BODY)
+                          .from(TEMPLATE_VERSION)
+                          .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(row.getId()))
+                          .and(TEMPLATE_VERSION.VERSION.eq(row.getLatestVersion()))
+                          .fetchOne(TEMPLATE_VERSION.BODY),
                       template.name()),
                   template);
           insertVersion(tx, row.getId(), version, template, actor, now);
@@ -110,7 +112,7 @@ public final class TemplateRepository {
     tx.insertInto(TEMPLATE_VERSION)
         .set(TEMPLATE_VERSION.TEMPLATE_ID, templateId)
         .set(TEMPLATE_VERSION.VERSION, version)
-        .set(TEMPLATE_VERSION.BODY, TemplateJson.toJson(template).encode())
+        .set(TEMPLATE_VERSION.BODY, StoredSecrets.template(SecretCipher.of(tx), template))
         .set(TEMPLATE_VERSION.CREATED_AT, now)
         .set(TEMPLATE_VERSION.CREATED_BY, actor)
         .execute();
@@ -121,14 +123,14 @@ public final class TemplateRepository {
     return select()
         .where(TEMPLATE.NAME.eq(name))
         .and(TEMPLATE_VERSION.VERSION.eq(TEMPLATE.LATEST_VERSION))
-        .fetchOptional(TemplateRepository::map);
+        .fetchOptional(this::map);
   }
 
   public Optional<StoredTemplate> find(String name, int version) {
     return select()
         .where(TEMPLATE.NAME.eq(name))
         .and(TEMPLATE_VERSION.VERSION.eq(version))
-        .fetchOptional(TemplateRepository::map);
+        .fetchOptional(this::map);
   }
 
   /** Latest versions by name, alphabetically, after the cursor (a name). */
@@ -137,8 +139,7 @@ public final class TemplateRepository {
     if (after != null) {
       query = query.and(TEMPLATE.NAME.gt(after));
     }
-    List<StoredTemplate> rows =
-        query.orderBy(TEMPLATE.NAME).limit(limit + 1).fetch(TemplateRepository::map);
+    List<StoredTemplate> rows = query.orderBy(TEMPLATE.NAME).limit(limit + 1).fetch(this::map);
     return Page.of(rows, limit, StoredTemplate::name);
   }
 
@@ -184,9 +185,10 @@ public final class TemplateRepository {
         .on(TEMPLATE_VERSION.TEMPLATE_ID.eq(TEMPLATE.ID));
   }
 
-  private static StoredTemplate map(Record r) {
+  private StoredTemplate map(Record r) {
     Template template =
-        TemplateParser.parse(new JsonObject(r.get(TEMPLATE_VERSION.BODY)), r.get(TEMPLATE.NAME));
+        StoredSecrets.template(
+            SecretCipher.of(dsl), r.get(TEMPLATE_VERSION.BODY), r.get(TEMPLATE.NAME));
     return new StoredTemplate(
         template,
         r.get(TEMPLATE_VERSION.VERSION),

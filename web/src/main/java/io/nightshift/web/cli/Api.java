@@ -21,6 +21,21 @@ final class Api {
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
+  /**
+   * Sees every answer the CLI receives, so the tests hold the CLI's answers to the OpenAPI document
+   * as they do every other answer; none outside tests.
+   */
+  interface Observer {
+    void answer(HttpResponse<String> response);
+
+    /** A stream's head; {@code errorBody} is the body of a refused stream (null when 200). */
+    void streamHead(HttpResponse<?> response, String errorBody);
+
+    void event(String type, String data);
+  }
+
+  static volatile Observer observer;
+
   Api(String url, String token) {
     this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     this.token = token;
@@ -73,6 +88,10 @@ final class Api {
       Thread.currentThread().interrupt();
       throw new ApiError(0, "interrupted");
     }
+    Observer seen = observer;
+    if (seen != null) {
+      seen.answer(response);
+    }
     if (response.statusCode() >= 400) {
       throw error(response.statusCode(), response.body());
     }
@@ -104,11 +123,18 @@ final class Api {
       Thread.currentThread().interrupt();
       throw new ApiError(0, "interrupted");
     }
+    Observer seen = observer;
     try (Stream<String> lines = response.body()) {
       if (response.statusCode() >= 400) {
         StringBuilder body = new StringBuilder();
         lines.forEach(body::append);
+        if (seen != null) {
+          seen.streamHead(response, body.toString());
+        }
         throw error(response.statusCode(), body.toString());
+      }
+      if (seen != null) {
+        seen.streamHead(response, null);
       }
       Iterator<String> it = lines.iterator();
       String type = null;
@@ -117,6 +143,9 @@ final class Api {
         String line = it.next();
         if (line.isEmpty()) {
           if (data.length() > 0) {
+            if (seen != null) {
+              seen.event(type == null ? "message" : type, data.toString());
+            }
             events.accept(type == null ? "message" : type, new JsonObject(data.toString()));
             if ("end".equals(type)) {
               return;

@@ -259,10 +259,18 @@ public record Config(
     }
   }
 
-  /** How secret values are kept at rest. */
-  public record Secrets() {
+  /**
+   * How secret values are kept at rest: encrypted with {@code key} (base64 of 32 bytes; null: read
+   * from {@code keyFile}, default {@code secrets.key} in dataDir, generated there at first start on
+   * the embedded store). {@code oldKeys} (base64) only decrypt: values sealed before a rotation.
+   */
+  public record Secrets(String key, Path keyFile, List<String> oldKeys) {
+    public Secrets {
+      oldKeys = oldKeys == null ? List.of() : List.copyOf(oldKeys);
+    }
+
     public static Secrets defaults() {
-      return new Secrets();
+      return new Secrets(null, null, List.of());
     }
   }
 

@@ -41,6 +41,13 @@ public final class ConfigLoader {
           "NIGHTSHIFT_DATA_DIR", "dataDir",
           "NIGHTSHIFT_NODE", "node");
 
+  /** Environment variables of the {@code secrets} section (apart: Map.of takes ten pairs). */
+  static final Map<String, String> SECRET_ENV_KEYS =
+      Map.of(
+          "NIGHTSHIFT_SECRETS_KEY", "secrets.key",
+          "NIGHTSHIFT_SECRETS_KEY_FILE", "secrets.keyFile",
+          "NIGHTSHIFT_SECRETS_OLD_KEYS", "secrets.oldKeys");
+
   private static final Map<String, Set<String>> SECTIONS =
       Map.of(
           "http",
@@ -64,6 +71,7 @@ public final class ConfigLoader {
                   "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
           "logs", Set.of("bufferLines", "retentionDays", "readyTimeoutMillis"),
           "executor", Set.of("passEnv", "workDir", "keepWorkDirs"),
+          "secrets", Set.of("key", "keyFile", "oldKeys"),
           "cluster",
               Set.of("leaseRenewSeconds", "leaseExpirySeconds", "sweepSeconds", "cancelPollMillis"),
           "shutdown", Set.of("graceSeconds"));
@@ -75,17 +83,22 @@ public final class ConfigLoader {
   public static Config load(Path file, Map<String, String> env) {
     Map<String, Object> flat = new LinkedHashMap<>();
     flatten(read(file), file, flat);
-    ENV_KEYS.forEach(
+    java.util.function.BiConsumer<String, String> override =
         (variable, key) -> {
           String value = env.get(variable);
           if (value != null) {
             flat.put(key, value);
           }
-        });
+        };
+    ENV_KEYS.forEach(override);
+    SECRET_ENV_KEYS.forEach(override);
     Values values = new Values(flat, file);
-    return build(values, InstallDir.from(env))
-        .withCluster(cluster(values))
-        .withShutdown(new Config.Shutdown(values.integer("shutdown.graceSeconds", 60, 0, 86_400)));
+    Config config =
+        build(values, InstallDir.from(env))
+            .withCluster(cluster(values))
+            .withShutdown(
+                new Config.Shutdown(values.integer("shutdown.graceSeconds", 60, 0, 86_400)));
+    return config.withSecrets(secrets(values, InstallDir.from(env)));
   }
 
   /**
@@ -235,6 +248,35 @@ public final class ConfigLoader {
                 v.integer("logs.retentionDays", 30, 1, 3650),
                 v.integer("logs.readyTimeoutMillis", 2_000, 50, 60_000)))
         .withExecutor(executor(v, node, dataDir));
+  }
+
+  /**
+   * The {@code secrets} section: keys are base64 of 32 bytes (checked here, never repeated in a
+   * message); a relative {@code keyFile} is resolved like {@code dataDir} (against the install
+   * folder when there is one).
+   */
+  private static Config.Secrets secrets(Values v, InstallDir install) {
+    String key = v.string("secrets.key", null);
+    if (key != null) {
+      checkKey("secrets.key (NIGHTSHIFT_SECRETS_KEY)", key);
+    }
+    List<String> old = v.list("secrets.oldKeys");
+    for (int i = 0; i < old.size(); i++) {
+      checkKey("secrets.oldKeys[" + i + "]", old.get(i));
+    }
+    String file = v.string("secrets.keyFile", null);
+    Path keyFile = file == null ? null : Path.of(file);
+    if (keyFile != null && install != null) {
+      keyFile = install.resolve(keyFile);
+    }
+    return new Config.Secrets(key, keyFile, old);
+  }
+
+  private static void checkKey(String key, String value) {
+    String problem = io.nightshift.web.SecretKeys.problem(value);
+    if (problem != null) {
+      throw new ConfigException(key + ": " + problem);
+    }
   }
 
   /** A configured admin token must be long enough not to be guessed: 16 characters or more. */

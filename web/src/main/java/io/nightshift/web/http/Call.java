@@ -4,7 +4,6 @@ import io.nightshift.scheduler.auth.Principal;
 import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.template.Names;
 import io.nightshift.web.yaml.YamlJson;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -31,14 +30,16 @@ public final class Call {
     if (isYaml(ctx.request().getHeader("Content-Type"))) {
       try {
         return YamlJson.read(body.asString());
+      } catch (YamlJson.DuplicateKey e) {
+        throw Invalid.of(e.path(), "appears twice in the same mapping; each key may appear once");
       } catch (YamlJson.NotYaml e) {
         throw Invalid.of("body", "is not valid YAML: " + e.getMessage());
       }
     }
     Object value;
     try {
-      value = body.buffer().toJsonValue();
-    } catch (DecodeException e) {
+      value = StrictJson.read(body.buffer().getBytes());
+    } catch (StrictJson.NotJson e) {
       throw Invalid.of("body", "is not valid JSON: " + firstLine(e.getMessage()));
     }
     if (!(value instanceof JsonObject json)) {

@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
 public final class Failures implements Handler<RoutingContext> {
   private static final Logger log = LoggerFactory.getLogger(Failures.class);
 
+  /** Most problems listed in one answer's {@code details}. */
+  static final int MAX_DETAILS = 50;
+
   @Override
   public void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
@@ -28,14 +31,7 @@ public final class Failures implements Handler<RoutingContext> {
     if (failure instanceof NightshiftException e) {
       JsonObject error = error(e.code(), e.getMessage());
       if (e instanceof Invalid invalid) {
-        JsonArray details = new JsonArray();
-        invalid
-            .problems()
-            .forEach(
-                p ->
-                    details.add(
-                        new JsonObject().put("field", p.field()).put("message", p.message())));
-        error.getJsonObject("error").put("details", details);
+        details(error.getJsonObject("error"), invalid.problems());
       }
       if (e instanceof Unauthorized) {
         ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"nightshift\"");
@@ -59,6 +55,32 @@ public final class Failures implements Handler<RoutingContext> {
         ctx,
         500,
         error("internal", "internal error; the server log has the details (ref " + ref + ")"));
+  }
+
+  /**
+   * The problems as {@code details}: the first {@link #MAX_DETAILS}, and how many more there are in
+   * {@code detailsOmitted} (a body with 70,000 wrong fields must not get a 6 MB answer).
+   */
+  private static void details(JsonObject error, java.util.List<Invalid.Problem> problems) {
+    JsonArray details = new JsonArray();
+    problems.stream()
+        .limit(MAX_DETAILS)
+        .forEach(
+            p -> details.add(new JsonObject().put("field", p.field()).put("message", p.message())));
+    error.put("details", details);
+    int omitted = problems.size() - MAX_DETAILS;
+    if (omitted > 0) {
+      error
+          .put("detailsOmitted", omitted)
+          .put(
+              "message",
+              error.getString("message")
+                  + "; details lists the first "
+                  + MAX_DETAILS
+                  + ", and "
+                  + omitted
+                  + " more are not listed");
+    }
   }
 
   /** For the router's error handlers (no route, wrong method), which carry no failure. */

@@ -21,7 +21,6 @@ import io.nightshift.scheduler.run.Trigger;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.StoredTemplate;
-import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.scheduler.template.UnchangedSecrets;
@@ -94,8 +93,7 @@ public final class JobRoutes {
   }
 
   private Reply create(Call call) {
-    JobSpec spec = kept(JobParser.parse(call.body(), null, null, clock.instant()), null);
-    check(spec);
+    JobSpec spec = parse(call, null, null);
     StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
     changed(stored.name());
     return Reply.created(json(stored), "/api/v1/jobs/" + stored.name());
@@ -105,8 +103,7 @@ public final class JobRoutes {
     String name = call.name("name");
     Optional<StoredJob> current = jobs.find(name);
     JobSpec before = current.map(StoredJob::spec).orElse(null);
-    JobSpec spec = kept(JobParser.parse(call.body(), name, before, clock.instant()), before);
-    check(spec);
+    JobSpec spec = parse(call, name, before);
     if (current.isEmpty()) {
       StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
       changed(name);
@@ -163,10 +160,10 @@ public final class JobRoutes {
     in.rejectUnknown(body, Set.of("params", "force"), "");
     JsonObject params = in.object(body, "params", "");
     boolean force = in.bool(body, "force", "");
-    in.throwIfAny();
     StoredTemplate template = template(job.spec());
     Map<String, String> values =
-        Params.resolve(template.template(), job.spec().params(), Params.read(params, "params"));
+        Params.resolve(in, template.template(), job.spec().params(), params);
+    in.throwIfAny();
     Run run =
         engine.start(
             new NewRun(
@@ -192,21 +189,19 @@ public final class JobRoutes {
   }
 
   /**
-   * {@code given} with masked secrets (values of secret parameters, webhook secrets) standing for
-   * the stored job's ({@code stored}: null on create, when a mask is a 400).
+   * The job of a create ({@code stored} null) or a PUT, with every problem of the body and of its
+   * parameter values (against the template) in one 400. A masked secret (a secret parameter's value
+   * or a webhook secret written back as read) stands for the stored job's; on create it is a 400.
    */
-  private JobSpec kept(JobSpec given, JobSpec stored) {
+  private JobSpec parse(Call call, String name, JobSpec stored) {
+    JobSpec given =
+        JobParser.parse(
+            call.body(),
+            name,
+            stored,
+            clock.instant(),
+            (in, template, params) -> params(in, template, params, stored));
     List<Invalid.Problem> problems = new ArrayList<>();
-    Map<String, String> params = given.params();
-    Optional<StoredTemplate> template = templates.find(given.template());
-    if (template.isPresent()) {
-      params =
-          UnchangedSecrets.params(
-              template.get().template(),
-              params,
-              stored == null ? Map.of() : stored.params(),
-              problems);
-    }
     List<Webhook> webhooks =
         UnchangedSecrets.webhooks(
             given.webhooks(), stored == null ? List.of() : stored.webhooks(), problems);
@@ -216,7 +211,7 @@ public final class JobRoutes {
     return new JobSpec(
         given.name(),
         given.template(),
-        params,
+        given.params(),
         given.schedule(),
         given.concurrency(),
         given.misfire(),
@@ -224,15 +219,26 @@ public final class JobRoutes {
         webhooks);
   }
 
-  /** The template exists and the job's values satisfy it (required ones included). */
-  private void check(JobSpec spec) {
-    Template template =
-        templates
-            .find(spec.template())
-            .orElseThrow(
-                () -> Invalid.of("template", "template '" + spec.template() + "' does not exist"))
-            .template();
-    Params.resolve(template, spec.params(), Map.of());
+  /** The values to store: masks replaced by stored secrets, then checked against the template. */
+  private Map<String, String> params(
+      JsonReader in, String templateName, Map<String, String> given, JobSpec stored) {
+    Optional<StoredTemplate> template = templates.find(templateName);
+    if (template.isEmpty()) {
+      in.problem("template", "template '" + templateName + "' does not exist");
+      return given;
+    }
+    List<Invalid.Problem> problems = new ArrayList<>();
+    Map<String, String> params =
+        UnchangedSecrets.params(
+            template.get().template(),
+            given,
+            stored == null ? Map.of() : stored.params(),
+            problems);
+    problems.forEach(p -> in.problem(p.field(), p.message()));
+    if (problems.isEmpty()) {
+      in.collect(() -> Params.resolve(template.get().template(), params, Map.of()));
+    }
+    return params;
   }
 
   private StoredTemplate template(JobSpec spec) {

@@ -72,13 +72,16 @@ public final class RunRoutes {
     JsonObject params = in.object(body, "params", "");
     boolean dryRun = in.bool(body, "dryRun", "");
     Integer version = in.integer(body, "templateVersion", "", 1, Integer.MAX_VALUE);
-    in.throwIfAny();
     StoredTemplate stored =
-        (version == null ? templates.find(name) : templates.find(name, version))
-            .orElseThrow(
-                () -> new NotFound("template", version == null ? name : name + "@" + version));
+        name == null || !Names.isResourceName(name)
+            ? null
+            : (version == null ? templates.find(name) : templates.find(name, version)).orElse(null);
     Map<String, String> values =
-        Params.resolve(stored.template(), Map.of(), Params.read(params, "params"));
+        stored == null ? null : Params.resolve(in, stored.template(), Map.of(), params);
+    in.throwIfAny();
+    if (stored == null) {
+      throw new NotFound("template", version == null ? name : name + "@" + version);
+    }
     if (dryRun) {
       return Reply.ok(plan(stored, values));
     }

@@ -1,15 +1,24 @@
 package io.nightshift.web.yaml;
 
 import io.vertx.core.json.JsonObject;
+import java.io.StringReader;
 import java.util.Date;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Reads a YAML mapping as the JSON object the API validates (templates and jobs as code), so YAML
@@ -26,12 +35,28 @@ public final class YamlJson {
     }
   }
 
+  /** A key that appears twice in one mapping; {@code path} is its field path. */
+  public static final class DuplicateKey extends RuntimeException {
+    private final String path;
+
+    DuplicateKey(String path) {
+      super(path + ": appears twice in the same mapping");
+      this.path = path;
+    }
+
+    public String path() {
+      return path;
+    }
+  }
+
   public static JsonObject read(String text) {
     Object value;
     try {
       LoaderOptions options = new LoaderOptions();
       options.setAllowDuplicateKeys(false);
-      value = new Yaml(new SafeConstructor(options)).load(text);
+      Yaml yaml = new Yaml(new SafeConstructor(options));
+      refuseDuplicates(yaml.compose(new StringReader(text)), "", new IdentityHashMap<>());
+      value = yaml.load(text);
     } catch (MarkedYAMLException e) {
       throw new NotYaml(
           "line " + (e.getProblemMark().getLine() + 1) + ": " + String.valueOf(e.getProblem()));
@@ -44,6 +69,28 @@ public final class YamlJson {
       throw new NotYaml("must be a mapping of fields");
     }
     return new JsonObject(fields(map));
+  }
+
+  private static void refuseDuplicates(Node node, String path, Map<Node, Boolean> seen) {
+    if (node == null || seen.put(node, Boolean.TRUE) != null) {
+      return;
+    }
+    if (node instanceof MappingNode mapping) {
+      Set<String> keys = new HashSet<>();
+      for (NodeTuple tuple : mapping.getValue()) {
+        String key = tuple.getKeyNode() instanceof ScalarNode scalar ? scalar.getValue() : null;
+        String at = key == null ? path : path.isEmpty() ? key : path + "." + key;
+        if (key != null && !keys.add(key)) {
+          throw new DuplicateKey(at);
+        }
+        refuseDuplicates(tuple.getValueNode(), at, seen);
+      }
+    } else if (node instanceof SequenceNode sequence) {
+      List<Node> items = sequence.getValue();
+      for (int i = 0; i < items.size(); i++) {
+        refuseDuplicates(items.get(i), path + "[" + i + "]", seen);
+      }
+    }
   }
 
   private static Map<String, Object> fields(Map<?, ?> map) {

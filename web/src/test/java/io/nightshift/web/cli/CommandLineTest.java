@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class CommandLineTest {
   private static final AtomicInteger names = new AtomicInteger();
 
+  private final ContractObserver contract = new ContractObserver();
   TestServer server;
   RedisProcess redis;
   String operator;
@@ -51,6 +53,7 @@ abstract class CommandLineTest {
 
   @BeforeAll
   void start() {
+    Api.observer = contract;
     if (store() == TestServer.Store.MYSQL) {
       redis = RedisProcess.start();
       server = TestServer.start(TestServer.Store.MYSQL, redis.url());
@@ -61,8 +64,15 @@ abstract class CommandLineTest {
     approver = server.token("cli-approver", "approver");
   }
 
+  /** Every answer the CLI received in the test matched the OpenAPI document. */
+  @AfterEach
+  void answersMatchTheDocument() {
+    assertThat(contract.takeViolations()).as("CLI answers that drift from the document").isEmpty();
+  }
+
   @AfterAll
   void stop() {
+    Api.observer = null;
     server.close();
     if (redis != null) {
       redis.close();

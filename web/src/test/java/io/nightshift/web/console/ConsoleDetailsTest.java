@@ -18,6 +18,13 @@ import org.junit.jupiter.api.Test;
  * reference link, the log download, the template diff and CANCELING runs on the overview.
  */
 class ConsoleDetailsTest extends ConsoleSession {
+  /**
+   * How far the page or the element (css) reaches past the window's right edge, in px, at least 0.
+   */
+  static final String SIDEWAYS =
+      "const e = document.querySelector(arguments[0]);"
+          + " return Math.max(0, document.documentElement.scrollWidth"
+          + " - document.documentElement.clientWidth, e.scrollWidth - e.clientWidth);";
 
   /** A long kill grace, so that a step which ignores SIGTERM keeps its run CANCELING a while. */
   @Override
@@ -106,9 +113,10 @@ class ConsoleDetailsTest extends ConsoleSession {
     assertThat(widths.values())
         .as("sideways overflow in px: " + widths)
         .allMatch(v -> ((Long) v) <= 0);
-    browser.open("#/");
-    browser.find("#running");
-    browser.screenshot("21-overview-phone");
+    browser.open("#/runs");
+    browser.waitForText("table.runs", "#" + id);
+    assertThat(browser.script(SIDEWAYS, "table.runs")).as("runs list overflow").isEqualTo(0L);
+    browser.screenshot("21-runs-phone");
     browser.width(1280);
   }
 

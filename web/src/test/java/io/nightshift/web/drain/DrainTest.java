@@ -32,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DrainTest {
   static final String TOKEN = "drain-test-token-0123456789";
+  static final java.util.Set<String> TERMINAL =
+      java.util.Set.of(
+          "SUCCEEDED", "FAILED", "CANCELED", "TIMED_OUT", "ROLLED_BACK", "ROLLBACK_FAILED");
 
   @TempDir Path dir;
 
@@ -186,7 +189,9 @@ class DrainTest {
 
       service.start();
       JsonObject done = api.run(survivor);
-      assertThat(done.getString("status")).as(done.encodePrettily()).isEqualTo("SUCCEEDED");
+      assertThat(done.getString("status"))
+          .as(done.encodePrettily() + "\nservice output at SIGTERM:\n" + stopping)
+          .isEqualTo("SUCCEEDED");
       JsonObject stopped = api.run(tooLong);
       assertThat(stopped.getString("status")).as(stopped.encodePrettily()).isEqualTo("FAILED");
       assertThat(stopped.getJsonArray("steps").getJsonObject(0).getString("error"))

@@ -91,4 +91,48 @@ class TokensApiTest {
     assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.body()).contains("vertx_http_server");
   }
+
+  @Test
+  void names_the_audit_trail_uses_are_refused_as_token_names_and_owners() {
+    for (String reserved : new String[] {"scheduler", "system"}) {
+      Answer asName =
+          server.post(
+              "/api/v1/tokens",
+              ADMIN_TOKEN,
+              "{\"name\":\"" + reserved + "\",\"roles\":[\"approver\"]}");
+      assertThat(asName.status()).as(asName.toString()).isEqualTo(400);
+      assertThat(asName.errorMessage()).startsWith("name: ").contains("audit trail");
+
+      Answer asOwner =
+          server.post(
+              "/api/v1/tokens",
+              ADMIN_TOKEN,
+              "{\"name\":\"by-"
+                  + reserved
+                  + "\",\"owner\":\""
+                  + reserved
+                  + "\","
+                  + "\"roles\":[\"approver\"]}");
+      assertThat(asOwner.status()).as(asOwner.toString()).isEqualTo(400);
+      assertThat(asOwner.errorMessage()).startsWith("owner: ").contains("audit trail");
+    }
+    assertThat(
+            server.get("/api/v1/tokens", ADMIN_TOKEN).json().getJsonArray("items").stream()
+                .map(o -> ((JsonObject) o).getString("name")))
+        .doesNotContain("scheduler", "system", "by-scheduler", "by-system");
+  }
+
+  @Test
+  void the_last_admin_token_cannot_be_deleted_and_other_roles_do_not_count_as_admins() {
+    server.token("only-viewer", "viewer");
+    server.token("only-operator", "operator", "approver");
+    Answer last = server.delete("/api/v1/tokens/admin", ADMIN_TOKEN);
+    assertThat(last.status()).as(last.toString()).isEqualTo(409);
+    assertThat(last.errorMessage()).contains("last admin token");
+
+    server.token("second-admin", "viewer", "admin");
+    assertThat(server.delete("/api/v1/tokens/second-admin", ADMIN_TOKEN).status()).isEqualTo(204);
+    assertThat(server.delete("/api/v1/tokens/admin", ADMIN_TOKEN).status()).isEqualTo(409);
+    assertThat(server.get("/api/v1/tokens", ADMIN_TOKEN).status()).isEqualTo(200);
+  }
 }

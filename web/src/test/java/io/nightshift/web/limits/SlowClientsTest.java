@@ -3,6 +3,7 @@ package io.nightshift.web.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.scheduler.store.TestDatabases;
+import io.nightshift.web.ApiContract;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.config.Config;
 import java.io.ByteArrayOutputStream;
@@ -89,10 +90,18 @@ class SlowClientsTest {
     }
     assertThat(readUntilClosed(silent, 15)).isEmpty();
     for (Socket s : bodies) {
-      assertThat(readUntilClosed(s, 15))
+      String answer = readUntilClosed(s, 15);
+      assertThat(answer)
           .startsWith("HTTP/1.1 408")
           .contains("\"code\":\"request_timeout\"")
           .contains("http.bodyTimeoutSeconds");
+      ApiContract.get()
+          .check(
+              "POST",
+              "/api/v1/templates",
+              408,
+              "application/json",
+              answer.substring(answer.indexOf("\r\n\r\n") + 4));
     }
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
         .as("closed by the timeout, not at once")

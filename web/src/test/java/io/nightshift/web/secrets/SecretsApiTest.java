@@ -328,6 +328,62 @@ abstract class SecretsApiTest {
     assertThat(job.errorMessage()).startsWith("params.password:");
   }
 
+  // ---- at rest
+
+  /** Every stored text a secret could be in, read with plain JDBC. */
+  String rawDatabase() throws java.sql.SQLException {
+    StringBuilder out = new StringBuilder();
+    try (java.sql.Connection c = server.nightshift().database().dataSource().getConnection();
+        java.sql.Statement s = c.createStatement()) {
+      for (String query :
+          List.of(
+              "SELECT body FROM template_version",
+              "SELECT body FROM job",
+              "SELECT params, template_snapshot, error FROM run",
+              "SELECT error FROM run_step",
+              "SELECT detail FROM audit_event",
+              "SELECT line FROM log_line")) {
+        try (java.sql.ResultSet rows = s.executeQuery(query)) {
+          while (rows.next()) {
+            for (int i = 1; i <= rows.getMetaData().getColumnCount(); i++) {
+              out.append(rows.getString(i)).append('\n');
+            }
+          }
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  @Test
+  void no_secret_is_stored_in_clear_and_runs_still_get_them() throws Exception {
+    String template = unique("at-rest");
+    String defaultValue = secret("default");
+    String templateHook = secret("tpl-hook");
+    created("/api/v1/templates", template(template, defaultValue, defaultValue, templateHook));
+    String job = unique("at-rest-job");
+    String jobHook = secret("job-hook");
+    created(
+        "/api/v1/jobs",
+        new JsonObject()
+            .put("name", job)
+            .put("template", template)
+            .put("notify", hook("/" + job, jobHook)));
+    Answer started = server.post("/api/v1/jobs/" + job + "/runs", operator, "{}");
+    assertThat(started.status()).as(started.toString()).isEqualTo(202);
+    long runId = started.json().getLong("id");
+    assertThat(awaitEnd(runId).getString("status")).isEqualTo("SUCCEEDED");
+    assertThat(lines(runId)).containsExactly("password=******", "same");
+    assertSignedWith(deliveries("/" + job, 1).get(0), jobHook);
+    assertSignedWith(deliveries("/" + template, 1).get(0), templateHook);
+
+    assertThat(rawDatabase())
+        .contains(io.nightshift.scheduler.secrets.SecretCipher.PREFIX)
+        .doesNotContain(defaultValue)
+        .doesNotContain(templateHook)
+        .doesNotContain(jobHook);
+  }
+
   // ---- masking gaps
 
   @Test

@@ -1,0 +1,116 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.scheduler.approval.Approval;
+import io.nightshift.scheduler.approval.ApprovalRepository;
+import io.nightshift.scheduler.approval.ApprovalStatus;
+import io.nightshift.scheduler.error.Conflict;
+import io.nightshift.scheduler.template.StepAction;
+import io.nightshift.scheduler.template.StepSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Approval steps: parks a run at one (a pending row, no thread; a timer only as a shortcut to its
+ * deadline, which the sweep reads from the database on any node), and applies a decision or an
+ * expiry atomically with the step's change, then moves the run on.
+ */
+final class ApprovalGate {
+  private final EngineContext ctx;
+  private final Engine engine;
+  private final ApprovalRepository approvals;
+  private final EngineSettings settings;
+  private final java.time.Clock clock;
+  private final ExecutorService work;
+  private final ScheduledExecutorService timers;
+
+  ApprovalGate(EngineContext ctx, Engine engine) {
+    this.ctx = ctx;
+    this.engine = engine;
+    this.approvals = ctx.approvals;
+    this.settings = ctx.settings;
+    this.clock = ctx.clock;
+    this.work = ctx.work;
+    this.timers = ctx.timers;
+  }
+
+  /** Parks an approval step: a pending row, no thread, a timer only if it has a deadline. */
+  void park(Run run, StepRun step, StepSpec spec, StepAction.Approval action) {
+    Instant now = clock.instant();
+    Instant expires = spec.timeoutSeconds() == null ? null : now.plusSeconds(spec.timeoutSeconds());
+    long id = approvals.park(step, action, run.triggeredBy(), expires, settings.node(), now);
+    ctx.changed();
+    if (expires != null) {
+      armExpiry(id, run.id(), expires);
+    }
+  }
+
+  /**
+   * Decides an approval (the caller checked who may): the first decision wins, atomically with the
+   * step's change; a later one is a {@link Conflict}. Then the run moves on.
+   */
+  Approval decide(long approvalId, String by, boolean approve, String comment) {
+    Approval approval = approvals.get(approvalId);
+    Approval decided;
+    synchronized (ctx.lock(approval.runId())) {
+      decided =
+          approvals.decide(
+              approvalId,
+              approve ? ApprovalStatus.APPROVED : ApprovalStatus.DENIED,
+              approve ? StepStatus.SUCCEEDED : StepStatus.DENIED,
+              by,
+              comment,
+              approve ? "approval.approve" : "approval.deny",
+              clock.instant());
+    }
+    decided(decided);
+    return decided;
+  }
+
+  void expire(long approvalId) {
+    Approval approval = approvals.get(approvalId);
+    if (approval.status() != ApprovalStatus.PENDING) {
+      return;
+    }
+    if (approval.expiresAt() != null && approval.expiresAt().isAfter(clock.instant())) {
+      // Timers run on real time; the deadline is read with the engine's clock (the sweep finds it).
+      return;
+    }
+    boolean approve = "approve".equals(approval.onTimeout());
+    Approval decided;
+    synchronized (ctx.lock(approval.runId())) {
+      try {
+        decided =
+            approvals.decide(
+                approvalId,
+                ApprovalStatus.EXPIRED,
+                approve ? StepStatus.SUCCEEDED : StepStatus.EXPIRED,
+                "system",
+                "no decision before "
+                    + approval.expiresAt()
+                    + "; onTimeout "
+                    + approval.onTimeout(),
+                "approval.expire",
+                clock.instant());
+      } catch (Conflict alreadyDecided) {
+        return;
+      }
+    }
+    decided(decided);
+  }
+
+  private void decided(Approval approval) {
+    ctx.changed();
+    work.execute(() -> ctx.safely(approval.runId(), () -> engine.advance(approval.runId())));
+  }
+
+  void armExpiry(long approvalId, long runId, Instant expiresAt) {
+    long delay = Math.max(0, Duration.between(clock.instant(), expiresAt).toMillis());
+    timers.schedule(
+        () -> work.execute(() -> ctx.safely(runId, () -> expire(approvalId))),
+        delay,
+        TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,264 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.executor.LogLine;
+import io.nightshift.executor.Outcome;
+import io.nightshift.executor.ProcessGroups;
+import io.nightshift.scheduler.error.Conflict;
+import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.template.StepSpec;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The attempts this node instance executes: records an attempt as RUNNING and leased to this
+ * instance, hands it to the {@link AttemptExecutor}, watches it, and records its end (with the next
+ * attempt when a retry applies) in one transaction; a late report of a lost attempt is refused.
+ */
+final class Attempts {
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  private final EngineContext ctx;
+  private final Engine engine;
+  private final RunRepository runs;
+  private final AttemptExecutor launcher;
+  private final EngineSettings settings;
+  private final LeaseSettings leases;
+  private final NodeLeaseRepository.NodeLease self;
+  private final java.time.Clock clock;
+  private final LogBus bus;
+  private final Map<Long, Launched> executing;
+  private final ExecutorService work;
+
+  Attempts(EngineContext ctx, Engine engine) {
+    this.ctx = ctx;
+    this.engine = engine;
+    this.runs = ctx.runs;
+    this.launcher = ctx.launcher;
+    this.settings = ctx.settings;
+    this.leases = ctx.leases;
+    this.self = ctx.self;
+    this.clock = ctx.clock;
+    this.bus = ctx.bus;
+    this.executing = ctx.executing;
+    this.work = ctx.work;
+  }
+
+  /**
+   * Records the attempt as RUNNING and leased to this instance, then hands it to the executor.
+   * False when another node started it first.
+   */
+  boolean launch(Run run, StepRun step) {
+    StepSpec spec = run.template().step(step.name()).orElseThrow();
+    if (!launcher.accepting()) {
+      // This node drains: the attempt stays PENDING for another node's sweep or the next start.
+      return false;
+    }
+    Instant now = clock.instant();
+    try {
+      runs.start(
+          step,
+          StepStatus.RUNNING,
+          settings.node(),
+          new RunRepository.Lease(self.instance(), now.plus(leases.expiry())),
+          now);
+    } catch (Conflict taken) {
+      return false;
+    }
+    ctx.changed();
+    AttemptExecutor.Started started;
+    try {
+      started = launcher.start(new AttemptExecutor.Attempt(run, step, spec), sinkFor(run, step));
+    } catch (IOException | RuntimeException e) {
+      log.warn(
+          "run {} step {}: cannot start: {}",
+          run.id(),
+          step.name(),
+          ErrorMasks.maskSecrets(run, e.toString()));
+      stepEnded(run, step, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0, 0);
+      // No outcome will come to move the run on: look again once this pass is done.
+      work.execute(() -> ctx.safely(run.id(), () -> engine.advance(run.id())));
+      return true;
+    }
+    watch(step, started, (outcome, failure) -> finished(run.id(), step, outcome, failure));
+    return true;
+  }
+
+  /**
+   * Keeps an executing attempt's lease renewed until its outcome, then reports it. The process
+   * group is recorded last and only for finding leftovers: failing to record it leaves the attempt
+   * owned and watched (its processes also carry its id in their environment).
+   */
+  void watch(
+      StepRun step,
+      AttemptExecutor.Started started,
+      java.util.function.BiConsumer<Outcome, Throwable> report) {
+    executing.put(step.id(), started.launched());
+    started
+        .launched()
+        .outcome()
+        .whenCompleteAsync(
+            (outcome, failure) -> ctx.safely(step.runId(), () -> report.accept(outcome, failure)),
+            work);
+    if (started.process() != null) {
+      try {
+        runs.recordProcess(step.id(), started.process().pid(), started.process().startTicks());
+      } catch (RuntimeException e) {
+        log.warn(
+            "step run {}: cannot record its process group {} ({}); it stays owned and tagged",
+            step.id(),
+            started.process().pid(),
+            e.toString());
+      }
+    }
+  }
+
+  /**
+   * An attempt's outcome, reported by the executor. Recording it is retried on a failed write; the
+   * attempt stays in {@link #executing} (its lease renewed) until it is recorded or the engine
+   * gives up, after which its lease runs out and a node fails it as lost.
+   */
+  private void finished(long runId, StepRun step, Outcome outcome, Throwable failure) {
+    try {
+      Retry.onFailedWrite(
+          () -> {
+            synchronized (ctx.lock(runId)) {
+              Run run = runs.get(runId);
+              StepStatus to;
+              String error;
+              Integer exitCode = null;
+              long lines = 0;
+              long dropped = 0;
+              if (failure != null) {
+                to = StepStatus.FAILED;
+                error = "executor failed: " + failure;
+              } else {
+                to = stepStatus(outcome);
+                error = outcome.error();
+                exitCode = outcome.exitCode();
+                lines = outcome.lines();
+                dropped = outcome.dropped();
+              }
+              if (!stepEnded(run, step, true, to, exitCode, error, lines, dropped)) {
+                log.warn(
+                    "run {} step {} attempt {}: late report refused: the attempt is no longer this"
+                        + " node's",
+                    runId,
+                    step.name(),
+                    step.attempt());
+              }
+            }
+          });
+    } finally {
+      executing.remove(step.id());
+    }
+    engine.advance(runId);
+  }
+
+  /**
+   * Records the end of a RUNNING attempt and, for a failure with retries left, adds the next
+   * attempt, in one transaction. {@code guard}: {@code true} for this instance's own report
+   * (refused when it lost the lease), {@code false} for an attempt found lost at start, or the
+   * {@link RunRepository.Expired} lease the reaper saw. False when the attempt had already moved
+   * on.
+   */
+  boolean stepEnded(
+      Run run,
+      StepRun step,
+      Object guard,
+      StepStatus to,
+      Integer exitCode,
+      String error,
+      long lines,
+      long dropped) {
+    Instant now = clock.instant();
+    String masked = ErrorMasks.maskSecrets(run, error);
+    StepSpec spec = run.template().step(step.name()).orElseThrow();
+    boolean again =
+        to.failure()
+            && step.attempt() <= spec.retries()
+            && (run.status() == RunStatus.RUNNING || run.status() == RunStatus.WAITING_APPROVAL);
+    boolean ended =
+        runs.atomically(
+            tx -> {
+              if (!end(tx, step, guard, to, exitCode, masked, lines, dropped, now)) {
+                return false;
+              }
+              if (again) {
+                tx.addAttempt(
+                    step,
+                    spec.retryBackoffSeconds() == 0
+                        ? null
+                        : now.plusSeconds(spec.retryBackoffSeconds()));
+              }
+              return true;
+            });
+    if (ended) {
+      ctx.changed();
+    }
+    return ended;
+  }
+
+  boolean end(
+      RunRepository tx,
+      StepRun step,
+      Object guard,
+      StepStatus to,
+      Integer exitCode,
+      String error,
+      long lines,
+      long dropped,
+      Instant now) {
+    if (guard instanceof RunRepository.Expired expired) {
+      return tx.failExpired(expired, error, now);
+    }
+    if (Boolean.TRUE.equals(guard)) {
+      return tx.finishOwned(step, self.instance(), to, exitCode, error, lines, dropped, now);
+    }
+    return tx.finish(step, StepStatus.RUNNING, to, exitCode, error, lines, dropped, now);
+  }
+
+  /**
+   * Kills what a lost attempt left running: its recorded process group, and any process still
+   * tagged with the attempt's id and this node (found even if the group was never recorded).
+   */
+  boolean killLeftovers(StepRun step) {
+    boolean killed =
+        step.pid() != null
+            && step.pidStartedAt() != null
+            && ProcessGroups.killLeftover(step.pid(), step.pidStartedAt());
+    int tagged =
+        ProcessGroups.killTagged(
+            Map.of(
+                StepLauncher.STEP_RUN_ID, String.valueOf(step.id()),
+                StepLauncher.NODE, settings.node()));
+    return killed || tagged > 0;
+  }
+
+  io.nightshift.executor.LineSink sinkFor(Run run, StepRun step) {
+    return (seq, ts, stream, text) ->
+        bus.publish(
+            new LogLine(run.id(), step.id(), step.name(), step.attempt(), seq, ts, stream, text));
+  }
+
+  static StepStatus stepStatus(Outcome outcome) {
+    switch (outcome.status()) {
+      case SUCCEEDED:
+        return StepStatus.SUCCEEDED;
+      case TIMED_OUT:
+        return StepStatus.TIMED_OUT;
+      case CANCELED:
+        return StepStatus.CANCELED;
+      default:
+        return StepStatus.FAILED;
+    }
+  }
+
+  /** Steps executing on this node right now (an approval that waits holds none). */
+  int executingSteps() {
+    return executing.size();
+  }
+}

@@ -1,0 +1,83 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.scheduler.approval.ApprovalRepository;
+import io.nightshift.scheduler.audit.AuditLog;
+import io.nightshift.scheduler.error.Conflict;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Cancels a run in one transaction: pending steps and waiting approvals are canceled at once, its
+ * audit record written, and the run stored CANCELED, or CANCELING while an attempt still runs (here
+ * or on another node); this node's attempts are killed at once, other owners hear of it through the
+ * event channel (or their database poll). The run becomes CANCELED when its last attempt has ended.
+ */
+final class Cancels {
+  private final EngineContext ctx;
+  private final Engine engine;
+  private final RunRepository runs;
+  private final Clock clock;
+
+  Cancels(EngineContext ctx, Engine engine) {
+    this.ctx = ctx;
+    this.engine = engine;
+    this.runs = ctx.runs;
+    this.clock = ctx.clock;
+  }
+
+  Run cancel(long runId, String actor) {
+    List<Launched> toKill;
+    RunStatus to;
+    List<StepRun> closed;
+    synchronized (ctx.lock(runId)) {
+      Run run = runs.get(runId);
+      if (run.status().terminal()) {
+        throw new Conflict("run " + runId + " has already ended: " + run.status());
+      }
+      if (run.status() == RunStatus.CANCELING) {
+        throw new Conflict("run " + runId + " is already being canceled");
+      }
+      Instant now = clock.instant();
+      String reason = "canceled by " + actor;
+      boolean running = run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING);
+      to = running ? RunStatus.CANCELING : RunStatus.CANCELED;
+      closed =
+          run.steps().stream()
+              .filter(
+                  s ->
+                      s.status() == StepStatus.PENDING || s.status() == StepStatus.WAITING_APPROVAL)
+              .toList();
+      RunStatus from = run.status();
+      ctx.dsl.transaction(
+          cfg -> {
+            RunRepository tx = runs.in(cfg.dsl());
+            // Steps first, the run last: followers see the run's end after its steps' changes.
+            for (StepRun step : closed) {
+              if (step.status() == StepStatus.PENDING) {
+                tx.finish(step, StepStatus.PENDING, StepStatus.CANCELED, null, reason, 0, 0, now);
+              }
+            }
+            // Decisions take this run's lock too: the steps waiting when it was read are those
+            // closed.
+            new ApprovalRepository(cfg.dsl()).cancelForRun(runId, actor, now);
+            tx.transition(runId, from, to, reason, now);
+            AuditLog.write(cfg.dsl(), now, actor, "run.cancel", "run", String.valueOf(runId), null);
+          });
+      ctx.changed();
+      toKill =
+          run.steps().stream()
+              .filter(s -> s.status() == StepStatus.RUNNING)
+              .map(s -> ctx.executing.get(s.id()))
+              .filter(java.util.Objects::nonNull)
+              .toList();
+    }
+    // Attempts of this node are killed now; other owners see CANCELING at their next poll.
+    toKill.forEach(Launched::cancel);
+    Run canceled = runs.get(runId);
+    if (to == RunStatus.CANCELED) {
+      engine.startNextQueued(canceled.job());
+    }
+    return canceled;
+  }
+}

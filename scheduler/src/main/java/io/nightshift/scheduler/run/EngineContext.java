@@ -1,0 +1,121 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.executor.DaemonThreads;
+import io.nightshift.scheduler.approval.ApprovalRepository;
+import io.nightshift.scheduler.logs.LogBus;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the parts of the {@link Engine} share: the stores, this node instance, the attempts it
+ * executes, the per-run locks, its threads and the event relay it wakes after each change.
+ */
+final class EngineContext {
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  final RunRepository runs;
+  final ApprovalRepository approvals;
+  final DSLContext dsl;
+  final LogBus bus;
+  final NodeLeaseRepository nodes;
+  final AttemptExecutor launcher;
+  final EngineSettings settings;
+  final LeaseSettings leases;
+  final NodeLeaseRepository.NodeLease self;
+  final Clock clock;
+  final EventRelay relay;
+
+  /** Attempts executing on this node instance, by step run id. */
+  final Map<Long, Launched> executing = new ConcurrentHashMap<>();
+
+  private final Map<Long, Object> locks = new ConcurrentHashMap<>();
+
+  /** Decisions run here; {@link #timers} hand due work to it. */
+  final ExecutorService work =
+      Executors.newFixedThreadPool(4, new DaemonThreads("nightshift-engine-"));
+
+  final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-engine-timer-"));
+
+  /** Renewals and cancel polls must not wait behind runs' work: their own thread. */
+  final ScheduledExecutorService leaseTimer =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-engine-lease-"));
+
+  EngineContext(
+      RunRepository runs,
+      ApprovalRepository approvals,
+      NodeLeaseRepository nodes,
+      DSLContext dsl,
+      LogBus bus,
+      AttemptExecutor launcher,
+      EngineSettings settings,
+      LeaseSettings leases,
+      NodeLeaseRepository.NodeLease self,
+      Clock clock) {
+    this.runs = runs;
+    this.approvals = approvals;
+    this.nodes = nodes;
+    this.dsl = dsl;
+    this.bus = bus;
+    this.launcher = launcher;
+    this.settings = settings;
+    this.leases = leases;
+    this.self = self;
+    this.clock = clock;
+    this.relay =
+        new EventRelay(
+            dsl,
+            bus,
+            clock,
+            self.instance(),
+            leases.cancelPollEvery(),
+            java.time.Duration.ofHours(1));
+  }
+
+  /** A new lease on an attempt for this node instance, from now. */
+  RunRepository.Lease lease() {
+    Instant now = clock.instant();
+    return new RunRepository.Lease(self.instance(), now.plus(leases.expiry()));
+  }
+
+  /** Runs {@code action} on the engine's pool, {@link #safely}. */
+  void later(long runId, Runnable action) {
+    work.execute(() -> safely(runId, action));
+  }
+
+  /** A change was committed with its event: the relay announces it. */
+  void changed() {
+    relay.wake();
+  }
+
+  Object lock(long runId) {
+    return locks.computeIfAbsent(runId, id -> new Object());
+  }
+
+  void forget(Run run) {
+    if (run.status().terminal()
+        && run.steps().stream().noneMatch(s -> executing.containsKey(s.id()))) {
+      locks.remove(run.id());
+    }
+  }
+
+  /**
+   * Runs one piece of the engine's work, retrying it on a failed write (each piece re-reads what it
+   * decides on, so a retry is safe); what still fails is logged and left to the periodic sweep.
+   */
+  void safely(long runId, Runnable action) {
+    try {
+      Retry.onFailedWrite(action);
+    } catch (RuntimeException e) {
+      log.error("run {}: engine step failed", runId, e);
+    }
+  }
+}

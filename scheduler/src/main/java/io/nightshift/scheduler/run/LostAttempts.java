@@ -1,0 +1,93 @@
+package io.nightshift.scheduler.run;
+
+import java.time.Instant;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Attempts whose executor is gone: those this node name left running before a restart (their
+ * leftover processes are killed at once) and those whose lease expired on any node. Each is failed
+ * as "executor lost", and the step's rules (retries, rollback) decide what happens next.
+ */
+final class LostAttempts {
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  private final EngineContext ctx;
+  private final Engine engine;
+  private final Attempts attempts;
+  private final Rollback rollback;
+  private final RunRepository runs;
+
+  LostAttempts(EngineContext ctx, Engine engine, Attempts attempts, Rollback rollback) {
+    this.ctx = ctx;
+    this.engine = engine;
+    this.attempts = attempts;
+    this.rollback = rollback;
+    this.runs = ctx.runs;
+  }
+
+  /**
+   * At start: the run's RUNNING attempts of this node name are failed and their leftover processes
+   * killed, unless a live instance of the same name ({@code liveTwins}) holds them.
+   */
+  void ownLeftovers(long runId, Set<String> liveTwins) {
+    synchronized (ctx.lock(runId)) {
+      Run run = runs.get(runId);
+      for (StepRun step : run.attempts()) {
+        if (step.status() != StepStatus.RUNNING
+            || !ctx.settings.node().equals(step.node())
+            || liveTwins.contains(runs.leaseOwner(step.id()))) {
+          continue;
+        }
+        boolean killed = attempts.killLeftovers(step);
+        String error =
+            "executor lost (node "
+                + step.node()
+                + " stopped"
+                + (killed ? "; its leftover process group " + step.pid() + " was killed" : "")
+                + ")";
+        end(run, step, false, error);
+      }
+    }
+  }
+
+  /** Fails attempts whose owner stopped renewing their lease, then moves their runs on. */
+  void reap() {
+    Instant now = ctx.clock.instant();
+    for (RunRepository.Expired expired : runs.expired(now, ctx.leases.expiry())) {
+      ctx.safely(
+          expired.runId(),
+          () -> {
+            String error =
+                "executor lost (lease of "
+                    + (expired.owner() == null ? "an older node" : expired.owner())
+                    + " expired"
+                    + (expired.until() == null ? "" : " at " + expired.until())
+                    + ")";
+            boolean ended;
+            synchronized (ctx.lock(expired.runId())) {
+              Run run = runs.get(expired.runId());
+              ended = end(run, run.attempt(expired.stepRunId()).orElseThrow(), expired, error);
+            }
+            if (ended) {
+              engine.moveOn(expired.runId());
+            }
+          });
+    }
+  }
+
+  /**
+   * Fails a lost attempt ({@code guard}: false for one found at start, or the expired lease seen),
+   * an undo's loss failing the rollback. False when the attempt had already moved on.
+   */
+  private boolean end(Run run, StepRun step, Object guard, String error) {
+    log.warn("run {} step {} attempt {}: {}", run.id(), step.name(), step.attempt(), error);
+    if (step.name().startsWith(RunRepository.UNDO_PREFIX)) {
+      StepRun original =
+          run.latestByName().get(step.name().substring(RunRepository.UNDO_PREFIX.length()));
+      return rollback.undoEnded(run, original, step, guard, StepStatus.FAILED, null, error, 0);
+    }
+    return attempts.stepEnded(run, step, guard, StepStatus.FAILED, null, error, 0, 0);
+  }
+}

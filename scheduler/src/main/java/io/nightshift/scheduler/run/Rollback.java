@@ -1,0 +1,181 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.executor.Outcome;
+import io.nightshift.scheduler.template.StepAction;
+import io.nightshift.scheduler.template.StepSpec;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Rolls a failed run back: the undo of each step that succeeded, newest first ({@link RollbackPlan}
+ * decides), one at a time; an undo's end and its consequence (the step ROLLED_BACK, or the run
+ * ROLLBACK_FAILED) are one transaction.
+ */
+final class Rollback {
+  private final EngineContext ctx;
+  private final Engine engine;
+  private final Attempts attempts;
+  private final RunRepository runs;
+  private final AttemptExecutor launcher;
+  private final EngineSettings settings;
+  private final LeaseSettings leases;
+  private final NodeLeaseRepository.NodeLease self;
+  private final java.time.Clock clock;
+  private final Map<Long, Launched> executing;
+  private final ExecutorService work;
+
+  Rollback(EngineContext ctx, Engine engine, Attempts attempts) {
+    this.ctx = ctx;
+    this.engine = engine;
+    this.attempts = attempts;
+    this.runs = ctx.runs;
+    this.launcher = ctx.launcher;
+    this.settings = ctx.settings;
+    this.leases = ctx.leases;
+    this.self = ctx.self;
+    this.clock = ctx.clock;
+    this.executing = ctx.executing;
+    this.work = ctx.work;
+  }
+
+  /** Starts the next undo, or ends the rollback when none is left. */
+  void rollbackNext(long runId) {
+    synchronized (ctx.lock(runId)) {
+      Run run = runs.get(runId);
+      if (run.status() != RunStatus.ROLLING_BACK
+          || run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING)) {
+        return;
+      }
+      StepRun next = RollbackPlan.next(run.template(), run.latestByName());
+      Instant now = clock.instant();
+      if (next != null && !launcher.accepting()) {
+        return;
+      }
+      if (next == null) {
+        runs.transition(runId, RunStatus.ROLLING_BACK, RunStatus.ROLLED_BACK, run.error(), now);
+        ctx.changed();
+        ctx.forget(runs.get(runId));
+        engine.startNextQueued(run.job());
+        return;
+      }
+      StepSpec original = run.template().step(next.name()).orElseThrow();
+      StepRun undo =
+          runs.atomically(
+              tx ->
+                  tx.insertUndo(
+                      next,
+                      settings.node(),
+                      new RunRepository.Lease(self.instance(), now.plus(leases.expiry())),
+                      now));
+      ctx.changed();
+      StepSpec undoSpec =
+          new StepSpec(
+              undo.name(),
+              new StepAction.Command(original.undo()),
+              List.of(),
+              original.timeoutSeconds(),
+              0,
+              0,
+              false,
+              null);
+      AttemptExecutor.Started started;
+      try {
+        started =
+            launcher.start(
+                new AttemptExecutor.Attempt(run, undo, undoSpec), attempts.sinkFor(run, undo));
+      } catch (IOException | RuntimeException e) {
+        undoEnded(
+            run, next, undo, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0);
+        return;
+      }
+      attempts.watch(
+          undo, started, (outcome, failure) -> undoFinished(runId, next, undo, outcome, failure));
+    }
+  }
+
+  private void undoFinished(
+      long runId, StepRun original, StepRun undo, Outcome outcome, Throwable failure) {
+    try {
+      Retry.onFailedWrite(
+          () -> {
+            synchronized (ctx.lock(runId)) {
+              Run run = runs.get(runId);
+              if (failure != null) {
+                undoEnded(
+                    run,
+                    original,
+                    undo,
+                    true,
+                    StepStatus.FAILED,
+                    null,
+                    "executor failed: " + failure,
+                    0);
+              } else {
+                undoEnded(
+                    run,
+                    original,
+                    undo,
+                    true,
+                    Attempts.stepStatus(outcome),
+                    outcome.exitCode(),
+                    outcome.error(),
+                    outcome.lines());
+              }
+            }
+          });
+    } finally {
+      executing.remove(undo.id());
+    }
+  }
+
+  /**
+   * Records an undo's end with its consequence in one transaction: the original step ROLLED_BACK
+   * (then the next undo), or the run ROLLBACK_FAILED. False when the undo had already moved on.
+   */
+  boolean undoEnded(
+      Run run,
+      StepRun original,
+      StepRun undo,
+      Object guard,
+      StepStatus to,
+      Integer exitCode,
+      String error,
+      long lines) {
+    Instant now = clock.instant();
+    String masked = ErrorMasks.maskSecrets(run, error);
+    String failure =
+        "undo of step '"
+            + original.name()
+            + "' "
+            + to.name().toLowerCase(java.util.Locale.ROOT)
+            + (error == null ? "" : ": " + masked);
+    boolean ended =
+        runs.atomically(
+            tx -> {
+              if (!attempts.end(tx, undo, guard, to, exitCode, masked, lines, 0, now)) {
+                return false;
+              }
+              if (to == StepStatus.SUCCEEDED) {
+                tx.rolledBack(original, now);
+              } else {
+                tx.transition(
+                    run.id(), RunStatus.ROLLING_BACK, RunStatus.ROLLBACK_FAILED, failure, now);
+              }
+              return true;
+            });
+    if (!ended) {
+      return false;
+    }
+    ctx.changed();
+    if (to == StepStatus.SUCCEEDED) {
+      work.execute(() -> ctx.safely(run.id(), () -> rollbackNext(run.id())));
+      return true;
+    }
+    ctx.forget(runs.get(run.id()));
+    engine.startNextQueued(run.job());
+    return true;
+  }
+}
