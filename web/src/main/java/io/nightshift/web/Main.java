@@ -58,7 +58,7 @@ public final class Main {
     try {
       nightshift = Nightshift.start(config, Clock.systemUTC());
     } catch (StartupFailure e) {
-      System.err.println("nightshift: " + e.getMessage());
+      System.err.println("nightshift: " + withoutSecrets(e.getMessage(), config));
       org.slf4j.LoggerFactory.getLogger(Main.class).debug("start-up failure", e);
       System.exit(1);
       return;
@@ -101,10 +101,24 @@ public final class Main {
   }
 
   /** A start-up error never shows the database password, in a quoted URL or on its own. */
+  /**
+   * A start-up message with every configured secret masked: the JDBC URL's password, the database
+   * password, a Redis URL's password, the admin token and the secrets keys.
+   */
   static String withoutSecrets(String message, Config config) {
-    String out = JdbcUrls.masked(message);
-    String password = config.db().password();
-    return password.isEmpty() ? out : out.replace(password, "******");
+    String out = JdbcUrls.masked(String.valueOf(message));
+    out = out.replaceAll("(rediss?://)[^@/\\s]*@", "$1******@");
+    java.util.List<String> secrets = new java.util.ArrayList<>();
+    secrets.add(config.db().password());
+    secrets.add(config.auth().adminToken());
+    secrets.add(config.secrets().key());
+    secrets.addAll(config.secrets().oldKeys());
+    for (String secret : secrets) {
+      if (secret != null && !secret.isBlank()) {
+        out = out.replace(secret.trim(), "******");
+      }
+    }
+    return out;
   }
 
   private static String rootMessage(Throwable e) {

@@ -169,7 +169,7 @@ public final class Nightshift implements AutoCloseable {
     DataDir.secure(config.dataDir());
     SecretKeys secretKeys =
         SecretKeys.resolve(config.secrets(), config.dataDir(), config.db().embedded());
-    Database database = Database.open(config.db());
+    Database database = openStore(config);
     secretKeys.cipher().attach(database.dsl());
     DataDir.secure(config.dataDir());
     Vertx vertx = null;
@@ -401,6 +401,25 @@ public final class Nightshift implements AutoCloseable {
       }
       database.close();
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** The store, or a one-line failure naming it (its URL without a password) and why. */
+  private static Database openStore(Config config) {
+    try {
+      return Database.open(config.db());
+    } catch (RuntimeException e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      String why = String.valueOf(root.getMessage()).strip().lines().findFirst().orElse("");
+      throw new StartupFailure(
+          "cannot open the store "
+              + io.nightshift.scheduler.store.JdbcUrls.masked(config.db().url())
+              + ": "
+              + why,
+          e);
     }
   }
 

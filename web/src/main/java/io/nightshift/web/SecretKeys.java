@@ -152,25 +152,29 @@ public final class SecretKeys {
   }
 
   /**
-   * With old keys configured, seals every stored secret again with the current key, on a thread of
-   * its own, and logs when none is left under an old key (then the old keys can be removed).
+   * On a thread of its own: encrypts secrets stored in clear before encryption existed (template
+   * versions, jobs, runs not over) and, with old keys configured, seals every stored secret again
+   * with the current key, logging when none is left under an old key (then they can be removed).
    */
   void resealInBackground(SecretsRepository stored) {
-    if (!rotating) {
-      return;
-    }
     Thread thread =
         new Thread(
             () -> {
               try {
-                long count = stored.resealAll(cipher, 200);
-                log.info(
-                    "secrets: {} stored value(s) encrypted again with key {}; none is left under"
-                        + " an old key: secrets.oldKeys can be removed",
-                    count,
-                    cipher.currentKeyId());
+                long clear = stored.sealClear(cipher);
+                if (clear > 0) {
+                  log.info("secrets: {} row(s) stored in clear encrypted", clear);
+                }
+                if (rotating) {
+                  long count = stored.resealAll(cipher, 200);
+                  log.info(
+                      "secrets: {} stored value(s) encrypted again with key {}; none is left under"
+                          + " an old key: secrets.oldKeys can be removed",
+                      count,
+                      cipher.currentKeyId());
+                }
               } catch (RuntimeException e) {
-                log.warn("secrets: encrypting stored values again failed: {}", e.toString());
+                log.warn("secrets: encrypting stored values failed: {}", e.toString());
               }
             },
             "nightshift-secrets-reseal");

@@ -16,6 +16,10 @@ class MainTest {
   @TempDir Path dir;
 
   Process java(String... args) throws IOException {
+    return java(java.util.Map.of(), args);
+  }
+
+  Process java(java.util.Map<String, String> env, String... args) throws IOException {
     List<String> command =
         new java.util.ArrayList<>(
             List.of(
@@ -24,11 +28,13 @@ class MainTest {
                 System.getProperty("java.class.path"),
                 Main.class.getName()));
     command.addAll(List.of(args));
-    return new ProcessBuilder(command)
-        .directory(dir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("out.log").toFile())
-        .start();
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("out.log").toFile());
+    builder.environment().putAll(env);
+    return builder.start();
   }
 
   @Test
@@ -106,5 +112,35 @@ class MainTest {
       assertThat(output).doesNotContain("Exception");
       assertThat(dir.resolve("data")).as("nothing written before it can serve").doesNotExist();
     }
+  }
+
+  @Test
+  void an_unreachable_store_exits_with_one_line_naming_it_without_its_password() throws Exception {
+    Path file = dir.resolve("nodb.yaml");
+    Files.writeString(
+        file,
+        "dataDir: data\nhttp:\n  port: 0\ndb:\n  url: \"jdbc:mysql://127.0.0.1:1/nowhere\"\n"
+            + "  user: someone\n  password: \"pw-0123456789\"\n");
+    Process process =
+        java(
+            java.util.Map.of(
+                "NIGHTSHIFT_SECRETS_KEY",
+                java.util.Base64.getEncoder().encodeToString(new byte[32])),
+            "--config",
+            file.toString());
+    boolean exited = process.waitFor(60, TimeUnit.SECONDS);
+    if (!exited) {
+      process.destroyForcibly();
+    }
+    String output = Files.readString(dir.resolve("out.log"), StandardCharsets.UTF_8);
+    assertThat(exited).as("still running: %s", output).isTrue();
+    assertThat(process.exitValue()).isNotZero();
+    List<String> lines = output.lines().filter(l -> l.startsWith("nightshift:")).toList();
+    assertThat(lines).hasSize(1);
+    assertThat(lines.get(0))
+        .startsWith("nightshift: cannot open the store jdbc:mysql://127.0.0.1:1/nowhere: ")
+        .contains("Connection refused");
+    assertThat(output).doesNotContain("pw-0123456789").doesNotContain("Exception");
+    assertThat(dir.resolve("data").resolve("admin.token")).doesNotExist();
   }
 }

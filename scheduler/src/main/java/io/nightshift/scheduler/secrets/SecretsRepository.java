@@ -5,6 +5,10 @@ import static io.nightshift.sql.Tables.RUN;
 import static io.nightshift.sql.Tables.TEMPLATE;
 import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 
+import io.nightshift.scheduler.template.StoredTemplate;
+import io.nightshift.scheduler.template.Template;
+import io.nightshift.scheduler.template.TemplateRepository;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -82,6 +86,119 @@ public final class SecretsRepository {
     total += reseal(cipher, RUN, RUN.ID, RUN.PARAMS, batch);
     total += reseal(cipher, RUN, RUN.ID, RUN.TEMPLATE_SNAPSHOT, batch);
     return total;
+  }
+
+  /**
+   * Encrypts the secrets stored in clear before encryption existed: in every template version and
+   * job, and in the runs not over (finished runs keep theirs). One transaction per row, the row
+   * locked, so a concurrent change is not lost. Returns how many rows were sealed.
+   */
+  public long sealClear(SecretCipher cipher) {
+    long rows = 0;
+    for (Record2<Long, Integer> v :
+        dsl.select(TEMPLATE_VERSION.TEMPLATE_ID, TEMPLATE_VERSION.VERSION)
+            .from(TEMPLATE_VERSION)
+            .fetch()) {
+      rows += sealTemplateVersion(cipher, v.value1(), v.value2()) ? 1 : 0;
+    }
+    for (Long job : dsl.select(JOB.ID).from(JOB).fetch(JOB.ID)) {
+      rows += sealJob(cipher, job) ? 1 : 0;
+    }
+    for (Long run : dsl.select(RUN.ID).from(RUN).where(RUN.FINISHED_AT.isNull()).fetch(RUN.ID)) {
+      rows += sealRun(cipher, run) ? 1 : 0;
+    }
+    return rows;
+  }
+
+  private boolean sealTemplateVersion(SecretCipher cipher, long templateId, int version) {
+    return dsl.transactionResult(
+        cfg -> {
+          var row =
+              cfg.dsl()
+                  .select(TEMPLATE.NAME, TEMPLATE_VERSION.BODY)
+                  .from(TEMPLATE_VERSION)
+                  .join(TEMPLATE)
+                  .on(TEMPLATE.ID.eq(TEMPLATE_VERSION.TEMPLATE_ID))
+                  .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(templateId))
+                  .and(TEMPLATE_VERSION.VERSION.eq(version))
+                  .forUpdate()
+                  .fetchOne();
+          if (row == null || !StoredSecrets.clearInTemplate(new JsonObject(row.value2()))) {
+            return false;
+          }
+          Template template = StoredSecrets.template(cipher, row.value2(), row.value1());
+          return cfg.dsl()
+                  .update(TEMPLATE_VERSION)
+                  .set(TEMPLATE_VERSION.BODY, StoredSecrets.template(cipher, template))
+                  .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(templateId))
+                  .and(TEMPLATE_VERSION.VERSION.eq(version))
+                  .execute()
+              == 1;
+        });
+  }
+
+  private boolean sealJob(SecretCipher cipher, long jobId) {
+    return dsl.transactionResult(
+        cfg -> {
+          var row =
+              cfg.dsl()
+                  .select(JOB.TEMPLATE_NAME, JOB.BODY)
+                  .from(JOB)
+                  .where(JOB.ID.eq(jobId))
+                  .forUpdate()
+                  .fetchOne();
+          if (row == null) {
+            return false;
+          }
+          Template template =
+              new TemplateRepository(cfg.dsl())
+                  .find(row.value1())
+                  .map(StoredTemplate::template)
+                  .orElse(null);
+          JsonObject body = StoredSecrets.open(cipher, row.value2());
+          if (!StoredSecrets.clearInJob(new JsonObject(row.value2()), template)) {
+            return false;
+          }
+          return cfg.dsl()
+                  .update(JOB)
+                  .set(JOB.BODY, StoredSecrets.job(cipher, body, template).encode())
+                  .where(JOB.ID.eq(jobId))
+                  .execute()
+              == 1;
+        });
+  }
+
+  private boolean sealRun(SecretCipher cipher, long runId) {
+    return dsl.transactionResult(
+        cfg -> {
+          var row =
+              cfg.dsl()
+                  .select(RUN.TEMPLATE_NAME, RUN.TEMPLATE_SNAPSHOT, RUN.PARAMS)
+                  .from(RUN)
+                  .where(RUN.ID.eq(runId))
+                  .forUpdate()
+                  .fetchOne();
+          if (row == null) {
+            return false;
+          }
+          Template template = StoredSecrets.template(cipher, row.value2(), row.value1());
+          boolean snapshot = StoredSecrets.clearInTemplate(new JsonObject(row.value2()));
+          boolean params = StoredSecrets.clearInParams(new JsonObject(row.value3()), template);
+          if (!snapshot && !params) {
+            return false;
+          }
+          return cfg.dsl()
+                  .update(RUN)
+                  .set(RUN.TEMPLATE_SNAPSHOT, StoredSecrets.template(cipher, template))
+                  .set(
+                      RUN.PARAMS,
+                      StoredSecrets.params(
+                              cipher, template, StoredSecrets.params(cipher, row.value3()))
+                          .encode())
+                  .where(RUN.ID.eq(runId))
+                  .execute()
+              == 1;
+        });
   }
 
   /** Template versions have a two-column key: one number orders and pages them. */

@@ -73,6 +73,55 @@ public final class StoredSecrets {
     return json;
   }
 
+  /** Whether a stored template holds a secret default or webhook secret in clear. */
+  public static boolean clearInTemplate(JsonObject stored) {
+    for (Object o : stored.getJsonArray("params", new JsonArray())) {
+      if (o instanceof JsonObject p && p.getBoolean("secret", false) && clear(p, "default")) {
+        return true;
+      }
+    }
+    return clearInWebhooks(stored.getJsonArray("notify"));
+  }
+
+  /** Whether stored values hold a value of a parameter {@code template} marks secret in clear. */
+  public static boolean clearInParams(JsonObject stored, Template template) {
+    if (stored == null || template == null) {
+      return false;
+    }
+    for (ParamSpec p : template.params()) {
+      if (p.secret() && clear(stored, p.name())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a stored job body holds a secret value (by {@code template}) or webhook secret in
+   * clear.
+   */
+  public static boolean clearInJob(JsonObject stored, Template template) {
+    return clearInParams(stored.getJsonObject("params"), template)
+        || clearInWebhooks(stored.getJsonArray("notify"));
+  }
+
+  private static boolean clearInWebhooks(JsonArray hooks) {
+    if (hooks == null) {
+      return false;
+    }
+    for (Object o : hooks) {
+      if (o instanceof JsonObject hook && clear(hook, "secret")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean clear(JsonObject json, String key) {
+    Object value = json.getValue(key);
+    return value != null && !SecretCipher.sealed(String.valueOf(value));
+  }
+
   /** A stored JSON object with every sealed string opened. */
   public static JsonObject open(SecretCipher cipher, String stored) {
     JsonObject json = new JsonObject(stored);

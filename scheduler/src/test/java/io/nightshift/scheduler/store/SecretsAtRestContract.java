@@ -203,6 +203,39 @@ abstract class SecretsAtRestContract {
   }
 
   @Test
+  void secrets_stored_in_clear_before_encryption_are_encrypted_by_the_upgrade_pass() {
+    rows_written_in_clear_before_encryption_still_read();
+    execute(
+        "INSERT INTO job (name, template_name, body, enabled, revision, created_at, updated_at)"
+            + " VALUES ('nightly', 'vault', '{\"template\":\"vault\",\"params\":{\"password\":\""
+            + jobSecret
+            + "\",\"user\":\"bob\"},\"schedule\":null,\"concurrency\":\"forbid\","
+            + "\"misfire\":\"fire_once\",\"notify\":[{\"url\":\"https://chat.example/job\","
+            + "\"events\":[],\"secret\":\""
+            + webhookSecret
+            + "\"}]}', TRUE, 1, '2026-11-22 03:30:01', '2026-11-22 03:30:01')");
+    assertThat(rawRows()).contains(jobSecret).contains(runSecret).contains(defaultSecret);
+
+    SecretsRepository stored = new SecretsRepository(db.dsl());
+    SecretCipher cipher = SecretCipher.of(key, List.of());
+    assertThat(stored.sealClear(cipher)).isEqualTo(3);
+    assertThat(stored.sealClear(cipher)).as("nothing left the second time").isZero();
+
+    assertThat(rawRows())
+        .doesNotContain(jobSecret)
+        .doesNotContain(runSecret)
+        .doesNotContain(defaultSecret)
+        .doesNotContain(webhookSecret)
+        .contains("bob");
+    assertThat(new TemplateRepository(db.dsl()).find("vault").orElseThrow().template())
+        .isEqualTo(template());
+    assertThat(new RunRepository(db.dsl()).get(7).params()).containsEntry("password", runSecret);
+    JobSpec job = new JobRepository(db.dsl()).get("nightly").spec();
+    assertThat(job.params()).containsEntry("password", jobSecret).containsEntry("user", "bob");
+    assertThat(job.webhooks().get(0).secret()).isEqualTo(webhookSecret);
+  }
+
+  @Test
   void a_key_that_is_not_configured_is_a_clear_error_naming_it_never_garbage() {
     long runId = storeAll();
     SecretCipher other = SecretCipher.of(key(), List.of());

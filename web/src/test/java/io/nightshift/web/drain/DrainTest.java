@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -69,6 +70,14 @@ class DrainTest {
       assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
       assertThat(refused.errorCode()).isEqualTo("draining");
       assertThat(refused.errorMessage()).contains(node).contains("draining");
+      assertThat(refused.response().headers().firstValue("Retry-After")).isPresent();
+      for (String start : List.of("/api/v1/runs/" + tooLong + "/retry", "/api/v1/jobs/any/runs")) {
+        Answer also = server.post(start, ADMIN_TOKEN, null);
+        assertThat(also.status()).as(start + ": " + also).isEqualTo(503);
+      }
+      assertThat(server.get("/api/v1/runs/" + tooLong, ADMIN_TOKEN).status())
+          .as("reads are still served")
+          .isEqualTo(200);
 
       JsonObject done = awaitStep(server, survivor, 0, "SUCCEEDED");
       JsonObject stopped = awaitRun(server, tooLong, "FAILED");
