@@ -153,8 +153,11 @@ public final class Cgroups {
     if (kind == Kind.PROCESS_GROUP) {
       return Optional.empty();
     }
+    // The pid keeps names of this incarnation apart from cgroups an earlier one left behind.
     String name =
         (stepRunId == null || !stepRunId.matches("[0-9]+") ? "p" : "step-" + stepRunId)
+            + "-"
+            + ProcessHandle.current().pid()
             + "-"
             + counter.incrementAndGet();
     Path dir = base.resolve(name);

@@ -86,6 +86,19 @@ public final class ProcessExecutor {
    *     program that does not exist is not this case: it fails with exit code 127 and a line on
    *     stderr, like in a shell)
    */
+  /**
+   * Kills the processes left in the cgroups of step run {@code stepRunId} (an attempt lost when an
+   * earlier incarnation of this node stopped) and removes those cgroups.
+   */
+  public int killLeftovers(long stepRunId) {
+    return cgroups.killLeftovers(stepRunId);
+  }
+
+  /** Removes this node's cgroup folder when no step cgroup is left in it. */
+  public void close() {
+    cgroups.close();
+  }
+
   public StepProcess start(ProcessSpec spec, LineSink sink) throws IOException {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(sink, "sink");

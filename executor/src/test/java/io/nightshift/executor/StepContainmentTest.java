@@ -143,6 +143,29 @@ class StepContainmentTest {
     assertThat(Procs.running(pid)).as("escaped process %d after cancel", pid).isFalse();
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("escapes")
+  void what_escaped_a_step_lost_by_an_earlier_incarnation_is_killed_at_the_next_start(
+      String name, String escape) throws Exception {
+    StepProcess step = start(escape + "; sleep 1000", null);
+    long pid = escapedPid();
+    // The service died: nothing will end this step. Its next incarnation (same node name) finds
+    // the attempt lost and kills what its cgroup still holds, group and tag or not.
+    ProcessExecutor next =
+        new ProcessExecutor(
+            Clock.systemUTC(),
+            Duration.ofMillis(300),
+            StepEnvironment.defaults(),
+            Cgroups.detect(NODE));
+    assertThat(next.killLeftovers(4242)).isGreaterThanOrEqualTo(1);
+
+    await()
+        .atMost(20, TimeUnit.SECONDS)
+        .untilAsserted(
+            () -> assertThat(Procs.running(pid)).as("escaped process %d", pid).isFalse());
+    assertThat(step.outcome().get(30, TimeUnit.SECONDS).status()).isNotEqualTo(Status.SUCCEEDED);
+  }
+
   @Test
   void the_steps_cgroup_is_removed_after_the_step() throws Exception {
     StepProcess step = start("echo hi", null);

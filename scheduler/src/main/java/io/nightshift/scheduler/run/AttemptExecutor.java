@@ -39,4 +39,16 @@ public interface AttemptExecutor {
   default boolean accepting() {
     return true;
   }
+
+  /**
+   * Kills what an attempt of this node that was lost (found RUNNING at start, or its lease expired)
+   * may still have running in containers of this executor (a step's cgroup), beyond its process
+   * group; how many processes were killed.
+   */
+  default int killLeftovers(long stepRunId) {
+    return 0;
+  }
+
+  /** Releases what the executor holds (at shutdown). */
+  default void close() {}
 }

@@ -235,7 +235,9 @@ final class Attempts {
             Map.of(
                 StepLauncher.STEP_RUN_ID, String.valueOf(step.id()),
                 StepLauncher.NODE, settings.node()));
-    return killed || tagged > 0;
+    // Processes that left the group and dropped the tag (setsid, env -i) are still in its cgroup.
+    int contained = launcher.killLeftovers(step.id());
+    return killed || tagged > 0 || contained > 0;
   }
 
   io.nightshift.executor.LineSink sinkFor(Run run, StepRun step) {

@@ -83,6 +83,16 @@ public final class DrainingExecutor implements AttemptExecutor {
   }
 
   /** An executing attempt whose outcome says "stopped by the drain" when the drain killed it. */
+  @Override
+  public int killLeftovers(long stepRunId) {
+    return delegate.killLeftovers(stepRunId);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
   private static final class Tracked implements Launched {
     private final Launched inner;
     private final CompletableFuture<Outcome> outcome;

@@ -435,6 +435,7 @@ public final class Engine implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     ctx.relay.close();
+    ctx.launcher.close();
     try {
       ctx.nodes.release(ctx.self.instance(), clock.instant().minus(Duration.ofDays(1)));
     } catch (RuntimeException e) {

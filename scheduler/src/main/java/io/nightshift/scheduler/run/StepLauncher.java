@@ -216,4 +216,14 @@ public final class StepLauncher implements AttemptExecutor {
     }
     return env;
   }
+
+  @Override
+  public int killLeftovers(long stepRunId) {
+    return processes.killLeftovers(stepRunId);
+  }
+
+  @Override
+  public void close() {
+    processes.close();
+  }
 }

@@ -433,13 +433,19 @@ class EngineTest {
     long id = live.start(run(command("s"))).id();
     awaitStarted(twin, 1);
 
-    engine("same", new ScriptedExecutor()).recover();
+    ScriptedExecutor beside = new ScriptedExecutor();
+    engine("same", beside).recover();
     assertThat(attempt(id, "s", 1).status())
         .as("the live twin's attempt is not its leftover")
         .isEqualTo(StepStatus.RUNNING);
+    assertThat(beside.leftoversKilled).isEmpty();
 
     live.close();
-    engine("same", new ScriptedExecutor()).recover();
+    ScriptedExecutor next = new ScriptedExecutor();
+    engine("same", next).recover();
+    assertThat(next.leftoversKilled)
+        .as("what escaped the lost attempt's group is killed through the executor (its cgroup)")
+        .containsExactly(attempt(id, "s", 1).id());
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
     assertThat(attempt(id, "s", 1).error()).contains("executor lost");
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(id) == RunStatus.FAILED);

@@ -17,6 +17,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class ScriptedExecutor implements AttemptExecutor {
   final List<Long> started = new CopyOnWriteArrayList<>();
   final Set<Long> killed = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Lost attempts whose leftovers (a cgroup's processes) the engine asked this executor to kill.
+   */
+  final Set<Long> leftoversKilled = ConcurrentHashMap.newKeySet();
+
   private final Map<Long, CompletableFuture<Outcome>> outcomes = new ConcurrentHashMap<>();
 
   /** The process group it claims to have started (null: none, as for HTTP). */
@@ -41,6 +47,12 @@ final class ScriptedExecutor implements AttemptExecutor {
           }
         },
         process);
+  }
+
+  @Override
+  public int killLeftovers(long stepRunId) {
+    leftoversKilled.add(stepRunId);
+    return 0;
   }
 
   /** Reports the attempt's end, as an executor does when its process exits. */
