@@ -11,6 +11,33 @@ import java.net.ServerSocket;
  */
 record ListenAddress(String host, int port) {
 
+  static ListenAddress of(io.nightshift.web.config.Config.Http http) {
+    return new ListenAddress(http.host(), http.port());
+  }
+
+  /** Starts the HTTP server on this address, or fails with the one-line {@link #failure}. */
+  io.vertx.core.http.HttpServer listen(
+      io.vertx.core.Vertx vertx,
+      io.nightshift.web.http.ConnectionGuard guard,
+      io.vertx.ext.web.Router router) {
+    try {
+      return vertx
+          .createHttpServer(
+              guard.applyTo(
+                  new io.vertx.core.http.HttpServerOptions()
+                      .setHost(host)
+                      .setPort(port)
+                      .setCompressionSupported(true)))
+          .connectionHandler(guard)
+          .requestHandler(router)
+          .listen()
+          .await();
+    } catch (Exception e) {
+      // Exception: Future.await() rethrows a checked BindException as is.
+      throw failure(e);
+    }
+  }
+
   /** Fails with a {@link StartupFailure} when the address cannot be bound now. */
   void ensureFree() {
     if (port == 0) {

@@ -65,7 +65,6 @@ import io.nightshift.web.http.TokenRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -145,7 +144,7 @@ public final class Nightshift implements AutoCloseable {
    * directory ({@link NodeName}).
    */
   public static Nightshift start(Config config, Clock clock) {
-    listenAddress(config).ensureFree();
+    ListenAddress.of(config.http()).ensureFree();
     if (config.node() != null) {
       return startNamed(config, clock);
     }
@@ -161,15 +160,16 @@ public final class Nightshift implements AutoCloseable {
     }
   }
 
-  private static ListenAddress listenAddress(Config config) {
-    return new ListenAddress(config.http().host(), config.http().port());
-  }
-
   private static Nightshift startNamed(Config config, Clock clock) {
     DataDir.secure(config.dataDir());
     SecretKeys secretKeys =
         SecretKeys.resolve(config.secrets(), config.dataDir(), config.db().embedded());
-    Database database = openStore(config);
+    Database database;
+    try {
+      database = Database.open(config.db());
+    } catch (RuntimeException e) {
+      throw StartupFailure.openingStore(config.db().url(), e);
+    }
     secretKeys.cipher().attach(database.dsl());
     DataDir.secure(config.dataDir());
     Vertx vertx = null;
@@ -345,7 +345,8 @@ public final class Nightshift implements AutoCloseable {
         api.errorHandler(status, failures.forStatus(status));
       }
 
-      HttpServer server = listen(vertx, config, router);
+      HttpServer server =
+          ListenAddress.of(config.http()).listen(vertx, connectionGuard(config.http()), router);
       secretKeys.persist();
       log.info("{}", secretKeys.describe());
       secretKeys.resealInBackground(storedSecrets);
@@ -405,43 +406,6 @@ public final class Nightshift implements AutoCloseable {
   }
 
   /** The store, or a one-line failure naming it (its URL without a password) and why. */
-  private static Database openStore(Config config) {
-    try {
-      return Database.open(config.db());
-    } catch (RuntimeException e) {
-      Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
-      }
-      String why = String.valueOf(root.getMessage()).strip().lines().findFirst().orElse("");
-      throw new StartupFailure(
-          "cannot open the store "
-              + io.nightshift.scheduler.store.JdbcUrls.masked(config.db().url())
-              + ": "
-              + why,
-          e);
-    }
-  }
-
-  private static HttpServer listen(Vertx vertx, Config config, Router router) {
-    ConnectionGuard guard = connectionGuard(config.http());
-    try {
-      return vertx
-          .createHttpServer(
-              guard.applyTo(
-                  new HttpServerOptions()
-                      .setHost(config.http().host())
-                      .setPort(config.http().port())
-                      .setCompressionSupported(true)))
-          .connectionHandler(guard)
-          .requestHandler(router)
-          .listen()
-          .await();
-    } catch (Exception e) {
-      throw listenAddress(config).failure(e);
-    }
-  }
-
   static ConnectionGuard connectionGuard(Config.Http http) {
     return new ConnectionGuard(
         Duration.ofSeconds(http.headerTimeoutSeconds()),

@@ -13,6 +13,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.SortField;
 import org.jooq.Table;
+import org.jooq.impl.DSL;
 
 /**
  * A run's stored log read backwards: its last lines (what a reader sees first) and the page just
@@ -85,5 +86,23 @@ public final class LogTailStore {
                 .fetch(r -> LogStore.toLine(r, steps)));
     Collections.reverse(lines);
     return new Page<>(lines, fit.more() ? LogCursor.of(lines.get(0)) : null);
+  }
+
+  /**
+   * The highest seq of the attempt's stored lines at or before the cursor (0: none): all a reader
+   * who has read up to the cursor holds of that attempt (an attempt numbers its lines in time
+   * order, so what lies before a cursor is a prefix of them).
+   */
+  public long lastSeqUpTo(long stepRunId, LogCursor cursor) {
+    if (stepRunId == cursor.stepRunId()) {
+      return cursor.seq();
+    }
+    Long seq =
+        dsl.select(DSL.max(LOG_LINE.SEQ))
+            .from(LOG_LINE)
+            .where(LOG_LINE.STEP_RUN_ID.eq(stepRunId))
+            .and(LogStore.beyond(cursor.ts(), cursor.stepRunId(), cursor.seq(), false, true))
+            .fetchOne(0, Long.class);
+    return seq == null ? 0 : seq;
   }
 }

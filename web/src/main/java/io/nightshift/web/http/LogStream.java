@@ -5,6 +5,7 @@ import io.nightshift.scheduler.logs.Follow;
 import io.nightshift.scheduler.logs.LogBus;
 import io.nightshift.scheduler.logs.LogCursor;
 import io.nightshift.scheduler.logs.LogStore;
+import io.nightshift.scheduler.logs.LogTailStore;
 import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
@@ -63,6 +64,7 @@ final class LogStream {
   private final long runId;
   private final RunRepository runs;
   private final LogStore store;
+  private final LogTailStore tail;
   private final LogBus bus;
   private final WorkerExecutor reads;
   private final OpenStreams streams;
@@ -102,6 +104,7 @@ final class LogStream {
     this.runId = runId;
     this.runs = sources.runs();
     this.store = sources.store();
+    this.tail = new LogTailStore(sources.store());
     this.bus = sources.bus();
     this.reads = sources.reads();
     this.streams = sources.streams();
@@ -116,22 +119,42 @@ final class LogStream {
             runId,
             line -> incoming(line, line.line().length() + LINE_OVERHEAD),
             event -> incoming(event, event.encode().length()));
-    blocking(() -> runs.get(runId))
+    blocking(
+            () -> {
+              Run run = runs.get(runId);
+              return Map.entry(run, held(run));
+            })
         .onFailure(
             e -> {
               stop();
               ctx.fail(e);
             })
         .onSuccess(
-            run -> {
+            found -> {
+              Run run = found.getKey();
               if (ended) {
                 return;
               }
+              found.getValue().forEach(sent::put);
               head();
               enqueue(": following run " + runId + "\n\n", null);
               keepalive = vertx.setPeriodic(KEEPALIVE_MS, id -> enqueue(": keepalive\n\n", null));
               replay(resume == null ? null : resume.encode(), run.status().terminal());
             });
+  }
+
+  /**
+   * What a client that resumes after a cursor already holds: per attempt of the run, the last seq
+   * at or before the cursor. Counted as sent, so that neither a gap nor the end of the run makes
+   * the stream read those lines again (a client resuming at the end of a 200,000-line step waited
+   * for all of them to be read back and dropped). Blocking: runs on a reader thread.
+   */
+  private Map<Long, Long> held(Run run) {
+    Map<Long, Long> held = new HashMap<>();
+    if (resume != null) {
+      run.attempts().forEach(a -> held.put(a.id(), tail.lastSeqUpTo(a.id(), resume)));
+    }
+    return held;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.nightshift.web.runs;
 import static io.nightshift.web.runs.RunsApi.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.web.Sse;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.vertx.core.json.JsonArray;
@@ -73,6 +74,36 @@ class LogTailApiTest {
       assertThat(rejected.status()).as(rejected.toString()).isEqualTo(400);
       assertThat(rejected.errorMessage()).as(bad).contains("before");
     }
+  }
+
+  @Test
+  void a_stream_resumed_after_the_last_line_of_an_ended_run_does_not_wait_for_earlier_lines()
+      throws Exception {
+    String template =
+        api.template(
+            "resumed", new JsonArray(), command("many", RunInputAndOutputTest.printing("n", 60)));
+    long id = api.start(template, (JsonObject) null);
+    assertThat(api.awaitEnd(id).getString("status")).isEqualTo("SUCCEEDED");
+    api.awaitLogs(id, l -> l.size() == 60);
+    String last = api.logsPage(id, "before=end&limit=10").json().getString("last");
+    // Retention took the early lines: a client that holds the tail needs none of them, and the
+    // stream must not wait for them to turn up (it waited 30 s per missing page).
+    api.server
+        .nightshift()
+        .database()
+        .dsl()
+        .execute("DELETE FROM log_line WHERE run_id = ? AND seq <= 50", id);
+
+    long began = System.nanoTime();
+    Sse.Received stream =
+        Sse.follow(
+            api.server.port(),
+            "/api/v1/runs/" + id + "/logs/stream?after=" + RunsApi.encode(last),
+            api.operator);
+    long tookMs = (System.nanoTime() - began) / 1_000_000;
+
+    assertThat(stream.events()).extracting(Sse.Event::type).doesNotContain("log").contains("end");
+    assertThat(tookMs).as("ms until the end event").isLessThan(10_000);
   }
 
   private static List<String> texts(Answer page) {
