@@ -68,7 +68,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import java.time.Clock;
@@ -186,9 +185,7 @@ public final class Nightshift implements AutoCloseable {
       HttpMetricLabels.bound(registry);
       vertx =
           Vertx.builder()
-              .with(
-                  new VertxOptions()
-                      .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+              .with(new VertxOptions().setMetricsOptions(HttpMetricLabels.options()))
               .withMetrics(new MicrometerMetricsFactory(registry))
               .build();
       TokenRepository tokenRepository = new TokenRepository(database.dsl());

@@ -115,7 +115,9 @@ class MetricsTest {
     String after = scrape();
 
     assertThat(after).doesNotContain("INVENTED").doesNotContain("nope-");
-    assertThat(after).containsPattern("method=\"other\"");
+    assertThat(after)
+        .containsPattern("vertx_http_server_requests_total\\{[^}]*[{,]method=\"other\"")
+        .containsPattern("vertx_http_server_requests_total\\{[^}]*[{,]method=\"GET\"");
     assertThat(after.length() - before)
         .as(
             "the scrape grew by %d bytes after 1,980 more invented requests",
