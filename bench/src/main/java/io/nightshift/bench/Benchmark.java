@@ -264,13 +264,14 @@ public final class Benchmark {
     System.out.printf(
         Locale.ROOT,
         "    nightshift  %8.1f runs/s    (%d runs in %.2f s, POSTs took %.2f s; %d SUCCEEDED, %d"
-            + " other)%n",
+            + " other; JVM CPU %.1f ms per run)%n",
         r.runsPerSecond(),
         r.runs(),
         r.seconds(),
         r.postSeconds(),
         r.succeeded(),
-        r.otherwise());
+        r.otherwise(),
+        r.jvmCpuMsPerRun());
     System.out.printf(
         Locale.ROOT,
         "    spawn       %8.1f /s        (%d x sh -c 'echo hi' from %d threads in %.2f s)%n",
@@ -364,10 +365,11 @@ public final class Benchmark {
             "runs/s vs sh -c 'echo hi' spawns/s",
             String.format(
                 Locale.ROOT,
-                "%.1f / %.1f = %.2f",
+                "%.1f / %.1f = %.2f (JVM CPU %.1f ms/run)",
                 runs.runsPerSecond(),
                 runs.spawnsPerSecond(),
-                runs.ratio()),
+                runs.ratio(),
+                runs.jvmCpuMsPerRun()),
             ">= 0.4",
             ok ? "met" : "NOT MET"
           });

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * (b) R one-step {@code echo hi} runs started through {@code POST /runs} by C concurrent clients;
  * rate = R / (first POST until the last run finished), against spawning {@code sh -c 'echo hi'} R
- * times from C threads with ProcessBuilder (reading its output, waiting for its exit).
+ * times from C threads with ProcessBuilder (reading its output, waiting for its exit). The JVM's
+ * CPU time over the measured runs (service and clients, JIT and GC included) divided by R is
+ * printed beside the rate.
  */
 final class RunsBench {
   record Result(
@@ -29,7 +31,8 @@ final class RunsBench {
       int succeeded,
       int otherwise,
       double spawnSeconds,
-      double spawnsPerSecond) {
+      double spawnsPerSecond,
+      double jvmCpuMsPerRun) {
     double ratio() {
       return runsPerSecond / spawnsPerSecond;
     }
@@ -78,6 +81,7 @@ final class RunsBench {
     double postSeconds = (System.nanoTime() - startNanos) / 1e9;
     Instant lastFinished = awaitFinished(ids, 300_000);
     double seconds = (lastFinished.toEpochMilli() - start.toEpochMilli()) / 1000.0;
+    double jvmCpuMsPerRun = (cpu.now().jvm() - cpuStart.jvm()) * 1000 / r;
     System.out.println("    runs " + cpu.since(cpuStart));
     int[] outcome = outcomes(ids);
 
@@ -96,7 +100,8 @@ final class RunsBench {
         outcome[0],
         outcome[1],
         spawnSeconds,
-        r / spawnSeconds);
+        r / spawnSeconds,
+        jvmCpuMsPerRun);
   }
 
   private List<Long> startRuns(int count, int clients) throws Exception {

@@ -1,6 +1,7 @@
 package io.nightshift.executor;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 public final class ProcessGroups {
   private static final Logger log = LoggerFactory.getLogger(ProcessGroups.class);
   private static final Path PROC = Path.of("/proc");
+  private static final int STAT_BUFFER = 1024;
   private static final String KILL =
       Files.isExecutable(Path.of("/bin/kill")) ? "/bin/kill" : "kill";
 
@@ -148,28 +150,76 @@ public final class ProcessGroups {
   }
 
   static Optional<Stat> stat(long pid) {
-    String text;
-    try {
-      text = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"));
+    byte[] text;
+    int length;
+    // Read with one small buffer: members() reads this file for every process on the machine.
+    try (InputStream in = Files.newInputStream(PROC.resolve(Long.toString(pid)).resolve("stat"))) {
+      text = new byte[STAT_BUFFER];
+      length = in.readNBytes(text, 0, text.length);
+      if (length == text.length) {
+        byte[] rest = in.readAllBytes();
+        text = java.util.Arrays.copyOf(text, length + rest.length);
+        System.arraycopy(rest, 0, text, length, rest.length);
+        length = text.length;
+      }
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
-    // The command name (field 2) is in parentheses and may itself hold spaces and parentheses.
-    int close = text.lastIndexOf(')');
-    if (close < 0) {
+    return parse(pid, text, length);
+  }
+
+  /**
+   * Parses fields 3 (state), 5 (pgrp), 6 (session) and 22 (start time) of a {@code stat} line
+   * without splitting all of its ~50 fields. The command name (field 2) is in parentheses and may
+   * itself hold spaces and parentheses, so fields are counted from the last ')'.
+   */
+  static Optional<Stat> parse(long pid, byte[] text, int length) {
+    int close = -1;
+    for (int i = length - 1; i >= 0; i--) {
+      if (text[i] == ')') {
+        close = i;
+        break;
+      }
+    }
+    if (close < 0 || close + 2 >= length) {
       return Optional.empty();
     }
-    String[] f = text.substring(close + 2).trim().split(" ");
-    // f[0] is field 3 (state), so field n is f[n - 3].
-    if (f.length < 20) {
-      return Optional.empty();
+    char state = 0;
+    long pgrp = 0;
+    long session = 0;
+    int field = 3;
+    int i = close + 2;
+    while (i < length && field <= 22) {
+      int start = i;
+      while (i < length && text[i] != ' ' && text[i] != '\n') {
+        i++;
+      }
+      if (i == start) {
+        return Optional.empty();
+      }
+      try {
+        switch (field) {
+          case 3 -> state = (char) text[start];
+          case 5 -> pgrp = Long.parseLong(ascii(text, start, i));
+          case 6 -> session = Long.parseLong(ascii(text, start, i));
+          case 22 -> {
+            return Optional.of(new Stat(pid, state, pgrp, session, ascii(text, start, i)));
+          }
+          default -> {
+            // not needed
+          }
+        }
+      } catch (NumberFormatException e) {
+        return Optional.empty();
+      }
+      field++;
+      i++;
     }
-    try {
-      return Optional.of(
-          new Stat(pid, f[0].charAt(0), Long.parseLong(f[2]), Long.parseLong(f[3]), f[19]));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
-    }
+    return Optional.empty();
+  }
+
+  private static String ascii(byte[] text, int from, int to) {
+    return new String(text, from, to - from, StandardCharsets.US_ASCII);
   }
 
   /** Live (not zombie) processes whose process group is {@code pgid}. */

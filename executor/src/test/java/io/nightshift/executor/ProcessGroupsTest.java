@@ -95,4 +95,28 @@ class ProcessGroupsTest {
 
     assertThat(ProcessGroups.killLeftover(pgid, "1")).isFalse();
   }
+
+  @Test
+  void a_stat_line_is_read_past_a_command_name_with_spaces_and_parentheses() {
+    String line =
+        "4242 (a) b (c)) S 1 4240 4239 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10"
+            + " 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+    byte[] bytes = line.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    assertThat(ProcessGroups.parse(4242, bytes, bytes.length))
+        .contains(new ProcessGroups.Stat(4242, 'S', 4240, 4239, "987654"));
+    assertThat(ProcessGroups.parse(4242, bytes, line.indexOf(" 987654"))).isEmpty();
+  }
+
+  @Test
+  void the_stat_of_this_process_matches_proc() throws Exception {
+    long self = ProcessHandle.current().pid();
+
+    ProcessGroups.Stat stat = ProcessGroups.stat(self).orElseThrow();
+
+    assertThat(stat.pgrp()).isEqualTo(Long.parseLong(Procs.statField(self, 5)));
+    assertThat(stat.session()).isEqualTo(Long.parseLong(Procs.statField(self, 6)));
+    assertThat(stat.startTicks()).isEqualTo(Procs.statField(self, 22));
+    assertThat(stat.zombie()).isFalse();
+  }
 }
