@@ -267,7 +267,9 @@ public final class Engine implements AutoCloseable {
   public void sweep() {
     reap();
     Instant now = clock.instant();
-    for (long runId : runs.stalled(now, 200)) {
+    // A run its node is starting or moving on right now is not stalled: another node takes over
+    // only what stayed still for a lease renewal period.
+    for (long runId : runs.stalled(now, now.minus(ctx.leases.renewEvery()), 200)) {
       ctx.safely(runId, () -> moveOn(runId));
     }
     for (Approval pending : approvals.pendingWithDeadline()) {
