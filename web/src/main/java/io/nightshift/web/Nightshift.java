@@ -138,6 +138,15 @@ public final class Nightshift implements AutoCloseable {
   }
 
   /**
+   * How long a node holds a webhook delivery it sends: twice the attempt lease expiry (60 s by
+   * default), never under 20 s (a send may take 15 s: 5 s to connect, 10 s for the answer). A
+   * delivery a crashed node held is sent again by any node once this runs out.
+   */
+  static Duration deliveryClaim(Config.Cluster cluster) {
+    return Duration.ofSeconds(Math.max(20, 2L * cluster.leaseExpirySeconds()));
+  }
+
+  /**
    * Starts everything; blocks until the HTTP port is bound. Call from a non-Vert.x thread. Without
    * a configured {@code node}, the node is named {@code <host>-<id>} with an id kept in the data
    * directory ({@link NodeName}).
@@ -260,6 +269,7 @@ public final class Nightshift implements AutoCloseable {
               Duration.ofSeconds(1),
               registry,
               engine.instance(),
+              deliveryClaim(config.cluster()),
               leaseSettings(config.cluster()).cancelPollEvery());
       engine.events().addConsumer(webhooks);
       engine.events().afterRelay(notifier::wake);

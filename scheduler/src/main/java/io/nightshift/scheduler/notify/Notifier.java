@@ -38,7 +38,6 @@ import org.slf4j.LoggerFactory;
 public final class Notifier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Notifier.class);
   public static final int MAX_ATTEMPTS = 4;
-  private static final Duration CLAIM = Duration.ofSeconds(60);
   private static final int IN_FLIGHT = 16;
 
   private final RunRepository runs;
@@ -48,6 +47,7 @@ public final class Notifier implements AutoCloseable {
   private final Clock clock;
   private final Duration firstRetry;
   private final String owner;
+  private final Duration claim;
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ScheduledExecutorService thread =
@@ -60,7 +60,9 @@ public final class Notifier implements AutoCloseable {
 
   /**
    * {@code firstRetry} doubles after each failed attempt (1 s, 2 s, 4 s by default); {@code owner}
-   * names this node instance in claims; the outbox is polled every {@code poll}.
+   * names this node instance in claims, each held for {@code claim} (a delivery a crashed node held
+   * is sent again once it runs out; longer than one send may take); the outbox is polled every
+   * {@code poll}.
    */
   public Notifier(
       RunRepository runs,
@@ -71,6 +73,7 @@ public final class Notifier implements AutoCloseable {
       Duration firstRetry,
       MeterRegistry registry,
       String owner,
+      Duration claim,
       Duration poll) {
     this.failures =
         Counter.builder("nightshift.webhook.failures")
@@ -85,6 +88,7 @@ public final class Notifier implements AutoCloseable {
     this.clock = clock;
     this.firstRetry = firstRetry;
     this.owner = owner;
+    this.claim = claim;
     thread.scheduleWithFixedDelay(
         this::wake, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -112,7 +116,7 @@ public final class Notifier implements AutoCloseable {
         if (!inFlight.tryAcquire()) {
           return;
         }
-        if (outbox.claim(delivery.id(), owner, now, now.plus(CLAIM))) {
+        if (outbox.claim(delivery.id(), owner, now, now.plus(claim))) {
           send(delivery);
         } else {
           inFlight.release();
