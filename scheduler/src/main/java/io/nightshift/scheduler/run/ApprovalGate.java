@@ -1,15 +1,12 @@
 package io.nightshift.scheduler.run;
 
 import io.nightshift.scheduler.approval.Approval;
-import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.approval.ApprovalStatus;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.template.StepAction;
 import io.nightshift.scheduler.template.StepSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,27 +17,18 @@ import java.util.concurrent.TimeUnit;
 final class ApprovalGate {
   private final EngineContext ctx;
   private final Engine engine;
-  private final ApprovalRepository approvals;
-  private final EngineSettings settings;
-  private final java.time.Clock clock;
-  private final ExecutorService work;
-  private final ScheduledExecutorService timers;
 
   ApprovalGate(EngineContext ctx, Engine engine) {
     this.ctx = ctx;
     this.engine = engine;
-    this.approvals = ctx.approvals;
-    this.settings = ctx.settings;
-    this.clock = ctx.clock;
-    this.work = ctx.work;
-    this.timers = ctx.timers;
   }
 
   /** Parks an approval step: a pending row, no thread, a timer only if it has a deadline. */
   void park(Run run, StepRun step, StepSpec spec, StepAction.Approval action) {
-    Instant now = clock.instant();
+    Instant now = ctx.clock.instant();
     Instant expires = spec.timeoutSeconds() == null ? null : now.plusSeconds(spec.timeoutSeconds());
-    long id = approvals.park(step, action, run.triggeredBy(), expires, settings.node(), now);
+    long id =
+        ctx.approvals.park(step, action, run.triggeredBy(), expires, ctx.settings.node(), now);
     ctx.changed();
     if (expires != null) {
       armExpiry(id, run.id(), expires);
@@ -52,29 +40,29 @@ final class ApprovalGate {
    * step's change; a later one is a {@link Conflict}. Then the run moves on.
    */
   Approval decide(long approvalId, String by, boolean approve, String comment) {
-    Approval approval = approvals.get(approvalId);
+    Approval approval = ctx.approvals.get(approvalId);
     Approval decided;
     synchronized (ctx.lock(approval.runId())) {
       decided =
-          approvals.decide(
+          ctx.approvals.decide(
               approvalId,
               approve ? ApprovalStatus.APPROVED : ApprovalStatus.DENIED,
               approve ? StepStatus.SUCCEEDED : StepStatus.DENIED,
               by,
               comment,
               approve ? "approval.approve" : "approval.deny",
-              clock.instant());
+              ctx.clock.instant());
     }
     decided(decided);
     return decided;
   }
 
   void expire(long approvalId) {
-    Approval approval = approvals.get(approvalId);
+    Approval approval = ctx.approvals.get(approvalId);
     if (approval.status() != ApprovalStatus.PENDING) {
       return;
     }
-    if (approval.expiresAt() != null && approval.expiresAt().isAfter(clock.instant())) {
+    if (approval.expiresAt() != null && approval.expiresAt().isAfter(ctx.clock.instant())) {
       // Timers run on real time; the deadline is read with the engine's clock (the sweep finds it).
       return;
     }
@@ -83,7 +71,7 @@ final class ApprovalGate {
     synchronized (ctx.lock(approval.runId())) {
       try {
         decided =
-            approvals.decide(
+            ctx.approvals.decide(
                 approvalId,
                 ApprovalStatus.EXPIRED,
                 approve ? StepStatus.SUCCEEDED : StepStatus.EXPIRED,
@@ -93,7 +81,7 @@ final class ApprovalGate {
                     + "; onTimeout "
                     + approval.onTimeout(),
                 "approval.expire",
-                clock.instant());
+                ctx.clock.instant());
       } catch (Conflict alreadyDecided) {
         return;
       }
@@ -103,13 +91,13 @@ final class ApprovalGate {
 
   private void decided(Approval approval) {
     ctx.changed();
-    work.execute(() -> ctx.safely(approval.runId(), () -> engine.advance(approval.runId())));
+    ctx.work.execute(() -> ctx.safely(approval.runId(), () -> engine.advance(approval.runId())));
   }
 
   void armExpiry(long approvalId, long runId, Instant expiresAt) {
-    long delay = Math.max(0, Duration.between(clock.instant(), expiresAt).toMillis());
-    timers.schedule(
-        () -> work.execute(() -> ctx.safely(runId, () -> expire(approvalId))),
+    long delay = Math.max(0, Duration.between(ctx.clock.instant(), expiresAt).toMillis());
+    ctx.timers.schedule(
+        () -> ctx.work.execute(() -> ctx.safely(runId, () -> expire(approvalId))),
         delay,
         TimeUnit.MILLISECONDS);
   }

@@ -4,12 +4,10 @@ import io.nightshift.executor.LogLine;
 import io.nightshift.executor.Outcome;
 import io.nightshift.executor.ProcessGroups;
 import io.nightshift.scheduler.error.Conflict;
-import io.nightshift.scheduler.logs.LogBus;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,28 +21,10 @@ final class Attempts {
 
   private final EngineContext ctx;
   private final Engine engine;
-  private final RunRepository runs;
-  private final AttemptExecutor launcher;
-  private final EngineSettings settings;
-  private final LeaseSettings leases;
-  private final NodeLeaseRepository.NodeLease self;
-  private final java.time.Clock clock;
-  private final LogBus bus;
-  private final Map<Long, Launched> executing;
-  private final ExecutorService work;
 
   Attempts(EngineContext ctx, Engine engine) {
     this.ctx = ctx;
     this.engine = engine;
-    this.runs = ctx.runs;
-    this.launcher = ctx.launcher;
-    this.settings = ctx.settings;
-    this.leases = ctx.leases;
-    this.self = ctx.self;
-    this.clock = ctx.clock;
-    this.bus = ctx.bus;
-    this.executing = ctx.executing;
-    this.work = ctx.work;
   }
 
   /**
@@ -53,17 +33,17 @@ final class Attempts {
    */
   boolean launch(Run run, StepRun step) {
     StepSpec spec = run.template().step(step.name()).orElseThrow();
-    if (!launcher.accepting()) {
+    if (!ctx.launcher.accepting()) {
       // This node drains: the attempt stays PENDING for another node's sweep or the next start.
       return false;
     }
-    Instant now = clock.instant();
+    Instant now = ctx.clock.instant();
     try {
-      runs.start(
+      ctx.runs.start(
           step,
           StepStatus.RUNNING,
-          settings.node(),
-          new RunRepository.Lease(self.instance(), now.plus(leases.expiry())),
+          ctx.settings.node(),
+          new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry())),
           now);
     } catch (Conflict taken) {
       return false;
@@ -71,7 +51,8 @@ final class Attempts {
     ctx.changed();
     AttemptExecutor.Started started;
     try {
-      started = launcher.start(new AttemptExecutor.Attempt(run, step, spec), sinkFor(run, step));
+      started =
+          ctx.launcher.start(new AttemptExecutor.Attempt(run, step, spec), sinkFor(run, step));
     } catch (IOException | RuntimeException e) {
       log.warn(
           "run {} step {}: cannot start: {}",
@@ -80,7 +61,7 @@ final class Attempts {
           ErrorMasks.maskSecrets(run, e.toString()));
       stepEnded(run, step, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0, 0);
       // No outcome will come to move the run on: look again once this pass is done.
-      work.execute(() -> ctx.safely(run.id(), () -> engine.advance(run.id())));
+      ctx.work.execute(() -> ctx.safely(run.id(), () -> engine.advance(run.id())));
       return true;
     }
     watch(step, started, (outcome, failure) -> finished(run.id(), step, outcome, failure));
@@ -96,16 +77,16 @@ final class Attempts {
       StepRun step,
       AttemptExecutor.Started started,
       java.util.function.BiConsumer<Outcome, Throwable> report) {
-    executing.put(step.id(), started.launched());
+    ctx.executing.put(step.id(), started.launched());
     started
         .launched()
         .outcome()
         .whenCompleteAsync(
             (outcome, failure) -> ctx.safely(step.runId(), () -> report.accept(outcome, failure)),
-            work);
+            ctx.work);
     if (started.process() != null) {
       try {
-        runs.recordProcess(step.id(), started.process().pid(), started.process().startTicks());
+        ctx.runs.recordProcess(step.id(), started.process().pid(), started.process().startTicks());
       } catch (RuntimeException e) {
         log.warn(
             "step run {}: cannot record its process group {} ({}); it stays owned and tagged",
@@ -118,15 +99,15 @@ final class Attempts {
 
   /**
    * An attempt's outcome, reported by the executor. Recording it is retried on a failed write; the
-   * attempt stays in {@link #executing} (its lease renewed) until it is recorded or the engine
-   * gives up, after which its lease runs out and a node fails it as lost.
+   * attempt stays in {@link EngineContext#executing} (its lease renewed) until it is recorded or
+   * the engine gives up, after which its lease runs out and a node fails it as lost.
    */
   private void finished(long runId, StepRun step, Outcome outcome, Throwable failure) {
     try {
       Retry.onFailedWrite(
           () -> {
             synchronized (ctx.lock(runId)) {
-              Run run = runs.get(runId);
+              Run run = ctx.runs.get(runId);
               StepStatus to;
               String error;
               Integer exitCode = null;
@@ -153,7 +134,7 @@ final class Attempts {
             }
           });
     } finally {
-      executing.remove(step.id());
+      ctx.executing.remove(step.id());
     }
     engine.advance(runId);
   }
@@ -174,7 +155,7 @@ final class Attempts {
       String error,
       long lines,
       long dropped) {
-    Instant now = clock.instant();
+    Instant now = ctx.clock.instant();
     String masked = ErrorMasks.maskSecrets(run, error);
     StepSpec spec = run.template().step(step.name()).orElseThrow();
     boolean again =
@@ -182,7 +163,7 @@ final class Attempts {
             && step.attempt() <= spec.retries()
             && (run.status() == RunStatus.RUNNING || run.status() == RunStatus.WAITING_APPROVAL);
     boolean ended =
-        runs.atomically(
+        ctx.runs.atomically(
             tx -> {
               if (!end(tx, step, guard, to, exitCode, masked, lines, dropped, now)) {
                 return false;
@@ -216,7 +197,7 @@ final class Attempts {
       return tx.failExpired(expired, error, now);
     }
     if (Boolean.TRUE.equals(guard)) {
-      return tx.finishOwned(step, self.instance(), to, exitCode, error, lines, dropped, now);
+      return tx.finishOwned(step, ctx.self.instance(), to, exitCode, error, lines, dropped, now);
     }
     return tx.finish(step, StepStatus.RUNNING, to, exitCode, error, lines, dropped, now);
   }
@@ -234,15 +215,15 @@ final class Attempts {
         ProcessGroups.killTagged(
             Map.of(
                 StepLauncher.STEP_RUN_ID, String.valueOf(step.id()),
-                StepLauncher.NODE, settings.node()));
+                StepLauncher.NODE, ctx.settings.node()));
     // Processes that left the group and dropped the tag (setsid, env -i) are still in its cgroup.
-    int contained = launcher.killLeftovers(step.id());
+    int contained = ctx.launcher.killLeftovers(step.id());
     return killed || tagged > 0 || contained > 0;
   }
 
   io.nightshift.executor.LineSink sinkFor(Run run, StepRun step) {
     return (seq, ts, stream, text) ->
-        bus.publish(
+        ctx.bus.publish(
             new LogLine(run.id(), step.id(), step.name(), step.attempt(), seq, ts, stream, text));
   }
 
@@ -261,6 +242,6 @@ final class Attempts {
 
   /** Steps executing on this node right now (an approval that waits holds none). */
   int executingSteps() {
-    return executing.size();
+    return ctx.executing.size();
   }
 }

@@ -3,7 +3,6 @@ package io.nightshift.scheduler.run;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 
@@ -16,14 +15,10 @@ import java.util.List;
 final class Cancels {
   private final EngineContext ctx;
   private final Engine engine;
-  private final RunRepository runs;
-  private final Clock clock;
 
   Cancels(EngineContext ctx, Engine engine) {
     this.ctx = ctx;
     this.engine = engine;
-    this.runs = ctx.runs;
-    this.clock = ctx.clock;
   }
 
   Run cancel(long runId, String actor) {
@@ -31,14 +26,14 @@ final class Cancels {
     RunStatus to;
     List<StepRun> closed;
     synchronized (ctx.lock(runId)) {
-      Run run = runs.get(runId);
+      Run run = ctx.runs.get(runId);
       if (run.status().terminal()) {
         throw new Conflict("run " + runId + " has already ended: " + run.status());
       }
       if (run.status() == RunStatus.CANCELING) {
         throw new Conflict("run " + runId + " is already being canceled");
       }
-      Instant now = clock.instant();
+      Instant now = ctx.clock.instant();
       String reason = "canceled by " + actor;
       boolean running = run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING);
       to = running ? RunStatus.CANCELING : RunStatus.CANCELED;
@@ -51,7 +46,7 @@ final class Cancels {
       RunStatus from = run.status();
       ctx.dsl.transaction(
           cfg -> {
-            RunRepository tx = runs.in(cfg.dsl());
+            RunRepository tx = ctx.runs.in(cfg.dsl());
             // Steps first, the run last: followers see the run's end after its steps' changes.
             for (StepRun step : closed) {
               if (step.status() == StepStatus.PENDING) {
@@ -74,7 +69,7 @@ final class Cancels {
     }
     // Attempts of this node are killed now; other owners see CANCELING at their next poll.
     toKill.forEach(Launched::cancel);
-    Run canceled = runs.get(runId);
+    Run canceled = ctx.runs.get(runId);
     if (to == RunStatus.CANCELED) {
       engine.startNextQueued(canceled.job());
     }

@@ -17,14 +17,12 @@ final class LostAttempts {
   private final Engine engine;
   private final Attempts attempts;
   private final Rollback rollback;
-  private final RunRepository runs;
 
   LostAttempts(EngineContext ctx, Engine engine, Attempts attempts, Rollback rollback) {
     this.ctx = ctx;
     this.engine = engine;
     this.attempts = attempts;
     this.rollback = rollback;
-    this.runs = ctx.runs;
   }
 
   /**
@@ -33,11 +31,11 @@ final class LostAttempts {
    */
   void ownLeftovers(long runId, Set<String> liveTwins) {
     synchronized (ctx.lock(runId)) {
-      Run run = runs.get(runId);
+      Run run = ctx.runs.get(runId);
       for (StepRun step : run.attempts()) {
         if (step.status() != StepStatus.RUNNING
             || !ctx.settings.node().equals(step.node())
-            || liveTwins.contains(runs.leaseOwner(step.id()))) {
+            || liveTwins.contains(ctx.runs.leaseOwner(step.id()))) {
           continue;
         }
         boolean killed = attempts.killLeftovers(step);
@@ -55,7 +53,7 @@ final class LostAttempts {
   /** Fails attempts whose owner stopped renewing their lease, then moves their runs on. */
   void reap() {
     Instant now = ctx.clock.instant();
-    for (RunRepository.Expired expired : runs.expired(now, ctx.leases.expiry())) {
+    for (RunRepository.Expired expired : ctx.runs.expired(now, ctx.leases.expiry())) {
       ctx.safely(
           expired.runId(),
           () -> {
@@ -67,7 +65,7 @@ final class LostAttempts {
                     + ")";
             boolean ended;
             synchronized (ctx.lock(expired.runId())) {
-              Run run = runs.get(expired.runId());
+              Run run = ctx.runs.get(expired.runId());
               ended = end(run, run.attempt(expired.stepRunId()).orElseThrow(), expired, error);
             }
             if (ended) {

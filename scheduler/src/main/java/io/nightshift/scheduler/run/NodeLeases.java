@@ -2,12 +2,8 @@ package io.nightshift.scheduler.run;
 
 import io.nightshift.executor.ProcessGroups;
 import io.nightshift.scheduler.logs.Follow;
-import io.nightshift.scheduler.logs.LogBus;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,32 +18,10 @@ final class NodeLeases implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
   private final EngineContext ctx;
-  private final RunRepository runs;
-  private final NodeLeaseRepository nodes;
-  private final EngineSettings settings;
-  private final LeaseSettings leases;
-  private final NodeLeaseRepository.NodeLease self;
-  private final java.time.Clock clock;
-  private final LogBus bus;
-  private final Map<Long, Launched> executing;
-  private final ExecutorService work;
-  private final ScheduledExecutorService timers;
-  private final ScheduledExecutorService leaseTimer;
   private volatile Follow cancels;
 
   NodeLeases(EngineContext ctx) {
     this.ctx = ctx;
-    this.runs = ctx.runs;
-    this.nodes = ctx.nodes;
-    this.settings = ctx.settings;
-    this.leases = ctx.leases;
-    this.self = ctx.self;
-    this.clock = ctx.clock;
-    this.bus = ctx.bus;
-    this.executing = ctx.executing;
-    this.work = ctx.work;
-    this.timers = ctx.timers;
-    this.leaseTimer = ctx.leaseTimer;
   }
 
   /**
@@ -56,11 +30,12 @@ final class NodeLeases implements AutoCloseable {
    */
   java.util.Set<String> liveTwins(Instant now) {
     java.util.Set<String> live = new java.util.HashSet<>();
-    for (NodeLeaseRepository.NodeLease other : nodes.live(now)) {
-      if (other.instance().equals(self.instance()) || !other.node().equals(settings.node())) {
+    for (NodeLeaseRepository.NodeLease other : ctx.nodes.live(now)) {
+      if (other.instance().equals(ctx.self.instance())
+          || !other.node().equals(ctx.settings.node())) {
         continue;
       }
-      boolean sameHost = other.host().equals(self.host());
+      boolean sameHost = other.host().equals(ctx.self.host());
       if (sameHost
           && !ProcessGroups.startTicks(other.pid())
               .map(t -> t.equals(other.pidStartedAt()))
@@ -73,14 +48,14 @@ final class NodeLeases implements AutoCloseable {
   }
 
   void heartbeat(Instant now) {
-    nodes.renew(
+    ctx.nodes.renew(
         new NodeLeaseRepository.NodeLease(
-            self.instance(),
-            self.node(),
-            self.host(),
-            self.pid(),
-            self.pidStartedAt(),
-            now.plus(leases.expiry())),
+            ctx.self.instance(),
+            ctx.self.node(),
+            ctx.self.host(),
+            ctx.self.pid(),
+            ctx.self.pidStartedAt(),
+            now.plus(ctx.leases.expiry())),
         now);
   }
 
@@ -89,15 +64,16 @@ final class NodeLeases implements AutoCloseable {
    * lease it no longer holds (another node failed it as lost) is killed here.
    */
   void renewLeases() {
-    Instant now = clock.instant();
+    Instant now = ctx.clock.instant();
     heartbeat(now);
-    List<Long> mine = List.copyOf(executing.keySet());
-    java.util.Set<Long> held = runs.renew(self.instance(), mine, now.plus(leases.expiry()));
+    List<Long> mine = List.copyOf(ctx.executing.keySet());
+    java.util.Set<Long> held =
+        ctx.runs.renew(ctx.self.instance(), mine, now.plus(ctx.leases.expiry()));
     for (long id : mine) {
       if (!held.contains(id)) {
-        Launched lost = executing.remove(id);
+        Launched lost = ctx.executing.remove(id);
         if (lost != null && !lost.outcome().isDone()) {
-          log.warn("step run {}: this node lost its lease; killing what it still runs", id);
+          log.warn("step run {}: this node lost its lease; killing what it still ctx.runs", id);
           lost.cancel();
         }
       }
@@ -106,11 +82,11 @@ final class NodeLeases implements AutoCloseable {
 
   /** Kills the attempts this node executes whose run another node (or this one) is canceling. */
   void pollCancels() {
-    if (executing.isEmpty()) {
+    if (ctx.executing.isEmpty()) {
       return;
     }
-    for (long id : runs.ofCancelingRuns(List.copyOf(executing.keySet()))) {
-      Launched launched = executing.get(id);
+    for (long id : ctx.runs.ofCancelingRuns(List.copyOf(ctx.executing.keySet()))) {
+      Launched launched = ctx.executing.get(id);
       if (launched != null) {
         launched.cancel();
       }
@@ -121,23 +97,23 @@ final class NodeLeases implements AutoCloseable {
     // A cancel accepted on any node reaches this one as a CANCELING event (the DB poll below is the
     // fallback when the event channel is down).
     cancels =
-        bus.followEvents(
+        ctx.bus.followEvents(
             event -> {
               if (RunEvents.isRun(event)
                   && RunStatus.CANCELING.name().equals(event.getString("status"))
-                  && !executing.isEmpty()) {
-                leaseTimer.execute(() -> ctx.safely(0, this::pollCancels));
+                  && !ctx.executing.isEmpty()) {
+                ctx.leaseTimer.execute(() -> ctx.safely(0, this::pollCancels));
               }
             });
-    long renew = leases.renewEvery().toMillis();
-    leaseTimer.scheduleWithFixedDelay(
+    long renew = ctx.leases.renewEvery().toMillis();
+    ctx.leaseTimer.scheduleWithFixedDelay(
         () -> ctx.safely(0, this::renewLeases), renew, renew, TimeUnit.MILLISECONDS);
-    long poll = leases.cancelPollEvery().toMillis();
-    leaseTimer.scheduleWithFixedDelay(
+    long poll = ctx.leases.cancelPollEvery().toMillis();
+    ctx.leaseTimer.scheduleWithFixedDelay(
         () -> ctx.safely(0, this::pollCancels), poll, poll, TimeUnit.MILLISECONDS);
-    long sweep = leases.sweepEvery().toMillis();
-    timers.scheduleWithFixedDelay(
-        () -> work.execute(() -> ctx.safely(0, sweeping)), sweep, sweep, TimeUnit.MILLISECONDS);
+    long sweep = ctx.leases.sweepEvery().toMillis();
+    ctx.timers.scheduleWithFixedDelay(
+        () -> ctx.work.execute(() -> ctx.safely(0, sweeping)), sweep, sweep, TimeUnit.MILLISECONDS);
   }
 
   @Override

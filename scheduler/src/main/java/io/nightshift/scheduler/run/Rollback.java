@@ -6,8 +6,6 @@ import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
 
 /**
  * Rolls a failed run back: the undo of each step that succeeded, newest first ({@link RollbackPlan}
@@ -18,57 +16,41 @@ final class Rollback {
   private final EngineContext ctx;
   private final Engine engine;
   private final Attempts attempts;
-  private final RunRepository runs;
-  private final AttemptExecutor launcher;
-  private final EngineSettings settings;
-  private final LeaseSettings leases;
-  private final NodeLeaseRepository.NodeLease self;
-  private final java.time.Clock clock;
-  private final Map<Long, Launched> executing;
-  private final ExecutorService work;
 
   Rollback(EngineContext ctx, Engine engine, Attempts attempts) {
     this.ctx = ctx;
     this.engine = engine;
     this.attempts = attempts;
-    this.runs = ctx.runs;
-    this.launcher = ctx.launcher;
-    this.settings = ctx.settings;
-    this.leases = ctx.leases;
-    this.self = ctx.self;
-    this.clock = ctx.clock;
-    this.executing = ctx.executing;
-    this.work = ctx.work;
   }
 
   /** Starts the next undo, or ends the rollback when none is left. */
   void rollbackNext(long runId) {
     synchronized (ctx.lock(runId)) {
-      Run run = runs.get(runId);
+      Run run = ctx.runs.get(runId);
       if (run.status() != RunStatus.ROLLING_BACK
           || run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING)) {
         return;
       }
       StepRun next = RollbackPlan.next(run.template(), run.latestByName());
-      Instant now = clock.instant();
-      if (next != null && !launcher.accepting()) {
+      Instant now = ctx.clock.instant();
+      if (next != null && !ctx.launcher.accepting()) {
         return;
       }
       if (next == null) {
-        runs.transition(runId, RunStatus.ROLLING_BACK, RunStatus.ROLLED_BACK, run.error(), now);
+        ctx.runs.transition(runId, RunStatus.ROLLING_BACK, RunStatus.ROLLED_BACK, run.error(), now);
         ctx.changed();
-        ctx.forget(runs.get(runId));
+        ctx.forget(ctx.runs.get(runId));
         engine.startNextQueued(run.job());
         return;
       }
       StepSpec original = run.template().step(next.name()).orElseThrow();
       StepRun undo =
-          runs.atomically(
+          ctx.runs.atomically(
               tx ->
                   tx.insertUndo(
                       next,
-                      settings.node(),
-                      new RunRepository.Lease(self.instance(), now.plus(leases.expiry())),
+                      ctx.settings.node(),
+                      new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry())),
                       now));
       ctx.changed();
       StepSpec undoSpec =
@@ -84,7 +66,7 @@ final class Rollback {
       AttemptExecutor.Started started;
       try {
         started =
-            launcher.start(
+            ctx.launcher.start(
                 new AttemptExecutor.Attempt(run, undo, undoSpec), attempts.sinkFor(run, undo));
       } catch (IOException | RuntimeException e) {
         undoEnded(
@@ -102,7 +84,7 @@ final class Rollback {
       Retry.onFailedWrite(
           () -> {
             synchronized (ctx.lock(runId)) {
-              Run run = runs.get(runId);
+              Run run = ctx.runs.get(runId);
               if (failure != null) {
                 undoEnded(
                     run,
@@ -127,7 +109,7 @@ final class Rollback {
             }
           });
     } finally {
-      executing.remove(undo.id());
+      ctx.executing.remove(undo.id());
     }
   }
 
@@ -144,7 +126,7 @@ final class Rollback {
       Integer exitCode,
       String error,
       long lines) {
-    Instant now = clock.instant();
+    Instant now = ctx.clock.instant();
     String masked = ErrorMasks.maskSecrets(run, error);
     String failure =
         "undo of step '"
@@ -153,7 +135,7 @@ final class Rollback {
             + to.name().toLowerCase(java.util.Locale.ROOT)
             + (error == null ? "" : ": " + masked);
     boolean ended =
-        runs.atomically(
+        ctx.runs.atomically(
             tx -> {
               if (!attempts.end(tx, undo, guard, to, exitCode, masked, lines, 0, now)) {
                 return false;
@@ -171,10 +153,10 @@ final class Rollback {
     }
     ctx.changed();
     if (to == StepStatus.SUCCEEDED) {
-      work.execute(() -> ctx.safely(run.id(), () -> rollbackNext(run.id())));
+      ctx.work.execute(() -> ctx.safely(run.id(), () -> rollbackNext(run.id())));
       return true;
     }
-    ctx.forget(runs.get(run.id()));
+    ctx.forget(ctx.runs.get(run.id()));
     engine.startNextQueued(run.job());
     return true;
   }

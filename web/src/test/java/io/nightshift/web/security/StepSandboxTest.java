@@ -89,7 +89,10 @@ class StepSandboxTest {
                                   .contains(name))
                       .as("variable %s reached a step", name)
                       .isTrue());
-      assertThat(names).doesNotContain("NIGHTSHIFT_ADMIN_TOKEN", "NIGHTSHIFT_DB_PASSWORD");
+      assertThat(names)
+          .doesNotContain(
+              "NIGHTSHIFT_ADMIN_TOKEN", "NIGHTSHIFT_DB_PASSWORD", "NIGHTSHIFT_SECRETS_KEY");
+      assertThat(all).doesNotContain(io.nightshift.web.TestServer.SECRETS_KEY);
     }
   }
 
