@@ -148,7 +148,7 @@ public final class Engine implements AutoCloseable {
     } else {
       // The caller (an HTTP request) gets the stored run at once; steps start on the engine's
       // pool.
-      ctx.work.execute(() -> ctx.safely(id, () -> advance(id)));
+      ctx.advanceSoon(id, () -> advance(id));
     }
     return runs.get(id);
   }
@@ -157,7 +157,7 @@ public final class Engine implements AutoCloseable {
   public void startCreated(long runId) {
     ctx.changed();
     // Quartz threads only claim fires: the steps start on the engine's pool.
-    ctx.work.execute(() -> ctx.safely(runId, () -> advance(runId)));
+    ctx.advanceSoon(runId, () -> advance(runId));
   }
 
   /**
@@ -268,9 +268,12 @@ public final class Engine implements AutoCloseable {
     reap();
     Instant now = clock.instant();
     // A run its node is starting or moving on right now is not stalled: another node takes over
-    // only what stayed still for a lease renewal period.
+    // only what stayed still for a lease renewal period, and this node leaves a run whose first
+    // advance waits in its own pool to that advance.
     for (long runId : runs.stalled(now, now.minus(ctx.leases.renewEvery()), 200)) {
-      ctx.safely(runId, () -> moveOn(runId));
+      if (!ctx.advanceQueued(runId)) {
+        ctx.safely(runId, () -> moveOn(runId));
+      }
     }
     for (Approval pending : approvals.pendingWithDeadline()) {
       if (!pending.expiresAt().isAfter(now)) {

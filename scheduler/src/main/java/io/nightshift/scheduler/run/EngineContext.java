@@ -86,6 +86,33 @@ final class EngineContext {
     return new RunRepository.Lease(self.instance(), now.plus(leases.expiry()));
   }
 
+  /** Runs whose first advance waits in {@link #work}: the sweep leaves them to it. */
+  private final java.util.Set<Long> advanceQueued = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Hands a run's first advance to the pool. Until it begins, {@link #advanceQueued} tells the
+   * sweep that the run is not stalled (under a backlog it would otherwise read and advance each
+   * again).
+   */
+  void advanceSoon(long runId, Runnable advance) {
+    advanceQueued.add(runId);
+    try {
+      work.execute(
+          () -> {
+            advanceQueued.remove(runId);
+            safely(runId, advance);
+          });
+    } catch (RuntimeException rejected) {
+      advanceQueued.remove(runId);
+      throw rejected;
+    }
+  }
+
+  /** Whether the run's first advance still waits in this node's pool. */
+  boolean advanceQueued(long runId) {
+    return advanceQueued.contains(runId);
+  }
+
   /** Runs {@code action} on the engine's pool, {@link #safely}. */
   void later(long runId, Runnable action) {
     work.execute(() -> safely(runId, action));

@@ -63,7 +63,7 @@ class EngineTest {
     database.close();
   }
 
-  Engine engine(String node, ScriptedExecutor executor) throws Exception {
+  Engine engine(String node, AttemptExecutor executor) throws Exception {
     Path work = Files.createTempDirectory("nightshift-engine-test-");
     Engine engine =
         new Engine(
@@ -320,6 +320,46 @@ class EngineTest {
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> status(id) == RunStatus.SUCCEEDED);
+  }
+
+  @Test
+  void the_sweep_leaves_a_run_whose_first_advance_waits_in_the_pool_to_it() throws Exception {
+    ScriptedExecutor scripted = new ScriptedExecutor();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger entered =
+        new java.util.concurrent.atomic.AtomicInteger();
+    // The first four launches hold the engine's four threads, so the fifth run's advance waits.
+    AttemptExecutor holding =
+        (attempt, sink) -> {
+          if (entered.incrementAndGet() <= 4) {
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return scripted.start(attempt, sink);
+        };
+    Engine engine = engine("n1", holding);
+    for (int i = 0; i < 4; i++) {
+      engine.start(run(command("a")));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> entered.get() == 4);
+    long waiting = engine.start(run(command("a"))).id();
+
+    try {
+      // Past the quiet period, so only the queued advance keeps this node's sweep off the run.
+      clock.advance(LEASES.renewEvery().plusSeconds(1));
+      engine.sweep();
+
+      assertThat(entered.get()).isEqualTo(4);
+      assertThat(attempt(waiting, "a", 1).status()).isEqualTo(StepStatus.PENDING);
+    } finally {
+      release.countDown();
+    }
+    awaitStarted(scripted, 5);
+    assertThat(scripted.started).doesNotHaveDuplicates().contains(attempt(waiting, "a", 1).id());
+    assertThat(entered.get()).isEqualTo(5);
   }
 
   @Test
