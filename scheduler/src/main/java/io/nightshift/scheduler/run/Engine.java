@@ -267,10 +267,8 @@ public final class Engine implements AutoCloseable {
   public void sweep() {
     reap();
     Instant now = clock.instant();
-    // A run its node is starting or moving on right now is not stalled: another node takes over
-    // only what stayed still for a lease renewal period, and this node leaves a run whose first
-    // advance waits in its own pool to that advance.
-    for (long runId : runs.stalled(now, now.minus(ctx.leases.renewEvery()), 200)) {
+    // This node leaves a run whose first advance waits in its own pool to that advance.
+    for (long runId : runs.stalled(now, 200)) {
       if (!ctx.advanceQueued(runId)) {
         ctx.safely(runId, () -> moveOn(runId));
       }

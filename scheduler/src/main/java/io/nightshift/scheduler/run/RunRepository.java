@@ -430,16 +430,9 @@ public final class RunRepository {
 
   /**
    * Runs that are not over but have nothing running, nothing waiting for a decision and nothing due
-   * later, and that nothing changed since {@code quietSince} (a run being started or moved on by
-   * its node right now is not stalled): whatever should move them on was lost (a crash, a failed
-   * write). Oldest first.
+   * later: whatever should move them on was lost (a crash, a failed write). Oldest first.
    */
-  public List<Long> stalled(Instant now, Instant quietSince, int limit) {
-    var recentlyMoved =
-        DSL.selectOne()
-            .from(RUN_STEP)
-            .where(RUN_STEP.RUN_ID.eq(RUN.ID))
-            .and(RUN_STEP.FINISHED_AT.ge(quietSince));
+  public List<Long> stalled(Instant now, int limit) {
     var busy =
         DSL.selectOne()
             .from(RUN_STEP)
@@ -456,9 +449,7 @@ public final class RunRepository {
     return dsl.select(RUN.ID)
         .from(RUN)
         .where(RUN.STATUS.in(ACTIVE))
-        .and(RUN.STARTED_AT.lt(quietSince))
         .andNotExists(busy)
-        .andNotExists(recentlyMoved)
         .orderBy(RUN.ID)
         .limit(limit)
         .fetch(RUN.ID);

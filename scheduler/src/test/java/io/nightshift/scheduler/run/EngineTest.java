@@ -307,12 +307,6 @@ class EngineTest {
         .until(() -> executor.started.isEmpty());
     assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.PENDING);
 
-    // Just started: its node may still be moving it on, so no sweep (of any node) takes it yet.
-    ScriptedExecutor other = new ScriptedExecutor();
-    engine("n2", other).sweep();
-    assertThat(other.started).isEmpty();
-
-    clock.advance(LEASES.renewEvery().plusSeconds(1));
     engine.sweep();
 
     assertThat(executor.started).containsExactly(attempt(id, "a", 1).id());
@@ -348,8 +342,6 @@ class EngineTest {
     long waiting = engine.start(run(command("a"))).id();
 
     try {
-      // Past the quiet period, so only the queued advance keeps this node's sweep off the run.
-      clock.advance(LEASES.renewEvery().plusSeconds(1));
       engine.sweep();
 
       assertThat(entered.get()).isEqualTo(4);
