@@ -143,8 +143,8 @@ final class Attempts {
    * Records the end of a RUNNING attempt and, for a failure with retries left, adds the next
    * attempt, in one transaction. {@code guard}: {@code true} for this instance's own report
    * (refused when it lost the lease), {@code false} for an attempt found lost at start, or the
-   * {@link RunRepository.Expired} lease the reaper saw. False when the attempt had already moved
-   * on.
+   * {@link AttemptLeaseRepository.Expired} lease the reaper saw. False when the attempt had already
+   * moved on.
    */
   boolean stepEnded(
       Run run,
@@ -193,7 +193,7 @@ final class Attempts {
       long lines,
       long dropped,
       Instant now) {
-    if (guard instanceof RunRepository.Expired expired) {
+    if (guard instanceof AttemptLeaseRepository.Expired expired) {
       return tx.failExpired(expired, error, now);
     }
     if (Boolean.TRUE.equals(guard)) {

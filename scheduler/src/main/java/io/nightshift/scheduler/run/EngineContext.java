@@ -22,6 +22,7 @@ final class EngineContext {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
   final RunRepository runs;
+  final AttemptLeaseRepository attemptLeases;
   final ApprovalRepository approvals;
   final DSLContext dsl;
   final LogBus bus;
@@ -61,6 +62,7 @@ final class EngineContext {
       NodeLeaseRepository.NodeLease self,
       Clock clock) {
     this.runs = runs;
+    this.attemptLeases = new AttemptLeaseRepository(dsl);
     this.approvals = approvals;
     this.nodes = nodes;
     this.dsl = dsl;

@@ -35,7 +35,7 @@ final class LostAttempts {
       for (StepRun step : run.attempts()) {
         if (step.status() != StepStatus.RUNNING
             || !ctx.settings.node().equals(step.node())
-            || liveTwins.contains(ctx.runs.leaseOwner(step.id()))) {
+            || liveTwins.contains(ctx.attemptLeases.leaseOwner(step.id()))) {
           continue;
         }
         boolean killed = attempts.killLeftovers(step);
@@ -53,7 +53,8 @@ final class LostAttempts {
   /** Fails attempts whose owner stopped renewing their lease, then moves their runs on. */
   void reap() {
     Instant now = ctx.clock.instant();
-    for (RunRepository.Expired expired : ctx.runs.expired(now, ctx.leases.expiry())) {
+    for (AttemptLeaseRepository.Expired expired :
+        ctx.attemptLeases.expired(now, ctx.leases.expiry())) {
       ctx.safely(
           expired.runId(),
           () -> {

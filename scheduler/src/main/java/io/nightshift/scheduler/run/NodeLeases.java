@@ -68,7 +68,7 @@ final class NodeLeases implements AutoCloseable {
     heartbeat(now);
     List<Long> mine = List.copyOf(ctx.executing.keySet());
     java.util.Set<Long> held =
-        ctx.runs.renew(ctx.self.instance(), mine, now.plus(ctx.leases.expiry()));
+        ctx.attemptLeases.renew(ctx.self.instance(), mine, now.plus(ctx.leases.expiry()));
     for (long id : mine) {
       if (!held.contains(id)) {
         Launched lost = ctx.executing.remove(id);
@@ -85,7 +85,7 @@ final class NodeLeases implements AutoCloseable {
     if (ctx.executing.isEmpty()) {
       return;
     }
-    for (long id : ctx.runs.ofCancelingRuns(List.copyOf(ctx.executing.keySet()))) {
+    for (long id : ctx.attemptLeases.ofCancelingRuns(List.copyOf(ctx.executing.keySet()))) {
       Launched launched = ctx.executing.get(id);
       if (launched != null) {
         launched.cancel();

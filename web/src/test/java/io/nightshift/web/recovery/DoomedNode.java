@@ -56,14 +56,22 @@ final class DoomedNode implements AutoCloseable {
   /** Starts the node and gives it its work; returns once it holds all of it. */
   static DoomedNode holding(Path dir) throws IOException {
     DoomedNode node = new DoomedNode(dir);
-    long begin = System.nanoTime();
-    node.process.start();
-    System.out.printf("%s: ready in %d ms%n", NAME, since(begin));
-    node.work = WorkInFlight.start(node.api, node.receiver, dir.resolve("first-attempts.pids"));
-    System.out.printf("%s: %d runs started in %d ms%n", NAME, node.work.all().size(), since(begin));
-    node.work.awaitHeld(node.api);
-    System.out.printf("%s: holds them all after %d ms%n", NAME, since(begin));
-    return node;
+    try {
+      long begin = System.nanoTime();
+      node.process.start();
+      System.out.printf("%s: ready in %d ms%n", NAME, since(begin));
+      node.work = WorkInFlight.start(node.api, node.receiver, dir.resolve("first-attempts.pids"));
+      System.out.printf(
+          "%s: %d runs started in %d ms%n", NAME, node.work.all().size(), since(begin));
+      node.work.awaitHeld(node.api);
+      System.out.printf("%s: holds them all after %d ms%n", NAME, since(begin));
+      return node;
+    } catch (IOException | RuntimeException | Error e) {
+      // A node that never got its work must not outlive the test (it would keep relaying and
+      // sweeping in the test database under later tests).
+      node.close();
+      throw e;
+    }
   }
 
   /** kill -9, then the receiver answers again; the time of the kill ({@link System#nanoTime}). */
