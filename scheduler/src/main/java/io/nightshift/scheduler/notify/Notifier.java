@@ -57,6 +57,10 @@ public final class Notifier implements AutoCloseable {
   private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
   private final AtomicBoolean pending = new AtomicBoolean();
   private final Counter failures;
+  private volatile Instant lastPurge = Instant.EPOCH;
+
+  /** Finished deliveries stay this long in the outbox (each attempt's record stays on the run). */
+  static final Duration KEEP_DONE = Duration.ofDays(1);
 
   /**
    * {@code firstRetry} doubles after each failed attempt (1 s, 2 s, 4 s by default); {@code owner}
@@ -108,6 +112,10 @@ public final class Notifier implements AutoCloseable {
     pending.set(false);
     try {
       Instant now = clock.instant();
+      if (Duration.between(lastPurge, now).toMinutes() >= 1) {
+        lastPurge = now;
+        outbox.purgeDoneBefore(now.minus(KEEP_DONE));
+      }
       int room = inFlight.availablePermits();
       if (room == 0) {
         return;

@@ -123,11 +123,6 @@ public final class WebhookOutboxRepository {
         .execute();
   }
 
-  /** Deliveries not done yet (for /metrics and tests). */
-  public int undelivered() {
-    return dsl.fetchCount(WEBHOOK_OUTBOX, WEBHOOK_OUTBOX.DONE_AT.isNull());
-  }
-
   /** Deletes finished deliveries older than {@code before}. */
   public int purgeDoneBefore(Instant before) {
     return dsl.deleteFrom(WEBHOOK_OUTBOX).where(WEBHOOK_OUTBOX.DONE_AT.lt(before)).execute();

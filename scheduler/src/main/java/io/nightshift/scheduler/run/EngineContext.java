@@ -115,11 +115,6 @@ final class EngineContext {
     return advanceQueued.contains(runId);
   }
 
-  /** Runs {@code action} on the engine's pool, {@link #safely}. */
-  void later(long runId, Runnable action) {
-    work.execute(() -> safely(runId, action));
-  }
-
   /** A change was committed with its event: the relay announces it. */
   void changed() {
     relay.wake();

@@ -234,4 +234,26 @@ abstract class EventRelayContract {
     assertThat(events.purgeRelayedBefore(clock.instant().minus(Duration.ofHours(1)), 100))
         .isEqualTo(1);
   }
+
+  @Test
+  void finished_webhook_deliveries_are_purged_and_pending_ones_kept() {
+    long id = newRun();
+    Instant now = clock.instant();
+    io.nightshift.scheduler.notify.WebhookOutboxRepository outbox =
+        new io.nightshift.scheduler.notify.WebhookOutboxRepository(dsl);
+    for (String hook : List.of("template:0", "template:1")) {
+      io.nightshift.scheduler.notify.WebhookOutboxRepository.add(
+          dsl, 1, id, hook, "http://127.0.0.1:9/" + hook, "run.running", "{}", hook, now);
+    }
+    var due = outbox.due(now, 10);
+    assertThat(due).hasSize(2);
+    assertThat(outbox.claim(due.get(0).id(), "me", now, now.plusSeconds(60))).isTrue();
+    outbox.done(due.get(0).id(), "me", 1, "delivered", now);
+
+    clock.advance(Duration.ofDays(2));
+    assertThat(outbox.purgeDoneBefore(clock.instant().minus(Duration.ofDays(1)))).isEqualTo(1);
+    assertThat(outbox.due(clock.instant(), 10))
+        .extracting(io.nightshift.scheduler.notify.WebhookOutboxRepository.Pending::hook)
+        .containsExactly("template:1");
+  }
 }
