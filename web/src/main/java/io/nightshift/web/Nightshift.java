@@ -134,7 +134,8 @@ public final class Nightshift implements AutoCloseable {
         Duration.ofSeconds(cluster.leaseRenewSeconds()),
         Duration.ofSeconds(cluster.leaseExpirySeconds()),
         Duration.ofSeconds(cluster.sweepSeconds()),
-        Duration.ofMillis(cluster.cancelPollMillis()));
+        Duration.ofMillis(cluster.cancelPollMillis()),
+        Duration.ofSeconds(cluster.stallGraceSeconds()));
   }
 
   /**

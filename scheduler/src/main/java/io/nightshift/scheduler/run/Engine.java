@@ -261,14 +261,19 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * What every node does periodically: fails attempts whose lease expired, moves stalled runs on,
-   * expires approvals past their deadline and starts queued runs whose turn has come.
+   * What every node does periodically: fails attempts whose lease expired, moves stalled runs on
+   * (those nothing happened to for {@link LeaseSettings#stallGrace()}), expires approvals past
+   * their deadline and starts queued runs whose turn has come.
    */
   public void sweep() {
     reap();
     Instant now = clock.instant();
-    // This node leaves a run whose first advance waits in its own pool to that advance.
-    for (long runId : runs.stalled(now, 200)) {
+    // A run counts as stalled only once nothing happened to it for the stall grace: the node that
+    // created it or is moving it on (under a backlog, its advance may wait in that node's pool)
+    // owns
+    // its next moves until then. This node also leaves a run whose first advance waits in its own
+    // pool to that advance.
+    for (long runId : runs.stalled(now, now.minus(ctx.leases.stallGrace()), 200)) {
       if (!ctx.advanceQueued(runId)) {
         ctx.safely(runId, () -> moveOn(runId));
       }
