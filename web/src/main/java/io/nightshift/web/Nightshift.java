@@ -134,7 +134,8 @@ public final class Nightshift implements AutoCloseable {
         Duration.ofSeconds(cluster.leaseRenewSeconds()),
         Duration.ofSeconds(cluster.leaseExpirySeconds()),
         Duration.ofSeconds(cluster.sweepSeconds()),
-        Duration.ofMillis(cluster.cancelPollMillis()));
+        Duration.ofMillis(cluster.cancelPollMillis()),
+        Duration.ofSeconds(cluster.stallGraceSeconds()));
   }
 
   /**
@@ -247,14 +248,15 @@ public final class Nightshift implements AutoCloseable {
           new Engine(
               runs,
               approvals,
-              new NodeLeaseRepository(database.dsl()),
+              new NodeLeaseRepository(database.leases()),
               database.dsl(),
               logs.bus(),
               attempts,
               engineSettings,
               leaseSettings(config.cluster()),
               clock,
-              new JobAdmission(database.dsl()));
+              new JobAdmission(database.dsl()),
+              database.leases());
       WebhookRepository webhookDeliveries = new WebhookRepository(database.dsl());
       WebhookFanOut webhooks =
           new WebhookFanOut(

@@ -69,10 +69,15 @@ public final class Engine implements AutoCloseable {
         settings,
         leases,
         clock,
-        Admission.direct(runs));
+        Admission.direct(runs),
+        dsl);
   }
 
-  /** {@code admission} stores new runs (a job's concurrency policy decides in it). */
+  /**
+   * {@code admission} stores new runs (a job's concurrency policy decides in it). Lease renewals
+   * and cancel polls go through {@code leaseDsl}: a pool of their own, so that they never wait
+   * behind the engine's work for a connection ({@code nodes} should use it too).
+   */
   public Engine(
       RunRepository runs,
       ApprovalRepository approvals,
@@ -83,7 +88,8 @@ public final class Engine implements AutoCloseable {
       EngineSettings settings,
       LeaseSettings leases,
       Clock clock,
-      Admission admission) {
+      Admission admission,
+      DSLContext leaseDsl) {
     long pid = ProcessHandle.current().pid();
     NodeLeaseRepository.NodeLease self =
         new NodeLeaseRepository.NodeLease(
@@ -95,7 +101,7 @@ public final class Engine implements AutoCloseable {
             null);
     this.ctx =
         new EngineContext(
-            runs, approvals, nodes, dsl, bus, launcher, settings, leases, self, clock);
+            runs, approvals, nodes, dsl, leaseDsl, bus, launcher, settings, leases, self, clock);
     this.runs = runs;
     this.approvals = approvals;
     this.settings = settings;
@@ -261,14 +267,19 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * What every node does periodically: fails attempts whose lease expired, moves stalled runs on,
-   * expires approvals past their deadline and starts queued runs whose turn has come.
+   * What every node does periodically: fails attempts whose lease expired, moves stalled runs on
+   * (those nothing happened to for {@link LeaseSettings#stallGrace()}), expires approvals past
+   * their deadline and starts queued runs whose turn has come.
    */
   public void sweep() {
     reap();
     Instant now = clock.instant();
-    // This node leaves a run whose first advance waits in its own pool to that advance.
-    for (long runId : runs.stalled(now, 200)) {
+    // A run counts as stalled only once nothing happened to it for the stall grace: the node that
+    // created it or is moving it on (under a backlog, its advance may wait in that node's pool)
+    // owns
+    // its next moves until then. This node also leaves a run whose first advance waits in its own
+    // pool to that advance.
+    for (long runId : runs.stalled(now, now.minus(ctx.leases.stallGrace()), 200)) {
       if (!ctx.advanceQueued(runId)) {
         ctx.safely(runId, () -> moveOn(runId));
       }

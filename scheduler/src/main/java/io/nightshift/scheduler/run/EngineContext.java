@@ -23,6 +23,10 @@ final class EngineContext {
 
   final RunRepository runs;
   final AttemptLeaseRepository attemptLeases;
+
+  /** The attempt leases on the lease pool: for renewals and cancel polls only. */
+  final AttemptLeaseRepository renewals;
+
   final ApprovalRepository approvals;
   final DSLContext dsl;
   final LogBus bus;
@@ -55,6 +59,7 @@ final class EngineContext {
       ApprovalRepository approvals,
       NodeLeaseRepository nodes,
       DSLContext dsl,
+      DSLContext leaseDsl,
       LogBus bus,
       AttemptExecutor launcher,
       EngineSettings settings,
@@ -63,6 +68,7 @@ final class EngineContext {
       Clock clock) {
     this.runs = runs;
     this.attemptLeases = new AttemptLeaseRepository(dsl);
+    this.renewals = new AttemptLeaseRepository(leaseDsl);
     this.approvals = approvals;
     this.nodes = nodes;
     this.dsl = dsl;

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * This node instance's leases: its own (renewed while it lives, so a node of the same name can tell
  * a live twin from its dead past) and those of the attempts it executes (renewed while they run;
  * one it no longer holds is killed). Cancels reach the attempts it executes through the event
- * channel, and through a database poll when that channel is down.
+ * channel, and through a database poll when that channel is down. Renewals and polls run on a
+ * thread of their own and read and write through the lease pool: they never wait behind runs' work.
  */
 final class NodeLeases implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -68,7 +69,7 @@ final class NodeLeases implements AutoCloseable {
     heartbeat(now);
     List<Long> mine = List.copyOf(ctx.executing.keySet());
     java.util.Set<Long> held =
-        ctx.attemptLeases.renew(ctx.self.instance(), mine, now.plus(ctx.leases.expiry()));
+        ctx.renewals.renew(ctx.self.instance(), mine, now.plus(ctx.leases.expiry()));
     for (long id : mine) {
       if (!held.contains(id)) {
         Launched lost = ctx.executing.remove(id);
@@ -85,7 +86,7 @@ final class NodeLeases implements AutoCloseable {
     if (ctx.executing.isEmpty()) {
       return;
     }
-    for (long id : ctx.attemptLeases.ofCancelingRuns(List.copyOf(ctx.executing.keySet()))) {
+    for (long id : ctx.renewals.ofCancelingRuns(List.copyOf(ctx.executing.keySet()))) {
       Launched launched = ctx.executing.get(id);
       if (launched != null) {
         launched.cancel();

@@ -349,9 +349,21 @@ public final class RunRepository {
 
   /**
    * Runs that are not over but have nothing running, nothing waiting for a decision and nothing due
-   * later: whatever should move them on was lost (a crash, a failed write). Oldest first.
+   * later, and that were not created, started, changed (a step started or ended) nor came due (a
+   * backoff ended) since {@code quietSince}: whatever should move them on was lost (a crash, a
+   * failed write). A run some node is starting or moving on right now is not stalled. Oldest first.
    */
-  public List<Long> stalled(Instant now, int limit) {
+  public List<Long> stalled(Instant now, Instant quietSince, int limit) {
+    var recent =
+        DSL.selectOne()
+            .from(RUN_STEP)
+            .where(RUN_STEP.RUN_ID.eq(RUN.ID))
+            .and(
+                RUN_STEP
+                    .STARTED_AT
+                    .ge(quietSince)
+                    .or(RUN_STEP.FINISHED_AT.ge(quietSince))
+                    .or(RUN_STEP.NOT_BEFORE.ge(quietSince)));
     var busy =
         DSL.selectOne()
             .from(RUN_STEP)
@@ -368,7 +380,10 @@ public final class RunRepository {
     return dsl.select(RUN.ID)
         .from(RUN)
         .where(RUN.STATUS.in(ACTIVE))
+        .and(RUN.CREATED_AT.lt(quietSince))
+        .and(RUN.STARTED_AT.isNull().or(RUN.STARTED_AT.lt(quietSince)))
         .andNotExists(busy)
+        .andNotExists(recent)
         .orderBy(RUN.ID)
         .limit(limit)
         .fetch(RUN.ID);

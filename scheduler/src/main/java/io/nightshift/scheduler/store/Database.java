@@ -12,39 +12,60 @@ import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 
 /**
- * The connection pool, the schema migration and the jOOQ context. One per process; both stores
- * (MySQL/MariaDB and the embedded H2 in MySQL mode) go through the same code.
+ * The connection pools, the schema migration and the jOOQ contexts. One per process; both stores
+ * (MySQL/MariaDB and the embedded H2 in MySQL mode) go through the same code. Besides the main pool
+ * ({@code db.poolSize}) a tiny pool of its own serves the lease renewals and cancel polls of the
+ * engine, so that they never wait behind runs' work for a connection.
  */
 public final class Database implements AutoCloseable {
+  /**
+   * Connections of the lease pool: its one user is the engine's lease thread (renewals and cancel
+   * polls run one after another); the second serves the rare node lease read at start and stop.
+   */
+  static final int LEASE_POOL_SIZE = 2;
+
   private final HikariDataSource dataSource;
+  private final HikariDataSource leaseSource;
   private final DSLContext dsl;
+  private final DSLContext leases;
   private final boolean embedded;
 
-  private Database(HikariDataSource dataSource, boolean embedded) {
+  private Database(HikariDataSource dataSource, HikariDataSource leaseSource, boolean embedded) {
     this.dataSource = dataSource;
+    this.leaseSource = leaseSource;
     this.embedded = embedded;
     Settings settings = new Settings().withExecuteLogging(false);
     this.dsl = DSL.using(dataSource, SQLDialect.MYSQL, settings);
+    this.leases = DSL.using(leaseSource, SQLDialect.MYSQL, settings);
   }
 
-  /** Opens the pool and migrates the schema with Flyway; fails with the reason if it cannot. */
+  /** Opens the pools and migrates the schema with Flyway; fails with the reason if it cannot. */
   public static Database open(DatabaseSettings settings) {
+    HikariDataSource dataSource = pool(settings, "nightshift-db", settings.poolSize());
+    HikariDataSource leaseSource = null;
+    try {
+      migrate(dataSource);
+      leaseSource = pool(settings, "nightshift-db-leases", LEASE_POOL_SIZE);
+      return new Database(dataSource, leaseSource, settings.embedded());
+    } catch (RuntimeException e) {
+      if (leaseSource != null) {
+        leaseSource.close();
+      }
+      dataSource.close();
+      throw e;
+    }
+  }
+
+  private static HikariDataSource pool(DatabaseSettings settings, String name, int size) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(withDriverOptions(settings.url()));
     config.setUsername(settings.user());
     config.setPassword(settings.password());
-    config.setMaximumPoolSize(settings.poolSize());
-    config.setPoolName("nightshift-db");
+    config.setMaximumPoolSize(size);
+    config.setPoolName(name);
     config.setConnectionTimeout(5_000);
     config.setInitializationFailTimeout(10_000);
-    HikariDataSource dataSource = new HikariDataSource(config);
-    try {
-      migrate(dataSource);
-      return new Database(dataSource, settings.embedded());
-    } catch (RuntimeException e) {
-      dataSource.close();
-      throw e;
-    }
+    return new HikariDataSource(config);
   }
 
   static void migrate(DataSource dataSource) {
@@ -99,6 +120,15 @@ public final class Database implements AutoCloseable {
     return dataSource;
   }
 
+  /**
+   * The lease pool's context: for lease renewals and cancel polls only, which must go on while
+   * every connection of the main pool is busy (a node that cannot renew in time has its live
+   * attempts failed as lost by another node).
+   */
+  public DSLContext leases() {
+    return leases;
+  }
+
   public boolean embedded() {
     return embedded;
   }
@@ -114,6 +144,7 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    leaseSource.close();
     dataSource.close();
   }
 }

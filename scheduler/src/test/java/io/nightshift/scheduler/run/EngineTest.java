@@ -34,9 +34,15 @@ import org.junit.jupiter.api.Test;
  * deadline passing) is the test's to trigger.
  */
 class EngineTest {
+  static final Duration STALL_GRACE = Duration.ofSeconds(20);
+
   static final LeaseSettings LEASES =
       new LeaseSettings(
-          Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofHours(1));
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(30),
+          Duration.ofHours(1),
+          Duration.ofHours(1),
+          STALL_GRACE);
 
   final SettableClock clock = SettableClock.now();
   final FlakyWrites flaky = new FlakyWrites();
@@ -189,10 +195,14 @@ class EngineTest {
     engine.sweep();
     assertThat(executor.started).hasSize(1);
 
-    // Any node finds it: here a second engine that never saw the run.
+    // Any node finds it: here a second engine that never saw the run. Just due, it is its owner's
+    // (whose timer moves it on); once the owner has not for the stall grace, it is anyone's.
     ScriptedExecutor other = new ScriptedExecutor();
     Engine b = engine("n2", other);
     clock.advance(Duration.ofSeconds(2));
+    b.sweep();
+    assertThat(other.started).isEmpty();
+    clock.advance(STALL_GRACE);
     b.sweep();
     assertThat(other.started).containsExactly(attempt(id, "a", 2).id());
     other.report(other.started.get(0), Outcome.Status.SUCCEEDED);
@@ -308,6 +318,9 @@ class EngineTest {
     assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.PENDING);
 
     engine.sweep();
+    assertThat(executor.started).as("within the stall grace").isEmpty();
+    clock.advance(STALL_GRACE.plusSeconds(1));
+    engine.sweep();
 
     assertThat(executor.started).containsExactly(attempt(id, "a", 1).id());
     executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
@@ -342,6 +355,8 @@ class EngineTest {
     long waiting = engine.start(run(command("a"))).id();
 
     try {
+      // Past the stall grace, so only the queued advance keeps this node's sweep off the run.
+      clock.advance(STALL_GRACE.plusSeconds(1));
       engine.sweep();
 
       assertThat(entered.get()).isEqualTo(4);
@@ -352,6 +367,29 @@ class EngineTest {
     awaitStarted(scripted, 5);
     assertThat(scripted.started).doesNotHaveDuplicates().contains(attempt(waiting, "a", 1).id());
     assertThat(entered.get()).isEqualTo(5);
+  }
+
+  @Test
+  void a_run_another_node_has_just_created_is_left_to_it_for_the_stall_grace() throws Exception {
+    ScriptedExecutor other = new ScriptedExecutor();
+    Engine b = engine("b", other);
+    // Node A has stored the run; its first advance has not run yet (it waits in A's pool).
+    long id = runs.create(run(command("a")), clock.instant()).id();
+
+    clock.advance(STALL_GRACE.minusSeconds(1));
+    b.sweep();
+    assertThat(other.started).as("a run its node has just created is not stalled").isEmpty();
+    assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.PENDING);
+
+    clock.advance(Duration.ofSeconds(2));
+    b.sweep();
+    assertThat(other.started)
+        .as("nothing moved it on for the stall grace: any node takes it over")
+        .containsExactly(attempt(id, "a", 1).id());
+    other.report(other.started.get(0), Outcome.Status.SUCCEEDED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
   }
 
   @Test

@@ -220,10 +220,28 @@ public record Config(
     }
   }
 
-  /** Several nodes on one store: leases of running attempts and the sweeps that act on them. */
+  /**
+   * Several nodes on one store: leases of running attempts and the sweeps that act on them.
+   *
+   * @param stallGraceSeconds how long nothing must have happened to a run before a sweep (of any
+   *     node) moves it on as stalled; until then the node moving it on owns its next moves
+   */
   public record Cluster(
-      int leaseRenewSeconds, int leaseExpirySeconds, int sweepSeconds, int cancelPollMillis) {
-    /** Renew every 10 s for 30 s, sweep every 5 s: a lost step is taken over within 35 s. */
+      int leaseRenewSeconds,
+      int leaseExpirySeconds,
+      int sweepSeconds,
+      int cancelPollMillis,
+      int stallGraceSeconds) {
+    /** With the default stall grace: three sweep periods. */
+    public Cluster(
+        int leaseRenewSeconds, int leaseExpirySeconds, int sweepSeconds, int cancelPollMillis) {
+      this(leaseRenewSeconds, leaseExpirySeconds, sweepSeconds, cancelPollMillis, 3 * sweepSeconds);
+    }
+
+    /**
+     * Renew every 10 s for 30 s, sweep every 5 s: a lost step is taken over within 35 s; a stalled
+     * run is moved on after 15 s.
+     */
     public static Cluster defaults() {
       return new Cluster(10, 30, 5, 500);
     }

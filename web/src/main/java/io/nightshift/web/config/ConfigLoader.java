@@ -73,7 +73,12 @@ public final class ConfigLoader {
           "executor", Set.of("passEnv", "workDir", "keepWorkDirs"),
           "secrets", Set.of("key", "keyFile", "oldKeys"),
           "cluster",
-              Set.of("leaseRenewSeconds", "leaseExpirySeconds", "sweepSeconds", "cancelPollMillis"),
+              Set.of(
+                  "leaseRenewSeconds",
+                  "leaseExpirySeconds",
+                  "sweepSeconds",
+                  "cancelPollMillis",
+                  "stallGraceSeconds"),
           "shutdown", Set.of("graceSeconds"));
   private static final Set<String> TOP_LEVEL = Set.of("node", "dataDir");
 
@@ -169,12 +174,14 @@ public final class ConfigLoader {
 
   /** The {@code cluster} section: leases of running attempts and the sweeps that act on them. */
   private static Config.Cluster cluster(Values v) {
+    int sweep = v.integer("cluster.sweepSeconds", 5, 1, 300);
     Config.Cluster cluster =
         new Config.Cluster(
             v.integer("cluster.leaseRenewSeconds", 10, 1, 300),
             v.integer("cluster.leaseExpirySeconds", 30, 2, 3600),
-            v.integer("cluster.sweepSeconds", 5, 1, 300),
-            v.integer("cluster.cancelPollMillis", 500, 50, 2000));
+            sweep,
+            v.integer("cluster.cancelPollMillis", 500, 50, 2000),
+            v.integer("cluster.stallGraceSeconds", 3 * sweep, 1, 3600));
     if (cluster.leaseExpirySeconds() <= cluster.leaseRenewSeconds()) {
       throw new ConfigException(
           "cluster.leaseExpirySeconds: must be longer than cluster.leaseRenewSeconds ("

@@ -22,6 +22,9 @@ public final class Failures implements Handler<RoutingContext> {
   /** Most problems listed in one answer's {@code details}. */
   static final int MAX_DETAILS = 50;
 
+  /** When a client may try again after the database had no free connection (seconds). */
+  static final int BUSY_RETRY_AFTER_SECONDS = 2;
+
   @Override
   public void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
@@ -44,6 +47,24 @@ public final class Failures implements Handler<RoutingContext> {
       send(ctx, status, byStatus(ctx, status));
       return;
     }
+    if (poolTimeout(failure)) {
+      log.warn(
+          "request {} {}: no database connection was free in time ({})",
+          ctx.request().method(),
+          ctx.request().path(),
+          failure.toString());
+      ctx.response().putHeader("Retry-After", String.valueOf(BUSY_RETRY_AFTER_SECONDS));
+      send(
+          ctx,
+          503,
+          error(
+              "database_busy",
+              "the database is busy: no connection of its pool (db.poolSize) was free in time;"
+                  + " try again in "
+                  + BUSY_RETRY_AFTER_SECONDS
+                  + " s (Retry-After)"));
+      return;
+    }
     String ref = UUID.randomUUID().toString().substring(0, 8);
     log.error(
         "request {} {} failed (ref {})",
@@ -55,6 +76,20 @@ public final class Failures implements Handler<RoutingContext> {
         ctx,
         500,
         error("internal", "internal error; the server log has the details (ref " + ref + ")"));
+  }
+
+  /**
+   * Whether the failure is the connection pool's timeout (Hikari's {@link
+   * java.sql.SQLTransientConnectionException}), possibly wrapped (jOOQ's DataAccessException).
+   */
+  static boolean poolTimeout(Throwable failure) {
+    Throwable t = failure;
+    for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+      if (t instanceof java.sql.SQLTransientConnectionException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

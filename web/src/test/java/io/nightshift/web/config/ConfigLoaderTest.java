@@ -51,6 +51,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void the_stall_grace_defaults_to_three_sweep_periods_and_can_be_set() throws IOException {
+    Config shipped = ConfigLoader.load(Path.of("../conf/nightshift.yaml"), Map.of());
+    assertThat(shipped.cluster().stallGraceSeconds()).isEqualTo(15);
+    Config derived =
+        ConfigLoader.load(
+            write("db:\n  url: jdbc:h2:mem:x\ncluster:\n  sweepSeconds: 2\n"), Map.of());
+    assertThat(derived.cluster().stallGraceSeconds()).isEqualTo(6);
+    Config set =
+        ConfigLoader.load(
+            write("db:\n  url: jdbc:h2:mem:x\ncluster:\n  stallGraceSeconds: 40\n"), Map.of());
+    assertThat(set.cluster().stallGraceSeconds()).isEqualTo(40);
+    Path zero = write("db:\n  url: jdbc:h2:mem:x\ncluster:\n  stallGraceSeconds: 0\n");
+    assertThatThrownBy(() -> ConfigLoader.load(zero, Map.of()))
+        .hasMessageStartingWith("cluster.stallGraceSeconds:");
+  }
+
+  @Test
   void an_unknown_key_is_named() throws IOException {
     Path file = write("db:\n  url: jdbc:h2:mem:x\nhttp:\n  prot: 80\n");
     assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))

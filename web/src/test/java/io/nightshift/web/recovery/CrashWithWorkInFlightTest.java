@@ -62,8 +62,9 @@ class CrashWithWorkInFlightTest {
   void a_node_killed_for_good_with_work_in_flight_has_it_all_finished_by_the_other_node()
       throws Exception {
     try (DoomedNode a = DoomedNode.holding(dir);
-        // B starts once A holds everything: its sweep would otherwise start some of the new runs
-        // itself (a run A has stored but not yet dispatched looks stalled to another node).
+        // B starts once A holds everything: the test is about what A held when it died (under a
+        // backlog longer than the stall grace, 3 s here, B's sweep would rightly start some of
+        // the runs A stored but had not yet dispatched).
         TestServer b =
             TestServer.start(
                 TestServer.config(Files.createTempDirectory(dir, "b"), a.db, a.redis.url())
