@@ -14,6 +14,7 @@ import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.run.RunEventRepository;
 import io.nightshift.scheduler.run.RunEvents;
+import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.run.StepRun;
 import io.nightshift.scheduler.run.StepStatus;
@@ -46,8 +47,13 @@ public final class ApprovalRepository {
     this.dsl = dsl;
   }
 
-  /** PENDING step -> WAITING_APPROVAL, its approval row, and the run -> WAITING_APPROVAL. */
+  /**
+   * PENDING step -> WAITING_APPROVAL, its approval row, and the run -> WAITING_APPROVAL; only if
+   * the run is still at {@code runRevision} (the copy the engine decided on), else {@link
+   * io.nightshift.scheduler.run.StaleRun}.
+   */
   public long park(
+      int runRevision,
       StepRun step,
       StepAction.Approval action,
       String requestedBy,
@@ -58,6 +64,7 @@ public final class ApprovalRepository {
         cfg -> {
           DSLContext tx = cfg.dsl();
           Transitions.check(step.id(), step.status(), StepStatus.WAITING_APPROVAL);
+          RunRepository.touch(tx, step.runId(), runRevision);
           int changed =
               tx.update(RUN_STEP)
                   .set(RUN_STEP.STATUS, StepStatus.WAITING_APPROVAL.name())
@@ -122,6 +129,8 @@ public final class ApprovalRepository {
         cfg -> {
           DSLContext tx = cfg.dsl();
           Approval approval = find(tx, id).orElseThrow(() -> new NotFound("approval", id));
+          // The run changes with its step: copies of it read before are out of date.
+          RunRepository.touch(tx, approval.runId(), null);
           int changed =
               tx.update(PENDING_APPROVAL)
                   .set(PENDING_APPROVAL.STATUS, to.name())
@@ -199,7 +208,10 @@ public final class ApprovalRepository {
     return get(id);
   }
 
-  /** Closes the run's pending approvals (the run was canceled). */
+  /**
+   * Closes the run's pending approvals (the run was canceled), in the transaction of the cancel's
+   * run change (which moved the run's revision on).
+   */
   public void cancelForRun(long runId, String by, Instant now) {
     dsl.transaction(
         cfg -> {
@@ -380,9 +392,9 @@ public final class ApprovalRepository {
 
   private static boolean runStatus(DSLContext tx, long runId, RunStatus from, RunStatus to) {
     Transitions.check(runId, from, to);
+    // The revision moved on at the start of the transaction.
     return tx.update(RUN)
             .set(RUN.STATUS, to.name())
-            .set(RUN.REVISION, RUN.REVISION.plus(1))
             .where(RUN.ID.eq(runId))
             .and(RUN.STATUS.eq(from.name()))
             .execute()

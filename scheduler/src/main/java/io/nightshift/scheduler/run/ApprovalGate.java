@@ -23,16 +23,27 @@ final class ApprovalGate {
     this.engine = engine;
   }
 
-  /** Parks an approval step: a pending row, no thread, a timer only if it has a deadline. */
-  void park(Run run, StepRun step, StepSpec spec, StepAction.Approval action) {
+  /**
+   * Parks an approval step: a pending row, no thread, a timer only if it has a deadline. A change
+   * of {@code run} ({@link StaleRun} when it changed since); the run after it.
+   */
+  Run park(Run run, StepRun step, StepSpec spec, StepAction.Approval action) {
     Instant now = ctx.clock.instant();
     Instant expires = spec.timeoutSeconds() == null ? null : now.plusSeconds(spec.timeoutSeconds());
     long id =
-        ctx.approvals.park(step, action, run.triggeredBy(), expires, ctx.settings.node(), now);
+        ctx.approvals.park(
+            run.revision(), step, action, run.triggeredBy(), expires, ctx.settings.node(), now);
     ctx.changed();
     if (expires != null) {
       armExpiry(id, run.id(), expires);
     }
+    Run after =
+        run.changed(
+            run.revision() + 1,
+            step.started(StepStatus.WAITING_APPROVAL, ctx.settings.node(), now));
+    return run.status() == RunStatus.RUNNING
+        ? after.changed(after.revision(), RunStatus.WAITING_APPROVAL, null, now)
+        : after;
   }
 
   /**

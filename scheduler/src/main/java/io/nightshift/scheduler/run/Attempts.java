@@ -3,7 +3,6 @@ package io.nightshift.scheduler.run;
 import io.nightshift.executor.LogLine;
 import io.nightshift.executor.Outcome;
 import io.nightshift.executor.ProcessGroups;
-import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
 import java.time.Instant;
@@ -28,44 +27,58 @@ final class Attempts {
   }
 
   /**
-   * Records the attempt as RUNNING and leased to this instance, then hands it to the executor.
-   * False when another node started it first.
+   * Records the attempt as RUNNING and leased to this instance (a change of {@code run}: {@link
+   * StaleRun} when the run changed since), then hands it to the executor. The run after the change,
+   * or null when this node takes no new work.
    */
-  boolean launch(Run run, StepRun step) {
+  Run launch(Run run, StepRun step) {
     StepSpec spec = run.template().step(step.name()).orElseThrow();
     if (!ctx.launcher.accepting()) {
       // This node drains: the attempt stays PENDING for another node's sweep or the next start.
-      return false;
+      return null;
     }
     Instant now = ctx.clock.instant();
-    try {
-      ctx.runs.start(
-          step,
-          StepStatus.RUNNING,
-          ctx.settings.node(),
-          new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry())),
-          now);
-    } catch (Conflict taken) {
-      return false;
-    }
+    ctx.runs.change(
+        run,
+        tx -> {
+          tx.start(
+              step,
+              StepStatus.RUNNING,
+              ctx.settings.node(),
+              new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry())),
+              now);
+          return null;
+        });
     ctx.changed();
+    StepRun running = step.started(StepStatus.RUNNING, ctx.settings.node(), now);
+    Run after = run.changed(run.revision() + 1, running);
     AttemptExecutor.Started started;
     try {
       started =
-          ctx.launcher.start(new AttemptExecutor.Attempt(run, step, spec), sinkFor(run, step));
+          ctx.launcher.start(
+              new AttemptExecutor.Attempt(after, running, spec), sinkFor(after, running));
     } catch (IOException | RuntimeException e) {
       log.warn(
           "run {} step {}: cannot start: {}",
           run.id(),
           step.name(),
           ErrorMasks.maskSecrets(run, e.toString()));
-      stepEnded(run, step, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0, 0);
+      Run failed =
+          stepEnded(
+              after,
+              running,
+              true,
+              StepStatus.FAILED,
+              null,
+              "cannot start: " + e.getMessage(),
+              0,
+              0);
       // No outcome will come to move the run on: look again once this pass is done.
       ctx.work.execute(() -> ctx.safely(run.id(), () -> engine.advance(run.id())));
-      return true;
+      return failed == null ? ctx.runs.get(run.id()) : failed;
     }
-    watch(step, started, (outcome, failure) -> finished(run.id(), step, outcome, failure));
-    return true;
+    watch(running, started, (outcome, failure) -> finished(run.id(), running, outcome, failure));
+    return after;
   }
 
   /**
@@ -100,53 +113,62 @@ final class Attempts {
   /**
    * An attempt's outcome, reported by the executor. Recording it is retried on a failed write; the
    * attempt stays in {@link EngineContext#executing} (its lease renewed) until it is recorded or
-   * the engine gives up, after which its lease runs out and a node fails it as lost.
+   * the engine gives up, after which its lease runs out and a node fails it as lost. The decision
+   * starts from this node's copy of the run when it has one (checked by the write's revision).
    */
   private void finished(long runId, StepRun step, Outcome outcome, Throwable failure) {
+    Run[] after = {null};
     try {
       Retry.onFailedWrite(
           () -> {
             synchronized (ctx.lock(runId)) {
-              Run run = ctx.runs.get(runId);
-              StepStatus to;
-              String error;
-              Integer exitCode = null;
-              long lines = 0;
-              long dropped = 0;
-              if (failure != null) {
-                to = StepStatus.FAILED;
-                error = "executor failed: " + failure;
-              } else {
-                to = stepStatus(outcome);
-                error = outcome.error();
-                exitCode = outcome.exitCode();
-                lines = outcome.lines();
-                dropped = outcome.dropped();
-              }
-              if (!stepEnded(run, step, true, to, exitCode, error, lines, dropped)) {
-                log.warn(
-                    "run {} step {} attempt {}: late report refused: the attempt is no longer this"
-                        + " node's",
-                    runId,
-                    step.name(),
-                    step.attempt());
-              }
+              after[0] =
+                  ctx.decide(runId, ctx.cached(runId), run -> report(run, step, outcome, failure));
             }
           });
     } finally {
       ctx.executing.remove(step.id());
     }
-    engine.advance(runId);
+    engine.advance(runId, after[0]);
+  }
+
+  private Run report(Run run, StepRun step, Outcome outcome, Throwable failure) {
+    StepStatus to;
+    String error;
+    Integer exitCode = null;
+    long lines = 0;
+    long dropped = 0;
+    if (failure != null) {
+      to = StepStatus.FAILED;
+      error = "executor failed: " + failure;
+    } else {
+      to = stepStatus(outcome);
+      error = outcome.error();
+      exitCode = outcome.exitCode();
+      lines = outcome.lines();
+      dropped = outcome.dropped();
+    }
+    StepRun current = run.attempt(step.id()).orElse(step);
+    Run ended = stepEnded(run, current, true, to, exitCode, error, lines, dropped);
+    if (ended == null) {
+      log.warn(
+          "run {} step {} attempt {}: late report refused: the attempt is no longer this"
+              + " node's",
+          run.id(),
+          step.name(),
+          step.attempt());
+    }
+    return ended;
   }
 
   /**
    * Records the end of a RUNNING attempt and, for a failure with retries left, adds the next
-   * attempt, in one transaction. {@code guard}: {@code true} for this instance's own report
-   * (refused when it lost the lease), {@code false} for an attempt found lost at start, or the
-   * {@link AttemptLeaseRepository.Expired} lease the reaper saw. False when the attempt had already
-   * moved on.
+   * attempt, in one change of {@code run} ({@link StaleRun} when the run changed since). {@code
+   * guard}: {@code true} for this instance's own report (refused when it lost the lease), {@code
+   * false} for an attempt found lost at start, or the {@link AttemptLeaseRepository.Expired} lease
+   * the reaper saw. The run after the change; null when the attempt had already moved on.
    */
-  boolean stepEnded(
+  Run stepEnded(
       Run run,
       StepRun step,
       Object guard,
@@ -162,25 +184,35 @@ final class Attempts {
         to.failure()
             && step.attempt() <= spec.retries()
             && (run.status() == RunStatus.RUNNING || run.status() == RunStatus.WAITING_APPROVAL);
-    boolean ended =
-        ctx.runs.atomically(
+    StepRun next =
+        ctx.runs.change(
+            run,
             tx -> {
               if (!end(tx, step, guard, to, exitCode, masked, lines, dropped, now)) {
-                return false;
+                return null;
               }
               if (again) {
-                tx.addAttempt(
+                return tx.addAttempt(
                     step,
                     spec.retryBackoffSeconds() == 0
                         ? null
                         : now.plusSeconds(spec.retryBackoffSeconds()));
               }
-              return true;
+              return step;
             });
-    if (ended) {
-      ctx.changed();
+    if (next == null) {
+      // Only the revision moved on: the next decision reads the run again.
+      ctx.evict(run.id());
+      return null;
     }
-    return ended;
+    ctx.changed();
+    StepRun endedStep = step.ended(to, exitCode, masked, lines, dropped, now);
+    Run after =
+        next == step
+            ? run.changed(run.revision() + 1, endedStep)
+            : run.changed(run.revision() + 1, endedStep, next);
+    ctx.remember(after);
+    return after;
   }
 
   boolean end(

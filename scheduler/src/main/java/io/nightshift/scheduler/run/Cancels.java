@@ -22,57 +22,64 @@ final class Cancels {
   }
 
   Run cancel(long runId, String actor) {
-    List<Launched> toKill;
-    RunStatus to;
-    List<StepRun> closed;
+    Decision decision;
     synchronized (ctx.lock(runId)) {
-      Run run = ctx.runs.get(runId);
-      if (run.status().terminal()) {
-        throw new Conflict("run " + runId + " has already ended: " + run.status());
-      }
-      if (run.status() == RunStatus.CANCELING) {
-        throw new Conflict("run " + runId + " is already being canceled");
-      }
-      Instant now = ctx.clock.instant();
-      String reason = "canceled by " + actor;
-      boolean running = run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING);
-      to = running ? RunStatus.CANCELING : RunStatus.CANCELED;
-      closed =
-          run.steps().stream()
-              .filter(
-                  s ->
-                      s.status() == StepStatus.PENDING || s.status() == StepStatus.WAITING_APPROVAL)
-              .toList();
-      RunStatus from = run.status();
-      ctx.dsl.transaction(
-          cfg -> {
-            RunRepository tx = ctx.runs.in(cfg.dsl());
-            // Steps first, the run last: followers see the run's end after its steps' changes.
-            for (StepRun step : closed) {
-              if (step.status() == StepStatus.PENDING) {
-                tx.finish(step, StepStatus.PENDING, StepStatus.CANCELED, null, reason, 0, 0, now);
-              }
-            }
-            // Decisions take this run's lock too: the steps waiting when it was read are those
-            // closed.
-            new ApprovalRepository(cfg.dsl()).cancelForRun(runId, actor, now);
-            tx.transition(runId, from, to, reason, now);
-            AuditLog.write(cfg.dsl(), now, actor, "run.cancel", "run", String.valueOf(runId), null);
-          });
-      ctx.changed();
-      toKill =
-          run.steps().stream()
-              .filter(s -> s.status() == StepStatus.RUNNING)
-              .map(s -> ctx.executing.get(s.id()))
-              .filter(java.util.Objects::nonNull)
-              .toList();
+      decision = ctx.decide(runId, null, run -> decide(run, actor));
     }
     // Attempts of this node are killed now; other owners see CANCELING at their next poll.
-    toKill.forEach(Launched::cancel);
+    decision.toKill().forEach(Launched::cancel);
     Run canceled = ctx.runs.get(runId);
-    if (to == RunStatus.CANCELED) {
+    if (decision.to() == RunStatus.CANCELED) {
       engine.startNextQueued(canceled.job());
     }
     return canceled;
+  }
+
+  private record Decision(RunStatus to, List<Launched> toKill) {}
+
+  /** The cancel, as one change of {@code run} ({@link StaleRun} when it changed since). */
+  private Decision decide(Run run, String actor) {
+    long runId = run.id();
+    if (run.status().terminal()) {
+      throw new Conflict("run " + runId + " has already ended: " + run.status());
+    }
+    if (run.status() == RunStatus.CANCELING) {
+      throw new Conflict("run " + runId + " is already being canceled");
+    }
+    Instant now = ctx.clock.instant();
+    String reason = "canceled by " + actor;
+    boolean running = run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING);
+    RunStatus to = running ? RunStatus.CANCELING : RunStatus.CANCELED;
+    List<StepRun> closed =
+        run.steps().stream()
+            .filter(
+                s -> s.status() == StepStatus.PENDING || s.status() == StepStatus.WAITING_APPROVAL)
+            .toList();
+    RunStatus from = run.status();
+    ctx.runs.change(
+        run,
+        tx -> {
+          // Steps first, the run last: followers see the run's end after its steps' changes.
+          for (StepRun step : closed) {
+            if (step.status() == StepStatus.PENDING) {
+              tx.finish(step, StepStatus.PENDING, StepStatus.CANCELED, null, reason, 0, 0, now);
+            }
+          }
+          // Decisions change the run's revision too: the steps waiting when it was read are
+          // those closed.
+          new ApprovalRepository(tx.dsl()).cancelForRun(runId, actor, now);
+          tx.transition(runId, from, to, reason, now);
+          AuditLog.write(tx.dsl(), now, actor, "run.cancel", "run", String.valueOf(runId), null);
+          return null;
+        });
+    ctx.evict(runId);
+    ctx.changed();
+    List<Launched> toKill =
+        run.steps().stream()
+            .filter(s -> s.status() == StepStatus.RUNNING)
+            .map(s -> ctx.executing.get(s.id()))
+            .filter(java.util.Objects::nonNull)
+            .toList();
+    return new Decision(to, toKill);
   }
 }

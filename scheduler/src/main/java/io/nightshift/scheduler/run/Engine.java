@@ -149,14 +149,17 @@ public final class Engine implements AutoCloseable {
     Admission.Admitted admitted = admission.admit(request, force, clock.instant());
     ctx.changed();
     long id = admitted.runId();
+    Run stored = runs.get(id);
     if (admitted.status() == RunStatus.QUEUED) {
-      queued(id);
+      // The run it queued behind may have ended meanwhile: it may start at once.
+      startNextQueued(stored.job());
+      return runs.get(id);
     } else {
       // The caller (an HTTP request) gets the stored run at once; steps start on the engine's
-      // pool.
-      ctx.advanceSoon(id, () -> advance(id));
+      // pool, from the copy just read (its revision check catches a change made meanwhile).
+      ctx.advanceSoon(id, () -> advance(id, stored));
     }
-    return runs.get(id);
+    return stored;
   }
 
   /** Starts a run already stored as RUNNING (by a scheduled fire, in the fire's transaction). */
@@ -179,13 +182,8 @@ public final class Engine implements AutoCloseable {
     if (job == null) {
       return;
     }
-    runs.nextQueued(job)
-        .ifPresent(
-            next -> {
-              if (runs.startQueued(next, clock.instant())) {
-                ctx.work.execute(() -> ctx.safely(next, () -> startCreated(next)));
-              }
-            });
+    runs.startNextQueued(job, clock.instant())
+        .ifPresent(next -> ctx.work.execute(() -> ctx.safely(next, () -> startCreated(next))));
   }
 
   /**
@@ -309,70 +307,94 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Starts a ready step: an approval parks the run; anything else is launched on this node. False
-   * when another node started it first (or this node takes no new work).
+   * Starts a ready step: an approval parks the run; anything else is launched on this node. The run
+   * after the change, or null when this node takes no new work.
    */
-  private boolean start(Run run, StepRun step) {
+  private Run start(Run run, StepRun step) {
     StepSpec spec = run.template().step(step.name()).orElseThrow();
     if (spec.action() instanceof StepAction.Approval approval) {
-      gate.park(run, step, spec, approval);
-      return true;
+      return gate.park(run, step, spec, approval);
     }
     return attempts.launch(run, step);
   }
 
   /** Applies what {@link Progress} decides, until nothing more changes. */
   void advance(long runId) {
+    advance(runId, null);
+  }
+
+  /**
+   * Like {@link #advance(long)}, deciding on {@code known} (this node's copy of the run after its
+   * last write) instead of reading the run again; null: read it.
+   */
+  void advance(long runId, Run known) {
     synchronized (ctx.lock(runId)) {
-      Run run = runs.get(runId);
-      if (run.status() == RunStatus.CANCELING) {
-        canceled(run);
-        return;
-      }
-      if (run.status() != RunStatus.RUNNING && run.status() != RunStatus.WAITING_APPROVAL) {
-        ctx.forget(run);
-        return;
-      }
-      Instant now = clock.instant();
-      Progress progress = Progress.of(run.template(), run.latestByName(), now);
-      while (!progress.skip().isEmpty()) {
-        List<StepRun> skip = progress.skip();
-        runs.atomically(
-            tx -> {
-              for (StepRun step : skip) {
-                tx.finish(
-                    step,
-                    StepStatus.PENDING,
-                    StepStatus.SKIPPED,
-                    null,
-                    "a step it needs did not succeed",
-                    0,
-                    0,
-                    now);
-              }
-              return null;
-            });
-        ctx.changed();
-        run = runs.get(runId);
-        progress = Progress.of(run.template(), run.latestByName(), now);
-      }
-      for (StepRun step : progress.start()) {
-        if (!start(run, step)) {
-          // Another node started it first: it owns this run's next moves.
-          return;
-        }
-      }
-      for (StepRun step : progress.waiting()) {
-        long delay = Math.max(0, Duration.between(now, step.notBefore()).toMillis());
-        ctx.timers.schedule(
-            () -> ctx.work.execute(() -> ctx.safely(runId, () -> advance(runId))),
-            delay,
-            TimeUnit.MILLISECONDS);
-      }
-      if (progress.finished() != null) {
-        finish(runs.get(runId), progress.finished(), progress.error());
-      }
+      ctx.decide(runId, known, this::advanceOnce);
     }
+  }
+
+  private Void advanceOnce(Run run) {
+    if (run.status() == RunStatus.CANCELING) {
+      canceled(run);
+      return null;
+    }
+    if (run.status() != RunStatus.RUNNING && run.status() != RunStatus.WAITING_APPROVAL) {
+      ctx.forget(run);
+      return null;
+    }
+    Instant now = clock.instant();
+    Progress progress = Progress.of(run.template(), run.latestByName(), now);
+    while (!progress.skip().isEmpty()) {
+      StepRun[] skipped =
+          progress.skip().stream()
+              .map(
+                  step ->
+                      step.ended(
+                          StepStatus.SKIPPED, null, "a step it needs did not succeed", 0, 0, now))
+              .toArray(StepRun[]::new);
+      List<StepRun> skip = progress.skip();
+      runs.change(
+          run,
+          tx -> {
+            for (StepRun step : skip) {
+              tx.finish(
+                  step,
+                  StepStatus.PENDING,
+                  StepStatus.SKIPPED,
+                  null,
+                  "a step it needs did not succeed",
+                  0,
+                  0,
+                  now);
+            }
+            return null;
+          });
+      ctx.changed();
+      run = run.changed(run.revision() + 1, skipped);
+      progress = Progress.of(run.template(), run.latestByName(), now);
+    }
+    for (StepRun step : progress.start()) {
+      Run after = start(run, step);
+      if (after == null) {
+        // This node drains: the step stays PENDING for another node or the next start.
+        return null;
+      }
+      run = after;
+    }
+    long runId = run.id();
+    for (StepRun step : progress.waiting()) {
+      long delay = Math.max(0, Duration.between(now, step.notBefore()).toMillis());
+      ctx.timers.schedule(
+          () -> ctx.work.execute(() -> ctx.safely(runId, () -> advance(runId))),
+          delay,
+          TimeUnit.MILLISECONDS);
+    }
+    if (progress.finished() != null) {
+      finish(run, progress.finished(), progress.error());
+    } else {
+      ctx.remember(run);
+    }
+    return null;
   }
 
   /**
@@ -383,11 +405,7 @@ public final class Engine implements AutoCloseable {
     if (run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING)) {
       return;
     }
-    runs.transition(
-        run.id(), RunStatus.CANCELING, RunStatus.CANCELED, run.error(), clock.instant());
-    ctx.changed();
-    ctx.forget(runs.get(run.id()));
-    startNextQueued(run.job());
+    ended(run, RunStatus.CANCELED, run.error());
   }
 
   /**
@@ -395,18 +413,36 @@ public final class Engine implements AutoCloseable {
    * first.
    */
   private void finish(Run run, RunStatus outcome, String error) {
-    Instant now = clock.instant();
     if ((outcome == RunStatus.FAILED || outcome == RunStatus.TIMED_OUT)
         && run.template().onFailure() == OnFailure.ROLLBACK
         && RollbackPlan.next(run.template(), run.latestByName()) != null) {
-      runs.transition(run.id(), run.status(), RunStatus.ROLLING_BACK, error, now);
+      Instant now = clock.instant();
+      RunStatus from = run.status();
+      runs.change(
+          run,
+          tx -> {
+            tx.transition(run.id(), from, RunStatus.ROLLING_BACK, error, now);
+            return null;
+          });
       ctx.changed();
       rollback.rollbackNext(run.id());
       return;
     }
-    runs.transition(run.id(), run.status(), outcome, error, now);
+    ended(run, outcome, error);
+  }
+
+  /** The run's final status, decided on {@code run}; then the job's next queued run may start. */
+  private void ended(Run run, RunStatus outcome, String error) {
+    Instant now = clock.instant();
+    RunStatus from = run.status();
+    runs.change(
+        run,
+        tx -> {
+          tx.transition(run.id(), from, outcome, error, now);
+          return null;
+        });
     ctx.changed();
-    ctx.forget(runs.get(run.id()));
+    ctx.forget(run.changed(run.revision() + 1, outcome, error, now));
     startNextQueued(run.job());
   }
 

@@ -131,9 +131,65 @@ final class EngineContext {
   }
 
   void forget(Run run) {
-    if (run.status().terminal()
-        && run.steps().stream().noneMatch(s -> executing.containsKey(s.id()))) {
-      locks.remove(run.id());
+    if (run.status().terminal()) {
+      copies.remove(run.id());
+      if (run.steps().stream().noneMatch(s -> executing.containsKey(s.id()))) {
+        locks.remove(run.id());
+      }
+    }
+  }
+
+  /**
+   * The latest copy of each active run this node wrote (at the revision its write left): the next
+   * decision on the run starts from it instead of reading the run again. A copy that another change
+   * made out of date is caught by the revision check of the next write ({@link StaleRun}), never
+   * acted on.
+   */
+  private final Map<Long, Run> copies =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, Run> eldest) {
+              return size() > 10_000;
+            }
+          });
+
+  void remember(Run run) {
+    if (run.status().terminal()) {
+      copies.remove(run.id());
+    } else {
+      copies.put(run.id(), run);
+    }
+  }
+
+  void evict(long runId) {
+    copies.remove(runId);
+  }
+
+  Run cached(long runId) {
+    return copies.get(runId);
+  }
+
+  /**
+   * Makes a decision on the run (the caller holds its lock): on {@code known} when given, else on
+   * the run as stored. When a write of the decision finds the run changed since that copy ({@link
+   * StaleRun}), nothing was written: the run is read again and the decision made again.
+   */
+  <T> T decide(long runId, Run known, java.util.function.Function<Run, T> decision) {
+    Run run = known;
+    for (int attempt = 1; ; attempt++) {
+      if (run == null) {
+        run = runs.get(runId);
+      }
+      try {
+        return decision.apply(run);
+      } catch (StaleRun stale) {
+        copies.remove(runId);
+        if (attempt >= 20) {
+          throw stale;
+        }
+        run = null;
+      }
     }
   }
 

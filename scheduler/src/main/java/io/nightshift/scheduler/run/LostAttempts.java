@@ -31,21 +31,21 @@ final class LostAttempts {
    */
   void ownLeftovers(long runId, Set<String> liveTwins) {
     synchronized (ctx.lock(runId)) {
-      Run run = ctx.runs.get(runId);
-      for (StepRun step : run.attempts()) {
-        if (step.status() != StepStatus.RUNNING
-            || !ctx.settings.node().equals(step.node())
-            || liveTwins.contains(ctx.attemptLeases.leaseOwner(step.id()))) {
+      for (StepRun lost : ctx.runs.get(runId).attempts()) {
+        if (lost.status() != StepStatus.RUNNING
+            || !ctx.settings.node().equals(lost.node())
+            || liveTwins.contains(ctx.attemptLeases.leaseOwner(lost.id()))) {
           continue;
         }
-        boolean killed = attempts.killLeftovers(step);
+        boolean killed = attempts.killLeftovers(lost);
         String error =
             "executor lost (node "
-                + step.node()
+                + lost.node()
                 + " stopped"
-                + (killed ? "; its leftover process group " + step.pid() + " was killed" : "")
+                + (killed ? "; its leftover process group " + lost.pid() + " was killed" : "")
                 + ")";
-        end(run, step, false, error);
+        ctx.decide(
+            runId, null, run -> end(run, run.attempt(lost.id()).orElseThrow(), false, error));
       }
     }
   }
@@ -66,8 +66,12 @@ final class LostAttempts {
                     + ")";
             boolean ended;
             synchronized (ctx.lock(expired.runId())) {
-              Run run = ctx.runs.get(expired.runId());
-              ended = end(run, run.attempt(expired.stepRunId()).orElseThrow(), expired, error);
+              ended =
+                  ctx.decide(
+                      expired.runId(),
+                      null,
+                      run ->
+                          end(run, run.attempt(expired.stepRunId()).orElseThrow(), expired, error));
             }
             if (ended) {
               engine.moveOn(expired.runId());
@@ -87,6 +91,6 @@ final class LostAttempts {
           run.latestByName().get(step.name().substring(RunRepository.UNDO_PREFIX.length()));
       return rollback.undoEnded(run, original, step, guard, StepStatus.FAILED, null, error, 0);
     }
-    return attempts.stepEnded(run, step, guard, StepStatus.FAILED, null, error, 0, 0);
+    return attempts.stepEnded(run, step, guard, StepStatus.FAILED, null, error, 0, 0) != null;
   }
 }

@@ -11,6 +11,10 @@ import java.util.Optional;
 /**
  * A run as stored: the template snapshot it started with, its resolved parameters (secret values
  * included: mask them with {@link Params#masked} before showing), and every attempt of every step.
+ *
+ * <p>{@code revision} is the run's version as a whole: every change of the run or of one of its
+ * attempts moves it on by one, and the engine writes a decision only if the run is still at the
+ * revision of the copy it decided on ({@link RunRepository#change}).
  */
 public record Run(
     long id,
@@ -26,7 +30,8 @@ public record Run(
     Instant createdAt,
     Instant startedAt,
     Instant finishedAt,
-    List<StepRun> attempts) {
+    List<StepRun> attempts,
+    int revision) {
   public Run {
     params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
     attempts = List.copyOf(attempts);
@@ -53,5 +58,55 @@ public record Run(
 
   public Optional<StepRun> attempt(long stepRunId) {
     return attempts.stream().filter(a -> a.id() == stepRunId).findFirst();
+  }
+
+  /**
+   * This copy after a change of this run committed at {@code newRevision}: {@code changed} attempts
+   * replace those of the same id or are added (in stored order: position, attempt).
+   */
+  Run changed(int newRevision, StepRun... changed) {
+    List<StepRun> out = new ArrayList<>(attempts);
+    for (StepRun step : changed) {
+      out.removeIf(a -> a.id() == step.id());
+      out.add(step);
+    }
+    out.sort(
+        java.util.Comparator.comparingInt(StepRun::position).thenComparingInt(StepRun::attempt));
+    return new Run(
+        id,
+        template,
+        templateVersion,
+        job,
+        trigger,
+        triggeredBy,
+        status,
+        params,
+        retryOf,
+        error,
+        createdAt,
+        startedAt,
+        finishedAt,
+        out,
+        newRevision);
+  }
+
+  /** This copy after its status change committed at {@code newRevision}. */
+  Run changed(int newRevision, RunStatus to, String newError, Instant now) {
+    return new Run(
+        id,
+        template,
+        templateVersion,
+        job,
+        trigger,
+        triggeredBy,
+        to,
+        params,
+        retryOf,
+        newError == null ? error : newError,
+        createdAt,
+        startedAt,
+        to.terminal() ? now : finishedAt,
+        attempts,
+        newRevision);
   }
 }

@@ -1,5 +1,6 @@
 package io.nightshift.scheduler.run;
 
+import static io.nightshift.sql.Tables.JOB;
 import static io.nightshift.sql.Tables.RUN;
 import static io.nightshift.sql.Tables.RUN_STEP;
 
@@ -44,7 +45,7 @@ public final class RunRepository {
   private final DSLContext dsl;
 
   /** True when {@link #dsl} is a transaction the caller runs (see {@link #in}). */
-  private final boolean bound;
+  private final Binding binding;
 
   /**
    * Parsed template snapshots by run id. A run's snapshot never changes, so an entry is never
@@ -54,13 +55,26 @@ public final class RunRepository {
   private final Map<Long, Template> snapshots;
 
   public RunRepository(DSLContext dsl) {
-    this(dsl, snapshotCache(), false);
+    this(dsl, snapshotCache(), Binding.OWN);
   }
 
-  private RunRepository(DSLContext dsl, Map<Long, Template> snapshots, boolean bound) {
+  private RunRepository(DSLContext dsl, Map<Long, Template> snapshots, Binding binding) {
     this.dsl = dsl;
     this.snapshots = snapshots;
-    this.bound = bound;
+    this.binding = binding;
+  }
+
+  /** Whose transaction a write runs in, and who moves the run's revision on. */
+  private enum Binding {
+    /** A transaction per write; each write moves the run's revision on. */
+    OWN,
+    /** The caller's transaction; each write moves the run's revision on. */
+    CALLERS,
+    /**
+     * The caller's transaction of a {@link #change}: it already moved the revision on, once, from
+     * the revision the caller decided on.
+     */
+    GUARDED
   }
 
   private static Map<Long, Template> snapshotCache() {
@@ -159,44 +173,47 @@ public final class RunRepository {
     return runId;
   }
 
-  /** QUEUED -> RUNNING; false when another node started it first. */
-  public boolean startQueued(long runId, Instant now) {
-    Transitions.check(runId, RunStatus.QUEUED, RunStatus.RUNNING);
-    return write(
-        tx -> {
-          boolean started =
-              tx.update(RUN)
-                      .set(RUN.STATUS, RunStatus.RUNNING.name())
-                      .set(RUN.STARTED_AT, now)
-                      .set(RUN.REVISION, RUN.REVISION.plus(1))
-                      .where(RUN.ID.eq(runId))
-                      .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
-                      .execute()
-                  == 1;
-          if (started) {
-            RunEventRepository.add(
-                tx,
-                runId,
-                RunEvents.run(runId, RunStatus.RUNNING, RunStatus.QUEUED, null, now),
-                now);
+  /**
+   * Starts the job's oldest QUEUED run (QUEUED -> RUNNING) when none of its runs is active, under
+   * the job's row lock (as its admission decides): two nodes, or a run's end and the sweep, never
+   * both start one. The started run, if any.
+   */
+  public Optional<Long> startNextQueued(String job, Instant now) {
+    return dsl.transactionResult(
+        cfg -> {
+          DSLContext tx = cfg.dsl();
+          tx.select(JOB.ID).from(JOB).where(JOB.NAME.eq(job)).forUpdate().fetch();
+          if (tx.fetchExists(RUN, RUN.JOB_NAME.eq(job).and(RUN.STATUS.in(ACTIVE)))) {
+            return Optional.<Long>empty();
           }
-          return started;
+          Optional<Long> next =
+              tx.select(RUN.ID)
+                  .from(RUN)
+                  .where(RUN.JOB_NAME.eq(job))
+                  .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
+                  .orderBy(RUN.ID)
+                  .limit(1)
+                  .fetchOptional(RUN.ID);
+          if (next.isEmpty()) {
+            return next;
+          }
+          long runId = next.get();
+          Transitions.check(runId, RunStatus.QUEUED, RunStatus.RUNNING);
+          int started =
+              tx.update(RUN)
+                  .set(RUN.STATUS, RunStatus.RUNNING.name())
+                  .set(RUN.STARTED_AT, now)
+                  .set(RUN.REVISION, RUN.REVISION.plus(1))
+                  .where(RUN.ID.eq(runId))
+                  .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
+                  .execute();
+          if (started == 0) {
+            return Optional.<Long>empty();
+          }
+          RunEventRepository.add(
+              tx, runId, RunEvents.run(runId, RunStatus.RUNNING, RunStatus.QUEUED, null, now), now);
+          return next;
         });
-  }
-
-  /** The job's oldest QUEUED run, when none of its runs is active. */
-  public Optional<Long> nextQueued(String job) {
-    boolean active = dsl.fetchExists(RUN, RUN.JOB_NAME.eq(job).and(RUN.STATUS.in(ACTIVE)));
-    if (active) {
-      return Optional.empty();
-    }
-    return dsl.select(RUN.ID)
-        .from(RUN)
-        .where(RUN.JOB_NAME.eq(job))
-        .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
-        .orderBy(RUN.ID)
-        .limit(1)
-        .fetchOptional(RUN.ID);
   }
 
   /** Jobs that have QUEUED runs (checked at start). */
@@ -300,8 +317,10 @@ public final class RunRepository {
     Transitions.check(runId, from, to);
     write(
         tx -> {
-          var update =
-              tx.update(RUN).set(RUN.STATUS, to.name()).set(RUN.REVISION, RUN.REVISION.plus(1));
+          var update = tx.update(RUN).set(RUN.STATUS, to.name());
+          if (binding != Binding.GUARDED) {
+            update = update.set(RUN.REVISION, RUN.REVISION.plus(1));
+          }
           if (error != null) {
             update = update.set(RUN.ERROR, truncate(error));
           }
@@ -325,6 +344,7 @@ public final class RunRepository {
     Transitions.check(step.id(), step.status(), to);
     write(
         tx -> {
+          touch(tx, step.runId());
           int changed =
               tx.update(RUN_STEP)
                   .set(RUN_STEP.STATUS, to.name())
@@ -494,6 +514,7 @@ public final class RunRepository {
     Transitions.check(stepRunId, from, to);
     return write(
         tx -> {
+          touch(tx, event.getLong("runId"));
           boolean ended =
               tx.update(RUN_STEP)
                       .set(RUN_STEP.STATUS, to.name())
@@ -521,7 +542,48 @@ public final class RunRepository {
    * transaction of its own: a change and the event announcing it always commit together.
    */
   private <T> T write(java.util.function.Function<DSLContext, T> change) {
-    return bound ? change.apply(dsl) : dsl.transactionResult(cfg -> change.apply(cfg.dsl()));
+    return binding == Binding.OWN
+        ? dsl.transactionResult(cfg -> change.apply(cfg.dsl()))
+        : change.apply(dsl);
+  }
+
+  /**
+   * Before a step row changes: the run's revision moves on (unless a {@link #change} guards this
+   * transaction), so that a decision made on an older copy of the run is refused. The run row is
+   * locked first, as in every change of a run.
+   */
+  private void touch(DSLContext tx, long runId) {
+    if (binding != Binding.GUARDED) {
+      touch(tx, runId, null);
+    }
+  }
+
+  /**
+   * Moves the run's revision on by one, only from {@code expected} when it is given: {@link
+   * StaleRun} when the run is no longer there. Takes the run row's lock for the transaction.
+   */
+  public static void touch(DSLContext tx, long runId, Integer expected) {
+    var update = tx.update(RUN).set(RUN.REVISION, RUN.REVISION.plus(1)).where(RUN.ID.eq(runId));
+    int changed = (expected == null ? update : update.and(RUN.REVISION.eq(expected))).execute();
+    if (changed == 0 && expected != null) {
+      throw new StaleRun(runId, expected);
+    }
+  }
+
+  /**
+   * Writes a decision made on {@code run}, in one transaction, only if the run is still at {@code
+   * run.revision()} (a {@link StaleRun} otherwise, and nothing is written). The run's revision is
+   * then {@code run.revision() + 1}, whatever {@code work} wrote.
+   */
+  public <T> T change(Run run, java.util.function.Function<RunRepository, T> work) {
+    java.util.function.Function<DSLContext, T> guarded =
+        tx -> {
+          touch(tx, run.id(), run.revision());
+          return work.apply(new RunRepository(tx, snapshots, Binding.GUARDED));
+        };
+    return binding == Binding.OWN
+        ? dsl.transactionResult(cfg -> guarded.apply(cfg.dsl()))
+        : guarded.apply(dsl);
   }
 
   /**
@@ -532,27 +594,58 @@ public final class RunRepository {
     return dsl.transactionResult(cfg -> work.apply(in(cfg.dsl())));
   }
 
+  /** The context this repository writes through (its transaction when bound to one). */
+  public DSLContext dsl() {
+    return dsl;
+  }
+
   /** This repository writing through {@code tx} (a transaction the caller runs). */
   public RunRepository in(DSLContext tx) {
-    return new RunRepository(tx, snapshots, true);
+    return new RunRepository(tx, snapshots, Binding.CALLERS);
   }
 
   /** Adds the next attempt of a step, PENDING until {@code notBefore} (null: at once). */
-  public void addAttempt(StepRun previous, Instant notBefore) {
-    dsl.insertInto(RUN_STEP)
-        .set(RUN_STEP.RUN_ID, previous.runId())
-        .set(RUN_STEP.NAME, previous.name())
-        .set(RUN_STEP.KIND, previous.kind().json())
-        .set(RUN_STEP.POSITION, previous.position())
-        .set(RUN_STEP.ATTEMPT, previous.attempt() + 1)
-        .set(RUN_STEP.STATUS, StepStatus.PENDING.name())
-        .set(RUN_STEP.NOT_BEFORE, notBefore)
-        .set(RUN_STEP.REVISION, 1)
-        .execute();
+  public StepRun addAttempt(StepRun previous, Instant notBefore) {
+    return write(
+        tx -> {
+          touch(tx, previous.runId());
+          long id =
+              tx.insertInto(RUN_STEP)
+                  .set(RUN_STEP.RUN_ID, previous.runId())
+                  .set(RUN_STEP.NAME, previous.name())
+                  .set(RUN_STEP.KIND, previous.kind().json())
+                  .set(RUN_STEP.POSITION, previous.position())
+                  .set(RUN_STEP.ATTEMPT, previous.attempt() + 1)
+                  .set(RUN_STEP.STATUS, StepStatus.PENDING.name())
+                  .set(RUN_STEP.NOT_BEFORE, notBefore)
+                  .set(RUN_STEP.REVISION, 1)
+                  .returning(RUN_STEP.ID)
+                  .fetchOne()
+                  .getId();
+          return new StepRun(
+              id,
+              previous.runId(),
+              previous.name(),
+              previous.kind(),
+              previous.position(),
+              previous.attempt() + 1,
+              StepStatus.PENDING,
+              null,
+              null,
+              null,
+              null,
+              notBefore,
+              null,
+              null,
+              null,
+              0,
+              0);
+        });
   }
 
   /** A RUNNING row for the undo of {@code step}, named {@code undo:<step>}. */
   public StepRun insertUndo(StepRun step, String node, Lease lease, Instant now) {
+    touch(dsl, step.runId());
     long id =
         dsl.insertInto(RUN_STEP)
             .set(RUN_STEP.RUN_ID, step.runId())
@@ -582,6 +675,7 @@ public final class RunRepository {
   /** SUCCEEDED -> ROLLED_BACK once its undo succeeded. */
   public void rolledBack(StepRun step, Instant now) {
     Transitions.check(step.id(), StepStatus.SUCCEEDED, StepStatus.ROLLED_BACK);
+    touch(dsl, step.runId());
     int changed =
         dsl.update(RUN_STEP)
             .set(RUN_STEP.STATUS, StepStatus.ROLLED_BACK.name())
@@ -643,7 +737,8 @@ public final class RunRepository {
         r.getCreatedAt(),
         r.getStartedAt(),
         r.getFinishedAt(),
-        attempts);
+        attempts,
+        r.getRevision());
   }
 
   private static StepRun step(RunStepRecord r) {

@@ -21,4 +21,49 @@ public record StepRun(
     Long pid,
     String pidStartedAt,
     long lineCount,
-    long linesDropped) {}
+    long linesDropped) {
+
+  /** This attempt as {@link RunRepository#start} stores it. */
+  StepRun started(StepStatus to, String onNode, Instant now) {
+    return new StepRun(
+        id,
+        runId,
+        name,
+        kind,
+        position,
+        attempt,
+        to,
+        exitCode,
+        error,
+        now,
+        finishedAt,
+        notBefore,
+        onNode,
+        pid,
+        pidStartedAt,
+        lineCount,
+        linesDropped);
+  }
+
+  /** This attempt as {@link RunRepository#finish} stores it. */
+  StepRun ended(StepStatus to, Integer code, String why, long lines, long dropped, Instant now) {
+    return new StepRun(
+        id,
+        runId,
+        name,
+        kind,
+        position,
+        attempt,
+        to,
+        code,
+        why,
+        startedAt,
+        now,
+        notBefore,
+        node,
+        pid,
+        pidStartedAt,
+        lines,
+        dropped);
+  }
+}

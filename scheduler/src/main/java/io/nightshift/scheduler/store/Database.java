@@ -78,8 +78,8 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * MySQL needs UTC sessions and rewritten batches (STACK.md); H2 must write commits at once. The
-   * options are added unless the operator set them.
+   * MySQL needs UTC sessions and rewritten batches (STACK.md), and caches parsed statements; H2
+   * must write commits at once. The options are added unless the operator set them.
    */
   static String withDriverOptions(String configured) {
     String url = JdbcUrls.forDriver(configured);
@@ -101,7 +101,15 @@ public final class Database implements AutoCloseable {
           "rewriteBatchedStatements=true",
           "connectionTimeZone=UTC",
           "forceConnectionTimeZoneToSession=true",
-          "characterEncoding=UTF-8"
+          "characterEncoding=UTF-8",
+          // The same few statements run all the time: parse each once per connection, and do
+          // not ask the server for what the driver already knows (autocommit, isolation).
+          "cachePrepStmts=true",
+          "prepStmtCacheSize=256",
+          "prepStmtCacheSqlLimit=4096",
+          "useLocalSessionState=true",
+          "cacheServerConfiguration=true",
+          "maintainTimeStats=false"
         }) {
       String key = option.substring(0, option.indexOf('=') + 1);
       if (!url.contains(key)) {

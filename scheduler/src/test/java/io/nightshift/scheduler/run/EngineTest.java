@@ -414,6 +414,49 @@ class EngineTest {
   }
 
   @Test
+  void a_step_end_decided_on_a_copy_another_node_made_stale_is_decided_again_on_the_stored_run()
+      throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("n1", executor);
+    JsonObject gate =
+        new JsonObject()
+            .put("name", "gate")
+            .put("kind", "approval")
+            .put("approvers", new JsonArray().add("role:operator"))
+            .put("needs", new JsonArray())
+            .put("onTimeout", "deny");
+    long id = engine.start(run(command("a"), gate)).id();
+    awaitStarted(executor, 1);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.WAITING_APPROVAL);
+    int before = runs.get(id).revision();
+
+    // Another node decides the approval: this engine's copy of the run (gate waiting) is stale.
+    ApprovalRepository elsewhere = new ApprovalRepository(dsl);
+    long approval = elsewhere.list(ApprovalStatus.PENDING, id, null, 10).get(0).id();
+    elsewhere.decide(
+        approval,
+        ApprovalStatus.APPROVED,
+        StepStatus.SUCCEEDED,
+        "carol",
+        null,
+        "approval.approve",
+        clock.instant());
+    assertThat(runs.get(id).revision()).isGreaterThan(before);
+    assertThat(status(id)).isEqualTo(RunStatus.RUNNING);
+
+    // a ends here: deciding on its stale copy (gate still waiting) would leave the run RUNNING
+    // for good; the revision check makes it decide again on the stored run, which is complete.
+    executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    assertThat(runs.get(id).attempts()).allMatch(s -> s.status() == StepStatus.SUCCEEDED);
+  }
+
+  @Test
   void an_approval_deadline_comes_due_when_the_clock_passes_it_on_any_node() throws Exception {
     Engine a = engine("a", new ScriptedExecutor());
     JsonObject gate =
