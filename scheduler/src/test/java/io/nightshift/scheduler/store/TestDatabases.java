@@ -2,7 +2,6 @@ package io.nightshift.scheduler.store;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.flywaydb.core.Flyway;
 
 /**
  * Fresh, migrated databases for tests. MySQL/MariaDB comes from {@code NIGHTSHIFT_TEST_DB_URL}
@@ -28,21 +27,18 @@ public final class TestDatabases {
     return new DatabaseSettings(MYSQL_URL, MYSQL_USER, MYSQL_PASSWORD, 10);
   }
 
-  /** An empty schema on the test MySQL: every table dropped, then migrated again. */
+  /** An empty, migrated schema on the test MySQL. */
   public static Database freshMysql() {
     return Database.open(cleanMysql());
   }
 
-  /** Drops every table of the test MySQL database and returns its settings (not migrated yet). */
+  /**
+   * Empties the test MySQL database ({@link EmptySchema}: its tables truncated, or dropped and
+   * migrated again) and returns its settings.
+   */
   public static DatabaseSettings cleanMysql() {
     DatabaseSettings settings = mysqlSettings();
-    Flyway.configure()
-        .dataSource(
-            Database.withDriverOptions(settings.url()), settings.user(), settings.password())
-        .cleanDisabled(false)
-        .locations("classpath:db/migration")
-        .load()
-        .clean();
+    EmptySchema.reset(settings);
     return settings;
   }
 
