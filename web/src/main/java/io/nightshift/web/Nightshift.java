@@ -64,7 +64,6 @@ import io.nightshift.web.http.TemplateRoutes;
 import io.nightshift.web.http.TokenRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -81,6 +80,12 @@ import org.slf4j.LoggerFactory;
 public final class Nightshift implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Nightshift.class);
 
+  /**
+   * Event loops serving HTTP: all of Vert.x's (twice the cores), so that log streams and API
+   * requests are spread over them ({@link HttpListeners}).
+   */
+  static final int HTTP_LOOPS = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+
   private final Config config;
   private final Database database;
   private final Vertx vertx;
@@ -90,7 +95,7 @@ public final class Nightshift implements AutoCloseable {
   private final JobScheduler jobScheduler;
   private final Notifier notifier;
   private final ServiceMetrics metrics;
-  private final HttpServer server;
+  private final HttpListeners server;
   private final String adminTokenNotice;
   private final List<String> routes;
   private final OpenStreams streams;
@@ -108,7 +113,7 @@ public final class Nightshift implements AutoCloseable {
       JobScheduler jobScheduler,
       Notifier notifier,
       ServiceMetrics metrics,
-      HttpServer server,
+      HttpListeners server,
       String adminTokenNotice,
       List<String> routes,
       OpenStreams streams,
@@ -354,8 +359,9 @@ public final class Nightshift implements AutoCloseable {
         api.errorHandler(status, failures.forStatus(status));
       }
 
-      HttpServer server =
-          ListenAddress.of(config.http()).listen(vertx, connectionGuard(config.http()), router);
+      HttpListeners server =
+          ListenAddress.of(config.http())
+              .listen(vertx, connectionGuard(config.http()), router, HTTP_LOOPS);
       secretKeys.persist();
       log.info("{}", secretKeys.describe());
       secretKeys.resealInBackground(storedSecrets);

@@ -3,23 +3,13 @@ package io.nightshift.web.config;
 import io.nightshift.executor.StepEnvironment;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import java.io.IOException;
-import java.io.Reader;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads the YAML configuration, applies environment overrides and checks every key. Any problem is
@@ -48,46 +38,12 @@ public final class ConfigLoader {
           "NIGHTSHIFT_SECRETS_KEY_FILE", "secrets.keyFile",
           "NIGHTSHIFT_SECRETS_OLD_KEYS", "secrets.oldKeys");
 
-  private static final Map<String, Set<String>> SECTIONS =
-      Map.of(
-          "http",
-              Set.of(
-                  "host",
-                  "port",
-                  "maxBodyBytes",
-                  "publicUrl",
-                  "headerTimeoutSeconds",
-                  "bodyTimeoutSeconds",
-                  "idleTimeoutSeconds",
-                  "maxConnections",
-                  "streamClientBytes",
-                  "streamTotalBytes",
-                  "streamsPerToken"),
-          "db", Set.of("url", "user", "password", "poolSize"),
-          "redis", Set.of("url"),
-          "auth", Set.of("adminToken", "allowSelfApproval"),
-          "runs",
-              Set.of(
-                  "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
-          "logs", Set.of("bufferLines", "retentionDays", "readyTimeoutMillis"),
-          "executor", Set.of("passEnv", "workDir", "keepWorkDirs"),
-          "secrets", Set.of("key", "keyFile", "oldKeys"),
-          "cluster",
-              Set.of(
-                  "leaseRenewSeconds",
-                  "leaseExpirySeconds",
-                  "sweepSeconds",
-                  "cancelPollMillis",
-                  "stallGraceSeconds"),
-          "shutdown", Set.of("graceSeconds"));
-  private static final Set<String> TOP_LEVEL = Set.of("node", "dataDir");
-
   private ConfigLoader() {}
 
   /** Loads {@code file} and overrides it with {@code env}. */
   public static Config load(Path file, Map<String, String> env) {
     Map<String, Object> flat = new LinkedHashMap<>();
-    flatten(read(file), file, flat);
+    ConfigFile.flatten(ConfigFile.read(file), file, flat);
     java.util.function.BiConsumer<String, String> override =
         (variable, key) -> {
           String value = env.get(variable);
@@ -97,7 +53,7 @@ public final class ConfigLoader {
         };
     ENV_KEYS.forEach(override);
     SECRET_ENV_KEYS.forEach(override);
-    Values values = new Values(flat, file);
+    ConfigValues values = new ConfigValues(flat, file);
     Config config =
         build(values, InstallDir.from(env))
             .withCluster(cluster(values))
@@ -115,65 +71,8 @@ public final class ConfigLoader {
     return install == null ? DEFAULT_FILE : install.resolve(DEFAULT_FILE);
   }
 
-  private static Map<String, Object> read(Path file) {
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
-      if (root == null) {
-        return Map.of();
-      }
-      if (!(root instanceof Map<?, ?> map)) {
-        throw new ConfigException(file + ": the top level must be a mapping of keys");
-      }
-      @SuppressWarnings("unchecked")
-      Map<String, Object> typed = (Map<String, Object>) map;
-      return typed;
-    } catch (NoSuchFileException e) {
-      throw new ConfigException(
-          "config file " + file + " not found (pass --config FILE or set NIGHTSHIFT_CONFIG)");
-    } catch (IOException e) {
-      throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage());
-    } catch (YAMLException e) {
-      throw new ConfigException(
-          "config file " + file + " is not valid YAML: " + e.getMessage().replace('\n', ' '));
-    }
-  }
-
-  private static void flatten(Map<String, Object> root, Path file, Map<String, Object> flat) {
-    for (Map.Entry<String, Object> entry : root.entrySet()) {
-      String key = String.valueOf(entry.getKey());
-      if (TOP_LEVEL.contains(key)) {
-        flat.put(key, entry.getValue());
-      } else if (SECTIONS.containsKey(key)) {
-        if (entry.getValue() == null) {
-          continue;
-        }
-        if (!(entry.getValue() instanceof Map<?, ?> section)) {
-          throw new ConfigException(key + ": must be a mapping (in " + file + ")");
-        }
-        for (Map.Entry<?, ?> inner : section.entrySet()) {
-          String name = String.valueOf(inner.getKey());
-          if (!SECTIONS.get(key).contains(name)) {
-            throw new ConfigException(
-                key
-                    + "."
-                    + name
-                    + ": unknown key; "
-                    + key
-                    + " has "
-                    + new TreeSet<>(SECTIONS.get(key)));
-          }
-          flat.put(key + "." + name, inner.getValue());
-        }
-      } else {
-        Set<String> known = new TreeSet<>(TOP_LEVEL);
-        known.addAll(SECTIONS.keySet());
-        throw new ConfigException(key + ": unknown key; the top level has " + known);
-      }
-    }
-  }
-
   /** The {@code cluster} section: leases of running attempts and the sweeps that act on them. */
-  private static Config.Cluster cluster(Values v) {
+  private static Config.Cluster cluster(ConfigValues v) {
     int sweep = v.integer("cluster.sweepSeconds", 5, 1, 300);
     Config.Cluster cluster =
         new Config.Cluster(
@@ -192,7 +91,7 @@ public final class ConfigLoader {
     return cluster;
   }
 
-  private static Config build(Values v, InstallDir install) {
+  private static Config build(ConfigValues v, InstallDir install) {
     String dbUrl = v.string("db.url", null);
     if (dbUrl == null) {
       throw new ConfigException(
@@ -262,7 +161,7 @@ public final class ConfigLoader {
    * message); a relative {@code keyFile} is resolved like {@code dataDir} (against the install
    * folder when there is one).
    */
-  private static Config.Secrets secrets(Values v, InstallDir install) {
+  private static Config.Secrets secrets(ConfigValues v, InstallDir install) {
     String key = v.string("secrets.key", null);
     if (key != null) {
       checkKey("secrets.key (NIGHTSHIFT_SECRETS_KEY)", key);
@@ -287,7 +186,7 @@ public final class ConfigLoader {
   }
 
   /** A configured admin token must be long enough not to be guessed: 16 characters or more. */
-  private static String adminToken(Values v) {
+  private static String adminToken(ConfigValues v) {
     String token = v.string("auth.adminToken", null);
     if (token != null && token.length() < 16) {
       throw new ConfigException(
@@ -297,7 +196,7 @@ public final class ConfigLoader {
     return token;
   }
 
-  private static Config.Executor executor(Values v, String node, Path dataDir) {
+  private static Config.Executor executor(ConfigValues v, String node, Path dataDir) {
     List<String> passEnv = v.list("executor.passEnv");
     for (String name : passEnv) {
       if (!StepEnvironment.validName(name)) {
@@ -359,69 +258,6 @@ public final class ConfigLoader {
       return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
       return "localhost";
-    }
-  }
-
-  /** Typed access to the flattened keys; blank strings count as absent. */
-  private record Values(Map<String, Object> flat, Path file) {
-    String string(String key, String fallback) {
-      Object value = flat.get(key);
-      if (value == null) {
-        return fallback;
-      }
-      if (value instanceof Map || value instanceof List) {
-        throw new ConfigException(key + ": must be a single value (in " + file + ")");
-      }
-      String s = String.valueOf(value).trim();
-      return s.isEmpty() ? fallback : s;
-    }
-
-    /** A YAML list or a comma-separated string; empty when absent. */
-    List<String> list(String key) {
-      Object value = flat.get(key);
-      if (value == null) {
-        return List.of();
-      }
-      List<?> items = value instanceof List<?> l ? l : List.of(String.valueOf(value).split(","));
-      List<String> out = new java.util.ArrayList<>();
-      for (Object item : items) {
-        if (item instanceof Map || item instanceof List) {
-          throw new ConfigException(key + ": must be a list of names (in " + file + ")");
-        }
-        String s = String.valueOf(item).trim();
-        if (!s.isEmpty()) {
-          out.add(s);
-        }
-      }
-      return out;
-    }
-
-    int integer(String key, int fallback, int min, int max) {
-      String s = string(key, null);
-      if (s == null) {
-        return fallback;
-      }
-      try {
-        int n = Integer.parseInt(s);
-        if (n < min || n > max) {
-          throw new ConfigException(
-              key + ": must be between " + min + " and " + max + ", got " + n);
-        }
-        return n;
-      } catch (NumberFormatException e) {
-        throw new ConfigException(key + ": must be a whole number, got '" + s + "'");
-      }
-    }
-
-    boolean bool(String key, boolean fallback) {
-      String s = string(key, null);
-      if (s == null) {
-        return fallback;
-      }
-      if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
-        return Boolean.parseBoolean(s);
-      }
-      throw new ConfigException(key + ": must be true or false, got '" + s + "'");
     }
   }
 }
