@@ -24,7 +24,7 @@ import io.nightshift.web.http.OpenStreams;
 import io.nightshift.web.http.RunRoutes;
 import io.nightshift.web.http.TemplateRoutes;
 import io.nightshift.web.http.TokenRoutes;
-import io.vertx.core.http.HttpServer;
+import io.vertx.core.VertxOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
@@ -35,14 +35,20 @@ import java.util.List;
 /**
  * The HTTP side of a node: the root router (health, API document, console) and the {@code /api/v1}
  * router with its body, authentication and run-start handlers and every resource's routes, one
- * failure handler for both, and the server listening on the configured address.
+ * failure handler for both, and the servers listening on the configured address.
  */
 final class ApiServer {
-  private final HttpServer server;
+  /**
+   * Event loops serving HTTP: all of Vert.x's (twice the cores), so that log streams and API
+   * requests are spread over them ({@link HttpListeners}).
+   */
+  static final int HTTP_LOOPS = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+
+  private final HttpListeners server;
   private final List<String> routes;
   private final OpenStreams streams;
 
-  private ApiServer(HttpServer server, List<String> routes, OpenStreams streams) {
+  private ApiServer(HttpListeners server, List<String> routes, OpenStreams streams) {
     this.server = server;
     this.routes = routes;
     this.streams = streams;
@@ -106,9 +112,9 @@ final class ApiServer {
       api.errorHandler(status, failures.forStatus(status));
     }
 
-    HttpServer server =
+    HttpListeners server =
         ListenAddress.of(config.http())
-            .listen(parts.vertx(), connectionGuard(config.http()), router);
+            .listen(parts.vertx(), connectionGuard(config.http()), router, HTTP_LOOPS);
     return new ApiServer(server, routes(router, "", api, "/api/v1"), streams);
   }
 
@@ -136,7 +142,7 @@ final class ApiServer {
     return List.copyOf(out);
   }
 
-  HttpServer server() {
+  HttpListeners server() {
     return server;
   }
 

@@ -15,23 +15,26 @@ record ListenAddress(String host, int port) {
     return new ListenAddress(http.host(), http.port());
   }
 
-  /** Starts the HTTP server on this address, or fails with the one-line {@link #failure}. */
-  io.vertx.core.http.HttpServer listen(
+  /**
+   * Starts the HTTP server on this address, on {@code loops} event loops, or fails with the
+   * one-line {@link #failure}.
+   */
+  HttpListeners listen(
       io.vertx.core.Vertx vertx,
       io.nightshift.web.http.ConnectionGuard guard,
-      io.vertx.ext.web.Router router) {
+      io.vertx.ext.web.Router router,
+      int loops) {
     try {
-      return vertx
-          .createHttpServer(
-              guard.applyTo(
-                  new io.vertx.core.http.HttpServerOptions()
-                      .setHost(host)
-                      .setPort(port)
-                      .setCompressionSupported(true)))
-          .connectionHandler(guard)
-          .requestHandler(router)
-          .listen()
-          .await();
+      return HttpListeners.listen(
+          vertx,
+          guard.applyTo(
+              new io.vertx.core.http.HttpServerOptions()
+                  .setHost(host)
+                  .setPort(port)
+                  .setCompressionSupported(true)),
+          guard,
+          router,
+          loops);
     } catch (Exception e) {
       // Exception: Future.await() rethrows a checked BindException as is.
       throw failure(e);

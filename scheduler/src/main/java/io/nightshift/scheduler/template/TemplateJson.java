@@ -15,8 +15,9 @@ public final class TemplateJson {
   }
 
   /**
-   * The template as API answers show it: webhook secrets and defaults of secret parameters are
-   * {@code ******} (written back, the mask means "unchanged": {@link UnchangedSecrets}).
+   * The template as API answers show it: webhook secrets, tokens in webhook URLs ({@link
+   * WebhookUrls}) and defaults of secret parameters are {@code ******} (written back, the mask
+   * means "unchanged": {@link UnchangedSecrets}).
    */
   public static JsonObject shown(Template t) {
     return toJson(t, true);
@@ -40,12 +41,17 @@ public final class TemplateJson {
     return json;
   }
 
-  /** Webhooks as JSON; {@code masked} hides secrets (API answers), storage keeps them. */
+  /**
+   * Webhooks as JSON; {@code masked} hides secrets and the tokens in URLs (API answers, audit),
+   * storage keeps them.
+   */
   public static JsonArray webhooks(java.util.List<Webhook> hooks, boolean masked) {
     JsonArray out = new JsonArray();
     for (Webhook w : hooks) {
       JsonObject json =
-          new JsonObject().put("url", w.url()).put("events", new JsonArray(w.events()));
+          new JsonObject()
+              .put("url", masked ? WebhookUrls.shown(w.url()) : w.url())
+              .put("events", new JsonArray(w.events()));
       if (w.secret() != null) {
         json.put("secret", masked ? UnchangedSecrets.MASK : w.secret());
       }

@@ -11,8 +11,9 @@ import java.util.Set;
 /**
  * Answers show secrets as {@link #MASK}; a document read and written back carries the mask where a
  * secret was. On write the mask means "unchanged": it is replaced by the stored secret (secret
- * parameter defaults and job values, webhook secrets). A mask with no stored secret to keep is a
- * 400 naming the field, never stored literally.
+ * parameter defaults and job values, webhook secrets, and the tokens of webhook URLs that {@link
+ * WebhookUrls} masks). A mask with no stored secret to keep is a 400 naming the field, never stored
+ * literally.
  */
 public final class UnchangedSecrets {
   public static final String MASK = "******";
@@ -69,7 +70,7 @@ public final class UnchangedSecrets {
     List<Webhook> out = new ArrayList<>();
     Set<Integer> used = new HashSet<>();
     for (int i = 0; i < given.size(); i++) {
-      Webhook w = given.get(i);
+      Webhook w = keptUrl(given.get(i), i, stored, problems);
       if (!MASK.equals(w.secret())) {
         out.add(w);
         continue;
@@ -93,6 +94,33 @@ public final class UnchangedSecrets {
     return out;
   }
 
+  /**
+   * A URL written back as shown ({@link WebhookUrls#shown}: its password and query values masked)
+   * stands for the stored webhook URL that shows that way; problems name {@code notify[i].url}.
+   */
+  private static Webhook keptUrl(
+      Webhook w, int index, List<Webhook> stored, List<Invalid.Problem> problems) {
+    if (!WebhookUrls.isShownForm(w.url())) {
+      return w;
+    }
+    for (Webhook s : stored) {
+      if (!s.url().equals(w.url()) && WebhookUrls.shown(s.url()).equals(w.url())) {
+        return new Webhook(s.url(), w.events(), w.secret());
+      }
+    }
+    if (stored.stream().noneMatch(s -> s.url().equals(w.url()))) {
+      problems.add(
+          new Invalid.Problem(
+              "notify[" + index + "].url",
+              "'"
+                  + MASK
+                  + "' in a URL means 'unchanged', but no stored webhook URL shows as "
+                  + w.url()
+                  + "; give the whole URL"));
+    }
+    return w;
+  }
+
   private static int match(Webhook w, int index, List<Webhook> stored, Set<Integer> used) {
     for (int j = 0; j < stored.size(); j++) {
       if (!used.contains(j)
@@ -105,6 +133,30 @@ public final class UnchangedSecrets {
       return index;
     }
     return -1;
+  }
+
+  /**
+   * A run's own values ({@code params} of a request that starts a run, nullable): {@link #MASK} for
+   * a secret parameter is refused, naming {@code params.NAME}. A run keeps no earlier value that
+   * the mask could stand for, and taken literally it would run with {@code ******}. {@code instead}
+   * says what to do instead.
+   */
+  public static void refuseInRun(
+      Template template, io.vertx.core.json.JsonObject params, JsonReader in, String instead) {
+    if (params == null) {
+      return;
+    }
+    for (String name : params.fieldNames()) {
+      boolean secret = template.param(name).map(ParamSpec::secret).orElse(false);
+      if (secret && MASK.equals(params.getValue(name))) {
+        in.problem(
+            "params." + name,
+            "'"
+                + MASK
+                + "' is how a secret is shown, not a value: a run has no stored value to keep; "
+                + instead);
+      }
+    }
   }
 
   /**

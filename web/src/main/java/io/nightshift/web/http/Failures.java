@@ -7,6 +7,7 @@ import io.nightshift.scheduler.error.NightshiftException;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.error.TooMany;
 import io.nightshift.scheduler.error.Unauthorized;
+import io.nightshift.scheduler.secrets.SecretKeyException;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -47,6 +48,16 @@ public final class Failures implements Handler<RoutingContext> {
       send(ctx, status, byStatus(ctx, status));
       return;
     }
+    SecretKeyException unreadable = secretKeyProblem(failure);
+    if (unreadable != null) {
+      log.warn(
+          "request {} {}: a stored secret cannot be read: {}",
+          ctx.request().method(),
+          ctx.request().path(),
+          unreadable.getMessage());
+      send(ctx, 503, error("secrets_unavailable", unreadable.getMessage()));
+      return;
+    }
     if (poolTimeout(failure)) {
       log.warn(
           "request {} {}: no database connection was free in time ({})",
@@ -76,6 +87,21 @@ public final class Failures implements Handler<RoutingContext> {
         ctx,
         500,
         error("internal", "internal error; the server log has the details (ref " + ref + ")"));
+  }
+
+  /**
+   * The failure's {@link SecretKeyException} (a stored secret sealed with a key this node does not
+   * have, or damaged), possibly wrapped (jOOQ's mapping and data access exceptions); null if none.
+   * Its message names the key, never a secret.
+   */
+  static SecretKeyException secretKeyProblem(Throwable failure) {
+    Throwable t = failure;
+    for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+      if (t instanceof SecretKeyException e) {
+        return e;
+      }
+    }
+    return null;
   }
 
   /**

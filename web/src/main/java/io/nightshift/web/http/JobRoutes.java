@@ -161,6 +161,8 @@ public final class JobRoutes {
     JsonObject params = in.object(body, "params", "");
     boolean force = in.bool(body, "force", "");
     StoredTemplate template = template(job.spec());
+    UnchangedSecrets.refuseInRun(
+        template.template(), params, in, "give the value, or leave it out to use the job's");
     Map<String, String> values =
         Params.resolve(in, template.template(), job.spec().params(), params);
     in.throwIfAny();

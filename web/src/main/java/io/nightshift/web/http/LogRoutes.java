@@ -24,9 +24,20 @@ public final class LogRoutes {
   /** Threads that read the store for live streams, apart from the API's worker pool. */
   private static final int STREAM_READERS = 4;
 
-  /** What a live stream reads from, and the limits it shares with the other streams. */
+  /**
+   * Bytes of frames of full pages kept for streams that replay the same lines a little later (the
+   * followers of one busy run move through its stored lines at about the same pace).
+   */
+  private static final long KEPT_FRAME_BYTES = 16L * 1024 * 1024;
+
+  /** What a live stream reads from, and what it shares with the other streams. */
   record Sources(
-      RunRepository runs, LogStore store, LogBus bus, WorkerExecutor reads, OpenStreams streams) {}
+      RunRepository runs,
+      LogStore store,
+      LogBus bus,
+      StreamReads reads,
+      LogFrames frames,
+      OpenStreams streams) {}
 
   private final Vertx vertx;
   private final Endpoints endpoints;
@@ -47,13 +58,18 @@ public final class LogRoutes {
     this.runs = runs;
     this.store = store;
     this.tail = new LogTailStore(store);
+    LogFrames frames = new LogFrames();
+    WorkerExecutor pool =
+        vertx.createSharedWorkerExecutor("nightshift-log-streams", STREAM_READERS);
     this.sources =
         new Sources(
             runs,
             store,
             bus,
-            vertx.createSharedWorkerExecutor("nightshift-log-streams", STREAM_READERS),
+            new StreamReads(pool, store, frames, KEPT_FRAME_BYTES),
+            frames,
             streams);
+    streams.counting(sources.reads());
   }
 
   public void mount(Router api) {

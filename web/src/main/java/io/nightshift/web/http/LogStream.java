@@ -4,7 +4,6 @@ import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.logs.Follow;
 import io.nightshift.scheduler.logs.LogBus;
 import io.nightshift.scheduler.logs.LogCursor;
-import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.logs.LogTailStore;
 import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunRepository;
@@ -15,7 +14,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -44,18 +43,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * cursor to resume from; a revoked token's streams end with a {@code revoked} event.
  *
  * <p>Everything but store reads runs on the request's event loop; store reads are blocking calls on
- * the streams' own worker pool, so followers never starve the API of worker threads.
+ * the streams' own worker pool, so followers never starve the API of worker threads, and they are
+ * shared between the streams ({@link StreamReads}): followers of one run read each page once and
+ * every line's frame is encoded once ({@link LogFrames}), however many streams send it.
  */
 final class LogStream {
-  private static final int PAGE = 200;
   private static final long KEEPALIVE_MS = 15_000;
   private static final long GAP_WAIT_MS = 30_000;
   private static final long CLOSE_GRACE_MS = 10_000;
   private static final long LINE_OVERHEAD = 160;
+  private static final int BATCH_BYTES = 16 * 1024;
 
   private record Held(Object item, long size) {}
 
-  private record Frame(String text, LogLine line) {}
+  private record Frame(Buffer data, LogLine line) {}
 
   private final Vertx vertx;
   private final Context context;
@@ -63,10 +64,10 @@ final class LogStream {
   private final HttpServerResponse response;
   private final long runId;
   private final RunRepository runs;
-  private final LogStore store;
   private final LogTailStore tail;
   private final LogBus bus;
-  private final WorkerExecutor reads;
+  private final StreamReads reads;
+  private final LogFrames frames;
   private final OpenStreams streams;
   private final String token;
   private final LogCursor resume;
@@ -83,6 +84,7 @@ final class LogStream {
   private final ArrayDeque<Frame> outbox = new ArrayDeque<>();
   private Runnable afterFlush;
   private boolean drainArmed;
+  private boolean pumpScheduled;
   private LogLine lastWritten;
   private boolean busy = true;
   private boolean awaitingSteps;
@@ -103,10 +105,10 @@ final class LogStream {
     this.response = ctx.response();
     this.runId = runId;
     this.runs = sources.runs();
-    this.store = sources.store();
     this.tail = new LogTailStore(sources.store());
     this.bus = sources.bus();
     this.reads = sources.reads();
+    this.frames = sources.frames();
     this.streams = sources.streams();
     this.token = token;
     this.resume = resume;
@@ -117,7 +119,10 @@ final class LogStream {
     follow =
         bus.follow(
             runId,
-            line -> incoming(line, line.line().length() + LINE_OVERHEAD),
+            line -> {
+              Buffer frame = frames.live(line);
+              incoming(new FramedLine(line, frame), frame.length() + LINE_OVERHEAD);
+            },
             event -> incoming(event, event.encode().length()));
     blocking(
             () -> {
@@ -137,8 +142,10 @@ final class LogStream {
               }
               found.getValue().forEach(sent::put);
               head();
-              enqueue(": following run " + runId + "\n\n", null);
-              keepalive = vertx.setPeriodic(KEEPALIVE_MS, id -> enqueue(": keepalive\n\n", null));
+              enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
+              keepalive =
+                  vertx.setPeriodic(
+                      KEEPALIVE_MS, id -> enqueue(Buffer.buffer(": keepalive\n\n"), null));
               replay(resume == null ? null : resume.encode(), run.status().terminal());
             });
   }
@@ -169,7 +176,7 @@ final class LogStream {
     }
     long mine = holding.addAndGet(size);
     boolean fits = streams.hold(mine, size);
-    if (!fits && item instanceof LogLine) {
+    if (!fits && item instanceof FramedLine) {
       release(size);
       return;
     }
@@ -204,7 +211,7 @@ final class LogStream {
   }
 
   private void replay(String cursor, boolean runEnded) {
-    blocking(() -> store.page(runId, null, cursor, PAGE))
+    onContext(reads.page(runId, cursor))
         .onFailure(this::abort)
         .onSuccess(
             page -> {
@@ -245,7 +252,8 @@ final class LogStream {
       }
       Held next = held.poll();
       release(next.size());
-      if (next.item() instanceof LogLine line) {
+      if (next.item() instanceof FramedLine framed) {
+        LogLine line = framed.line();
         long last = sent.getOrDefault(line.stepRunId(), 0L);
         if (line.seq() <= last) {
           continue;
@@ -256,13 +264,13 @@ final class LogStream {
               .onFailure(this::abort)
               .onSuccess(
                   v -> {
-                    sendLine(line);
+                    sendLine(framed);
                     busy = false;
                     drain();
                   });
           return;
         }
-        sendLine(line);
+        sendLine(framed);
       } else if (next.item() instanceof JsonObject event) {
         String type = event.getString("type", "event");
         writeEvent(type, event);
@@ -347,20 +355,26 @@ final class LogStream {
   }
 
   /**
-   * One page of the gap; while lines of it are missing, reads again on a timer that backs off (no
-   * thread waits). The next page is read once this one has been written to the client.
+   * The gap's part in one block of {@link StreamReads#PAGE} lines (blocks are shared with other
+   * streams); while lines of it are missing, reads again on a timer that backs off (no thread
+   * waits). The next block is read once this one has been written to the client.
    */
   private void fill(
       long stepRunId, long after, long before, long deadline, long wait, Promise<Void> done) {
-    long upTo = Math.min(before, after + PAGE + 1);
-    blocking(() -> store.range(stepRunId, after, upTo))
+    long block = after / StreamReads.PAGE;
+    long upTo = Math.min(before, (block + 1) * StreamReads.PAGE + 1);
+    onContext(reads.block(stepRunId, block))
         .onFailure(done::fail)
         .onSuccess(
-            lines -> {
+            inBlock -> {
               if (ended) {
                 done.tryComplete();
                 return;
               }
+              List<FramedLine> lines =
+                  inBlock.stream()
+                      .filter(l -> l.line().seq() > after && l.line().seq() < upTo)
+                      .toList();
               if (lines.size() < upTo - after - 1 && System.currentTimeMillis() < deadline) {
                 vertx.setTimer(
                     wait,
@@ -384,7 +398,8 @@ final class LogStream {
             });
   }
 
-  private void sendLine(LogLine line) {
+  private void sendLine(FramedLine framed) {
+    LogLine line = framed.line();
     long last = sent.getOrDefault(line.stepRunId(), 0L);
     if (line.seq() <= last) {
       return;
@@ -393,24 +408,32 @@ final class LogStream {
     if (resume != null && !resume.precedes(line)) {
       return;
     }
-    enqueue(
-        "id: " + LogCursor.of(line) + "\nevent: log\ndata: " + line.toJson().encode() + "\n\n",
-        line);
+    enqueue(framed.frame(), line);
   }
 
   private void writeEvent(String type, JsonObject data) {
-    enqueue("event: " + type + "\ndata: " + data.encode() + "\n\n", null);
+    enqueue(Buffer.buffer("event: " + type + "\ndata: " + data.encode() + "\n\n"), null);
   }
 
-  /** Queues a frame and writes what the connection takes now. */
-  private void enqueue(String text, LogLine line) {
+  /**
+   * Queues a frame; what is queued is written at the end of the current event-loop task, in as few
+   * writes as fit (a page of replayed lines is one write, not 200).
+   */
+  private void enqueue(Buffer data, LogLine line) {
     if (ended) {
       return;
     }
-    long size = text.length();
+    long size = data.length();
     streams.hold(holding.addAndGet(size), size);
-    outbox.add(new Frame(text, line));
-    pump();
+    outbox.add(new Frame(data, line));
+    if (!pumpScheduled) {
+      pumpScheduled = true;
+      context.runOnContext(
+          v -> {
+            pumpScheduled = false;
+            pump();
+          });
+    }
   }
 
   /** Writes queued frames while the connection has room; then runs what waited for a flush. */
@@ -419,12 +442,7 @@ final class LogStream {
       return;
     }
     while (!outbox.isEmpty() && !response.writeQueueFull()) {
-      Frame frame = outbox.poll();
-      release(frame.text().length());
-      if (frame.line() != null) {
-        lastWritten = frame.line();
-      }
-      response.write(frame.text());
+      response.write(batch());
     }
     if (!outbox.isEmpty() || response.writeQueueFull()) {
       if (!drainArmed) {
@@ -441,6 +459,32 @@ final class LogStream {
     if (next != null) {
       afterFlush = null;
       next.run();
+    }
+  }
+
+  /**
+   * Takes queued frames up to {@link #BATCH_BYTES} (at least one) for one write: a write per frame
+   * cost the event loop more than the bytes, and with 200 streams it had no time left for the API.
+   */
+  private Buffer batch() {
+    Frame first = outbox.poll();
+    took(first);
+    if (outbox.isEmpty() || first.data().length() >= BATCH_BYTES) {
+      return first.data();
+    }
+    Buffer batch = Buffer.buffer(BATCH_BYTES).appendBuffer(first.data());
+    while (!outbox.isEmpty() && batch.length() + outbox.peek().data().length() <= BATCH_BYTES) {
+      Frame next = outbox.poll();
+      took(next);
+      batch.appendBuffer(next.data());
+    }
+    return batch;
+  }
+
+  private void took(Frame frame) {
+    release(frame.data().length());
+    if (frame.line() != null) {
+      lastWritten = frame.line();
     }
   }
 
@@ -508,7 +552,7 @@ final class LogStream {
     }
     held.forEach(h -> release(h.size()));
     held.clear();
-    outbox.forEach(f -> release(f.text().length()));
+    outbox.forEach(f -> release(f.data().length()));
     outbox.clear();
     afterFlush = null;
   }
@@ -522,6 +566,15 @@ final class LogStream {
   }
 
   private <T> Future<T> blocking(Callable<T> work) {
-    return reads.executeBlocking(work, false);
+    return reads.blocking(work);
+  }
+
+  /**
+   * A shared read's result, handed to this stream's event loop (another stream may have read it).
+   */
+  private <T> Future<T> onContext(Future<T> shared) {
+    Promise<T> here = Promise.promise();
+    shared.onComplete(result -> context.runOnContext(v -> here.handle(result)));
+    return here.future();
   }
 }

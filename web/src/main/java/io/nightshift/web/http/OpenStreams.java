@@ -73,6 +73,25 @@ public final class OpenStreams {
     buffered.addAndGet(-bytes);
   }
 
+  private volatile StreamReads reads;
+
+  /** The streams' shared store reads, counted by {@link #storeReads} and {@link #framesEncoded}. */
+  void counting(StreamReads reads) {
+    this.reads = reads;
+  }
+
+  /** Store reads the streams of this node made (one serves every stream needing those lines). */
+  public long storeReads() {
+    StreamReads r = reads;
+    return r == null ? 0 : r.reads();
+  }
+
+  /** SSE frames of log lines encoded on this node (one serves every stream sending that line). */
+  public long framesEncoded() {
+    StreamReads r = reads;
+    return r == null ? 0 : r.encoded();
+  }
+
   /** Bytes held by all streams of this node (lines waiting for slow clients). */
   public long bufferedBytes() {
     return buffered.get();

@@ -18,6 +18,8 @@ import io.nightshift.scheduler.template.Names;
 import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateRepository;
+import io.nightshift.scheduler.template.UnchangedSecrets;
+import io.nightshift.scheduler.template.WebhookUrls;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -76,6 +78,9 @@ public final class RunRoutes {
         name == null || !Names.isResourceName(name)
             ? null
             : (version == null ? templates.find(name) : templates.find(name, version)).orElse(null);
+    if (stored != null) {
+      UnchangedSecrets.refuseInRun(stored.template(), params, in, "give the value");
+    }
     Map<String, String> values =
         stored == null ? null : Params.resolve(in, stored.template(), Map.of(), params);
     in.throwIfAny();
@@ -158,10 +163,10 @@ public final class RunRoutes {
                 deliveries.add(
                     new JsonObject()
                         .put("event", d.event())
-                        .put("url", d.url())
+                        .put("url", WebhookUrls.shown(d.url()))
                         .put("attempt", d.attempt())
                         .put("statusCode", d.statusCode())
-                        .put("error", d.error())
+                        .put("error", WebhookUrls.maskIn(d.error(), d.url()))
                         .put("at", io.nightshift.executor.Instants.format(d.at()))));
     return Reply.ok(RunJson.full(run).put("webhookDeliveries", deliveries));
   }

@@ -9,7 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A local webhook receiver: keeps every delivery (headers and body) and answers 204. */
 final class Receiver implements AutoCloseable {
-  record Delivery(String path, Map<String, List<String>> headers, String body) {
+  record Delivery(String path, String query, Map<String, List<String>> headers, String body) {
     String header(String name) {
       return headers.entrySet().stream()
           .filter(e -> e.getKey().equalsIgnoreCase(name))
@@ -30,6 +30,7 @@ final class Receiver implements AutoCloseable {
               deliveries.add(
                   new Delivery(
                       exchange.getRequestURI().getPath(),
+                      exchange.getRequestURI().getRawQuery(),
                       Map.copyOf(exchange.getRequestHeaders()),
                       new String(body, StandardCharsets.UTF_8)));
               exchange.sendResponseHeaders(204, -1);

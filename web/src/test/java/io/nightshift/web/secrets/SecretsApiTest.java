@@ -328,6 +328,139 @@ abstract class SecretsApiTest {
     assertThat(job.errorMessage()).startsWith("params.password:");
   }
 
+  @Test
+  void the_mask_given_as_a_run_value_of_a_secret_parameter_is_refused_naming_it() {
+    String template = unique("masked-run");
+    created("/api/v1/templates", template(template, "unused", null, null));
+    String job = unique("masked-run-job");
+    created(
+        "/api/v1/jobs",
+        new JsonObject()
+            .put("name", job)
+            .put("template", template)
+            .put("params", new JsonObject().put("password", secret("job-value"))));
+    int runsBefore =
+        server.get("/api/v1/runs?limit=200", operator).json().getJsonArray("items").size();
+
+    for (JsonObject body :
+        List.of(
+            new JsonObject()
+                .put("template", template)
+                .put("params", new JsonObject().put("password", "******")),
+            new JsonObject()
+                .put("template", template)
+                .put("dryRun", true)
+                .put("params", new JsonObject().put("password", "******").put("user", "bob")))) {
+      Answer refused = server.post("/api/v1/runs", operator, body.encode());
+      assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+      assertThat(refused.errorMessage()).startsWith("params.password:").contains("give the value");
+    }
+    Answer runNow =
+        server.post(
+            "/api/v1/jobs/" + job + "/runs",
+            operator,
+            new JsonObject().put("params", new JsonObject().put("password", "******")).encode());
+    assertThat(runNow.status()).as(runNow.toString()).isEqualTo(400);
+    assertThat(runNow.errorMessage()).startsWith("params.password:").contains("leave it out");
+    assertThat(server.get("/api/v1/runs?limit=200", operator).json().getJsonArray("items"))
+        .hasSize(runsBefore);
+
+    // Only secrets: a plain parameter may well be six stars.
+    Answer plain =
+        server.post(
+            "/api/v1/runs",
+            operator,
+            new JsonObject()
+                .put("template", template)
+                .put("dryRun", true)
+                .put("params", new JsonObject().put("password", "real-value").put("user", "******"))
+                .encode());
+    assertThat(plain.status()).as(plain.toString()).isEqualTo(200);
+  }
+
+  @Test
+  void tokens_in_webhook_urls_are_masked_for_viewers_and_kept_when_written_back() {
+    String template = unique("url-token");
+    String queryToken = secret("query-token");
+    String path = "/" + template;
+    String url = receiver.url(path) + "?token=" + queryToken + "&v=2";
+    JsonObject body = template(template, "x", null, null);
+    body.put("notify", new JsonArray().add(new JsonObject().put("url", url)));
+    created("/api/v1/templates", body);
+
+    String job = unique("url-token-job");
+    String password = secret("url-password");
+    String jobUrl =
+        receiver.url("/" + job).replace("http://", "http://hookuser:" + password + "@")
+            + "?key="
+            + queryToken;
+    created(
+        "/api/v1/jobs",
+        new JsonObject()
+            .put("name", job)
+            .put("template", template)
+            .put("params", new JsonObject().put("password", "x123"))
+            .put("notify", new JsonArray().add(new JsonObject().put("url", jobUrl))));
+
+    JsonObject shownTemplate = server.get("/api/v1/templates/" + template, viewer).json();
+    assertThat(shownTemplate.getJsonArray("notify").getJsonObject(0).getString("url"))
+        .isEqualTo(receiver.url(path) + "?token=******&v=******");
+    JsonObject shownJob = server.get("/api/v1/jobs/" + job, viewer).json();
+    assertThat(shownJob.getJsonArray("notify").getJsonObject(0).getString("url"))
+        .isEqualTo(
+            receiver.url("/" + job).replace("http://", "http://hookuser:******@") + "?key=******");
+    Answer listed = server.get("/api/v1/jobs", viewer);
+    assertThat(listed.body()).doesNotContain(password).doesNotContain(queryToken);
+    Answer audit = server.get("/api/v1/audit?limit=500", ADMIN_TOKEN);
+    assertThat(audit.body()).doesNotContain(password).doesNotContain(queryToken);
+
+    // Written back as shown, the URLs stay what was stored.
+    READ_ONLY_TEMPLATE_FIELDS.forEach(shownTemplate::remove);
+    Answer template2 =
+        server.put("/api/v1/templates/" + template, operator, shownTemplate.encode());
+    assertThat(template2.status()).as(template2.toString()).isEqualTo(200);
+    assertThat(template2.body()).doesNotContain(queryToken);
+    READ_ONLY_JOB_FIELDS.forEach(shownJob::remove);
+    shownJob.put("params", new JsonObject().put("password", "******"));
+    Answer job2 = server.put("/api/v1/jobs/" + job, operator, shownJob.encode());
+    assertThat(job2.status()).as(job2.toString()).isEqualTo(200);
+    assertThat(job2.body()).doesNotContain(password).doesNotContain(queryToken);
+    assertThat(server.get("/api/v1/jobs/" + job, operator).json().getJsonArray("notify"))
+        .isEqualTo(shownJob.getJsonArray("notify"));
+
+    Answer started =
+        server.post(
+            "/api/v1/runs",
+            operator,
+            new JsonObject()
+                .put("template", template)
+                .put("params", new JsonObject().put("password", "x123"))
+                .encode());
+    assertThat(started.status()).as(started.toString()).isEqualTo(202);
+    long runId = started.json().getLong("id");
+    awaitEnd(runId);
+    Receiver.Delivery delivered = deliveries(path, 1).get(0);
+    assertThat(delivered.query()).isEqualTo("token=" + queryToken + "&v=2");
+    JsonObject run =
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> server.get("/api/v1/runs/" + runId, viewer).json(),
+                r -> !r.getJsonArray("webhookDeliveries").isEmpty());
+    assertThat(run.getJsonArray("webhookDeliveries").getJsonObject(0).getString("url"))
+        .isEqualTo(receiver.url(path) + "?token=******&v=******");
+    assertThat(run.encode()).doesNotContain(queryToken);
+
+    // A shown URL that no stored webhook has is refused, not stored with the mask in it.
+    shownTemplate
+        .getJsonArray("notify")
+        .getJsonObject(0)
+        .put("url", receiver.url("/elsewhere") + "?token=******");
+    Answer unknown = server.put("/api/v1/templates/" + template, operator, shownTemplate.encode());
+    assertThat(unknown.status()).as(unknown.toString()).isEqualTo(400);
+    assertThat(unknown.errorMessage()).startsWith("notify[0].url:");
+  }
+
   // ---- at rest
 
   /** Every stored text a secret could be in, read with plain JDBC. */

@@ -1,0 +1,187 @@
+package io.nightshift.web.limits;
+
+import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import io.nightshift.scheduler.store.TestDatabases;
+import io.nightshift.web.Sse;
+import io.nightshift.web.TestServer;
+import io.nightshift.web.TestServer.Answer;
+import io.nightshift.web.config.Config;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Many followers of one run cost the server about what one does: the stored lines they replay are
+ * read once and every line's frame is encoded once, and connections are served on several event
+ * loops, so that API requests do not wait behind the writes of every open stream (200 followers of
+ * a busy run made {@code GET /runs/1} take seconds). Every follower still gets every line in order.
+ */
+class SharedStreamsTest {
+  private static final int LINES = 3_000;
+  private static final int FOLLOWERS = 10;
+  private static final int PAGE = 200;
+
+  private TestServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    Path dataDir = Files.createTempDirectory("nightshift-shared-");
+    Config config = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
+    server = TestServer.start(config);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  void followers_of_one_run_read_its_lines_once_and_each_gets_every_line_in_order()
+      throws Exception {
+    template(
+        "printed", "i=0; while [ $i -lt " + LINES + " ]; do i=$((i+1)); echo \"line $i\"; done");
+    long runId = startRun("printed");
+    Awaitility.await()
+        .atMost(60, TimeUnit.SECONDS)
+        .until(
+            () ->
+                server
+                    .get("/api/v1/runs/" + runId, ADMIN_TOKEN)
+                    .json()
+                    .getString("status")
+                    .equals("SUCCEEDED"));
+    long readsBefore = server.nightshift().streams().storeReads();
+    long encodedBefore = server.nightshift().streams().framesEncoded();
+
+    ExecutorService pool = Executors.newFixedThreadPool(FOLLOWERS);
+    try {
+      List<Future<Sse.Received>> followers = new ArrayList<>();
+      for (int i = 0; i < FOLLOWERS; i++) {
+        followers.add(
+            pool.submit(
+                () ->
+                    Sse.follow(
+                        server.port(), "/api/v1/runs/" + runId + "/logs/stream", ADMIN_TOKEN)));
+      }
+      for (Future<Sse.Received> follower : followers) {
+        Sse.Received received = follower.get(90, TimeUnit.SECONDS);
+        List<Long> seqs =
+            received.events().stream()
+                .filter(e -> e.type().equals("log"))
+                .map(e -> e.data().getLong("seq"))
+                .toList();
+        assertThat(seqs).hasSize(LINES);
+        for (int i = 0; i < LINES; i++) {
+          assertThat(seqs.get(i)).isEqualTo(i + 1L);
+        }
+        assertThat(received.events().get(received.events().size() - 1).type()).isEqualTo("end");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    // One follower alone reads LINES / PAGE pages and encodes LINES frames; ten unshared
+    // followers read and encode ten times that. Only the last page (still growing while a run
+    // prints) is read by each follower.
+    long reads = server.nightshift().streams().storeReads() - readsBefore;
+    long encoded = server.nightshift().streams().framesEncoded() - encodedBefore;
+    assertThat(reads).isLessThanOrEqualTo(LINES / PAGE + 2L * FOLLOWERS);
+    assertThat(encoded).isLessThan(2L * LINES);
+  }
+
+  @Test
+  void connections_are_served_on_several_event_loops() throws Exception {
+    Logger access = (Logger) LoggerFactory.getLogger("nightshift.access");
+    Level level = access.getLevel();
+    boolean additive = access.isAdditive();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    AppenderBase<ILoggingEvent> threads =
+        new AppenderBase<>() {
+          @Override
+          protected void append(ILoggingEvent event) {
+            if (event.getFormattedMessage().contains(" GET /health ")) {
+              seen.add(Thread.currentThread().getName());
+            }
+          }
+        };
+    threads.start();
+    access.addAppender(threads);
+    access.setLevel(Level.INFO);
+    access.setAdditive(false);
+    try {
+      for (int i = 0; i < 8; i++) {
+        assertThat(healthOnNewConnection()).startsWith("HTTP/1.1 200");
+      }
+      Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> seen.size() >= 8);
+      Set<String> loops = Set.copyOf(seen);
+      assertThat(loops).hasSizeGreaterThan(1).allMatch(t -> t.startsWith("vert.x-eventloop"));
+    } finally {
+      access.detachAppender(threads);
+      access.setLevel(level);
+      access.setAdditive(additive);
+    }
+  }
+
+  /** One request on a connection of its own (a client would reuse a kept-alive one). */
+  private String healthOnNewConnection() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket
+          .getOutputStream()
+          .write(
+              "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = socket.getInputStream();
+      return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+    }
+  }
+
+  private void template(String name, String command) {
+    Answer created =
+        server.post(
+            "/api/v1/templates",
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put("name", name)
+                .put(
+                    "steps",
+                    new JsonArray()
+                        .add(
+                            new JsonObject()
+                                .put("name", "print")
+                                .put("kind", "command")
+                                .put("command", command)))
+                .encode());
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+  }
+
+  private long startRun(String template) {
+    Answer run =
+        server.post(
+            "/api/v1/runs", ADMIN_TOKEN, new JsonObject().put("template", template).encode());
+    assertThat(run.status()).as(run.toString()).isEqualTo(202);
+    return run.json().getLong("id");
+  }
+}
