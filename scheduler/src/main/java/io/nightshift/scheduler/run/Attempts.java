@@ -73,6 +73,10 @@ final class Attempts {
               "cannot start: " + e.getMessage(),
               0,
               0);
+      if (failed != null && failed.status().terminal()) {
+        engine.ended(failed);
+        return failed;
+      }
       // No outcome will come to move the run on: look again once this pass is done.
       ctx.work.execute(() -> ctx.safely(run.id(), () -> engine.advance(run.id())));
       return failed == null ? ctx.runs.get(run.id()) : failed;
@@ -129,7 +133,11 @@ final class Attempts {
     } finally {
       ctx.executing.remove(step.id());
     }
-    engine.advance(runId, after[0]);
+    if (after[0] != null && after[0].status().terminal()) {
+      engine.ended(after[0]);
+    } else {
+      engine.advance(runId, after[0]);
+    }
   }
 
   private Run report(Run run, StepRun step, Outcome outcome, Throwable failure) {
@@ -184,6 +192,8 @@ final class Attempts {
         to.failure()
             && step.attempt() <= spec.retries()
             && (run.status() == RunStatus.RUNNING || run.status() == RunStatus.WAITING_APPROVAL);
+    StepRun endedStep = step.ended(to, exitCode, masked, lines, dropped, now);
+    Ending[] ending = {null};
     StepRun next =
         ctx.runs.change(
             run,
@@ -198,6 +208,11 @@ final class Attempts {
                         ? null
                         : now.plusSeconds(spec.retryBackoffSeconds()));
               }
+              // The last attempt to end ends the run in the same transaction.
+              ending[0] = Ending.of(run.changed(run.revision() + 1, endedStep), now);
+              if (ending[0] != null) {
+                tx.transition(run.id(), run.status(), ending[0].to(), ending[0].error(), now);
+              }
               return step;
             });
     if (next == null) {
@@ -206,11 +221,13 @@ final class Attempts {
       return null;
     }
     ctx.changed();
-    StepRun endedStep = step.ended(to, exitCode, masked, lines, dropped, now);
     Run after =
         next == step
             ? run.changed(run.revision() + 1, endedStep)
             : run.changed(run.revision() + 1, endedStep, next);
+    if (ending[0] != null) {
+      after = after.changed(after.revision(), ending[0].to(), ending[0].error(), now);
+    }
     ctx.remember(after);
     return after;
   }

@@ -442,7 +442,12 @@ public final class Engine implements AutoCloseable {
           return null;
         });
     ctx.changed();
-    ctx.forget(run.changed(run.revision() + 1, outcome, error, now));
+    ended(run.changed(run.revision() + 1, outcome, error, now));
+  }
+
+  /** After a change ended {@code run} (the copy it left): the job's next queued run may start. */
+  void ended(Run run) {
+    ctx.forget(run);
     startNextQueued(run.job());
   }
 

@@ -91,6 +91,10 @@ final class LostAttempts {
           run.latestByName().get(step.name().substring(RunRepository.UNDO_PREFIX.length()));
       return rollback.undoEnded(run, original, step, guard, StepStatus.FAILED, null, error, 0);
     }
-    return attempts.stepEnded(run, step, guard, StepStatus.FAILED, null, error, 0, 0) != null;
+    Run after = attempts.stepEnded(run, step, guard, StepStatus.FAILED, null, error, 0, 0);
+    if (after != null && after.status().terminal()) {
+      engine.ended(after);
+    }
+    return after != null;
   }
 }

@@ -1,5 +1,6 @@
 package io.nightshift.scheduler.run;
 
+import static io.nightshift.sql.Tables.RUN_EVENT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -262,6 +263,32 @@ class EngineTest {
     }
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
     assertThat(owner.killed).isEmpty();
+  }
+
+  @Test
+  void the_last_attempts_end_and_the_runs_end_commit_together_or_not_at_all() throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("n1", executor);
+    long id = engine.start(run(command("a"))).id();
+    awaitStarted(executor, 1);
+    int before = runs.get(id).revision();
+    int eventsBefore = dsl.fetchCount(RUN_EVENT, RUN_EVENT.RUN_ID.eq(id));
+
+    // The first try of the run's end fails: the step's end written before it in the same
+    // transaction must go with it (else the retry would find the step ended and write the run's
+    // end as a second change).
+    flaky.fail("`finished_at` = ? where (`run`.`id`", 1);
+    executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    assertThat(flaky.failuresLeft()).isZero();
+    assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(runs.get(id).revision()).as("one change").isEqualTo(before + 1);
+    assertThat(dsl.fetchCount(RUN_EVENT, RUN_EVENT.RUN_ID.eq(id)))
+        .as("the step's and the run's event, once each")
+        .isEqualTo(eventsBefore + 2);
   }
 
   @Test
