@@ -13,6 +13,14 @@ import org.awaitility.Awaitility;
 
 /** Nightshift as a separate JVM, as an operator runs it: so a test can kill it for real. */
 public final class ServiceProcess implements AutoCloseable {
+  /**
+   * JVM options of the services tests start: only the quick JIT tier and the serial collector. They
+   * live seconds, and on a small machine running test JVMs side by side the optimising compiler's
+   * and the parallel collector's threads cost more CPU than they save.
+   */
+  public static final List<String> TEST_JVM_OPTIONS =
+      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
   private final Path dir;
   private final Path config;
   private final Map<String, String> env;
@@ -41,12 +49,15 @@ public final class ServiceProcess implements AutoCloseable {
         new ArrayList<>(
             List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Duser.timezone=Asia/Shanghai",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "--config",
-                config.toString()));
+                "-Duser.timezone=Asia/Shanghai"));
+    command.addAll(TEST_JVM_OPTIONS);
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            Main.class.getName(),
+            "--config",
+            config.toString()));
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(dir.toFile())

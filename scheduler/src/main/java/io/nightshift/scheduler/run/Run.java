@@ -72,26 +72,25 @@ public record Run(
     }
     out.sort(
         java.util.Comparator.comparingInt(StepRun::position).thenComparingInt(StepRun::attempt));
-    return new Run(
-        id,
-        template,
-        templateVersion,
-        job,
-        trigger,
-        triggeredBy,
-        status,
-        params,
-        retryOf,
-        error,
-        createdAt,
-        startedAt,
-        finishedAt,
-        out,
-        newRevision);
+    return with(status, error, finishedAt, out, newRevision);
   }
 
   /** This copy after its status change committed at {@code newRevision}. */
   Run changed(int newRevision, RunStatus to, String newError, Instant now) {
+    return with(
+        to,
+        newError == null ? error : newError,
+        to.terminal() ? now : finishedAt,
+        attempts,
+        newRevision);
+  }
+
+  private Run with(
+      RunStatus newStatus,
+      String newError,
+      Instant newFinishedAt,
+      List<StepRun> newAttempts,
+      int newRevision) {
     return new Run(
         id,
         template,
@@ -99,14 +98,14 @@ public record Run(
         job,
         trigger,
         triggeredBy,
-        to,
+        newStatus,
         params,
         retryOf,
-        newError == null ? error : newError,
+        newError,
         createdAt,
         startedAt,
-        to.terminal() ? now : finishedAt,
-        attempts,
+        newFinishedAt,
+        newAttempts,
         newRevision);
   }
 }

@@ -25,28 +25,23 @@ public record StepRun(
 
   /** This attempt as {@link RunRepository#start} stores it. */
   StepRun started(StepStatus to, String onNode, Instant now) {
-    return new StepRun(
-        id,
-        runId,
-        name,
-        kind,
-        position,
-        attempt,
-        to,
-        exitCode,
-        error,
-        now,
-        finishedAt,
-        notBefore,
-        onNode,
-        pid,
-        pidStartedAt,
-        lineCount,
-        linesDropped);
+    return with(to, exitCode, error, now, finishedAt, onNode, lineCount, linesDropped);
   }
 
   /** This attempt as {@link RunRepository#finish} stores it. */
   StepRun ended(StepStatus to, Integer code, String why, long lines, long dropped, Instant now) {
+    return with(to, code, why, startedAt, now, node, lines, dropped);
+  }
+
+  private StepRun with(
+      StepStatus newStatus,
+      Integer newExitCode,
+      String newError,
+      Instant newStartedAt,
+      Instant newFinishedAt,
+      String newNode,
+      long newLineCount,
+      long newLinesDropped) {
     return new StepRun(
         id,
         runId,
@@ -54,16 +49,16 @@ public record StepRun(
         kind,
         position,
         attempt,
-        to,
-        code,
-        why,
-        startedAt,
-        now,
+        newStatus,
+        newExitCode,
+        newError,
+        newStartedAt,
+        newFinishedAt,
         notBefore,
-        node,
+        newNode,
         pid,
         pidStartedAt,
-        lines,
-        dropped);
+        newLineCount,
+        newLinesDropped);
   }
 }

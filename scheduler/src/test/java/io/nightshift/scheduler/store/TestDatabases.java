@@ -2,40 +2,43 @@ package io.nightshift.scheduler.store;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.flywaydb.core.Flyway;
 
 /**
  * Fresh, migrated databases for tests. MySQL/MariaDB comes from {@code NIGHTSHIFT_TEST_DB_URL}
  * (default {@code jdbc:mysql://127.0.0.1:3306/nightshift_test}, user/password {@code nightshift});
  * a test that needs it fails when it cannot be reached: it never skips.
+ *
+ * <p>Test JVMs run side by side (surefire forks): fork {@code n} (system property {@code
+ * nightshift.test.fork}) gets a database of its own, the configured name suffixed with {@code _n}
+ * ({@code nightshift_test_2}), created on first use through the same account.
  */
 public final class TestDatabases {
   public static final String MYSQL_URL =
-      env("NIGHTSHIFT_TEST_DB_URL", "jdbc:mysql://127.0.0.1:3306/nightshift_test");
+      ForkDatabase.url(
+          env("NIGHTSHIFT_TEST_DB_URL", "jdbc:mysql://127.0.0.1:3306/nightshift_test"),
+          System.getProperty("nightshift.test.fork"));
   public static final String MYSQL_USER = env("NIGHTSHIFT_TEST_DB_USER", "nightshift");
   public static final String MYSQL_PASSWORD = env("NIGHTSHIFT_TEST_DB_PASSWORD", "nightshift");
 
   private TestDatabases() {}
 
   public static DatabaseSettings mysqlSettings() {
+    ForkDatabase.ensureExists(MYSQL_URL, MYSQL_USER, MYSQL_PASSWORD);
     return new DatabaseSettings(MYSQL_URL, MYSQL_USER, MYSQL_PASSWORD, 10);
   }
 
-  /** An empty schema on the test MySQL: every table dropped, then migrated again. */
+  /** An empty, migrated schema on the test MySQL. */
   public static Database freshMysql() {
     return Database.open(cleanMysql());
   }
 
-  /** Drops every table of the test MySQL database and returns its settings (not migrated yet). */
+  /**
+   * Empties the test MySQL database ({@link EmptySchema}: its tables truncated, or dropped and
+   * migrated again) and returns its settings.
+   */
   public static DatabaseSettings cleanMysql() {
     DatabaseSettings settings = mysqlSettings();
-    Flyway.configure()
-        .dataSource(
-            Database.withDriverOptions(settings.url()), settings.user(), settings.password())
-        .cleanDisabled(false)
-        .locations("classpath:db/migration")
-        .load()
-        .clean();
+    EmptySchema.reset(settings);
     return settings;
   }
 

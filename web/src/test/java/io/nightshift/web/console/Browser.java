@@ -134,6 +134,16 @@ final class Browser implements AutoCloseable {
     return found.isEmpty() ? null : found.get(0);
   }
 
+  /**
+   * The rendered text of the first element matching css (null: none), found and read in one call to
+   * the browser: no element reference that a re-render could make stale in between.
+   */
+  String textOf(String css) {
+    return (String)
+        script(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", css);
+  }
+
   List<WebElement> all(String css) {
     return driver.findElements(By.cssSelector(css));
   }

@@ -66,7 +66,7 @@ class ConsoleDetailsTest extends ConsoleSession {
           Awaitility.await("the time to move on from '" + seen + "'")
               .atMost(Duration.ofMillis(2500))
               .pollInterval(Duration.ofMillis(100))
-              .until(() -> browser.find(css).getText(), t -> !t.equals(seen));
+              .until(() -> browser.textOf(css), t -> t != null && !t.equals(seen));
     }
     assertThat(server.delete("/api/v1/jobs/ticking", ADMIN_TOKEN).status()).isEqualTo(204);
   }
@@ -76,8 +76,8 @@ class ConsoleDetailsTest extends ConsoleSession {
   }
 
   private String textIf(String css, java.util.function.Predicate<String> ok) {
-    String text = browser.find(css).getText();
-    return ok.test(text) ? text : null;
+    String text = browser.textOf(css);
+    return text != null && ok.test(text) ? text : null;
   }
 
   @Test

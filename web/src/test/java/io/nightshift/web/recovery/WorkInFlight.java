@@ -28,8 +28,13 @@ final class WorkInFlight {
   static final int BACKOFF = 25;
   static final int APPROVALS = 10;
 
-  /** Long enough for all runs to be started and seen waiting, and node B started, when busy. */
-  static final int BACKOFF_SECONDS = 45;
+  /**
+   * Long enough for all runs to be started and seen waiting, and node B started, when busy: {@link
+   * #assertStillHeld} fails the test if a backoff came due before the kill, and prints how much of
+   * it was left. Every second of it is waited for in real time after the kill (the node is a
+   * separate JVM on the system clock).
+   */
+  static final int BACKOFF_SECONDS = 20;
 
   static final List<String> HOOKS = List.of("a", "b");
 
@@ -131,6 +136,12 @@ final class WorkInFlight {
   /** Every run is still where it was, and no backoff has come due yet. */
   void assertStillHeld(NodeApi api) throws IOException {
     assertThat(held(api)).as("the node still holds its work").isTrue();
+    System.out.printf(
+        "first backoff retry due in %d ms%n",
+        nextAttempts.values().stream()
+            .map(at -> Duration.between(Instant.now(), at).toMillis())
+            .min(Long::compare)
+            .orElse(0L));
     assertThat(nextAttempts.values())
         .as("every backoff run is still waiting for its retry when the node is killed")
         .allMatch(at -> at.isAfter(Instant.now()));
