@@ -6,6 +6,7 @@ import io.nightshift.executor.ProcessGroups;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,62 +28,69 @@ final class Attempts {
   }
 
   /**
-   * Records the attempt as RUNNING and leased to this instance (a change of {@code run}: {@link
-   * StaleRun} when the run changed since), then hands it to the executor. The run after the change,
-   * or null when this node takes no new work.
+   * Records the attempts as RUNNING and leased to this instance, in one change of {@code run}
+   * ({@link StaleRun} when the run changed since), then hands each to the executor. The run after
+   * the change, or null when this node takes no new work.
    */
-  Run launch(Run run, StepRun step) {
-    StepSpec spec = run.template().step(step.name()).orElseThrow();
+  Run launch(Run run, List<StepRun> steps) {
     if (!ctx.launcher.accepting()) {
-      // This node drains: the attempt stays PENDING for another node's sweep or the next start.
+      // This node drains: the attempts stay PENDING for another node's sweep or the next start.
       return null;
     }
     Instant now = ctx.clock.instant();
+    RunRepository.Lease lease =
+        new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry()));
     ctx.runs.change(
         run,
         tx -> {
-          tx.start(
-              step,
-              StepStatus.RUNNING,
-              ctx.settings.node(),
-              new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry())),
-              now);
+          for (StepRun step : steps) {
+            tx.start(step, StepStatus.RUNNING, ctx.settings.node(), lease, now);
+          }
           return null;
         });
     ctx.changed();
-    StepRun running = step.started(StepStatus.RUNNING, ctx.settings.node(), now);
+    StepRun[] running =
+        steps.stream()
+            .map(step -> step.started(StepStatus.RUNNING, ctx.settings.node(), now))
+            .toArray(StepRun[]::new);
     Run after = run.changed(run.revision() + 1, running);
+    for (StepRun step : running) {
+      after = execute(after, step);
+      if (after.status().terminal()) {
+        break;
+      }
+    }
+    return after;
+  }
+
+  /** Hands a recorded attempt to the executor; a start that fails ends the attempt FAILED. */
+  private Run execute(Run run, StepRun running) {
+    StepSpec spec = run.template().step(running.name()).orElseThrow();
     AttemptExecutor.Started started;
     try {
       started =
           ctx.launcher.start(
-              new AttemptExecutor.Attempt(after, running, spec), sinkFor(after, running));
+              new AttemptExecutor.Attempt(run, running, spec), sinkFor(run, running));
     } catch (IOException | RuntimeException e) {
       log.warn(
           "run {} step {}: cannot start: {}",
           run.id(),
-          step.name(),
+          running.name(),
           ErrorMasks.maskSecrets(run, e.toString()));
       Run failed =
           stepEnded(
-              after,
-              running,
-              true,
-              StepStatus.FAILED,
-              null,
-              "cannot start: " + e.getMessage(),
-              0,
-              0);
+              run, running, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0, 0);
       if (failed != null && failed.status().terminal()) {
         engine.ended(failed);
         return failed;
       }
       // No outcome will come to move the run on: look again once this pass is done.
-      ctx.work.execute(() -> ctx.safely(run.id(), () -> engine.advance(run.id())));
-      return failed == null ? ctx.runs.get(run.id()) : failed;
+      long runId = run.id();
+      ctx.work.execute(() -> ctx.safely(runId, () -> engine.advance(runId)));
+      return failed == null ? ctx.runs.get(runId) : failed;
     }
     watch(running, started, (outcome, failure) -> finished(run.id(), running, outcome, failure));
-    return after;
+    return run;
   }
 
   /**

@@ -306,18 +306,6 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  /**
-   * Starts a ready step: an approval parks the run; anything else is launched on this node. The run
-   * after the change, or null when this node takes no new work.
-   */
-  private Run start(Run run, StepRun step) {
-    StepSpec spec = run.template().step(step.name()).orElseThrow();
-    if (spec.action() instanceof StepAction.Approval approval) {
-      return gate.park(run, step, spec, approval);
-    }
-    return attempts.launch(run, step);
-  }
-
   /** Applies what {@link Progress} decides, until nothing more changes. */
   void advance(long runId) {
     advance(runId, null);
@@ -373,13 +361,27 @@ public final class Engine implements AutoCloseable {
       run = run.changed(run.revision() + 1, skipped);
       progress = Progress.of(run.template(), run.latestByName(), now);
     }
+    // Approvals park the run, each on its own; the other steps start in one change.
+    List<StepRun> launch = new java.util.ArrayList<>();
     for (StepRun step : progress.start()) {
-      Run after = start(run, step);
+      StepSpec spec = run.template().step(step.name()).orElseThrow();
+      if (spec.action() instanceof StepAction.Approval approval) {
+        run = gate.park(run, step, spec, approval);
+      } else {
+        launch.add(step);
+      }
+    }
+    if (!launch.isEmpty()) {
+      Run after = attempts.launch(run, launch);
       if (after == null) {
-        // This node drains: the step stays PENDING for another node or the next start.
+        // This node drains: the steps stay PENDING for another node or the next start.
+        ctx.remember(run);
         return null;
       }
       run = after;
+      if (run.status().terminal()) {
+        return null;
+      }
     }
     long runId = run.id();
     for (StepRun step : progress.waiting()) {

@@ -266,6 +266,24 @@ class EngineTest {
   }
 
   @Test
+  void steps_that_can_start_together_start_in_one_change() throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("n1", executor);
+    JsonArray none = new JsonArray();
+    Run created =
+        engine.start(
+            run(
+                command("a").put("needs", none),
+                command("b").put("needs", none),
+                command("c").put("needs", none)));
+    awaitStarted(executor, 3);
+
+    Run started = runs.get(created.id());
+    assertThat(started.attempts()).allMatch(s -> s.status() == StepStatus.RUNNING);
+    assertThat(started.revision()).as("one change").isEqualTo(created.revision() + 1);
+  }
+
+  @Test
   void the_last_attempts_end_and_the_runs_end_commit_together_or_not_at_all() throws Exception {
     ScriptedExecutor executor = new ScriptedExecutor();
     Engine engine = engine("n1", executor);

@@ -85,6 +85,7 @@ final class LogStream {
   private Runnable afterFlush;
   private boolean drainArmed;
   private boolean pumpScheduled;
+  private long queuedBytes;
   private LogLine lastWritten;
   private boolean busy = true;
   private boolean awaitingSteps;
@@ -241,7 +242,12 @@ final class LogStream {
   /** Sends held items in order until one needs the store (a gap, or the run's end). */
   private void drain() {
     while (!busy && !ended && !held.isEmpty()) {
-      if (!outbox.isEmpty() || response.writeQueueFull()) {
+      if (queuedBytes >= BATCH_BYTES) {
+        write();
+      }
+      // After a pump, frames are left only when the connection is full: waiting for it to drain
+      // returns here from its handler, not from within this loop (no recursion per held line).
+      if (response.writeQueueFull()) {
         busy = true;
         whenFlushed(
             () -> {
@@ -426,6 +432,7 @@ final class LogStream {
     long size = data.length();
     streams.hold(holding.addAndGet(size), size);
     outbox.add(new Frame(data, line));
+    queuedBytes += size;
     if (!pumpScheduled) {
       pumpScheduled = true;
       context.runOnContext(
@@ -438,8 +445,23 @@ final class LogStream {
 
   /** Writes queued frames while the connection has room; then runs what waited for a flush. */
   private void pump() {
-    if (ended || response.closed()) {
+    if (!write()) {
       return;
+    }
+    Runnable next = afterFlush;
+    if (next != null) {
+      afterFlush = null;
+      next.run();
+    }
+  }
+
+  /**
+   * Writes queued frames while the connection has room; true when all went, else the connection's
+   * drain handler pumps again.
+   */
+  private boolean write() {
+    if (ended || response.closed()) {
+      return false;
     }
     while (!outbox.isEmpty() && !response.writeQueueFull()) {
       response.write(batch());
@@ -453,13 +475,9 @@ final class LogStream {
               pump();
             });
       }
-      return;
+      return false;
     }
-    Runnable next = afterFlush;
-    if (next != null) {
-      afterFlush = null;
-      next.run();
-    }
+    return true;
   }
 
   /**
@@ -483,6 +501,7 @@ final class LogStream {
 
   private void took(Frame frame) {
     release(frame.data().length());
+    queuedBytes -= frame.data().length();
     if (frame.line() != null) {
       lastWritten = frame.line();
     }
@@ -554,6 +573,7 @@ final class LogStream {
     held.clear();
     outbox.forEach(f -> release(f.data().length()));
     outbox.clear();
+    queuedBytes = 0;
     afterFlush = null;
   }
 
