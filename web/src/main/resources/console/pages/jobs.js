@@ -1,7 +1,8 @@
 // Jobs: schedule in words, next fires in the job's zone and the browser's, pause/resume, run now,
 // edit as JSON, and the cron log with paging.
-import { html, useState, useEffect, useLoad, useNow, Time, Exact, Status, Loaded, Page, Empty, ErrorBox, Action, Pager, go, href, routeQuery, withQuery } from '../ui.js';
-import { get, post, put, del, query } from '../api.js';
+import { html, useState, useEffect, useLoad, useNow, Time, Exact, Status, Loaded, Page, Empty, Action, Pager, go, href, routeQuery, withQuery } from '../ui.js';
+import { get, post, del, query } from '../api.js';
+import { JsonForm } from '../editor.js';
 import { can } from '../session.js';
 import { scheduleWords, exact, browserZone, duration } from '../format.js';
 
@@ -90,36 +91,9 @@ export function JobEditor({ name }) {
   return html`<${Page} title=${name ? html`Edit job <code>${name}</code>` : 'New job'}>
     <${Loaded} state=${current}>${(j) => {
       const { nextFireTimes, revision, createdAt, updatedAt, paused: p, ...body } = j;
-      return html`<${JobForm} initial=${JSON.stringify(body, null, 2)} name=${name} />`;
+      return html`<${JsonForm} kind="jobs" id="job" name=${name} initial=${JSON.stringify(body, null, 2)} rows="16"
+        label=${'Job as JSON: name, template, params, schedule ({"cron", "timezone"} | {"everySeconds"} | {"at"} | null), concurrency, misfire, enabled'}
+        saveLabel=${name ? 'Save' : 'Create job'} />`;
     }}<//>
   </${Page}>`;
-}
-
-function JobForm({ initial, name }) {
-  const [text, setText] = useState(initial);
-  const [error, setError] = useState(null);
-  const save = async (e) => {
-    e.preventDefault();
-    setError(null);
-    let body;
-    try {
-      body = JSON.parse(text);
-    } catch (err) {
-      setError({ message: 'The text is not valid JSON: ' + err.message, details: [] });
-      return;
-    }
-    try {
-      const saved = name ? await put(`/jobs/${encodeURIComponent(name)}`, body) : await post('/jobs', body);
-      go(href('jobs', saved.name));
-    } catch (err) {
-      setError(err);
-    }
-  };
-  return html`<form class="form editor" id="job-form" onSubmit=${save}>
-    <label for="job-json">Job as JSON: name, template, params, schedule ({"cron", "timezone"} | {"everySeconds"} | {"at"} | null), concurrency, misfire, enabled</label>
-    <textarea id="job-json" spellcheck="false" rows="16" value=${text} onInput=${(e) => setText(e.currentTarget.value)}></textarea>
-    <${ErrorBox} error=${error} />
-    <div class="buttons"><button type="submit" class="primary" id="save-job">${name ? 'Save' : 'Create job'}</button>
-      <a class="button" href=${name ? href('jobs', name) : '#/jobs'}>Cancel</a></div>
-  </form>`;
 }

@@ -1,7 +1,8 @@
 // Templates: the list, one version's steps as a graph, versions with a diff, create and edit as JSON
 // with the server's validation errors shown by field.
-import { html, useState, useLoad, useNow, Time, Loaded, Page, Empty, ErrorBox, Action, go, href, routeQuery, withQuery } from '../ui.js';
-import { get, post, put, del, query } from '../api.js';
+import { html, useLoad, useNow, Time, Loaded, Page, Empty, Action, go, href, routeQuery, withQuery } from '../ui.js';
+import { get, del, query } from '../api.js';
+import { JsonForm } from '../editor.js';
 import { can } from '../session.js';
 import { Graph } from '../graph.js';
 
@@ -95,39 +96,8 @@ const EXAMPLE = {
 export function TemplateEditor({ name }) {
   const current = useLoad((signal) => name ? get(`/templates/${encodeURIComponent(name)}`, { signal }) : Promise.resolve(EXAMPLE), [name]);
   return html`<${Page} title=${name ? html`Edit <code>${name}</code>` : 'New template'}>
-    <${Loaded} state=${current}>${(t) => html`<${JsonEditor} initial=${pretty(t)} name=${name} />`}<//>
+    <${Loaded} state=${current}>${(t) => html`<${JsonForm} kind="templates" id="template" name=${name} initial=${pretty(t)} rows="22"
+      label="Template as JSON (fields as in the API: name, description, params, onFailure, steps, notify)"
+      saveLabel=${name ? 'Save as a new version' : 'Create template'} />`}<//>
   </${Page}>`;
-}
-
-function JsonEditor({ initial, name }) {
-  const [text, setText] = useState(initial);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const save = async (e) => {
-    e.preventDefault();
-    setError(null);
-    let body;
-    try {
-      body = JSON.parse(text);
-    } catch (err) {
-      setError({ message: 'The text is not valid JSON: ' + err.message, details: [] });
-      return;
-    }
-    setBusy(true);
-    try {
-      const saved = name ? await put(`/templates/${encodeURIComponent(name)}`, body) : await post('/templates', body);
-      go(href('templates', saved.name));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return html`<form class="form editor" id="template-form" onSubmit=${save}>
-    <label for="template-json">Template as JSON (fields as in the API: name, description, params, onFailure, steps, notify)</label>
-    <textarea id="template-json" spellcheck="false" rows="22" value=${text} onInput=${(e) => setText(e.currentTarget.value)}></textarea>
-    <${ErrorBox} error=${error} />
-    <div class="buttons"><button type="submit" class="primary" id="save-template" disabled=${busy}>${name ? 'Save as a new version' : 'Create template'}</button>
-      <a class="button" href=${name ? href('templates', name) : '#/templates'}>Cancel</a></div>
-  </form>`;
 }

@@ -59,16 +59,9 @@ public record HttpSpec(
     if (expectStatus != ANY_2XX && (expectStatus < 100 || expectStatus > 599)) {
       throw new IllegalArgumentException("expectStatus must be 100..599, got " + expectStatus);
     }
-    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-      throw new IllegalArgumentException("timeout must be positive or null, got " + timeout);
-    }
+    SpecLimits.checkTimeout(timeout);
     secrets = Set.copyOf(Objects.requireNonNull(secrets, "secrets"));
-    if (maxLines < 0) {
-      throw new IllegalArgumentException("maxLines must be >= 0, got " + maxLines);
-    }
-    if (maxLineLength < 1) {
-      throw new IllegalArgumentException("maxLineLength must be >= 1, got " + maxLineLength);
-    }
+    SpecLimits.checkLines(maxLines, maxLineLength);
   }
 
   /** Whether the answer's status makes the step succeed. */

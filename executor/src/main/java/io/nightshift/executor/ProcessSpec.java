@@ -57,15 +57,8 @@ public record ProcessSpec(
           }
         });
     Objects.requireNonNull(workDir, "workDir");
-    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-      throw new IllegalArgumentException("timeout must be positive or null, got " + timeout);
-    }
+    SpecLimits.checkTimeout(timeout);
     secrets = Set.copyOf(Objects.requireNonNull(secrets, "secrets"));
-    if (maxLines < 0) {
-      throw new IllegalArgumentException("maxLines must be >= 0, got " + maxLines);
-    }
-    if (maxLineLength < 1) {
-      throw new IllegalArgumentException("maxLineLength must be >= 1, got " + maxLineLength);
-    }
+    SpecLimits.checkLines(maxLines, maxLineLength);
   }
 }

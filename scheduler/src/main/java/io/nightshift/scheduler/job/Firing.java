@@ -6,8 +6,8 @@ import io.micrometer.core.instrument.Timer;
 import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.NewRun;
+import io.nightshift.scheduler.run.NewRunRepository;
 import io.nightshift.scheduler.run.Params;
-import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.run.Trigger;
 import io.nightshift.scheduler.store.Sql;
@@ -165,7 +165,7 @@ public final class Firing {
     }
     JobAdmission.Decision decision =
         JobAdmission.decide(
-            job.concurrency(), RunRepository.unfinishedOfJob(tx, job.name()), false);
+            job.concurrency(), NewRunRepository.unfinishedOfJob(tx, job.name()), false);
     RunStatus initial = RunStatus.RUNNING;
     FireOutcome outcome = FireOutcome.STARTED;
     if (decision.verdict() == JobAdmission.Verdict.REFUSE) {
@@ -187,7 +187,7 @@ public final class Firing {
       note = "waits for run " + decision.other();
     }
     long runId =
-        RunRepository.insert(
+        NewRunRepository.insert(
             tx,
             new NewRun(
                 template.get().template(),

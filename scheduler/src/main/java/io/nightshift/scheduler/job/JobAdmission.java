@@ -3,7 +3,7 @@ package io.nightshift.scheduler.job;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.run.Admission;
 import io.nightshift.scheduler.run.NewRun;
-import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.NewRunRepository;
 import io.nightshift.scheduler.run.RunStatus;
 import java.time.Instant;
 import java.util.List;
@@ -58,7 +58,7 @@ public final class JobAdmission implements Admission {
             Decision decision =
                 decide(
                     job.get().spec().concurrency(),
-                    RunRepository.unfinishedOfJob(tx, run.job()),
+                    NewRunRepository.unfinishedOfJob(tx, run.job()),
                     force);
             if (decision.verdict() == Verdict.REFUSE) {
               throw new Conflict(
@@ -72,7 +72,7 @@ public final class JobAdmission implements Admission {
               initial = RunStatus.QUEUED;
             }
           }
-          return new Admitted(RunRepository.insert(tx, run, initial, now), initial);
+          return new Admitted(NewRunRepository.insert(tx, run, initial, now), initial);
         });
   }
 }

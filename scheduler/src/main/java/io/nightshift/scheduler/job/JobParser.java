@@ -44,14 +44,7 @@ public final class JobParser {
       JsonObject json, String nameFromUrl, JobSpec current, Instant now, ParamCheck paramCheck) {
     JsonReader in = new JsonReader();
     in.rejectUnknown(json, FIELDS, "");
-    String name = in.string(json, "name", "", nameFromUrl == null);
-    if (name == null) {
-      name = nameFromUrl;
-    } else if (!Names.isResourceName(name)) {
-      in.problem("name", Names.resourceRule() + ", got '" + name + "'");
-    } else if (nameFromUrl != null && !nameFromUrl.equals(name)) {
-      in.problem("name", "'" + name + "' differs from the name in the URL '" + nameFromUrl + "'");
-    }
+    String name = in.resourceName(json, nameFromUrl);
     String template = in.string(json, "template", "", current == null);
     if (template == null && current != null) {
       template = current.template();

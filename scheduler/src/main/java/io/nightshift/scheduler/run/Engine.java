@@ -182,7 +182,8 @@ public final class Engine implements AutoCloseable {
     if (job == null) {
       return;
     }
-    runs.startNextQueued(job, clock.instant())
+    ctx.sweeps
+        .startNextQueued(job, clock.instant())
         .ifPresent(next -> ctx.work.execute(() -> ctx.safely(next, () -> startCreated(next))));
   }
 
@@ -247,7 +248,7 @@ public final class Engine implements AutoCloseable {
     Instant now = clock.instant();
     nodeLeases.heartbeat(now);
     java.util.Set<String> liveTwins = nodeLeases.liveTwins(now);
-    for (long runId : runs.unfinished()) {
+    for (long runId : ctx.sweeps.unfinished()) {
       try {
         lost.ownLeftovers(runId, liveTwins);
         moveOn(runId);
@@ -258,7 +259,7 @@ public final class Engine implements AutoCloseable {
     for (Approval pending : approvals.pendingWithDeadline()) {
       gate.armExpiry(pending.id(), pending.runId(), pending.expiresAt());
     }
-    for (String job : runs.jobsWithQueuedRuns()) {
+    for (String job : ctx.sweeps.jobsWithQueuedRuns()) {
       ctx.safely(0, () -> startNextQueued(job));
     }
     nodeLeases.schedulePeriodic(this::sweep);
@@ -277,7 +278,7 @@ public final class Engine implements AutoCloseable {
     // owns
     // its next moves until then. This node also leaves a run whose first advance waits in its own
     // pool to that advance.
-    for (long runId : runs.stalled(now, now.minus(ctx.leases.stallGrace()), 200)) {
+    for (long runId : ctx.sweeps.stalled(now, now.minus(ctx.leases.stallGrace()), 200)) {
       if (!ctx.advanceQueued(runId)) {
         ctx.safely(runId, () -> moveOn(runId));
       }
@@ -287,7 +288,7 @@ public final class Engine implements AutoCloseable {
         ctx.safely(pending.runId(), () -> gate.expire(pending.id()));
       }
     }
-    for (String job : runs.jobsWithQueuedRuns()) {
+    for (String job : ctx.sweeps.jobsWithQueuedRuns()) {
       ctx.safely(0, () -> startNextQueued(job));
     }
   }

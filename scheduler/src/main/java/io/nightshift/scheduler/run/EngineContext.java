@@ -23,6 +23,7 @@ final class EngineContext {
 
   final RunRepository runs;
   final AttemptLeaseRepository attemptLeases;
+  final SweepRepository sweeps;
 
   /** The attempt leases on the lease pool: for renewals and cancel polls only. */
   final AttemptLeaseRepository renewals;
@@ -68,6 +69,7 @@ final class EngineContext {
       Clock clock) {
     this.runs = runs;
     this.attemptLeases = new AttemptLeaseRepository(dsl);
+    this.sweeps = new SweepRepository(dsl);
     this.renewals = new AttemptLeaseRepository(leaseDsl);
     this.approvals = approvals;
     this.nodes = nodes;

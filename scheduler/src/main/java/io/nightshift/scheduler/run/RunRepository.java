@@ -1,17 +1,14 @@
 package io.nightshift.scheduler.run;
 
-import static io.nightshift.sql.Tables.JOB;
 import static io.nightshift.sql.Tables.RUN;
 import static io.nightshift.sql.Tables.RUN_STEP;
 
-import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.secrets.SecretCipher;
 import io.nightshift.scheduler.secrets.StoredSecrets;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.StepKind;
-import io.nightshift.scheduler.template.StepSpec;
 import io.nightshift.scheduler.template.Template;
 import io.nightshift.sql.tables.records.RunRecord;
 import io.nightshift.sql.tables.records.RunStepRecord;
@@ -35,7 +32,7 @@ public final class RunRepository {
   public static final String UNDO_PREFIX = "undo:";
 
   /** Statuses of a run that is not over (QUEUED aside): the engine still has work on it. */
-  private static final List<String> ACTIVE =
+  static final List<String> ACTIVE =
       List.of(
           RunStatus.RUNNING.name(),
           RunStatus.WAITING_APPROVAL.name(),
@@ -89,140 +86,10 @@ public final class RunRepository {
 
   /** Stores a RUNNING run with attempt 1 of every step PENDING, and its audit record. */
   public Run create(NewRun run, Instant now) {
-    long id = dsl.transactionResult(cfg -> insert(cfg.dsl(), run, RunStatus.RUNNING, now));
+    long id =
+        dsl.transactionResult(
+            cfg -> NewRunRepository.insert(cfg.dsl(), run, RunStatus.RUNNING, now));
     return find(id).orElseThrow();
-  }
-
-  /**
-   * Inserts a run (RUNNING, or QUEUED behind another run of its job) with attempt 1 of every step
-   * PENDING, and its audit record, in the caller's transaction. Returns its id.
-   */
-  public static long insert(DSLContext tx, NewRun run, RunStatus initial, Instant now) {
-    SecretCipher cipher = SecretCipher.of(tx);
-    long runId =
-        tx.insertInto(RUN)
-            .set(RUN.TEMPLATE_NAME, run.template().name())
-            .set(RUN.TEMPLATE_VERSION, run.templateVersion())
-            .set(RUN.TEMPLATE_SNAPSHOT, StoredSecrets.template(cipher, run.template()))
-            .set(RUN.JOB_NAME, run.job())
-            .set(RUN.TRIGGER_KIND, run.trigger().json())
-            .set(RUN.TRIGGERED_BY, run.triggeredBy())
-            .set(RUN.STATUS, initial.name())
-            .set(RUN.PARAMS, StoredSecrets.params(cipher, run.template(), run.params()).encode())
-            .set(RUN.RETRY_OF, run.retryOf())
-            .set(RUN.REVISION, 1)
-            .set(RUN.CREATED_AT, now)
-            .set(RUN.STARTED_AT, initial == RunStatus.RUNNING ? now : null)
-            .returning(RUN.ID)
-            .fetchOne()
-            .getId();
-    var insert =
-        tx.insertInto(
-            RUN_STEP,
-            RUN_STEP.RUN_ID,
-            RUN_STEP.NAME,
-            RUN_STEP.KIND,
-            RUN_STEP.POSITION,
-            RUN_STEP.ATTEMPT,
-            RUN_STEP.STATUS,
-            RUN_STEP.REVISION);
-    Map<String, StepRun> kept = new java.util.HashMap<>();
-    run.kept().forEach(step -> kept.put(step.name(), step));
-    int position = 0;
-    for (StepSpec step : run.template().steps()) {
-      StepRun keep = kept.get(step.name());
-      if (keep != null) {
-        tx.insertInto(RUN_STEP)
-            .set(RUN_STEP.RUN_ID, runId)
-            .set(RUN_STEP.NAME, step.name())
-            .set(RUN_STEP.KIND, step.kind().json())
-            .set(RUN_STEP.POSITION, position++)
-            .set(RUN_STEP.ATTEMPT, 1)
-            .set(RUN_STEP.STATUS, StepStatus.SUCCEEDED.name())
-            .set(RUN_STEP.EXIT_CODE, keep.exitCode())
-            .set(RUN_STEP.ERROR, "kept from run " + keep.runId())
-            .set(RUN_STEP.STARTED_AT, keep.startedAt())
-            .set(RUN_STEP.FINISHED_AT, keep.finishedAt())
-            .set(RUN_STEP.REVISION, 1)
-            .execute();
-        continue;
-      }
-      insert =
-          insert.values(
-              runId, step.name(), step.kind().json(), position++, 1, StepStatus.PENDING.name(), 1);
-    }
-    if (kept.size() < run.template().steps().size()) {
-      insert.execute();
-    }
-    RunEventRepository.add(tx, runId, RunEvents.run(runId, initial, null, null, now), now);
-    AuditLog.write(
-        tx,
-        now,
-        run.triggeredBy(),
-        "run.create",
-        "run",
-        String.valueOf(runId),
-        new JsonObject()
-            .put("template", run.template().name())
-            .put("templateVersion", run.templateVersion())
-            .put("job", run.job())
-            .put("trigger", run.trigger().json())
-            .put(
-                "params",
-                new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params())))));
-    return runId;
-  }
-
-  /**
-   * Starts the job's oldest QUEUED run (QUEUED -> RUNNING) when none of its runs is active, under
-   * the job's row lock (as its admission decides): two nodes, or a run's end and the sweep, never
-   * both start one. The started run, if any.
-   */
-  public Optional<Long> startNextQueued(String job, Instant now) {
-    return dsl.transactionResult(
-        cfg -> {
-          DSLContext tx = cfg.dsl();
-          tx.select(JOB.ID).from(JOB).where(JOB.NAME.eq(job)).forUpdate().fetch();
-          if (tx.fetchExists(RUN, RUN.JOB_NAME.eq(job).and(RUN.STATUS.in(ACTIVE)))) {
-            return Optional.<Long>empty();
-          }
-          Optional<Long> next =
-              tx.select(RUN.ID)
-                  .from(RUN)
-                  .where(RUN.JOB_NAME.eq(job))
-                  .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
-                  .orderBy(RUN.ID)
-                  .limit(1)
-                  .fetchOptional(RUN.ID);
-          if (next.isEmpty()) {
-            return next;
-          }
-          long runId = next.get();
-          Transitions.check(runId, RunStatus.QUEUED, RunStatus.RUNNING);
-          int started =
-              tx.update(RUN)
-                  .set(RUN.STATUS, RunStatus.RUNNING.name())
-                  .set(RUN.STARTED_AT, now)
-                  .set(RUN.REVISION, RUN.REVISION.plus(1))
-                  .where(RUN.ID.eq(runId))
-                  .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
-                  .execute();
-          if (started == 0) {
-            return Optional.<Long>empty();
-          }
-          RunEventRepository.add(
-              tx, runId, RunEvents.run(runId, RunStatus.RUNNING, RunStatus.QUEUED, null, now), now);
-          return next;
-        });
-  }
-
-  /** Jobs that have QUEUED runs (checked at start). */
-  public List<String> jobsWithQueuedRuns() {
-    return dsl.selectDistinct(RUN.JOB_NAME)
-        .from(RUN)
-        .where(RUN.STATUS.eq(RunStatus.QUEUED.name()))
-        .and(RUN.JOB_NAME.isNotNull())
-        .fetch(RUN.JOB_NAME);
   }
 
   public Optional<Run> find(long id) {
@@ -366,48 +233,6 @@ public final class RunRepository {
 
   /** Who holds a RUNNING attempt, and until when. */
   public record Lease(String owner, Instant until) {}
-
-  /**
-   * Runs that are not over but have nothing running, nothing waiting for a decision and nothing due
-   * later, and that were not created, started, changed (a step started or ended) nor came due (a
-   * backoff ended) since {@code quietSince}: whatever should move them on was lost (a crash, a
-   * failed write). A run some node is starting or moving on right now is not stalled. Oldest first.
-   */
-  public List<Long> stalled(Instant now, Instant quietSince, int limit) {
-    var recent =
-        DSL.selectOne()
-            .from(RUN_STEP)
-            .where(RUN_STEP.RUN_ID.eq(RUN.ID))
-            .and(
-                RUN_STEP
-                    .STARTED_AT
-                    .ge(quietSince)
-                    .or(RUN_STEP.FINISHED_AT.ge(quietSince))
-                    .or(RUN_STEP.NOT_BEFORE.ge(quietSince)));
-    var busy =
-        DSL.selectOne()
-            .from(RUN_STEP)
-            .where(RUN_STEP.RUN_ID.eq(RUN.ID))
-            .and(
-                RUN_STEP
-                    .STATUS
-                    .in(StepStatus.RUNNING.name(), StepStatus.WAITING_APPROVAL.name())
-                    .or(
-                        RUN_STEP
-                            .STATUS
-                            .eq(StepStatus.PENDING.name())
-                            .and(RUN_STEP.NOT_BEFORE.gt(now))));
-    return dsl.select(RUN.ID)
-        .from(RUN)
-        .where(RUN.STATUS.in(ACTIVE))
-        .and(RUN.CREATED_AT.lt(quietSince))
-        .and(RUN.STARTED_AT.isNull().or(RUN.STARTED_AT.lt(quietSince)))
-        .andNotExists(busy)
-        .andNotExists(recent)
-        .orderBy(RUN.ID)
-        .limit(limit)
-        .fetch(RUN.ID);
-  }
 
   /** Whether an attempt of the run is RUNNING (a run is never over while one is). */
   public boolean anyRunning(long runId) {
@@ -697,21 +522,6 @@ public final class RunRepository {
               now),
           now);
     }
-  }
-
-  /** Ids of runs in a non-terminal status, oldest first (reconciled at start). */
-  public List<Long> unfinished() {
-    return dsl.select(RUN.ID).from(RUN).where(RUN.STATUS.in(ACTIVE)).orderBy(RUN.ID).fetch(RUN.ID);
-  }
-
-  /** Runs of a job that have not ended, oldest first (for concurrency policies). */
-  public static List<Long> unfinishedOfJob(DSLContext tx, String job) {
-    return tx.select(RUN.ID)
-        .from(RUN)
-        .where(RUN.JOB_NAME.eq(job))
-        .and(RUN.STATUS.eq(RunStatus.QUEUED.name()).or(RUN.STATUS.in(ACTIVE)))
-        .orderBy(RUN.ID)
-        .fetch(RUN.ID);
   }
 
   private Run run(RunRecord r, List<StepRun> attempts) {

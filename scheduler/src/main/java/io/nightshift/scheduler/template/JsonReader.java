@@ -74,6 +74,23 @@ public final class JsonReader {
     return s;
   }
 
+  /**
+   * A resource's {@code name}: required unless the URL names the resource (then the URL's name when
+   * the body has none), a resource name (see {@link Names}), and the URL's name when both give one.
+   */
+  public String resourceName(JsonObject json, String nameFromUrl) {
+    String name = string(json, "name", "", nameFromUrl == null);
+    if (name == null) {
+      return nameFromUrl;
+    }
+    if (!Names.isResourceName(name)) {
+      problem("name", Names.resourceRule() + ", got '" + name + "'");
+    } else if (nameFromUrl != null && !nameFromUrl.equals(name)) {
+      problem("name", "'" + name + "' differs from the name in the URL '" + nameFromUrl + "'");
+    }
+    return name;
+  }
+
   public Integer integer(JsonObject json, String key, String parent, int min, int max) {
     Object value = json.getValue(key);
     String field = path(parent, key);

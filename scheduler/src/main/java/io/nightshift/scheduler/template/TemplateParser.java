@@ -55,14 +55,7 @@ public final class TemplateParser {
       in.throwIfAny();
     }
     in.rejectUnknown(json, TEMPLATE_FIELDS, "");
-    String name = in.string(json, "name", "", nameFromUrl == null);
-    if (name == null) {
-      name = nameFromUrl;
-    } else if (!Names.isResourceName(name)) {
-      in.problem("name", Names.resourceRule() + ", got '" + name + "'");
-    } else if (nameFromUrl != null && !nameFromUrl.equals(name)) {
-      in.problem("name", "'" + name + "' differs from the name in the URL '" + nameFromUrl + "'");
-    }
+    String name = in.resourceName(json, nameFromUrl);
     String description = in.string(json, "description", "", false);
     if (description != null && description.length() > 2000) {
       in.problem("description", "must be at most 2000 characters");

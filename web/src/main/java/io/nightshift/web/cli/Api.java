@@ -79,15 +79,7 @@ final class Api {
       request.header("Content-Type", contentType);
     }
     authorize(request);
-    HttpResponse<String> response;
-    try {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw unreachable(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiError(0, "interrupted");
-    }
+    HttpResponse<String> response = send(request, HttpResponse.BodyHandlers.ofString());
     Observer seen = observer;
     if (seen != null) {
       seen.answer(response);
@@ -114,15 +106,7 @@ final class Api {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET();
     authorize(request);
-    HttpResponse<Stream<String>> response;
-    try {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofLines());
-    } catch (IOException e) {
-      throw unreachable(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiError(0, "interrupted");
-    }
+    HttpResponse<Stream<String>> response = send(request, HttpResponse.BodyHandlers.ofLines());
     Observer seen = observer;
     try (Stream<String> lines = response.body()) {
       if (response.statusCode() >= 400) {
@@ -185,6 +169,18 @@ final class Api {
   private void authorize(HttpRequest.Builder request) {
     if (token != null && !token.isBlank()) {
       request.header("Authorization", "Bearer " + token);
+    }
+  }
+
+  /** Sends the request; a server out of reach or an interrupt is an {@link ApiError}. */
+  private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {
+    try {
+      return client.send(request.build(), body);
+    } catch (IOException e) {
+      throw unreachable(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(0, "interrupted");
     }
   }
 

@@ -1,7 +1,6 @@
 package io.nightshift.web.cli;
 
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,25 +18,17 @@ final class ApprovalCommands {
     int run() {
       JsonObject page = api().get("/api/v1/approvals?limit=200" + (all ? "" : "&status=pending"));
       Output out = out();
-      if (out.json()) {
-        out.json(page.getJsonArray("items"));
-        return Cli.OK;
-      }
-      java.util.List<java.util.List<String>> rows = new ArrayList<>();
-      page.getJsonArray("items")
-          .forEach(
-              o -> {
-                JsonObject a = (JsonObject) o;
-                rows.add(
-                    java.util.List.of(
-                        String.valueOf(a.getValue("id")),
-                        String.valueOf(a.getValue("runId")),
-                        a.getString("step"),
-                        out.status(a.getString("status")),
-                        a.getString("message") == null ? "" : a.getString("message"),
-                        a.getString("expiresAt") == null ? "-" : a.getString("expiresAt")));
-              });
-      out.table(java.util.List.of("ID", "RUN", "STEP", "STATUS", "MESSAGE", "EXPIRES"), rows);
+      out.list(
+          page.getJsonArray("items"),
+          java.util.List.of("ID", "RUN", "STEP", "STATUS", "MESSAGE", "EXPIRES"),
+          a ->
+              java.util.List.of(
+                  String.valueOf(a.getValue("id")),
+                  String.valueOf(a.getValue("runId")),
+                  a.getString("step"),
+                  out.status(a.getString("status")),
+                  a.getString("message") == null ? "" : a.getString("message"),
+                  a.getString("expiresAt") == null ? "-" : a.getString("expiresAt")));
       return Cli.OK;
     }
   }
@@ -50,19 +41,16 @@ final class ApprovalCommands {
     JsonObject decided =
         command.api().post("/api/v1/approvals/" + id + (approve ? "/approve" : "/deny"), body);
     Output out = command.out();
-    if (out.json()) {
-      out.json(decided);
-    } else {
-      out.line(
-          "approval "
-              + id
-              + " (run "
-              + decided.getValue("runId")
-              + ", step "
-              + decided.getString("step")
-              + ") "
-              + out.status(decided.getString("status")));
-    }
+    out.answer(
+        decided,
+        "approval "
+            + id
+            + " (run "
+            + decided.getValue("runId")
+            + ", step "
+            + decided.getString("step")
+            + ") "
+            + out.status(decided.getString("status")));
     return Cli.OK;
   }
 

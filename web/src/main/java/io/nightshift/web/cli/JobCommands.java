@@ -24,22 +24,18 @@ final class JobCommands extends Base {
     List<JsonObject> jobs = new ArrayList<>();
     api().each("/api/v1/jobs?limit=500", "after", jobs::add);
     Output out = out();
-    if (out.json()) {
-      out.json(new io.vertx.core.json.JsonArray(new ArrayList<Object>(jobs)));
-      return Cli.OK;
-    }
-    List<List<String>> rows = new ArrayList<>();
-    for (JsonObject j : jobs) {
-      var next = j.getJsonArray("nextFireTimes");
-      rows.add(
-          List.of(
+    out.list(
+        new io.vertx.core.json.JsonArray(new ArrayList<Object>(jobs)),
+        List.of("NAME", "TEMPLATE", "SCHEDULE", "STATE", "NEXT FIRE"),
+        j -> {
+          var next = j.getJsonArray("nextFireTimes");
+          return List.of(
               j.getString("name"),
               j.getString("template"),
               schedule(j.getJsonObject("schedule")),
               j.getBoolean("enabled") ? "enabled" : out.status("PAUSED"),
-              next == null || next.isEmpty() ? "-" : next.getString(0)));
-    }
-    out.table(List.of("NAME", "TEMPLATE", "SCHEDULE", "STATE", "NEXT FIRE"), rows);
+              next == null || next.isEmpty() ? "-" : next.getString(0));
+        });
     return Cli.OK;
   }
 
@@ -58,18 +54,15 @@ final class JobCommands extends Base {
 
   static int show(Base command, JsonObject job) {
     Output out = command.out();
-    if (out.json()) {
-      out.json(job);
-    } else {
-      out.line(
-          "job "
-              + job.getString("name")
-              + " "
-              + (job.getBoolean("enabled") ? "enabled" : out.status("PAUSED"))
-              + " ("
-              + schedule(job.getJsonObject("schedule"))
-              + ")");
-    }
+    out.answer(
+        job,
+        "job "
+            + job.getString("name")
+            + " "
+            + (job.getBoolean("enabled") ? "enabled" : out.status("PAUSED"))
+            + " ("
+            + schedule(job.getJsonObject("schedule"))
+            + ")");
     return Cli.OK;
   }
 
@@ -117,17 +110,11 @@ final class JobCommands extends Base {
               .post(
                   "/api/v1/jobs/" + Api.encode(name) + "/runs",
                   new JsonObject().put("params", values));
-      long id = run.getLong("id");
-      if (follow) {
-        return RunCommands.follow(this, id);
-      }
-      Output out = out();
-      if (out.json()) {
-        out.json(run);
-      } else {
-        out.line("run " + id + " " + out.status(run.getString("status")));
-      }
-      return Cli.OK;
+      return RunCommands.started(
+          this,
+          run,
+          follow,
+          "run " + run.getLong("id") + " " + out().status(run.getString("status")));
     }
   }
 }

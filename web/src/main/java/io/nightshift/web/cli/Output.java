@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** What the CLI prints: aligned tables for people, JSON for scripts, colours on a terminal only. */
 final class Output {
@@ -35,6 +36,31 @@ final class Output {
   void line(String text) {
     out.println(text);
     out.flush();
+  }
+
+  /** An answer of the API: as is in JSON, else {@code text} (one line about it). */
+  void answer(JsonObject answer, String text) {
+    if (json) {
+      json(answer);
+    } else {
+      line(text);
+    }
+  }
+
+  /** A list of items: as is in JSON, else a table of one {@code row} an item. */
+  void list(JsonArray items, List<String> header, Function<JsonObject, List<String>> row) {
+    if (json) {
+      json(items);
+    } else {
+      table(header, rows(items, row));
+    }
+  }
+
+  /** One row of cells an item (each a JSON object). */
+  static List<List<String>> rows(JsonArray items, Function<JsonObject, List<String>> row) {
+    List<List<String>> rows = new ArrayList<>();
+    items.forEach(o -> rows.add(row.apply((JsonObject) o)));
+    return rows;
   }
 
   /** Columns padded to the widest cell; the header line is bold on a terminal. */

@@ -1,7 +1,6 @@
 package io.nightshift.web.cli;
 
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -61,43 +60,43 @@ final class RunCommands {
                   + answer.getValue("templateVersion")
                   + " (nothing started)");
           out.line("params: " + answer.getJsonObject("params").encode());
-          var rows = new ArrayList<java.util.List<String>>();
-          answer
-              .getJsonArray("steps")
-              .forEach(
-                  o -> {
-                    JsonObject s = (JsonObject) o;
-                    rows.add(
-                        java.util.List.of(
-                            s.getString("name"),
-                            s.getString("kind"),
-                            String.join(
-                                ",",
-                                s.getJsonArray("needs", new io.vertx.core.json.JsonArray())
-                                    .getList())));
-                  });
-          out.table(java.util.List.of("STEP", "KIND", "NEEDS"), rows);
+          out.table(
+              java.util.List.of("STEP", "KIND", "NEEDS"),
+              Output.rows(
+                  answer.getJsonArray("steps"),
+                  s ->
+                      java.util.List.of(
+                          s.getString("name"),
+                          s.getString("kind"),
+                          String.join(
+                              ",",
+                              s.getJsonArray("needs", new io.vertx.core.json.JsonArray())
+                                  .getList()))));
         }
         return Cli.OK;
       }
       long id = answer.getLong("id");
-      if (!follow) {
-        if (out.json()) {
-          out.json(answer);
-        } else {
-          out.line(
-              "run "
-                  + id
-                  + " "
-                  + out.status(answer.getString("status"))
-                  + "  (nightshift logs "
-                  + id
-                  + " --follow)");
-        }
-        return Cli.OK;
-      }
-      return follow(this, id);
+      return started(
+          this,
+          answer,
+          follow,
+          "run "
+              + id
+              + " "
+              + out.status(answer.getString("status"))
+              + "  (nightshift logs "
+              + id
+              + " --follow)");
     }
+  }
+
+  /** A run just started: followed until its end when asked to, else its answer shown. */
+  static int started(Base command, JsonObject run, boolean follow, String text) {
+    if (follow) {
+      return follow(command, run.getLong("id"));
+    }
+    command.out().answer(run, text);
+    return Cli.OK;
   }
 
   /** Prints a run's log until it ends; the exit status says whether it succeeded. */
@@ -172,25 +171,17 @@ final class RunCommands {
       if (status != null) q.append("&status=").append(Api.encode(status));
       JsonObject page = api().get(q.toString());
       Output out = out();
-      if (out.json()) {
-        out.json(page.getJsonArray("items"));
-        return Cli.OK;
-      }
-      var rows = new ArrayList<java.util.List<String>>();
-      page.getJsonArray("items")
-          .forEach(
-              o -> {
-                JsonObject r = (JsonObject) o;
-                rows.add(
-                    java.util.List.of(
-                        String.valueOf(r.getValue("id")),
-                        r.getString("template") + " v" + r.getValue("templateVersion"),
-                        r.getString("job") == null ? "-" : r.getString("job"),
-                        out.status(r.getString("status")),
-                        r.getString("trigger"),
-                        String.valueOf(r.getString("createdAt"))));
-              });
-      out.table(java.util.List.of("ID", "TEMPLATE", "JOB", "STATUS", "TRIGGER", "CREATED"), rows);
+      out.list(
+          page.getJsonArray("items"),
+          java.util.List.of("ID", "TEMPLATE", "JOB", "STATUS", "TRIGGER", "CREATED"),
+          r ->
+              java.util.List.of(
+                  String.valueOf(r.getValue("id")),
+                  r.getString("template") + " v" + r.getValue("templateVersion"),
+                  r.getString("job") == null ? "-" : r.getString("job"),
+                  out.status(r.getString("status")),
+                  r.getString("trigger"),
+                  String.valueOf(r.getString("createdAt"))));
       return Cli.OK;
     }
   }
@@ -218,23 +209,18 @@ final class RunCommands {
               + "  "
               + out.status(run.getString("status"))
               + (run.getString("error") == null ? "" : "  " + run.getString("error")));
-      var rows = new ArrayList<java.util.List<String>>();
-      run.getJsonArray("steps")
-          .forEach(
-              o -> {
-                JsonObject s = (JsonObject) o;
-                rows.add(
-                    java.util.List.of(
-                        s.getString("name"),
-                        s.getString("kind"),
-                        out.status(s.getString("status")),
-                        String.valueOf(s.getValue("attempt")),
-                        s.getValue("exitCode") == null
-                            ? "-"
-                            : String.valueOf(s.getValue("exitCode")),
-                        s.getString("error") == null ? "" : s.getString("error")));
-              });
-      out.table(java.util.List.of("STEP", "KIND", "STATUS", "ATTEMPT", "EXIT", "ERROR"), rows);
+      out.table(
+          java.util.List.of("STEP", "KIND", "STATUS", "ATTEMPT", "EXIT", "ERROR"),
+          Output.rows(
+              run.getJsonArray("steps"),
+              s ->
+                  java.util.List.of(
+                      s.getString("name"),
+                      s.getString("kind"),
+                      out.status(s.getString("status")),
+                      String.valueOf(s.getValue("attempt")),
+                      s.getValue("exitCode") == null ? "-" : String.valueOf(s.getValue("exitCode")),
+                      s.getString("error") == null ? "" : s.getString("error"))));
       return Cli.OK;
     }
   }
@@ -274,11 +260,7 @@ final class RunCommands {
     int run() {
       JsonObject run = api().post("/api/v1/runs/" + id + "/cancel", null);
       Output out = out();
-      if (out.json()) {
-        out.json(run);
-      } else {
-        out.line("run " + id + " " + out.status(run.getString("status")));
-      }
+      out.answer(run, "run " + id + " " + out.status(run.getString("status")));
       return Cli.OK;
     }
   }
@@ -295,17 +277,11 @@ final class RunCommands {
     int run() {
       JsonObject run = api().post("/api/v1/runs/" + id + "/retry", null);
       long newId = run.getLong("id");
-      if (follow) {
-        return follow(this, newId);
-      }
-      Output out = out();
-      if (out.json()) {
-        out.json(run);
-      } else {
-        out.line(
-            "run " + newId + " retries run " + id + ": " + out.status(run.getString("status")));
-      }
-      return Cli.OK;
+      return started(
+          this,
+          run,
+          follow,
+          "run " + newId + " retries run " + id + ": " + out().status(run.getString("status")));
     }
   }
 }

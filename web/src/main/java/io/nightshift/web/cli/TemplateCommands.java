@@ -19,22 +19,17 @@ final class TemplateCommands extends Base {
   int run() {
     List<JsonObject> templates = new ArrayList<>();
     api().each("/api/v1/templates?limit=500", "after", templates::add);
-    Output out = out();
-    if (out.json()) {
-      out.json(new io.vertx.core.json.JsonArray(new ArrayList<Object>(templates)));
-      return Cli.OK;
-    }
-    List<List<String>> rows = new ArrayList<>();
-    for (JsonObject t : templates) {
-      rows.add(
-          List.of(
-              t.getString("name"),
-              String.valueOf(t.getValue("version")),
-              String.valueOf(t.getJsonArray("steps").size()),
-              String.valueOf(t.getString("updatedAt")),
-              t.getString("description") == null ? "" : t.getString("description")));
-    }
-    out.table(List.of("NAME", "VERSION", "STEPS", "UPDATED", "DESCRIPTION"), rows);
+    out()
+        .list(
+            new io.vertx.core.json.JsonArray(new ArrayList<Object>(templates)),
+            List.of("NAME", "VERSION", "STEPS", "UPDATED", "DESCRIPTION"),
+            t ->
+                List.of(
+                    t.getString("name"),
+                    String.valueOf(t.getValue("version")),
+                    String.valueOf(t.getJsonArray("steps").size()),
+                    String.valueOf(t.getString("updatedAt")),
+                    t.getString("description") == null ? "" : t.getString("description")));
     return Cli.OK;
   }
 

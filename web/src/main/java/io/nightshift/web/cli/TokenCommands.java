@@ -2,7 +2,6 @@ package io.nightshift.web.cli;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,24 +19,16 @@ final class TokenCommands extends Base {
   @Override
   int run() {
     JsonObject page = api().get("/api/v1/tokens");
-    Output out = out();
-    if (out.json()) {
-      out.json(page.getJsonArray("items"));
-      return Cli.OK;
-    }
-    List<List<String>> rows = new ArrayList<>();
-    page.getJsonArray("items")
-        .forEach(
-            o -> {
-              JsonObject t = (JsonObject) o;
-              rows.add(
-                  List.of(
-                      t.getString("name"),
-                      String.join(",", t.getJsonArray("roles").getList()),
-                      String.valueOf(t.getString("createdBy")),
-                      t.getString("lastUsedAt") == null ? "never" : t.getString("lastUsedAt")));
-            });
-    out.table(List.of("NAME", "ROLES", "CREATED BY", "LAST USED"), rows);
+    out()
+        .list(
+            page.getJsonArray("items"),
+            List.of("NAME", "ROLES", "CREATED BY", "LAST USED"),
+            t ->
+                List.of(
+                    t.getString("name"),
+                    String.join(",", t.getJsonArray("roles").getList()),
+                    String.valueOf(t.getString("createdBy")),
+                    t.getString("lastUsedAt") == null ? "never" : t.getString("lastUsedAt")));
     return Cli.OK;
   }
 

@@ -1,0 +1,298 @@
+package io.nightshift.web;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nightshift.executor.Cgroups;
+import io.nightshift.executor.HttpExecutor;
+import io.nightshift.executor.ProcessExecutor;
+import io.nightshift.executor.StepEnvironment;
+import io.nightshift.executor.WorkDirs;
+import io.nightshift.scheduler.approval.ApprovalRepository;
+import io.nightshift.scheduler.auth.TokenRepository;
+import io.nightshift.scheduler.health.DatabaseCheck;
+import io.nightshift.scheduler.health.ExecutorCheck;
+import io.nightshift.scheduler.health.ReadinessCheck;
+import io.nightshift.scheduler.health.RedisCheck;
+import io.nightshift.scheduler.job.FireRepository;
+import io.nightshift.scheduler.job.Firing;
+import io.nightshift.scheduler.job.JobAdmission;
+import io.nightshift.scheduler.job.JobRepository;
+import io.nightshift.scheduler.job.JobScheduler;
+import io.nightshift.scheduler.logs.LogRetention;
+import io.nightshift.scheduler.logs.LogSettings;
+import io.nightshift.scheduler.logs.LogStore;
+import io.nightshift.scheduler.logs.LogStoreCheck;
+import io.nightshift.scheduler.node.NodeDrain;
+import io.nightshift.scheduler.notify.Notifier;
+import io.nightshift.scheduler.notify.WebhookFanOut;
+import io.nightshift.scheduler.notify.WebhookOutboxRepository;
+import io.nightshift.scheduler.notify.WebhookRepository;
+import io.nightshift.scheduler.run.DrainingExecutor;
+import io.nightshift.scheduler.run.Engine;
+import io.nightshift.scheduler.run.EngineSettings;
+import io.nightshift.scheduler.run.LeaseSettings;
+import io.nightshift.scheduler.run.NodeLeaseRepository;
+import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.StepLauncher;
+import io.nightshift.scheduler.run.WorkDirCleanup;
+import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.template.TemplateRepository;
+import io.nightshift.web.config.Config;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The working parts of a node, built from the configuration over an open store and wired together:
+ * Vert.x with its metrics, the log pipeline, the engine with its executors, webhooks, the job
+ * scheduler, the drain, and the readiness checks over them. The HTTP side ({@link ApiServer})
+ * serves them; {@link Nightshift} starts and stops them.
+ */
+record NodeParts(
+    PrometheusMeterRegistry registry,
+    Vertx vertx,
+    Redis redis,
+    List<ReadinessCheck> checks,
+    TokenRepository tokens,
+    LogStore logStore,
+    LogPipeline logs,
+    RunRepository runs,
+    ApprovalRepository approvals,
+    TemplateRepository templates,
+    JobRepository jobs,
+    FireRepository fires,
+    WebhookRepository webhookDeliveries,
+    Engine engine,
+    Notifier notifier,
+    ServiceMetrics metrics,
+    JobScheduler jobScheduler,
+    NodeDrain drain) {
+  static LeaseSettings leaseSettings(Config.Cluster cluster) {
+    return new LeaseSettings(
+        Duration.ofSeconds(cluster.leaseRenewSeconds()),
+        Duration.ofSeconds(cluster.leaseExpirySeconds()),
+        Duration.ofSeconds(cluster.sweepSeconds()),
+        Duration.ofMillis(cluster.cancelPollMillis()),
+        Duration.ofSeconds(cluster.stallGraceSeconds()));
+  }
+
+  /**
+   * How long a node holds a webhook delivery it sends: twice the attempt lease expiry (60 s by
+   * default), never under 20 s (a send may take 15 s: 5 s to connect, 10 s for the answer). A
+   * delivery a crashed node held is sent again by any node once this runs out.
+   */
+  static Duration deliveryClaim(Config.Cluster cluster) {
+    return Duration.ofSeconds(Math.max(20, 2L * cluster.leaseExpirySeconds()));
+  }
+
+  /**
+   * Builds and starts every part (the engine recovers, the job scheduler starts). When a part
+   * fails, the ones already built are closed (not the store) and the failure is thrown.
+   */
+  static NodeParts start(Config config, Clock clock, Database database) {
+    Vertx vertx = null;
+    LogPipeline logs = null;
+    Engine engine = null;
+    JobScheduler jobScheduler = null;
+    Notifier notifier = null;
+    ServiceMetrics metrics = null;
+    try {
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      HttpMetricLabels.bound(registry);
+      vertx =
+          Vertx.builder()
+              .with(new VertxOptions().setMetricsOptions(HttpMetricLabels.options()))
+              .withMetrics(new MicrometerMetricsFactory(registry))
+              .build();
+      TokenRepository tokenRepository = new TokenRepository(database.dsl());
+
+      List<ReadinessCheck> checks = new ArrayList<>();
+      checks.add(new DatabaseCheck(vertx, database));
+      Redis redis = null;
+      if (config.redis().enabled()) {
+        redis =
+            Redis.createClient(vertx, new RedisOptions().setConnectionString(config.redis().url()));
+        checks.add(new RedisCheck(redis));
+      }
+      LogStore logStore = new LogStore(database.dsl());
+      logs = LogPipeline.start(vertx, config, logStore, clock);
+      checks.add(logs.check());
+      checks.add(
+          new LogStoreCheck(
+              vertx, logStore, Duration.ofMillis(config.logs().readyTimeoutMillis())));
+      Cgroups cgroups = Cgroups.detect(config.node());
+      checks.add(new ExecutorCheck(cgroups));
+      RunRepository runs = new RunRepository(database.dsl());
+      WorkDirs workDirs = new WorkDirs(config.executor().workDirOf(config.node()));
+      try {
+        WorkDirs.ownerOnly(workDirs.root());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(
+            "cannot create the work directory " + workDirs.root(), e);
+      }
+      ApprovalRepository approvals = new ApprovalRepository(database.dsl());
+      TemplateRepository templates = new TemplateRepository(database.dsl());
+      EngineSettings engineSettings =
+          new EngineSettings(
+              config.node(),
+              workDirs.root(),
+              Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
+              config.runs().maxLinesPerStep(),
+              config.runs().maxLineLength(),
+              Duration.ofSeconds(config.runs().killGraceSeconds()));
+      DrainingExecutor attempts =
+          new DrainingExecutor(
+              new StepLauncher(
+                  new ProcessExecutor(
+                      clock,
+                      Duration.ofSeconds(config.runs().killGraceSeconds()),
+                      StepEnvironment.of(config.executor().passEnv()),
+                      cgroups),
+                  new HttpExecutor(clock),
+                  engineSettings));
+      engine =
+          new Engine(
+              runs,
+              approvals,
+              new NodeLeaseRepository(database.leases()),
+              database.dsl(),
+              logs.bus(),
+              attempts,
+              engineSettings,
+              leaseSettings(config.cluster()),
+              clock,
+              new JobAdmission(database.dsl()),
+              database.leases());
+      WebhookRepository webhookDeliveries = new WebhookRepository(database.dsl());
+      WebhookFanOut webhooks =
+          new WebhookFanOut(
+              runs, new JobRepository(database.dsl()), clock, config.http().publicUrl());
+      notifier =
+          new Notifier(
+              runs,
+              webhooks,
+              webhookDeliveries,
+              new WebhookOutboxRepository(database.dsl()),
+              clock,
+              Duration.ofSeconds(1),
+              registry,
+              engine.instance(),
+              deliveryClaim(config.cluster()),
+              leaseSettings(config.cluster()).cancelPollEvery());
+      engine.events().addConsumer(webhooks);
+      engine.events().afterRelay(notifier::wake);
+      if (!config.executor().keepWorkDirs()) {
+        new WorkDirCleanup(workDirs, logs.bus());
+      }
+      metrics =
+          new ServiceMetrics(
+              registry,
+              vertx,
+              database.dsl(),
+              runs,
+              logs.bus(),
+              redis,
+              LogSettings.defaults(config.node()).stream());
+      engine.events().addListener(metrics.runs());
+      engine.recover();
+      LogRetention retention =
+          new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, clock);
+      HourlyLogPurge.start(vertx, retention);
+      JobRepository jobs = new JobRepository(database.dsl());
+      FireRepository fires = new FireRepository(database.dsl());
+      jobScheduler =
+          new JobScheduler(
+              new Firing(database.dsl(), templates, engine, config.node(), clock, registry),
+              jobs,
+              fires,
+              config.node(),
+              clock);
+      jobScheduler.start();
+      NodeDrain drain =
+          new NodeDrain(
+              config.node(),
+              attempts,
+              jobScheduler,
+              engine,
+              Duration.ofSeconds(config.shutdown().graceSeconds()),
+              Duration.ofSeconds(config.runs().killGraceSeconds()),
+              clock);
+      checks.add(drain);
+      JobChangeFollower.start(vertx, logs, jobScheduler);
+      return new NodeParts(
+          registry,
+          vertx,
+          redis,
+          checks,
+          tokenRepository,
+          logStore,
+          logs,
+          runs,
+          approvals,
+          templates,
+          jobs,
+          fires,
+          webhookDeliveries,
+          engine,
+          notifier,
+          metrics,
+          jobScheduler,
+          drain);
+    } catch (Exception e) {
+      // Exception, not RuntimeException: Future.await() rethrows a checked exception as is.
+      closeAfterFailedStart(jobScheduler, notifier, metrics, engine, logs, vertx);
+      throw e;
+    }
+  }
+
+  /** Closes every part after a start that failed later (Vert.x not awaited). */
+  void closeAfterFailedStart() {
+    closeAfterFailedStart(jobScheduler, notifier, metrics, engine, logs, vertx);
+  }
+
+  private static void closeAfterFailedStart(
+      JobScheduler jobScheduler,
+      Notifier notifier,
+      ServiceMetrics metrics,
+      Engine engine,
+      LogPipeline logs,
+      Vertx vertx) {
+    if (jobScheduler != null) {
+      jobScheduler.close();
+    }
+    if (notifier != null) {
+      notifier.close();
+    }
+    if (metrics != null) {
+      metrics.close();
+    }
+    if (engine != null) {
+      engine.close();
+    }
+    if (logs != null) {
+      logs.close();
+    }
+    if (vertx != null) {
+      vertx.close();
+    }
+  }
+
+  /** Closes every part in order, once the HTTP server no longer takes requests. */
+  void close() {
+    jobScheduler.close();
+    engine.close();
+    notifier.close();
+    metrics.close();
+    logs.close();
+    if (redis != null) {
+      redis.close();
+    }
+    vertx.close().await();
+  }
+}
