@@ -5,15 +5,11 @@ import io.nightshift.scheduler.approval.Approval;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.logs.LogBus;
-import io.nightshift.scheduler.template.OnFailure;
-import io.nightshift.scheduler.template.StepAction;
 import io.nightshift.scheduler.template.StepKind;
-import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
@@ -48,6 +44,7 @@ public final class Engine implements AutoCloseable {
   private final NodeLeases nodeLeases;
   private final LostAttempts lost;
   private final Cancels cancels;
+  private final Advancing advancing;
 
   public Engine(
       RunRepository runs,
@@ -113,6 +110,7 @@ public final class Engine implements AutoCloseable {
     this.nodeLeases = new NodeLeases(ctx);
     this.lost = new LostAttempts(ctx, this, attempts, rollback);
     this.cancels = new Cancels(ctx, this);
+    this.advancing = new Advancing(ctx, this, attempts, rollback, gate);
   }
 
   /** This node instance's id: the owner of the attempts it runs. */
@@ -309,7 +307,7 @@ public final class Engine implements AutoCloseable {
 
   /** Applies what {@link Progress} decides, until nothing more changes. */
   void advance(long runId) {
-    advance(runId, null);
+    advancing.advance(runId, null);
   }
 
   /**
@@ -317,135 +315,7 @@ public final class Engine implements AutoCloseable {
    * last write) instead of reading the run again; null: read it.
    */
   void advance(long runId, Run known) {
-    synchronized (ctx.lock(runId)) {
-      ctx.decide(runId, known, this::advanceOnce);
-    }
-  }
-
-  private Void advanceOnce(Run run) {
-    if (run.status() == RunStatus.CANCELING) {
-      canceled(run);
-      return null;
-    }
-    if (run.status() != RunStatus.RUNNING && run.status() != RunStatus.WAITING_APPROVAL) {
-      ctx.forget(run);
-      return null;
-    }
-    Instant now = clock.instant();
-    Progress progress = Progress.of(run.template(), run.latestByName(), now);
-    while (!progress.skip().isEmpty()) {
-      StepRun[] skipped =
-          progress.skip().stream()
-              .map(
-                  step ->
-                      step.ended(
-                          StepStatus.SKIPPED, null, "a step it needs did not succeed", 0, 0, now))
-              .toArray(StepRun[]::new);
-      List<StepRun> skip = progress.skip();
-      runs.change(
-          run,
-          tx -> {
-            for (StepRun step : skip) {
-              tx.finish(
-                  step,
-                  StepStatus.PENDING,
-                  StepStatus.SKIPPED,
-                  null,
-                  "a step it needs did not succeed",
-                  0,
-                  0,
-                  now);
-            }
-            return null;
-          });
-      ctx.changed();
-      run = run.changed(run.revision() + 1, skipped);
-      progress = Progress.of(run.template(), run.latestByName(), now);
-    }
-    // Approvals park the run, each on its own; the other steps start in one change.
-    List<StepRun> launch = new java.util.ArrayList<>();
-    for (StepRun step : progress.start()) {
-      StepSpec spec = run.template().step(step.name()).orElseThrow();
-      if (spec.action() instanceof StepAction.Approval approval) {
-        run = gate.park(run, step, spec, approval);
-      } else {
-        launch.add(step);
-      }
-    }
-    if (!launch.isEmpty()) {
-      Run after = attempts.launch(run, launch);
-      if (after == null) {
-        // This node drains: the steps stay PENDING for another node or the next start.
-        ctx.remember(run);
-        return null;
-      }
-      run = after;
-      if (run.status().terminal()) {
-        return null;
-      }
-    }
-    long runId = run.id();
-    for (StepRun step : progress.waiting()) {
-      long delay = Math.max(0, Duration.between(now, step.notBefore()).toMillis());
-      ctx.timers.schedule(
-          () -> ctx.work.execute(() -> ctx.safely(runId, () -> advance(runId))),
-          delay,
-          TimeUnit.MILLISECONDS);
-    }
-    if (progress.finished() != null) {
-      finish(run, progress.finished(), progress.error());
-    } else {
-      ctx.remember(run);
-    }
-    return null;
-  }
-
-  /**
-   * A CANCELING run becomes CANCELED once none of its attempts runs any more (on any node): a run
-   * is never over while a process of it still runs.
-   */
-  private void canceled(Run run) {
-    if (run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING)) {
-      return;
-    }
-    ended(run, RunStatus.CANCELED, run.error());
-  }
-
-  /**
-   * Ends the run; a failure (or time-out) of a template with {@code onFailure: rollback} rolls back
-   * first.
-   */
-  private void finish(Run run, RunStatus outcome, String error) {
-    if ((outcome == RunStatus.FAILED || outcome == RunStatus.TIMED_OUT)
-        && run.template().onFailure() == OnFailure.ROLLBACK
-        && RollbackPlan.next(run.template(), run.latestByName()) != null) {
-      Instant now = clock.instant();
-      RunStatus from = run.status();
-      runs.change(
-          run,
-          tx -> {
-            tx.transition(run.id(), from, RunStatus.ROLLING_BACK, error, now);
-            return null;
-          });
-      ctx.changed();
-      rollback.rollbackNext(run.id());
-      return;
-    }
-    ended(run, outcome, error);
-  }
-
-  /** The run's final status, decided on {@code run}; then the job's next queued run may start. */
-  private void ended(Run run, RunStatus outcome, String error) {
-    Instant now = clock.instant();
-    RunStatus from = run.status();
-    runs.change(
-        run,
-        tx -> {
-          tx.transition(run.id(), from, outcome, error, now);
-          return null;
-        });
-    ctx.changed();
-    ended(run.changed(run.revision() + 1, outcome, error, now));
+    advancing.advance(runId, known);
   }
 
   /** After a change ended {@code run} (the copy it left): the job's next queued run may start. */
