@@ -108,7 +108,7 @@ final class Attempts {
         .outcome()
         .whenCompleteAsync(
             (outcome, failure) -> ctx.safely(step.runId(), () -> report.accept(outcome, failure)),
-            ctx.work);
+            ctx.work.at(EnginePool.Rank.ENDING));
     if (started.process() != null) {
       try {
         ctx.runs.recordProcess(step.id(), started.process().pid(), started.process().startTicks());

@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.jooq.DSLContext;
@@ -45,8 +44,7 @@ final class EngineContext {
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
 
   /** Decisions run here; {@link #timers} hand due work to it. */
-  final ExecutorService work =
-      Executors.newFixedThreadPool(4, new DaemonThreads("nightshift-engine-"));
+  final EnginePool work = new EnginePool(4, "nightshift-engine-");
 
   final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-engine-timer-"));
@@ -111,7 +109,8 @@ final class EngineContext {
           () -> {
             advanceQueued.remove(runId);
             safely(runId, advance);
-          });
+          },
+          EnginePool.Rank.STARTING);
     } catch (RuntimeException rejected) {
       advanceQueued.remove(runId);
       throw rejected;
