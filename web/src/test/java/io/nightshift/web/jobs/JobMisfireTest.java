@@ -1,6 +1,5 @@
 package io.nightshift.web.jobs;
 
-import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static io.nightshift.web.jobs.JobsKit.at;
 import static io.nightshift.web.jobs.JobsKit.createJob;
 import static io.nightshift.web.jobs.JobsKit.every;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class JobMisfireTest {
 
   /** Waits on the wall clock (no sleep): until {@code instant} has passed. */
-  private static void waitUntil(Instant instant) {
+  static void waitUntil(Instant instant) {
     await()
         .pollInterval(Duration.ofMillis(200))
         .atMost(Duration.between(Instant.now(), instant).plusSeconds(5))
@@ -36,11 +35,11 @@ class JobMisfireTest {
   }
 
   /** Every-2-second schedule points strictly after {@code after} up to {@code until} included. */
-  private static long pointsBetween(Instant after, Instant until) {
+  static long pointsBetween(Instant after, Instant until) {
     return until.getEpochSecond() / 2 - after.getEpochSecond() / 2;
   }
 
-  private static void jobs(TestServer server) {
+  static void jobs(TestServer server) {
     JobsKit.template(server, "tick", "echo tick", "[]");
     createJob(
         server,
@@ -54,7 +53,7 @@ class JobMisfireTest {
    * The fires recorded after a gap (downtime or pause) that ended at {@code gapEnd}, checked for
    * both policies; {@code lastBefore} holds each job's latest scheduled time before the gap.
    */
-  private static void assertOneCatchUpEach(
+  static void assertOneCatchUpEach(
       TestServer server,
       Instant skipLastBefore,
       Instant onceLastBefore,
@@ -154,96 +153,6 @@ class JobMisfireTest {
           .allMatch(f -> f.getString("node").equals(node));
       assertThat(JobsKit.sample(JobsKit.metrics(b), "nightshift_fires_total{outcome=\"misfired\"}"))
           .isEqualTo(1);
-    }
-  }
-
-  @Test
-  void a_job_paused_longer_than_the_tolerance_applies_its_misfire_policy_once_on_resume() {
-    try (TestServer server = TestServer.start(TestServer.Store.H2)) {
-      jobs(server);
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  fires(server, "skip-job", "started").size() >= 1
-                      && fires(server, "once-job", "started").size() >= 1);
-      assertThat(server.post("/api/v1/jobs/skip-job/pause", ADMIN_TOKEN, null).status())
-          .isEqualTo(200);
-      assertThat(server.post("/api/v1/jobs/once-job/pause", ADMIN_TOKEN, null).status())
-          .isEqualTo(200);
-      List<JsonObject> skipFires = fires(server, "skip-job");
-      List<JsonObject> onceFires = fires(server, "once-job");
-      Instant skipLast = at(skipFires.get(skipFires.size() - 1), "scheduledAt");
-      Instant onceLast = at(onceFires.get(onceFires.size() - 1), "scheduledAt");
-
-      waitUntil(Instant.now().plusSeconds(13));
-      Instant resume = Instant.now();
-      assertThat(server.post("/api/v1/jobs/skip-job/resume", ADMIN_TOKEN, null).status())
-          .isEqualTo(200);
-      assertThat(server.post("/api/v1/jobs/once-job/resume", ADMIN_TOKEN, null).status())
-          .isEqualTo(200);
-      await()
-          .atMost(Duration.ofSeconds(3))
-          .until(() -> runs(server, "once-job").size() > onceFires.size());
-      assertOneCatchUpEach(server, skipLast, onceLast, resume, Duration.ZERO);
-
-      // resuming again is a no-op: no second catch-up
-      assertThat(server.post("/api/v1/jobs/skip-job/resume", ADMIN_TOKEN, null).status())
-          .isEqualTo(200);
-      assertThat(fires(server, "skip-job", "misfired")).hasSize(1);
-    }
-  }
-
-  @Test
-  void a_restart_quicker_than_the_tolerance_still_records_the_missed_fires_once() throws Exception {
-    Path dataDir = Files.createTempDirectory("nightshift-quick-restart-");
-    Instant skipLast;
-    Instant onceLast;
-    try (TestServer a =
-        TestServer.start(TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null))) {
-      jobs(a);
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  fires(a, "skip-job", "started").size() >= 1
-                      && fires(a, "once-job", "started").size() >= 1);
-      a.nightshift().jobScheduler().close();
-      skipLast = at(fires(a, "skip-job").get(fires(a, "skip-job").size() - 1), "scheduledAt");
-      onceLast = at(fires(a, "once-job").get(fires(a, "once-job").size() - 1), "scheduledAt");
-    }
-    waitUntil(Instant.now().plusSeconds(4));
-    Instant restart = Instant.now();
-    try (TestServer b =
-        TestServer.start(TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null))) {
-      Instant restarted = Instant.now();
-      // the fires of the short gap are looked at again once the tolerance has passed
-      await()
-          .atMost(Duration.ofSeconds(25))
-          .until(
-              () ->
-                  fires(b, "skip-job", "misfired").size() == 1
-                      && fires(b, "once-job").stream()
-                          .anyMatch(
-                              f ->
-                                  f.getString("reason") != null
-                                      && f.getString("reason").contains("fire_once")));
-      List<JsonObject> skipGap =
-          fires(b, "skip-job").stream()
-              .filter(f -> at(f, "scheduledAt").isAfter(skipLast))
-              .filter(f -> !at(f, "scheduledAt").isAfter(restarted))
-              .toList();
-      assertThat(skipGap).as("one record for the short gap").hasSize(1);
-      assertThat(skipGap.get(0).getString("outcome")).isEqualTo("misfired");
-      assertThat(at(skipGap.get(0), "scheduledAt")).isAfter(restart.minusSeconds(6));
-      List<JsonObject> onceGap =
-          fires(b, "once-job").stream()
-              .filter(f -> at(f, "scheduledAt").isAfter(onceLast))
-              .filter(f -> !at(f, "scheduledAt").isAfter(restarted))
-              .toList();
-      assertThat(onceGap).as("one run for the short gap").hasSize(1);
-      assertThat(onceGap.get(0).getString("outcome")).isEqualTo("started");
-      assertThat(onceGap.get(0).getString("reason")).contains("fire_once");
     }
   }
 }

@@ -3,11 +3,9 @@ package io.nightshift.web.recovery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.scheduler.store.DatabaseSettings;
-import io.nightshift.web.TestServer;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.recovery.WebhookReceiver.Delivery;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -31,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * webhook event of those runs reaches each webhook under one deliveryId. One webhook gets no answer
  * from just before the backoff runs start until the kill, so the node dies holding deliveries: they
  * are sent again with the same deliveryId once its claims run out (at least once); the test counts
- * and prints such repeats. Throughout, no run is over while one of its attempts runs.
+ * and prints such repeats. Throughout, no run is over while one of its attempts runs. The case of
+ * the other node only is {@link CrashWithWorkInFlightTakenOverTest} (a class of its own, so that
+ * the two run at once in parallel test JVMs).
  */
 class CrashWithWorkInFlightTest {
   /**
@@ -55,25 +55,6 @@ class CrashWithWorkInFlightTest {
       assertThat(a.work.leftovers())
           .as("the restarted node killed what its previous life left running")
           .noneMatch(CrashWithWorkInFlightTest::alive);
-    }
-  }
-
-  @Test
-  void a_node_killed_for_good_with_work_in_flight_has_it_all_finished_by_the_other_node()
-      throws Exception {
-    try (DoomedNode a = DoomedNode.holding(dir);
-        // B starts once A holds everything: the test is about what A held when it died (under a
-        // backlog longer than the stall grace, 3 s here, B's sweep would rightly start some of
-        // the runs A stored but had not yet dispatched).
-        TestServer b =
-            TestServer.start(
-                TestServer.config(Files.createTempDirectory(dir, "b"), a.db, a.redis.url())
-                    .withCluster(SHORT_LEASES))) {
-      a.work.assertStillHeld(a.api);
-
-      long killed = a.kill();
-
-      recovered(new NodeApi(b.port(), TestServer.ADMIN_TOKEN), a, killed);
     }
   }
 
