@@ -53,7 +53,21 @@ abstract class ConsoleSession {
         browser.close();
       }
     } finally {
+      java.nio.file.Path dir = server.nightshift().config().dataDir();
       server.close();
+      deleteIfOurs(dir);
+    }
+  }
+
+  /** The server's data (an H2 file of up to 200 MB) goes with the session that made it. */
+  private static void deleteIfOurs(java.nio.file.Path dir) {
+    if (dir == null || !dir.getFileName().toString().startsWith("nightshift-console-server-")) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Left behind in the temp folder: nothing to fail the tests for.
     }
   }
 
