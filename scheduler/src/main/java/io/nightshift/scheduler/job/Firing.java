@@ -10,6 +10,7 @@ import io.nightshift.scheduler.run.NewRunRepository;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.run.Trigger;
+import io.nightshift.scheduler.secrets.SecretKeyException;
 import io.nightshift.scheduler.store.Sql;
 import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.TemplateRepository;
@@ -145,14 +146,23 @@ public final class Firing {
       Instant firedAt,
       Trigger trigger,
       String note) {
-    Optional<StoredJob> locked = JobRepository.lock(tx, jobId);
-    if (locked.isEmpty()) {
-      return new Result(false, null, null, "job deleted");
+    Optional<StoredJob> locked;
+    Optional<StoredTemplate> template;
+    JobSpec job;
+    try {
+      locked = JobRepository.lock(tx, jobId);
+      if (locked.isEmpty()) {
+        return new Result(false, null, null, "job deleted");
+      }
+      job = locked.get().spec();
+      // Read in the fire's own transaction: a second connection while this one holds the job's
+      // row lock can wait for a connection held by another fire waiting for that lock.
+      template = templates.in(tx).find(job.template());
+    } catch (SecretKeyException unreadable) {
+      // A stored secret of the job or its template was sealed with a key this node lacks: the
+      // fire is recorded as failed, with the key to add, instead of vanishing in a log line.
+      return failed(tx, jobId, scheduledAt, firedAt, unreadable.getMessage());
     }
-    JobSpec job = locked.get().spec();
-    // Read in the fire's own transaction: a second connection while this one holds the job's row
-    // lock can wait for a connection held by another fire waiting for that lock.
-    Optional<StoredTemplate> template = templates.in(tx).find(job.template());
     if (template.isEmpty()) {
       return failed(
           tx, jobId, scheduledAt, firedAt, "template '" + job.template() + "' does not exist");

@@ -164,6 +164,77 @@ class MissingSecretKeyTest {
     }
   }
 
+  @Test
+  void a_scheduled_fire_of_a_job_sealed_with_a_key_this_node_lacks_is_recorded_failed_naming_it()
+      throws Exception {
+    JsonObject template =
+        new JsonObject()
+            .put("name", "sealed-tick")
+            .put(
+                "params",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "password")
+                            .put("secret", true)
+                            .put("default", "default-secret-value")))
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "print")
+                            .put("kind", "command")
+                            .put("command", "true")));
+    assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
+        .isEqualTo(201);
+    Answer job =
+        server.post(
+            "/api/v1/jobs",
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put("name", "sealed-tick-job")
+                .put("template", "sealed-tick")
+                .put("params", new JsonObject().put("password", "job-secret-value"))
+                .put("schedule", new JsonObject().put("everySeconds", 1))
+                .encode());
+    assertThat(job.status()).as(job.toString()).isEqualTo(201);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !fires("started").isEmpty());
+
+    sealEverythingWithAnUnknownKey();
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !fires("failed_to_start").isEmpty());
+    JsonObject failed = fires("failed_to_start").get(0);
+    assertThat(failed.getString("reason")).contains(UNKNOWN_KEY).doesNotContain("secret-value");
+    // The API refuses to show the job (503 naming the key) rather than show it half.
+    assertThat(server.get("/api/v1/jobs/sealed-tick-job/fires", ADMIN_TOKEN).status())
+        .isEqualTo(503);
+  }
+
+  /**
+   * The job's fires of {@code outcome} with their reasons, from the store: the API answers 503 for
+   * a job it cannot read.
+   */
+  private List<JsonObject> fires(String outcome) throws Exception {
+    List<JsonObject> out = new java.util.ArrayList<>();
+    try (Connection c = server.nightshift().database().dataSource().getConnection();
+        var query =
+            c.prepareStatement(
+                "SELECT f.outcome, f.reason FROM job_fire f JOIN job j ON j.id = f.job_id"
+                    + " WHERE j.name = 'sealed-tick-job' AND f.outcome = ?")) {
+      query.setString(1, outcome);
+      try (java.sql.ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          out.add(
+              new JsonObject().put("outcome", rows.getString(1)).put("reason", rows.getString(2)));
+        }
+      }
+    }
+    return out;
+  }
+
   /** Rewrites every sealed value's key id, as if another key had sealed it. */
   private void sealEverythingWithAnUnknownKey() throws Exception {
     try (Connection c = server.nightshift().database().dataSource().getConnection();
