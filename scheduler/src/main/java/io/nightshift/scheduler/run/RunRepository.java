@@ -234,12 +234,6 @@ public final class RunRepository {
   /** Who holds a RUNNING attempt, and until when. */
   public record Lease(String owner, Instant until) {}
 
-  /** Whether an attempt of the run is RUNNING (a run is never over while one is). */
-  public boolean anyRunning(long runId) {
-    return dsl.fetchExists(
-        RUN_STEP, RUN_STEP.RUN_ID.eq(runId).and(RUN_STEP.STATUS.eq(StepStatus.RUNNING.name())));
-  }
-
   /** The process a RUNNING step started, so it can be found and killed after a crash. */
   public void recordProcess(long stepRunId, long pid, String startTicks) {
     dsl.update(RUN_STEP)
