@@ -126,10 +126,10 @@ record NodeParts(
       checks.add(
           new LogStoreCheck(
               vertx, logStore, Duration.ofMillis(config.logs().readyTimeoutMillis())));
-      Cgroups cgroups = Cgroups.detect(config.node());
+      Cgroups cgroups = Cgroups.detect(config.localName());
       checks.add(new ExecutorCheck(cgroups));
       RunRepository runs = new RunRepository(database.dsl());
-      WorkDirs workDirs = new WorkDirs(config.executor().workDirOf(config.node()));
+      WorkDirs workDirs = new WorkDirs(config.executor().workDirOf(config.localName()));
       try {
         WorkDirs.ownerOnly(workDirs.root());
       } catch (java.io.IOException e) {

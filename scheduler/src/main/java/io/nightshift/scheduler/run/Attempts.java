@@ -3,6 +3,7 @@ package io.nightshift.scheduler.run;
 import io.nightshift.executor.LogLine;
 import io.nightshift.executor.Outcome;
 import io.nightshift.executor.ProcessGroups;
+import io.nightshift.executor.WorkDirs;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
 import java.time.Instant;
@@ -271,8 +272,12 @@ final class Attempts {
     int tagged =
         ProcessGroups.killTagged(
             Map.of(
-                StepLauncher.STEP_RUN_ID, String.valueOf(step.id()),
-                StepLauncher.NODE, ctx.settings.node()));
+                StepLauncher.STEP_RUN_ID,
+                String.valueOf(step.id()),
+                StepLauncher.NODE,
+                ctx.settings.node(),
+                StepLauncher.WORK_DIR,
+                new WorkDirs(ctx.settings.workRoot()).of(step.runId()).toString()));
     // Processes that left the group and dropped the tag (setsid, env -i) are still in its cgroup.
     int contained = ctx.launcher.killLeftovers(step.id());
     return killed || tagged > 0 || contained > 0;

@@ -29,6 +29,13 @@ public final class StepLauncher implements AttemptExecutor {
 
   static final String NODE = "NIGHTSHIFT_NODE";
 
+  /**
+   * The run's work directory (the step's first working directory), under this node's work root:
+   * with {@link #STEP_RUN_ID} and {@link #NODE}, it tags a step's processes as this installation's
+   * (another one on the host may have a node of the same name and a step of the same id).
+   */
+  static final String WORK_DIR = "NIGHTSHIFT_WORK_DIR";
+
   private final ProcessExecutor processes;
   private final HttpExecutor http;
   private final EngineSettings settings;
@@ -199,6 +206,7 @@ public final class StepLauncher implements AttemptExecutor {
     Map<String, String> env = new LinkedHashMap<>(ctx.run().params());
     env.putAll(systemVariables(ctx));
     env.put(NODE, settings.node());
+    env.put(WORK_DIR, new WorkDirs(settings.workRoot()).of(ctx.run().id()).toString());
     return env;
   }
 

@@ -1,7 +1,11 @@
 package io.nightshift.web.config;
 
 import io.nightshift.scheduler.store.DatabaseSettings;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -46,6 +50,30 @@ public record Config(
         Executor.defaults(),
         Secrets.defaults(),
         Shutdown.defaults());
+  }
+
+  /**
+   * This node's name on this host: {@link #node} plus a digest of the data directory's absolute
+   * path. It names the node's folders that live outside the data directory (the work directory root
+   * under the temp dir, the cgroup folder), so that two installations whose nodes share a name but
+   * not a data directory (staging and production on one host, two test clusters) never share them:
+   * one's restart killing "its" leftover steps must not kill the other's. A restart on the same
+   * data directory finds the same folders.
+   */
+  public String localName() {
+    return localName(node, dataDir);
+  }
+
+  /** {@link #localName()} of node {@code node} on data directory {@code dataDir}. */
+  public static String localName(String node, Path dataDir) {
+    String path = dataDir.toAbsolutePath().normalize().toString();
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(path.getBytes(StandardCharsets.UTF_8));
+      return node + "-" + HexFormat.of().formatHex(digest, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   public Config withNode(String node) {
@@ -252,8 +280,8 @@ public record Config(
    *
    * @param passEnv names of the service's environment variables a step inherits besides PATH, HOME,
    *     LANG and TZ
-   * @param workDir root of the runs' work directories; null: {@code nightshift-<node>} under the
-   *     system temp dir. Never inside {@code dataDir}.
+   * @param workDir root of the runs' work directories; null: {@code nightshift-<local name>} (see
+   *     {@link Config#localName()}) under the system temp dir. Never inside {@code dataDir}.
    * @param keepWorkDirs keep a run's work directory after the run ends (for debugging)
    */
   public record Executor(List<String> passEnv, Path workDir, boolean keepWorkDirs) {
@@ -265,12 +293,14 @@ public record Config(
       return new Executor(List.of(), null, false);
     }
 
-    /** The work directory root of node {@code node}. */
-    public Path workDirOf(String node) {
+    /**
+     * The work directory root of the node whose {@link Config#localName()} is {@code localName}.
+     */
+    public Path workDirOf(String localName) {
       if (workDir != null) {
         return workDir.toAbsolutePath().normalize();
       }
-      String safe = node.replaceAll("[^A-Za-z0-9._-]", "_");
+      String safe = localName.replaceAll("[^A-Za-z0-9._-]", "_");
       return Path.of(System.getProperty("java.io.tmpdir"), "nightshift-" + safe)
           .toAbsolutePath()
           .normalize();

@@ -210,7 +210,7 @@ public final class ConfigLoader {
             passEnv,
             workDir == null ? null : Path.of(workDir),
             v.bool("executor.keepWorkDirs", false));
-    Path work = executor.workDirOf(node == null ? "node" : node);
+    Path work = executor.workDirOf(Config.localName(node == null ? "node" : node, dataDir));
     Path data = dataDir.toAbsolutePath().normalize();
     if (work.startsWith(data) || data.startsWith(work)) {
       throw new ConfigException(

@@ -123,11 +123,35 @@ class ConfigLoaderTest {
       throws IOException {
     Path file = write("node: web-1\ndataDir: data\ndb:\n  url: jdbc:h2:mem:x\n");
     Config config = ConfigLoader.load(file, Map.of());
-    assertThat(config.executor().workDirOf(config.node()))
+    assertThat(config.localName()).matches("web-1-[0-9a-f]{8}");
+    assertThat(config.executor().workDirOf(config.localName()))
         .isEqualTo(
-            Path.of(System.getProperty("java.io.tmpdir"), "nightshift-web-1").toAbsolutePath());
+            Path.of(System.getProperty("java.io.tmpdir"), "nightshift-" + config.localName())
+                .toAbsolutePath());
     assertThat(config.executor().passEnv()).isEmpty();
     assertThat(config.executor().keepWorkDirs()).isFalse();
+  }
+
+  @Test
+  void nodes_of_one_name_on_two_data_directories_get_folders_of_their_own_and_keep_them()
+      throws IOException {
+    Config staging =
+        ConfigLoader.load(
+            write("node: web-1\ndataDir: staging\ndb:\n  url: jdbc:h2:mem:x\n"), Map.of());
+    Config production =
+        ConfigLoader.load(
+            write("node: web-1\ndataDir: prod\ndb:\n  url: jdbc:h2:mem:x\n"), Map.of());
+    Config stagingAgain =
+        ConfigLoader.load(
+            write("node: web-1\ndataDir: staging\ndb:\n  url: jdbc:h2:mem:x\n"), Map.of());
+
+    assertThat(staging.node()).isEqualTo(production.node());
+    assertThat(staging.localName()).isNotEqualTo(production.localName());
+    assertThat(staging.executor().workDirOf(staging.localName()))
+        .isNotEqualTo(production.executor().workDirOf(production.localName()));
+    assertThat(stagingAgain.localName())
+        .as("a restart on the same data directory finds its folders (and its leftover steps)")
+        .isEqualTo(staging.localName());
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.nightshift.scheduler.store.DatabaseSettings;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.RedisProcess;
 import io.nightshift.web.ServiceProcess;
+import io.nightshift.web.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -31,10 +32,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashRecoveryTest {
   static final String TOKEN = "crash-test-token-0123456789";
+  static final String NODE = "crash-node";
   final HttpClient http = HttpClient.newHttpClient();
 
   @TempDir Path dir;
 
+  /**
+   * Also: another installation on this host whose node has the same name (its own data directory
+   * and database) runs a step with the same step id as the leftover; the restart kills only its own
+   * (CI once saw a restarted test node kill the step of a same-named node of a parallel test).
+   */
   @Test
   void on_the_embedded_store_a_killed_service_leaves_nothing_running_after_restart()
       throws Exception {
@@ -42,7 +49,44 @@ class CrashRecoveryTest {
         "jdbc:h2:file:"
             + dir.resolve("db/ns")
             + ";MODE=MySQL;DATABASE_TO_LOWER=TRUE;CASE_INSENSITIVE_IDENTIFIERS=TRUE";
-    crashAndRecover(db, "sa", "", null);
+    Path twinPid = dir.resolve("twin.pid");
+    Path twinData = Files.createDirectories(dir.resolve("twin"));
+    try (TestServer twin =
+        TestServer.start(
+            TestServer.config(twinData, TestDatabases.h2Settings(twinData), null).withNode(NODE))) {
+      JsonObject step =
+          new JsonObject()
+              .put("name", "work")
+              .put("kind", "command")
+              .put("command", "echo $$ > " + twinPid + "; exec sleep 1000");
+      twin.post(
+          "/api/v1/templates",
+          TestServer.ADMIN_TOKEN,
+          new JsonObject().put("name", "twin").put("steps", new JsonArray().add(step)).encode());
+      long twinRun =
+          twin.post(
+                  "/api/v1/runs",
+                  TestServer.ADMIN_TOKEN,
+                  new JsonObject().put("template", "twin").encode())
+              .json()
+              .getLong("id");
+      Awaitility.await()
+          .atMost(30, TimeUnit.SECONDS)
+          .until(() -> Files.exists(twinPid) && Files.size(twinPid) > 0);
+      long twinStep =
+          twin.get("/api/v1/runs/" + twinRun, TestServer.ADMIN_TOKEN)
+              .json()
+              .getJsonArray("steps")
+              .getJsonObject(0)
+              .getLong("id");
+
+      long leftoverStep = crashAndRecover(db, "sa", "", null);
+
+      assertThat(twinStep).as("the twin's step has the leftover's id").isEqualTo(leftoverStep);
+      assertThat(alive(Long.parseLong(Files.readString(twinPid).trim())))
+          .as("the step of the other installation's node of the same name still runs")
+          .isTrue();
+    }
   }
 
   @Test
@@ -53,11 +97,14 @@ class CrashRecoveryTest {
     }
   }
 
-  void crashAndRecover(String dbUrl, String user, String password, String redisUrl)
+  /** The crash and the restart; returns the id of the step whose attempt was lost. */
+  long crashAndRecover(String dbUrl, String user, String password, String redisUrl)
       throws Exception {
     int port = freePort();
     String yaml =
-        "node: crash-node\ndataDir: data\nhttp:\n  port: "
+        "node: "
+            + NODE
+            + "\ndataDir: data\nhttp:\n  port: "
             + port
             + "\ndb:\n  url: \""
             + dbUrl
@@ -145,6 +192,7 @@ class CrashRecoveryTest {
       JsonObject logs = new JsonObject(get(base + "/runs/" + runId + "/logs").body());
       assertThat(logs.getJsonArray("items").stream().map(o -> ((JsonObject) o).getString("line")))
           .contains("waiting", "after");
+      return lost.getLong("id");
     }
   }
 

@@ -16,8 +16,7 @@ class CrashWithWorkInFlightTakenOverTest {
   @Test
   void a_node_killed_for_good_with_work_in_flight_has_it_all_finished_by_the_other_node()
       throws Exception {
-    try (DoomedNode a =
-            DoomedNode.holding(dir, WorkInFlight.BACKOFF_SECONDS_WITH_A_START_BEFORE_THE_KILL);
+    try (DoomedNode a = DoomedNode.holding(dir);
         // B starts once A holds everything: the test is about what A held when it died (under a
         // backlog longer than the stall grace, 3 s here, B's sweep would rightly start some of
         // the runs A stored but had not yet dispatched).

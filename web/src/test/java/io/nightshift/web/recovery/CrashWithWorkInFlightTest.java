@@ -46,7 +46,7 @@ class CrashWithWorkInFlightTest {
   void
       a_node_killed_with_work_in_flight_and_restarted_finishes_it_all_and_delivers_every_event_once()
           throws Exception {
-    try (DoomedNode a = DoomedNode.holding(dir, WorkInFlight.BACKOFF_SECONDS)) {
+    try (DoomedNode a = DoomedNode.holding(dir)) {
       long killed = a.kill();
       a.process.start();
       System.out.printf("crash-a: kill -> ready again %d ms%n", DoomedNode.since(killed));

@@ -53,19 +53,14 @@ final class DoomedNode implements AutoCloseable {
     api = new NodeApi(port, TestServer.ADMIN_TOKEN);
   }
 
-  /**
-   * Starts the node and gives it its work, with retry backoffs of {@code backoffSeconds}; returns
-   * once it holds all of it.
-   */
-  static DoomedNode holding(Path dir, int backoffSeconds) throws IOException {
+  /** Starts the node and gives it its work; returns once it holds all of it. */
+  static DoomedNode holding(Path dir) throws IOException {
     DoomedNode node = new DoomedNode(dir);
     try {
       long begin = System.nanoTime();
       node.process.start();
       System.out.printf("%s: ready in %d ms%n", NAME, since(begin));
-      node.work =
-          WorkInFlight.start(
-              node.api, node.receiver, dir.resolve("first-attempts.pids"), backoffSeconds);
+      node.work = WorkInFlight.start(node.api, node.receiver, dir.resolve("first-attempts.pids"));
       System.out.printf(
           "%s: %d runs started in %d ms%n", NAME, node.work.all().size(), since(begin));
       node.work.awaitHeld(node.api);

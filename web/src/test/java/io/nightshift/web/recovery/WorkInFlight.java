@@ -29,18 +29,12 @@ final class WorkInFlight {
   static final int APPROVALS = 10;
 
   /**
-   * The retry backoff when the node is killed as soon as it holds its work: long enough for all
-   * runs to be started and seen waiting when busy. {@link #assertStillHeld} fails the test if a
-   * backoff came due before the kill, and prints how much of it was left. Every second of it is
-   * waited for in real time after the kill (the node is a separate JVM on the system clock).
+   * Long enough for all runs to be started and seen waiting, and node B started, when busy: {@link
+   * #assertStillHeld} fails the test if a backoff came due before the kill, and prints how much of
+   * it was left. Every second of it is waited for in real time after the kill (the node is a
+   * separate JVM on the system clock).
    */
   static final int BACKOFF_SECONDS = 20;
-
-  /**
-   * The retry backoff when another node is started between holding and the kill: that start took
-   * long enough on a loaded CI machine for a 20 s backoff to come due first.
-   */
-  static final int BACKOFF_SECONDS_WITH_A_START_BEFORE_THE_KILL = 35;
 
   static final List<String> HOOKS = List.of("a", "b");
 
@@ -59,7 +53,7 @@ final class WorkInFlight {
   }
 
   /** Stores the templates and starts every run through {@code api}. */
-  static WorkInFlight start(NodeApi api, WebhookReceiver receiver, Path pids, int backoffSeconds) {
+  static WorkInFlight start(NodeApi api, WebhookReceiver receiver, Path pids) {
     JsonArray notify = new JsonArray();
     HOOKS.forEach(hook -> notify.add(new JsonObject().put("url", receiver.url(hook))));
     String sleepFirst =
@@ -71,7 +65,7 @@ final class WorkInFlight {
         notify,
         command("flaky", "[ \"$NIGHTSHIFT_ATTEMPT\" = 2 ]")
             .put("retries", 1)
-            .put("retryBackoffSeconds", backoffSeconds));
+            .put("retryBackoffSeconds", BACKOFF_SECONDS));
     template(
         api,
         "gated",

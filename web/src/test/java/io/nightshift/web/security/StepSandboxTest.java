@@ -3,6 +3,7 @@ package io.nightshift.web.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.web.ServiceProcess;
+import io.nightshift.web.config.Config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -134,7 +135,11 @@ class StepSandboxTest {
             .isNotEmpty()
             .allSatisfy(f -> assertThat(mode(f)).as(f.toString()).isEqualTo("rw-------"));
       }
-      Path root = Path.of(System.getProperty("java.io.tmpdir"), "nightshift-" + node);
+      Path root =
+          Path.of(
+              System.getProperty("java.io.tmpdir"),
+              "nightshift-" + Config.localName(node, dir.resolve("data")));
+      assertThat(Path.of(workDir).toAbsolutePath().normalize()).startsWithRaw(root);
       assertThat(mode(root)).isEqualTo("rwx------");
       Awaitility.await()
           .atMost(10, TimeUnit.SECONDS)
