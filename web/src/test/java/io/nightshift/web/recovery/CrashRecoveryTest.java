@@ -58,7 +58,9 @@ class CrashRecoveryTest {
           new JsonObject()
               .put("name", "work")
               .put("kind", "command")
-              .put("command", "echo $$ > " + twinPid + "; exec sleep 1000");
+              .put("command", "echo $$ > " + twinPid + "; exec sleep 1000")
+              // Longer than the crash and restart take on a loaded machine (over 60 s in CI).
+              .put("timeoutSeconds", 3600);
       twin.post(
           "/api/v1/templates",
           TestServer.ADMIN_TOKEN,
@@ -86,6 +88,13 @@ class CrashRecoveryTest {
       assertThat(alive(Long.parseLong(Files.readString(twinPid).trim())))
           .as("the step of the other installation's node of the same name still runs")
           .isTrue();
+      assertThat(
+              twin.get("/api/v1/runs/" + twinRun, TestServer.ADMIN_TOKEN)
+                  .json()
+                  .getJsonArray("steps")
+                  .getJsonObject(0)
+                  .getString("status"))
+          .isEqualTo("RUNNING");
     }
   }
 
