@@ -4,15 +4,12 @@ import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.logs.Follow;
 import io.nightshift.scheduler.logs.LogBus;
 import io.nightshift.scheduler.logs.LogCursor;
-import io.nightshift.scheduler.logs.LogTailStore;
 import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
-import io.nightshift.scheduler.run.StepRun;
 import io.nightshift.scheduler.run.StepStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -20,7 +17,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * holds them, replays what is stored, then lets the held lines through: a line is sent once, in
  * order per step, and a gap between what was stored and what arrives live is filled from the store
  * (lines in flight to the store arrive there shortly). When the run ends, every attempt's lines up
- * to its recorded count are sent before the {@code end} event.
+ * to its recorded count are sent before the {@code end} event. What is read from the store (the
+ * replay, the gaps, where a resuming client left off) is read by its {@link CatchUp}.
  *
  * <p>Back-pressure: a frame is written only while the connection's write queue has room; while it
  * is full the stream pauses. Live lines that arrive meanwhile are held only up to this client's
@@ -47,9 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * shared between the streams ({@link StreamReads}): followers of one run read each page once and
  * every line's frame is encoded once ({@link LogFrames}), however many streams send it.
  */
-final class LogStream {
+final class LogStream implements CatchUp.Sink {
   private static final long KEEPALIVE_MS = 15_000;
-  private static final long GAP_WAIT_MS = 30_000;
   private static final long CLOSE_GRACE_MS = 10_000;
   private static final long LINE_OVERHEAD = 160;
   private static final int BATCH_BYTES = 16 * 1024;
@@ -64,13 +60,13 @@ final class LogStream {
   private final HttpServerResponse response;
   private final long runId;
   private final RunRepository runs;
-  private final LogTailStore tail;
   private final LogBus bus;
   private final StreamReads reads;
   private final LogFrames frames;
   private final OpenStreams streams;
   private final String token;
   private final LogCursor resume;
+  private final CatchUp catchUp;
 
   /** Bytes this stream holds in memory: in flight to its event loop, held, and queued frames. */
   private final AtomicLong holding = new AtomicLong();
@@ -106,13 +102,13 @@ final class LogStream {
     this.response = ctx.response();
     this.runId = runId;
     this.runs = sources.runs();
-    this.tail = new LogTailStore(sources.store());
     this.bus = sources.bus();
     this.reads = sources.reads();
     this.frames = sources.frames();
     this.streams = sources.streams();
     this.token = token;
     this.resume = resume;
+    this.catchUp = new CatchUp(vertx, context, runId, sources, resume, this);
   }
 
   void start() {
@@ -128,7 +124,7 @@ final class LogStream {
     blocking(
             () -> {
               Run run = runs.get(runId);
-              return Map.entry(run, held(run));
+              return Map.entry(run, catchUp.held(run));
             })
         .onFailure(
             e -> {
@@ -147,22 +143,19 @@ final class LogStream {
               keepalive =
                   vertx.setPeriodic(
                       KEEPALIVE_MS, id -> enqueue(Buffer.buffer(": keepalive\n\n"), null));
-              replay(resume == null ? null : resume.encode(), run.status().terminal());
+              catchUp
+                  .replay()
+                  .onFailure(this::abort)
+                  .onSuccess(
+                      v -> {
+                        if (run.status().terminal()) {
+                          finish();
+                        } else {
+                          busy = false;
+                          drain();
+                        }
+                      });
             });
-  }
-
-  /**
-   * What a client that resumes after a cursor already holds: per attempt of the run, the last seq
-   * at or before the cursor. Counted as sent, so that neither a gap nor the end of the run makes
-   * the stream read those lines again (a client resuming at the end of a 200,000-line step waited
-   * for all of them to be read back and dropped). Blocking: runs on a reader thread.
-   */
-  private Map<Long, Long> held(Run run) {
-    Map<Long, Long> held = new HashMap<>();
-    if (resume != null) {
-      run.attempts().forEach(a -> held.put(a.id(), tail.lastSeqUpTo(a.id(), resume)));
-    }
-    return held;
   }
 
   /**
@@ -211,23 +204,6 @@ final class LogStream {
     streams.release(size);
   }
 
-  private void replay(String cursor, boolean runEnded) {
-    onContext(reads.page(runId, cursor))
-        .onFailure(this::abort)
-        .onSuccess(
-            page -> {
-              page.items().forEach(this::sendLine);
-              if (page.next() != null) {
-                whenFlushed(() -> replay(page.next(), runEnded));
-              } else if (runEnded) {
-                finish();
-              } else {
-                busy = false;
-                drain();
-              }
-            });
-  }
-
   private void arrive(Held item) {
     if (ended) {
       release(item.size());
@@ -260,23 +236,24 @@ final class LogStream {
       release(next.size());
       if (next.item() instanceof FramedLine framed) {
         LogLine line = framed.line();
-        long last = sent.getOrDefault(line.stepRunId(), 0L);
+        long last = lastSent(line.stepRunId());
         if (line.seq() <= last) {
           continue;
         }
         if (line.seq() > last + 1) {
           busy = true;
-          fill(line.stepRunId(), last, line.seq())
+          catchUp
+              .fill(line.stepRunId(), last, line.seq())
               .onFailure(this::abort)
               .onSuccess(
                   v -> {
-                    sendLine(framed);
+                    send(framed);
                     busy = false;
                     drain();
                   });
           return;
         }
-        sendLine(framed);
+        send(framed);
       } else if (next.item() instanceof JsonObject event) {
         String type = event.getString("type", "event");
         writeEvent(type, event);
@@ -293,7 +270,8 @@ final class LogStream {
   /**
    * Sends every stored line of every attempt up to its recorded count, then {@code end}. A run can
    * end while a step is still being killed (cancel): its count is known only once it has ended, so
-   * until then (at most {@link #GAP_WAIT_MS}) lines keep flowing and each step event checks again.
+   * until then (at most {@link CatchUp#GAP_WAIT_MS}) lines keep flowing and each step event checks
+   * again.
    */
   private void finish() {
     blocking(() -> runs.get(runId))
@@ -307,16 +285,16 @@ final class LogStream {
                 busy = false;
                 drain();
               } else {
-                completeAttempts(run, run.attempts(), 0);
+                catchUp.upToCounts(run.attempts()).onFailure(this::abort).onSuccess(v -> end(run));
               }
             });
   }
 
   private boolean stepsDeadlinePassed() {
     if (stepsDeadline < 0) {
-      stepsDeadline = System.currentTimeMillis() + GAP_WAIT_MS;
+      stepsDeadline = System.currentTimeMillis() + CatchUp.GAP_WAIT_MS;
       vertx.setTimer(
-          GAP_WAIT_MS,
+          CatchUp.GAP_WAIT_MS,
           id -> {
             if (awaitingSteps && !busy && !ended) {
               busy = true;
@@ -327,86 +305,25 @@ final class LogStream {
     return System.currentTimeMillis() >= stepsDeadline;
   }
 
-  private void completeAttempts(Run run, List<StepRun> attempts, int index) {
-    if (index >= attempts.size()) {
-      writeEvent(
-          "end",
-          new JsonObject()
-              .put("runId", runId)
-              .put("status", run.status().name())
-              .put("error", run.error()));
-      whenFlushed(
-          () -> {
-            stop();
-            response.end();
-          });
-      return;
-    }
-    StepRun attempt = attempts.get(index);
-    long last = sent.getOrDefault(attempt.id(), 0L);
-    if (attempt.lineCount() <= last) {
-      completeAttempts(run, attempts, index + 1);
-      return;
-    }
-    fill(attempt.id(), last, attempt.lineCount() + 1)
-        .onFailure(this::abort)
-        .onSuccess(v -> completeAttempts(run, attempts, index + 1));
+  /** Writes the {@code end} event; once it has been written, the response ends. */
+  private void end(Run run) {
+    writeEvent(
+        "end",
+        new JsonObject()
+            .put("runId", runId)
+            .put("status", run.status().name())
+            .put("error", run.error()));
+    whenFlushed(
+        () -> {
+          stop();
+          response.end();
+        });
   }
 
-  /** Sends stored lines {@code after < seq < before} of one attempt, waiting for stragglers. */
-  private Future<Void> fill(long stepRunId, long after, long before) {
-    Promise<Void> done = Promise.promise();
-    fill(stepRunId, after, before, System.currentTimeMillis() + GAP_WAIT_MS, 20, done);
-    return done.future();
-  }
-
-  /**
-   * The gap's part in one block of {@link StreamReads#PAGE} lines (blocks are shared with other
-   * streams); while lines of it are missing, reads again on a timer that backs off (no thread
-   * waits). The next block is read once this one has been written to the client.
-   */
-  private void fill(
-      long stepRunId, long after, long before, long deadline, long wait, Promise<Void> done) {
-    long block = after / StreamReads.PAGE;
-    long upTo = Math.min(before, (block + 1) * StreamReads.PAGE + 1);
-    onContext(reads.block(stepRunId, block))
-        .onFailure(done::fail)
-        .onSuccess(
-            inBlock -> {
-              if (ended) {
-                done.tryComplete();
-                return;
-              }
-              List<FramedLine> lines =
-                  inBlock.stream()
-                      .filter(l -> l.line().seq() > after && l.line().seq() < upTo)
-                      .toList();
-              if (lines.size() < upTo - after - 1 && System.currentTimeMillis() < deadline) {
-                vertx.setTimer(
-                    wait,
-                    id -> fill(stepRunId, after, before, deadline, Math.min(wait * 2, 1000), done));
-                return;
-              }
-              lines.forEach(this::sendLine);
-              if (upTo >= before) {
-                done.complete();
-              } else {
-                whenFlushed(
-                    () ->
-                        fill(
-                            stepRunId,
-                            upTo - 1,
-                            before,
-                            System.currentTimeMillis() + GAP_WAIT_MS,
-                            20,
-                            done));
-              }
-            });
-  }
-
-  private void sendLine(FramedLine framed) {
+  @Override
+  public void send(FramedLine framed) {
     LogLine line = framed.line();
-    long last = sent.getOrDefault(line.stepRunId(), 0L);
+    long last = lastSent(line.stepRunId());
     if (line.seq() <= last) {
       return;
     }
@@ -507,9 +424,20 @@ final class LogStream {
     }
   }
 
-  private void whenFlushed(Runnable next) {
+  @Override
+  public void whenFlushed(Runnable next) {
     afterFlush = next;
     pump();
+  }
+
+  @Override
+  public long lastSent(long stepRunId) {
+    return sent.getOrDefault(stepRunId, 0L);
+  }
+
+  @Override
+  public boolean ended() {
+    return ended;
   }
 
   /** The token was revoked: the stream ends now. Callable from any thread. */
@@ -587,14 +515,5 @@ final class LogStream {
 
   private <T> Future<T> blocking(Callable<T> work) {
     return reads.blocking(work);
-  }
-
-  /**
-   * A shared read's result, handed to this stream's event loop (another stream may have read it).
-   */
-  private <T> Future<T> onContext(Future<T> shared) {
-    Promise<T> here = Promise.promise();
-    shared.onComplete(result -> context.runOnContext(v -> here.handle(result)));
-    return here.future();
   }
 }
