@@ -324,17 +324,13 @@ public final class StepProcess {
   }
 
   /**
-   * How many of the step's processes are alive: its process group and, with a cgroup, everything in
-   * it (also what left the group by setsid).
+   * How many of the step's processes are alive: with a cgroup, everything in it (its process group
+   * is in it too: only the step's descendants can join the group of its session, and they all start
+   * in the cgroup); without one, the members of its process group, found by a scan of {@code /proc}
+   * (which costs a read of every process's stat at every step's end on a busy host).
    */
   private int left() {
-    java.util.List<ProcessGroups.Stat> group = ProcessGroups.members(pid);
-    if (cgroup == null) {
-      return group.size();
-    }
-    java.util.Set<Long> all = new java.util.HashSet<>(cgroup.pids());
-    group.forEach(s -> all.add(s.pid()));
-    return all.size();
+    return cgroup != null ? cgroup.pids().size() : ProcessGroups.members(pid).size();
   }
 
   /**

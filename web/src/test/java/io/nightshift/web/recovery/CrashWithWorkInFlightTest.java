@@ -167,7 +167,7 @@ class CrashWithWorkInFlightTest {
 
   static boolean alive(long pid) {
     try {
-      return CrashRecoveryTest.alive(pid);
+      return CrashAndRecovery.alive(pid);
     } catch (IOException e) {
       return false;
     }
