@@ -1,6 +1,7 @@
 package io.nightshift.executor;
 
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,22 @@ public record WorkDirs(Path root) {
   /** Deletes the run's directory and everything in it; nothing happens if it is gone. */
   public void delete(long runId) throws IOException {
     deleteTree(of(runId));
+  }
+
+  /**
+   * Removes the root if nothing is left in it but an empty {@code runs} folder (a clean shutdown
+   * after every run's directory was deleted); a root holding anything else stays as it is.
+   *
+   * @return whether the root is gone
+   */
+  public boolean deleteRootIfEmpty() throws IOException {
+    try {
+      Files.deleteIfExists(root.resolve("runs"));
+      Files.deleteIfExists(root);
+      return true;
+    } catch (DirectoryNotEmptyException e) {
+      return false;
+    }
   }
 
   /** Creates {@code dir} if missing (with its parents) and makes it mode 0700. */

@@ -34,7 +34,6 @@ import io.nightshift.scheduler.run.LeaseSettings;
 import io.nightshift.scheduler.run.NodeLeaseRepository;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.StepLauncher;
-import io.nightshift.scheduler.run.WorkDirCleanup;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
@@ -72,7 +71,8 @@ record NodeParts(
     Notifier notifier,
     ServiceMetrics metrics,
     JobScheduler jobScheduler,
-    NodeDrain drain) {
+    NodeDrain drain,
+    WorkRoot workRoot) {
   static LeaseSettings leaseSettings(Config.Cluster cluster) {
     return new LeaseSettings(
         Duration.ofSeconds(cluster.leaseRenewSeconds()),
@@ -102,12 +102,16 @@ record NodeParts(
     JobScheduler jobScheduler = null;
     Notifier notifier = null;
     ServiceMetrics metrics = null;
+    WorkRoot workRoot = null;
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HttpMetricLabels.bound(registry);
       vertx =
           Vertx.builder()
-              .with(new VertxOptions().setMetricsOptions(HttpMetricLabels.options()))
+              .with(
+                  new VertxOptions()
+                      .setMetricsOptions(HttpMetricLabels.options())
+                      .setFileSystemOptions(VertxFileCache.in(config.dataDir())))
               .withMetrics(new MicrometerMetricsFactory(registry))
               .build();
       TokenRepository tokenRepository = new TokenRepository(database.dsl());
@@ -129,13 +133,8 @@ record NodeParts(
       Cgroups cgroups = Cgroups.detect(config.localName());
       checks.add(new ExecutorCheck(cgroups));
       RunRepository runs = new RunRepository(database.dsl());
-      WorkDirs workDirs = new WorkDirs(config.executor().workDirOf(config.localName()));
-      try {
-        WorkDirs.ownerOnly(workDirs.root());
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(
-            "cannot create the work directory " + workDirs.root(), e);
-      }
+      workRoot = WorkRoot.create(config);
+      WorkDirs workDirs = workRoot.dirs();
       ApprovalRepository approvals = new ApprovalRepository(database.dsl());
       TemplateRepository templates = new TemplateRepository(database.dsl());
       EngineSettings engineSettings =
@@ -188,7 +187,7 @@ record NodeParts(
       engine.events().addConsumer(webhooks);
       engine.events().afterRelay(notifier::wake);
       if (!config.executor().keepWorkDirs()) {
-        new WorkDirCleanup(workDirs, logs.bus());
+        workRoot.deleteRunDirsAtRunEnd(logs.bus());
       }
       metrics =
           new ServiceMetrics(
@@ -243,17 +242,18 @@ record NodeParts(
           notifier,
           metrics,
           jobScheduler,
-          drain);
+          drain,
+          workRoot);
     } catch (Exception e) {
       // Exception, not RuntimeException: Future.await() rethrows a checked exception as is.
-      closeAfterFailedStart(jobScheduler, notifier, metrics, engine, logs, vertx);
+      closeAfterFailedStart(jobScheduler, notifier, metrics, engine, logs, vertx, workRoot);
       throw e;
     }
   }
 
   /** Closes every part after a start that failed later (Vert.x not awaited). */
   void closeAfterFailedStart() {
-    closeAfterFailedStart(jobScheduler, notifier, metrics, engine, logs, vertx);
+    closeAfterFailedStart(jobScheduler, notifier, metrics, engine, logs, vertx, workRoot);
   }
 
   private static void closeAfterFailedStart(
@@ -262,7 +262,8 @@ record NodeParts(
       ServiceMetrics metrics,
       Engine engine,
       LogPipeline logs,
-      Vertx vertx) {
+      Vertx vertx,
+      WorkRoot workRoot) {
     if (jobScheduler != null) {
       jobScheduler.close();
     }
@@ -274,6 +275,9 @@ record NodeParts(
     }
     if (engine != null) {
       engine.close();
+    }
+    if (workRoot != null) {
+      workRoot.close();
     }
     if (logs != null) {
       logs.close();
@@ -289,6 +293,7 @@ record NodeParts(
     engine.close();
     notifier.close();
     metrics.close();
+    workRoot.close();
     logs.close();
     if (redis != null) {
       redis.close();

@@ -1,5 +1,9 @@
 package io.nightshift.web;
 
+import io.nightshift.scheduler.TempFolders;
+import io.nightshift.web.config.Config;
+import io.nightshift.web.config.ConfigException;
+import io.nightshift.web.config.ConfigLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +49,7 @@ public final class ServiceProcess implements AutoCloseable {
   /** Starts the JVM and waits until it prints that it is ready. */
   public void start() {
     starts++;
+    deleteWorkRootAtExit();
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -80,6 +85,28 @@ public final class ServiceProcess implements AutoCloseable {
               }
               return output().contains("nightshift: ready on");
             });
+  }
+
+  /**
+   * The service removes its default work directory root itself at a clean stop, but not when it is
+   * killed: the test JVM deletes it when it exits (a test may restart the service on it until
+   * then). A node without a configured name is named at start, so its root is not known here.
+   */
+  private void deleteWorkRootAtExit() {
+    Map<String, String> environment = new java.util.HashMap<>(System.getenv());
+    environment.putAll(env);
+    Config loaded;
+    try {
+      loaded = ConfigLoader.load(config, environment);
+    } catch (ConfigException e) {
+      return; // the service refuses it too: it makes no root
+    }
+    if (loaded.node() == null || loaded.executor().workDir() != null) {
+      return;
+    }
+    // The service resolves a relative dataDir against its working directory, this folder.
+    Config served = loaded.withDataDir(dir.resolve(loaded.dataDir()));
+    TempFolders.deleteAtExit(served.executor().workDirOf(served.localName()));
   }
 
   /** SIGKILL: no shutdown hook, nothing cleaned up. */

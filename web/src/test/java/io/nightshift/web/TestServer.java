@@ -1,5 +1,6 @@
 package io.nightshift.web;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.config.Config;
@@ -11,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +30,9 @@ public final class TestServer implements AutoCloseable {
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  /** The data directory this server made itself and deletes when closed (null: a test's own). */
+  private Path ownDataDir;
+
   private TestServer(Nightshift nightshift) {
     this.nightshift = nightshift;
   }
@@ -43,14 +46,30 @@ public final class TestServer implements AutoCloseable {
     return start(store, null);
   }
 
+  /** A node on a data directory of its own, deleted when the server is closed. */
   public static TestServer start(Store store, String redisUrl) {
     Path dataDir = tempDir();
-    DatabaseSettings db =
-        store == Store.H2 ? TestDatabases.h2Settings(dataDir) : TestDatabases.cleanMysql();
-    return start(config(dataDir, db, redisUrl));
+    try {
+      DatabaseSettings db =
+          store == Store.H2 ? TestDatabases.h2Settings(dataDir) : TestDatabases.cleanMysql();
+      TestServer server = start(config(dataDir, db, redisUrl));
+      server.ownDataDir = dataDir;
+      return server;
+    } catch (RuntimeException | Error e) {
+      TempFolders.delete(dataDir);
+      throw e;
+    }
   }
 
+  /**
+   * A node on {@code config}: its data directory is the caller's to delete. Its default work
+   * directory root (which the node removes itself at close when its runs left nothing in it) is
+   * deleted at the latest when the test JVM exits; a test may restart the node on it until then.
+   */
   public static TestServer start(Config config) {
+    if (config.executor().workDir() == null && config.node() != null) {
+      TempFolders.deleteAtExit(config.executor().workDirOf(config.localName()));
+    }
     return new TestServer(Nightshift.start(config, Clock.systemUTC()));
   }
 
@@ -71,11 +90,7 @@ public final class TestServer implements AutoCloseable {
   }
 
   static Path tempDir() {
-    try {
-      return Files.createTempDirectory("nightshift-test-");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TempFolders.create("nightshift-test-");
   }
 
   public Nightshift nightshift() {
@@ -153,7 +168,13 @@ public final class TestServer implements AutoCloseable {
 
   @Override
   public void close() {
-    nightshift.close();
+    try {
+      nightshift.close();
+    } finally {
+      if (ownDataDir != null) {
+        TempFolders.delete(ownDataDir);
+      }
+    }
   }
 
   /** An HTTP answer. */

@@ -5,27 +5,20 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
-import io.nightshift.scheduler.secrets.SecretCipher;
-import io.nightshift.scheduler.secrets.StoredSecrets;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.StepKind;
-import io.nightshift.scheduler.template.Template;
-import io.nightshift.sql.tables.records.RunRecord;
-import io.nightshift.sql.tables.records.RunStepRecord;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Field;
 import org.jooq.impl.DSL;
 
 /**
- * Runs and their step attempts. Every status change is a compare-and-set on the current status,
- * checked by {@link Transitions} first, so two writers can never both move the same row.
+ * Runs and their step attempts (read by {@link RunReads}). Every status change is a compare-and-set
+ * on the current status, checked by {@link Transitions} first, so two writers can never both move
+ * the same row.
  */
 public final class RunRepository {
   /** Undo attempts are step rows named {@code undo:<step>} (a name no template step can have). */
@@ -44,20 +37,16 @@ public final class RunRepository {
   /** True when {@link #dsl} is a transaction the caller runs (see {@link #in}). */
   private final Binding binding;
 
-  /**
-   * Parsed template snapshots by run id. A run's snapshot never changes, so an entry is never
-   * stale; the map only bounds how many are kept (the active runs' are the ones read again and
-   * again).
-   */
-  private final Map<Long, Template> snapshots;
+  /** How runs are read, through {@link #dsl}. */
+  private final RunReads reads;
 
   public RunRepository(DSLContext dsl) {
-    this(dsl, snapshotCache(), Binding.OWN);
+    this(dsl, new RunReads(dsl), Binding.OWN);
   }
 
-  private RunRepository(DSLContext dsl, Map<Long, Template> snapshots, Binding binding) {
+  private RunRepository(DSLContext dsl, RunReads reads, Binding binding) {
     this.dsl = dsl;
-    this.snapshots = snapshots;
+    this.reads = reads;
     this.binding = binding;
   }
 
@@ -74,16 +63,6 @@ public final class RunRepository {
     GUARDED
   }
 
-  private static Map<Long, Template> snapshotCache() {
-    return java.util.Collections.synchronizedMap(
-        new LinkedHashMap<>(256, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<Long, Template> eldest) {
-            return size() > 4096;
-          }
-        });
-  }
-
   /** Stores a RUNNING run with attempt 1 of every step PENDING, and its audit record. */
   public Run create(NewRun run, Instant now) {
     long id =
@@ -92,23 +71,14 @@ public final class RunRepository {
     return find(id).orElseThrow();
   }
 
+  /** The run with its step attempts. */
   public Optional<Run> find(long id) {
-    RunRecord row = dsl.selectFrom(RUN).where(RUN.ID.eq(id)).fetchOne();
-    if (row == null) {
-      return Optional.empty();
-    }
-    List<StepRun> attempts =
-        dsl.selectFrom(RUN_STEP)
-            .where(RUN_STEP.RUN_ID.eq(id))
-            .orderBy(RUN_STEP.POSITION, RUN_STEP.ATTEMPT)
-            .fetch(RunRepository::step);
-    return Optional.of(run(row, attempts));
+    return reads.find(id);
   }
 
   /** The run without its step attempts (what never changes, its status and times). */
   public Optional<Run> header(long id) {
-    return Optional.ofNullable(
-        dsl.selectFrom(RUN).where(RUN.ID.eq(id)).fetchOne(r -> run(r, List.of())));
+    return reads.header(id);
   }
 
   public Run get(long id) {
@@ -116,65 +86,11 @@ public final class RunRepository {
   }
 
   /**
-   * Newest first, without step attempts. A keyset page: it walks one index from {@code before} and
-   * stops at the limit, whatever the number of runs. With a filter, it reads the index {@code
-   * (column, id)} of one filtered column, named as a hint, in the order of that index (the column
-   * is fixed by the filter, so the order is the same): left to choose, MariaDB read such an index
-   * from its newest entry down to {@code before} (0.6 s for a deep page of 100,000 runs, 0.5 ms
-   * with the hint) and H2 sorted every match (1.5 s for 10,000 FAILED runs). Several statuses at
-   * once are left to the optimizer.
+   * Newest first, without step attempts: a keyset page that walks one index from {@code before} and
+   * stops at the limit, whatever the number of runs.
    */
   public Page<Run> list(RunFilter filter) {
-    Condition where = DSL.noCondition();
-    Field<String> column = null;
-    String index = null;
-    if (!filter.statuses().isEmpty()) {
-      where = where.and(RUN.STATUS.in(filter.statuses().stream().map(Enum::name).toList()));
-      if (filter.statuses().size() == 1) {
-        column = RUN.STATUS;
-        index = "idx_run_status";
-      }
-    }
-    if (filter.template() != null) {
-      where = where.and(RUN.TEMPLATE_NAME.eq(filter.template()));
-      column = RUN.TEMPLATE_NAME;
-      index = "idx_run_template";
-    }
-    if (filter.job() != null) {
-      where = where.and(RUN.JOB_NAME.eq(filter.job()));
-      column = RUN.JOB_NAME;
-      index = "idx_run_job";
-    }
-    if (filter.since() != null) {
-      where = where.and(RUN.CREATED_AT.ge(filter.since()));
-    }
-    if (filter.until() != null) {
-      where = where.and(RUN.CREATED_AT.lt(filter.until()));
-    }
-    if (filter.before() != null) {
-      where = where.and(RUN.ID.lt(filter.before()));
-    }
-    List<Run> rows =
-        dsl.selectFrom(
-                index == null ? RUN : (embedded() ? RUN.useIndex(index) : RUN.forceIndex(index)))
-            .where(where)
-            .orderBy(
-                column == null ? List.of(RUN.ID.desc()) : List.of(column.desc(), RUN.ID.desc()))
-            .limit(filter.limit() + 1)
-            .fetch(r -> run(r, List.of()));
-    return Page.of(rows, filter.limit(), r -> String.valueOf(r.id()));
-  }
-
-  private volatile Boolean embedded;
-
-  /**
-   * Whether the store is H2, which takes {@code USE INDEX} but not MariaDB's {@code FORCE INDEX}.
-   */
-  private boolean embedded() {
-    if (embedded == null) {
-      embedded = dsl.connectionResult(c -> c.getMetaData().getURL().startsWith("jdbc:h2:"));
-    }
-    return embedded;
+    return reads.list(filter);
   }
 
   /**
@@ -398,7 +314,7 @@ public final class RunRepository {
     java.util.function.Function<DSLContext, T> guarded =
         tx -> {
           touch(tx, run.id(), run.revision());
-          return work.apply(new RunRepository(tx, snapshots, Binding.GUARDED));
+          return work.apply(new RunRepository(tx, reads.in(tx), Binding.GUARDED));
         };
     return binding == Binding.OWN
         ? dsl.transactionResult(cfg -> guarded.apply(cfg.dsl()))
@@ -420,7 +336,7 @@ public final class RunRepository {
 
   /** This repository writing through {@code tx} (a transaction the caller runs). */
   public RunRepository in(DSLContext tx) {
-    return new RunRepository(tx, snapshots, Binding.CALLERS);
+    return new RunRepository(tx, reads.in(tx), Binding.CALLERS);
   }
 
   /** Adds the next attempt of a step, PENDING until {@code notBefore} (null: at once). */
@@ -481,7 +397,7 @@ public final class RunRepository {
             .returning(RUN_STEP.ID)
             .fetchOne()
             .getId();
-    StepRun undo = dsl.selectFrom(RUN_STEP).where(RUN_STEP.ID.eq(id)).fetchOne(RunRepository::step);
+    StepRun undo = reads.attempt(id);
     RunEventRepository.add(
         dsl,
         step.runId(),
@@ -516,54 +432,6 @@ public final class RunRepository {
               now),
           now);
     }
-  }
-
-  private Run run(RunRecord r, List<StepRun> attempts) {
-    Template template = snapshots.get(r.getId());
-    if (template == null) {
-      template =
-          StoredSecrets.template(
-              SecretCipher.of(dsl), r.getTemplateSnapshot(), r.getTemplateName());
-      snapshots.put(r.getId(), template);
-    }
-    Map<String, String> params = StoredSecrets.params(SecretCipher.of(dsl), r.getParams());
-    return new Run(
-        r.getId(),
-        template,
-        r.getTemplateVersion(),
-        r.getJobName(),
-        Trigger.fromJson(r.getTriggerKind()),
-        r.getTriggeredBy(),
-        RunStatus.valueOf(r.getStatus()),
-        params,
-        r.getRetryOf(),
-        r.getError(),
-        r.getCreatedAt(),
-        r.getStartedAt(),
-        r.getFinishedAt(),
-        attempts,
-        r.getRevision());
-  }
-
-  private static StepRun step(RunStepRecord r) {
-    return new StepRun(
-        r.getId(),
-        r.getRunId(),
-        r.getName(),
-        StepKind.fromJson(r.getKind()).orElseThrow(),
-        r.getPosition(),
-        r.getAttempt(),
-        StepStatus.valueOf(r.getStatus()),
-        r.getExitCode(),
-        r.getError(),
-        r.getStartedAt(),
-        r.getFinishedAt(),
-        r.getNotBefore(),
-        r.getNode(),
-        r.getPid(),
-        r.getPidStartedAt(),
-        r.getLineCount(),
-        r.getLinesDropped());
   }
 
   private static String truncate(String error) {

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +47,20 @@ public final class WorkDirCleanup implements AutoCloseable {
         });
   }
 
+  /**
+   * Stops following run events and waits (up to 10 s) for the deletes already asked for, so that a
+   * node shutting down finds the run directories of the runs that ended gone.
+   */
   @Override
   public void close() {
     follow.close();
     deletes.shutdown();
+    try {
+      if (!deletes.awaitTermination(10, TimeUnit.SECONDS)) {
+        log.warn("work directory deletes still running after 10 s; left to finish on their own");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

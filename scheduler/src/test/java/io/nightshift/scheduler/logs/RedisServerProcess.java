@@ -2,9 +2,9 @@ package io.nightshift.scheduler.logs;
 
 import static org.awaitility.Awaitility.await;
 
+import io.nightshift.scheduler.TempFolders;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ final class RedisServerProcess implements AutoCloseable {
   RedisServerProcess(boolean aof) throws IOException {
     this.port = freePort();
     this.aof = aof;
-    this.dir = Files.createTempDirectory("nightshift-redis-");
+    this.dir = TempFolders.create("nightshift-redis-");
   }
 
   int port() {
@@ -66,9 +66,11 @@ final class RedisServerProcess implements AutoCloseable {
     }
   }
 
+  /** Kills the server and deletes its folder (the append-only file, the log). */
   @Override
   public void close() throws InterruptedException {
     kill();
+    TempFolders.delete(dir);
   }
 
   private static int freePort() throws IOException {

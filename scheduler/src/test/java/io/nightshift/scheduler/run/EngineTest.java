@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nightshift.executor.Outcome;
 import io.nightshift.scheduler.SettableClock;
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.approval.ApprovalStatus;
 import io.nightshift.scheduler.error.Conflict;
@@ -17,7 +18,6 @@ import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.scheduler.template.TemplateParser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,7 +71,7 @@ class EngineTest {
   }
 
   Engine engine(String node, AttemptExecutor executor) throws Exception {
-    Path work = Files.createTempDirectory("nightshift-engine-test-");
+    Path work = TempFolders.create("nightshift-engine-test-");
     Engine engine =
         new Engine(
             runs,
@@ -530,7 +530,7 @@ class EngineTest {
 
   @Test
   void a_fire_reads_the_template_on_the_connection_that_holds_the_jobs_lock() throws Exception {
-    Path dir = Files.createTempDirectory("nightshift-one-connection-");
+    Path dir = TempFolders.create("nightshift-one-connection-");
     io.nightshift.scheduler.store.DatabaseSettings h2 = TestDatabases.h2Settings(dir);
     try (Database one =
         Database.open(

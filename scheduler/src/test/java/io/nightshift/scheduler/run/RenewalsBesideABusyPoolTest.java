@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nightshift.scheduler.SettableClock;
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.logs.InProcessLogBus;
 import io.nightshift.scheduler.logs.LogSettings;
@@ -11,7 +12,6 @@ import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import io.nightshift.scheduler.store.TestDatabases;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -90,7 +90,7 @@ class RenewalsBesideABusyPoolTest {
         db.dsl(),
         bus,
         executor,
-        EngineSettings.defaults(node, Files.createTempDirectory("nightshift-renewals-")),
+        EngineSettings.defaults(node, TempFolders.create("nightshift-renewals-")),
         EngineTest.LEASES,
         clock,
         Admission.direct(runs),

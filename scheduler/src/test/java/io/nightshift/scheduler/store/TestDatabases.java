@@ -1,6 +1,6 @@
 package io.nightshift.scheduler.store;
 
-import java.nio.file.Files;
+import io.nightshift.scheduler.TempFolders;
 import java.nio.file.Path;
 
 /**
@@ -52,13 +52,12 @@ public final class TestDatabases {
         10);
   }
 
-  /** A new embedded H2 file database in a fresh temporary folder. */
+  /**
+   * A new embedded H2 file database in a fresh temporary folder, deleted when the test JVM exits
+   * ({@link Database} has no close hook to do it sooner).
+   */
   public static Database freshH2() {
-    try {
-      return Database.open(h2Settings(Files.createTempDirectory("nightshift-h2-")));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return Database.open(h2Settings(TempFolders.create("nightshift-h2-")));
   }
 
   private static String env(String name, String fallback) {

@@ -3,6 +3,7 @@ package io.nightshift.web.approvals;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.RedisProcess;
@@ -143,12 +144,9 @@ final class ApprovalsApi implements AutoCloseable {
     server = TestServer.start(config);
   }
 
+  /** A folder in the temp dir, deleted at the latest when the test JVM exits. */
   static Path tempDir(String prefix) {
-    try {
-      return Files.createTempDirectory(prefix);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TempFolders.create(prefix);
   }
 
   static String uniqueName(String prefix) {
@@ -313,6 +311,7 @@ final class ApprovalsApi implements AutoCloseable {
       if (redis != null) {
         redis.close();
       }
+      TempFolders.delete(config.dataDir());
     }
   }
 }

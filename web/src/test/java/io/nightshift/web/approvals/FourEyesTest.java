@@ -3,6 +3,7 @@ package io.nightshift.web.approvals;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.vertx.core.json.JsonArray;
@@ -65,7 +66,7 @@ class FourEyesTest {
   @Test
   void a_second_token_of_the_starter_and_the_operator_who_retries_may_not_approve()
       throws Exception {
-    Path flag = Files.createTempFile("nightshift-flag-", "");
+    Path flag = TempFolders.createFile("nightshift-flag-");
     Files.delete(flag);
     String template =
         api.createTemplate(gated(ApprovalsApi.uniqueName("retry"), "test -f " + flag));

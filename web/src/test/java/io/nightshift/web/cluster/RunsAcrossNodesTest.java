@@ -2,6 +2,7 @@ package io.nightshift.web.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.RedisProcess;
@@ -40,7 +41,7 @@ class RunsAcrossNodesTest {
 
   static TestServer node(DatabaseSettings db, String redis) throws IOException {
     return TestServer.start(
-        TestServer.config(Files.createTempDirectory("nightshift-cluster-"), db, redis)
+        TestServer.config(TempFolders.create("nightshift-cluster-"), db, redis)
             .withCluster(SHORT_LEASES));
   }
 

@@ -2,6 +2,7 @@ package io.nightshift.web.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,32 +60,28 @@ final class Browser implements AutoCloseable {
                 + " run scripts/services.sh as root",
             CHROMIUM, CHROMEDRIVER)
         .isTrue();
-    try {
-      Path profile = Files.createTempDirectory("nightshift-chromium-");
-      ChromeOptions options = new ChromeOptions();
-      options.setBinary(CHROMIUM.toFile());
-      options.addArguments(
-          "--headless=new",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-dev-shm-usage",
-          "--no-first-run",
-          "--user-data-dir=" + profile,
-          "--window-size=1280,900");
-      LoggingPreferences logs = new LoggingPreferences();
-      logs.enable(LogType.BROWSER, Level.ALL);
-      options.setCapability("goog:loggingPrefs", logs);
-      ChromeDriverService service =
-          new ChromeDriverService.Builder()
-              .usingDriverExecutable(CHROMEDRIVER.toFile())
-              .usingAnyFreePort()
-              .build();
-      ChromeDriver driver = new ChromeDriver(service, options);
-      driver.manage().timeouts().scriptTimeout(WAIT);
-      return new Browser(driver, "http://127.0.0.1:" + port, profile);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    Path profile = TempFolders.create("nightshift-chromium-");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--user-data-dir=" + profile,
+        "--window-size=1280,900");
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(CHROMEDRIVER.toFile())
+            .usingAnyFreePort()
+            .build();
+    ChromeDriver driver = new ChromeDriver(service, options);
+    driver.manage().timeouts().scriptTimeout(WAIT);
+    return new Browser(driver, "http://127.0.0.1:" + port, profile);
   }
 
   ChromeDriver driver() {
@@ -227,11 +224,7 @@ final class Browser implements AutoCloseable {
     try {
       driver.quit();
     } finally {
-      try (var files = Files.walk(profile)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException ignored) {
-        // a leftover temporary profile is harmless
-      }
+      TempFolders.delete(profile);
     }
   }
 }

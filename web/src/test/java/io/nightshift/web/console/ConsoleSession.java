@@ -3,14 +3,12 @@ package io.nightshift.web.console;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.config.Config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -31,12 +29,8 @@ abstract class ConsoleSession {
 
   /** The server's configuration; tests may change a section. */
   Config config() {
-    try {
-      var dir = Files.createTempDirectory("nightshift-console-server-");
-      return TestServer.config(dir, TestDatabases.h2Settings(dir), null);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    var dir = TempFolders.create("nightshift-console-server-");
+    return TestServer.config(dir, TestDatabases.h2Settings(dir), null);
   }
 
   @BeforeAll
@@ -64,11 +58,7 @@ abstract class ConsoleSession {
     if (dir == null || !dir.getFileName().toString().startsWith("nightshift-console-server-")) {
       return;
     }
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Left behind in the temp folder: nothing to fail the tests for.
-    }
+    TempFolders.delete(dir);
   }
 
   @AfterEach

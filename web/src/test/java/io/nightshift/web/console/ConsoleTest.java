@@ -4,6 +4,7 @@ import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.nightshift.scheduler.TempFolders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -44,12 +45,13 @@ class ConsoleTest extends ConsoleSession {
           exchange.close();
         });
     trap.start();
-    dir = Files.createTempDirectory("nightshift-console-");
+    dir = TempFolders.create("nightshift-console-");
   }
 
   @AfterAll
   void stopTrap() {
     trap.stop(0);
+    TempFolders.delete(dir);
   }
 
   String hostile() {

@@ -3,13 +3,13 @@ package io.nightshift.web.drain;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.nightshift.web.config.Config;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class DrainAcrossNodesTest {
 
   static TestServer node(DatabaseSettings db) throws Exception {
     return TestServer.start(
-        TestServer.config(Files.createTempDirectory("nightshift-drain-"), db, null)
+        TestServer.config(TempFolders.create("nightshift-drain-"), db, null)
             .withCluster(SHORT_LEASES)
             .withShutdown(new Config.Shutdown(10)));
   }

@@ -3,11 +3,11 @@ package io.nightshift.web.http;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.DatabaseSettings;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +29,7 @@ class DatabaseBusyTest {
     DatabaseSettings small =
         new DatabaseSettings(mysql.url(), mysql.user(), mysql.password(), POOL);
     try (TestServer server =
-        TestServer.start(
-            TestServer.config(Files.createTempDirectory("nightshift-busy-"), small, null))) {
+        TestServer.start(TestServer.config(TempFolders.create("nightshift-busy-"), small, null))) {
       DataSource pool = server.nightshift().database().dataSource();
       List<Connection> held = new ArrayList<>();
       try {

@@ -3,6 +3,7 @@ package io.nightshift.web.http;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.config.Config;
@@ -10,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +27,7 @@ class InventedMethodsTest {
 
   @BeforeEach
   void start() throws Exception {
-    Path dataDir = Files.createTempDirectory("nightshift-methods-");
+    Path dataDir = TempFolders.create("nightshift-methods-");
     Config config = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
     server = TestServer.start(config);
   }

@@ -2,11 +2,11 @@ package io.nightshift.web.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.nightshift.web.config.Config;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -21,8 +21,7 @@ class LogStoreReadinessTest {
   void ready_is_503_naming_the_log_store_while_another_connection_locks_the_log_table()
       throws Exception {
     Config config =
-        TestServer.config(
-                Files.createTempDirectory("nightshift-test-"), TestDatabases.cleanMysql(), null)
+        TestServer.config(TempFolders.create("nightshift-test-"), TestDatabases.cleanMysql(), null)
             .withLogs(new Config.Logs(2_000_000, 30, 300));
     try (TestServer server = TestServer.start(config);
         Connection locker =

@@ -8,11 +8,11 @@ import static io.nightshift.web.jobs.JobsKit.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.RedisProcess;
 import io.nightshift.web.TestServer;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -61,7 +61,7 @@ class JobClusterTest {
       try (TestServer b =
           TestServer.start(
               TestServer.config(
-                  Files.createTempDirectory("nightshift-node-b-"),
+                  TempFolders.create("nightshift-node-b-"),
                   TestDatabases.mysqlSettings(),
                   redis.url()))) {
         String nodeA = a.nightshift().config().node();

@@ -5,10 +5,10 @@ import static io.nightshift.web.jobs.JobsKit.fires;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.TestServer;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class JobMisfireQuickRestartTest {
   @Test
   void a_restart_quicker_than_the_tolerance_still_records_the_missed_fires_once() throws Exception {
-    Path dataDir = Files.createTempDirectory("nightshift-quick-restart-");
+    Path dataDir = TempFolders.create("nightshift-quick-restart-");
     Instant skipLast;
     Instant onceLast;
     try (TestServer a =

@@ -9,11 +9,11 @@ import static io.nightshift.web.jobs.JobsKit.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.config.Config;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,7 +103,7 @@ class JobMisfireTest {
   @Test
   void after_downtime_skip_records_one_misfire_and_fire_once_runs_once_then_both_fire_normally()
       throws Exception {
-    Path dataDir = Files.createTempDirectory("nightshift-misfire-");
+    Path dataDir = TempFolders.create("nightshift-misfire-");
     Config first = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
     Instant skipLast;
     Instant onceLast;

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.Sse;
 import io.nightshift.web.TestServer;
@@ -17,7 +18,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +49,7 @@ class SharedStreamsTest {
 
   @BeforeEach
   void start() throws Exception {
-    Path dataDir = Files.createTempDirectory("nightshift-shared-");
+    Path dataDir = TempFolders.create("nightshift-shared-");
     Config config = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
     server =
         TestServer.start(

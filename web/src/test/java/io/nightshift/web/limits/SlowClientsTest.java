@@ -2,6 +2,7 @@ package io.nightshift.web.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.ApiContract;
 import io.nightshift.web.TestServer;
@@ -14,7 +15,6 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +34,7 @@ class SlowClientsTest {
 
   private void start(int headerSeconds, int bodySeconds, int idleSeconds, int maxConnections)
       throws IOException {
-    Path dataDir = Files.createTempDirectory("nightshift-slowloris-");
+    Path dataDir = TempFolders.create("nightshift-slowloris-");
     Config config = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
     server =
         TestServer.start(

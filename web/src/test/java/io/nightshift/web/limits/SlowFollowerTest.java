@@ -3,6 +3,7 @@ package io.nightshift.web.limits;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.Sse;
 import io.nightshift.web.TestServer;
@@ -14,7 +15,6 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,7 +42,7 @@ class SlowFollowerTest {
 
   @BeforeEach
   void start() throws Exception {
-    Path dataDir = Files.createTempDirectory("nightshift-slow-");
+    Path dataDir = TempFolders.create("nightshift-slow-");
     Config config = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
     server =
         TestServer.start(config.withHttp(config.http().withStreams(CLIENT_BYTES, TOTAL_BYTES, 12)));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.sun.net.httpserver.HttpServer;
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.TestServer;
@@ -15,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -66,7 +66,7 @@ class WebhookTest {
           exchange.close();
         });
     receiver.start();
-    Path dataDir = Files.createTempDirectory("nightshift-webhooks-");
+    Path dataDir = TempFolders.create("nightshift-webhooks-");
     Config config = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
     server = TestServer.start(config.withHttp(config.http().withPublicUrl(PUBLIC_URL)));
   }

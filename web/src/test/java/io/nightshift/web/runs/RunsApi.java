@@ -3,6 +3,7 @@ package io.nightshift.web.runs;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.web.RedisProcess;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
@@ -63,12 +64,9 @@ final class RunsApi implements AutoCloseable {
     return prefix + "-" + names.incrementAndGet();
   }
 
+  /** A folder in the temp dir, deleted at the latest when the test JVM exits. */
   static Path tempDir() {
-    try {
-      return Files.createTempDirectory("nightshift-runs-");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TempFolders.create("nightshift-runs-");
   }
 
   // ---- templates

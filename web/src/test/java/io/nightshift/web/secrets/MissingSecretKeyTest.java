@@ -4,6 +4,7 @@ import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
@@ -36,7 +37,7 @@ class MissingSecretKeyTest {
 
   @BeforeEach
   void start() throws Exception {
-    dataDir = Files.createTempDirectory("nightshift-missing-key-");
+    dataDir = TempFolders.create("nightshift-missing-key-");
     config = TestServer.config(dataDir, TestDatabases.h2Settings(dataDir), null);
     server = TestServer.start(config);
   }

@@ -4,6 +4,7 @@ import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.web.StartupFailure;
 import io.nightshift.web.TestServer;
@@ -23,7 +24,7 @@ class SecretKeysTest {
   static final String OTHER_KEY = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
 
   static Path tempDir() throws Exception {
-    return Files.createTempDirectory("nightshift-keys-");
+    return TempFolders.create("nightshift-keys-");
   }
 
   static void storeSecretTemplate(TestServer server, String secret) {

@@ -148,6 +148,12 @@ class StepSandboxTest {
                   assertThat(Path.of(workDir))
                       .as("the run's work directory is deleted after the run")
                       .doesNotExist());
+      assertThat(dir.resolve("data/vertx-cache")).as("Vert.x's file cache").isDirectory();
+
+      service.close();
+      assertThat(service.output()).contains("nightshift: stopped");
+      assertThat(root).as("the work directory root after SIGTERM").doesNotExist();
+      assertThat(dir.resolve("data/vertx-cache")).as("the file cache after SIGTERM").doesNotExist();
     }
   }
 
