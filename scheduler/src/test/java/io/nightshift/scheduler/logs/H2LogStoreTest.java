@@ -15,7 +15,7 @@ class H2LogStoreTest extends LogStoreContract {
 
   @AfterAll
   static void close() {
-    database.close();
+    TestDatabases.close(database);
   }
 
   @Override

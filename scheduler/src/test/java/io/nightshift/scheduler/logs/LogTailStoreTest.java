@@ -39,7 +39,7 @@ class LogTailStoreTest {
 
   @AfterAll
   void close() {
-    h2.close();
+    TestDatabases.close(h2);
     mysql.close();
   }
 

@@ -67,7 +67,7 @@ class EngineTest {
       c.close();
     }
     bus.close();
-    database.close();
+    TestDatabases.close(database);
   }
 
   Engine engine(String node, AttemptExecutor executor) throws Exception {

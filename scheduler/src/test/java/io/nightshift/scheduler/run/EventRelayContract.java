@@ -8,6 +8,7 @@ import io.nightshift.scheduler.logs.InProcessLogBus;
 import io.nightshift.scheduler.logs.LogSettings;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.scheduler.template.TemplateParser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -59,7 +60,7 @@ abstract class EventRelayContract {
       c.close();
     }
     bus.close();
-    database.close();
+    TestDatabases.close(database);
   }
 
   /** A relay of node {@code name} that only relays when the test says so (its poll is an hour). */

@@ -7,6 +7,7 @@ import io.nightshift.scheduler.SettableClock;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.approval.ApprovalStatus;
 import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.scheduler.template.StepAction;
 import io.nightshift.scheduler.template.TemplateParser;
 import io.vertx.core.json.JsonArray;
@@ -41,7 +42,7 @@ abstract class RunRevisionContract {
 
   @AfterEach
   void close() {
-    database.close();
+    TestDatabases.close(database);
   }
 
   /** A RUNNING run of two independent steps, a and b (b an approval), both PENDING. */

@@ -59,7 +59,7 @@ abstract class SecretsAtRestContract {
 
   @AfterEach
   void tearDown() {
-    db.close();
+    TestDatabases.close(db);
   }
 
   static byte[] key() {

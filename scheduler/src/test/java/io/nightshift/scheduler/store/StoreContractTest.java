@@ -40,7 +40,7 @@ abstract class StoreContractTest {
 
   @AfterEach
   void tearDown() {
-    db.close();
+    TestDatabases.close(db);
   }
 
   static Template template(String name, String command) {

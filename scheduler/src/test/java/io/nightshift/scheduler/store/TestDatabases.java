@@ -2,6 +2,9 @@ package io.nightshift.scheduler.store;
 
 import io.nightshift.scheduler.TempFolders;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
  * Fresh, migrated databases for tests. MySQL/MariaDB comes from {@code NIGHTSHIFT_TEST_DB_URL}
@@ -19,6 +22,10 @@ public final class TestDatabases {
           System.getProperty("nightshift.test.fork"));
   public static final String MYSQL_USER = env("NIGHTSHIFT_TEST_DB_USER", "nightshift");
   public static final String MYSQL_PASSWORD = env("NIGHTSHIFT_TEST_DB_PASSWORD", "nightshift");
+
+  /** The folders of the databases {@link #freshH2} made that are not closed yet. */
+  private static final Map<Database, Path> H2_FOLDERS =
+      Collections.synchronizedMap(new IdentityHashMap<>());
 
   private TestDatabases() {}
 
@@ -53,11 +60,23 @@ public final class TestDatabases {
   }
 
   /**
-   * A new embedded H2 file database in a fresh temporary folder, deleted when the test JVM exits
-   * ({@link Database} has no close hook to do it sooner).
+   * A new embedded H2 file database in a fresh temporary folder: {@link #close} deletes the folder,
+   * else it goes when the test JVM exits ({@link Database} has no close hook of its own).
    */
   public static Database freshH2() {
-    return Database.open(h2Settings(TempFolders.create("nightshift-h2-")));
+    Path dir = TempFolders.create("nightshift-h2-");
+    Database database = Database.open(h2Settings(dir));
+    H2_FOLDERS.put(database, dir);
+    return database;
+  }
+
+  /** Closes {@code database}; one {@link #freshH2} made goes with its folder. */
+  public static void close(Database database) {
+    database.close();
+    Path dir = H2_FOLDERS.remove(database);
+    if (dir != null) {
+      TempFolders.delete(dir);
+    }
   }
 
   private static String env(String name, String fallback) {
