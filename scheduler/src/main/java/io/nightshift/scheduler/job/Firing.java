@@ -173,9 +173,7 @@ public final class Firing {
     } catch (Invalid e) {
       return failed(tx, jobId, scheduledAt, firedAt, e.getMessage());
     }
-    JobAdmission.Decision decision =
-        JobAdmission.decide(
-            job.concurrency(), NewRunRepository.unfinishedOfJob(tx, job.name()), false);
+    JobAdmission.Decision decision = JobAdmission.decide(tx, job, false);
     RunStatus initial = RunStatus.RUNNING;
     FireOutcome outcome = FireOutcome.STARTED;
     if (decision.verdict() == JobAdmission.Verdict.REFUSE) {

@@ -33,6 +33,17 @@ public final class JobAdmission implements Admission {
     REFUSE
   }
 
+  /**
+   * Decides for {@code job}, whose row lock the caller holds in {@code tx}; its active runs are
+   * read only when its policy looks at them (not for {@code allow}).
+   */
+  public static Decision decide(DSLContext tx, JobSpec job, boolean force) {
+    if (job.concurrency() == Concurrency.ALLOW) {
+      return new Decision(Verdict.START, null);
+    }
+    return decide(job.concurrency(), NewRunRepository.unfinishedOfJob(tx, job.name()), force);
+  }
+
   /** Decides for a job whose row lock the caller holds; {@code unfinished}: its active runs. */
   public static Decision decide(Concurrency policy, List<Long> unfinished, boolean force) {
     if (unfinished.isEmpty() || policy == Concurrency.ALLOW) {
@@ -55,11 +66,7 @@ public final class JobAdmission implements Admission {
               run.job() == null ? Optional.empty() : JobRepository.lock(tx, run.job());
           RunStatus initial = RunStatus.RUNNING;
           if (job.isPresent()) {
-            Decision decision =
-                decide(
-                    job.get().spec().concurrency(),
-                    NewRunRepository.unfinishedOfJob(tx, run.job()),
-                    force);
+            Decision decision = decide(tx, job.get().spec(), force);
             if (decision.verdict() == Verdict.REFUSE) {
               throw new Conflict(
                   "job '"

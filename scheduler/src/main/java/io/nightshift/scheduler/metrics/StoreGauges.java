@@ -79,8 +79,12 @@ public final class StoreGauges implements AutoCloseable {
 
   /** A job's run succeeded on this node: show it before the next refresh. */
   void succeeded(String job, Instant finishedAt) {
+    boolean known = lastSuccessByJob.containsKey(job);
     lastSuccessByJob.merge(job, finishedAt, (a, b) -> a.isAfter(b) ? a : b);
-    publishLastSuccess();
+    if (!known) {
+      // A job's row reads its value from the map: only a new job changes the rows.
+      publishLastSuccess();
+    }
   }
 
   private void refresh() {
@@ -105,11 +109,19 @@ public final class StoreGauges implements AutoCloseable {
     }
   }
 
+  /** One row per job, reading the job's latest success from the map at each scrape. */
   private synchronized void publishLastSuccess() {
     List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    lastSuccessByJob.forEach(
-        (job, at) -> rows.add(MultiGauge.Row.of(Tags.of("job", job), at.toEpochMilli() / 1000.0)));
+    for (String job : lastSuccessByJob.keySet()) {
+      rows.add(
+          MultiGauge.Row.of(
+              Tags.of("job", job), lastSuccessByJob, byJob -> epochSeconds(byJob.get(job))));
+    }
     lastSuccess.register(rows, true);
+  }
+
+  private static double epochSeconds(Instant at) {
+    return at == null ? Double.NaN : at.toEpochMilli() / 1000.0;
   }
 
   @Override

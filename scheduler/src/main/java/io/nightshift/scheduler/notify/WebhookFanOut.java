@@ -12,12 +12,12 @@ import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.template.Webhook;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import org.jooq.DSLContext;
 
 /**
@@ -52,25 +52,37 @@ public final class WebhookFanOut implements EventRelay.Claimed {
 
   @Override
   public void claimed(DSLContext tx, List<RunEventRepository.Stored> events) {
+    // Read in the claim's transaction (no second connection while it holds one); each job's
+    // webhooks once per claimed batch, not once per event.
+    JobRepository jobsInTx = new JobRepository(tx);
+    Map<String, List<Webhook>> jobHooks = new java.util.HashMap<>();
+    Function<String, List<Webhook>> hooksOfJob =
+        job ->
+            jobHooks.computeIfAbsent(
+                job, name -> jobsInTx.find(name).map(j -> j.spec().webhooks()).orElse(List.of()));
     for (RunEventRepository.Stored stored : events) {
       JsonObject event = stored.body();
       if (RunEvents.isRun(event)) {
         RunStatus status = RunStatus.valueOf(event.getString("status"));
         if (status == RunStatus.ROLLING_BACK) {
-          fanOut(tx, stored, "run.failed");
+          fanOut(tx, stored, "run.failed", hooksOfJob);
         }
-        fanOut(tx, stored, "run." + status.name().toLowerCase(Locale.ROOT));
+        fanOut(tx, stored, "run." + status.name().toLowerCase(Locale.ROOT), hooksOfJob);
       } else if (RunEvents.isApproval(event)) {
-        fanOut(tx, stored, "approval." + event.getString("event"));
+        fanOut(tx, stored, "approval." + event.getString("event"), hooksOfJob);
       }
     }
   }
 
-  private void fanOut(DSLContext tx, RunEventRepository.Stored stored, String name) {
+  private void fanOut(
+      DSLContext tx,
+      RunEventRepository.Stored stored,
+      String name,
+      Function<String, List<Webhook>> hooksOfJob) {
     if (!Webhook.EVENTS.contains(name)) {
       return;
     }
-    Run run = headers.computeIfAbsent(stored.runId(), id -> runs.header(id).orElse(null));
+    Run run = headers.computeIfAbsent(stored.runId(), id -> runs.in(tx).header(id).orElse(null));
     if (run == null) {
       return;
     }
@@ -78,7 +90,7 @@ public final class WebhookFanOut implements EventRelay.Claimed {
         && RunStatus.valueOf(stored.body().getString("status")).terminal()) {
       headers.remove(stored.runId());
     }
-    Map<String, Webhook> hooks = hooks(run);
+    Map<String, Webhook> hooks = hooks(run, hooksOfJob);
     JsonObject payload = null;
     for (Map.Entry<String, Webhook> hook : hooks.entrySet()) {
       if (!hook.getValue().wants(name)) {
@@ -103,14 +115,17 @@ public final class WebhookFanOut implements EventRelay.Claimed {
 
   /** The run's webhooks by key: the template's ({@code template:i}), then the job's. */
   Map<String, Webhook> hooks(Run run) {
+    return hooks(run, job -> jobs.find(job).map(j -> j.spec().webhooks()).orElse(List.of()));
+  }
+
+  private static Map<String, Webhook> hooks(Run run, Function<String, List<Webhook>> hooksOfJob) {
     Map<String, Webhook> hooks = new LinkedHashMap<>();
     List<Webhook> own = run.template().webhooks();
     for (int i = 0; i < own.size(); i++) {
       hooks.put("template:" + i, own.get(i));
     }
     if (run.job() != null) {
-      List<Webhook> job =
-          jobs.find(run.job()).map(j -> j.spec().webhooks()).orElse(new ArrayList<>());
+      List<Webhook> job = hooksOfJob.apply(run.job());
       for (int i = 0; i < job.size(); i++) {
         hooks.put("job:" + i, job.get(i));
       }

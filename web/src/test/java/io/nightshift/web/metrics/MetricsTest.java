@@ -138,6 +138,23 @@ class MetricsTest {
     assertThat(answer.status()).as(method + " " + path).isLessThan(500);
   }
 
+  @Test
+  void a_jobs_last_success_moves_to_its_latest_succeeded_run() {
+    runJobToSuccess();
+    long second = post("/api/v1/jobs/nightly-backup/runs", new JsonObject(), 202).getLong("id");
+    awaitStatus(second, "SUCCEEDED");
+    java.time.Instant finished =
+        java.time.Instant.parse(
+            server.get("/api/v1/runs/" + second, ADMIN_TOKEN).json().getString("finishedAt"));
+    String expected =
+        "nightshift_job_last_success_timestamp_seconds{job=\"nightly-backup\"} "
+            + (finished.toEpochMilli() / 1000.0);
+
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .untilAsserted(() -> assertThat(scrape()).contains(expected));
+  }
+
   private String scrape() {
     Answer answer = server.get("/metrics", null);
     assertThat(answer.status()).isEqualTo(200);
