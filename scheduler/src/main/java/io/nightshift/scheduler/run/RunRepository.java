@@ -16,9 +16,9 @@ import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
 /**
- * Runs and their step attempts (read by {@link RunReads}). Every status change is a compare-and-set
- * on the current status, checked by {@link Transitions} first, so two writers can never both move
- * the same row.
+ * Runs and their step attempts (read by {@link RunReadRepository}). Every status change is a
+ * compare-and-set on the current status, checked by {@link Transitions} first, so two writers can
+ * never both move the same row.
  */
 public final class RunRepository {
   /** Undo attempts are step rows named {@code undo:<step>} (a name no template step can have). */
@@ -38,13 +38,13 @@ public final class RunRepository {
   private final Binding binding;
 
   /** How runs are read, through {@link #dsl}. */
-  private final RunReads reads;
+  private final RunReadRepository reads;
 
   public RunRepository(DSLContext dsl) {
-    this(dsl, new RunReads(dsl), Binding.OWN);
+    this(dsl, new RunReadRepository(dsl), Binding.OWN);
   }
 
-  private RunRepository(DSLContext dsl, RunReads reads, Binding binding) {
+  private RunRepository(DSLContext dsl, RunReadRepository reads, Binding binding) {
     this.dsl = dsl;
     this.reads = reads;
     this.binding = binding;

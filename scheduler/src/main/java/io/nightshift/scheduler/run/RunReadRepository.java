@@ -25,7 +25,7 @@ import org.jooq.impl.DSL;
  * through the context the repository writes through (its transaction when bound to one), so a
  * change reads what it wrote.
  */
-final class RunReads {
+final class RunReadRepository {
   private final DSLContext dsl;
 
   /**
@@ -37,18 +37,18 @@ final class RunReads {
 
   private volatile Boolean embedded;
 
-  RunReads(DSLContext dsl) {
+  RunReadRepository(DSLContext dsl) {
     this(dsl, snapshotCache());
   }
 
-  private RunReads(DSLContext dsl, Map<Long, Template> snapshots) {
+  private RunReadRepository(DSLContext dsl, Map<Long, Template> snapshots) {
     this.dsl = dsl;
     this.snapshots = snapshots;
   }
 
   /** These reads through {@code tx} (a transaction), keeping the same snapshots. */
-  RunReads in(DSLContext tx) {
-    return new RunReads(tx, snapshots);
+  RunReadRepository in(DSLContext tx) {
+    return new RunReadRepository(tx, snapshots);
   }
 
   private static Map<Long, Template> snapshotCache() {
@@ -70,7 +70,7 @@ final class RunReads {
         dsl.selectFrom(RUN_STEP)
             .where(RUN_STEP.RUN_ID.eq(id))
             .orderBy(RUN_STEP.POSITION, RUN_STEP.ATTEMPT)
-            .fetch(RunReads::step);
+            .fetch(RunReadRepository::step);
     return Optional.of(run(row, attempts));
   }
 
@@ -82,7 +82,9 @@ final class RunReads {
 
   /** One step attempt by its id. */
   StepRun attempt(long stepRunId) {
-    return dsl.selectFrom(RUN_STEP).where(RUN_STEP.ID.eq(stepRunId)).fetchOne(RunReads::step);
+    return dsl.selectFrom(RUN_STEP)
+        .where(RUN_STEP.ID.eq(stepRunId))
+        .fetchOne(RunReadRepository::step);
   }
 
   /**
