@@ -29,30 +29,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * to its recorded count are sent before the {@code end} event. What is read from the store (the
  * replay, the gaps, where a resuming client left off) is read by its {@link CatchUp}.
  *
- * <p>Back-pressure: a frame is written only while the connection's write queue has room; while it
- * is full the stream pauses. Live lines that arrive meanwhile are held only up to this client's
- * share of memory (and the node's total, {@link OpenStreams}); past that they are skipped, since
- * they are in the store, and the gap is filled from there page by page once the client reads again.
- * Store reads come one page at a time and only once the previous page has been written. Each {@code
- * log} event carries its cursor as the SSE {@code id}: a client that reconnects with {@code
- * Last-Event-ID} (or {@code ?after=}) resumes after it. A client that lets even the small run and
- * step events pile up past twice its share is dropped with a final {@code dropped} event naming the
- * cursor to resume from; a revoked token's streams end with a {@code revoked} event.
+ * <p>Back-pressure: a frame is written only while the connection's write queue has room ({@link
+ * SseWriter}); while it is full the stream pauses. Live lines that arrive meanwhile are held only
+ * up to this client's share of memory (and the node's total, {@link OpenStreams}); past that they
+ * are skipped, since they are in the store, and the gap is filled from there page by page once the
+ * client reads again. Store reads come one page at a time and only once the previous page has been
+ * written. Each {@code log} event carries its cursor as the SSE {@code id}: a client that
+ * reconnects with {@code Last-Event-ID} (or {@code ?after=}) resumes after it. A client that lets
+ * even the small run and step events pile up past twice its share is dropped with a final {@code
+ * dropped} event naming the cursor to resume from; a revoked token's streams end with a {@code
+ * revoked} event.
  *
  * <p>Everything but store reads runs on the request's event loop; store reads are blocking calls on
  * the streams' own worker pool, so followers never starve the API of worker threads, and they are
  * shared between the streams ({@link StreamReads}): followers of one run read each page once and
  * every line's frame is encoded once ({@link LogFrames}), however many streams send it.
  */
-final class LogStream implements CatchUp.Sink {
+final class LogStream implements CatchUp.Sink, SseWriter.Memory {
   private static final long KEEPALIVE_MS = 15_000;
   private static final long CLOSE_GRACE_MS = 10_000;
   private static final long LINE_OVERHEAD = 160;
-  private static final int BATCH_BYTES = 16 * 1024;
 
   private record Held(Object item, long size) {}
-
-  private record Frame(Buffer data, LogLine line) {}
 
   private final Vertx vertx;
   private final Context context;
@@ -67,6 +65,7 @@ final class LogStream implements CatchUp.Sink {
   private final String token;
   private final LogCursor resume;
   private final CatchUp catchUp;
+  private final SseWriter writer;
 
   /** Bytes this stream holds in memory: in flight to its event loop, held, and queued frames. */
   private final AtomicLong holding = new AtomicLong();
@@ -77,12 +76,6 @@ final class LogStream implements CatchUp.Sink {
   // Touched only on the event loop.
   private final Map<Long, Long> sent = new HashMap<>();
   private final ArrayDeque<Held> held = new ArrayDeque<>();
-  private final ArrayDeque<Frame> outbox = new ArrayDeque<>();
-  private Runnable afterFlush;
-  private boolean drainArmed;
-  private boolean pumpScheduled;
-  private long queuedBytes;
-  private LogLine lastWritten;
   private boolean busy = true;
   private boolean awaitingSteps;
   private long stepsDeadline = -1;
@@ -109,6 +102,7 @@ final class LogStream implements CatchUp.Sink {
     this.token = token;
     this.resume = resume;
     this.catchUp = new CatchUp(vertx, context, runId, sources, resume, this);
+    this.writer = new SseWriter(context, response, this, () -> ended);
   }
 
   void start() {
@@ -139,10 +133,10 @@ final class LogStream implements CatchUp.Sink {
               }
               found.getValue().forEach(sent::put);
               head();
-              enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
+              writer.enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
               keepalive =
                   vertx.setPeriodic(
-                      KEEPALIVE_MS, id -> enqueue(Buffer.buffer(": keepalive\n\n"), null));
+                      KEEPALIVE_MS, id -> writer.enqueue(Buffer.buffer(": keepalive\n\n"), null));
               catchUp
                   .replay()
                   .onFailure(this::abort)
@@ -199,7 +193,13 @@ final class LogStream implements CatchUp.Sink {
     response.closeHandler(v -> stop());
   }
 
-  private void release(long size) {
+  @Override
+  public void hold(long size) {
+    streams.hold(holding.addAndGet(size), size);
+  }
+
+  @Override
+  public void release(long size) {
     holding.addAndGet(-size);
     streams.release(size);
   }
@@ -218,12 +218,10 @@ final class LogStream implements CatchUp.Sink {
   /** Sends held items in order until one needs the store (a gap, or the run's end). */
   private void drain() {
     while (!busy && !ended && !held.isEmpty()) {
-      if (queuedBytes >= BATCH_BYTES) {
-        write();
-      }
+      writer.writeIfBatchFull();
       // After a pump, frames are left only when the connection is full: waiting for it to drain
       // returns here from its handler, not from within this loop (no recursion per held line).
-      if (response.writeQueueFull()) {
+      if (writer.full()) {
         busy = true;
         whenFlushed(
             () -> {
@@ -331,103 +329,16 @@ final class LogStream implements CatchUp.Sink {
     if (resume != null && !resume.precedes(line)) {
       return;
     }
-    enqueue(framed.frame(), line);
+    writer.enqueue(framed.frame(), line);
   }
 
   private void writeEvent(String type, JsonObject data) {
-    enqueue(Buffer.buffer("event: " + type + "\ndata: " + data.encode() + "\n\n"), null);
-  }
-
-  /**
-   * Queues a frame; what is queued is written at the end of the current event-loop task, in as few
-   * writes as fit (a page of replayed lines is one write, not 200).
-   */
-  private void enqueue(Buffer data, LogLine line) {
-    if (ended) {
-      return;
-    }
-    long size = data.length();
-    streams.hold(holding.addAndGet(size), size);
-    outbox.add(new Frame(data, line));
-    queuedBytes += size;
-    if (!pumpScheduled) {
-      pumpScheduled = true;
-      context.runOnContext(
-          v -> {
-            pumpScheduled = false;
-            pump();
-          });
-    }
-  }
-
-  /** Writes queued frames while the connection has room; then runs what waited for a flush. */
-  private void pump() {
-    if (!write()) {
-      return;
-    }
-    Runnable next = afterFlush;
-    if (next != null) {
-      afterFlush = null;
-      next.run();
-    }
-  }
-
-  /**
-   * Writes queued frames while the connection has room; true when all went, else the connection's
-   * drain handler pumps again.
-   */
-  private boolean write() {
-    if (ended || response.closed()) {
-      return false;
-    }
-    while (!outbox.isEmpty() && !response.writeQueueFull()) {
-      response.write(batch());
-    }
-    if (!outbox.isEmpty() || response.writeQueueFull()) {
-      if (!drainArmed) {
-        drainArmed = true;
-        response.drainHandler(
-            v -> {
-              drainArmed = false;
-              pump();
-            });
-      }
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * Takes queued frames up to {@link #BATCH_BYTES} (at least one) for one write: a write per frame
-   * cost the event loop more than the bytes, and with 200 streams it had no time left for the API.
-   */
-  private Buffer batch() {
-    Frame first = outbox.poll();
-    took(first);
-    if (outbox.isEmpty() || first.data().length() >= BATCH_BYTES) {
-      return first.data();
-    }
-    Buffer batch = Buffer.buffer(BATCH_BYTES).appendBuffer(first.data());
-    while (!outbox.isEmpty() && batch.length() + outbox.peek().data().length() <= BATCH_BYTES) {
-      Frame next = outbox.poll();
-      took(next);
-      batch.appendBuffer(next.data());
-    }
-    return batch;
-  }
-
-  private void took(Frame frame) {
-    release(frame.data().length());
-    queuedBytes -= frame.data().length();
-    if (frame.line() != null) {
-      lastWritten = frame.line();
-    }
+    writer.enqueue(Buffer.buffer("event: " + type + "\ndata: " + data.encode() + "\n\n"), null);
   }
 
   @Override
   public void whenFlushed(Runnable next) {
-    afterFlush = next;
-    pump();
+    writer.whenFlushed(next);
   }
 
   @Override
@@ -454,13 +365,10 @@ final class LogStream implements CatchUp.Sink {
       return;
     }
     JsonObject data = new JsonObject().put("runId", runId).put("reason", reason);
+    LogLine lastWritten = writer.lastWritten();
     data.put("after", lastWritten == null ? null : LogCursor.of(lastWritten));
     stop();
-    if (!response.ended() && !response.closed()) {
-      head();
-      response.write("event: " + type + "\ndata: " + data.encode() + "\n\n");
-      response.end();
-    }
+    writeLast(type, data);
     vertx.setTimer(
         CLOSE_GRACE_MS,
         id -> {
@@ -475,12 +383,14 @@ final class LogStream implements CatchUp.Sink {
       return;
     }
     stop();
+    writeLast("error", new JsonObject().put("message", String.valueOf(e.getMessage())));
+  }
+
+  /** Writes one last event straight to the connection and ends it (the stream has stopped). */
+  private void writeLast(String type, JsonObject data) {
     if (!response.ended() && !response.closed()) {
       head();
-      response.write(
-          "event: error\ndata: "
-              + new JsonObject().put("message", String.valueOf(e.getMessage())).encode()
-              + "\n\n");
+      response.write("event: " + type + "\ndata: " + data.encode() + "\n\n");
       response.end();
     }
   }
@@ -499,10 +409,7 @@ final class LogStream implements CatchUp.Sink {
     }
     held.forEach(h -> release(h.size()));
     held.clear();
-    outbox.forEach(f -> release(f.data().length()));
-    outbox.clear();
-    queuedBytes = 0;
-    afterFlush = null;
+    writer.discard();
   }
 
   private static boolean isTerminal(String status) {
