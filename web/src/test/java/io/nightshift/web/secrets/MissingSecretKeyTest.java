@@ -51,25 +51,7 @@ class MissingSecretKeyTest {
 
   @Test
   void a_key_file_deleted_while_the_node_runs_matters_only_at_its_next_start() throws Exception {
-    JsonObject template =
-        new JsonObject()
-            .put("name", "kept")
-            .put(
-                "params",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "password")
-                            .put("secret", true)
-                            .put("default", "default-secret-value")))
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "s")
-                            .put("kind", "command")
-                            .put("command", "true")));
+    JsonObject template = withSecretParam("kept", "s", "true");
     assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
         .isEqualTo(201);
     Files.delete(dataDir.resolve("secrets.key"));
@@ -95,25 +77,7 @@ class MissingSecretKeyTest {
 
   @Test
   void secrets_sealed_with_a_key_this_node_lacks_answer_503_naming_the_key() throws Exception {
-    JsonObject template =
-        new JsonObject()
-            .put("name", "sealed")
-            .put(
-                "params",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "password")
-                            .put("secret", true)
-                            .put("default", "default-secret-value")))
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "print")
-                            .put("kind", "command")
-                            .put("command", "echo \"$password\"")));
+    JsonObject template = withSecretParam("sealed", "print", "echo \"$password\"");
     assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
         .isEqualTo(201);
     Answer job =
@@ -168,25 +132,7 @@ class MissingSecretKeyTest {
   @Test
   void a_scheduled_fire_of_a_job_sealed_with_a_key_this_node_lacks_is_recorded_failed_naming_it()
       throws Exception {
-    JsonObject template =
-        new JsonObject()
-            .put("name", "sealed-tick")
-            .put(
-                "params",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "password")
-                            .put("secret", true)
-                            .put("default", "default-secret-value")))
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "print")
-                            .put("kind", "command")
-                            .put("command", "true")));
+    JsonObject template = withSecretParam("sealed-tick", "print", "true");
     assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
         .isEqualTo(201);
     Answer job =
@@ -256,5 +202,30 @@ class MissingSecretKeyTest {
         assertThat(s.executeUpdate(update)).isPositive();
       }
     }
+  }
+
+  /**
+   * A template with a secret parameter {@code password} (default "default-secret-value") and one
+   * command step.
+   */
+  private static JsonObject withSecretParam(String name, String step, String command) {
+    return new JsonObject()
+        .put("name", name)
+        .put(
+            "params",
+            new JsonArray()
+                .add(
+                    new JsonObject()
+                        .put("name", "password")
+                        .put("secret", true)
+                        .put("default", "default-secret-value")))
+        .put(
+            "steps",
+            new JsonArray()
+                .add(
+                    new JsonObject()
+                        .put("name", step)
+                        .put("kind", "command")
+                        .put("command", command)));
   }
 }
