@@ -31,10 +31,15 @@ public final class ProcessExecutor {
   private static final Duration GROUP_CHECK_LIMIT = Duration.ofSeconds(5);
   private static final String STEP_RUN_ID = "NIGHTSHIFT_STEP_RUN_ID";
 
-  /** Joins the cgroup whose cgroup.procs is $1, then execs the step's argv. */
-  private static final String JOIN =
+  /** Joins the cgroup whose cgroup.procs is $1 and shifts it away (on one line, no newline). */
+  private static final String JOIN_FIRST =
       "echo $$ > \"$1\" || { echo \"nightshift: cannot join the step's cgroup $1\" >&2; exit 125; };"
-          + " shift; exec \"$@\"";
+          + " shift;";
+
+  /** Joins the cgroup whose cgroup.procs is $1, then execs the step's argv. */
+  private static final String JOIN = JOIN_FIRST + " exec \"$@\"";
+
+  private static final String SHELL = "/bin/sh";
 
   private final Clock clock;
   private final Duration killGrace;
@@ -106,13 +111,23 @@ public final class ProcessExecutor {
     Optional<StepCgroup> cgroup = cgroups.create(spec.env().get(STEP_RUN_ID));
     List<String> command = new ArrayList<>(spec.argv().size() + 6);
     command.add(SETSID);
-    if (cgroup.isPresent()) {
+    List<String> argv = spec.argv();
+    if (cgroup.isPresent() && isShellCommand(argv)) {
+      // A command step's own shell joins the cgroup first, on the script's first line, so its
+      // line numbers, $0 ("/bin/sh") and $# (0, after the shift) stay those of `sh -c command`;
+      // one exec fewer than the general case below. The path is an argument, not code.
+      command.addAll(
+          List.of(
+              SHELL, "-c", JOIN_FIRST + " " + argv.get(2), SHELL, cgroup.get().procs().toString()));
+    } else if (cgroup.isPresent()) {
       // The process joins the step's cgroup before the step's program runs (exec keeps the pid),
       // so nothing the step starts is ever outside it. The path is an argument, not code.
       command.addAll(
-          List.of("/bin/sh", "-c", JOIN, "nightshift-join", cgroup.get().procs().toString()));
+          List.of(SHELL, "-c", JOIN, "nightshift-join", cgroup.get().procs().toString()));
+      command.addAll(argv);
+    } else {
+      command.addAll(argv);
     }
-    command.addAll(spec.argv());
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(spec.workDir().toFile())
@@ -149,6 +164,11 @@ public final class ProcessExecutor {
     return step;
   }
 
+  /** {@code [/bin/sh, -c, script]}: how a command step runs. */
+  private static boolean isShellCommand(List<String> argv) {
+    return argv.size() == 3 && SHELL.equals(argv.get(0)) && "-c".equals(argv.get(1));
+  }
+
   /**
    * Waits (briefly: setsid runs right after exec) until the process leads its own group, and reads
    * its start time meanwhile. Returns null for the start time if the process was already gone.
@@ -173,11 +193,10 @@ public final class ProcessExecutor {
         throw new IOException(
             "process " + pid + " did not become the leader of its own process group");
       }
-      if (spins < 100) {
-        Thread.onSpinWait();
-      } else {
-        LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
-      }
+      // setsid runs after an exec, which takes a millisecond or more: wait with a growing pause
+      // (0.1, 0.2, 0.4 ... 2 ms) instead of spinning on /proc, which cost more than the wait.
+      LockSupport.parkNanos(
+          TimeUnit.MICROSECONDS.toNanos(Math.min(2_000, 100L << Math.min(spins, 5))));
     }
   }
 }

@@ -80,11 +80,17 @@ class StepContainmentTest {
     assertThat(CGROUPS.method()).contains("cgroup");
   }
 
+  /** As a command step runs: {@code /bin/sh -c script}, whose own shell joins the cgroup. */
   StepProcess start(String script, Duration timeout) throws Exception {
+    return start(List.of("/bin/sh", "-c", script), timeout);
+  }
+
+  /** Any other argv (a script step's interpreter): a shell joins the cgroup, then execs it. */
+  StepProcess start(List<String> argv, Duration timeout) throws Exception {
     pidFile = dir.resolve("escaped.pid");
     ProcessSpec spec =
         new ProcessSpec(
-            List.of("sh", "-c", script),
+            argv,
             Map.of("PIDFILE", pidFile.toString(), "NIGHTSHIFT_STEP_RUN_ID", "4242"),
             dir.resolve("work"),
             timeout,
@@ -164,6 +170,33 @@ class StepContainmentTest {
         .untilAsserted(
             () -> assertThat(Procs.running(pid)).as("escaped process %d", pid).isFalse());
     assertThat(step.outcome().get(30, TimeUnit.SECONDS).status()).isNotEqualTo(Status.SUCCEEDED);
+  }
+
+  @Test
+  void a_program_that_is_not_a_shell_command_is_held_by_the_cgroup_too() throws Exception {
+    String escape = "setsid -f sh -c 'echo $$ > \"$PIDFILE\"; exec sleep 1000' > /dev/null 2>&1";
+    StepProcess step =
+        start(
+            List.of("sh", "-c", escape + "; until [ -s \"$PIDFILE\" ]; do :; done; echo done"),
+            null);
+    Outcome outcome = step.outcome().get(30, TimeUnit.SECONDS);
+    long pid = escapedPid();
+
+    assertThat(outcome.status()).isEqualTo(Status.SUCCEEDED);
+    assertThat(sink.stdout()).containsExactly("done");
+    assertThat(Procs.running(pid)).as("escaped process %d after the step ended", pid).isFalse();
+  }
+
+  @Test
+  void a_command_runs_in_its_cgroup_and_sees_the_shell_it_would_see_without_one() throws Exception {
+    StepProcess step =
+        start("echo \"$0 $#\"; cat /proc/$$/cgroup; no-such-program-here; true", null);
+    Outcome outcome = step.outcome().get(30, TimeUnit.SECONDS);
+
+    assertThat(outcome.status()).isEqualTo(Status.SUCCEEDED);
+    assertThat(sink.stdout().get(0)).isEqualTo("/bin/sh 0");
+    assertThat(sink.stdout()).anySatisfy(line -> assertThat(line).contains("/step-4242-"));
+    assertThat(sink.stderr()).containsExactly("/bin/sh: 1: no-such-program-here: not found");
   }
 
   @Test

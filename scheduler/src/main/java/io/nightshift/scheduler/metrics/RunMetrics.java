@@ -4,11 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.nightshift.executor.DaemonThreads;
-import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunListener;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
-import io.nightshift.scheduler.run.StepRun;
+import io.nightshift.scheduler.run.RunTimings;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Counts the runs that end on this node and observes their duration and their steps' durations
  * (each attempt, observed when its run ends). Labels are template and step names of stored
- * templates, so their number stays bounded. Reads the ended run once, on its own thread.
+ * templates, so their number stays bounded. Reads the ended run's times once, on its own thread.
  */
 public final class RunMetrics implements RunListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RunMetrics.class);
@@ -63,7 +62,7 @@ public final class RunMetrics implements RunListener, AutoCloseable {
     work.execute(
         () -> {
           try {
-            record(runs.get(runId), status);
+            runs.timings(runId).ifPresent(run -> record(run, status));
           } catch (RuntimeException e) {
             log.warn("run {}: metrics not recorded", runId, e);
           }
@@ -75,8 +74,8 @@ public final class RunMetrics implements RunListener, AutoCloseable {
     gauges.refreshSoon();
   }
 
-  private void record(Run run, RunStatus status) {
-    String template = run.template().name();
+  private void record(RunTimings run, RunStatus status) {
+    String template = run.template();
     Counter.builder("nightshift.runs")
         .description(
             "runs that ended, by template and final status (counted once, by the node that relays the event)")
@@ -92,12 +91,12 @@ public final class RunMetrics implements RunListener, AutoCloseable {
           .register(registry)
           .record(Duration.between(run.startedAt(), run.finishedAt()));
     }
-    for (StepRun attempt : run.attempts()) {
+    for (RunTimings.Attempt attempt : run.attempts()) {
       if (attempt.startedAt() != null && attempt.finishedAt() != null) {
         Timer.builder("nightshift.step.duration")
             .description("time each step attempt ran, by template and step (undo steps included)")
             .tag("template", template)
-            .tag("step", attempt.name())
+            .tag("step", attempt.step())
             .serviceLevelObjectives(BUCKETS)
             .register(registry)
             .record(Duration.between(attempt.startedAt(), attempt.finishedAt()));

@@ -51,7 +51,7 @@ public final class WebhookFanOut implements EventRelay.Claimed {
   }
 
   @Override
-  public void claimed(DSLContext tx, List<RunEventRepository.Stored> events) {
+  public boolean claimed(DSLContext tx, List<RunEventRepository.Stored> events) {
     // Read in the claim's transaction (no second connection while it holds one); each job's
     // webhooks once per claimed batch, not once per event.
     JobRepository jobsInTx = new JobRepository(tx);
@@ -60,31 +60,35 @@ public final class WebhookFanOut implements EventRelay.Claimed {
         job ->
             jobHooks.computeIfAbsent(
                 job, name -> jobsInTx.find(name).map(j -> j.spec().webhooks()).orElse(List.of()));
+    int deliveries = 0;
     for (RunEventRepository.Stored stored : events) {
       JsonObject event = stored.body();
       if (RunEvents.isRun(event)) {
         RunStatus status = RunStatus.valueOf(event.getString("status"));
         if (status == RunStatus.ROLLING_BACK) {
-          fanOut(tx, stored, "run.failed", hooksOfJob);
+          deliveries += fanOut(tx, stored, "run.failed", hooksOfJob);
         }
-        fanOut(tx, stored, "run." + status.name().toLowerCase(Locale.ROOT), hooksOfJob);
+        deliveries +=
+            fanOut(tx, stored, "run." + status.name().toLowerCase(Locale.ROOT), hooksOfJob);
       } else if (RunEvents.isApproval(event)) {
-        fanOut(tx, stored, "approval." + event.getString("event"), hooksOfJob);
+        deliveries += fanOut(tx, stored, "approval." + event.getString("event"), hooksOfJob);
       }
     }
+    return deliveries > 0;
   }
 
-  private void fanOut(
+  /** Writes the deliveries of one event; returns how many. */
+  private int fanOut(
       DSLContext tx,
       RunEventRepository.Stored stored,
       String name,
       Function<String, List<Webhook>> hooksOfJob) {
     if (!Webhook.EVENTS.contains(name)) {
-      return;
+      return 0;
     }
     Run run = headers.computeIfAbsent(stored.runId(), id -> runs.in(tx).header(id).orElse(null));
     if (run == null) {
-      return;
+      return 0;
     }
     if (RunEvents.isRun(stored.body())
         && RunStatus.valueOf(stored.body().getString("status")).terminal()) {
@@ -92,6 +96,7 @@ public final class WebhookFanOut implements EventRelay.Claimed {
     }
     Map<String, Webhook> hooks = hooks(run, hooksOfJob);
     JsonObject payload = null;
+    int written = 0;
     for (Map.Entry<String, Webhook> hook : hooks.entrySet()) {
       if (!hook.getValue().wants(name)) {
         continue;
@@ -110,7 +115,9 @@ public final class WebhookFanOut implements EventRelay.Claimed {
           payload.copy().put("deliveryId", deliveryId).encode(),
           deliveryId,
           clock.instant());
+      written++;
     }
+    return written;
   }
 
   /** The run's webhooks by key: the template's ({@code template:i}), then the job's. */

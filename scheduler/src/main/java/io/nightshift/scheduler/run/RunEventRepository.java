@@ -51,12 +51,19 @@ public final class RunEventRepository {
    * transaction; returns the ids it won (another node may have claimed some first).
    */
   public static List<Long> claim(DSLContext tx, Collection<Long> ids, String by, Instant now) {
-    tx.update(RUN_EVENT)
-        .set(RUN_EVENT.RELAYED_AT, now)
-        .set(RUN_EVENT.RELAYED_BY, by)
-        .where(RUN_EVENT.ID.in(ids))
-        .and(RUN_EVENT.RELAYED_AT.isNull())
-        .execute();
+    int claimed =
+        tx.update(RUN_EVENT)
+            .set(RUN_EVENT.RELAYED_AT, now)
+            .set(RUN_EVENT.RELAYED_BY, by)
+            .where(RUN_EVENT.ID.in(ids))
+            .and(RUN_EVENT.RELAYED_AT.isNull())
+            .execute();
+    List<Long> asked = ids.stream().distinct().sorted().toList();
+    if (claimed == asked.size()) {
+      // Every row still unclaimed was updated (the count is of rows that matched under their
+      // locks): all won, nothing to read back. Fewer: another node took some, read which.
+      return asked;
+    }
     return tx.select(RUN_EVENT.ID)
         .from(RUN_EVENT)
         .where(RUN_EVENT.ID.in(ids))

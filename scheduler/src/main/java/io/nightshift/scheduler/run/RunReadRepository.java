@@ -80,6 +80,49 @@ final class RunReadRepository {
         dsl.selectFrom(RUN).where(RUN.ID.eq(id)).fetchOne(r -> run(r, List.of())));
   }
 
+  /**
+   * What the metrics of an ended run need (template, job, its times and its attempts'), in one read
+   * that leaves the template snapshot and the values alone.
+   */
+  Optional<RunTimings> timings(long id) {
+    var rows =
+        dsl.select(
+                RUN.TEMPLATE_NAME,
+                RUN.JOB_NAME,
+                RUN.STARTED_AT,
+                RUN.FINISHED_AT,
+                RUN_STEP.NAME,
+                RUN_STEP.STARTED_AT,
+                RUN_STEP.FINISHED_AT)
+            .from(RUN)
+            .leftJoin(RUN_STEP)
+            .on(RUN_STEP.RUN_ID.eq(RUN.ID))
+            .where(RUN.ID.eq(id))
+            .orderBy(RUN_STEP.POSITION, RUN_STEP.ATTEMPT)
+            .fetch();
+    if (rows.isEmpty()) {
+      return Optional.empty();
+    }
+    var first = rows.get(0);
+    List<RunTimings.Attempt> attempts =
+        rows.stream()
+            .filter(r -> r.get(RUN_STEP.NAME) != null)
+            .map(
+                r ->
+                    new RunTimings.Attempt(
+                        r.get(RUN_STEP.NAME),
+                        r.get(RUN_STEP.STARTED_AT),
+                        r.get(RUN_STEP.FINISHED_AT)))
+            .toList();
+    return Optional.of(
+        new RunTimings(
+            first.get(RUN.TEMPLATE_NAME),
+            first.get(RUN.JOB_NAME),
+            first.get(RUN.STARTED_AT),
+            first.get(RUN.FINISHED_AT),
+            attempts));
+  }
+
   /** One step attempt by its id. */
   StepRun attempt(long stepRunId) {
     return dsl.selectFrom(RUN_STEP)

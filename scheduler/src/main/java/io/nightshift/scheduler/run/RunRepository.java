@@ -81,6 +81,11 @@ public final class RunRepository {
     return reads.header(id);
   }
 
+  /** The times of a run and of its step attempts, for metrics. */
+  public Optional<RunTimings> timings(long id) {
+    return reads.timings(id);
+  }
+
   public Run get(long id) {
     return find(id).orElseThrow(() -> new NotFound("run", id));
   }

@@ -178,7 +178,10 @@ abstract class EventRelayContract {
     List<EventRelay> relays = List.of(relay("b"), relay("c"), relay("d"));
     for (EventRelay relay : relays) {
       relay.addConsumer(
-          (tx, claimed) -> claimed.forEach(e -> consumed.merge(e.id(), 1, Integer::sum)));
+          (tx, claimed) -> {
+            claimed.forEach(e -> consumed.merge(e.id(), 1, Integer::sum));
+            return false;
+          });
     }
     ExecutorService pool = Executors.newFixedThreadPool(relays.size());
     CountDownLatch go = new CountDownLatch(1);
@@ -218,11 +221,35 @@ abstract class EventRelayContract {
           if (claimed.stream().anyMatch(e -> e.runId() == poisoned)) {
             throw new IllegalStateException("cannot handle run " + poisoned);
           }
+          return false;
         });
     relay.relayOnce();
 
     assertThat(events).extracting(e -> e.getLong("runId")).containsExactly(first, poisoned, last);
     assertThat(new RunEventRepository(dsl).backlog()).isZero();
+  }
+
+  @Test
+  void what_runs_after_a_relay_pass_is_woken_only_when_a_consumer_wrote_work() {
+    java.util.concurrent.atomic.AtomicInteger woken =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean writes =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    EventRelay relay = relay("g");
+    relay.addConsumer((tx, claimed) -> writes.get());
+    relay.afterRelay(woken::incrementAndGet);
+
+    newRun();
+    relay.relayOnce();
+    assertThat(woken).as("a pass whose consumers wrote nothing").hasValue(0);
+
+    writes.set(true);
+    newRun();
+    relay.relayOnce();
+    assertThat(woken).as("a pass whose consumer wrote deliveries").hasValue(1);
+
+    relay.relayOnce();
+    assertThat(woken).as("a pass that found no event").hasValue(1);
   }
 
   @Test

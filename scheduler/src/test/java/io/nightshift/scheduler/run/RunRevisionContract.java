@@ -186,6 +186,48 @@ abstract class RunRevisionContract {
   }
 
   @Test
+  void the_times_of_a_run_and_of_each_attempt_read_back_in_one_read_for_the_metrics() {
+    Run run = newRun();
+    Instant t0 = clock.instant();
+    runs.start(step(run, "a"), StepStatus.RUNNING, "n", new RunRepository.Lease("i", t0), t0);
+    runs.finish(
+        step(runs.get(run.id()), "a"),
+        StepStatus.RUNNING,
+        StepStatus.FAILED,
+        1,
+        "boom",
+        0,
+        0,
+        t0.plusSeconds(2));
+    StepRun second = runs.atomically(tx -> tx.addAttempt(step(runs.get(run.id()), "a"), null));
+    runs.start(
+        second, StepStatus.RUNNING, "n", new RunRepository.Lease("i", t0), t0.plusSeconds(3));
+    runs.finish(
+        step(runs.get(run.id()), "a"),
+        StepStatus.RUNNING,
+        StepStatus.SUCCEEDED,
+        0,
+        null,
+        0,
+        0,
+        t0.plusSeconds(5));
+    runs.transition(run.id(), RunStatus.RUNNING, RunStatus.CANCELED, "x", t0.plusSeconds(6));
+
+    RunTimings timings = runs.timings(run.id()).orElseThrow();
+
+    assertThat(timings.template()).isEqualTo("t");
+    assertThat(timings.job()).isNull();
+    assertThat(timings.startedAt()).isEqualTo(run.startedAt());
+    assertThat(timings.finishedAt()).isEqualTo(t0.plusSeconds(6));
+    assertThat(timings.attempts())
+        .containsExactly(
+            new RunTimings.Attempt("a", t0, t0.plusSeconds(2)),
+            new RunTimings.Attempt("a", t0.plusSeconds(3), t0.plusSeconds(5)),
+            new RunTimings.Attempt("b", null, null));
+    assertThat(runs.timings(run.id() + 1000)).isEmpty();
+  }
+
+  @Test
   void parking_an_approval_on_a_stale_copy_is_refused() {
     Run copy = newRun();
     Instant now = clock.instant();
