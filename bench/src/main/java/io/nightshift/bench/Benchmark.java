@@ -129,9 +129,10 @@ public final class Benchmark {
       if (s.parts().contains("runs")) {
         System.out.printf(
             Locale.ROOT,
-            "(b) runs: %d one-step 'echo hi' runs from %d clients%n",
+            "(b) runs: %d one-step 'echo hi' runs from %d clients, after %d warm-up runs%n",
             s.runs(),
-            s.concurrency());
+            s.concurrency(),
+            RunsBench.warmup(s));
         runs = new RunsBench(s, api, db, cpu).run();
         Figures.print(runs);
       }

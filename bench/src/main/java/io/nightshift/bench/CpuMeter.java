@@ -14,9 +14,11 @@ import java.util.Locale;
 final class CpuMeter {
   private static final double TICK = 0.01; // USER_HZ is 100 on Linux
 
+  /** {@code jit}: the part of {@code jvm} spent by the JIT compiler's threads. */
   record Snapshot(
       long nanos,
       double jvm,
+      double jit,
       double mariadb,
       double redis,
       double busy,
@@ -38,6 +40,7 @@ final class CpuMeter {
     return new Snapshot(
         System.nanoTime(),
         jvmSeconds(),
+        jitSeconds(),
         processSeconds(mariadbPid),
         processSeconds(redisPid),
         busy(),
@@ -104,6 +107,32 @@ final class CpuMeter {
       return sun.getProcessCpuTime() / 1e9;
     }
     return Double.NaN;
+  }
+
+  /**
+   * CPU seconds of this JVM's JIT compiler threads ("C1 CompilerThread0", "C2 CompilerThread0",
+   * ...; comm shows their first 15 characters), from /proc/self/task: what the JVM spends while it
+   * still compiles, not on the work measured.
+   */
+  private static double jitSeconds() {
+    double total = 0;
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          if (comm.contains("CompilerThre")) {
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK;
+          }
+        } catch (IOException | RuntimeException gone) {
+          // a thread that ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      return Double.NaN;
+    }
+    return total;
   }
 
   private static double processSeconds(long pid) {

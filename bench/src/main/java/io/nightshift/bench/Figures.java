@@ -46,14 +46,15 @@ final class Figures {
     System.out.printf(
         Locale.ROOT,
         "    nightshift  %8.1f runs/s    (%d runs in %.2f s, POSTs took %.2f s; %d SUCCEEDED, %d"
-            + " other; JVM CPU %.1f ms per run)%n",
+            + " other; JVM CPU %.1f ms per run, of which the JIT compiler %.1f ms)%n",
         r.runsPerSecond(),
         r.runs(),
         r.seconds(),
         r.postSeconds(),
         r.succeeded(),
         r.otherwise(),
-        r.jvmCpuMsPerRun());
+        r.jvmCpuMsPerRun(),
+        r.jitCpuMsPerRun());
     System.out.printf(
         Locale.ROOT,
         "    spawn       %8.1f /s        (%d x sh -c 'echo hi' from %d threads in %.2f s)%n",

@@ -65,11 +65,12 @@ final class GoalsTable {
             "runs/s vs sh -c 'echo hi' spawns/s",
             String.format(
                 Locale.ROOT,
-                "%.1f / %.1f = %.2f (JVM CPU %.1f ms/run)",
+                "%.1f / %.1f = %.2f (JVM CPU %.1f ms/run, JIT %.1f)",
                 runs.runsPerSecond(),
                 runs.spawnsPerSecond(),
                 runs.ratio(),
-                runs.jvmCpuMsPerRun()),
+                runs.jvmCpuMsPerRun(),
+                runs.jitCpuMsPerRun()),
             ">= 0.4",
             ok ? "met" : "NOT MET"
           });

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * rate = R / (first POST until the last run finished), against spawning {@code sh -c 'echo hi'} R
  * times from C threads with ProcessBuilder (reading its output, waiting for its exit). The JVM's
  * CPU time over the measured runs (service and clients, JIT and GC included) divided by R is
- * printed beside the rate.
+ * printed beside the rate, and the part of it the JIT compiler's threads took (still compiling: a
+ * longer run or warm-up lowers it).
  */
 final class RunsBench {
   record Result(
@@ -32,7 +33,8 @@ final class RunsBench {
       int otherwise,
       double spawnSeconds,
       double spawnsPerSecond,
-      double jvmCpuMsPerRun) {
+      double jvmCpuMsPerRun,
+      double jitCpuMsPerRun) {
     double ratio() {
       return runsPerSecond / spawnsPerSecond;
     }
@@ -53,7 +55,7 @@ final class RunsBench {
   Result run() throws Exception {
     int r = settings.runs();
     int c = settings.concurrency();
-    int warmup = Math.max(5, Math.min(20, r / 10));
+    int warmup = warmup(settings);
     api.post(
         "/templates",
         new JsonObject()
@@ -81,7 +83,9 @@ final class RunsBench {
     double postSeconds = (System.nanoTime() - startNanos) / 1e9;
     Instant lastFinished = awaitFinished(ids, 300_000);
     double seconds = (lastFinished.toEpochMilli() - start.toEpochMilli()) / 1000.0;
-    double jvmCpuMsPerRun = (cpu.now().jvm() - cpuStart.jvm()) * 1000 / r;
+    CpuMeter.Snapshot cpuEnd = cpu.now();
+    double jvmCpuMsPerRun = (cpuEnd.jvm() - cpuStart.jvm()) * 1000 / r;
+    double jitCpuMsPerRun = (cpuEnd.jit() - cpuStart.jit()) * 1000 / r;
     System.out.println("    runs " + cpu.since(cpuStart));
     int[] outcome = outcomes(ids);
 
@@ -101,7 +105,14 @@ final class RunsBench {
         outcome[1],
         spawnSeconds,
         r / spawnSeconds,
-        jvmCpuMsPerRun);
+        jvmCpuMsPerRun,
+        jitCpuMsPerRun);
+  }
+
+  /** Runs (and spawns) before the measured ones: as given, else R/10 between 5 and 20. */
+  static int warmup(Settings settings) {
+    int r = settings.runs();
+    return settings.runWarmup() > 0 ? settings.runWarmup() : Math.max(5, Math.min(20, r / 10));
   }
 
   private List<Long> startRuns(int count, int clients) throws Exception {

@@ -12,6 +12,8 @@ import java.util.Set;
  *
  * @param lines lines printed by the log pipeline step (N)
  * @param runs one-step runs started for the runs throughput (R)
+ * @param runWarmup runs (and spawns) before the measured ones, not measured; 0: R/10 between 5 and
+ *     20. More lets the JIT finish compiling first (its CPU is printed beside the rate)
  * @param concurrency concurrent HTTP clients starting runs, and concurrent spawners in the baseline
  * @param liveLines timestamped lines printed by the live latency step
  * @param liveIntervalMs pause between two of those lines
@@ -30,6 +32,7 @@ import java.util.Set;
 record Settings(
     long lines,
     int runs,
+    int runWarmup,
     int concurrency,
     int liveLines,
     int liveIntervalMs,
@@ -50,6 +53,7 @@ record Settings(
       List.of(
           "n",
           "r",
+          "runWarmup",
           "c",
           "liveLines",
           "liveIntervalMs",
@@ -96,6 +100,7 @@ record Settings(
     return new Settings(
         positive(given, "n", 1_000_000),
         (int) positive(given, "r", 300),
+        given.containsKey("runWarmup") ? (int) positive(given, "runWarmup", 1) : 0,
         (int) positive(given, "c", 4),
         (int) positive(given, "liveLines", 300),
         (int) positive(given, "liveIntervalMs", 20),
