@@ -14,6 +14,7 @@ import io.nightshift.scheduler.store.Sql;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -26,13 +27,39 @@ public final class TemplateRepository {
 
   private final DSLContext dsl;
 
+  /**
+   * Parsed versions by "templateId/version", each with the stored body it was parsed from and used
+   * only while the row still holds that very body: an update adds a version and a template created
+   * again gets a new id, but sealing secrets again (another key) rewrites a body, which must then
+   * be opened again (and fail, on a node that lacks the key). Starting a run reads its template's
+   * latest version; comparing the text costs far less than parsing it.
+   */
+  private final Map<String, Parsed> parsed;
+
+  private record Parsed(String body, Template template) {}
+
   public TemplateRepository(DSLContext dsl) {
+    this(dsl, parsedCache());
+  }
+
+  private TemplateRepository(DSLContext dsl, Map<String, Parsed> parsed) {
     this.dsl = dsl;
+    this.parsed = parsed;
   }
 
   /** This repository reading and writing through {@code tx} (a transaction the caller runs). */
   public TemplateRepository in(DSLContext tx) {
-    return new TemplateRepository(tx);
+    return new TemplateRepository(tx, parsed);
+  }
+
+  private static Map<String, Parsed> parsedCache() {
+    return java.util.Collections.synchronizedMap(
+        new java.util.LinkedHashMap<>(64, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Parsed> eldest) {
+            return size() > 512;
+          }
+        });
   }
 
   public StoredTemplate create(Template template, String actor, Instant now) {
@@ -186,9 +213,16 @@ public final class TemplateRepository {
   }
 
   private StoredTemplate map(Record r) {
-    Template template =
-        StoredSecrets.template(
-            SecretCipher.of(dsl), r.get(TEMPLATE_VERSION.BODY), r.get(TEMPLATE.NAME));
+    String key = r.get(TEMPLATE.ID) + "/" + r.get(TEMPLATE_VERSION.VERSION);
+    String body = r.get(TEMPLATE_VERSION.BODY);
+    Parsed known = parsed.get(key);
+    Template template;
+    if (known != null && known.body().equals(body)) {
+      template = known.template();
+    } else {
+      template = StoredSecrets.template(SecretCipher.of(dsl), body, r.get(TEMPLATE.NAME));
+      parsed.put(key, new Parsed(body, template));
+    }
     return new StoredTemplate(
         template,
         r.get(TEMPLATE_VERSION.VERSION),

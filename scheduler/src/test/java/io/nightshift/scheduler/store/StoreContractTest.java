@@ -142,6 +142,22 @@ abstract class StoreContractTest {
   }
 
   @Test
+  void a_template_deleted_and_created_again_reads_back_its_new_body_not_a_kept_parse() {
+    templates.create(template("backup", "echo old"), "alice", T0);
+    assertThat(templates.find("backup").orElseThrow().template())
+        .isEqualTo(template("backup", "echo old"));
+    templates.delete("backup", "alice", T0);
+    templates.create(template("backup", "echo new"), "alice", T0);
+
+    assertThat(templates.find("backup").orElseThrow().template())
+        .isEqualTo(template("backup", "echo new"));
+    assertThat(templates.find("backup", 1).orElseThrow().template())
+        .isEqualTo(template("backup", "echo new"));
+    assertThat(templates.in(db.dsl()).find("backup").orElseThrow().template())
+        .isEqualTo(template("backup", "echo new"));
+  }
+
+  @Test
   void every_change_is_audited_with_who_what_when_and_target() {
     templates.create(template("backup", "true"), "alice", T0);
     templates.update(template("backup", "false"), "bob", T0.plusSeconds(1));
