@@ -79,7 +79,8 @@ public final class JobAdmission implements Admission {
               initial = RunStatus.QUEUED;
             }
           }
-          return new Admitted(NewRunRepository.insert(tx, run, initial, now), initial);
+          long id = NewRunRepository.insert(tx, run, initial, now);
+          return new Admitted(NewRunRepository.created(tx, id, run, initial, now));
         });
   }
 }

@@ -8,8 +8,16 @@ import java.time.Instant;
  * retries; see {@code JobAdmission}); a run of no job always starts.
  */
 public interface Admission {
-  /** What became of an admitted run: RUNNING or QUEUED. */
-  record Admitted(long runId, RunStatus status) {}
+  /** The admitted run as stored (RUNNING or QUEUED), as a read of it would return it. */
+  record Admitted(Run run) {
+    public long runId() {
+      return run.id();
+    }
+
+    public RunStatus status() {
+      return run.status();
+    }
+  }
 
   /**
    * Stores {@code run} in one transaction and says how it starts; a {@link
@@ -20,6 +28,6 @@ public interface Admission {
 
   /** Every run starts at once (no job policy applies). */
   static Admission direct(RunRepository runs) {
-    return (run, force, now) -> new Admitted(runs.create(run, now).id(), RunStatus.RUNNING);
+    return (run, force, now) -> new Admitted(runs.create(run, now));
   }
 }

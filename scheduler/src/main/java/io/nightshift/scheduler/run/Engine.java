@@ -147,7 +147,7 @@ public final class Engine implements AutoCloseable {
     Admission.Admitted admitted = admission.admit(request, force, clock.instant());
     ctx.changed();
     long id = admitted.runId();
-    Run stored = runs.get(id);
+    Run stored = admitted.run();
     if (admitted.status() == RunStatus.QUEUED) {
       // The run it queued behind may have ended meanwhile: it may start at once.
       startNextQueued(stored.job());

@@ -69,7 +69,7 @@ public final class NewRunRepository {
             .set(RUN_STEP.ATTEMPT, 1)
             .set(RUN_STEP.STATUS, StepStatus.SUCCEEDED.name())
             .set(RUN_STEP.EXIT_CODE, keep.exitCode())
-            .set(RUN_STEP.ERROR, "kept from run " + keep.runId())
+            .set(RUN_STEP.ERROR, keptFrom(keep))
             .set(RUN_STEP.STARTED_AT, keep.startedAt())
             .set(RUN_STEP.FINISHED_AT, keep.finishedAt())
             .set(RUN_STEP.REVISION, 1)
@@ -100,6 +100,87 @@ public final class NewRunRepository {
                 "params",
                 new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params())))));
     return runId;
+  }
+
+  /**
+   * The run {@link #insert} just stored in {@code tx}, as a read of it returns it: built from what
+   * was inserted, with only the ids of its step rows read (one narrow select, not the run row, its
+   * snapshot or its values). Times are stored to the millisecond, so they are truncated here too.
+   */
+  public static Run created(DSLContext tx, long runId, NewRun run, RunStatus initial, Instant now) {
+    Instant at = now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    Map<Integer, Long> ids =
+        tx.select(RUN_STEP.POSITION, RUN_STEP.ID)
+            .from(RUN_STEP)
+            .where(RUN_STEP.RUN_ID.eq(runId))
+            .fetchMap(RUN_STEP.POSITION, RUN_STEP.ID);
+    Map<String, StepRun> kept = new java.util.HashMap<>();
+    run.kept().forEach(step -> kept.put(step.name(), step));
+    List<StepRun> attempts = new java.util.ArrayList<>();
+    int position = 0;
+    for (StepSpec step : run.template().steps()) {
+      StepRun keep = kept.get(step.name());
+      long id = ids.get(position);
+      attempts.add(
+          keep == null
+              ? new StepRun(
+                  id,
+                  runId,
+                  step.name(),
+                  step.kind(),
+                  position,
+                  1,
+                  StepStatus.PENDING,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  0,
+                  0)
+              : new StepRun(
+                  id,
+                  runId,
+                  step.name(),
+                  step.kind(),
+                  position,
+                  1,
+                  StepStatus.SUCCEEDED,
+                  keep.exitCode(),
+                  keptFrom(keep),
+                  keep.startedAt(),
+                  keep.finishedAt(),
+                  null,
+                  null,
+                  null,
+                  null,
+                  0,
+                  0));
+      position++;
+    }
+    return new Run(
+        runId,
+        run.template(),
+        run.templateVersion(),
+        run.job(),
+        run.trigger(),
+        run.triggeredBy(),
+        initial,
+        run.params(),
+        run.retryOf(),
+        null,
+        at,
+        initial == RunStatus.RUNNING ? at : null,
+        null,
+        attempts,
+        1);
+  }
+
+  private static String keptFrom(StepRun keep) {
+    return "kept from run " + keep.runId();
   }
 
   /** Runs of a job that have not ended, oldest first (for concurrency policies). */

@@ -65,10 +65,11 @@ public final class RunRepository {
 
   /** Stores a RUNNING run with attempt 1 of every step PENDING, and its audit record. */
   public Run create(NewRun run, Instant now) {
-    long id =
-        dsl.transactionResult(
-            cfg -> NewRunRepository.insert(cfg.dsl(), run, RunStatus.RUNNING, now));
-    return find(id).orElseThrow();
+    return dsl.transactionResult(
+        cfg -> {
+          long id = NewRunRepository.insert(cfg.dsl(), run, RunStatus.RUNNING, now);
+          return NewRunRepository.created(cfg.dsl(), id, run, RunStatus.RUNNING, now);
+        });
   }
 
   /** The run with its step attempts. */

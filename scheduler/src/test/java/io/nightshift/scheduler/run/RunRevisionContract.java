@@ -9,6 +9,7 @@ import io.nightshift.scheduler.approval.ApprovalStatus;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.scheduler.template.StepAction;
+import io.nightshift.scheduler.template.StepKind;
 import io.nightshift.scheduler.template.TemplateParser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -225,6 +226,80 @@ abstract class RunRevisionContract {
             new RunTimings.Attempt("a", t0.plusSeconds(3), t0.plusSeconds(5)),
             new RunTimings.Attempt("b", null, null));
     assertThat(runs.timings(run.id() + 1000)).isEmpty();
+  }
+
+  @Test
+  void a_created_run_is_what_a_read_of_it_returns() {
+    Run created = newRun();
+    assertThat(created).isEqualTo(runs.get(created.id()));
+
+    // A queued run of a job, with values (one of them secret), kept steps and sub-millisecond time.
+    JsonObject template =
+        new JsonObject()
+            .put("name", "t2")
+            .put(
+                "params",
+                new JsonArray()
+                    .add(new JsonObject().put("name", "host"))
+                    .add(new JsonObject().put("name", "pw").put("secret", true)))
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "a")
+                            .put("kind", "command")
+                            .put("command", "true"))
+                    .add(
+                        new JsonObject()
+                            .put("name", "b")
+                            .put("kind", "command")
+                            .put("command", "true")
+                            .put("needs", new JsonArray().add("a"))));
+    StepRun kept =
+        new StepRun(
+            7,
+            created.id(),
+            "a",
+            StepKind.COMMAND,
+            0,
+            2,
+            StepStatus.SUCCEEDED,
+            0,
+            null,
+            clock.instant(),
+            clock.instant().plusSeconds(1),
+            null,
+            "n",
+            42L,
+            "99",
+            3,
+            0);
+    NewRun request =
+        new NewRun(
+            TemplateParser.parse(template, null),
+            3,
+            "nightly",
+            Trigger.RETRY,
+            "bob",
+            Map.of("host", "db1", "pw", "s3cret"),
+            created.id(),
+            List.of(kept));
+    byte[] key = new byte[io.nightshift.scheduler.secrets.SecretCipher.KEY_BYTES];
+    new java.security.SecureRandom().nextBytes(key);
+    io.nightshift.scheduler.secrets.SecretCipher.of(key, List.of()).attach(dsl);
+    Instant now = clock.instant().plusNanos(123_456);
+    Run queued =
+        dsl.transactionResult(
+            cfg -> {
+              long id = NewRunRepository.insert(cfg.dsl(), request, RunStatus.QUEUED, now);
+              return NewRunRepository.created(cfg.dsl(), id, request, RunStatus.QUEUED, now);
+            });
+
+    assertThat(queued).isEqualTo(runs.get(queued.id()));
+    assertThat(queued.attempts())
+        .extracting(StepRun::status)
+        .containsExactly(StepStatus.SUCCEEDED, StepStatus.PENDING);
   }
 
   @Test
