@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
   mvn -q -DskipTests package
 fi
-exec java -Xms1g -Xmx2g ${BENCH_JAVA_OPTS:-} \
+# Compiler threads stay alive, so the JIT's CPU read from /proc/self/task is never lost with a
+# thread the JVM retired.
+exec java -Xms1g -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads ${BENCH_JAVA_OPTS:-} \
   -cp 'bench/target/nightshift-bench.jar:bench/target/lib/*' \
   io.nightshift.bench.Benchmark "$@"

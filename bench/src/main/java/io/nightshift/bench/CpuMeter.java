@@ -112,7 +112,9 @@ final class CpuMeter {
   /**
    * CPU seconds of this JVM's JIT compiler threads ("C1 CompilerThread0", "C2 CompilerThread0",
    * ...; comm shows their first 15 characters), from /proc/self/task: what the JVM spends while it
-   * still compiles, not on the work measured.
+   * still compiles, not on the work measured. Exact only while compiler threads are never retired
+   * ({@code -XX:-UseDynamicNumberOfCompilerThreads}, as scripts/bench.sh starts it): a retired
+   * thread's time leaves this sum.
    */
   private static double jitSeconds() {
     double total = 0;

@@ -69,6 +69,19 @@ class ParamsTest {
   }
 
   @Test
+  void a_value_in_the_stores_encrypted_form_is_refused_naming_the_parameter() {
+    for (String name : new String[] {"version", "pw"}) {
+      Map<String, String> values = new java.util.HashMap<>(Map.of("version", "1"));
+      values.put(name, "nsenc:v1:abc:def");
+      assertThatThrownBy(() -> Params.resolve(T, Map.of(), values))
+          .as(name)
+          .isInstanceOf(Invalid.class)
+          .hasMessageContaining("params." + name)
+          .hasMessageContaining("must not start with 'nsenc:v1:'");
+    }
+  }
+
+  @Test
   void values_must_be_scalars() {
     assertThatThrownBy(() -> Params.read(new JsonObject("{\"v\":{\"a\":1}}"), "params"))
         .hasMessageStartingWith("params.v:");

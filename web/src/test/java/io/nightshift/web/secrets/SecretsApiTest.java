@@ -329,6 +329,35 @@ abstract class SecretsApiTest {
   }
 
   @Test
+  void a_value_in_the_stores_encrypted_form_is_refused_naming_it_and_no_run_is_made() {
+    String template = unique("sealed-looking");
+    created("/api/v1/templates", template(template, "unused", null, null));
+    int runsBefore =
+        server.get("/api/v1/runs?limit=200", operator).json().getJsonArray("items").size();
+
+    for (String param : List.of("password", "user")) {
+      Answer refused =
+          server.post(
+              "/api/v1/runs",
+              operator,
+              new JsonObject()
+                  .put("template", template)
+                  .put(
+                      "params",
+                      new JsonObject()
+                          .put("password", "real-value")
+                          .put(param, "nsenc:v1:0011223344:AAAA"))
+                  .encode());
+      assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+      assertThat(refused.errorMessage())
+          .startsWith("params." + param + ":")
+          .contains("must not start with 'nsenc:v1:'");
+    }
+    assertThat(server.get("/api/v1/runs?limit=200", operator).json().getJsonArray("items"))
+        .hasSize(runsBefore);
+  }
+
+  @Test
   void the_mask_given_as_a_run_value_of_a_secret_parameter_is_refused_naming_it() {
     String template = unique("masked-run");
     created("/api/v1/templates", template(template, "unused", null, null));
