@@ -6,7 +6,6 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.store.Page;
-import io.nightshift.scheduler.template.StepKind;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
@@ -16,9 +15,9 @@ import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
 /**
- * Runs and their step attempts (read by {@link RunReadRepository}). Every status change is a
- * compare-and-set on the current status, checked by {@link Transitions} first, so two writers can
- * never both move the same row.
+ * Runs and their step attempts (read by {@link RunReadRepository}; the attempt rows' SQL is in
+ * {@link StepRowRepository}). Every status change is a compare-and-set on the current status,
+ * checked by {@link Transitions} first, so two writers can never both move the same row.
  */
 public final class RunRepository {
   /** Undo attempts are step rows named {@code undo:<step>} (a name no template step can have). */
@@ -134,18 +133,7 @@ public final class RunRepository {
     write(
         tx -> {
           touch(tx, step.runId());
-          int changed =
-              tx.update(RUN_STEP)
-                  .set(RUN_STEP.STATUS, to.name())
-                  .set(RUN_STEP.STARTED_AT, now)
-                  .set(RUN_STEP.NODE, node)
-                  .set(RUN_STEP.LEASE_OWNER, lease == null ? null : lease.owner())
-                  .set(RUN_STEP.LEASE_UNTIL, lease == null ? null : lease.until())
-                  .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
-                  .where(RUN_STEP.ID.eq(step.id()))
-                  .and(RUN_STEP.STATUS.eq(step.status().name()))
-                  .execute();
-          if (changed == 0) {
+          if (!StepRowRepository.start(tx, step, to, node, lease, now)) {
             throw new Conflict("step run " + step.id() + " is no longer " + step.status());
           }
           RunEventRepository.add(tx, step.runId(), RunEvents.step(step, to, now), now);
@@ -257,20 +245,8 @@ public final class RunRepository {
         tx -> {
           touch(tx, event.getLong("runId"));
           boolean ended =
-              tx.update(RUN_STEP)
-                      .set(RUN_STEP.STATUS, to.name())
-                      .set(RUN_STEP.EXIT_CODE, exitCode)
-                      .set(RUN_STEP.ERROR, truncate(error))
-                      .set(RUN_STEP.LINE_COUNT, lineCount)
-                      .set(RUN_STEP.LINES_DROPPED, linesDropped)
-                      .set(RUN_STEP.FINISHED_AT, now)
-                      .set(RUN_STEP.LEASE_UNTIL, (Instant) null)
-                      .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
-                      .where(RUN_STEP.ID.eq(stepRunId))
-                      .and(RUN_STEP.STATUS.eq(from.name()))
-                      .and(guard)
-                      .execute()
-                  == 1;
+              StepRowRepository.end(
+                  tx, stepRunId, from, to, exitCode, error, lineCount, linesDropped, now, guard);
           if (ended) {
             RunEventRepository.add(tx, event.getLong("runId"), event, now);
           }
@@ -350,59 +326,14 @@ public final class RunRepository {
     return write(
         tx -> {
           touch(tx, previous.runId());
-          long id =
-              tx.insertInto(RUN_STEP)
-                  .set(RUN_STEP.RUN_ID, previous.runId())
-                  .set(RUN_STEP.NAME, previous.name())
-                  .set(RUN_STEP.KIND, previous.kind().json())
-                  .set(RUN_STEP.POSITION, previous.position())
-                  .set(RUN_STEP.ATTEMPT, previous.attempt() + 1)
-                  .set(RUN_STEP.STATUS, StepStatus.PENDING.name())
-                  .set(RUN_STEP.NOT_BEFORE, notBefore)
-                  .set(RUN_STEP.REVISION, 1)
-                  .returning(RUN_STEP.ID)
-                  .fetchOne()
-                  .getId();
-          return new StepRun(
-              id,
-              previous.runId(),
-              previous.name(),
-              previous.kind(),
-              previous.position(),
-              previous.attempt() + 1,
-              StepStatus.PENDING,
-              null,
-              null,
-              null,
-              null,
-              notBefore,
-              null,
-              null,
-              null,
-              0,
-              0);
+          return StepRowRepository.nextAttempt(tx, previous, notBefore);
         });
   }
 
   /** A RUNNING row for the undo of {@code step}, named {@code undo:<step>}. */
   public StepRun insertUndo(StepRun step, String node, Lease lease, Instant now) {
     touch(dsl, step.runId());
-    long id =
-        dsl.insertInto(RUN_STEP)
-            .set(RUN_STEP.RUN_ID, step.runId())
-            .set(RUN_STEP.NAME, UNDO_PREFIX + step.name())
-            .set(RUN_STEP.KIND, StepKind.COMMAND.json())
-            .set(RUN_STEP.POSITION, step.position())
-            .set(RUN_STEP.ATTEMPT, 1)
-            .set(RUN_STEP.STATUS, StepStatus.RUNNING.name())
-            .set(RUN_STEP.STARTED_AT, now)
-            .set(RUN_STEP.NODE, node)
-            .set(RUN_STEP.LEASE_OWNER, lease.owner())
-            .set(RUN_STEP.LEASE_UNTIL, lease.until())
-            .set(RUN_STEP.REVISION, 1)
-            .returning(RUN_STEP.ID)
-            .fetchOne()
-            .getId();
+    long id = StepRowRepository.insertUndo(dsl, step, node, lease, now);
     StepRun undo = reads.attempt(id);
     RunEventRepository.add(
         dsl,
@@ -417,14 +348,7 @@ public final class RunRepository {
   public void rolledBack(StepRun step, Instant now) {
     Transitions.check(step.id(), StepStatus.SUCCEEDED, StepStatus.ROLLED_BACK);
     touch(dsl, step.runId());
-    int changed =
-        dsl.update(RUN_STEP)
-            .set(RUN_STEP.STATUS, StepStatus.ROLLED_BACK.name())
-            .set(RUN_STEP.REVISION, RUN_STEP.REVISION.plus(1))
-            .where(RUN_STEP.ID.eq(step.id()))
-            .and(RUN_STEP.STATUS.eq(StepStatus.SUCCEEDED.name()))
-            .execute();
-    if (changed == 1) {
+    if (StepRowRepository.rolledBack(dsl, step.id())) {
       RunEventRepository.add(
           dsl,
           step.runId(),
@@ -440,7 +364,8 @@ public final class RunRepository {
     }
   }
 
-  private static String truncate(String error) {
+  /** An error as stored: at most 2,000 characters. */
+  static String truncate(String error) {
     return error == null || error.length() <= 2000 ? error : error.substring(0, 2000) + "...";
   }
 }
