@@ -19,7 +19,6 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One follower of a run's output over Server-Sent Events. It subscribes to live lines first and
@@ -45,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * shared between the streams ({@link StreamReads}): followers of one run read each page once and
  * every line's frame is encoded once ({@link LogFrames}), however many streams send it.
  */
-final class LogStream implements CatchUp.Sink, SseWriter.Memory {
+final class LogStream implements CatchUp.Sink {
   private static final long KEEPALIVE_MS = 15_000;
   private static final long CLOSE_GRACE_MS = 10_000;
   private static final long LINE_OVERHEAD = 160;
@@ -68,9 +67,8 @@ final class LogStream implements CatchUp.Sink, SseWriter.Memory {
   private final SseWriter writer;
 
   /** Bytes this stream holds in memory: in flight to its event loop, held, and queued frames. */
-  private final AtomicLong holding = new AtomicLong();
+  private final StreamMemory memory;
 
-  private volatile boolean overflowed;
   private volatile boolean ended;
 
   // Touched only on the event loop.
@@ -101,8 +99,9 @@ final class LogStream implements CatchUp.Sink, SseWriter.Memory {
     this.streams = sources.streams();
     this.token = token;
     this.resume = resume;
+    this.memory = new StreamMemory(streams);
     this.catchUp = new CatchUp(vertx, context, runId, sources, resume, this);
-    this.writer = new SseWriter(context, response, this, () -> ended);
+    this.writer = new SseWriter(context, response, memory, () -> ended);
   }
 
   void start() {
@@ -132,7 +131,7 @@ final class LogStream implements CatchUp.Sink, SseWriter.Memory {
                 return;
               }
               found.getValue().forEach(sent::put);
-              head();
+              writer.head(this::stop);
               writer.enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
               keepalive =
                   vertx.setPeriodic(
@@ -153,60 +152,30 @@ final class LogStream implements CatchUp.Sink, SseWriter.Memory {
   }
 
   /**
-   * Called by the log bus on its own thread: counts the item, then hands it to the event loop. A
-   * line that would take this stream (or all streams) over budget is skipped instead: it is in the
-   * store, and the gap it leaves is filled from there when the client reads again. Events are small
-   * and always kept, up to twice the budget; past that the client is dropped.
+   * Called by the log bus on its own thread: counts the item ({@link StreamMemory#admit}), then
+   * hands it to the event loop. A skipped line is in the store: the gap it leaves is filled from
+   * there when the client reads again. An event past the budget drops the client.
    */
   private void incoming(Object item, long size) {
-    if (ended || overflowed) {
+    if (ended || memory.overflowed()) {
       return;
     }
-    long mine = holding.addAndGet(size);
-    boolean fits = streams.hold(mine, size);
-    if (!fits && item instanceof FramedLine) {
-      release(size);
-      return;
+    switch (memory.admit(item instanceof FramedLine, size)) {
+      case KEEP -> context.runOnContext(v -> arrive(new Held(item, size)));
+      case OVERFLOW ->
+          context.runOnContext(
+              v ->
+                  terminate(
+                      "dropped",
+                      "the client reads slower than the run changes; reconnect with after= to"
+                          + " resume"));
+      case SKIP -> {}
     }
-    if (!fits && mine > 2 * streams.clientBytes()) {
-      overflowed = true;
-      release(size);
-      context.runOnContext(
-          v ->
-              terminate(
-                  "dropped",
-                  "the client reads slower than the run changes; reconnect with after= to resume"));
-      return;
-    }
-    context.runOnContext(v -> arrive(new Held(item, size)));
-  }
-
-  private void head() {
-    if (response.headWritten()) {
-      return;
-    }
-    response
-        .setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no");
-    response.closeHandler(v -> stop());
-  }
-
-  @Override
-  public void hold(long size) {
-    streams.hold(holding.addAndGet(size), size);
-  }
-
-  @Override
-  public void release(long size) {
-    holding.addAndGet(-size);
-    streams.release(size);
   }
 
   private void arrive(Held item) {
     if (ended) {
-      release(item.size());
+      memory.release(item.size());
       return;
     }
     held.add(item);
@@ -231,7 +200,7 @@ final class LogStream implements CatchUp.Sink, SseWriter.Memory {
         return;
       }
       Held next = held.poll();
-      release(next.size());
+      memory.release(next.size());
       if (next.item() instanceof FramedLine framed) {
         LogLine line = framed.line();
         long last = lastSent(line.stepRunId());
@@ -333,7 +302,7 @@ final class LogStream implements CatchUp.Sink, SseWriter.Memory {
   }
 
   private void writeEvent(String type, JsonObject data) {
-    writer.enqueue(Buffer.buffer("event: " + type + "\ndata: " + data.encode() + "\n\n"), null);
+    writer.enqueue(SseWriter.event(type, data), null);
   }
 
   @Override
@@ -368,7 +337,7 @@ final class LogStream implements CatchUp.Sink, SseWriter.Memory {
     LogLine lastWritten = writer.lastWritten();
     data.put("after", lastWritten == null ? null : LogCursor.of(lastWritten));
     stop();
-    writeLast(type, data);
+    writer.writeLast(type, data, this::stop);
     vertx.setTimer(
         CLOSE_GRACE_MS,
         id -> {
@@ -383,16 +352,8 @@ final class LogStream implements CatchUp.Sink, SseWriter.Memory {
       return;
     }
     stop();
-    writeLast("error", new JsonObject().put("message", String.valueOf(e.getMessage())));
-  }
-
-  /** Writes one last event straight to the connection and ends it (the stream has stopped). */
-  private void writeLast(String type, JsonObject data) {
-    if (!response.ended() && !response.closed()) {
-      head();
-      response.write("event: " + type + "\ndata: " + data.encode() + "\n\n");
-      response.end();
-    }
+    writer.writeLast(
+        "error", new JsonObject().put("message", String.valueOf(e.getMessage())), this::stop);
   }
 
   private void stop() {
@@ -407,7 +368,7 @@ final class LogStream implements CatchUp.Sink, SseWriter.Memory {
     if (keepalive >= 0) {
       vertx.cancelTimer(keepalive);
     }
-    held.forEach(h -> release(h.size()));
+    held.forEach(h -> memory.release(h.size()));
     held.clear();
     writer.discard();
   }

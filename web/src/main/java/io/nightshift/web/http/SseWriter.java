@@ -47,6 +47,36 @@ final class SseWriter {
     this.ended = ended;
   }
 
+  /** One Server-Sent Event: {@code event: type} and the data as one line of JSON. */
+  static Buffer event(String type, io.vertx.core.json.JsonObject data) {
+    return Buffer.buffer("event: " + type + "\ndata: " + data.encode() + "\n\n");
+  }
+
+  /** Writes the event stream's headers, once; {@code closed} runs when the client goes away. */
+  void head(Runnable closed) {
+    if (response.headWritten()) {
+      return;
+    }
+    response
+        .setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no");
+    response.closeHandler(v -> closed.run());
+  }
+
+  /**
+   * Writes one last event straight to the connection, past anything queued, and ends the response
+   * (the stream has stopped); {@code closed} as for {@link #head}.
+   */
+  void writeLast(String type, io.vertx.core.json.JsonObject data, Runnable closed) {
+    if (!response.ended() && !response.closed()) {
+      head(closed);
+      response.write(event(type, data));
+      response.end();
+    }
+  }
+
   /**
    * Queues a frame ({@code line}: the log line it carries, or null); what is queued is written at
    * the end of the current event-loop task, in as few writes as fit (a page of replayed lines is
