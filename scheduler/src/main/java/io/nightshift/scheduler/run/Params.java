@@ -1,6 +1,7 @@
 package io.nightshift.scheduler.run;
 
 import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.secrets.SecretCipher;
 import io.nightshift.scheduler.template.BoundedPattern;
 import io.nightshift.scheduler.template.JsonReader;
 import io.nightshift.scheduler.template.ParamSpec;
@@ -115,13 +116,13 @@ public final class Params {
     String shown = p.secret() ? MASK : "'" + value + "'";
     if (value.indexOf('\0') >= 0) {
       out.add(new Invalid.Problem(field, "must not contain a NUL character"));
-    } else if (io.nightshift.scheduler.secrets.SecretCipher.sealed(value)) {
+    } else if (SecretCipher.sealed(value)) {
       // The store keeps such a text as it is and opens it at every read: it would fail there.
       out.add(
           new Invalid.Problem(
               field,
               "must not start with '"
-                  + io.nightshift.scheduler.secrets.SecretCipher.PREFIX
+                  + SecretCipher.PREFIX
                   + "' (the form of an encrypted value in the store)"));
     } else if (value.length() > MAX_VALUE_LENGTH) {
       out.add(new Invalid.Problem(field, "must be at most " + MAX_VALUE_LENGTH + " characters"));

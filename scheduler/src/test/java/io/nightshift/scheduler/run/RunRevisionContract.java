@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.nightshift.scheduler.SettableClock;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.approval.ApprovalStatus;
+import io.nightshift.scheduler.secrets.SecretCipher;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.scheduler.template.StepAction;
@@ -285,9 +286,9 @@ abstract class RunRevisionContract {
             Map.of("host", "db1", "pw", "s3cret"),
             created.id(),
             List.of(kept));
-    byte[] key = new byte[io.nightshift.scheduler.secrets.SecretCipher.KEY_BYTES];
+    byte[] key = new byte[SecretCipher.KEY_BYTES];
     new java.security.SecureRandom().nextBytes(key);
-    io.nightshift.scheduler.secrets.SecretCipher.of(key, List.of()).attach(dsl);
+    SecretCipher.of(key, List.of()).attach(dsl);
     Instant now = clock.instant().plusNanos(123_456);
     Run queued =
         dsl.transactionResult(
