@@ -23,14 +23,40 @@ public final class AuditLog {
       String targetKind,
       String target,
       JsonObject detail) {
-    tx.insertInto(AUDIT_EVENT)
-        .set(AUDIT_EVENT.AT, at)
-        .set(AUDIT_EVENT.ACTOR, actor)
-        .set(AUDIT_EVENT.ACTION, action)
-        .set(AUDIT_EVENT.TARGET_KIND, targetKind)
-        .set(AUDIT_EVENT.TARGET, target)
-        .set(AUDIT_EVENT.DETAIL, detail == null ? null : detail.encode())
-        .execute();
+    writeAll(tx, List.of(new Entry(at, actor, action, targetKind, target, detail)));
+  }
+
+  /** An audit record to write. */
+  public record Entry(
+      Instant at,
+      String actor,
+      String action,
+      String targetKind,
+      String target,
+      JsonObject detail) {}
+
+  /** Writes audit records in the caller's transaction with one statement. */
+  public static void writeAll(DSLContext tx, List<Entry> entries) {
+    var insert =
+        tx.insertInto(
+            AUDIT_EVENT,
+            AUDIT_EVENT.AT,
+            AUDIT_EVENT.ACTOR,
+            AUDIT_EVENT.ACTION,
+            AUDIT_EVENT.TARGET_KIND,
+            AUDIT_EVENT.TARGET,
+            AUDIT_EVENT.DETAIL);
+    for (Entry e : entries) {
+      insert =
+          insert.values(
+              e.at(),
+              e.actor(),
+              e.action(),
+              e.targetKind(),
+              e.target(),
+              e.detail() == null ? null : e.detail().encode());
+    }
+    insert.execute();
   }
 
   /** Newest first; {@code targetKind} and {@code target} filter when not null. */

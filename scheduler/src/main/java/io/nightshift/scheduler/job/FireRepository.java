@@ -6,8 +6,10 @@ import static io.nightshift.sql.Tables.JOB_FIRE;
 import io.nightshift.scheduler.store.Page;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -33,18 +35,58 @@ public final class FireRepository {
       String reason,
       Long runId,
       String node) {
-    tx.insertInto(JOB_FIRE)
-        .set(JOB_FIRE.JOB_ID, jobId)
-        .set(JOB_FIRE.SCHEDULED_AT, scheduledAt)
-        .set(JOB_FIRE.FIRED_AT, firedAt)
-        .set(JOB_FIRE.LAG_MS, Math.max(0, Duration.between(scheduledAt, firedAt).toMillis()))
-        .set(JOB_FIRE.OUTCOME, outcome.json())
-        .set(
+    insertAll(tx, List.of(new Claimed(jobId, scheduledAt, outcome, reason, runId)), firedAt, node);
+  }
+
+  /** A fire this node claimed and what it did about it. */
+  public record Claimed(
+      long jobId, Instant scheduledAt, FireOutcome outcome, String reason, Long runId) {}
+
+  /**
+   * Inserts fires claimed at {@code firedAt} in the caller's transaction with one statement; a
+   * duplicate key (a fire another node claimed first) propagates to the caller.
+   */
+  public static void insertAll(DSLContext tx, List<Claimed> fires, Instant firedAt, String node) {
+    var insert =
+        tx.insertInto(
+            JOB_FIRE,
+            JOB_FIRE.JOB_ID,
+            JOB_FIRE.SCHEDULED_AT,
+            JOB_FIRE.FIRED_AT,
+            JOB_FIRE.LAG_MS,
+            JOB_FIRE.OUTCOME,
             JOB_FIRE.REASON,
-            reason == null || reason.length() <= 1000 ? reason : reason.substring(0, 1000))
-        .set(JOB_FIRE.RUN_ID, runId)
-        .set(JOB_FIRE.NODE, node)
-        .execute();
+            JOB_FIRE.RUN_ID,
+            JOB_FIRE.NODE);
+    for (Claimed f : fires) {
+      String reason = f.reason();
+      insert =
+          insert.values(
+              f.jobId(),
+              f.scheduledAt(),
+              firedAt,
+              Math.max(0, Duration.between(f.scheduledAt(), firedAt).toMillis()),
+              f.outcome().json(),
+              reason == null || reason.length() <= 1000 ? reason : reason.substring(0, 1000),
+              f.runId(),
+              node);
+    }
+    insert.execute();
+  }
+
+  /**
+   * Which of these fires (job id and scheduled time) are already recorded: under the jobs' row
+   * locks, another node claimed them first.
+   */
+  public static java.util.Set<Map.Entry<Long, Instant>> recorded(
+      DSLContext tx, Collection<Long> jobIds, Collection<Instant> scheduledAt) {
+    java.util.Set<Map.Entry<Long, Instant>> found = new java.util.HashSet<>();
+    tx.select(JOB_FIRE.JOB_ID, JOB_FIRE.SCHEDULED_AT)
+        .from(JOB_FIRE)
+        .where(JOB_FIRE.JOB_ID.in(jobIds))
+        .and(JOB_FIRE.SCHEDULED_AT.in(scheduledAt))
+        .forEach(r -> found.add(Map.entry(r.value1(), r.value2())));
+    return found;
   }
 
   /** The latest scheduled time recorded for the job at or before {@code atOrBefore}. */

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.nightshift.scheduler.error.Invalid;
-import io.nightshift.scheduler.run.Engine;
+import io.nightshift.scheduler.run.CreatedRuns;
 import io.nightshift.scheduler.run.NewRun;
 import io.nightshift.scheduler.run.NewRunRepository;
 import io.nightshift.scheduler.run.Params;
@@ -14,28 +14,33 @@ import io.nightshift.scheduler.secrets.SecretKeyException;
 import io.nightshift.scheduler.store.Sql;
 import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.TemplateRepository;
+import io.nightshift.sql.tables.records.JobRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Claims a scheduled fire and acts on it: in ONE transaction the job row is locked, the overlap
- * policy decided, the run created and the fire row inserted. The fire row's unique key (job,
- * scheduled time) makes the first node to commit the only one; the others roll back and count a
- * duplicate. The run starts only after the commit.
+ * Claims scheduled fires and acts on them: in ONE transaction the job rows are locked, each job's
+ * overlap policy decided, the runs created and the fire rows inserted (one fire, or a batch of
+ * fires of distinct jobs with one statement per table). The fire row's unique key (job, scheduled
+ * time) makes the first node to commit the only one; the others roll back and count a duplicate.
+ * The run starts only after the commit.
  */
 public final class Firing {
   private static final Logger log = LoggerFactory.getLogger(Firing.class);
 
   private final DSLContext dsl;
   private final TemplateRepository templates;
-  private final Engine engine;
+  private final CreatedRuns engine;
   private final String node;
   private final Clock clock;
   private final MeterRegistry metrics;
@@ -45,7 +50,7 @@ public final class Firing {
   public Firing(
       DSLContext dsl,
       TemplateRepository templates,
-      Engine engine,
+      CreatedRuns engine,
       String node,
       Clock clock,
       MeterRegistry metrics) {
@@ -72,19 +77,33 @@ public final class Firing {
 
   /** What became of a fire on this node. */
   public record Result(boolean claimed, FireOutcome outcome, Long runId, String reason) {
+    private static final Result DUPLICATE =
+        new Result(false, null, null, "claimed by another node");
+
     static Result duplicate() {
-      return new Result(false, null, null, "claimed by another node");
+      return DUPLICATE;
+    }
+
+    /** Whether another node had claimed the fire. */
+    public boolean duplicated() {
+      return equals(DUPLICATE);
     }
   }
 
+  /**
+   * A fire to claim: job {@code jobId} (named {@code job}, for the misfire count) scheduled at
+   * {@code scheduledAt}; {@code note} (may be null) is recorded as the fire's reason.
+   */
+  public record Due(long jobId, String job, Instant scheduledAt, Trigger trigger, String note) {}
+
   /** A scheduled fire of {@code jobId} at {@code scheduledAt}. */
   public Result fire(long jobId, Instant scheduledAt, Trigger trigger) {
-    return claim(jobId, scheduledAt, trigger, null);
+    return claimOne(new Due(jobId, null, scheduledAt, trigger, null));
   }
 
   /** A fire standing for missed ones (misfire policy fire_once): started, with {@code reason}. */
   public Result fireMissed(long jobId, Instant scheduledAt, Trigger trigger, String reason) {
-    return claim(jobId, scheduledAt, trigger, reason);
+    return claimOne(new Due(jobId, null, scheduledAt, trigger, reason));
   }
 
   /** Records a misfire (policy skip): no run. */
@@ -112,13 +131,73 @@ public final class Firing {
     }
   }
 
-  private Result claim(long jobId, Instant scheduledAt, Trigger trigger, String note) {
-    Instant firedAt = clock.instant();
-    Result result;
+  /**
+   * Claims fires together: at most {@link #BATCH} fires of distinct jobs per transaction (job rows
+   * locked, fires already recorded by another node left out, runs, events, audit and fire rows
+   * written with one statement per table). A fire claimed more than {@link #LATE} after its time is
+   * recorded as missed instead, as Quartz would have. A batch that fails (a fire another node
+   * recorded without the job's lock, a deadlock) is claimed again one fire at a time.
+   */
+  public List<Result> fireAll(List<Due> fires) {
+    List<Result> results = new ArrayList<>(fires.size());
+    List<List<Due>> batches = new ArrayList<>();
+    Instant now = clock.instant();
+    for (Due due : fires) {
+      if (Duration.between(due.scheduledAt(), now).compareTo(LATE) > 0) {
+        results.add(late(due));
+        continue;
+      }
+      List<Due> batch =
+          batches.stream()
+              .filter(b -> b.size() < BATCH && b.stream().noneMatch(d -> d.jobId() == due.jobId()))
+              .findFirst()
+              .orElse(null);
+      if (batch == null) {
+        batch = new ArrayList<>();
+        batches.add(batch);
+      }
+      batch.add(due);
+    }
+    for (List<Due> batch : batches) {
+      results.addAll(batch.size() == 1 ? List.of(claimOne(batch.get(0))) : claimBatch(batch));
+    }
+    return results;
+  }
+
+  /** Fires claimed later than this after their time are missed (Quartz's misfire threshold). */
+  static final Duration LATE = Duration.ofSeconds(60);
+
+  /** The most fires claimed in one transaction. */
+  static final int BATCH = 200;
+
+  private Result late(Due due) {
+    Result result =
+        recordMisfire(
+            due.jobId(), due.scheduledAt(), "fired more than 60 s late on this node; skipped");
+    if (result.claimed() && due.job() != null) {
+      missed(due.job(), 1);
+    }
+    return result;
+  }
+
+  private List<Result> claimBatch(List<Due> batch) {
+    Claim claim;
     try {
-      result =
-          dsl.transactionResult(
-              cfg -> decide(cfg.dsl(), jobId, scheduledAt, firedAt, trigger, note));
+      claim = dsl.transactionResult(cfg -> decide(cfg.dsl(), batch, true));
+    } catch (RuntimeException e) {
+      log.info("a batch of {} fires is claimed again one by one: {}", batch.size(), e.toString());
+      return batch.stream().map(this::claimOne).toList();
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      claimed(batch.get(i), claim.firedAt(), claim.results().get(i));
+    }
+    return claim.results();
+  }
+
+  private Result claimOne(Due due) {
+    Claim claim;
+    try {
+      claim = dsl.transactionResult(cfg -> decide(cfg.dsl(), List.of(due), false));
     } catch (DataAccessException e) {
       if (Sql.isDuplicateKey(e)) {
         duplicates.increment();
@@ -126,97 +205,172 @@ public final class Firing {
       }
       throw e;
     }
-    lag.record(
-        Duration.between(scheduledAt, firedAt).isNegative()
-            ? Duration.ZERO
-            : Duration.between(scheduledAt, firedAt));
+    Result result = claim.results().get(0);
+    claimed(due, claim.firedAt(), result);
+    return result;
+  }
+
+  /** What follows a committed claim: its metrics, and the run handed to the engine. */
+  private void claimed(Due due, Instant firedAt, Result result) {
+    if (!result.claimed()) {
+      if (result.duplicated()) {
+        duplicates.increment();
+      }
+      return;
+    }
+    Duration late = Duration.between(due.scheduledAt(), firedAt);
+    lag.record(late.isNegative() ? Duration.ZERO : late);
     count(result.outcome());
     if (result.outcome() == FireOutcome.STARTED) {
       engine.startCreated(result.runId());
     } else if (result.outcome() == FireOutcome.QUEUED) {
       engine.queued(result.runId());
     }
-    return result;
   }
 
-  private Result decide(
-      DSLContext tx,
-      long jobId,
-      Instant scheduledAt,
-      Instant firedAt,
-      Trigger trigger,
-      String note) {
-    Optional<StoredJob> locked;
-    Optional<StoredTemplate> template;
-    JobSpec job;
-    try {
-      locked = JobRepository.lock(tx, jobId);
-      if (locked.isEmpty()) {
-        return new Result(false, null, null, "job deleted");
+  /** What one fire comes to before its writes: a fire row, and the run to create if any. */
+  private record Plan(Due due, Result result, NewRun run, RunStatus initial) {}
+
+  /**
+   * What a claim transaction decided, fire by fire, and when it recorded them: the fire rows' time,
+   * taken after the runs were written, so a fire's lag counts the whole claim but its commit.
+   */
+  private record Claim(List<Result> results, Instant firedAt) {}
+
+  /**
+   * Decides the fires (of distinct jobs) under their jobs' row locks and writes them; {@code
+   * skipRecorded}: leave out fires another node has recorded (else their duplicate key fails the
+   * transaction).
+   */
+  private Claim decide(DSLContext tx, List<Due> fires, boolean skipRecorded) {
+    Instant createdAt = clock.instant();
+    Map<Long, JobRecord> rows = JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList());
+    Set<Map.Entry<Long, Instant>> recorded =
+        skipRecorded
+            ? FireRepository.recorded(
+                tx, rows.keySet(), fires.stream().map(Due::scheduledAt).distinct().toList())
+            : Set.of();
+    // Read in the fires' own transaction: a second connection while this one holds the jobs' row
+    // locks can wait for a connection held by another claim waiting for those locks.
+    Map<String, TemplateRead> templatesRead = new HashMap<>();
+    List<Plan> plans = new ArrayList<>(fires.size());
+    for (Due due : fires) {
+      JobRecord row = rows.get(due.jobId());
+      if (row == null) {
+        plans.add(new Plan(due, new Result(false, null, null, "job deleted"), null, null));
+      } else if (recorded.contains(Map.entry(due.jobId(), due.scheduledAt()))) {
+        plans.add(new Plan(due, Result.duplicate(), null, null));
+      } else {
+        plans.add(plan(tx, due, row, templatesRead));
       }
-      job = locked.get().spec();
-      // Read in the fire's own transaction: a second connection while this one holds the job's
-      // row lock can wait for a connection held by another fire waiting for that lock.
-      template = templates.in(tx).find(job.template());
-    } catch (SecretKeyException unreadable) {
-      // A stored secret of the job or its template was sealed with a key this node lacks: the
-      // fire is recorded as failed, with the key to add, instead of vanishing in a log line.
-      return failed(tx, jobId, scheduledAt, firedAt, unreadable.getMessage());
     }
-    if (template.isEmpty()) {
-      return failed(
-          tx, jobId, scheduledAt, firedAt, "template '" + job.template() + "' does not exist");
+    List<NewRunRepository.Admitted> runs =
+        plans.stream()
+            .filter(p -> p.run() != null)
+            .map(p -> new NewRunRepository.Admitted(p.run(), p.initial()))
+            .toList();
+    List<Long> ids = runs.isEmpty() ? List.of() : NewRunRepository.insertAll(tx, runs, createdAt);
+    List<Result> results = new ArrayList<>(plans.size());
+    List<FireRepository.Claimed> claimed = new ArrayList<>();
+    int next = 0;
+    for (Plan plan : plans) {
+      Result result = plan.result();
+      if (plan.run() != null) {
+        result = new Result(true, result.outcome(), ids.get(next++), result.reason());
+      }
+      if (result.claimed()) {
+        claimed.add(
+            new FireRepository.Claimed(
+                plan.due().jobId(),
+                plan.due().scheduledAt(),
+                result.outcome(),
+                result.reason(),
+                result.runId()));
+        if (result.outcome() == FireOutcome.FAILED_TO_START) {
+          log.warn(
+              "job {} fire at {} failed to start: {}",
+              plan.due().jobId(),
+              plan.due().scheduledAt(),
+              result.reason());
+        }
+      }
+      results.add(result);
+    }
+    Instant firedAt = clock.instant();
+    if (!claimed.isEmpty()) {
+      FireRepository.insertAll(tx, claimed, firedAt, node);
+    }
+    return new Claim(results, firedAt);
+  }
+
+  /** A template read once per claim transaction; {@code error}: why it cannot be used. */
+  private record TemplateRead(StoredTemplate template, String error) {}
+
+  private Plan plan(DSLContext tx, Due due, JobRecord row, Map<String, TemplateRead> read) {
+    JobSpec job;
+    TemplateRead template;
+    try {
+      job = JobRepository.stored(tx, row).spec();
+      template = read.computeIfAbsent(job.template(), name -> readTemplate(tx, name));
+    } catch (SecretKeyException unreadable) {
+      // A stored secret of the job was sealed with a key this node lacks: the fire is recorded
+      // as failed, with the key to add, instead of vanishing in a log line.
+      return failed(due, unreadable.getMessage());
+    }
+    if (template.error() != null) {
+      return failed(due, template.error());
     }
     Map<String, String> values;
     try {
-      values = Params.resolve(template.get().template(), job.params(), Map.of());
+      values = Params.resolve(template.template().template(), job.params(), Map.of());
     } catch (Invalid e) {
-      return failed(tx, jobId, scheduledAt, firedAt, e.getMessage());
+      return failed(due, e.getMessage());
     }
     JobAdmission.Decision decision = JobAdmission.decide(tx, job, false);
-    RunStatus initial = RunStatus.RUNNING;
-    FireOutcome outcome = FireOutcome.STARTED;
     if (decision.verdict() == JobAdmission.Verdict.REFUSE) {
-      String reason = "run " + decision.other() + " of this job is still running";
-      FireRepository.insert(
-          tx,
-          jobId,
-          scheduledAt,
-          firedAt,
-          FireOutcome.SKIPPED_OVERLAP,
-          reason,
-          decision.other(),
-          node);
-      return new Result(true, FireOutcome.SKIPPED_OVERLAP, decision.other(), reason);
+      return new Plan(
+          due,
+          new Result(
+              true,
+              FireOutcome.SKIPPED_OVERLAP,
+              decision.other(),
+              "run " + decision.other() + " of this job is still running"),
+          null,
+          null);
     }
-    if (decision.verdict() == JobAdmission.Verdict.QUEUE) {
-      initial = RunStatus.QUEUED;
-      outcome = FireOutcome.QUEUED;
-      note = "waits for run " + decision.other();
-    }
-    long runId =
-        NewRunRepository.insert(
-            tx,
-            new NewRun(
-                template.get().template(),
-                template.get().version(),
-                job.name(),
-                trigger,
-                "scheduler",
-                values,
-                null),
-            initial,
-            firedAt);
-    FireRepository.insert(tx, jobId, scheduledAt, firedAt, outcome, note, runId, node);
-    return new Result(true, outcome, runId, note);
+    boolean queue = decision.verdict() == JobAdmission.Verdict.QUEUE;
+    return new Plan(
+        due,
+        new Result(
+            true,
+            queue ? FireOutcome.QUEUED : FireOutcome.STARTED,
+            null,
+            queue ? "waits for run " + decision.other() : due.note()),
+        new NewRun(
+            template.template().template(),
+            template.template().version(),
+            job.name(),
+            due.trigger(),
+            "scheduler",
+            values,
+            null),
+        queue ? RunStatus.QUEUED : RunStatus.RUNNING);
   }
 
-  private Result failed(
-      DSLContext tx, long jobId, Instant scheduledAt, Instant firedAt, String reason) {
-    FireRepository.insert(
-        tx, jobId, scheduledAt, firedAt, FireOutcome.FAILED_TO_START, reason, null, node);
-    log.warn("job {} fire at {} failed to start: {}", jobId, scheduledAt, reason);
-    return new Result(true, FireOutcome.FAILED_TO_START, null, reason);
+  private TemplateRead readTemplate(DSLContext tx, String name) {
+    try {
+      return templates
+          .in(tx)
+          .find(name)
+          .map(t -> new TemplateRead(t, null))
+          .orElse(new TemplateRead(null, "template '" + name + "' does not exist"));
+    } catch (SecretKeyException unreadable) {
+      return new TemplateRead(null, unreadable.getMessage());
+    }
+  }
+
+  private static Plan failed(Due due, String reason) {
+    return new Plan(due, new Result(true, FireOutcome.FAILED_TO_START, null, reason), null, null);
   }
 
   /**

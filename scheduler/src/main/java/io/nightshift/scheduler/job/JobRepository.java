@@ -15,7 +15,10 @@ import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.sql.tables.records.JobRecord;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
@@ -164,6 +167,26 @@ public final class JobRepository {
   /** Every job, for scheduling at start and for the periodic reconcile. */
   public List<StoredJob> all() {
     return dsl.selectFrom(JOB).orderBy(JOB.NAME).fetch(r -> map(dsl, r));
+  }
+
+  /**
+   * The rows of these jobs locked until the transaction ends, by id. They are locked in id order,
+   * so two nodes claiming overlapping batches of fires queue behind each other, never in a cycle.
+   * Read each with {@link #stored}: one job's unreadable secret must not fail the others.
+   */
+  public static Map<Long, JobRecord> lockAll(DSLContext tx, Collection<Long> ids) {
+    Map<Long, JobRecord> rows = new LinkedHashMap<>();
+    tx.selectFrom(JOB)
+        .where(JOB.ID.in(ids))
+        .orderBy(JOB.ID)
+        .forUpdate()
+        .forEach(r -> rows.put(r.getId(), r));
+    return rows;
+  }
+
+  /** A job row read by {@link #lockAll}. */
+  public static StoredJob stored(DSLContext tx, JobRecord row) {
+    return map(tx, row);
   }
 
   private static StoredJob map(DSLContext dsl, JobRecord r) {

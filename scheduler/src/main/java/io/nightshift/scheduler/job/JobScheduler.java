@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * This node's Quartz, in memory ({@code RAMJobStore}): it only computes WHEN jobs fire, from the
  * definitions in the database. Every node fires every trigger; {@link Firing} lets one claim each
- * fire. Quartz threads only claim the fire and hand the run to the engine.
+ * fire. Quartz threads only hand the fire to the {@link FireQueue}, whose thread claims fires in
+ * batches and hands their runs to the engine.
  */
 public final class JobScheduler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobScheduler.class);
@@ -40,6 +41,7 @@ public final class JobScheduler implements AutoCloseable {
 
   private final Scheduler quartz;
   private final Firing firing;
+  private final FireQueue queue;
   private final JobRepository jobs;
   private final FireRepository fires;
   private final Clock clock;
@@ -51,6 +53,7 @@ public final class JobScheduler implements AutoCloseable {
   public JobScheduler(
       Firing firing, JobRepository jobs, FireRepository fires, String node, Clock clock) {
     this.firing = firing;
+    this.queue = new FireQueue(firing);
     this.jobs = jobs;
     this.fires = fires;
     this.clock = clock;
@@ -302,14 +305,13 @@ public final class JobScheduler implements AutoCloseable {
   }
 
   private void execute(JobExecutionContext ctx) {
-    long jobId = ctx.getMergedJobDataMap().getLong("jobId");
-    Trigger kind = Trigger.valueOf(ctx.getMergedJobDataMap().getString("trigger"));
-    Instant scheduledAt = ctx.getScheduledFireTime().toInstant();
-    try {
-      firing.fire(jobId, scheduledAt, kind);
-    } catch (RuntimeException e) {
-      log.error("job {} fire at {} failed", ctx.getJobDetail().getKey().getName(), scheduledAt, e);
-    }
+    queue.add(
+        new Firing.Due(
+            ctx.getMergedJobDataMap().getLong("jobId"),
+            ctx.getJobDetail().getKey().getName(),
+            ctx.getScheduledFireTime().toInstant(),
+            Trigger.valueOf(ctx.getMergedJobDataMap().getString("trigger")),
+            null));
   }
 
   static Trigger trigger(Schedule schedule) {
@@ -348,6 +350,7 @@ public final class JobScheduler implements AutoCloseable {
     } catch (SchedulerException e) {
       log.warn("Quartz did not shut down cleanly", e);
     }
+    queue.close();
   }
 
   /** Quartz needs a job class; the factory above hands it our method instead. */

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * clock. A cancel on any node makes the run CANCELING; the owner of each running attempt sees it
  * and kills the process tree; the run becomes CANCELED when its last attempt has ended.
  */
-public final class Engine implements AutoCloseable {
+public final class Engine implements CreatedRuns, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
   private final EngineContext ctx;
@@ -160,17 +160,14 @@ public final class Engine implements AutoCloseable {
     return stored;
   }
 
-  /** Starts a run already stored as RUNNING (by a scheduled fire, in the fire's transaction). */
+  @Override
   public void startCreated(long runId) {
     ctx.changed();
     // Quartz threads only claim fires: the steps start on the engine's pool.
     ctx.advanceSoon(runId, () -> advance(runId));
   }
 
-  /**
-   * A run a fire has just committed as QUEUED: the run it queued behind may have ended between the
-   * fire's read and its commit (and found nothing queued then), so check again now.
-   */
+  @Override
   public void queued(long runId) {
     runs.find(runId).ifPresent(run -> startNextQueued(run.job()));
   }

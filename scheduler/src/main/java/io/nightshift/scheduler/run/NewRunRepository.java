@@ -7,6 +7,7 @@ import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.secrets.SecretCipher;
 import io.nightshift.scheduler.secrets.StoredSecrets;
 import io.nightshift.scheduler.template.StepSpec;
+import io.nightshift.scheduler.template.Template;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -27,25 +28,59 @@ public final class NewRunRepository {
    * PENDING, and its audit record, in the caller's transaction. Returns its id.
    */
   public static long insert(DSLContext tx, NewRun run, RunStatus initial, Instant now) {
+    return insertAll(tx, List.of(new Admitted(run, initial)), now).get(0);
+  }
+
+  /** A run to store and the status it starts in (RUNNING, or QUEUED behind another run). */
+  public record Admitted(NewRun run, RunStatus initial) {}
+
+  /**
+   * Inserts several runs as {@link #insert} does one, with one multi-row statement per table (runs,
+   * step attempts, events, audit records): a batch of fires costs four statements, not four per
+   * run. Returns their ids in order.
+   */
+  public static List<Long> insertAll(DSLContext tx, List<Admitted> runs, Instant now) {
     SecretCipher cipher = SecretCipher.of(tx);
-    long runId =
-        tx.insertInto(RUN)
-            .set(RUN.TEMPLATE_NAME, run.template().name())
-            .set(RUN.TEMPLATE_VERSION, run.templateVersion())
-            .set(RUN.TEMPLATE_SNAPSHOT, StoredSecrets.template(cipher, run.template()))
-            .set(RUN.JOB_NAME, run.job())
-            .set(RUN.TRIGGER_KIND, run.trigger().json())
-            .set(RUN.TRIGGERED_BY, run.triggeredBy())
-            .set(RUN.STATUS, initial.name())
-            .set(RUN.PARAMS, StoredSecrets.params(cipher, run.template(), run.params()).encode())
-            .set(RUN.RETRY_OF, run.retryOf())
-            .set(RUN.REVISION, 1)
-            .set(RUN.CREATED_AT, now)
-            .set(RUN.STARTED_AT, initial == RunStatus.RUNNING ? now : null)
-            .returning(RUN.ID)
-            .fetchOne()
-            .getId();
-    var insert =
+    // One stored snapshot per template of the batch (fires of one template share it).
+    Map<Template, String> snapshots = new java.util.IdentityHashMap<>();
+    var insertRuns =
+        tx.insertInto(
+            RUN,
+            RUN.TEMPLATE_NAME,
+            RUN.TEMPLATE_VERSION,
+            RUN.TEMPLATE_SNAPSHOT,
+            RUN.JOB_NAME,
+            RUN.TRIGGER_KIND,
+            RUN.TRIGGERED_BY,
+            RUN.STATUS,
+            RUN.PARAMS,
+            RUN.RETRY_OF,
+            RUN.REVISION,
+            RUN.CREATED_AT,
+            RUN.STARTED_AT);
+    for (Admitted a : runs) {
+      NewRun run = a.run();
+      insertRuns =
+          insertRuns.values(
+              run.template().name(),
+              run.templateVersion(),
+              snapshots.computeIfAbsent(
+                  run.template(), t -> StoredSecrets.template(cipher, run.template())),
+              run.job(),
+              run.trigger().json(),
+              run.triggeredBy(),
+              a.initial().name(),
+              StoredSecrets.params(cipher, run.template(), run.params()).encode(),
+              run.retryOf(),
+              1,
+              now,
+              a.initial() == RunStatus.RUNNING ? now : null);
+    }
+    List<Long> ids = insertRuns.returningResult(RUN.ID).fetch(RUN.ID);
+    if (runs.size() > 1) {
+      checkIds(tx, runs, ids);
+    }
+    var insertSteps =
         tx.insertInto(
             RUN_STEP,
             RUN_STEP.RUN_ID,
@@ -54,52 +89,92 @@ public final class NewRunRepository {
             RUN_STEP.POSITION,
             RUN_STEP.ATTEMPT,
             RUN_STEP.STATUS,
+            RUN_STEP.EXIT_CODE,
+            RUN_STEP.ERROR,
+            RUN_STEP.STARTED_AT,
+            RUN_STEP.FINISHED_AT,
             RUN_STEP.REVISION);
-    Map<String, StepRun> kept = new java.util.HashMap<>();
-    run.kept().forEach(step -> kept.put(step.name(), step));
-    int position = 0;
-    for (StepSpec step : run.template().steps()) {
-      StepRun keep = kept.get(step.name());
-      if (keep != null) {
-        tx.insertInto(RUN_STEP)
-            .set(RUN_STEP.RUN_ID, runId)
-            .set(RUN_STEP.NAME, step.name())
-            .set(RUN_STEP.KIND, step.kind().json())
-            .set(RUN_STEP.POSITION, position++)
-            .set(RUN_STEP.ATTEMPT, 1)
-            .set(RUN_STEP.STATUS, StepStatus.SUCCEEDED.name())
-            .set(RUN_STEP.EXIT_CODE, keep.exitCode())
-            .set(RUN_STEP.ERROR, keptFrom(keep))
-            .set(RUN_STEP.STARTED_AT, keep.startedAt())
-            .set(RUN_STEP.FINISHED_AT, keep.finishedAt())
-            .set(RUN_STEP.REVISION, 1)
-            .execute();
-        continue;
+    List<RunEventRepository.New> events = new java.util.ArrayList<>(runs.size());
+    List<AuditLog.Entry> audit = new java.util.ArrayList<>(runs.size());
+    for (int i = 0; i < runs.size(); i++) {
+      NewRun run = runs.get(i).run();
+      RunStatus initial = runs.get(i).initial();
+      long runId = ids.get(i);
+      Map<String, StepRun> kept = new java.util.HashMap<>();
+      run.kept().forEach(step -> kept.put(step.name(), step));
+      int position = 0;
+      for (StepSpec step : run.template().steps()) {
+        StepRun keep = kept.get(step.name());
+        insertSteps =
+            keep == null
+                ? insertSteps.values(
+                    runId,
+                    step.name(),
+                    step.kind().json(),
+                    position++,
+                    1,
+                    StepStatus.PENDING.name(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    1)
+                : insertSteps.values(
+                    runId,
+                    step.name(),
+                    step.kind().json(),
+                    position++,
+                    1,
+                    StepStatus.SUCCEEDED.name(),
+                    keep.exitCode(),
+                    keptFrom(keep),
+                    keep.startedAt(),
+                    keep.finishedAt(),
+                    1);
       }
-      insert =
-          insert.values(
-              runId, step.name(), step.kind().json(), position++, 1, StepStatus.PENDING.name(), 1);
+      events.add(new RunEventRepository.New(runId, RunEvents.run(runId, initial, null, null, now)));
+      audit.add(
+          new AuditLog.Entry(
+              now,
+              run.triggeredBy(),
+              "run.create",
+              "run",
+              String.valueOf(runId),
+              new JsonObject()
+                  .put("template", run.template().name())
+                  .put("templateVersion", run.templateVersion())
+                  .put("job", run.job())
+                  .put("trigger", run.trigger().json())
+                  .put(
+                      "params",
+                      new JsonObject(
+                          new LinkedHashMap<>(Params.masked(run.template(), run.params()))))));
     }
-    if (kept.size() < run.template().steps().size()) {
-      insert.execute();
+    insertSteps.execute();
+    RunEventRepository.addAll(tx, events, now);
+    AuditLog.writeAll(tx, audit);
+    return ids;
+  }
+
+  /**
+   * The ids a multi-row insert reported are the driver's reckoning (the first id, counted on): a
+   * database that interleaves auto-increment values between statements would make them wrong, so
+   * they are checked against the rows (job names differ within a batch of fires) before use.
+   */
+  private static void checkIds(DSLContext tx, List<Admitted> runs, List<Long> ids) {
+    Map<Long, String> stored =
+        tx.select(RUN.ID, RUN.JOB_NAME)
+            .from(RUN)
+            .where(RUN.ID.in(ids))
+            .fetchMap(RUN.ID, RUN.JOB_NAME);
+    for (int i = 0; i < runs.size(); i++) {
+      if (ids.size() != runs.size()
+          || !stored.containsKey(ids.get(i))
+          || !java.util.Objects.equals(stored.get(ids.get(i)), runs.get(i).run().job())) {
+        throw new IllegalStateException(
+            "the ids reported for a multi-row insert of runs do not match the stored rows");
+      }
     }
-    RunEventRepository.add(tx, runId, RunEvents.run(runId, initial, null, null, now), now);
-    AuditLog.write(
-        tx,
-        now,
-        run.triggeredBy(),
-        "run.create",
-        "run",
-        String.valueOf(runId),
-        new JsonObject()
-            .put("template", run.template().name())
-            .put("templateVersion", run.templateVersion())
-            .put("job", run.job())
-            .put("trigger", run.trigger().json())
-            .put(
-                "params",
-                new JsonObject(new LinkedHashMap<>(Params.masked(run.template(), run.params())))));
-    return runId;
   }
 
   /**

@@ -22,13 +22,21 @@ public final class RunEventRepository {
   /** An event as stored; {@code id} is its idempotency key. */
   public record Stored(long id, long runId, JsonObject body) {}
 
+  /** An event to write: the run it is about and its body. */
+  public record New(long runId, JsonObject body) {}
+
   /** Writes an event in the caller's transaction (the one that makes the change). */
   public static void add(DSLContext tx, long runId, JsonObject body, Instant now) {
-    tx.insertInto(RUN_EVENT)
-        .set(RUN_EVENT.RUN_ID, runId)
-        .set(RUN_EVENT.BODY, body.encode())
-        .set(RUN_EVENT.CREATED_AT, now)
-        .execute();
+    addAll(tx, List.of(new New(runId, body)), now);
+  }
+
+  /** Writes events in the caller's transaction, in order, with one statement. */
+  public static void addAll(DSLContext tx, List<New> events, Instant now) {
+    var insert = tx.insertInto(RUN_EVENT, RUN_EVENT.RUN_ID, RUN_EVENT.BODY, RUN_EVENT.CREATED_AT);
+    for (New event : events) {
+      insert = insert.values(event.runId(), event.body().encode(), now);
+    }
+    insert.execute();
   }
 
   /** The oldest events no relay has claimed yet. */

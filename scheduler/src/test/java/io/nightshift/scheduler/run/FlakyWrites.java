@@ -12,22 +12,22 @@ import org.jooq.impl.DefaultExecuteListenerProvider;
  * Makes the next writes whose SQL holds a given text fail as a lock wait timeout does, on a real
  * database: the statement is refused before it reaches the server.
  */
-final class FlakyWrites implements ExecuteListener {
+public final class FlakyWrites implements ExecuteListener {
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile String matching = "";
 
   /** The same database, through this listener. */
-  DSLContext wrap(DSLContext dsl) {
+  public DSLContext wrap(DSLContext dsl) {
     return DSL.using(dsl.configuration().derive(new DefaultExecuteListenerProvider(this)));
   }
 
   /** The next {@code times} statements containing {@code sqlText} (case-insensitive) fail. */
-  void fail(String sqlText, int times) {
+  public void fail(String sqlText, int times) {
     matching = sqlText.toLowerCase(java.util.Locale.ROOT);
     failuresLeft.set(times);
   }
 
-  int failuresLeft() {
+  public int failuresLeft() {
     return failuresLeft.get();
   }
 

@@ -1,0 +1,289 @@
+package io.nightshift.scheduler.job;
+
+import static io.nightshift.sql.Tables.AUDIT_EVENT;
+import static io.nightshift.sql.Tables.JOB_FIRE;
+import static io.nightshift.sql.Tables.RUN;
+import static io.nightshift.sql.Tables.RUN_EVENT;
+import static io.nightshift.sql.Tables.RUN_STEP;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nightshift.scheduler.SettableClock;
+import io.nightshift.scheduler.run.CreatedRuns;
+import io.nightshift.scheduler.run.FlakyWrites;
+import io.nightshift.scheduler.run.Trigger;
+import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.TestDatabases;
+import io.nightshift.scheduler.template.TemplateParser;
+import io.nightshift.scheduler.template.TemplateRepository;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.jooq.DSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fires claimed in batches ({@link Firing#fireAll}) on a real store (embedded and MariaDB: {@link
+ * H2FiringTest}, {@link MySqlFiringTest}): each fire keeps the outcome it would have alone, with
+ * its own run, event, audit record and fire row, and a fire another node recorded is never started
+ * twice.
+ */
+abstract class FiringContract {
+  final SettableClock clock = SettableClock.now();
+  final FlakyWrites flaky = new FlakyWrites();
+
+  /** The runs claims handed over, as the engine would get them. */
+  final List<String> handed = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  final CreatedRuns engine =
+      new CreatedRuns() {
+        @Override
+        public void startCreated(long runId) {
+          handed.add("start " + runId);
+        }
+
+        @Override
+        public void queued(long runId) {
+          handed.add("queued " + runId);
+        }
+      };
+  Database database;
+  DSLContext dsl;
+  TemplateRepository templates;
+  JobRepository jobs;
+
+  abstract Database open();
+
+  @BeforeEach
+  void store() {
+    database = open();
+    dsl = flaky.wrap(database.dsl());
+    templates = new TemplateRepository(dsl);
+    jobs = new JobRepository(dsl);
+    // Its step waits for an approval: its runs stay active (what a forbid or queue job looks at).
+    templates.create(
+        TemplateParser.parse(
+            new JsonObject()
+                .put("name", "gate")
+                .put(
+                    "steps",
+                    new JsonArray()
+                        .add(
+                            new JsonObject()
+                                .put("name", "ok")
+                                .put("kind", "approval")
+                                .put("approvers", new JsonArray().add("ops")))),
+            null),
+        "alice",
+        clock.instant());
+  }
+
+  @AfterEach
+  void close() {
+    TestDatabases.close(database);
+  }
+
+  Firing firing(String node, SimpleMeterRegistry metrics) {
+    return new Firing(dsl, templates, engine, node, clock, metrics);
+  }
+
+  StoredJob job(String name, String concurrency) {
+    return jobs.create(
+        JobParser.parse(
+            new JsonObject()
+                .put("name", name)
+                .put("template", "gate")
+                .put("concurrency", concurrency)
+                .put("schedule", new JsonObject().put("everySeconds", 1)),
+            null,
+            null,
+            clock.instant()),
+        "alice",
+        clock.instant());
+  }
+
+  Firing.Due due(StoredJob job, Instant at) {
+    return new Firing.Due(job.id(), job.name(), at, Trigger.INTERVAL, null);
+  }
+
+  Instant second() {
+    return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+  }
+
+  int count(org.jooq.Table<?> table, org.jooq.Condition where) {
+    return dsl.fetchCount(table, where);
+  }
+
+  @Test
+  void fires_of_many_jobs_are_claimed_together_each_with_its_run_event_audit_and_fire_row() {
+    List<StoredJob> made = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      made.add(job("j" + i, "allow"));
+    }
+    Instant at = second();
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+    List<Firing.Result> results =
+        firing("n1", metrics).fireAll(made.stream().map(j -> due(j, at)).toList());
+
+    assertThat(results).hasSize(5);
+    for (int i = 0; i < 5; i++) {
+      Firing.Result result = results.get(i);
+      assertThat(result.claimed()).isTrue();
+      assertThat(result.outcome()).isEqualTo(FireOutcome.STARTED);
+      long runId = result.runId();
+      assertThat(dsl.select(RUN.JOB_NAME).from(RUN).where(RUN.ID.eq(runId)).fetchOne().value1())
+          .as("run %d is the run of the fire's own job", runId)
+          .isEqualTo("j" + i);
+      assertThat(count(RUN_STEP, RUN_STEP.RUN_ID.eq(runId))).isEqualTo(1);
+      assertThat(count(RUN_EVENT, RUN_EVENT.RUN_ID.eq(runId))).isGreaterThanOrEqualTo(1);
+      assertThat(
+              count(
+                  AUDIT_EVENT,
+                  AUDIT_EVENT.ACTION.eq("run.create").and(AUDIT_EVENT.TARGET.eq("" + runId))))
+          .isEqualTo(1);
+      var fire = dsl.selectFrom(JOB_FIRE).where(JOB_FIRE.JOB_ID.eq(made.get(i).id())).fetchOne();
+      assertThat(fire.getRunId()).isEqualTo(runId);
+      assertThat(fire.getScheduledAt()).isEqualTo(at);
+      assertThat(fire.getOutcome()).isEqualTo("started");
+      assertThat(fire.getNode()).isEqualTo("n1");
+    }
+    assertThat(results.stream().map(Firing.Result::runId).distinct()).hasSize(5);
+    assertThat(handed)
+        .as("each run goes to the engine after the commit")
+        .containsExactlyElementsOf(results.stream().map(r -> "start " + r.runId()).toList());
+    assertThat(metrics.find("nightshift.fires").tag("outcome", "started").counter().count())
+        .isEqualTo(5);
+  }
+
+  @Test
+  void a_fire_another_node_recorded_first_is_a_duplicate_and_the_rest_of_the_batch_starts() {
+    StoredJob a = job("a", "allow");
+    StoredJob b = job("b", "allow");
+    StoredJob c = job("c", "allow");
+    Instant at = second();
+    assertThat(firing("n2", new SimpleMeterRegistry()).fire(b.id(), at, Trigger.INTERVAL).outcome())
+        .isEqualTo(FireOutcome.STARTED);
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+    List<Firing.Result> results =
+        firing("n1", metrics).fireAll(List.of(due(a, at), due(b, at), due(c, at)));
+
+    assertThat(results.get(0).outcome()).isEqualTo(FireOutcome.STARTED);
+    assertThat(results.get(1).claimed()).isFalse();
+    assertThat(results.get(1).duplicated()).isTrue();
+    assertThat(results.get(2).outcome()).isEqualTo(FireOutcome.STARTED);
+    assertThat(count(RUN, RUN.JOB_NAME.eq("b"))).as("job b's fire started once").isEqualTo(1);
+    assertThat(count(JOB_FIRE, JOB_FIRE.NODE.eq("n1"))).isEqualTo(2);
+    assertThat(metrics.find("nightshift.fires.duplicates").counter().count()).isEqualTo(1);
+  }
+
+  @Test
+  void each_fire_of_a_batch_keeps_the_outcome_its_job_gives_it_alone() {
+    StoredJob forbid = job("forbid", "forbid");
+    StoredJob queue = job("queue", "queue");
+    StoredJob allow = job("allow", "allow");
+    StoredJob gone = job("gone", "allow");
+    Instant first = second();
+    Firing firing = firing("n1", new SimpleMeterRegistry());
+    long forbidRun = firing.fire(forbid.id(), first, Trigger.INTERVAL).runId();
+    long queueRun = firing.fire(queue.id(), first, Trigger.INTERVAL).runId();
+    jobs.delete("gone", "alice", clock.instant());
+    Instant next = first.plusSeconds(1);
+
+    List<Firing.Result> results =
+        firing.fireAll(
+            List.of(
+                due(forbid, next),
+                due(queue, next),
+                due(allow, next),
+                due(gone, next),
+                // the same job twice: its two fires go to two transactions, both start
+                due(allow, next.plusSeconds(1))));
+
+    assertThat(results.get(0).outcome()).isEqualTo(FireOutcome.SKIPPED_OVERLAP);
+    assertThat(results.get(0).runId()).isEqualTo(forbidRun);
+    assertThat(results.get(0).reason()).contains("run " + forbidRun);
+    assertThat(results.get(1).outcome()).isEqualTo(FireOutcome.QUEUED);
+    assertThat(results.get(1).reason()).isEqualTo("waits for run " + queueRun);
+    assertThat(
+            dsl.select(RUN.STATUS)
+                .from(RUN)
+                .where(RUN.ID.eq(results.get(1).runId()))
+                .fetchOne()
+                .value1())
+        .isEqualTo("QUEUED");
+    assertThat(results.get(2).outcome()).isEqualTo(FireOutcome.STARTED);
+    assertThat(results.get(3).claimed()).isFalse();
+    assertThat(results.get(3).reason()).isEqualTo("job deleted");
+    assertThat(results.get(4).outcome()).isEqualTo(FireOutcome.STARTED);
+    assertThat(results.get(4).runId()).isNotEqualTo(results.get(2).runId());
+    assertThat(handed)
+        .containsExactlyInAnyOrder(
+            "start " + forbidRun,
+            "start " + queueRun,
+            "queued " + results.get(1).runId(),
+            "start " + results.get(2).runId(),
+            "start " + results.get(4).runId());
+    assertThat(count(RUN, RUN.JOB_NAME.eq("forbid"))).isEqualTo(1);
+    assertThat(count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(allow.id()))).isEqualTo(2);
+  }
+
+  @Test
+  void a_batch_that_fails_is_claimed_again_fire_by_fire_and_nothing_of_it_is_left_half_done() {
+    StoredJob a = job("a", "allow");
+    StoredJob b = job("b", "allow");
+    StoredJob c = job("c", "allow");
+    Instant at = second();
+    // The batch's one insert of fire rows fails (as a lock wait timeout would): its runs, events
+    // and audit records roll back with it.
+    flaky.fail("job_fire", 1);
+
+    List<Firing.Result> results =
+        firing("n1", new SimpleMeterRegistry())
+            .fireAll(List.of(due(a, at), due(b, at), due(c, at)));
+
+    assertThat(flaky.failuresLeft()).isZero();
+    assertThat(results).extracting(Firing.Result::outcome).containsOnly(FireOutcome.STARTED);
+    assertThat(count(RUN, RUN.JOB_NAME.in("a", "b", "c"))).isEqualTo(3);
+    assertThat(count(JOB_FIRE, JOB_FIRE.RUN_ID.isNotNull())).isEqualTo(3);
+    assertThat(count(AUDIT_EVENT, AUDIT_EVENT.ACTION.eq("run.create"))).isEqualTo(3);
+    for (Firing.Result result : results) {
+      assertThat(count(RUN, RUN.ID.eq(result.runId()))).isEqualTo(1);
+    }
+    assertThat(handed)
+        .as("only runs that were committed go to the engine")
+        .containsExactlyElementsOf(results.stream().map(r -> "start " + r.runId()).toList());
+  }
+
+  @Test
+  void a_fire_claimed_more_than_a_minute_after_its_time_is_recorded_as_missed() {
+    StoredJob late = job("late", "allow");
+    StoredJob fresh = job("fresh", "allow");
+    Instant now = second();
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+    List<Firing.Result> results =
+        firing("n1", metrics)
+            .fireAll(List.of(due(late, now.minusSeconds(61)), due(fresh, now.minusSeconds(59))));
+
+    assertThat(results.get(0).outcome()).isEqualTo(FireOutcome.MISFIRED);
+    assertThat(results.get(0).runId()).isNull();
+    assertThat(results.get(1).outcome()).isEqualTo(FireOutcome.STARTED);
+    assertThat(count(RUN, RUN.JOB_NAME.eq("late"))).isZero();
+    assertThat(metrics.find("nightshift.misfires").tag("job", "late").counter().count())
+        .isEqualTo(1);
+    assertThat(
+            dsl.select(JOB_FIRE.REASON)
+                .from(JOB_FIRE)
+                .where(JOB_FIRE.JOB_ID.eq(late.id()))
+                .fetchOne()
+                .value1())
+        .contains("60 s late");
+  }
+}
