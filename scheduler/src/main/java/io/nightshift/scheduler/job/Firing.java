@@ -14,7 +14,6 @@ import io.nightshift.scheduler.secrets.SecretKeyException;
 import io.nightshift.scheduler.store.Sql;
 import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.TemplateRepository;
-import io.nightshift.sql.tables.records.JobRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
@@ -244,7 +244,8 @@ public final class Firing {
    */
   private Claim decide(DSLContext tx, List<Due> fires, boolean skipRecorded) {
     Instant createdAt = clock.instant();
-    Map<Long, JobRecord> rows = JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList());
+    Map<Long, Supplier<StoredJob>> rows =
+        JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList());
     Set<Map.Entry<Long, Instant>> recorded =
         skipRecorded
             ? FireRepository.recorded(
@@ -255,7 +256,7 @@ public final class Firing {
     Map<String, TemplateRead> templatesRead = new HashMap<>();
     List<Plan> plans = new ArrayList<>(fires.size());
     for (Due due : fires) {
-      JobRecord row = rows.get(due.jobId());
+      Supplier<StoredJob> row = rows.get(due.jobId());
       if (row == null) {
         plans.add(new Plan(due, new Result(false, null, null, "job deleted"), null, null));
       } else if (recorded.contains(Map.entry(due.jobId(), due.scheduledAt()))) {
@@ -306,11 +307,12 @@ public final class Firing {
   /** A template read once per claim transaction; {@code error}: why it cannot be used. */
   private record TemplateRead(StoredTemplate template, String error) {}
 
-  private Plan plan(DSLContext tx, Due due, JobRecord row, Map<String, TemplateRead> read) {
+  private Plan plan(
+      DSLContext tx, Due due, Supplier<StoredJob> row, Map<String, TemplateRead> read) {
     JobSpec job;
     TemplateRead template;
     try {
-      job = JobRepository.stored(tx, row).spec();
+      job = row.get().spec();
       template = read.computeIfAbsent(job.template(), name -> readTemplate(tx, name));
     } catch (SecretKeyException unreadable) {
       // A stored secret of the job was sealed with a key this node lacks: the fire is recorded

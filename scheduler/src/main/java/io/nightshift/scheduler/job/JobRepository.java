@@ -172,21 +172,18 @@ public final class JobRepository {
   /**
    * The rows of these jobs locked until the transaction ends, by id. They are locked in id order,
    * so two nodes claiming overlapping batches of fires queue behind each other, never in a cycle.
-   * Read each with {@link #stored}: one job's unreadable secret must not fail the others.
+   * Each is read when its supplier is called: one job's unreadable secret ({@link
+   * io.nightshift.scheduler.secrets.SecretKeyException}) must not fail the others.
    */
-  public static Map<Long, JobRecord> lockAll(DSLContext tx, Collection<Long> ids) {
-    Map<Long, JobRecord> rows = new LinkedHashMap<>();
+  public static Map<Long, java.util.function.Supplier<StoredJob>> lockAll(
+      DSLContext tx, Collection<Long> ids) {
+    Map<Long, java.util.function.Supplier<StoredJob>> rows = new LinkedHashMap<>();
     tx.selectFrom(JOB)
         .where(JOB.ID.in(ids))
         .orderBy(JOB.ID)
         .forUpdate()
-        .forEach(r -> rows.put(r.getId(), r));
+        .forEach(r -> rows.put(r.getId(), () -> map(tx, r)));
     return rows;
-  }
-
-  /** A job row read by {@link #lockAll}. */
-  public static StoredJob stored(DSLContext tx, JobRecord row) {
-    return map(tx, row);
   }
 
   private static StoredJob map(DSLContext dsl, JobRecord r) {
