@@ -141,6 +141,17 @@ public final class JobRepository {
     return dsl.selectFrom(JOB).where(JOB.NAME.eq(name)).fetchOptional(r -> map(dsl, r));
   }
 
+  /** The jobs of these names that exist, in one read. */
+  public Map<String, StoredJob> findAll(Collection<String> names) {
+    Map<String, StoredJob> found = new LinkedHashMap<>();
+    if (!names.isEmpty()) {
+      dsl.selectFrom(JOB)
+          .where(JOB.NAME.in(names))
+          .forEach(r -> found.put(r.getName(), map(dsl, r)));
+    }
+    return found;
+  }
+
   public StoredJob get(String name) {
     return find(name).orElseThrow(() -> new NotFound("job", name));
   }

@@ -61,10 +61,13 @@ public final class JobScheduler implements AutoCloseable {
     p.setProperty(
         "org.quartz.scheduler.instanceName", "nightshift-" + node + "-" + UUID.randomUUID());
     p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-    p.setProperty("org.quartz.threadPool.threadCount", "8");
+    // A Quartz thread only hands the fire to the queue, and Quartz takes at most as many due
+    // triggers per pass as it has free threads: 40 threads fire 500 jobs of one second in 13
+    // passes instead of 63.
+    p.setProperty("org.quartz.threadPool.threadCount", "40");
     p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
     p.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
-    p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", "100");
+    p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", "500");
     p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionFireAheadTimeWindow", "0");
     try {
       quartz = new StdSchedulerFactory(p).getScheduler();

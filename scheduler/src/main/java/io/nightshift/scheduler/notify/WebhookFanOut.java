@@ -52,26 +52,49 @@ public final class WebhookFanOut implements EventRelay.Claimed {
 
   @Override
   public boolean claimed(DSLContext tx, List<RunEventRepository.Stored> events) {
-    // Read in the claim's transaction (no second connection while it holds one); each job's
-    // webhooks once per claimed batch, not once per event.
-    JobRepository jobsInTx = new JobRepository(tx);
+    // Read in the claim's transaction (no second connection while it holds one); the runs not
+    // kept yet and their jobs' webhooks in one read each per claimed batch, not one per event.
+    Map<Long, Run> batch = new java.util.HashMap<>();
+    List<Long> unknown = new java.util.ArrayList<>();
+    for (RunEventRepository.Stored stored : events) {
+      if (RunEvents.isRun(stored.body()) || RunEvents.isApproval(stored.body())) {
+        Run known = headers.get(stored.runId());
+        if (known != null) {
+          batch.put(known.id(), known);
+        } else if (!unknown.contains(stored.runId())) {
+          unknown.add(stored.runId());
+        }
+      }
+    }
+    Map<Long, Run> read = runs.in(tx).headers(unknown);
+    headers.putAll(read);
+    batch.putAll(read);
     Map<String, List<Webhook>> jobHooks = new java.util.HashMap<>();
-    Function<String, List<Webhook>> hooksOfJob =
-        job ->
-            jobHooks.computeIfAbsent(
-                job, name -> jobsInTx.find(name).map(j -> j.spec().webhooks()).orElse(List.of()));
+    new JobRepository(tx)
+        .findAll(
+            batch.values().stream()
+                .map(Run::job)
+                .filter(java.util.Objects::nonNull)
+                .distinct()
+                .toList())
+        .forEach((name, job) -> jobHooks.put(name, job.spec().webhooks()));
+    Function<String, List<Webhook>> hooksOfJob = job -> jobHooks.getOrDefault(job, List.of());
     int deliveries = 0;
     for (RunEventRepository.Stored stored : events) {
       JsonObject event = stored.body();
+      Run run = batch.get(stored.runId());
       if (RunEvents.isRun(event)) {
         RunStatus status = RunStatus.valueOf(event.getString("status"));
+        if (status.terminal()) {
+          headers.remove(stored.runId());
+        }
         if (status == RunStatus.ROLLING_BACK) {
-          deliveries += fanOut(tx, stored, "run.failed", hooksOfJob);
+          deliveries += fanOut(tx, stored, run, "run.failed", hooksOfJob);
         }
         deliveries +=
-            fanOut(tx, stored, "run." + status.name().toLowerCase(Locale.ROOT), hooksOfJob);
+            fanOut(tx, stored, run, "run." + status.name().toLowerCase(Locale.ROOT), hooksOfJob);
       } else if (RunEvents.isApproval(event)) {
-        deliveries += fanOut(tx, stored, "approval." + event.getString("event"), hooksOfJob);
+        deliveries += fanOut(tx, stored, run, "approval." + event.getString("event"), hooksOfJob);
       }
     }
     return deliveries > 0;
@@ -81,18 +104,11 @@ public final class WebhookFanOut implements EventRelay.Claimed {
   private int fanOut(
       DSLContext tx,
       RunEventRepository.Stored stored,
+      Run run,
       String name,
       Function<String, List<Webhook>> hooksOfJob) {
-    if (!Webhook.EVENTS.contains(name)) {
+    if (run == null || !Webhook.EVENTS.contains(name)) {
       return 0;
-    }
-    Run run = headers.computeIfAbsent(stored.runId(), id -> runs.in(tx).header(id).orElse(null));
-    if (run == null) {
-      return 0;
-    }
-    if (RunEvents.isRun(stored.body())
-        && RunStatus.valueOf(stored.body().getString("status")).terminal()) {
-      headers.remove(stored.runId());
     }
     Map<String, Webhook> hooks = hooks(run, hooksOfJob);
     JsonObject payload = null;

@@ -76,8 +76,18 @@ final class RunReadRepository {
 
   /** The run without its step attempts (what never changes, its status and times). */
   Optional<Run> header(long id) {
-    return Optional.ofNullable(
-        dsl.selectFrom(RUN).where(RUN.ID.eq(id)).fetchOne(r -> run(r, List.of())));
+    return Optional.ofNullable(headers(List.of(id)).get(id));
+  }
+
+  /** The runs of these ids (those that exist) without their step attempts, in one read. */
+  Map<Long, Run> headers(java.util.Collection<Long> ids) {
+    Map<Long, Run> found = new LinkedHashMap<>();
+    if (!ids.isEmpty()) {
+      dsl.selectFrom(RUN)
+          .where(RUN.ID.in(ids))
+          .forEach(r -> found.put(r.getId(), run(r, List.of())));
+    }
+    return found;
   }
 
   /**

@@ -9,6 +9,7 @@ import io.nightshift.scheduler.store.Page;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -79,6 +80,11 @@ public final class RunRepository {
   /** The run without its step attempts (what never changes, its status and times). */
   public Optional<Run> header(long id) {
     return reads.header(id);
+  }
+
+  /** The runs of these ids that exist, without their step attempts, in one read. */
+  public Map<Long, Run> headers(java.util.Collection<Long> ids) {
+    return reads.headers(ids);
   }
 
   /** The times of a run and of its step attempts, for metrics. */

@@ -1,0 +1,11 @@
+package io.nightshift.scheduler.notify;
+
+import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.TestDatabases;
+
+class MySqlWebhookFanOutTest extends WebhookFanOutContract {
+  @Override
+  Database open() {
+    return TestDatabases.freshMysql();
+  }
+}

@@ -1,0 +1,161 @@
+package io.nightshift.scheduler.notify;
+
+import static io.nightshift.sql.Tables.WEBHOOK_OUTBOX;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nightshift.scheduler.SettableClock;
+import io.nightshift.scheduler.job.JobParser;
+import io.nightshift.scheduler.job.JobRepository;
+import io.nightshift.scheduler.run.NewRun;
+import io.nightshift.scheduler.run.NewRunRepository;
+import io.nightshift.scheduler.run.RunEventRepository;
+import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.RunStatus;
+import io.nightshift.scheduler.run.Trigger;
+import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.TestDatabases;
+import io.nightshift.scheduler.template.StoredTemplate;
+import io.nightshift.scheduler.template.TemplateParser;
+import io.nightshift.scheduler.template.TemplateRepository;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.DSLContext;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
+import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultExecuteListenerProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Webhook deliveries written from claimed events on a real store (embedded and MariaDB: {@link
+ * H2WebhookFanOutTest}, {@link MySqlWebhookFanOutTest}).
+ */
+abstract class WebhookFanOutContract {
+  final SettableClock clock = SettableClock.now();
+  final AtomicInteger selects = new AtomicInteger();
+  Database database;
+  DSLContext dsl;
+
+  abstract Database open();
+
+  @BeforeEach
+  void store() {
+    database = open();
+    ExecuteListener counting =
+        new ExecuteListener() {
+          @Override
+          public void executeStart(ExecuteContext ctx) {
+            if (ctx.sql() != null && ctx.sql().trim().toLowerCase().startsWith("select")) {
+              selects.incrementAndGet();
+            }
+          }
+        };
+    dsl =
+        DSL.using(
+            database.dsl().configuration().derive(new DefaultExecuteListenerProvider(counting)));
+  }
+
+  @AfterEach
+  void close() {
+    TestDatabases.close(database);
+  }
+
+  static JsonArray hook(String url, String event) {
+    return new JsonArray()
+        .add(new JsonObject().put("url", url).put("events", new JsonArray().add(event)));
+  }
+
+  @Test
+  void the_runs_and_jobs_of_a_claimed_batch_are_read_once_each_and_every_hook_gets_its_delivery() {
+    TemplateRepository templates = new TemplateRepository(dsl);
+    StoredTemplate template =
+        templates.create(
+            TemplateParser.parse(
+                new JsonObject()
+                    .put("name", "t")
+                    .put("notify", hook("http://127.0.0.1:9/template", "run.running"))
+                    .put(
+                        "steps",
+                        new JsonArray()
+                            .add(
+                                new JsonObject()
+                                    .put("name", "a")
+                                    .put("kind", "command")
+                                    .put("command", "true"))),
+                null),
+            "alice",
+            clock.instant());
+    JobRepository jobs = new JobRepository(dsl);
+    for (String job : List.of("j1", "j2", "j3")) {
+      jobs.create(
+          JobParser.parse(
+              new JsonObject()
+                  .put("name", job)
+                  .put("template", "t")
+                  .put("notify", hook("http://127.0.0.1:9/" + job, "run.*"))
+                  .put("schedule", new JsonObject().put("everySeconds", 3600)),
+              null,
+              null,
+              clock.instant()),
+          "alice",
+          clock.instant());
+    }
+    List<NewRunRepository.Admitted> runs = new ArrayList<>();
+    for (String job : List.of("j1", "j2", "j3", "j1", "j2", "j3")) {
+      runs.add(
+          new NewRunRepository.Admitted(
+              new NewRun(
+                  template.template(),
+                  template.version(),
+                  job,
+                  Trigger.INTERVAL,
+                  "scheduler",
+                  Map.of(),
+                  null),
+              RunStatus.RUNNING));
+    }
+    List<Long> ids = new ArrayList<>();
+    for (NewRunRepository.Admitted run : runs) {
+      // one run per statement: a batch of runs of one job is not what a claim makes
+      ids.addAll(
+          dsl.transactionResult(
+              cfg -> NewRunRepository.insertAll(cfg.dsl(), List.of(run), clock.instant())));
+    }
+    List<RunEventRepository.Stored> events = new RunEventRepository(dsl).unrelayed(100);
+    assertThat(events).hasSize(6);
+    WebhookFanOut fanOut = new WebhookFanOut(new RunRepository(dsl), jobs, clock, null);
+    selects.set(0);
+
+    boolean wrote = dsl.transactionResult(cfg -> fanOut.claimed(cfg.dsl(), events));
+
+    assertThat(wrote).isTrue();
+    assertThat(selects.get())
+        .as("one read of the six runs and one of their three jobs")
+        .isEqualTo(2);
+    for (int i = 0; i < ids.size(); i++) {
+      long id = ids.get(i);
+      String job = runs.get(i).run().job();
+      var rows =
+          dsl.selectFrom(WEBHOOK_OUTBOX)
+              .where(WEBHOOK_OUTBOX.RUN_ID.eq(id))
+              .orderBy(WEBHOOK_OUTBOX.HOOK)
+              .fetch();
+      assertThat(rows)
+          .extracting(r -> r.getHook() + " " + r.getUrl() + " " + r.getEvent())
+          .containsExactly(
+              "job:0 http://127.0.0.1:9/" + job + " run.running",
+              "template:0 http://127.0.0.1:9/template run.running");
+      for (var row : rows) {
+        JsonObject payload = new JsonObject(row.getBody());
+        assertThat(payload.getLong("runId")).isEqualTo(id);
+        assertThat(payload.getString("job")).isEqualTo(job);
+      }
+    }
+  }
+}
