@@ -97,5 +97,9 @@ final class Figures {
         r.runsUnfinished(),
         r.runStatuses(),
         r.runsDrainedSeconds());
+    System.out.printf(
+        Locale.ROOT,
+        "    runs of the benchmark's jobs ended from the window's start on: %.1f/s%n",
+        r.runsCompletedPerSecond());
   }
 }

@@ -39,7 +39,8 @@ final class FiresBench {
       Map<String, Long> runStatuses,
       double runsDrainedSeconds,
       double createSeconds,
-      double windowCompleteSeconds) {}
+      double windowCompleteSeconds,
+      double runsCompletedPerSecond) {}
 
   private final Settings settings;
   private final Api api;
@@ -171,6 +172,14 @@ final class FiresBench {
       }
       Thread.sleep(500);
     }
+    // The engine's pace under the fires: every run of the benchmark's jobs (warm-up fires too:
+    // they are ahead in the queue) that ended from the window's start until now.
+    long observedMs = System.currentTimeMillis() - startMs;
+    long ended =
+        Sql.longOf(
+            db,
+            "SELECT COUNT(*) FROM run WHERE job_name LIKE 'bench-fire-%' AND finished_at >= ?",
+            utc(startMs));
     return new Result(
         claimOnly,
         stats,
@@ -182,7 +191,8 @@ final class FiresBench {
         statuses,
         lastFinished == null ? -1 : (lastFinished.toEpochMilli() - endMs) / 1000.0,
         createSeconds,
-        complete);
+        complete,
+        ended * 1000.0 / observedMs);
   }
 
   /**
