@@ -78,18 +78,35 @@ public final class Database implements AutoCloseable {
   }
 
   /**
+   * What the store needs of H2: the schema and jOOQ's names are MySQL's (without these, a plain
+   * {@code jdbc:h2:./data/ns} fails its first migration on "Unknown data type: DATETIME"), commits
+   * written at once (H2 flushes them up to 500 ms late by default: a killed service would forget
+   * them), and no close in H2's own shutdown hook (it would run under a draining node still
+   * recording its steps' ends; the node closes the database once the drain is done).
+   */
+  private static final String[] H2_OPTIONS = {
+    "MODE=MySQL",
+    "DATABASE_TO_LOWER=TRUE",
+    "CASE_INSENSITIVE_IDENTIFIERS=TRUE",
+    "WRITE_DELAY=0",
+    "DB_CLOSE_ON_EXIT=FALSE"
+  };
+
+  /**
    * MySQL needs UTC sessions and rewritten batches (STACK.md), and caches parsed statements; H2
-   * must write commits at once. The options are added unless the operator set them.
+   * needs {@link #H2_OPTIONS}. The options are added unless the operator set them.
    */
   static String withDriverOptions(String configured) {
     String url = JdbcUrls.forDriver(configured);
     if (url.startsWith("jdbc:h2:")) {
       String upper = url.toUpperCase(java.util.Locale.ROOT);
-      // H2 flushes commits up to 500 ms late by default: a killed service would forget them.
-      String out = upper.contains("WRITE_DELAY") ? url : url + ";WRITE_DELAY=0";
-      // H2 would close the database in its own shutdown hook, under a draining node still
-      // recording its steps' ends; the node closes it once the drain is done.
-      return upper.contains("DB_CLOSE_ON_EXIT") ? out : out + ";DB_CLOSE_ON_EXIT=FALSE";
+      StringBuilder out = new StringBuilder(url);
+      for (String option : H2_OPTIONS) {
+        if (!upper.contains(";" + option.substring(0, option.indexOf('=') + 1))) {
+          out.append(';').append(option);
+        }
+      }
+      return out.toString();
     }
     if (!url.startsWith("jdbc:mysql:")) {
       return url;

@@ -3,6 +3,8 @@ package io.nightshift.scheduler.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nightshift.scheduler.TempFolders;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class JdbcUrlsTest {
@@ -14,6 +16,24 @@ class JdbcUrlsTest {
         Database.open(new DatabaseSettings(mariadb, mysql.user(), mysql.password(), 2))) {
       assertThat(db.dsl().fetchValue("select 1")).isEqualTo(1);
     }
+  }
+
+  @Test
+  void a_plain_h2_file_url_opens_a_working_store_with_the_options_it_needs() {
+    Path dir = TempFolders.create("nightshift-h2-url-");
+    try (Database db =
+        Database.open(new DatabaseSettings("jdbc:h2:file:" + dir.resolve("ns"), "", "", 2))) {
+      assertThat(db.dsl().fetchValue("select count(*) from run")).isEqualTo(0L);
+    } finally {
+      TempFolders.delete(dir);
+    }
+    assertThat(Database.withDriverOptions("jdbc:h2:./data/ns"))
+        .contains(";MODE=MySQL;DATABASE_TO_LOWER=TRUE;CASE_INSENSITIVE_IDENTIFIERS=TRUE");
+    // What the operator set stays as set, once.
+    assertThat(Database.withDriverOptions("jdbc:h2:./data/ns;mode=MySQL;WRITE_DELAY=100"))
+        .isEqualTo(
+            "jdbc:h2:./data/ns;mode=MySQL;WRITE_DELAY=100;DATABASE_TO_LOWER=TRUE"
+                + ";CASE_INSENSITIVE_IDENTIFIERS=TRUE;DB_CLOSE_ON_EXIT=FALSE");
   }
 
   @Test
