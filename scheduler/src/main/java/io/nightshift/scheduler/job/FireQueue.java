@@ -1,9 +1,10 @@
 package io.nightshift.scheduler.job;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +14,10 @@ import org.slf4j.LoggerFactory;
  * goes into the next one ({@link Firing#fireAll}), so 500 jobs firing in the same second cost a few
  * transactions, not 500, and Quartz's threads never wait on the database. Jobs are spread over
  * {@link #LANES} lanes by id, each with its own thread: the lanes claim in parallel without ever
- * waiting on each other's job rows, and a job's fires are claimed in the order they came.
+ * waiting on each other's job rows, and a job's fires are claimed in the order they came. A fire
+ * the database failed (a lock wait timeout, an outage) goes back to its lane and is tried again
+ * after a pause: claimed, or recorded as missed once it is over a minute late; only a fire still
+ * failing {@link Firing#GIVE_UP} after its time is dropped, with an error logged.
  */
 final class FireQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FireQueue.class);
@@ -26,10 +30,17 @@ final class FireQueue implements AutoCloseable {
 
   private final List<Lane> lanes = new ArrayList<>();
   private final Firing firing;
+  private final Duration retryPause;
   private volatile boolean closed;
 
   FireQueue(Firing firing) {
+    this(firing, Duration.ofSeconds(1));
+  }
+
+  /** {@code retryPause}: how long a lane waits before it tries fires the database failed again. */
+  FireQueue(Firing firing, Duration retryPause) {
     this.firing = firing;
+    this.retryPause = retryPause;
     for (int i = 0; i < LANES; i++) {
       lanes.add(new Lane("nightshift-fire-claimer-" + i));
     }
@@ -65,7 +76,7 @@ final class FireQueue implements AutoCloseable {
   }
 
   private final class Lane {
-    final BlockingQueue<Firing.Due> due = new LinkedBlockingQueue<>();
+    final BlockingDeque<Firing.Due> due = new LinkedBlockingDeque<>();
     final Thread thread;
 
     Lane(String name) {
@@ -89,10 +100,48 @@ final class FireQueue implements AutoCloseable {
         taken.add(first);
         due.drainTo(taken, TAKEN - 1);
         try {
-          firing.fireAll(taken);
-        } catch (RuntimeException e) {
+          retry(taken, firing.fireAll(taken));
+        } catch (InterruptedException e) {
+          return;
+        } catch (Throwable e) {
+          // Whatever it was, the lane goes on: a lane that died would leave its jobs unfired.
           log.error("{} fire(s) could not be claimed (from {})", taken.size(), first, e);
         }
+      }
+    }
+
+    /** Puts the fires the database failed back, after a pause; drops those failing too long. */
+    private void retry(List<Firing.Due> taken, List<Firing.Result> results)
+        throws InterruptedException {
+      List<Firing.Due> again = new ArrayList<>();
+      String why = null;
+      for (int i = 0; i < taken.size(); i++) {
+        if (!results.get(i).failed()) {
+          continue;
+        }
+        why = results.get(i).reason();
+        Firing.Due fire = taken.get(i);
+        if (firing.tooOldToRetry(fire)) {
+          log.error("fire of job {} at {} dropped: {}", fire.jobId(), fire.scheduledAt(), why);
+        } else {
+          again.add(fire);
+        }
+      }
+      if (again.isEmpty()) {
+        return;
+      }
+      if (closed) {
+        log.warn(
+            "stopped with {} fire(s) the database failed, left unclaimed:" + " {}",
+            again.size(),
+            why);
+        return;
+      }
+      log.warn("{} fire(s) tried again in {} ms: {}", again.size(), retryPause.toMillis(), why);
+      Thread.sleep(retryPause.toMillis());
+      // Ahead of what came meanwhile: a job's fires stay in order.
+      for (int i = again.size() - 1; i >= 0; i--) {
+        due.addFirst(again.get(i));
       }
     }
   }

@@ -75,10 +75,22 @@ public final class Firing {
     }
   }
 
-  /** What became of a fire on this node. */
-  public record Result(boolean claimed, FireOutcome outcome, Long runId, String reason) {
+  /**
+   * What became of a fire on this node; {@code failed}: it could not be claimed nor recorded (the
+   * database failed), so nothing was written and it is to be tried again.
+   */
+  public record Result(
+      boolean claimed, FireOutcome outcome, Long runId, String reason, boolean failed) {
     private static final Result DUPLICATE =
         new Result(false, null, null, "claimed by another node");
+
+    public Result(boolean claimed, FireOutcome outcome, Long runId, String reason) {
+      this(claimed, outcome, runId, reason, false);
+    }
+
+    static Result failed(RuntimeException e) {
+      return new Result(false, null, null, "could not be claimed: " + e, true);
+    }
 
     static Result duplicate() {
       return DUPLICATE;
@@ -136,32 +148,60 @@ public final class Firing {
    * locked, fires already recorded by another node left out, runs, events, audit and fire rows
    * written with one statement per table). A fire claimed more than {@link #LATE} after its time is
    * recorded as missed instead, as Quartz would have. A batch that fails (a fire another node
-   * recorded without the job's lock, a deadlock) is claimed again one fire at a time.
+   * recorded without the job's lock, a deadlock) is claimed again one fire at a time. Never throws:
+   * a fire the database failed is {@link Result#failed}, and the others go on (unless the database
+   * cannot be reached at all: then the rest fail at once instead of each waiting for a connection).
+   * The results are in the order of {@code fires}.
    */
   public List<Result> fireAll(List<Due> fires) {
-    List<Result> results = new ArrayList<>(fires.size());
-    List<List<Due>> batches = new ArrayList<>();
+    Result[] results = new Result[fires.size()];
+    List<List<Integer>> batches = new ArrayList<>();
     Instant now = clock.instant();
-    for (Due due : fires) {
+    for (int i = 0; i < fires.size(); i++) {
+      Due due = fires.get(i);
       if (Duration.between(due.scheduledAt(), now).compareTo(LATE) > 0) {
-        results.add(late(due));
+        results[i] = guarded(() -> late(due));
         continue;
       }
-      List<Due> batch =
+      List<Integer> batch =
           batches.stream()
-              .filter(b -> b.size() < BATCH && b.stream().noneMatch(d -> d.jobId() == due.jobId()))
+              .filter(
+                  b ->
+                      b.size() < BATCH
+                          && b.stream().noneMatch(j -> fires.get(j).jobId() == due.jobId()))
               .findFirst()
               .orElse(null);
       if (batch == null) {
         batch = new ArrayList<>();
         batches.add(batch);
       }
-      batch.add(due);
+      batch.add(i);
     }
-    for (List<Due> batch : batches) {
-      results.addAll(batch.size() == 1 ? List.of(claimOne(batch.get(0))) : claimBatch(batch));
+    for (List<Integer> indexes : batches) {
+      List<Due> batch = indexes.stream().map(fires::get).toList();
+      List<Result> claimed =
+          batch.size() == 1 ? List.of(guarded(() -> claimOne(batch.get(0)))) : claimBatch(batch);
+      for (int k = 0; k < indexes.size(); k++) {
+        results[indexes.get(k)] = claimed.get(k);
+      }
     }
-    return results;
+    return List.of(results);
+  }
+
+  /** Whether a fire is so old that trying it again is pointless: it is dropped (and logged). */
+  boolean tooOldToRetry(Due due) {
+    return Duration.between(due.scheduledAt(), clock.instant()).compareTo(GIVE_UP) > 0;
+  }
+
+  /** How long a fire the database failed is tried again (then recorded as missed, if it can be). */
+  static final Duration GIVE_UP = Duration.ofMinutes(10);
+
+  private static Result guarded(Supplier<Result> claim) {
+    try {
+      return claim.get();
+    } catch (RuntimeException e) {
+      return Result.failed(e);
+    }
   }
 
   /** Fires claimed later than this after their time are missed (Quartz's misfire threshold). */
@@ -185,8 +225,27 @@ public final class Firing {
     try {
       claim = dsl.transactionResult(cfg -> decide(cfg.dsl(), batch, true));
     } catch (RuntimeException e) {
+      if (Sql.isUnavailable(e)) {
+        return batch.stream().map(due -> Result.failed(e)).toList();
+      }
       log.info("a batch of {} fires is claimed again one by one: {}", batch.size(), e.toString());
-      return batch.stream().map(this::claimOne).toList();
+      List<Result> results = new ArrayList<>(batch.size());
+      RuntimeException unavailable = null;
+      for (Due due : batch) {
+        Result result;
+        if (unavailable != null) {
+          result = Result.failed(unavailable);
+        } else {
+          try {
+            result = claimOne(due);
+          } catch (RuntimeException one) {
+            result = Result.failed(one);
+            unavailable = Sql.isUnavailable(one) ? one : null;
+          }
+        }
+        results.add(result);
+      }
+      return results;
     }
     for (int i = 0; i < batch.size(); i++) {
       claimed(batch.get(i), claim.firedAt(), claim.results().get(i));
@@ -313,6 +372,11 @@ public final class Firing {
     TemplateRead template;
     try {
       job = row.get().spec();
+      if (!job.enabled()) {
+        // Paused after Quartz handed the fire over: no node fires a paused job. Its resume counts
+        // the fires missed meanwhile, this one too.
+        return new Plan(due, new Result(false, null, null, "job paused"), null, null);
+      }
       template = read.computeIfAbsent(job.template(), name -> readTemplate(tx, name));
     } catch (SecretKeyException unreadable) {
       // A stored secret of the job was sealed with a key this node lacks: the fire is recorded

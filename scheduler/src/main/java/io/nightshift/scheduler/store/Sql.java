@@ -1,5 +1,7 @@
 package io.nightshift.scheduler.store;
 
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import org.jooq.exception.DataAccessException;
 import org.jooq.exception.SQLStateClass;
 
@@ -12,5 +14,25 @@ public final class Sql {
    */
   public static boolean isDuplicateKey(DataAccessException e) {
     return e.sqlStateClass() == SQLStateClass.C23_INTEGRITY_CONSTRAINT_VIOLATION;
+  }
+
+  /**
+   * Whether the database could not be reached at all (no free connection in time, or a connection
+   * error, SQL state class 08), as opposed to one statement failing: trying the next statement now
+   * would only wait the same timeout again.
+   */
+  public static boolean isUnavailable(Throwable failure) {
+    Throwable t = failure;
+    for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+      if (t instanceof SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException e
+          && e.getSQLState() != null
+          && e.getSQLState().startsWith("08")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

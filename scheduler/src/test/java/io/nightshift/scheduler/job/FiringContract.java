@@ -18,10 +18,13 @@ import io.nightshift.scheduler.template.TemplateParser;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -159,6 +162,70 @@ abstract class FiringContract {
         .containsExactlyElementsOf(results.stream().map(r -> "start " + r.runId()).toList());
     assertThat(metrics.find("nightshift.fires").tag("outcome", "started").counter().count())
         .isEqualTo(5);
+    assertThat(flaky.insertsInto("run"))
+        .as("the five runs are written by one statement, in one claim")
+        .isEqualTo(1);
+    assertThat(flaky.insertsInto("job_fire")).isEqualTo(1);
+  }
+
+  @Test
+  void a_fire_the_database_fails_is_reported_failed_and_the_rest_of_its_batch_still_starts() {
+    StoredJob a = job("a", "allow");
+    StoredJob b = job("b", "allow");
+    StoredJob c = job("c", "allow");
+    Instant at = second();
+    // The batch's insert of fire rows fails, then job a's own one (as lock wait timeouts would).
+    flaky.fail("job_fire", 2);
+
+    List<Firing.Result> results =
+        firing("n1", new SimpleMeterRegistry())
+            .fireAll(List.of(due(a, at), due(b, at), due(c, at)));
+
+    assertThat(results.get(0).failed()).isTrue();
+    assertThat(results.get(0).claimed()).isFalse();
+    assertThat(results.get(0).reason()).contains("Lock wait timeout");
+    assertThat(results.get(1).outcome()).isEqualTo(FireOutcome.STARTED);
+    assertThat(results.get(2).outcome()).isEqualTo(FireOutcome.STARTED);
+    assertThat(count(RUN, RUN.JOB_NAME.eq("a"))).as("nothing of job a's fire is left").isZero();
+    assertThat(count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(a.id()))).isZero();
+    assertThat(handed)
+        .containsExactly("start " + results.get(1).runId(), "start " + results.get(2).runId());
+  }
+
+  @Test
+  void a_fire_the_database_failed_is_tried_again_by_its_lane_until_it_is_claimed() {
+    StoredJob a = job("a", "allow");
+    Instant at = second();
+    flaky.fail("job_fire", 2);
+
+    try (FireQueue queue = new FireQueue(firing("n1", new SimpleMeterRegistry()), Duration.ZERO)) {
+      queue.add(due(a, at));
+      Awaitility.await()
+          .atMost(30, TimeUnit.SECONDS)
+          .until(() -> count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(a.id())) == 1);
+    }
+    assertThat(flaky.failuresLeft()).isZero();
+    assertThat(count(RUN, RUN.JOB_NAME.eq("a"))).isEqualTo(1);
+    assertThat(handed).hasSize(1);
+  }
+
+  @Test
+  void a_fire_of_a_job_paused_after_it_was_handed_over_starts_nothing() {
+    StoredJob paused = job("paused", "allow");
+    StoredJob live = job("live", "allow");
+    jobs.update(paused.spec().withEnabled(false), "job.pause", "alice", clock.instant());
+    Instant at = second();
+
+    List<Firing.Result> results =
+        firing("n1", new SimpleMeterRegistry()).fireAll(List.of(due(paused, at), due(live, at)));
+
+    assertThat(results.get(0).claimed()).isFalse();
+    assertThat(results.get(0).reason()).isEqualTo("job paused");
+    assertThat(results.get(1).outcome()).isEqualTo(FireOutcome.STARTED);
+    assertThat(count(RUN, RUN.JOB_NAME.eq("paused"))).isZero();
+    assertThat(count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(paused.id())))
+        .as("its resume counts it among the fires missed while paused")
+        .isZero();
   }
 
   @Test
@@ -270,11 +337,13 @@ abstract class FiringContract {
 
     List<Firing.Result> results =
         firing("n1", metrics)
-            .fireAll(List.of(due(late, now.minusSeconds(61)), due(fresh, now.minusSeconds(59))));
+            .fireAll(List.of(due(fresh, now.minusSeconds(59)), due(late, now.minusSeconds(61))));
 
-    assertThat(results.get(0).outcome()).isEqualTo(FireOutcome.MISFIRED);
-    assertThat(results.get(0).runId()).isNull();
-    assertThat(results.get(1).outcome()).isEqualTo(FireOutcome.STARTED);
+    assertThat(results.get(0).outcome())
+        .as("results in the order of the fires")
+        .isEqualTo(FireOutcome.STARTED);
+    assertThat(results.get(1).outcome()).isEqualTo(FireOutcome.MISFIRED);
+    assertThat(results.get(1).runId()).isNull();
     assertThat(count(RUN, RUN.JOB_NAME.eq("late"))).isZero();
     assertThat(metrics.find("nightshift.misfires").tag("job", "late").counter().count())
         .isEqualTo(1);

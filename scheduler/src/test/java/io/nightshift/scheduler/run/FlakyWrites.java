@@ -10,11 +10,14 @@ import org.jooq.impl.DefaultExecuteListenerProvider;
 
 /**
  * Makes the next writes whose SQL holds a given text fail as a lock wait timeout does, on a real
- * database: the statement is refused before it reaches the server.
+ * database: the statement is refused before it reaches the server. It also counts the writes that
+ * went through, by the table they write.
  */
 public final class FlakyWrites implements ExecuteListener {
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile String matching = "";
+  private final java.util.List<String> written =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
   /** The same database, through this listener. */
   public DSLContext wrap(DSLContext dsl) {
@@ -29,6 +32,22 @@ public final class FlakyWrites implements ExecuteListener {
 
   public int failuresLeft() {
     return failuresLeft.get();
+  }
+
+  /** How many INSERT statements into {@code table} reached the database. */
+  public long insertsInto(String table) {
+    String start = "insert into " + table + " ";
+    synchronized (written) {
+      return written.stream().filter(sql -> sql.startsWith(start)).count();
+    }
+  }
+
+  @Override
+  public void executeEnd(ExecuteContext ctx) {
+    if (ctx.sql() != null) {
+      // Without the store's quoting (backticks on MySQL, double quotes on H2).
+      written.add(ctx.sql().toLowerCase(java.util.Locale.ROOT).replaceAll("[`\"]", ""));
+    }
   }
 
   @Override
