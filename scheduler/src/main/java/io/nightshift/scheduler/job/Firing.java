@@ -228,7 +228,13 @@ public final class Firing {
       if (Sql.isUnavailable(e)) {
         return batch.stream().map(due -> Result.failed(e)).toList();
       }
-      log.info("a batch of {} fires is claimed again one by one: {}", batch.size(), e.toString());
+      // A fire recorded meanwhile without the job's lock is expected on a cluster; anything else
+      // (a deadlock, ids the driver mapped wrongly) is worth an operator's look if it repeats.
+      if (e instanceof DataAccessException d && Sql.isDuplicateKey(d)) {
+        log.info("a batch of {} fires is claimed again one by one: {}", batch.size(), e.toString());
+      } else {
+        log.warn("a batch of {} fires is claimed again one by one: {}", batch.size(), e.toString());
+      }
       List<Result> results = new ArrayList<>(batch.size());
       RuntimeException unavailable = null;
       for (Due due : batch) {
