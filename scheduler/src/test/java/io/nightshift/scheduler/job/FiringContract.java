@@ -22,7 +22,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.jooq.DSLContext;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.Test;
  * Fires claimed in batches ({@link Firing#fireAll}) on a real store (embedded and MariaDB: {@link
  * H2FiringTest}, {@link MySqlFiringTest}): each fire keeps the outcome it would have alone, with
  * its own run, event, audit record and fire row, and a fire another node recorded is never started
- * twice.
+ * twice; two nodes claiming the same fires at once start each once; a fire the database fails is
+ * tried again by its {@link FireQueue} lane, and a closing queue claims what it was handed.
  */
 abstract class FiringContract {
   final SettableClock clock = SettableClock.now();
@@ -169,6 +172,74 @@ abstract class FiringContract {
   }
 
   @Test
+  void two_nodes_claiming_the_same_fires_at_once_start_each_fire_once() throws Exception {
+    List<StoredJob> made = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      made.add(job("j" + i, i % 2 == 0 ? "allow" : "forbid"));
+    }
+    Instant at = second();
+    List<Firing.Due> fires = new ArrayList<>();
+    for (int s = 0; s < 3; s++) {
+      Instant time = at.plusSeconds(s);
+      made.forEach(j -> fires.add(due(j, time)));
+    }
+    // The other node has them the other way round: while one claims a job's first fire, the
+    // other claims its last, and only the job's row lock keeps a forbid job to one run.
+    List<Firing.Due> reversed = new ArrayList<>(fires);
+    java.util.Collections.reverse(reversed);
+    SimpleMeterRegistry m1 = new SimpleMeterRegistry();
+    SimpleMeterRegistry m2 = new SimpleMeterRegistry();
+    Firing n1 = firing("n1", m1);
+    Firing n2 = firing("n2", m2);
+    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+    java.util.concurrent.ExecutorService nodes =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    Map<Firing.Due, Firing.Result> byN1 = new HashMap<>();
+    Map<Firing.Due, Firing.Result> byN2 = new HashMap<>();
+    try {
+      var first = nodes.submit(() -> awaitThen(together, () -> n1.fireAll(fires)));
+      var second = nodes.submit(() -> awaitThen(together, () -> n2.fireAll(reversed)));
+      List<Firing.Result> r1 = first.get(60, TimeUnit.SECONDS);
+      List<Firing.Result> r2 = second.get(60, TimeUnit.SECONDS);
+      for (int i = 0; i < fires.size(); i++) {
+        byN1.put(fires.get(i), r1.get(i));
+        byN2.put(reversed.get(i), r2.get(i));
+      }
+    } finally {
+      nodes.shutdownNow();
+    }
+    for (Firing.Due fire : fires) {
+      Firing.Result one = byN1.get(fire);
+      Firing.Result other = byN2.get(fire);
+      assertThat(one.failed() || other.failed())
+          .as("%s failed: %s / %s", fire, one, other)
+          .isFalse();
+      assertThat(one.claimed() ^ other.claimed())
+          .as("%s is claimed by exactly one node: %s / %s", fire, one, other)
+          .isTrue();
+    }
+    assertThat(count(JOB_FIRE, JOB_FIRE.JOB_ID.isNotNull())).isEqualTo(fires.size());
+    for (int i = 0; i < made.size(); i++) {
+      // allow: a run per fire; forbid: one run, its other fires skipped as overlaps.
+      assertThat(count(RUN, RUN.JOB_NAME.eq("j" + i)))
+          .as("runs of job j%d (%s)", i, i % 2 == 0 ? "allow" : "forbid")
+          .isEqualTo(i % 2 == 0 ? 3 : 1);
+    }
+    double duplicates =
+        m1.find("nightshift.fires.duplicates").counter().count()
+            + m2.find("nightshift.fires.duplicates").counter().count();
+    assertThat(duplicates).as("each fire is a duplicate on the node that lost it").isEqualTo(120);
+    assertThat(handed).hasSize(60 + 20);
+  }
+
+  private static <T> T awaitThen(
+      java.util.concurrent.CyclicBarrier barrier, java.util.function.Supplier<T> then)
+      throws Exception {
+    barrier.await(30, TimeUnit.SECONDS);
+    return then.get();
+  }
+
+  @Test
   void a_fire_the_database_fails_is_reported_failed_and_the_rest_of_its_batch_still_starts() {
     StoredJob a = job("a", "allow");
     StoredJob b = job("b", "allow");
@@ -207,6 +278,24 @@ abstract class FiringContract {
     assertThat(flaky.failuresLeft()).isZero();
     assertThat(count(RUN, RUN.JOB_NAME.eq("a"))).isEqualTo(1);
     assertThat(handed).hasSize(1);
+  }
+
+  @Test
+  void a_closing_queue_claims_every_fire_it_was_handed_before_it_stops() {
+    List<StoredJob> made = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      made.add(job("j" + i, "allow"));
+    }
+    Instant at = second();
+    FireQueue queue = new FireQueue(firing("n1", new SimpleMeterRegistry()));
+    made.forEach(j -> queue.add(due(j, at)));
+    made.forEach(j -> queue.add(due(j, at.plusSeconds(1))));
+
+    queue.close();
+
+    assertThat(queue.waiting()).isZero();
+    assertThat(count(JOB_FIRE, JOB_FIRE.JOB_ID.isNotNull())).isEqualTo(24);
+    assertThat(handed).hasSize(24);
   }
 
   @Test
