@@ -44,6 +44,7 @@ final class FireQueue implements AutoCloseable {
     for (int i = 0; i < LANES; i++) {
       lanes.add(new Lane("nightshift-fire-claimer-" + i));
     }
+    firing.gaugeWaiting(this::waiting);
   }
 
   /** A fire Quartz triggered: claimed as soon as its lane is free. */

@@ -156,11 +156,12 @@ public final class Firing {
   public List<Result> fireAll(List<Due> fires) {
     Result[] results = new Result[fires.size()];
     List<List<Integer>> batches = new ArrayList<>();
+    List<Integer> late = new ArrayList<>();
     Instant now = clock.instant();
     for (int i = 0; i < fires.size(); i++) {
       Due due = fires.get(i);
       if (Duration.between(due.scheduledAt(), now).compareTo(LATE) > 0) {
-        results[i] = guarded(() -> late(due));
+        late.add(i);
         continue;
       }
       List<Integer> batch =
@@ -177,6 +178,13 @@ public final class Firing {
       }
       batch.add(i);
     }
+    for (int from = 0; from < late.size(); from += BATCH) {
+      List<Integer> indexes = late.subList(from, Math.min(late.size(), from + BATCH));
+      List<Result> recorded = recordLate(indexes.stream().map(fires::get).toList());
+      for (int k = 0; k < indexes.size(); k++) {
+        results[indexes.get(k)] = recorded.get(k);
+      }
+    }
     for (List<Integer> indexes : batches) {
       List<Due> batch = indexes.stream().map(fires::get).toList();
       List<Result> claimed =
@@ -186,6 +194,13 @@ public final class Firing {
       }
     }
     return List.of(results);
+  }
+
+  /** Shows how many fires wait for a claiming thread (a backlog after an outage, a slow store). */
+  void gaugeWaiting(java.util.function.IntSupplier waiting) {
+    io.micrometer.core.instrument.Gauge.builder("nightshift.fires.waiting", waiting::getAsInt)
+        .description("fires Quartz handed over that this node has not claimed or recorded yet")
+        .register(metrics);
   }
 
   /** Whether a fire is so old that trying it again is pointless: it is dropped (and logged). */
@@ -210,10 +225,52 @@ public final class Firing {
   /** The most fires claimed in one transaction. */
   static final int BATCH = 200;
 
+  private static final String LATE_REASON = "fired more than 60 s late on this node; skipped";
+
+  /**
+   * Records late fires as missed with one statement (a backlog after an outage drains at the pace
+   * of batches, not of one transaction per fire, and does not make the fires behind it late too);
+   * when that fails (a fire recorded meanwhile), fire by fire.
+   */
+  private List<Result> recordLate(List<Due> late) {
+    if (late.size() > 1) {
+      try {
+        dsl.transaction(
+            cfg ->
+                FireRepository.insertAll(
+                    cfg.dsl(),
+                    late.stream()
+                        .map(
+                            d ->
+                                new FireRepository.Claimed(
+                                    d.jobId(),
+                                    d.scheduledAt(),
+                                    FireOutcome.MISFIRED,
+                                    LATE_REASON,
+                                    null))
+                        .toList(),
+                    clock.instant(),
+                    node));
+        Result missed = new Result(true, FireOutcome.MISFIRED, null, LATE_REASON);
+        late.forEach(
+            due -> {
+              count(FireOutcome.MISFIRED);
+              if (due.job() != null) {
+                missed(due.job(), 1);
+              }
+            });
+        return late.stream().map(due -> missed).toList();
+      } catch (RuntimeException e) {
+        if (Sql.isUnavailable(e)) {
+          return late.stream().map(due -> Result.failed(e)).toList();
+        }
+      }
+    }
+    return late.stream().map(due -> guarded(() -> late(due))).toList();
+  }
+
   private Result late(Due due) {
-    Result result =
-        recordMisfire(
-            due.jobId(), due.scheduledAt(), "fired more than 60 s late on this node; skipped");
+    Result result = recordMisfire(due.jobId(), due.scheduledAt(), LATE_REASON);
     if (result.claimed() && due.job() != null) {
       missed(due.job(), 1);
     }

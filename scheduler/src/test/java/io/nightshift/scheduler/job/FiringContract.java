@@ -287,13 +287,15 @@ abstract class FiringContract {
       made.add(job("j" + i, "allow"));
     }
     Instant at = second();
-    FireQueue queue = new FireQueue(firing("n1", new SimpleMeterRegistry()));
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    FireQueue queue = new FireQueue(firing("n1", metrics));
     made.forEach(j -> queue.add(due(j, at)));
     made.forEach(j -> queue.add(due(j, at.plusSeconds(1))));
 
     queue.close();
 
     assertThat(queue.waiting()).isZero();
+    assertThat(metrics.get("nightshift.fires.waiting").gauge().value()).isZero();
     assertThat(count(JOB_FIRE, JOB_FIRE.JOB_ID.isNotNull())).isEqualTo(24);
     assertThat(handed).hasSize(24);
   }
@@ -415,6 +417,48 @@ abstract class FiringContract {
     assertThat(handed)
         .as("only runs that were committed go to the engine")
         .containsExactlyElementsOf(results.stream().map(r -> "start " + r.runId()).toList());
+  }
+
+  @Test
+  void the_late_fires_of_a_backlog_are_recorded_as_missed_together() {
+    StoredJob a = job("a", "allow");
+    StoredJob b = job("b", "allow");
+    StoredJob c = job("c", "allow");
+    Instant now = second();
+    List<Firing.Due> late = new ArrayList<>();
+    for (StoredJob j : List.of(a, b, c)) {
+      late.add(due(j, now.minusSeconds(90)));
+      late.add(due(j, now.minusSeconds(89)));
+    }
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+    List<Firing.Result> results = firing("n1", metrics).fireAll(late);
+
+    assertThat(results).extracting(Firing.Result::outcome).containsOnly(FireOutcome.MISFIRED);
+    assertThat(flaky.insertsInto("job_fire")).as("one statement for the six").isEqualTo(1);
+    assertThat(count(JOB_FIRE, JOB_FIRE.OUTCOME.eq("misfired"))).isEqualTo(6);
+    assertThat(count(RUN, RUN.ID.isNotNull())).isZero();
+    assertThat(metrics.find("nightshift.misfires").tag("job", "b").counter().count()).isEqualTo(2);
+    assertThat(metrics.find("nightshift.fires").tag("outcome", "misfired").counter().count())
+        .isEqualTo(6);
+  }
+
+  @Test
+  void a_late_fire_another_node_recorded_first_is_a_duplicate_and_the_others_are_missed() {
+    StoredJob a = job("a", "allow");
+    StoredJob b = job("b", "allow");
+    Instant then = second().minusSeconds(90);
+    firing("n2", new SimpleMeterRegistry()).recordMisfire(b.id(), then, "recorded by n2");
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+    List<Firing.Result> results =
+        firing("n1", metrics).fireAll(List.of(due(a, then), due(b, then)));
+
+    assertThat(results.get(0).outcome()).isEqualTo(FireOutcome.MISFIRED);
+    assertThat(results.get(1).duplicated()).isTrue();
+    assertThat(count(JOB_FIRE, JOB_FIRE.NODE.eq("n1"))).isEqualTo(1);
+    assertThat(metrics.find("nightshift.fires").tag("outcome", "misfired").counter().count())
+        .isEqualTo(1);
   }
 
   @Test

@@ -245,6 +245,7 @@ class JobTriggersTest {
     assertThat(metrics)
         .contains("nightshift_fires_total{outcome=\"started\"}")
         .contains("nightshift_fires_duplicates_total")
+        .contains("nightshift_fires_waiting ")
         .contains("nightshift_fire_lag_seconds_bucket{le=")
         .contains("nightshift_fire_lag_seconds_count");
     assertThat(JobsKit.sample(metrics, "nightshift_fires_total{outcome=\"started\"}"))
