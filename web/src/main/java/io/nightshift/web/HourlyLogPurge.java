@@ -1,6 +1,7 @@
 package io.nightshift.web;
 
 import io.nightshift.scheduler.logs.LogRetention;
+import io.nightshift.scheduler.store.Sql;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -19,6 +20,11 @@ final class HourlyLogPurge {
         id ->
             vertx
                 .executeBlocking(retention::purge, false)
-                .onFailure(e -> log.warn("log retention failed; next try in an hour", e)));
+                .onFailure(
+                    e ->
+                        log.warn(
+                            "log retention failed; next try in an hour: {}",
+                            e.toString(),
+                            Sql.traceUnlessUnavailable(e))));
   }
 }

@@ -1,6 +1,7 @@
 package io.nightshift.web;
 
 import io.nightshift.scheduler.job.JobScheduler;
+import io.nightshift.scheduler.store.Sql;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,11 @@ final class JobChangeFollower {
                       return null;
                     },
                     false)
-                .onFailure(e -> log.warn("job reconcile failed", e)));
+                .onFailure(
+                    e ->
+                        log.warn(
+                            "job reconcile failed: {}",
+                            e.toString(),
+                            Sql.traceUnlessUnavailable(e))));
   }
 }

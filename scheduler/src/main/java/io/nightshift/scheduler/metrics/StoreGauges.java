@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.nightshift.executor.DaemonThreads;
+import io.nightshift.scheduler.store.Sql;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -105,7 +106,8 @@ public final class StoreGauges implements AutoCloseable {
           });
       publishLastSuccess();
     } catch (RuntimeException e) {
-      log.warn("metrics from the store not refreshed", e);
+      log.warn(
+          "metrics from the store not refreshed: {}", e.toString(), Sql.traceUnlessUnavailable(e));
     }
   }
 

@@ -3,6 +3,7 @@ package io.nightshift.scheduler.run;
 import io.nightshift.executor.DaemonThreads;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.store.Sql;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -202,7 +203,11 @@ final class EngineContext {
     try {
       Retry.onFailedWrite(action);
     } catch (RuntimeException e) {
-      log.error("run {}: engine step failed", runId, e);
+      log.error(
+          "run {}: engine step failed (the periodic sweep takes it up again): {}",
+          runId,
+          e.toString(),
+          Sql.traceUnlessUnavailable(e));
     }
   }
 }
