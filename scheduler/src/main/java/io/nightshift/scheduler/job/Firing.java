@@ -343,6 +343,12 @@ public final class Firing {
     Duration late = Duration.between(due.scheduledAt(), firedAt);
     lag.record(late.isNegative() ? Duration.ZERO : late);
     count(result.outcome());
+    if (result.outcome() == FireOutcome.FAILED_TO_START) {
+      // Once it is committed: a batch that rolled back and is claimed again fire by fire would
+      // say it twice.
+      log.warn(
+          "job {} fire at {} failed to start: {}", due.jobId(), due.scheduledAt(), result.reason());
+    }
     if (result.outcome() == FireOutcome.STARTED) {
       engine.startCreated(result.runId());
     } else if (result.outcome() == FireOutcome.QUEUED) {
@@ -409,13 +415,6 @@ public final class Firing {
                 result.outcome(),
                 result.reason(),
                 result.runId()));
-        if (result.outcome() == FireOutcome.FAILED_TO_START) {
-          log.warn(
-              "job {} fire at {} failed to start: {}",
-              plan.due().jobId(),
-              plan.due().scheduledAt(),
-              result.reason());
-        }
       }
       results.add(result);
     }
