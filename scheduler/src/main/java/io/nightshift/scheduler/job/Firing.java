@@ -1,27 +1,15 @@
 package io.nightshift.scheduler.job;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.run.CreatedRuns;
-import io.nightshift.scheduler.run.NewRun;
-import io.nightshift.scheduler.run.NewRunRepository;
-import io.nightshift.scheduler.run.Params;
-import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.run.Trigger;
-import io.nightshift.scheduler.secrets.SecretKeyException;
 import io.nightshift.scheduler.store.Sql;
-import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.TemplateRepository;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
@@ -33,19 +21,19 @@ import org.slf4j.LoggerFactory;
  * overlap policy decided, the runs created and the fire rows inserted (one fire, or a batch of
  * fires of distinct jobs with one statement per table). The fire row's unique key (job, scheduled
  * time) makes the first node to commit the only one; the others roll back and count a duplicate.
- * The run starts only after the commit.
+ * The run starts only after the commit. What a claim transaction decides and writes is {@link
+ * FireClaim}'s; what this class keeps is the batching, the fallbacks and what follows a commit (the
+ * engine, {@link FireMetrics}).
  */
 public final class Firing {
   private static final Logger log = LoggerFactory.getLogger(Firing.class);
 
   private final DSLContext dsl;
-  private final TemplateRepository templates;
+  private final FireClaim claim;
   private final CreatedRuns engine;
   private final String node;
   private final Clock clock;
-  private final MeterRegistry metrics;
-  private final Counter duplicates;
-  private final Timer lag;
+  private final FireMetrics metrics;
 
   public Firing(
       DSLContext dsl,
@@ -55,24 +43,11 @@ public final class Firing {
       Clock clock,
       MeterRegistry metrics) {
     this.dsl = dsl;
-    this.templates = templates;
+    this.claim = new FireClaim(templates, node, clock);
     this.engine = engine;
     this.node = node;
     this.clock = clock;
-    this.metrics = metrics;
-    this.duplicates =
-        Counter.builder("nightshift.fires.duplicates")
-            .description("fires another node had already claimed")
-            .register(metrics);
-    this.lag =
-        Timer.builder("nightshift.fire.lag")
-            .description("claim time minus scheduled fire time")
-            .publishPercentileHistogram()
-            .register(metrics);
-    // Every outcome shows from the start (at 0), so rate() and alerts see the series.
-    for (FireOutcome outcome : FireOutcome.values()) {
-      fires(outcome);
-    }
+    this.metrics = new FireMetrics(metrics);
   }
 
   /**
@@ -132,11 +107,11 @@ public final class Firing {
                   reason,
                   null,
                   node));
-      count(FireOutcome.MISFIRED);
+      metrics.count(FireOutcome.MISFIRED);
       return new Result(true, FireOutcome.MISFIRED, null, reason);
     } catch (DataAccessException e) {
       if (Sql.isDuplicateKey(e)) {
-        duplicates.increment();
+        metrics.duplicate();
         return Result.duplicate();
       }
       throw e;
@@ -196,11 +171,9 @@ public final class Firing {
     return List.of(results);
   }
 
-  /** Shows how many fires wait for a claiming thread (a backlog after an outage, a slow store). */
+  /** See {@link FireMetrics#waiting}. */
   void gaugeWaiting(java.util.function.IntSupplier waiting) {
-    io.micrometer.core.instrument.Gauge.builder("nightshift.fires.waiting", waiting::getAsInt)
-        .description("fires Quartz handed over that this node has not claimed or recorded yet")
-        .register(metrics);
+    metrics.waiting(waiting);
   }
 
   /** Whether a fire is so old that trying it again is pointless: it is dropped (and logged). */
@@ -254,7 +227,7 @@ public final class Firing {
         Result missed = new Result(true, FireOutcome.MISFIRED, null, LATE_REASON);
         late.forEach(
             due -> {
-              count(FireOutcome.MISFIRED);
+              metrics.count(FireOutcome.MISFIRED);
               if (due.job() != null) {
                 missed(due.job(), 1);
               }
@@ -278,9 +251,9 @@ public final class Firing {
   }
 
   private List<Result> claimBatch(List<Due> batch) {
-    Claim claim;
+    FireClaim.Claim done;
     try {
-      claim = dsl.transactionResult(cfg -> decide(cfg.dsl(), batch, true));
+      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch, true));
     } catch (RuntimeException e) {
       if (Sql.isUnavailable(e)) {
         return batch.stream().map(due -> Result.failed(e)).toList();
@@ -311,24 +284,24 @@ public final class Firing {
       return results;
     }
     for (int i = 0; i < batch.size(); i++) {
-      claimed(batch.get(i), claim.firedAt(), claim.results().get(i));
+      claimed(batch.get(i), done.firedAt(), done.results().get(i));
     }
-    return claim.results();
+    return done.results();
   }
 
   private Result claimOne(Due due) {
-    Claim claim;
+    FireClaim.Claim done;
     try {
-      claim = dsl.transactionResult(cfg -> decide(cfg.dsl(), List.of(due), false));
+      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due), false));
     } catch (DataAccessException e) {
       if (Sql.isDuplicateKey(e)) {
-        duplicates.increment();
+        metrics.duplicate();
         return Result.duplicate();
       }
       throw e;
     }
-    Result result = claim.results().get(0);
-    claimed(due, claim.firedAt(), result);
+    Result result = done.results().get(0);
+    claimed(due, done.firedAt(), result);
     return result;
   }
 
@@ -336,13 +309,11 @@ public final class Firing {
   private void claimed(Due due, Instant firedAt, Result result) {
     if (!result.claimed()) {
       if (result.duplicated()) {
-        duplicates.increment();
+        metrics.duplicate();
       }
       return;
     }
-    Duration late = Duration.between(due.scheduledAt(), firedAt);
-    lag.record(late.isNegative() ? Duration.ZERO : late);
-    count(result.outcome());
+    metrics.claimed(result.outcome(), Duration.between(due.scheduledAt(), firedAt));
     if (result.outcome() == FireOutcome.FAILED_TO_START) {
       // Once it is committed: a batch that rolled back and is claimed again fire by fire would
       // say it twice.
@@ -356,180 +327,13 @@ public final class Firing {
     }
   }
 
-  /** What one fire comes to before its writes: a fire row, and the run to create if any. */
-  private record Plan(Due due, Result result, NewRun run, RunStatus initial) {}
-
-  /**
-   * What a claim transaction decided, fire by fire, and when it recorded them: the fire rows' time,
-   * taken after the runs were written, so a fire's lag counts the whole claim but its commit.
-   */
-  private record Claim(List<Result> results, Instant firedAt) {}
-
-  /**
-   * Decides the fires (of distinct jobs) under their jobs' row locks and writes them; {@code
-   * skipRecorded}: leave out fires another node has recorded (else their duplicate key fails the
-   * transaction).
-   */
-  private Claim decide(DSLContext tx, List<Due> fires, boolean skipRecorded) {
-    Instant createdAt = clock.instant();
-    Map<Long, Supplier<StoredJob>> rows =
-        JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList());
-    Set<Map.Entry<Long, Instant>> recorded =
-        skipRecorded
-            ? FireRepository.recorded(
-                tx, rows.keySet(), fires.stream().map(Due::scheduledAt).distinct().toList())
-            : Set.of();
-    // Read in the fires' own transaction: a second connection while this one holds the jobs' row
-    // locks can wait for a connection held by another claim waiting for those locks.
-    Map<String, TemplateRead> templatesRead = new HashMap<>();
-    List<Plan> plans = new ArrayList<>(fires.size());
-    for (Due due : fires) {
-      Supplier<StoredJob> row = rows.get(due.jobId());
-      if (row == null) {
-        plans.add(new Plan(due, new Result(false, null, null, "job deleted"), null, null));
-      } else if (recorded.contains(Map.entry(due.jobId(), due.scheduledAt()))) {
-        plans.add(new Plan(due, Result.duplicate(), null, null));
-      } else {
-        plans.add(plan(tx, due, row, templatesRead));
-      }
-    }
-    List<NewRunRepository.Admitted> runs =
-        plans.stream()
-            .filter(p -> p.run() != null)
-            .map(p -> new NewRunRepository.Admitted(p.run(), p.initial()))
-            .toList();
-    List<Long> ids = runs.isEmpty() ? List.of() : NewRunRepository.insertAll(tx, runs, createdAt);
-    List<Result> results = new ArrayList<>(plans.size());
-    List<FireRepository.Claimed> claimed = new ArrayList<>();
-    int next = 0;
-    for (Plan plan : plans) {
-      Result result = plan.result();
-      if (plan.run() != null) {
-        result = new Result(true, result.outcome(), ids.get(next++), result.reason());
-      }
-      if (result.claimed()) {
-        claimed.add(
-            new FireRepository.Claimed(
-                plan.due().jobId(),
-                plan.due().scheduledAt(),
-                result.outcome(),
-                result.reason(),
-                result.runId()));
-      }
-      results.add(result);
-    }
-    Instant firedAt = clock.instant();
-    if (!claimed.isEmpty()) {
-      FireRepository.insertAll(tx, claimed, firedAt, node);
-    }
-    return new Claim(results, firedAt);
-  }
-
-  /** A template read once per claim transaction; {@code error}: why it cannot be used. */
-  private record TemplateRead(StoredTemplate template, String error) {}
-
-  private Plan plan(
-      DSLContext tx, Due due, Supplier<StoredJob> row, Map<String, TemplateRead> read) {
-    JobSpec job;
-    TemplateRead template;
-    try {
-      job = row.get().spec();
-      if (!job.enabled()) {
-        // Paused after Quartz handed the fire over: no node fires a paused job. Its resume counts
-        // the fires missed meanwhile, this one too.
-        return new Plan(due, new Result(false, null, null, "job paused"), null, null);
-      }
-      template = read.computeIfAbsent(job.template(), name -> readTemplate(tx, name));
-    } catch (SecretKeyException unreadable) {
-      // A stored secret of the job was sealed with a key this node lacks: the fire is recorded
-      // as failed, with the key to add, instead of vanishing in a log line.
-      return failed(due, unreadable.getMessage());
-    }
-    if (template.error() != null) {
-      return failed(due, template.error());
-    }
-    Map<String, String> values;
-    try {
-      values = Params.resolve(template.template().template(), job.params(), Map.of());
-    } catch (Invalid e) {
-      return failed(due, e.getMessage());
-    }
-    JobAdmission.Decision decision = JobAdmission.decide(tx, job, false);
-    if (decision.verdict() == JobAdmission.Verdict.REFUSE) {
-      return new Plan(
-          due,
-          new Result(
-              true,
-              FireOutcome.SKIPPED_OVERLAP,
-              decision.other(),
-              "run " + decision.other() + " of this job is still running"),
-          null,
-          null);
-    }
-    boolean queue = decision.verdict() == JobAdmission.Verdict.QUEUE;
-    return new Plan(
-        due,
-        new Result(
-            true,
-            queue ? FireOutcome.QUEUED : FireOutcome.STARTED,
-            null,
-            queue ? "waits for run " + decision.other() : due.note()),
-        new NewRun(
-            template.template().template(),
-            template.template().version(),
-            job.name(),
-            due.trigger(),
-            "scheduler",
-            values,
-            null),
-        queue ? RunStatus.QUEUED : RunStatus.RUNNING);
-  }
-
-  private TemplateRead readTemplate(DSLContext tx, String name) {
-    try {
-      return templates
-          .in(tx)
-          .find(name)
-          .map(t -> new TemplateRead(t, null))
-          .orElse(new TemplateRead(null, "template '" + name + "' does not exist"));
-    } catch (SecretKeyException unreadable) {
-      return new TemplateRead(null, unreadable.getMessage());
-    }
-  }
-
-  private static Plan failed(Due due, String reason) {
-    return new Plan(due, new Result(true, FireOutcome.FAILED_TO_START, null, reason), null, null);
-  }
-
-  /**
-   * Counts {@code fires} that job {@code job} missed (recorded as misfired, or stood for by one
-   * catch-up run); 0 shows the job's series before its first miss.
-   */
+  /** See {@link FireMetrics#missed}. */
   void missed(String job, int fires) {
-    Counter.builder("nightshift.misfires")
-        .description(
-            "scheduled fires a job missed (no node running, paused, or fired over 60 s late),"
-                + " whatever its misfire policy did about them")
-        .tag("job", job)
-        .register(metrics)
-        .increment(fires);
+    metrics.missed(job, fires);
   }
 
-  /** A deleted job's misfire series goes with it. */
+  /** See {@link FireMetrics#forget}. */
   void forget(String job) {
-    metrics.find("nightshift.misfires").tag("job", job).meters().forEach(metrics::remove);
-  }
-
-  private void count(FireOutcome outcome) {
-    if (outcome != null) {
-      fires(outcome).increment();
-    }
-  }
-
-  private Counter fires(FireOutcome outcome) {
-    return Counter.builder("nightshift.fires")
-        .description("fires claimed by this node, by outcome")
-        .tag("outcome", outcome.json())
-        .register(metrics);
+    metrics.forget(job);
   }
 }

@@ -22,20 +22,6 @@ public final class Sql {
    * would only wait the same timeout again.
    */
   public static boolean isUnavailable(Throwable failure) {
-    return unavailable(failure);
-  }
-
-  /**
-   * {@code failure} itself, to log with its stack trace; null when the database is merely
-   * unreachable, where every poller would print the same long trace every few seconds of an outage
-   * and one line each says it all. Use as the last argument of a log call whose message has a
-   * placeholder for {@code failure.toString()}.
-   */
-  public static Throwable traceUnlessUnavailable(Throwable failure) {
-    return unavailable(failure) ? null : failure;
-  }
-
-  private static boolean unavailable(Throwable failure) {
     Throwable t = failure;
     for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
       if (t instanceof SQLTransientConnectionException) {
@@ -48,5 +34,15 @@ public final class Sql {
       }
     }
     return false;
+  }
+
+  /**
+   * {@code failure} itself, to log with its stack trace; null when the database is merely
+   * unreachable, where every poller would print the same long trace every few seconds of an outage
+   * and one line each says it all. Use as the last argument of a log call whose message has a
+   * placeholder for {@code failure.toString()}.
+   */
+  public static Throwable traceUnlessUnavailable(Throwable failure) {
+    return isUnavailable(failure) ? null : failure;
   }
 }

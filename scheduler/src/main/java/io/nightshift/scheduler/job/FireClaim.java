@@ -1,0 +1,184 @@
+package io.nightshift.scheduler.job;
+
+import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.job.Firing.Due;
+import io.nightshift.scheduler.job.Firing.Result;
+import io.nightshift.scheduler.run.NewRun;
+import io.nightshift.scheduler.run.NewRunRepository;
+import io.nightshift.scheduler.run.Params;
+import io.nightshift.scheduler.run.RunStatus;
+import io.nightshift.scheduler.secrets.SecretKeyException;
+import io.nightshift.scheduler.template.StoredTemplate;
+import io.nightshift.scheduler.template.TemplateRepository;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.jooq.DSLContext;
+
+/**
+ * One claim transaction of {@link Firing}: what each fire comes to under its job's row lock (its
+ * job's overlap policy, its template and parameters, a paused or deleted job) and its writes, the
+ * runs and the fire rows with one statement per table. It only writes: what follows the commit
+ * (metrics, the engine) is {@link Firing}'s.
+ */
+final class FireClaim {
+  private final TemplateRepository templates;
+  private final String node;
+  private final Clock clock;
+
+  FireClaim(TemplateRepository templates, String node, Clock clock) {
+    this.templates = templates;
+    this.node = node;
+    this.clock = clock;
+  }
+
+  /** What one fire comes to before its writes: a fire row, and the run to create if any. */
+  private record Plan(Due due, Result result, NewRun run, RunStatus initial) {}
+
+  /**
+   * What a claim transaction decided, fire by fire, and when it recorded them: the fire rows' time,
+   * taken after the runs were written, so a fire's lag counts the whole claim but its commit.
+   */
+  record Claim(List<Result> results, Instant firedAt) {}
+
+  /**
+   * Decides the fires (of distinct jobs) under their jobs' row locks and writes them; {@code
+   * skipRecorded}: leave out fires another node has recorded (else their duplicate key fails the
+   * transaction).
+   */
+  Claim write(DSLContext tx, List<Due> fires, boolean skipRecorded) {
+    Instant createdAt = clock.instant();
+    Map<Long, Supplier<StoredJob>> rows =
+        JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList());
+    Set<Map.Entry<Long, Instant>> recorded =
+        skipRecorded
+            ? FireRepository.recorded(
+                tx, rows.keySet(), fires.stream().map(Due::scheduledAt).distinct().toList())
+            : Set.of();
+    // Read in the fires' own transaction: a second connection while this one holds the jobs' row
+    // locks can wait for a connection held by another claim waiting for those locks.
+    Map<String, TemplateRead> templatesRead = new HashMap<>();
+    List<Plan> plans = new ArrayList<>(fires.size());
+    for (Due due : fires) {
+      Supplier<StoredJob> row = rows.get(due.jobId());
+      if (row == null) {
+        plans.add(new Plan(due, new Result(false, null, null, "job deleted"), null, null));
+      } else if (recorded.contains(Map.entry(due.jobId(), due.scheduledAt()))) {
+        plans.add(new Plan(due, Result.duplicate(), null, null));
+      } else {
+        plans.add(plan(tx, due, row, templatesRead));
+      }
+    }
+    List<NewRunRepository.Admitted> runs =
+        plans.stream()
+            .filter(p -> p.run() != null)
+            .map(p -> new NewRunRepository.Admitted(p.run(), p.initial()))
+            .toList();
+    List<Long> ids = runs.isEmpty() ? List.of() : NewRunRepository.insertAll(tx, runs, createdAt);
+    List<Result> results = new ArrayList<>(plans.size());
+    List<FireRepository.Claimed> claimed = new ArrayList<>();
+    int next = 0;
+    for (Plan plan : plans) {
+      Result result = plan.result();
+      if (plan.run() != null) {
+        result = new Result(true, result.outcome(), ids.get(next++), result.reason());
+      }
+      if (result.claimed()) {
+        claimed.add(
+            new FireRepository.Claimed(
+                plan.due().jobId(),
+                plan.due().scheduledAt(),
+                result.outcome(),
+                result.reason(),
+                result.runId()));
+      }
+      results.add(result);
+    }
+    Instant firedAt = clock.instant();
+    if (!claimed.isEmpty()) {
+      FireRepository.insertAll(tx, claimed, firedAt, node);
+    }
+    return new Claim(results, firedAt);
+  }
+
+  /** A template read once per claim transaction; {@code error}: why it cannot be used. */
+  private record TemplateRead(StoredTemplate template, String error) {}
+
+  private Plan plan(
+      DSLContext tx, Due due, Supplier<StoredJob> row, Map<String, TemplateRead> read) {
+    JobSpec job;
+    TemplateRead template;
+    try {
+      job = row.get().spec();
+      if (!job.enabled()) {
+        // Paused after Quartz handed the fire over: no node fires a paused job. Its resume counts
+        // the fires missed meanwhile, this one too.
+        return new Plan(due, new Result(false, null, null, "job paused"), null, null);
+      }
+      template = read.computeIfAbsent(job.template(), name -> readTemplate(tx, name));
+    } catch (SecretKeyException unreadable) {
+      // A stored secret of the job was sealed with a key this node lacks: the fire is recorded
+      // as failed, with the key to add, instead of vanishing in a log line.
+      return failed(due, unreadable.getMessage());
+    }
+    if (template.error() != null) {
+      return failed(due, template.error());
+    }
+    Map<String, String> values;
+    try {
+      values = Params.resolve(template.template().template(), job.params(), Map.of());
+    } catch (Invalid e) {
+      return failed(due, e.getMessage());
+    }
+    JobAdmission.Decision decision = JobAdmission.decide(tx, job, false);
+    if (decision.verdict() == JobAdmission.Verdict.REFUSE) {
+      return new Plan(
+          due,
+          new Result(
+              true,
+              FireOutcome.SKIPPED_OVERLAP,
+              decision.other(),
+              "run " + decision.other() + " of this job is still running"),
+          null,
+          null);
+    }
+    boolean queue = decision.verdict() == JobAdmission.Verdict.QUEUE;
+    return new Plan(
+        due,
+        new Result(
+            true,
+            queue ? FireOutcome.QUEUED : FireOutcome.STARTED,
+            null,
+            queue ? "waits for run " + decision.other() : due.note()),
+        new NewRun(
+            template.template().template(),
+            template.template().version(),
+            job.name(),
+            due.trigger(),
+            "scheduler",
+            values,
+            null),
+        queue ? RunStatus.QUEUED : RunStatus.RUNNING);
+  }
+
+  private TemplateRead readTemplate(DSLContext tx, String name) {
+    try {
+      return templates
+          .in(tx)
+          .find(name)
+          .map(t -> new TemplateRead(t, null))
+          .orElse(new TemplateRead(null, "template '" + name + "' does not exist"));
+    } catch (SecretKeyException unreadable) {
+      return new TemplateRead(null, unreadable.getMessage());
+    }
+  }
+
+  private static Plan failed(Due due, String reason) {
+    return new Plan(due, new Result(true, FireOutcome.FAILED_TO_START, null, reason), null, null);
+  }
+}

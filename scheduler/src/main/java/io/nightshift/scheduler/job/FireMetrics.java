@@ -1,0 +1,82 @@
+package io.nightshift.scheduler.job;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.function.IntSupplier;
+
+/** What a node's fires show on {@code /metrics}: outcomes, duplicates, lag, misses, backlog. */
+final class FireMetrics {
+  private final MeterRegistry metrics;
+  private final Counter duplicates;
+  private final Timer lag;
+
+  FireMetrics(MeterRegistry metrics) {
+    this.metrics = metrics;
+    this.duplicates =
+        Counter.builder("nightshift.fires.duplicates")
+            .description("fires another node had already claimed")
+            .register(metrics);
+    this.lag =
+        Timer.builder("nightshift.fire.lag")
+            .description("claim time minus scheduled fire time")
+            .publishPercentileHistogram()
+            .register(metrics);
+    // Every outcome shows from the start (at 0), so rate() and alerts see the series.
+    for (FireOutcome outcome : FireOutcome.values()) {
+      fires(outcome);
+    }
+  }
+
+  /** A fire another node had claimed. */
+  void duplicate() {
+    duplicates.increment();
+  }
+
+  /** A fire this node claimed {@code late} after its time, and what it did about it. */
+  void claimed(FireOutcome outcome, Duration late) {
+    lag.record(late.isNegative() ? Duration.ZERO : late);
+    count(outcome);
+  }
+
+  void count(FireOutcome outcome) {
+    if (outcome != null) {
+      fires(outcome).increment();
+    }
+  }
+
+  /**
+   * Counts {@code fires} that job {@code job} missed (recorded as misfired, or stood for by one
+   * catch-up run); 0 shows the job's series before its first miss.
+   */
+  void missed(String job, int fires) {
+    Counter.builder("nightshift.misfires")
+        .description(
+            "scheduled fires a job missed (no node running, paused, or fired over 60 s late),"
+                + " whatever its misfire policy did about them")
+        .tag("job", job)
+        .register(metrics)
+        .increment(fires);
+  }
+
+  /** A deleted job's misfire series goes with it. */
+  void forget(String job) {
+    metrics.find("nightshift.misfires").tag("job", job).meters().forEach(metrics::remove);
+  }
+
+  /** Shows how many fires wait for a claiming thread (a backlog after an outage, a slow store). */
+  void waiting(IntSupplier waiting) {
+    Gauge.builder("nightshift.fires.waiting", waiting::getAsInt)
+        .description("fires Quartz handed over that this node has not claimed or recorded yet")
+        .register(metrics);
+  }
+
+  private Counter fires(FireOutcome outcome) {
+    return Counter.builder("nightshift.fires")
+        .description("fires claimed by this node, by outcome")
+        .tag("outcome", outcome.json())
+        .register(metrics);
+  }
+}
