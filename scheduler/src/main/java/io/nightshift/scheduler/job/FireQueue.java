@@ -115,27 +115,30 @@ final class FireQueue implements AutoCloseable {
     private void retry(List<Firing.Due> taken, List<Firing.Result> results)
         throws InterruptedException {
       List<Firing.Due> again = new ArrayList<>();
+      List<Firing.Due> dropped = new ArrayList<>();
       String why = null;
       for (int i = 0; i < taken.size(); i++) {
-        if (!results.get(i).failed()) {
-          continue;
+        if (results.get(i).failed()) {
+          why = results.get(i).reason();
+          (firing.tooOldToRetry(taken.get(i)) ? dropped : again).add(taken.get(i));
         }
-        why = results.get(i).reason();
-        Firing.Due fire = taken.get(i);
-        if (firing.tooOldToRetry(fire)) {
-          log.error("fire of job {} at {} dropped: {}", fire.jobId(), fire.scheduledAt(), why);
-        } else {
-          again.add(fire);
-        }
+      }
+      if (!dropped.isEmpty()) {
+        // One line for all of them: a long outage drops the fires of every job every second.
+        log.error(
+            "{} fire(s) dropped after failing for {} (the first: job {} at {}): {}",
+            dropped.size(),
+            Firing.GIVE_UP,
+            dropped.get(0).jobId(),
+            dropped.get(0).scheduledAt(),
+            why);
       }
       if (again.isEmpty()) {
         return;
       }
       if (closed) {
         log.warn(
-            "stopped with {} fire(s) the database failed, left unclaimed:" + " {}",
-            again.size(),
-            why);
+            "stopped with {} fire(s) the database failed, left unclaimed: {}", again.size(), why);
         return;
       }
       log.warn("{} fire(s) tried again in {} ms: {}", again.size(), retryPause.toMillis(), why);

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
@@ -206,40 +207,36 @@ public final class Firing {
    * when that fails (a fire recorded meanwhile), fire by fire.
    */
   private List<Result> recordLate(List<Due> late) {
-    if (late.size() > 1) {
-      try {
-        dsl.transaction(
-            cfg ->
-                FireRepository.insertAll(
-                    cfg.dsl(),
-                    late.stream()
-                        .map(
-                            d ->
-                                new FireRepository.Claimed(
-                                    d.jobId(),
-                                    d.scheduledAt(),
-                                    FireOutcome.MISFIRED,
-                                    LATE_REASON,
-                                    null))
-                        .toList(),
-                    clock.instant(),
-                    node));
-        Result missed = new Result(true, FireOutcome.MISFIRED, null, LATE_REASON);
-        late.forEach(
-            due -> {
-              metrics.count(FireOutcome.MISFIRED);
-              if (due.job() != null) {
-                missed(due.job(), 1);
-              }
-            });
-        return late.stream().map(due -> missed).toList();
-      } catch (RuntimeException e) {
-        if (Sql.isUnavailable(e)) {
-          return late.stream().map(due -> Result.failed(e)).toList();
-        }
+    try {
+      dsl.transaction(
+          cfg ->
+              FireRepository.insertAll(
+                  cfg.dsl(),
+                  late.stream()
+                      .map(
+                          d ->
+                              new FireRepository.Claimed(
+                                  d.jobId(),
+                                  d.scheduledAt(),
+                                  FireOutcome.MISFIRED,
+                                  LATE_REASON,
+                                  null))
+                      .toList(),
+                  clock.instant(),
+                  node));
+    } catch (RuntimeException e) {
+      return Sql.isUnavailable(e)
+          ? Collections.nCopies(late.size(), Result.failed(e))
+          : late.stream().map(due -> guarded(() -> late(due))).toList();
+    }
+    for (Due due : late) {
+      metrics.count(FireOutcome.MISFIRED);
+      if (due.job() != null) {
+        missed(due.job(), 1);
       }
     }
-    return late.stream().map(due -> guarded(() -> late(due))).toList();
+    return Collections.nCopies(
+        late.size(), new Result(true, FireOutcome.MISFIRED, null, LATE_REASON));
   }
 
   private Result late(Due due) {
@@ -256,7 +253,7 @@ public final class Firing {
       done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch, true));
     } catch (RuntimeException e) {
       if (Sql.isUnavailable(e)) {
-        return batch.stream().map(due -> Result.failed(e)).toList();
+        return Collections.nCopies(batch.size(), Result.failed(e));
       }
       // A fire recorded meanwhile without the job's lock is expected on a cluster; anything else
       // (a deadlock, ids the driver mapped wrongly) is worth an operator's look if it repeats.
@@ -268,18 +265,16 @@ public final class Firing {
       List<Result> results = new ArrayList<>(batch.size());
       RuntimeException unavailable = null;
       for (Due due : batch) {
-        Result result;
         if (unavailable != null) {
-          result = Result.failed(unavailable);
-        } else {
-          try {
-            result = claimOne(due);
-          } catch (RuntimeException one) {
-            result = Result.failed(one);
-            unavailable = Sql.isUnavailable(one) ? one : null;
-          }
+          results.add(Result.failed(unavailable));
+          continue;
         }
-        results.add(result);
+        try {
+          results.add(claimOne(due));
+        } catch (RuntimeException one) {
+          results.add(Result.failed(one));
+          unavailable = Sql.isUnavailable(one) ? one : null;
+        }
       }
       return results;
     }
