@@ -49,7 +49,12 @@ public final class TestDatabases {
     return settings;
   }
 
+  /**
+   * An H2 file database in {@code dir}; when there is none yet, it starts as a copy of a migrated
+   * one ({@link H2Template}).
+   */
   public static DatabaseSettings h2Settings(Path dir) {
+    H2Template.seed(dir);
     return new DatabaseSettings(
         "jdbc:h2:file:"
             + dir.toAbsolutePath().resolve("nightshift")
