@@ -117,7 +117,10 @@ public final class Benchmark {
     FiresBench.Result fires = null;
     List<QuartzJdbcBench.Result> quartz = new ArrayList<>();
     long started = System.nanoTime();
-    try (Nightshift nightshift = Nightshift.start(config, Clock.systemUTC());
+    // The node's data directory goes when the benchmark ends, after the node (which removes its
+    // own work root).
+    try (TempDir ignored = new TempDir(dataDir);
+        Nightshift nightshift = Nightshift.start(config, Clock.systemUTC());
         Connection db = Sql.connect(s)) {
       Api api = new Api(nightshift.port(), token);
       if (s.parts().contains("logs")) {
