@@ -255,7 +255,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
       gate.armExpiry(pending.id(), pending.runId(), pending.expiresAt());
     }
     for (String job : ctx.sweeps.jobsWithQueuedRuns()) {
-      ctx.safely(0, () -> startNextQueued(job));
+      ctx.safely("queued runs of job " + job, () -> startNextQueued(job));
     }
     nodeLeases.schedulePeriodic(this::sweep);
   }
@@ -284,7 +284,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
       }
     }
     for (String job : ctx.sweeps.jobsWithQueuedRuns()) {
-      ctx.safely(0, () -> startNextQueued(job));
+      ctx.safely("queued runs of job " + job, () -> startNextQueued(job));
     }
   }
 

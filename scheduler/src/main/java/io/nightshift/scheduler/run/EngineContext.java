@@ -196,16 +196,25 @@ final class EngineContext {
   }
 
   /**
-   * Runs one piece of the engine's work, retrying it on a failed write (each piece re-reads what it
-   * decides on, so a retry is safe); what still fails is logged and left to the periodic sweep.
+   * Runs one piece of the engine's work on a run, retrying it on a failed write (each piece
+   * re-reads what it decides on, so a retry is safe); what still fails is logged and left to the
+   * periodic sweep.
    */
   void safely(long runId, Runnable action) {
+    safely("run " + runId, action);
+  }
+
+  /**
+   * {@link #safely(long, Runnable)} for work on no single run ({@code what}: "lease renewal",
+   * "queued runs of job nightly"), which the periodic sweep or its own timer does again.
+   */
+  void safely(String what, Runnable action) {
     try {
       Retry.onFailedWrite(action);
     } catch (RuntimeException e) {
       log.error(
-          "run {}: engine step failed (the periodic sweep takes it up again): {}",
-          runId,
+          "{}: engine step failed (the periodic sweep takes it up again): {}",
+          what,
           e.toString(),
           Sql.traceUnlessUnavailable(e));
     }

@@ -103,18 +103,21 @@ final class NodeLeases implements AutoCloseable {
               if (RunEvents.isRun(event)
                   && RunStatus.CANCELING.name().equals(event.getString("status"))
                   && !ctx.executing.isEmpty()) {
-                ctx.leaseTimer.execute(() -> ctx.safely(0, this::pollCancels));
+                ctx.leaseTimer.execute(() -> ctx.safely("cancel poll", this::pollCancels));
               }
             });
     long renew = ctx.leases.renewEvery().toMillis();
     ctx.leaseTimer.scheduleWithFixedDelay(
-        () -> ctx.safely(0, this::renewLeases), renew, renew, TimeUnit.MILLISECONDS);
+        () -> ctx.safely("lease renewal", this::renewLeases), renew, renew, TimeUnit.MILLISECONDS);
     long poll = ctx.leases.cancelPollEvery().toMillis();
     ctx.leaseTimer.scheduleWithFixedDelay(
-        () -> ctx.safely(0, this::pollCancels), poll, poll, TimeUnit.MILLISECONDS);
+        () -> ctx.safely("cancel poll", this::pollCancels), poll, poll, TimeUnit.MILLISECONDS);
     long sweep = ctx.leases.sweepEvery().toMillis();
     ctx.timers.scheduleWithFixedDelay(
-        () -> ctx.work.execute(() -> ctx.safely(0, sweeping)), sweep, sweep, TimeUnit.MILLISECONDS);
+        () -> ctx.work.execute(() -> ctx.safely("sweep", sweeping)),
+        sweep,
+        sweep,
+        TimeUnit.MILLISECONDS);
   }
 
   @Override
