@@ -11,7 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
@@ -154,9 +154,10 @@ public final class Firing {
       }
       batch.add(i);
     }
+    Outage outage = new Outage();
     for (int from = 0; from < late.size(); from += BATCH) {
       List<Integer> indexes = late.subList(from, Math.min(late.size(), from + BATCH));
-      List<Result> recorded = recordLate(indexes.stream().map(fires::get).toList());
+      List<Result> recorded = recordLate(indexes.stream().map(fires::get).toList(), outage);
       for (int k = 0; k < indexes.size(); k++) {
         results[indexes.get(k)] = recorded.get(k);
       }
@@ -164,7 +165,9 @@ public final class Firing {
     for (List<Integer> indexes : batches) {
       List<Due> batch = indexes.stream().map(fires::get).toList();
       List<Result> claimed =
-          batch.size() == 1 ? List.of(guarded(() -> claimOne(batch.get(0)))) : claimBatch(batch);
+          batch.size() == 1
+              ? List.of(alone(batch.get(0), outage, this::claimOne))
+              : claimBatch(batch, outage);
       for (int k = 0; k < indexes.size(); k++) {
         results[indexes.get(k)] = claimed.get(k);
       }
@@ -185,10 +188,40 @@ public final class Firing {
   /** How long a fire the database failed is tried again (then recorded as missed, if it can be). */
   static final Duration GIVE_UP = Duration.ofMinutes(10);
 
-  private static Result guarded(Supplier<Result> claim) {
+  /**
+   * What one {@link #fireAll} learned of the database: once it could not be reached, every fire
+   * after it fails at once (to be tried again by its lane), instead of each batch and each fire of
+   * a job fired more than once waiting the pool's timeout in turn.
+   */
+  private static final class Outage {
+    private RuntimeException unavailable;
+
+    /** Whether the database is known to be unreachable, counting {@code failure}. */
+    boolean noted(RuntimeException failure) {
+      if (unavailable == null && Sql.isUnavailable(failure)) {
+        unavailable = failure;
+      }
+      return unavailable != null;
+    }
+
+    boolean down() {
+      return unavailable != null;
+    }
+
+    List<Result> failAll(int fires) {
+      return Collections.nCopies(fires, Result.failed(unavailable));
+    }
+  }
+
+  /** One fire claimed (or recorded) on its own by {@code how}; never throws. */
+  private static Result alone(Due due, Outage outage, Function<Due, Result> how) {
+    if (outage.down()) {
+      return outage.failAll(1).get(0);
+    }
     try {
-      return claim.get();
+      return how.apply(due);
     } catch (RuntimeException e) {
+      outage.noted(e);
       return Result.failed(e);
     }
   }
@@ -206,7 +239,10 @@ public final class Firing {
    * of batches, not of one transaction per fire, and does not make the fires behind it late too);
    * when that fails (a fire recorded meanwhile), fire by fire.
    */
-  private List<Result> recordLate(List<Due> late) {
+  private List<Result> recordLate(List<Due> late, Outage outage) {
+    if (outage.down()) {
+      return outage.failAll(late.size());
+    }
     try {
       dsl.transaction(
           cfg ->
@@ -225,9 +261,9 @@ public final class Firing {
                   clock.instant(),
                   node));
     } catch (RuntimeException e) {
-      return Sql.isUnavailable(e)
-          ? Collections.nCopies(late.size(), Result.failed(e))
-          : late.stream().map(due -> guarded(() -> late(due))).toList();
+      return outage.noted(e)
+          ? outage.failAll(late.size())
+          : late.stream().map(due -> alone(due, outage, this::late)).toList();
     }
     for (Due due : late) {
       metrics.count(FireOutcome.MISFIRED);
@@ -247,13 +283,16 @@ public final class Firing {
     return result;
   }
 
-  private List<Result> claimBatch(List<Due> batch) {
+  private List<Result> claimBatch(List<Due> batch, Outage outage) {
+    if (outage.down()) {
+      return outage.failAll(batch.size());
+    }
     FireClaim.Claim done;
     try {
       done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch, true));
     } catch (RuntimeException e) {
-      if (Sql.isUnavailable(e)) {
-        return Collections.nCopies(batch.size(), Result.failed(e));
+      if (outage.noted(e)) {
+        return outage.failAll(batch.size());
       }
       // A fire recorded meanwhile without the job's lock is expected on a cluster; anything else
       // (a deadlock, ids the driver mapped wrongly) is worth an operator's look if it repeats.
@@ -262,21 +301,7 @@ public final class Firing {
       } else {
         log.warn("a batch of {} fires is claimed again one by one: {}", batch.size(), e.toString());
       }
-      List<Result> results = new ArrayList<>(batch.size());
-      RuntimeException unavailable = null;
-      for (Due due : batch) {
-        if (unavailable != null) {
-          results.add(Result.failed(unavailable));
-          continue;
-        }
-        try {
-          results.add(claimOne(due));
-        } catch (RuntimeException one) {
-          results.add(Result.failed(one));
-          unavailable = Sql.isUnavailable(one) ? one : null;
-        }
-      }
-      return results;
+      return batch.stream().map(due -> alone(due, outage, this::claimOne)).toList();
     }
     for (int i = 0; i < batch.size(); i++) {
       claimed(batch.get(i), done.firedAt(), done.results().get(i));

@@ -6,10 +6,12 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConfiguration;
 
 /**
  * The connection pools, the schema migration and the jOOQ contexts. One per process; both stores
@@ -34,9 +36,22 @@ public final class Database implements AutoCloseable {
     this.dataSource = dataSource;
     this.leaseSource = leaseSource;
     this.embedded = embedded;
-    Settings settings = new Settings().withExecuteLogging(false);
-    this.dsl = DSL.using(dataSource, SQLDialect.MYSQL, settings);
-    this.leases = DSL.using(leaseSource, SQLDialect.MYSQL, settings);
+    this.dsl = context(dataSource);
+    this.leases = context(leaseSource);
+  }
+
+  /**
+   * A jOOQ context on {@code dataSource} whose transactions fail at once when the pool has no
+   * connection to give ({@link Transactions}).
+   */
+  static DSLContext context(DataSource dataSource) {
+    ConnectionProvider connections = Transactions.connections(dataSource);
+    return DSL.using(
+        new DefaultConfiguration()
+            .set(SQLDialect.MYSQL)
+            .set(new Settings().withExecuteLogging(false))
+            .set(connections)
+            .set(Transactions.provider(connections)));
   }
 
   /** Opens the pools and migrates the schema with Flyway; fails with the reason if it cannot. */

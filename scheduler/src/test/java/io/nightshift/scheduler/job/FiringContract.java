@@ -264,6 +264,34 @@ abstract class FiringContract {
   }
 
   @Test
+  void once_the_database_is_unreachable_the_rest_of_the_fires_fail_without_trying_it_again() {
+    StoredJob a = job("a", "allow");
+    StoredJob b = job("b", "allow");
+    StoredJob c = job("c", "allow");
+    Instant at = second();
+    // A late fire (recorded as missed), then two batches: a, b, c at one second, a at the next.
+    List<Firing.Due> fires =
+        List.of(
+            due(b, at.minusSeconds(90)),
+            due(a, at),
+            due(b, at),
+            due(c, at),
+            due(a, at.plusSeconds(1)));
+    flaky.failUnreachable("job_fire", 100);
+
+    List<Firing.Result> results = firing("n1", new SimpleMeterRegistry()).fireAll(fires);
+
+    assertThat(results).allMatch(Firing.Result::failed);
+    assertThat(results.get(4).reason()).contains("Communications link failure");
+    // Only the first write reached for the database: each later one would wait the pool's whole
+    // timeout for a connection during an outage.
+    assertThat(flaky.failuresLeft()).isEqualTo(99);
+    assertThat(count(JOB_FIRE, JOB_FIRE.ID.isNotNull())).isZero();
+    assertThat(count(RUN, RUN.ID.isNotNull())).isZero();
+    assertThat(handed).isEmpty();
+  }
+
+  @Test
   void a_fire_the_database_failed_is_tried_again_by_its_lane_until_it_is_claimed() {
     StoredJob a = job("a", "allow");
     Instant at = second();

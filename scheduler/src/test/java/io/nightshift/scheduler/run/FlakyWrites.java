@@ -10,12 +10,13 @@ import org.jooq.impl.DefaultExecuteListenerProvider;
 
 /**
  * Makes the next writes whose SQL holds a given text fail as a lock wait timeout does, on a real
- * database: the statement is refused before it reaches the server. It also counts the writes that
- * went through, by the table they write.
+ * database (or as a lost connection does): the statement is refused before it reaches the server.
+ * It also counts the writes that went through, by the table they write.
  */
 public final class FlakyWrites implements ExecuteListener {
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile String matching = "";
+  private volatile boolean unreachable;
   private final java.util.List<String> written =
       java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
@@ -26,7 +27,20 @@ public final class FlakyWrites implements ExecuteListener {
 
   /** The next {@code times} statements containing {@code sqlText} (case-insensitive) fail. */
   public void fail(String sqlText, int times) {
+    fail(sqlText, times, false);
+  }
+
+  /**
+   * The next {@code times} statements containing {@code sqlText} fail as a connection lost to the
+   * database does (SQL state 08S01), which callers take for an outage.
+   */
+  public void failUnreachable(String sqlText, int times) {
+    fail(sqlText, times, true);
+  }
+
+  private void fail(String sqlText, int times, boolean asUnreachable) {
     matching = sqlText.toLowerCase(java.util.Locale.ROOT);
+    unreachable = asUnreachable;
     failuresLeft.set(times);
   }
 
@@ -56,6 +70,11 @@ public final class FlakyWrites implements ExecuteListener {
     boolean write =
         sql.startsWith("update") || sql.startsWith("insert") || sql.startsWith("delete");
     if (write && sql.contains(matching) && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      if (unreachable) {
+        throw new DataAccessException(
+            "Communications link failure (injected)",
+            new java.sql.SQLException("Communications link failure (injected)", "08S01"));
+      }
       throw new DataAccessException(
           "Lock wait timeout exceeded; try restarting transaction (injected)");
     }
