@@ -3,9 +3,7 @@ package io.nightshift.scheduler.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.net.ServerSocket;
 import java.sql.SQLException;
 import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
@@ -16,16 +14,7 @@ class SqlTest {
   @Test
   void a_database_nobody_answers_for_is_unavailable_and_logged_without_its_trace()
       throws Exception {
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl("jdbc:mysql://127.0.0.1:" + port + "/nightshift");
-    config.setUsername("nightshift");
-    config.setConnectionTimeout(250);
-    config.setInitializationFailTimeout(-1);
-    try (HikariDataSource pool = new HikariDataSource(config)) {
+    try (HikariDataSource pool = TestDatabases.unreachablePool()) {
       Throwable failure =
           catchThrowable(() -> DSL.using(pool, SQLDialect.MYSQL).fetchValue("select 1"));
 

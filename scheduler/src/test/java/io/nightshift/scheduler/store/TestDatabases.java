@@ -1,6 +1,10 @@
 package io.nightshift.scheduler.store;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.nightshift.scheduler.TempFolders;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -28,6 +32,23 @@ public final class TestDatabases {
       Collections.synchronizedMap(new IdentityHashMap<>());
 
   private TestDatabases() {}
+
+  /**
+   * A MySQL connection pool on a loopback port nobody listens on, which gives up on a connection
+   * after 250 ms: a database that cannot be reached at all.
+   */
+  public static HikariDataSource unreachablePool() throws IOException {
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:mysql://127.0.0.1:" + port + "/nightshift");
+    config.setUsername("nightshift");
+    config.setConnectionTimeout(250);
+    config.setInitializationFailTimeout(-1);
+    return new HikariDataSource(config);
+  }
 
   public static DatabaseSettings mysqlSettings() {
     ForkDatabase.ensureExists(MYSQL_URL, MYSQL_USER, MYSQL_PASSWORD);

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -21,16 +20,7 @@ import org.junit.jupiter.api.Test;
 class TransactionsTest {
   @Test
   void a_transaction_that_gets_no_connection_asks_the_pool_once() throws Exception {
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl("jdbc:mysql://127.0.0.1:" + port + "/nightshift");
-    config.setUsername("nightshift");
-    config.setConnectionTimeout(250);
-    config.setInitializationFailTimeout(-1);
-    try (HikariDataSource pool = new HikariDataSource(config)) {
+    try (HikariDataSource pool = TestDatabases.unreachablePool()) {
       Counting counted = new Counting(pool);
       DSLContext dsl = Database.context(counted);
 

@@ -1,0 +1,139 @@
+package io.nightshift.web;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP proxy on a loopback port to another local port, which a test can cut (every connection
+ * through it is closed and new ones are refused, as when a database host goes away) and restore on
+ * the same port.
+ */
+public final class TcpProxy implements AutoCloseable {
+  private final int target;
+  private final int port;
+  private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private volatile ServerSocket listening;
+
+  private TcpProxy(int target) throws IOException {
+    this.target = target;
+    this.listening = listen(0);
+    this.port = listening.getLocalPort();
+    accept(listening);
+  }
+
+  /** A proxy to {@code 127.0.0.1:target}, accepting at once. */
+  public static TcpProxy to(int target) {
+    try {
+      return new TcpProxy(target);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Closes every connection through the proxy and refuses new ones until {@link #restore}. */
+  public synchronized void cut() {
+    closeQuietly(listening);
+    listening = null;
+    for (Socket socket : open) {
+      closeQuietly(socket);
+    }
+    open.clear();
+  }
+
+  /** Accepts connections again, on the same port. */
+  public synchronized void restore() {
+    if (listening != null) {
+      return;
+    }
+    try {
+      listening = listen(port);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    accept(listening);
+  }
+
+  @Override
+  public void close() {
+    cut();
+  }
+
+  private static ServerSocket listen(int port) throws IOException {
+    ServerSocket server = new ServerSocket();
+    server.setReuseAddress(true);
+    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    return server;
+  }
+
+  private void accept(ServerSocket server) {
+    Thread acceptor =
+        new Thread(
+            () -> {
+              while (!server.isClosed()) {
+                Socket client;
+                Socket upstream;
+                try {
+                  client = server.accept();
+                } catch (IOException e) {
+                  continue; // closed by cut(): the loop ends
+                }
+                try {
+                  upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+                } catch (IOException e) {
+                  closeQuietly(client);
+                  continue;
+                }
+                open.add(client);
+                open.add(upstream);
+                pump(client, upstream);
+                pump(upstream, client);
+              }
+            },
+            "tcp-proxy-accept-" + port);
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  private void pump(Socket from, Socket to) {
+    Thread copier =
+        new Thread(
+            () -> {
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                in.transferTo(out);
+              } catch (IOException e) {
+                // one side closed: close the other too
+              } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+                open.remove(from);
+                open.remove(to);
+              }
+            },
+            "tcp-proxy-pump-" + port);
+    copier.setDaemon(true);
+    copier.start();
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      if (closeable != null) {
+        closeable.close();
+      }
+    } catch (Exception e) {
+      // already closed
+    }
+  }
+}
