@@ -39,6 +39,9 @@ final class EngineContext {
   final Clock clock;
   final EventRelay relay;
 
+  /** When this node last could not reach the database: leases are judged only once it holds. */
+  final DatabaseContact contact;
+
   /** Attempts executing on this node instance, by step run id. */
   final Map<Long, Launched> executing = new ConcurrentHashMap<>();
 
@@ -79,6 +82,7 @@ final class EngineContext {
     this.leases = leases;
     this.self = self;
     this.clock = clock;
+    this.contact = new DatabaseContact(clock);
     this.relay =
         new EventRelay(
             dsl,

@@ -1,6 +1,7 @@
 package io.nightshift.scheduler.run;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,34 +51,58 @@ final class LostAttempts {
     }
   }
 
-  /** Fails attempts whose owner stopped renewing their lease, then moves their runs on. */
+  /**
+   * Fails attempts whose owner stopped renewing their lease, then moves their runs on; none while
+   * this node has not reached the database for a full lease expiry since it last could not (see
+   * {@link DatabaseContact}).
+   */
   void reap() {
     Instant now = ctx.clock.instant();
-    for (AttemptLeaseRepository.Expired expired :
-        ctx.attemptLeases.expired(now, ctx.leases.expiry())) {
-      ctx.safely(
-          expired.runId(),
-          () -> {
-            String error =
-                "executor lost (lease of "
-                    + (expired.owner() == null ? "an older node" : expired.owner())
-                    + " expired"
-                    + (expired.until() == null ? "" : " at " + expired.until())
-                    + ")";
-            boolean ended;
-            synchronized (ctx.lock(expired.runId())) {
-              ended =
-                  ctx.decide(
-                      expired.runId(),
-                      null,
-                      run ->
-                          end(run, run.attempt(expired.stepRunId()).orElseThrow(), expired, error));
-            }
-            if (ended) {
-              engine.moveOn(expired.runId());
-            }
-          });
+    List<AttemptLeaseRepository.Expired> expired;
+    try {
+      expired = ctx.attemptLeases.expired(now, ctx.leases.expiry());
+    } catch (RuntimeException e) {
+      ctx.contact.failed(e);
+      throw e;
     }
+    if (!ctx.contact.heldSince(now.minus(ctx.leases.expiry()))) {
+      if (!expired.isEmpty()) {
+        log.info(
+            "{} attempt(s) with an expired lease are left to their owners for now: the database"
+                + " was unreachable less than {} s ago",
+            expired.size(),
+            ctx.leases.expiry().toSeconds());
+      }
+      return;
+    }
+    for (AttemptLeaseRepository.Expired lost : expired) {
+      reap(lost);
+    }
+  }
+
+  private void reap(AttemptLeaseRepository.Expired expired) {
+    ctx.safely(
+        expired.runId(),
+        () -> {
+          String error =
+              "executor lost (lease of "
+                  + (expired.owner() == null ? "an older node" : expired.owner())
+                  + " expired"
+                  + (expired.until() == null ? "" : " at " + expired.until())
+                  + ")";
+          boolean ended;
+          synchronized (ctx.lock(expired.runId())) {
+            ended =
+                ctx.decide(
+                    expired.runId(),
+                    null,
+                    run ->
+                        end(run, run.attempt(expired.stepRunId()).orElseThrow(), expired, error));
+          }
+          if (ended) {
+            engine.moveOn(expired.runId());
+          }
+        });
   }
 
   /**

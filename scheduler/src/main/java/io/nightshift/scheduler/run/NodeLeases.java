@@ -66,10 +66,15 @@ final class NodeLeases implements AutoCloseable {
    */
   void renewLeases() {
     Instant now = ctx.clock.instant();
-    heartbeat(now);
     List<Long> mine = List.copyOf(ctx.executing.keySet());
-    java.util.Set<Long> held =
-        ctx.renewals.renew(ctx.self.instance(), mine, now.plus(ctx.leases.expiry()));
+    java.util.Set<Long> held;
+    try {
+      heartbeat(now);
+      held = ctx.renewals.renew(ctx.self.instance(), mine, now.plus(ctx.leases.expiry()));
+    } catch (RuntimeException e) {
+      ctx.contact.failed(e);
+      throw e;
+    }
     for (long id : mine) {
       if (!held.contains(id)) {
         Launched lost = ctx.executing.remove(id);

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -263,6 +264,47 @@ class EngineTest {
     }
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
     assertThat(owner.killed).isEmpty();
+  }
+
+  @Test
+  void after_a_database_outage_longer_than_a_lease_its_owner_gets_the_time_to_renew_it()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    Engine b = engine("b", new ScriptedExecutor());
+    long id = a.start(run(command("s"))).id();
+    awaitStarted(owner, 1);
+
+    // The database is out for 60 s: every sweep and renewal on both nodes fails.
+    flaky.down(true);
+    for (int second = 5; second <= 60; second += 5) {
+      clock.advance(Duration.ofSeconds(5));
+      assertThatThrownBy(b::sweep).isInstanceOf(DataAccessException.class);
+      assertThatThrownBy(a::sweep).isInstanceOf(DataAccessException.class);
+      if (second % 10 == 0) {
+        assertThatThrownBy(a::renewLeases).isInstanceOf(DataAccessException.class);
+      }
+    }
+    flaky.down(false);
+
+    // Back: the lease ran out 30 s ago, but its owner could not renew it. Sweeps on both nodes
+    // before the owner's next renewal leave it alone...
+    clock.advance(Duration.ofSeconds(5));
+    b.sweep();
+    a.sweep();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
+    clock.advance(Duration.ofSeconds(5));
+    a.renewLeases();
+    clock.advance(Duration.ofSeconds(25));
+    b.sweep();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
+    assertThat(owner.killed).isEmpty();
+
+    // ...while an owner that stays silent once the database is back still loses it.
+    clock.advance(Duration.ofSeconds(10));
+    b.sweep();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
+    assertThat(attempt(id, "s", 1).error()).contains("executor lost");
   }
 
   @Test

@@ -17,6 +17,7 @@ public final class FlakyWrites implements ExecuteListener {
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile String matching = "";
   private volatile boolean unreachable;
+  private volatile boolean down;
   private final java.util.List<String> written =
       java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
@@ -44,6 +45,14 @@ public final class FlakyWrites implements ExecuteListener {
     failuresLeft.set(times);
   }
 
+  /**
+   * While down, every statement (reads too) fails as a lost connection does: the database is out
+   * for everyone who uses it through this listener.
+   */
+  public void down(boolean down) {
+    this.down = down;
+  }
+
   public int failuresLeft() {
     return failuresLeft.get();
   }
@@ -66,17 +75,24 @@ public final class FlakyWrites implements ExecuteListener {
 
   @Override
   public void executeStart(ExecuteContext ctx) {
+    if (down) {
+      throw lostConnection();
+    }
     String sql = ctx.sql() == null ? "" : ctx.sql().toLowerCase(java.util.Locale.ROOT);
     boolean write =
         sql.startsWith("update") || sql.startsWith("insert") || sql.startsWith("delete");
     if (write && sql.contains(matching) && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       if (unreachable) {
-        throw new DataAccessException(
-            "Communications link failure (injected)",
-            new java.sql.SQLException("Communications link failure (injected)", "08S01"));
+        throw lostConnection();
       }
       throw new DataAccessException(
           "Lock wait timeout exceeded; try restarting transaction (injected)");
     }
+  }
+
+  private static DataAccessException lostConnection() {
+    return new DataAccessException(
+        "Communications link failure (injected)",
+        new java.sql.SQLException("Communications link failure (injected)", "08S01"));
   }
 }

@@ -1,0 +1,36 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.scheduler.store.Sql;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * When this node last found the database unreachable, by the engine's clock. Nobody can renew a
+ * lease through an outage, so after one this node judges leases again only once it has reached the
+ * database for a full lease expiry: an owner cut off by the same outage gets the time to renew that
+ * it would have had, instead of a step of the nightly backup being failed as lost the moment the
+ * database is back.
+ */
+final class DatabaseContact {
+  private final Clock clock;
+  private final AtomicReference<Instant> lostAt = new AtomicReference<>();
+
+  DatabaseContact(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Notes {@code failure} when it says the database could not be reached. */
+  void failed(Throwable failure) {
+    if (Sql.isUnavailable(failure)) {
+      Instant now = clock.instant();
+      lostAt.accumulateAndGet(now, (a, b) -> a == null || b.isAfter(a) ? b : a);
+    }
+  }
+
+  /** Whether no failure to reach the database was noted since {@code since}. */
+  boolean heldSince(Instant since) {
+    Instant lost = lostAt.get();
+    return lost == null || lost.isBefore(since);
+  }
+}
