@@ -257,7 +257,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     for (String job : ctx.sweeps.jobsWithQueuedRuns()) {
       ctx.safely("queued runs of job " + job, () -> startNextQueued(job));
     }
-    nodeLeases.schedulePeriodic(this::sweep);
+    nodeLeases.schedulePeriodic(this::sweepSoon);
   }
 
   /**
@@ -286,6 +286,14 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     for (String job : ctx.sweeps.jobsWithQueuedRuns()) {
       ctx.safely("queued runs of job " + job, () -> startNextQueued(job));
     }
+  }
+
+  /**
+   * What the sweep timer does every {@code sweepEvery}: hands a {@link #sweep()} to the engine's
+   * pool, unless the previous one still waits or runs there (false).
+   */
+  boolean sweepSoon() {
+    return nodeLeases.sweepSoon(this::sweep);
   }
 
   /** Fails attempts whose owner stopped renewing their lease; the step's rules decide what next. */

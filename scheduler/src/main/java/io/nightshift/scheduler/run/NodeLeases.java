@@ -5,6 +5,7 @@ import io.nightshift.scheduler.logs.Follow;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,7 @@ final class NodeLeases implements AutoCloseable {
 
   private final EngineContext ctx;
   private volatile Follow cancels;
+  private final AtomicBoolean sweepUnderWay = new AtomicBoolean();
 
   NodeLeases(EngineContext ctx) {
     this.ctx = ctx;
@@ -99,7 +101,8 @@ final class NodeLeases implements AutoCloseable {
     }
   }
 
-  void schedulePeriodic(Runnable sweeping) {
+  /** Starts the renewals, cancel polls and {@code sweepSoon} on their timers. */
+  void schedulePeriodic(Runnable sweepSoon) {
     // A cancel accepted on any node reaches this one as a CANCELING event (the DB poll below is the
     // fallback when the event channel is down).
     cancels =
@@ -118,11 +121,32 @@ final class NodeLeases implements AutoCloseable {
     ctx.leaseTimer.scheduleWithFixedDelay(
         () -> ctx.safely("cancel poll", this::pollCancels), poll, poll, TimeUnit.MILLISECONDS);
     long sweep = ctx.leases.sweepEvery().toMillis();
-    ctx.timers.scheduleWithFixedDelay(
-        () -> ctx.work.execute(() -> ctx.safely("sweep", sweeping)),
-        sweep,
-        sweep,
-        TimeUnit.MILLISECONDS);
+    ctx.timers.scheduleWithFixedDelay(sweepSoon, sweep, sweep, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Hands a sweep to the engine's pool, unless the previous one still waits or runs there (false):
+   * a sweep slower than its period (each waits for a connection through a database outage) must not
+   * fill the pool with sweeps ahead of the runs' own work.
+   */
+  boolean sweepSoon(Runnable sweeping) {
+    if (!sweepUnderWay.compareAndSet(false, true)) {
+      return false;
+    }
+    try {
+      ctx.work.execute(
+          () -> {
+            try {
+              ctx.safely("sweep", sweeping);
+            } finally {
+              sweepUnderWay.set(false);
+            }
+          });
+      return true;
+    } catch (RuntimeException rejected) {
+      sweepUnderWay.set(false);
+      throw rejected;
+    }
   }
 
   @Override

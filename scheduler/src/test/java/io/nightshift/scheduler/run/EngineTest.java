@@ -308,6 +308,23 @@ class EngineTest {
   }
 
   @Test
+  void a_sweep_slower_than_its_period_is_not_queued_again_behind_itself() throws Exception {
+    Engine engine = engine("a", new ScriptedExecutor());
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    flaky.hold("lease_until is null", release); // the expired-lease query each sweep begins with
+    assertThat(engine.sweepSoon()).isTrue();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> flaky.held() == 1);
+
+    // The sweep waits (as for a connection through an outage): its next periods queue nothing.
+    assertThat(engine.sweepSoon()).isFalse();
+    assertThat(engine.sweepSoon()).isFalse();
+
+    release.countDown();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(engine::sweepSoon);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> flaky.held() == 2);
+  }
+
+  @Test
   void steps_that_can_start_together_start_in_one_change() throws Exception {
     ScriptedExecutor executor = new ScriptedExecutor();
     Engine engine = engine("n1", executor);

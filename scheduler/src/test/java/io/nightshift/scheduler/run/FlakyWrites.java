@@ -11,13 +11,17 @@ import org.jooq.impl.DefaultExecuteListenerProvider;
 /**
  * Makes the next writes whose SQL holds a given text fail as a lock wait timeout does, on a real
  * database (or as a lost connection does): the statement is refused before it reaches the server.
- * It also counts the writes that went through, by the table they write.
+ * It also counts the writes that went through, by the table they write, and can hold statements
+ * back as an outage does.
  */
 public final class FlakyWrites implements ExecuteListener {
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile String matching = "";
   private volatile boolean unreachable;
   private volatile boolean down;
+  private volatile String holding;
+  private volatile java.util.concurrent.CountDownLatch release;
+  private final AtomicInteger held = new AtomicInteger();
   private final java.util.List<String> written =
       java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
@@ -53,6 +57,20 @@ public final class FlakyWrites implements ExecuteListener {
     this.down = down;
   }
 
+  /**
+   * Statements (reads too) containing {@code sqlText} wait for {@code release} before they run, as
+   * they would for a connection through an outage.
+   */
+  public void hold(String sqlText, java.util.concurrent.CountDownLatch release) {
+    this.release = release;
+    this.holding = sqlText.toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** How many statements reached a {@link #hold}. */
+  public int held() {
+    return held.get();
+  }
+
   public int failuresLeft() {
     return failuresLeft.get();
   }
@@ -79,6 +97,15 @@ public final class FlakyWrites implements ExecuteListener {
       throw lostConnection();
     }
     String sql = ctx.sql() == null ? "" : ctx.sql().toLowerCase(java.util.Locale.ROOT);
+    String hold = holding;
+    if (hold != null && sql.replaceAll("[`\"]", "").contains(hold)) {
+      held.incrementAndGet();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     boolean write =
         sql.startsWith("update") || sql.startsWith("insert") || sql.startsWith("delete");
     if (write && sql.contains(matching) && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
