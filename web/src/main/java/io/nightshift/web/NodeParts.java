@@ -168,6 +168,11 @@ record NodeParts(
               clock,
               new JobAdmission(database.dsl()),
               database.leases());
+      io.micrometer.core.instrument.Gauge.builder(
+              "nightshift.step.ends.waiting", engine::stepEndsWaiting)
+          .description(
+              "steps that ended on this node while the database was unreachable, not recorded yet")
+          .register(registry);
       WebhookRepository webhookDeliveries = new WebhookRepository(database.dsl());
       WebhookFanOut webhooks =
           new WebhookFanOut(

@@ -4,6 +4,7 @@ import io.nightshift.executor.LogLine;
 import io.nightshift.executor.Outcome;
 import io.nightshift.executor.ProcessGroups;
 import io.nightshift.executor.WorkDirs;
+import io.nightshift.scheduler.store.Sql;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
 import java.time.Instant;
@@ -124,23 +125,25 @@ final class Attempts {
   }
 
   /**
-   * An attempt's outcome, reported by the executor. Recording it is retried on a failed write; the
-   * attempt stays in {@link EngineContext#executing} (its lease renewed) until it is recorded or
-   * the engine gives up, after which its lease runs out and a node fails it as lost. The decision
+   * An attempt's outcome, reported by the executor, recorded as {@link #recorded} says: the attempt
+   * stays in {@link EngineContext#executing} (its lease renewed) until it is recorded. The decision
    * starts from this node's copy of the run when it has one (checked by the write's revision).
    */
   private void finished(long runId, StepRun step, Outcome outcome, Throwable failure) {
     Run[] after = {null};
-    try {
-      Retry.onFailedWrite(
-          () -> {
-            synchronized (ctx.lock(runId)) {
-              after[0] =
-                  ctx.decide(runId, ctx.cached(runId), run -> report(run, step, outcome, failure));
-            }
-          });
-    } finally {
-      ctx.executing.remove(step.id());
+    boolean recorded =
+        recorded(
+            step,
+            () -> {
+              synchronized (ctx.lock(runId)) {
+                after[0] =
+                    ctx.decide(
+                        runId, ctx.cached(runId), run -> report(run, step, outcome, failure));
+              }
+            },
+            () -> finished(runId, step, outcome, failure));
+    if (!recorded) {
+      return;
     }
     if (after[0] != null && after[0].status().terminal()) {
       engine.ended(after[0]);
@@ -300,6 +303,36 @@ final class Attempts {
       default:
         return StepStatus.FAILED;
     }
+  }
+
+  /**
+   * Records an attempt's end ({@code record}, retried on a failed write), then lets the attempt go:
+   * true once recorded. While the database is unreachable the attempt stays this node's (its lease
+   * is renewed as soon as the database is back) and {@code again} is handed to the pool after the
+   * next successful renewal (false): an attempt that ended through an outage, however long, is
+   * recorded with its own outcome, never failed as lost.
+   */
+  boolean recorded(StepRun step, Runnable record, Runnable again) {
+    try {
+      Retry.onFailedWrite(record);
+    } catch (RuntimeException e) {
+      if (Sql.isUnavailable(e) && ctx.executing.containsKey(step.id())) {
+        if (ctx.endsWaiting.put(step.id(), again) == null) {
+          log.warn(
+              "step run {}: its end waits for the database (recorded after the next lease"
+                  + " renewal): {}",
+              step.id(),
+              e.toString());
+        }
+        return false;
+      }
+      ctx.endsWaiting.remove(step.id());
+      ctx.executing.remove(step.id());
+      throw e;
+    }
+    ctx.endsWaiting.remove(step.id());
+    ctx.executing.remove(step.id());
+    return true;
   }
 
   /** Steps executing on this node right now (an approval that waits holds none). */

@@ -335,6 +335,14 @@ public final class Engine implements CreatedRuns, AutoCloseable {
   }
 
   /**
+   * Attempts that ended on this node while the database was unreachable, whose end is recorded
+   * after the next successful lease renewal.
+   */
+  public int stepEndsWaiting() {
+    return ctx.endsWaiting.size();
+  }
+
+  /**
    * Extends this instance's node lease and the leases of the attempts it executes; an attempt whose
    * lease it no longer holds (another node failed it as lost) is killed.
    */

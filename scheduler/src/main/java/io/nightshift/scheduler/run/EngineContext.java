@@ -45,6 +45,13 @@ final class EngineContext {
   /** Attempts executing on this node instance, by step run id. */
   final Map<Long, Launched> executing = new ConcurrentHashMap<>();
 
+  /**
+   * Attempts (by step run id) that ended while the database was unreachable: what records their end
+   * again, handed to {@link #work} after the next successful lease renewal. They stay in {@link
+   * #executing} meanwhile, so that their leases are renewed.
+   */
+  final Map<Long, Runnable> endsWaiting = new ConcurrentHashMap<>();
+
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
 
   /** Decisions run here; {@link #timers} hand due work to it. */

@@ -64,7 +64,8 @@ final class NodeLeases implements AutoCloseable {
 
   /**
    * Extends this instance's node lease and the leases of the attempts it executes; an attempt whose
-   * lease it no longer holds (another node failed it as lost) is killed here.
+   * lease it no longer holds (another node failed it as lost) is killed here. Then the ends of
+   * attempts that waited for the database are recorded.
    */
   void renewLeases() {
     Instant now = ctx.clock.instant();
@@ -81,9 +82,16 @@ final class NodeLeases implements AutoCloseable {
       if (!held.contains(id)) {
         Launched lost = ctx.executing.remove(id);
         if (lost != null && !lost.outcome().isDone()) {
-          log.warn("step run {}: this node lost its lease; killing what it still ctx.runs", id);
+          log.warn("step run {}: this node lost its lease; killing what it still runs", id);
           lost.cancel();
         }
+      }
+    }
+    // The database answers again: the ends that waited for it are recorded (in order of step run).
+    for (long id : new java.util.TreeSet<>(ctx.endsWaiting.keySet())) {
+      Runnable again = ctx.endsWaiting.remove(id);
+      if (again != null) {
+        ctx.work.execute(() -> ctx.safely("step run " + id, again), EnginePool.Rank.ENDING);
       }
     }
   }

@@ -80,37 +80,35 @@ final class Rollback {
 
   private void undoFinished(
       long runId, StepRun original, StepRun undo, Outcome outcome, Throwable failure) {
-    try {
-      Retry.onFailedWrite(
-          () -> {
-            synchronized (ctx.lock(runId)) {
-              Run run = ctx.runs.get(runId);
-              if (failure != null) {
-                undoEnded(
-                    run,
-                    original,
-                    undo,
-                    true,
-                    StepStatus.FAILED,
-                    null,
-                    "executor failed: " + failure,
-                    0);
-              } else {
-                undoEnded(
-                    run,
-                    original,
-                    undo,
-                    true,
-                    Attempts.stepStatus(outcome),
-                    outcome.exitCode(),
-                    outcome.error(),
-                    outcome.lines());
-              }
+    attempts.recorded(
+        undo,
+        () -> {
+          synchronized (ctx.lock(runId)) {
+            Run run = ctx.runs.get(runId);
+            if (failure != null) {
+              undoEnded(
+                  run,
+                  original,
+                  undo,
+                  true,
+                  StepStatus.FAILED,
+                  null,
+                  "executor failed: " + failure,
+                  0);
+            } else {
+              undoEnded(
+                  run,
+                  original,
+                  undo,
+                  true,
+                  Attempts.stepStatus(outcome),
+                  outcome.exitCode(),
+                  outcome.error(),
+                  outcome.lines());
             }
-          });
-    } finally {
-      ctx.executing.remove(undo.id());
-    }
+          }
+        },
+        () -> undoFinished(runId, original, undo, outcome, failure));
   }
 
   /**

@@ -308,6 +308,40 @@ class EngineTest {
   }
 
   @Test
+  void an_attempt_that_ends_while_the_database_is_out_is_recorded_with_its_outcome_when_it_is_back()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    Engine b = engine("b", new ScriptedExecutor());
+    long id = a.start(run(command("s"))).id();
+    awaitStarted(owner, 1);
+
+    // The step succeeds while the database is out; its end cannot be written, for 2 minutes.
+    flaky.down(true);
+    owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stepEndsWaiting() == 1);
+    for (int second = 10; second <= 120; second += 10) {
+      clock.advance(Duration.ofSeconds(10));
+      assertThatThrownBy(a::renewLeases).isInstanceOf(DataAccessException.class);
+      assertThatThrownBy(b::sweep).isInstanceOf(DataAccessException.class);
+    }
+    assertThat(a.executingSteps()).as("still this node's, to renew").isEqualTo(1);
+    flaky.down(false);
+
+    // Back: the other node leaves the attempt to its owner, whose next renewal records its end.
+    clock.advance(Duration.ofSeconds(5));
+    b.sweep();
+    a.renewLeases();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(runs.get(id).attempts()).hasSize(1);
+    assertThat(a.stepEndsWaiting()).isZero();
+    assertThat(a.executingSteps()).isZero();
+  }
+
+  @Test
   void a_sweep_slower_than_its_period_is_not_queued_again_behind_itself() throws Exception {
     Engine engine = engine("a", new ScriptedExecutor());
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
