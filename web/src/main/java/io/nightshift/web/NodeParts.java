@@ -202,7 +202,9 @@ record NodeParts(
               runs,
               logs.bus(),
               redis,
-              LogSettings.defaults(config.node()).stream());
+              LogSettings.defaults(config.node()).stream(),
+              clock,
+              database.embedded() ? null : database.leases());
       engine.events().addListener(metrics.runs());
       engine.recover();
       LogRetention retention =

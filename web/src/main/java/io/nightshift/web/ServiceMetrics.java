@@ -13,22 +13,29 @@ import io.nightshift.scheduler.metrics.LogBacklog;
 import io.nightshift.scheduler.metrics.MetricsStore;
 import io.nightshift.scheduler.metrics.RunMetrics;
 import io.nightshift.scheduler.metrics.StoreGauges;
+import io.nightshift.scheduler.node.ClockWatch;
 import io.nightshift.scheduler.run.RunRepository;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
+import java.time.Clock;
 import java.time.Duration;
 import org.jooq.DSLContext;
 
 /**
  * What {@code GET /metrics} shows beyond Vert.x's own meters: runs, steps, jobs, approvals, the log
- * backlog (the names are a contract: docs/grafana-dashboard.json and docs/prometheus-alerts.yml use
- * them), plus JVM and process metrics.
+ * backlog, this node's clock offset (the names are a contract: docs/grafana-dashboard.json and
+ * docs/prometheus-alerts.yml use them), plus JVM and process metrics.
  */
 final class ServiceMetrics implements AutoCloseable {
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final StoreGauges gauges;
   private final RunMetrics runs;
+  private final ClockWatch clockWatch;
 
+  /**
+   * {@code serverClock}: where to compare this node's {@code clock} with the database server's
+   * (null on the embedded store, which shares the node's clock).
+   */
   ServiceMetrics(
       PrometheusMeterRegistry registry,
       Vertx vertx,
@@ -36,7 +43,9 @@ final class ServiceMetrics implements AutoCloseable {
       RunRepository runRepository,
       LogBus bus,
       Redis redis,
-      String stream) {
+      String stream,
+      Clock clock,
+      DSLContext serverClock) {
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -47,6 +56,10 @@ final class ServiceMetrics implements AutoCloseable {
     this.gauges = new StoreGauges(new MetricsStore(dsl), registry).start(Duration.ofSeconds(30));
     this.runs = new RunMetrics(runRepository, registry, gauges);
     new LogBacklog(vertx, bus, redis, stream, registry);
+    this.clockWatch =
+        serverClock == null
+            ? null
+            : new ClockWatch(serverClock, clock, registry).start(Duration.ofMinutes(1));
   }
 
   RunMetrics runs() {
@@ -58,5 +71,8 @@ final class ServiceMetrics implements AutoCloseable {
     runs.close();
     gauges.close();
     gc.close();
+    if (clockWatch != null) {
+      clockWatch.close();
+    }
   }
 }

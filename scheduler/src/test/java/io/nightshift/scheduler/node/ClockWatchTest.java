@@ -1,0 +1,92 @@
+package io.nightshift.scheduler.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nightshift.scheduler.SettableClock;
+import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.TestDatabases;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** A node's clock measured against MariaDB's: in step, then 42 s ahead, then back in step. */
+class ClockWatchTest {
+  SettableClock clock;
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+  final ch.qos.logback.classic.Logger logger =
+      (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(ClockWatch.class);
+  Database database;
+  ClockWatch watch;
+
+  @BeforeEach
+  void open() {
+    database = Database.open(TestDatabases.mysqlSettings());
+    // A settable clock stands still: set from the real time once the database is open.
+    clock = SettableClock.now();
+    watch = new ClockWatch(database.dsl(), clock, registry);
+    logged.start();
+    logger.addAppender(logged);
+    logger.setLevel(Level.INFO);
+  }
+
+  @AfterEach
+  void close() {
+    logger.detachAppender(logged);
+    logger.setLevel(null);
+    watch.close();
+    database.close();
+  }
+
+  double gauge() {
+    return registry.get("nightshift.clock.offset").gauge().value();
+  }
+
+  @Test
+  void a_clock_ahead_of_the_databases_is_measured_published_and_reported_once_per_ten_minutes() {
+    ClockWatch.Offset inStep = watch.measure();
+    assertThat(inStep.seconds()).isBetween(-1.0, 1.0);
+    assertThat(inStep.beyondTolerance()).isFalse();
+    assertThat(logged.list).isEmpty();
+
+    clock.advance(Duration.ofSeconds(42));
+    ClockWatch.Offset ahead = watch.measure();
+    assertThat(ahead.seconds()).isBetween(41.0, 43.0);
+    assertThat(ahead.beyondTolerance()).isTrue();
+    assertThat(gauge()).isEqualTo(ahead.seconds());
+    assertThat(logged.list).hasSize(1);
+    assertThat(logged.list.get(0).getLevel()).isEqualTo(Level.ERROR);
+    assertThat(logged.list.get(0).getFormattedMessage())
+        .contains("clock is 42.", "ahead of the database server's", "NTP");
+
+    // Measured every minute: one error, then a reminder after 10 minutes (the clock still off).
+    for (int minute = 1; minute <= 10; minute++) {
+      clock.advance(Duration.ofMinutes(1));
+      watch.measure();
+    }
+    assertThat(logged.list).hasSize(2);
+
+    // Set right (the settable clock steps back to the real time): one line says so.
+    clock.advance(Duration.ofMinutes(-10).minusSeconds(42));
+    assertThat(watch.measure().beyondTolerance()).isFalse();
+    assertThat(logged.list).hasSize(3);
+    assertThat(logged.list.get(2).getLevel()).isEqualTo(Level.INFO);
+    assertThat(gauge()).isBetween(-1.0, 1.0);
+  }
+
+  @Test
+  void a_clock_behind_the_databases_is_reported_as_behind() {
+    clock.advance(Duration.ofSeconds(-5));
+    ClockWatch.Offset behind = watch.measure();
+    assertThat(behind.seconds()).isBetween(-6.0, -4.0);
+    assertThat(logged.list)
+        .singleElement()
+        .satisfies(e -> assertThat(e.getFormattedMessage()).contains("5.", "behind"));
+  }
+}
