@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
 
@@ -37,8 +36,15 @@ final class FireClaim {
     this.clock = clock;
   }
 
-  /** What one fire comes to before its writes: a fire row, and the run to create if any. */
-  private record Plan(Due due, Result result, NewRun run, RunStatus initial) {}
+  /**
+   * What one fire comes to before its writes: a fire row (unless {@code stored}: this node's own,
+   * recorded already), and the run to create if any.
+   */
+  private record Plan(Due due, Result result, NewRun run, RunStatus initial, boolean stored) {
+    Plan(Due due, Result result, NewRun run, RunStatus initial) {
+      this(due, result, run, initial, false);
+    }
+  }
 
   /**
    * What a claim transaction decided, fire by fire, and when it recorded them: the fire rows' time,
@@ -47,19 +53,18 @@ final class FireClaim {
   record Claim(List<Result> results, Instant firedAt) {}
 
   /**
-   * Decides the fires (of distinct jobs) under their jobs' row locks and writes them; {@code
-   * skipRecorded}: leave out fires another node has recorded (else their duplicate key fails the
-   * transaction).
+   * Decides the fires (of distinct jobs) under their jobs' row locks and writes them. A fire
+   * already recorded is another node's (a duplicate), or this node's own when a claim of it was
+   * stored although its commit answered a lost connection: then it is what that claim decided, and
+   * its run is handed on as if that commit had answered.
    */
-  Claim write(DSLContext tx, List<Due> fires, boolean skipRecorded) {
+  Claim write(DSLContext tx, List<Due> fires) {
     Instant createdAt = clock.instant();
     Map<Long, Supplier<StoredJob>> rows =
         JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList());
-    Set<Map.Entry<Long, Instant>> recorded =
-        skipRecorded
-            ? FireRepository.recorded(
-                tx, rows.keySet(), fires.stream().map(Due::scheduledAt).distinct().toList())
-            : Set.of();
+    Map<Map.Entry<Long, Instant>, FireRepository.Recorded> recorded =
+        FireRepository.recorded(
+            tx, rows.keySet(), fires.stream().map(Due::scheduledAt).distinct().toList());
     // Read in the fires' own transaction: a second connection while this one holds the jobs' row
     // locks can wait for a connection held by another claim waiting for those locks.
     Map<String, TemplateRead> templatesRead = new HashMap<>();
@@ -68,8 +73,17 @@ final class FireClaim {
       Supplier<StoredJob> row = rows.get(due.jobId());
       if (row == null) {
         plans.add(new Plan(due, new Result(false, null, null, "job deleted"), null, null));
-      } else if (recorded.contains(Map.entry(due.jobId(), due.scheduledAt()))) {
-        plans.add(new Plan(due, Result.duplicate(), null, null));
+      } else if (recorded.containsKey(Map.entry(due.jobId(), due.scheduledAt()))) {
+        FireRepository.Recorded fire = recorded.get(Map.entry(due.jobId(), due.scheduledAt()));
+        plans.add(
+            node.equals(fire.node())
+                ? new Plan(
+                    due,
+                    new Result(true, fire.outcome(), fire.runId(), fire.reason()),
+                    null,
+                    null,
+                    true)
+                : new Plan(due, Result.duplicate(), null, null));
       } else {
         plans.add(plan(tx, due, row, templatesRead));
       }
@@ -88,7 +102,7 @@ final class FireClaim {
       if (plan.run() != null) {
         result = new Result(true, result.outcome(), ids.get(next++), result.reason());
       }
-      if (result.claimed()) {
+      if (result.claimed() && !plan.stored()) {
         claimed.add(
             new FireRepository.Claimed(
                 plan.due().jobId(),

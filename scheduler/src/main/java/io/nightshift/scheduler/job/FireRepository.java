@@ -74,19 +74,37 @@ public final class FireRepository {
     insert.execute();
   }
 
+  /** A fire already recorded: by which node, and what it did about it. */
+  public record Recorded(String node, FireOutcome outcome, String reason, Long runId) {}
+
   /**
-   * Which of these fires (job id and scheduled time) are already recorded: under the jobs' row
-   * locks, another node claimed them first.
+   * Which of these fires (job id and scheduled time) are already recorded, and by which node: under
+   * the jobs' row locks, another node claimed them first (or this one did, in a transaction whose
+   * commit answered a lost connection).
    */
-  public static java.util.Set<Map.Entry<Long, Instant>> recorded(
+  public static Map<Map.Entry<Long, Instant>, Recorded> recorded(
       DSLContext tx, Collection<Long> jobIds, Collection<Instant> scheduledAt) {
-    java.util.Set<Map.Entry<Long, Instant>> found = new java.util.HashSet<>();
-    tx.select(JOB_FIRE.JOB_ID, JOB_FIRE.SCHEDULED_AT)
+    Map<Map.Entry<Long, Instant>, Recorded> found = new java.util.HashMap<>();
+    tx.select(
+            JOB_FIRE.JOB_ID,
+            JOB_FIRE.SCHEDULED_AT,
+            JOB_FIRE.NODE,
+            JOB_FIRE.OUTCOME,
+            JOB_FIRE.REASON,
+            JOB_FIRE.RUN_ID)
         .from(JOB_FIRE)
         .where(JOB_FIRE.JOB_ID.in(jobIds))
         .and(JOB_FIRE.SCHEDULED_AT.in(scheduledAt))
-        .forEach(r -> found.add(Map.entry(r.value1(), r.value2())));
+        .forEach(
+            r ->
+                found.put(
+                    Map.entry(r.value1(), r.value2()),
+                    new Recorded(r.value3(), outcome(r.value4()), r.value5(), r.value6())));
     return found;
+  }
+
+  private static FireOutcome outcome(String json) {
+    return FireOutcome.valueOf(json.toUpperCase(Locale.ROOT));
   }
 
   /** The latest scheduled time recorded for the job at or before {@code atOrBefore}. */
@@ -133,7 +151,7 @@ public final class FireRepository {
         r.get(JOB_FIRE.SCHEDULED_AT),
         r.get(JOB_FIRE.FIRED_AT),
         r.get(JOB_FIRE.LAG_MS),
-        FireOutcome.valueOf(r.get(JOB_FIRE.OUTCOME).toUpperCase(Locale.ROOT)),
+        outcome(r.get(JOB_FIRE.OUTCOME)),
         r.get(JOB_FIRE.REASON),
         r.get(JOB_FIRE.RUN_ID),
         r.get(JOB_FIRE.NODE));

@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * overlap policy decided, the runs created and the fire rows inserted (one fire, or a batch of
  * fires of distinct jobs with one statement per table). The fire row's unique key (job, scheduled
  * time) makes the first node to commit the only one; the others roll back and count a duplicate.
- * The run starts only after the commit. What a claim transaction decides and writes is {@link
- * FireClaim}'s; what this class keeps is the batching, the fallbacks and what follows a commit (the
- * engine, {@link FireMetrics}).
+ * The run starts only after the commit (or, when the commit answered a lost connection although it
+ * went through, once the fire tried again is found recorded by this node). What a claim transaction
+ * decides and writes is {@link FireClaim}'s; what this class keeps is the batching, the fallbacks
+ * and what follows a commit (the engine, {@link FireMetrics}).
  */
 public final class Firing {
   private static final Logger log = LoggerFactory.getLogger(Firing.class);
@@ -289,7 +290,7 @@ public final class Firing {
     }
     FireClaim.Claim done;
     try {
-      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch, true));
+      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch));
     } catch (RuntimeException e) {
       if (outage.noted(e)) {
         return outage.failAll(batch.size());
@@ -312,7 +313,7 @@ public final class Firing {
   private Result claimOne(Due due) {
     FireClaim.Claim done;
     try {
-      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due), false));
+      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due)));
     } catch (DataAccessException e) {
       if (Sql.isDuplicateKey(e)) {
         metrics.duplicate();

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nightshift.scheduler.SettableClock;
 import io.nightshift.scheduler.run.CreatedRuns;
 import io.nightshift.scheduler.run.FlakyWrites;
+import io.nightshift.scheduler.run.LostCommitAnswers;
 import io.nightshift.scheduler.run.Trigger;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.TestDatabases;
@@ -289,6 +290,41 @@ abstract class FiringContract {
     assertThat(count(JOB_FIRE, JOB_FIRE.ID.isNotNull())).isZero();
     assertThat(count(RUN, RUN.ID.isNotNull())).isZero();
     assertThat(handed).isEmpty();
+  }
+
+  @Test
+  void
+      a_claim_stored_although_its_commit_answered_a_lost_connection_is_this_nodes_when_tried_again() {
+    StoredJob a = job("a", "allow");
+    StoredJob b = job("b", "allow");
+    StoredJob c = job("c", "allow");
+    Instant at = second();
+    LostCommitAnswers lost = new LostCommitAnswers();
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    Firing firing = new Firing(lost.wrap(dsl), templates, engine, "n1", clock, metrics);
+
+    // A batch (a, b) and a fire claimed alone (c): each commit goes through, its answer is lost.
+    lost.next(1);
+    assertThat(firing.fireAll(List.of(due(a, at), due(b, at)))).allMatch(Firing.Result::failed);
+    lost.next(1);
+    assertThat(firing.fireAll(List.of(due(c, at)))).allMatch(Firing.Result::failed);
+    assertThat(count(RUN, RUN.ID.isNotNull())).as("stored all the same").isEqualTo(3);
+    assertThat(handed).isEmpty();
+
+    // Their lane tries them again: they are this node's own, their runs handed to the engine.
+    List<Firing.Result> again = firing.fireAll(List.of(due(a, at), due(b, at), due(c, at)));
+
+    List<Long> stored = dsl.select(RUN.ID).from(RUN).orderBy(RUN.JOB_NAME).fetch(RUN.ID);
+    assertThat(again).allMatch(r -> r.claimed() && r.outcome() == FireOutcome.STARTED);
+    assertThat(again.stream().map(Firing.Result::runId).toList()).isEqualTo(stored);
+    assertThat(handed)
+        .containsExactlyInAnyOrderElementsOf(stored.stream().map(id -> "start " + id).toList());
+    assertThat(count(RUN, RUN.ID.isNotNull())).isEqualTo(3);
+    assertThat(count(JOB_FIRE, JOB_FIRE.ID.isNotNull())).isEqualTo(3);
+    assertThat(metrics.find("nightshift.fires.duplicates").counter().count()).isZero();
+    // Another node trying them still finds them claimed by n1.
+    assertThat(firing("n2", new SimpleMeterRegistry()).fireAll(List.of(due(a, at), due(c, at))))
+        .allMatch(Firing.Result::duplicated);
   }
 
   @Test
