@@ -46,6 +46,13 @@ final class NodeLeases implements AutoCloseable {
         continue;
       }
       live.add(other.instance());
+      log.warn(
+          "node name {} is also used by a live instance on host {} (pid {}): its steps are left to"
+              + " it, but two nodes running under one name share fire records and drains; give"
+              + " each node its own name (node / NIGHTSHIFT_NODE)",
+          other.node(),
+          other.host(),
+          other.pid());
     }
     return live;
   }

@@ -691,11 +691,27 @@ class EngineTest {
     awaitStarted(twin, 1);
 
     ScriptedExecutor beside = new ScriptedExecutor();
-    engine("same", beside).recover();
+    ch.qos.logback.classic.Logger engineLog =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Engine.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    engineLog.addAppender(logged);
+    try {
+      engine("same", beside).recover();
+    } finally {
+      engineLog.detachAppender(logged);
+    }
     assertThat(attempt(id, "s", 1).status())
         .as("the live twin's attempt is not its leftover")
         .isEqualTo(StepStatus.RUNNING);
     assertThat(beside.leftoversKilled).isEmpty();
+    assertThat(logged.list)
+        .as("a second live node under one name is a configuration mistake: said at its start")
+        .anySatisfy(
+            e ->
+                assertThat(e.getFormattedMessage())
+                    .startsWith("node name same is also used by a live instance on host"));
 
     live.close();
     ScriptedExecutor next = new ScriptedExecutor();
