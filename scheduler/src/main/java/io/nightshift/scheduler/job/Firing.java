@@ -113,11 +113,32 @@ public final class Firing {
       return new Result(true, FireOutcome.MISFIRED, null, reason);
     } catch (DataAccessException e) {
       if (Sql.isDuplicateKey(e)) {
-        metrics.duplicate();
-        return Result.duplicate();
+        return recordedBefore(jobId, scheduledAt);
       }
       throw e;
     }
+  }
+
+  /**
+   * A fire found recorded: another node's (a duplicate), or this node's own, stored by a
+   * transaction whose commit answered a lost connection; then what it recorded follows now, as
+   * after a commit (its metrics, its run handed to the engine).
+   */
+  private Result recordedBefore(long jobId, Instant scheduledAt) {
+    FireRepository.Recorded fire =
+        FireRepository.recorded(dsl, List.of(jobId), List.of(scheduledAt))
+            .get(java.util.Map.entry(jobId, scheduledAt));
+    if (fire == null || !node.equals(fire.node())) {
+      metrics.duplicate();
+      return Result.duplicate();
+    }
+    Result result = new Result(true, fire.outcome(), fire.runId(), fire.reason());
+    if (fire.outcome() == FireOutcome.MISFIRED) {
+      metrics.count(FireOutcome.MISFIRED);
+    } else {
+      claimed(new Due(jobId, null, scheduledAt, null, null), clock.instant(), result);
+    }
+    return result;
   }
 
   /**
@@ -278,7 +299,7 @@ public final class Firing {
 
   private Result late(Due due) {
     Result result = recordMisfire(due.jobId(), due.scheduledAt(), LATE_REASON);
-    if (result.claimed() && due.job() != null) {
+    if (result.outcome() == FireOutcome.MISFIRED && due.job() != null) {
       missed(due.job(), 1);
     }
     return result;

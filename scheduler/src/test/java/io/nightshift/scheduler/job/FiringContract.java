@@ -328,6 +328,27 @@ abstract class FiringContract {
   }
 
   @Test
+  void a_late_fire_stored_although_its_commit_answered_a_lost_connection_is_missed_once() {
+    StoredJob a = job("a", "allow");
+    StoredJob b = job("b", "allow");
+    Instant late = second().minusSeconds(90);
+    LostCommitAnswers lost = new LostCommitAnswers();
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    Firing firing = new Firing(lost.wrap(dsl), templates, engine, "n1", clock, metrics);
+    lost.next(1);
+    assertThat(firing.fireAll(List.of(due(a, late), due(b, late)))).allMatch(Firing.Result::failed);
+
+    List<Firing.Result> again = firing.fireAll(List.of(due(a, late), due(b, late)));
+
+    assertThat(again).allMatch(r -> r.claimed() && r.outcome() == FireOutcome.MISFIRED);
+    assertThat(count(JOB_FIRE, JOB_FIRE.ID.isNotNull())).isEqualTo(2);
+    assertThat(metrics.find("nightshift.fires.duplicates").counter().count()).isZero();
+    assertThat(metrics.find("nightshift.misfires").tag("job", "a").counter().count()).isEqualTo(1);
+    assertThat(metrics.find("nightshift.fires").tag("outcome", "misfired").counter().count())
+        .isEqualTo(2);
+  }
+
+  @Test
   void a_fire_the_database_failed_is_tried_again_by_its_lane_until_it_is_claimed() {
     StoredJob a = job("a", "allow");
     Instant at = second();
