@@ -81,7 +81,15 @@ final class Attempts {
           ErrorMasks.maskSecrets(run, e.toString()));
       Run failed =
           stepEnded(
-              run, running, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0, 0);
+              run,
+              running,
+              true,
+              StepStatus.FAILED,
+              null,
+              "cannot start: " + e.getMessage(),
+              0,
+              0,
+              ctx.clock.instant());
       if (failed != null && failed.status().terminal()) {
         engine.ended(failed);
         return failed;
@@ -91,7 +99,7 @@ final class Attempts {
       ctx.work.execute(() -> ctx.safely(runId, () -> engine.advance(runId)));
       return failed == null ? ctx.runs.get(runId) : failed;
     }
-    watch(running, started, (outcome, failure) -> finished(run.id(), running, outcome, failure));
+    watch(running, started, ended -> finished(run.id(), running, ended));
     return run;
   }
 
@@ -101,15 +109,14 @@ final class Attempts {
    * owned and watched (its processes also carry its id in their environment).
    */
   void watch(
-      StepRun step,
-      AttemptExecutor.Started started,
-      java.util.function.BiConsumer<Outcome, Throwable> report) {
+      StepRun step, AttemptExecutor.Started started, java.util.function.Consumer<Ended> report) {
     ctx.executing.put(step.id(), started.launched());
     started
         .launched()
         .outcome()
-        .whenCompleteAsync(
-            (outcome, failure) -> ctx.safely(step.runId(), () -> report.accept(outcome, failure)),
+        .handle((outcome, failure) -> new Ended(outcome, failure, ctx.clock.instant()))
+        .thenAcceptAsync(
+            ended -> ctx.safely(step.runId(), () -> report.accept(ended)),
             ctx.work.at(EnginePool.Rank.ENDING));
     if (started.process() != null) {
       try {
@@ -129,19 +136,17 @@ final class Attempts {
    * stays in {@link EngineContext#executing} (its lease renewed) until it is recorded. The decision
    * starts from this node's copy of the run when it has one (checked by the write's revision).
    */
-  private void finished(long runId, StepRun step, Outcome outcome, Throwable failure) {
+  private void finished(long runId, StepRun step, Ended ended) {
     Run[] after = {null};
     boolean recorded =
         recorded(
             step,
             () -> {
               synchronized (ctx.lock(runId)) {
-                after[0] =
-                    ctx.decide(
-                        runId, ctx.cached(runId), run -> report(run, step, outcome, failure));
+                after[0] = ctx.decide(runId, ctx.cached(runId), run -> report(run, step, ended));
               }
             },
-            () -> finished(runId, step, outcome, failure));
+            () -> finished(runId, step, ended));
     if (!recorded) {
       return;
     }
@@ -152,7 +157,9 @@ final class Attempts {
     }
   }
 
-  private Run report(Run run, StepRun step, Outcome outcome, Throwable failure) {
+  private Run report(Run run, StepRun step, Ended ended) {
+    Outcome outcome = ended.outcome();
+    Throwable failure = ended.failure();
     StepStatus to;
     String error;
     Integer exitCode = null;
@@ -169,8 +176,8 @@ final class Attempts {
       dropped = outcome.dropped();
     }
     StepRun current = run.attempt(step.id()).orElse(step);
-    Run ended = stepEnded(run, current, true, to, exitCode, error, lines, dropped);
-    if (ended == null) {
+    Run after = stepEnded(run, current, true, to, exitCode, error, lines, dropped, ended.at());
+    if (after == null) {
       log.warn(
           "run {} step {} attempt {}: late report refused: the attempt is no longer this"
               + " node's",
@@ -178,7 +185,7 @@ final class Attempts {
           step.name(),
           step.attempt());
     }
-    return ended;
+    return after;
   }
 
   /**
@@ -186,7 +193,9 @@ final class Attempts {
    * attempt, in one change of {@code run} ({@link StaleRun} when the run changed since). {@code
    * guard}: {@code true} for this instance's own report (refused when it lost the lease), {@code
    * false} for an attempt found lost at start, or the {@link AttemptLeaseRepository.Expired} lease
-   * the reaper saw. The run after the change; null when the attempt had already moved on.
+   * the reaper saw; {@code now}: when it ended (for a report, when the executor reported it, which
+   * a database outage may have kept from being recorded until later). The run after the change;
+   * null when the attempt had already moved on.
    */
   Run stepEnded(
       Run run,
@@ -196,8 +205,8 @@ final class Attempts {
       Integer exitCode,
       String error,
       long lines,
-      long dropped) {
-    Instant now = ctx.clock.instant();
+      long dropped,
+      Instant now) {
     String masked = ErrorMasks.maskSecrets(run, error);
     StepSpec spec = run.template().step(step.name()).orElseThrow();
     boolean again =
@@ -334,6 +343,12 @@ final class Attempts {
     ctx.executing.remove(step.id());
     return true;
   }
+
+  /**
+   * How an attempt ended, as its executor reported it {@code at} (an {@code outcome}, or the {@code
+   * failure} of the executor itself).
+   */
+  record Ended(Outcome outcome, Throwable failure, Instant at) {}
 
   /** Steps executing on this node right now (an approval that waits holds none). */
   int executingSteps() {

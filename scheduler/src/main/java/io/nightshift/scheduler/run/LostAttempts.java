@@ -114,9 +114,12 @@ final class LostAttempts {
     if (step.name().startsWith(RunRepository.UNDO_PREFIX)) {
       StepRun original =
           run.latestByName().get(step.name().substring(RunRepository.UNDO_PREFIX.length()));
-      return rollback.undoEnded(run, original, step, guard, StepStatus.FAILED, null, error, 0);
+      return rollback.undoEnded(
+          run, original, step, guard, StepStatus.FAILED, null, error, 0, ctx.clock.instant());
     }
-    Run after = attempts.stepEnded(run, step, guard, StepStatus.FAILED, null, error, 0, 0);
+    Run after =
+        attempts.stepEnded(
+            run, step, guard, StepStatus.FAILED, null, error, 0, 0, ctx.clock.instant());
     if (after != null && after.status().terminal()) {
       engine.ended(after);
     }

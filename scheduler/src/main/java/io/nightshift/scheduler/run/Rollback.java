@@ -70,22 +70,29 @@ final class Rollback {
                 new AttemptExecutor.Attempt(run, undo, undoSpec), attempts.sinkFor(run, undo));
       } catch (IOException | RuntimeException e) {
         undoEnded(
-            run, next, undo, true, StepStatus.FAILED, null, "cannot start: " + e.getMessage(), 0);
+            run,
+            next,
+            undo,
+            true,
+            StepStatus.FAILED,
+            null,
+            "cannot start: " + e.getMessage(),
+            0,
+            ctx.clock.instant());
         return;
       }
-      attempts.watch(
-          undo, started, (outcome, failure) -> undoFinished(runId, next, undo, outcome, failure));
+      attempts.watch(undo, started, ended -> undoFinished(runId, next, undo, ended));
     }
   }
 
-  private void undoFinished(
-      long runId, StepRun original, StepRun undo, Outcome outcome, Throwable failure) {
+  private void undoFinished(long runId, StepRun original, StepRun undo, Attempts.Ended ended) {
     attempts.recorded(
         undo,
         () -> {
           synchronized (ctx.lock(runId)) {
             Run run = ctx.runs.get(runId);
-            if (failure != null) {
+            Outcome outcome = ended.outcome();
+            if (ended.failure() != null) {
               undoEnded(
                   run,
                   original,
@@ -93,8 +100,9 @@ final class Rollback {
                   true,
                   StepStatus.FAILED,
                   null,
-                  "executor failed: " + failure,
-                  0);
+                  "executor failed: " + ended.failure(),
+                  0,
+                  ended.at());
             } else {
               undoEnded(
                   run,
@@ -104,16 +112,18 @@ final class Rollback {
                   Attempts.stepStatus(outcome),
                   outcome.exitCode(),
                   outcome.error(),
-                  outcome.lines());
+                  outcome.lines(),
+                  ended.at());
             }
           }
         },
-        () -> undoFinished(runId, original, undo, outcome, failure));
+        () -> undoFinished(runId, original, undo, ended));
   }
 
   /**
    * Records an undo's end with its consequence in one transaction: the original step ROLLED_BACK
-   * (then the next undo), or the run ROLLBACK_FAILED. False when the undo had already moved on.
+   * (then the next undo), or the run ROLLBACK_FAILED; {@code now}: when the undo ended. False when
+   * the undo had already moved on.
    */
   boolean undoEnded(
       Run run,
@@ -123,8 +133,8 @@ final class Rollback {
       StepStatus to,
       Integer exitCode,
       String error,
-      long lines) {
-    Instant now = ctx.clock.instant();
+      long lines,
+      Instant now) {
     String masked = ErrorMasks.maskSecrets(run, error);
     String failure =
         "undo of step '"

@@ -318,6 +318,7 @@ class EngineTest {
 
     // The step succeeds while the database is out; its end cannot be written, for 2 minutes.
     flaky.down(true);
+    java.time.Instant ended = clock.instant();
     owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stepEndsWaiting() == 1);
     for (int second = 10; second <= 120; second += 10) {
@@ -336,6 +337,10 @@ class EngineTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> status(id) == RunStatus.SUCCEEDED);
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(attempt(id, "s", 1).finishedAt())
+        .as("when the step ended, not when the database came back")
+        .isEqualTo(ended);
+    assertThat(runs.get(id).finishedAt()).isEqualTo(ended);
     assertThat(runs.get(id).attempts()).hasSize(1);
     assertThat(a.stepEndsWaiting()).isZero();
     assertThat(a.executingSteps()).isZero();
