@@ -316,16 +316,17 @@ final class Attempts {
 
   /**
    * Records an attempt's end ({@code record}, retried on a failed write), then lets the attempt go:
-   * true once recorded. While the database is unreachable the attempt stays this node's (its lease
-   * is renewed as soon as the database is back) and {@code again} is handed to the pool after the
-   * next successful renewal (false): an attempt that ended through an outage, however long, is
-   * recorded with its own outcome, never failed as lost.
+   * true once recorded. While the database is unreachable ({@link Sql#isConnectionError}: a busy
+   * pool gives up as before, its lease left to run out) the attempt stays this node's (its lease is
+   * renewed as soon as the database is back) and {@code again} is handed to the pool after the next
+   * successful renewal (false): an attempt that ended through an outage, however long, is recorded
+   * with its own outcome, never failed as lost.
    */
   boolean recorded(StepRun step, Runnable record, Runnable again) {
     try {
       Retry.onFailedWrite(record);
     } catch (RuntimeException e) {
-      if (Sql.isUnavailable(e) && ctx.executing.containsKey(step.id())) {
+      if (Sql.isConnectionError(e) && ctx.executing.containsKey(step.id())) {
         if (ctx.endsWaiting.put(step.id(), again) == null) {
           log.warn(
               "step run {}: its end waits for the database (recorded after the next lease"

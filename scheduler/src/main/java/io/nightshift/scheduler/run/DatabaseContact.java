@@ -16,13 +16,22 @@ final class DatabaseContact {
   private final Clock clock;
   private final AtomicReference<Instant> lostAt = new AtomicReference<>();
 
+  /**
+   * A node counts as just back from an outage when it starts: it may be starting as the database
+   * returns, before the owners of running attempts could renew.
+   */
   DatabaseContact(Clock clock) {
     this.clock = clock;
+    lostAt.set(clock.instant());
   }
 
-  /** Notes {@code failure} when it says the database could not be reached. */
+  /**
+   * Notes {@code failure} when it says the database could not be reached ({@link
+   * Sql#isConnectionError}); a busy pool does not count, or a node short of connections would never
+   * take a dead node's attempts over.
+   */
   void failed(Throwable failure) {
-    if (Sql.isUnavailable(failure)) {
+    if (Sql.isConnectionError(failure)) {
       Instant now = clock.instant();
       lostAt.accumulateAndGet(now, (a, b) -> a == null || b.isAfter(a) ? b : a);
     }

@@ -6,9 +6,10 @@ import java.time.Duration;
  * How attempts are held across nodes: an owner renews its attempts' leases every {@code renewEvery}
  * for {@code expiry}; every node looks for expired leases, stalled runs and due work every {@code
  * sweepEvery}, and for cancel requests of the attempts it runs every {@code cancelPollEvery}. A
- * lost attempt is taken over at most {@code expiry + sweepEvery} after its owner stopped. A run
- * counts as stalled (nothing moves it on any more) only once nothing about it was created, changed
- * or came due for {@code stallGrace}: until then the node that is moving it on owns its next moves.
+ * lost attempt is taken over at most {@code expiry + sweepEvery} after its owner stopped (or after
+ * the judging node started or last failed to connect to the database, if later). A run counts as
+ * stalled (nothing moves it on any more) only once nothing about it was created, changed or came
+ * due for {@code stallGrace}: until then the node that is moving it on owns its next moves.
  */
 public record LeaseSettings(
     Duration renewEvery,

@@ -22,14 +22,28 @@ public final class Sql {
    * would only wait the same timeout again.
    */
   public static boolean isUnavailable(Throwable failure) {
+    return hasCause(failure, t -> t instanceof SQLTransientConnectionException || is08(t));
+  }
+
+  /**
+   * Whether connecting to the database failed (SQL state class 08 somewhere in the causes): the
+   * database is down or cut off. Unlike {@link #isUnavailable}, a pool that merely had no free
+   * connection in time (busy, the database answering) does not count.
+   */
+  public static boolean isConnectionError(Throwable failure) {
+    return hasCause(failure, Sql::is08);
+  }
+
+  private static boolean is08(Throwable t) {
+    return t instanceof SQLException e
+        && e.getSQLState() != null
+        && e.getSQLState().startsWith("08");
+  }
+
+  private static boolean hasCause(Throwable failure, java.util.function.Predicate<Throwable> test) {
     Throwable t = failure;
     for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-      if (t instanceof SQLTransientConnectionException) {
-        return true;
-      }
-      if (t instanceof SQLException e
-          && e.getSQLState() != null
-          && e.getSQLState().startsWith("08")) {
+      if (test.test(t)) {
         return true;
       }
     }

@@ -114,6 +114,21 @@ class EngineTest {
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> executor.started.size() >= count);
   }
 
+  /**
+   * The database is out (or stays out) for {@code length}: every 10 s the clock moves on and each
+   * of {@code failing} (sweeps, renewals) fails; then it is back.
+   */
+  void outage(Duration length, org.assertj.core.api.ThrowableAssert.ThrowingCallable... failing) {
+    flaky.down(true);
+    for (Duration out = Duration.ZERO; out.compareTo(length) < 0; out = out.plusSeconds(10)) {
+      clock.advance(Duration.ofSeconds(10));
+      for (var call : failing) {
+        assertThatThrownBy(call).isInstanceOf(DataAccessException.class);
+      }
+    }
+    flaky.down(false);
+  }
+
   /** A run is never over while one of its attempts runs. */
   void assertNotOverWhileRunning(long runId) {
     Run run = runs.get(runId);
@@ -275,17 +290,7 @@ class EngineTest {
     long id = a.start(run(command("s"))).id();
     awaitStarted(owner, 1);
 
-    // The database is out for 60 s: every sweep and renewal on both nodes fails.
-    flaky.down(true);
-    for (int second = 5; second <= 60; second += 5) {
-      clock.advance(Duration.ofSeconds(5));
-      assertThatThrownBy(b::sweep).isInstanceOf(DataAccessException.class);
-      assertThatThrownBy(a::sweep).isInstanceOf(DataAccessException.class);
-      if (second % 10 == 0) {
-        assertThatThrownBy(a::renewLeases).isInstanceOf(DataAccessException.class);
-      }
-    }
-    flaky.down(false);
+    outage(Duration.ofSeconds(60), b::sweep, a::sweep, a::renewLeases);
 
     // Back: the lease ran out 30 s ago, but its owner could not renew it. Sweeps on both nodes
     // before the owner's next renewal leave it alone...
@@ -295,6 +300,7 @@ class EngineTest {
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
     clock.advance(Duration.ofSeconds(5));
     a.renewLeases();
+    // (Reaping is on again here; the renewal above is what keeps the attempt.)
     clock.advance(Duration.ofSeconds(25));
     b.sweep();
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
@@ -321,13 +327,8 @@ class EngineTest {
     java.time.Instant ended = clock.instant();
     owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stepEndsWaiting() == 1);
-    for (int second = 10; second <= 120; second += 10) {
-      clock.advance(Duration.ofSeconds(10));
-      assertThatThrownBy(a::renewLeases).isInstanceOf(DataAccessException.class);
-      assertThatThrownBy(b::sweep).isInstanceOf(DataAccessException.class);
-    }
+    outage(Duration.ofSeconds(120), a::renewLeases, b::sweep);
     assertThat(a.executingSteps()).as("still this node's, to renew").isEqualTo(1);
-    flaky.down(false);
 
     // Back: the other node leaves the attempt to its owner, whose next renewal records its end.
     clock.advance(Duration.ofSeconds(5));
@@ -344,6 +345,23 @@ class EngineTest {
     assertThat(runs.get(id).attempts()).hasSize(1);
     assertThat(a.stepEndsWaiting()).isZero();
     assertThat(a.executingSteps()).isZero();
+  }
+
+  @Test
+  void a_node_starting_as_the_database_returns_leaves_expired_leases_to_their_owners_a_while()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    long id = a.start(run(command("s"))).id();
+    awaitStarted(owner, 1);
+    clock.advance(Duration.ofSeconds(40)); // an outage: a could not renew
+
+    Engine c = engine("c", new ScriptedExecutor());
+    c.sweep();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
+    clock.advance(Duration.ofSeconds(31));
+    c.sweep();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
   }
 
   @Test
