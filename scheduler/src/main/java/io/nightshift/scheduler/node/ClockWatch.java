@@ -72,28 +72,38 @@ public final class ClockWatch implements AutoCloseable {
    * tolerance by more than the query's half round trip).
    */
   public synchronized Offset measure() {
-    Instant before = clock.instant();
-    long started = System.nanoTime();
-    BigDecimal server =
-        dsl.select(
-                DSL.field(
-                    "timestampdiff(microsecond, '1970-01-01 00:00:00', utc_timestamp(6))",
-                    BigDecimal.class))
-            .fetchOne()
-            .value1();
-    long roundTrip = System.nanoTime() - started;
-    Instant node = before.plusNanos(roundTrip / 2);
-    double offset =
-        node.getEpochSecond() + node.getNano() / 1e9 - server.doubleValue() / 1_000_000.0;
-    Offset measured = new Offset(offset, roundTrip / 2e9);
-    offsetSeconds = offset;
+    // The connection is taken first: only the statement's round trip is timed, not a busy pool.
+    Offset measured =
+        dsl.connectionResult(
+            connection -> {
+              DSLContext on = DSL.using(connection, dsl.dialect());
+              Instant before = clock.instant();
+              long started = System.nanoTime();
+              BigDecimal server =
+                  on.select(
+                          DSL.field(
+                              "timestampdiff(microsecond, '1970-01-01 00:00:00',"
+                                  + " utc_timestamp(6))",
+                              BigDecimal.class))
+                      .fetchOne()
+                      .value1();
+              long roundTrip = System.nanoTime() - started;
+              Instant node = before.plusNanos(roundTrip / 2);
+              double offset =
+                  node.getEpochSecond() + node.getNano() / 1e9 - server.doubleValue() / 1_000_000.0;
+              return new Offset(offset, roundTrip / 2e9);
+            });
+    offsetSeconds = measured.seconds();
     report(measured, clock.instant());
     return measured;
   }
 
   private void report(Offset measured, Instant now) {
     if (measured.beyondTolerance()) {
-      if (reportedAt == null || !now.isBefore(reportedAt.plus(REMIND_EVERY))) {
+      // A clock stepped back since the last report reminds at once, as one gone 10 minutes on.
+      if (reportedAt == null
+          || now.isBefore(reportedAt)
+          || !now.isBefore(reportedAt.plus(REMIND_EVERY))) {
         log.error(
             "this node's clock is {} s {} the database server's: nodes judge each other's step"
                 + " leases and fire jobs by their own clocks, which must agree within {} s (run"

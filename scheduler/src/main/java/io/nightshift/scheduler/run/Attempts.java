@@ -176,6 +176,17 @@ final class Attempts {
       dropped = outcome.dropped();
     }
     StepRun current = run.attempt(step.id()).orElse(step);
+    if (alreadyRecorded(current, to, ended.at())) {
+      // A write of this end went through although its answer was lost (the connection dropped
+      // after the commit): the run as stored is the outcome of this report.
+      log.info(
+          "run {} step {} attempt {}: its end was recorded already (the answer to that write"
+              + " was lost)",
+          run.id(),
+          step.name(),
+          step.attempt());
+      return run;
+    }
     Run after = stepEnded(run, current, true, to, exitCode, error, lines, dropped, ended.at());
     if (after == null) {
       log.warn(
@@ -186,6 +197,17 @@ final class Attempts {
           step.attempt());
     }
     return after;
+  }
+
+  /**
+   * Whether the stored attempt already holds this report's end: the same status at the same time
+   * (as stored: to the millisecond, truncated or rounded). An attempt failed as lost by another
+   * node has its own status and time.
+   */
+  static boolean alreadyRecorded(StepRun stored, StepStatus to, Instant at) {
+    return stored.status() == to
+        && stored.finishedAt() != null
+        && java.time.Duration.between(at, stored.finishedAt()).abs().toNanos() <= 1_000_000;
   }
 
   /**
@@ -230,9 +252,11 @@ final class Attempts {
                         : now.plusSeconds(spec.retryBackoffSeconds()));
               }
               // The last attempt to end ends the run in the same transaction.
-              ending[0] = Ending.of(run.changed(run.revision() + 1, endedStep), now);
+              Run endedRun = run.changed(run.revision() + 1, endedStep);
+              ending[0] = Ending.of(endedRun, now);
               if (ending[0] != null) {
-                tx.transition(run.id(), run.status(), ending[0].to(), ending[0].error(), now);
+                tx.transition(
+                    run.id(), run.status(), ending[0].to(), ending[0].error(), lastEnd(endedRun));
               }
               return step;
             });
@@ -247,10 +271,22 @@ final class Attempts {
             ? run.changed(run.revision() + 1, endedStep)
             : run.changed(run.revision() + 1, endedStep, next);
     if (ending[0] != null) {
-      after = after.changed(after.revision(), ending[0].to(), ending[0].error(), now);
+      after = after.changed(after.revision(), ending[0].to(), ending[0].error(), lastEnd(after));
     }
     ctx.remember(after);
     return after;
+  }
+
+  /**
+   * When a run whose last attempt has just ended ends: when its last attempt ended. Ends reported
+   * through a database outage are recorded later, in any order, each with its own time.
+   */
+  private static Instant lastEnd(Run run) {
+    return run.attempts().stream()
+        .map(StepRun::finishedAt)
+        .filter(java.util.Objects::nonNull)
+        .max(Instant::compareTo)
+        .orElseThrow();
   }
 
   boolean end(

@@ -156,9 +156,12 @@ final class Rollback {
               }
               return true;
             });
-    if (!ended) {
+    if (!ended
+        && !(Boolean.TRUE.equals(guard)
+            && Attempts.alreadyRecorded(run.attempt(undo.id()).orElse(undo), to, now))) {
       return false;
     }
+    // Ended now, or by an earlier write of this report whose answer was lost: its consequence.
     ctx.changed();
     if (to == StepStatus.SUCCEEDED) {
       ctx.work.execute(() -> ctx.safely(run.id(), () -> rollbackNext(run.id())));

@@ -81,6 +81,47 @@ class ClockWatchTest {
   }
 
   @Test
+  void the_wait_for_a_busy_pools_connection_is_not_taken_for_the_queries_round_trip()
+      throws Exception {
+    var one = TestDatabases.mysqlSettings();
+    try (Database busy =
+            Database.open(
+                new io.nightshift.scheduler.store.DatabaseSettings(
+                    one.url(), one.user(), one.password(), 1));
+        ClockWatch through =
+            new ClockWatch(busy.dsl(), java.time.Clock.systemUTC(), new SimpleMeterRegistry())) {
+      java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
+      Thread holder =
+          new Thread(
+              () ->
+                  busy.dsl()
+                      .connection(
+                          c -> {
+                            taken.countDown();
+                            Thread.sleep(1500);
+                          }));
+      holder.start();
+      taken.await();
+      // The pool's only connection is busy for 1.5 s: the measurement waits for it, then times
+      // its query alone (timing the wait as well made it 0.75 s off, give or take 0.75 s).
+      ClockWatch.Offset measured = through.measure();
+      holder.join();
+      assertThat(measured.uncertainty()).isLessThan(0.25);
+      assertThat(measured.seconds()).isBetween(-0.5, 0.5);
+    }
+  }
+
+  @Test
+  void a_clock_stepped_back_while_still_off_is_reported_again_at_once() {
+    clock.advance(Duration.ofSeconds(42));
+    watch.measure();
+    clock.advance(Duration.ofSeconds(-20)); // still 22 s ahead, and earlier than the last report
+    watch.measure();
+    assertThat(logged.list).hasSize(2);
+    assertThat(logged.list.get(1).getFormattedMessage()).contains("clock is 22.");
+  }
+
+  @Test
   void a_clock_behind_the_databases_is_reported_as_behind() {
     clock.advance(Duration.ofSeconds(-5));
     ClockWatch.Offset behind = watch.measure();

@@ -48,6 +48,7 @@ class EngineTest {
 
   final SettableClock clock = SettableClock.now();
   final FlakyWrites flaky = new FlakyWrites();
+  final LostCommitAnswers lostAnswers = new LostCommitAnswers();
   final List<AutoCloseable> closing = new ArrayList<>();
   Database database;
   DSLContext dsl;
@@ -57,7 +58,7 @@ class EngineTest {
   @BeforeEach
   void store() throws Exception {
     database = TestDatabases.freshH2();
-    dsl = flaky.wrap(database.dsl());
+    dsl = lostAnswers.wrap(flaky.wrap(database.dsl()));
     runs = new RunRepository(dsl);
     bus = new InProcessLogBus(new LogStore(database), LogSettings.defaults("engine-test"), clock);
   }
@@ -345,6 +346,114 @@ class EngineTest {
     assertThat(runs.get(id).attempts()).hasSize(1);
     assertThat(a.stepEndsWaiting()).isZero();
     assertThat(a.executingSteps()).isZero();
+  }
+
+  @Test
+  void a_run_whose_ends_are_recorded_out_of_order_ends_when_its_last_attempt_ended()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    JsonArray none = new JsonArray();
+    long id = a.start(run(command("x").put("needs", none), command("y").put("needs", none))).id();
+    awaitStarted(owner, 2);
+
+    long x = attempt(id, "x", 1).id();
+    long y = attempt(id, "y", 1).id();
+
+    // y ends while the database is out: its end waits, with its own time.
+    flaky.down(true);
+    owner.report(y, Outcome.Status.SUCCEEDED);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stepEndsWaiting() == 1);
+    flaky.down(false);
+
+    // x ends 10 s later, once the database is back, and is recorded first.
+    clock.advance(Duration.ofSeconds(10));
+    java.time.Instant last = clock.instant();
+    owner.report(x, Outcome.Status.SUCCEEDED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> attempt(id, "x", 1).status() == StepStatus.SUCCEEDED);
+
+    a.renewLeases(); // records y's end, which ends the run
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    assertThat(attempt(id, "y", 1).finishedAt()).isEqualTo(last.minusSeconds(10));
+    assertThat(runs.get(id).finishedAt()).as("when its last attempt ended").isEqualTo(last);
+  }
+
+  @Test
+  void an_end_whose_write_went_through_but_answered_a_lost_connection_is_taken_as_recorded()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    long id = a.start(run(command("s"))).id();
+    awaitStarted(owner, 1);
+    ch.qos.logback.classic.Logger engineLog =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Engine.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    engineLog.addAppender(logged);
+    engineLog.setLevel(ch.qos.logback.classic.Level.INFO);
+    try {
+      lostAnswers.next(1);
+      owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  logged.list.stream()
+                      .map(e -> e.getFormattedMessage())
+                      .anyMatch(m -> m.contains("recorded already") || m.contains("late report")));
+    } finally {
+      engineLog.detachAppender(logged);
+      engineLog.setLevel(null);
+    }
+    assertThat(status(id)).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(logged.list)
+        .as("its own end, found stored when it was written again, is no late report")
+        .noneSatisfy(e -> assertThat(e.getFormattedMessage()).contains("late report refused"))
+        .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("recorded already"));
+  }
+
+  @Test
+  void an_undo_whose_end_answered_a_lost_connection_still_moves_the_rollback_on() throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    JsonObject template =
+        new JsonObject()
+            .put("name", "t")
+            .put("onFailure", "rollback")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(command("a").put("undo", "true"))
+                    .add(command("b").put("needs", new JsonArray().add("a"))));
+    long id =
+        a.start(
+                new NewRun(
+                    TemplateParser.parse(template, null),
+                    1,
+                    null,
+                    Trigger.MANUAL,
+                    "alice",
+                    Map.of(),
+                    null))
+            .id();
+    awaitStarted(owner, 1);
+    owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
+    awaitStarted(owner, 2);
+    owner.report(owner.started.get(1), Outcome.Status.FAILED);
+    awaitStarted(owner, 3); // a's undo
+
+    lostAnswers.next(1);
+    owner.report(owner.started.get(2), Outcome.Status.SUCCEEDED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.ROLLED_BACK);
+    assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.ROLLED_BACK);
   }
 
   @Test
