@@ -29,11 +29,13 @@ final class FireClaim {
   private final TemplateRepository templates;
   private final String node;
   private final Clock clock;
+  private final UnansweredFires unanswered;
 
-  FireClaim(TemplateRepository templates, String node, Clock clock) {
+  FireClaim(TemplateRepository templates, String node, Clock clock, UnansweredFires unanswered) {
     this.templates = templates;
     this.node = node;
     this.clock = clock;
+    this.unanswered = unanswered;
   }
 
   /**
@@ -54,9 +56,9 @@ final class FireClaim {
 
   /**
    * Decides the fires (of distinct jobs) under their jobs' row locks and writes them. A fire
-   * already recorded is another node's (a duplicate), or this node's own when a claim of it was
-   * stored although its commit answered a lost connection: then it is what that claim decided, and
-   * its run is handed on as if that commit had answered.
+   * already recorded is another node's (a duplicate), or this instance's own when a claim of it was
+   * stored although its commit answered a lost connection ({@link UnansweredFires}): then it is
+   * what that claim decided, and its run is handed on as if that commit had answered.
    */
   Claim write(DSLContext tx, List<Due> fires) {
     Instant createdAt = clock.instant();
@@ -76,7 +78,7 @@ final class FireClaim {
       } else if (recorded.containsKey(Map.entry(due.jobId(), due.scheduledAt()))) {
         FireRepository.Recorded fire = recorded.get(Map.entry(due.jobId(), due.scheduledAt()));
         plans.add(
-            node.equals(fire.node())
+            node.equals(fire.node()) && unanswered.mine(due.jobId(), due.scheduledAt())
                 ? new Plan(
                     due,
                     new Result(true, fire.outcome(), fire.runId(), fire.reason()),

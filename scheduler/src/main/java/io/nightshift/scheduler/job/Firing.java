@@ -36,6 +36,7 @@ public final class Firing {
   private final String node;
   private final Clock clock;
   private final FireMetrics metrics;
+  private final UnansweredFires unanswered = new UnansweredFires();
 
   public Firing(
       DSLContext dsl,
@@ -45,7 +46,7 @@ public final class Firing {
       Clock clock,
       MeterRegistry metrics) {
     this.dsl = dsl;
-    this.claim = new FireClaim(templates, node, clock);
+    this.claim = new FireClaim(templates, node, clock, unanswered);
     this.engine = engine;
     this.node = node;
     this.clock = clock;
@@ -109,9 +110,11 @@ public final class Firing {
                   reason,
                   null,
                   node));
+      unanswered.settled(jobId, scheduledAt);
       metrics.count(FireOutcome.MISFIRED);
       return new Result(true, FireOutcome.MISFIRED, null, reason);
     } catch (DataAccessException e) {
+      unanswered.noteIfLost(e, List.of(java.util.Map.entry(jobId, scheduledAt)));
       if (Sql.isDuplicateKey(e)) {
         return recordedBefore(jobId, scheduledAt);
       }
@@ -120,18 +123,19 @@ public final class Firing {
   }
 
   /**
-   * A fire found recorded: another node's (a duplicate), or this node's own, stored by a
-   * transaction whose commit answered a lost connection; then what it recorded follows now, as
-   * after a commit (its metrics, its run handed to the engine).
+   * A fire found recorded: another node's (a duplicate), or this instance's own, stored by a
+   * transaction whose commit answered a lost connection ({@link UnansweredFires}); then what it
+   * recorded follows now, as after a commit (its metrics, its run handed to the engine).
    */
   private Result recordedBefore(long jobId, Instant scheduledAt) {
     FireRepository.Recorded fire =
         FireRepository.recorded(dsl, List.of(jobId), List.of(scheduledAt))
             .get(java.util.Map.entry(jobId, scheduledAt));
-    if (fire == null || !node.equals(fire.node())) {
+    if (fire == null || !node.equals(fire.node()) || !unanswered.mine(jobId, scheduledAt)) {
       metrics.duplicate();
       return Result.duplicate();
     }
+    unanswered.settled(jobId, scheduledAt);
     Result result = new Result(true, fire.outcome(), fire.runId(), fire.reason());
     if (fire.outcome() == FireOutcome.MISFIRED) {
       metrics.count(FireOutcome.MISFIRED);
@@ -156,6 +160,7 @@ public final class Firing {
     List<List<Integer>> batches = new ArrayList<>();
     List<Integer> late = new ArrayList<>();
     Instant now = clock.instant();
+    unanswered.prune(now, GIVE_UP);
     for (int i = 0; i < fires.size(); i++) {
       Due due = fires.get(i);
       if (Duration.between(due.scheduledAt(), now).compareTo(LATE) > 0) {
@@ -283,11 +288,13 @@ public final class Firing {
                   clock.instant(),
                   node));
     } catch (RuntimeException e) {
+      unanswered.noteIfLost(e, keys(late));
       return outage.noted(e)
           ? outage.failAll(late.size())
           : late.stream().map(due -> alone(due, outage, this::late)).toList();
     }
     for (Due due : late) {
+      unanswered.settled(due.jobId(), due.scheduledAt());
       metrics.count(FireOutcome.MISFIRED);
       if (due.job() != null) {
         missed(due.job(), 1);
@@ -313,6 +320,7 @@ public final class Firing {
     try {
       done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch));
     } catch (RuntimeException e) {
+      unanswered.noteIfLost(e, keys(batch));
       if (outage.noted(e)) {
         return outage.failAll(batch.size());
       }
@@ -335,8 +343,9 @@ public final class Firing {
     FireClaim.Claim done;
     try {
       done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due)));
-    } catch (DataAccessException e) {
-      if (Sql.isDuplicateKey(e)) {
+    } catch (RuntimeException e) {
+      unanswered.noteIfLost(e, keys(List.of(due)));
+      if (e instanceof DataAccessException d && Sql.isDuplicateKey(d)) {
         metrics.duplicate();
         return Result.duplicate();
       }
@@ -349,6 +358,7 @@ public final class Firing {
 
   /** What follows a committed claim: its metrics, and the run handed to the engine. */
   private void claimed(Due due, Instant firedAt, Result result) {
+    unanswered.settled(due.jobId(), due.scheduledAt());
     if (!result.claimed()) {
       if (result.duplicated()) {
         metrics.duplicate();
@@ -367,6 +377,15 @@ public final class Firing {
     } else if (result.outcome() == FireOutcome.QUEUED) {
       engine.queued(result.runId());
     }
+  }
+
+  private static List<java.util.Map.Entry<Long, Instant>> keys(List<Due> fires) {
+    return fires.stream().map(d -> java.util.Map.entry(d.jobId(), d.scheduledAt())).toList();
+  }
+
+  /** Fires whose claim answered a lost connection and is not settled yet (for tests). */
+  int unanswered() {
+    return unanswered.size();
   }
 
   /** See {@link FireMetrics#missed}. */

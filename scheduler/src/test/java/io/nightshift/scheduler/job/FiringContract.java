@@ -322,9 +322,31 @@ abstract class FiringContract {
     assertThat(count(RUN, RUN.ID.isNotNull())).isEqualTo(3);
     assertThat(count(JOB_FIRE, JOB_FIRE.ID.isNotNull())).isEqualTo(3);
     assertThat(metrics.find("nightshift.fires.duplicates").counter().count()).isZero();
+    assertThat(firing.unanswered()).as("settled, none kept").isZero();
     // Another node trying them still finds them claimed by n1.
     assertThat(firing("n2", new SimpleMeterRegistry()).fireAll(List.of(due(a, at), due(c, at))))
         .allMatch(Firing.Result::duplicated);
+  }
+
+  @Test
+  void a_fire_recorded_by_another_live_instance_under_the_same_name_is_a_duplicate() {
+    StoredJob a = job("a", "allow");
+    StoredJob b = job("b", "allow");
+    Instant at = second();
+    Instant late = at.minusSeconds(90);
+    SimpleMeterRegistry twinMetrics = new SimpleMeterRegistry();
+    assertThat(firing("n1", new SimpleMeterRegistry()).fireAll(List.of(due(a, at), due(b, late))))
+        .allMatch(Firing.Result::claimed);
+    handed.clear();
+
+    // A second instance named n1 (a name copied to two hosts) fires the same: not its own.
+    Firing twin = firing("n1", twinMetrics);
+    assertThat(twin.fireAll(List.of(due(a, at), due(b, late)))).allMatch(Firing.Result::duplicated);
+    assertThat(twin.fire(a.id(), at, Trigger.INTERVAL).duplicated()).isTrue();
+    assertThat(twin.recordMisfire(b.id(), late, "skipped").duplicated()).isTrue();
+    assertThat(handed).as("no run handed to the twin's engine").isEmpty();
+    assertThat(twinMetrics.find("nightshift.fires.duplicates").counter().count()).isEqualTo(4);
+    assertThat(twinMetrics.find("nightshift.fires").counters()).allMatch(c -> c.count() == 0);
   }
 
   @Test
