@@ -144,7 +144,8 @@ record NodeParts(
               Duration.ofSeconds(config.runs().defaultTimeoutSeconds()),
               config.runs().maxLinesPerStep(),
               config.runs().maxLineLength(),
-              Duration.ofSeconds(config.runs().killGraceSeconds()));
+              Duration.ofSeconds(config.runs().killGraceSeconds()),
+              config.stepEndsDir());
       DrainingExecutor attempts =
           new DrainingExecutor(
               new StepLauncher(

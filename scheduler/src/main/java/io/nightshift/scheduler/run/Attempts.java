@@ -141,9 +141,11 @@ final class Attempts {
     boolean recorded =
         recorded(
             step,
+            ended.report(),
             () -> {
               synchronized (ctx.lock(runId)) {
-                after[0] = ctx.decide(runId, ctx.cached(runId), run -> report(run, step, ended));
+                after[0] =
+                    ctx.decide(runId, ctx.cached(runId), run -> report(run, step, ended.report()));
               }
             },
             () -> finished(runId, step, ended));
@@ -157,26 +159,9 @@ final class Attempts {
     }
   }
 
-  private Run report(Run run, StepRun step, Ended ended) {
-    Outcome outcome = ended.outcome();
-    Throwable failure = ended.failure();
-    StepStatus to;
-    String error;
-    Integer exitCode = null;
-    long lines = 0;
-    long dropped = 0;
-    if (failure != null) {
-      to = StepStatus.FAILED;
-      error = "executor failed: " + failure;
-    } else {
-      to = stepStatus(outcome);
-      error = outcome.error();
-      exitCode = outcome.exitCode();
-      lines = outcome.lines();
-      dropped = outcome.dropped();
-    }
+  private Run report(Run run, StepRun step, EndReport end) {
     StepRun current = run.attempt(step.id()).orElse(step);
-    if (alreadyRecorded(current, to, ended.at())) {
+    if (alreadyRecorded(current, end.to(), end.at())) {
       // A write of this end went through although its answer was lost (the connection dropped
       // after the commit): the run as stored is the outcome of this report.
       log.info(
@@ -187,7 +172,17 @@ final class Attempts {
           step.attempt());
       return run;
     }
-    Run after = stepEnded(run, current, true, to, exitCode, error, lines, dropped, ended.at());
+    Run after =
+        stepEnded(
+            run,
+            current,
+            true,
+            end.to(),
+            end.exitCode(),
+            end.error(),
+            end.lines(),
+            end.dropped(),
+            end.at());
     if (after == null) {
       log.warn(
           "run {} step {} attempt {}: late report refused: the attempt is no longer this"
@@ -358,34 +353,62 @@ final class Attempts {
    * successful renewal (false): an attempt that ended through an outage, however long, is recorded
    * with its own outcome, never failed as lost.
    */
-  boolean recorded(StepRun step, Runnable record, Runnable again) {
+  boolean recorded(StepRun step, EndReport end, Runnable record, Runnable again) {
     try {
       Retry.onFailedWrite(record);
     } catch (RuntimeException e) {
       if (Sql.isConnectionError(e) && ctx.executing.containsKey(step.id())) {
         if (ctx.endsWaiting.put(step.id(), again) == null) {
+          boolean kept = ctx.journal.keep(step.id(), end);
           log.warn(
               "step run {}: its end waits for the database (recorded after the next lease"
-                  + " renewal): {}",
+                  + " renewal{}): {}",
               step.id(),
+              kept ? ", or at this node's next start: kept on disk" : "",
               e.toString());
         }
         return false;
       }
-      ctx.endsWaiting.remove(step.id());
-      ctx.executing.remove(step.id());
+      letGo(step);
       throw e;
     }
-    ctx.endsWaiting.remove(step.id());
-    ctx.executing.remove(step.id());
+    letGo(step);
     return true;
+  }
+
+  private void letGo(StepRun step) {
+    if (ctx.endsWaiting.remove(step.id()) != null) {
+      ctx.journal.drop(step.id());
+    }
+    ctx.executing.remove(step.id());
   }
 
   /**
    * How an attempt ended, as its executor reported it {@code at} (an {@code outcome}, or the {@code
    * failure} of the executor itself).
    */
-  record Ended(Outcome outcome, Throwable failure, Instant at) {}
+  record Ended(Outcome outcome, Throwable failure, Instant at) {
+    /** What is recorded of it. */
+    EndReport report() {
+      if (failure != null) {
+        return new EndReport(StepStatus.FAILED, null, "executor failed: " + failure, 0, 0, at);
+      }
+      return new EndReport(
+          stepStatus(outcome),
+          outcome.exitCode(),
+          outcome.error(),
+          outcome.lines(),
+          outcome.dropped(),
+          at);
+    }
+  }
+
+  /**
+   * An attempt's end as it is recorded: its status, exit code, error (unmasked), output line counts
+   * and when it ended.
+   */
+  record EndReport(
+      StepStatus to, Integer exitCode, String error, long lines, long dropped, Instant at) {}
 
   /** Steps executing on this node right now (an approval that waits holds none). */
   int executingSteps() {

@@ -251,6 +251,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
         log.error("cannot reconcile run {}", runId, e);
       }
     }
+    lost.dropStaleKeptEnds();
     for (Approval pending : approvals.pendingWithDeadline()) {
       gate.armExpiry(pending.id(), pending.runId(), pending.expiresAt());
     }

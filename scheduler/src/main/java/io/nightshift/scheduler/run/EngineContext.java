@@ -52,6 +52,9 @@ final class EngineContext {
    */
   final Map<Long, Runnable> endsWaiting = new ConcurrentHashMap<>();
 
+  /** The ends in {@link #endsWaiting}, kept on disk until recorded. */
+  final StepEndJournal journal;
+
   private final Map<Long, Object> locks = new ConcurrentHashMap<>();
 
   /** Decisions run here; {@link #timers} hand due work to it. */
@@ -86,6 +89,7 @@ final class EngineContext {
     this.bus = bus;
     this.launcher = launcher;
     this.settings = settings;
+    this.journal = new StepEndJournal(settings.endsDir());
     this.leases = leases;
     this.self = self;
     this.clock = clock;

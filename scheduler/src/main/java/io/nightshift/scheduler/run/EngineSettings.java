@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * How the engine runs steps: this node's name, where run work directories go, the timeout of a step
- * that sets none, output caps and how long a killed process gets before SIGKILL.
+ * that sets none, output caps, how long a killed process gets before SIGKILL, and where ends that
+ * wait for the database are kept ({@code endsDir}, see {@link StepEndJournal}).
  */
 public record EngineSettings(
     String node,
@@ -13,7 +14,8 @@ public record EngineSettings(
     Duration defaultTimeout,
     long maxLinesPerStep,
     int maxLineLength,
-    Duration killGrace) {
+    Duration killGrace,
+    Path endsDir) {
   public EngineSettings {
     if (defaultTimeout.isNegative() || defaultTimeout.isZero()) {
       throw new IllegalArgumentException("defaultTimeout must be positive");
@@ -22,6 +24,12 @@ public record EngineSettings(
 
   public static EngineSettings defaults(String node, Path workRoot) {
     return new EngineSettings(
-        node, workRoot, Duration.ofHours(1), 1_000_000, 16_384, Duration.ofSeconds(5));
+        node,
+        workRoot,
+        Duration.ofHours(1),
+        1_000_000,
+        16_384,
+        Duration.ofSeconds(5),
+        workRoot.resolve("step-ends"));
   }
 }

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Attempts whose executor is gone: those this node name left running before a restart (their
  * leftover processes are killed at once) and those whose lease expired on any node. Each is failed
- * as "executor lost", and the step's rules (retries, rollback) decide what happens next.
+ * as "executor lost" (unless this node kept its end on disk through a database outage), and the
+ * step's rules (retries, rollback) decide what happens next.
  */
 final class LostAttempts {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -27,8 +28,10 @@ final class LostAttempts {
   }
 
   /**
-   * At start: the run's RUNNING attempts of this node name are failed and their leftover processes
-   * killed, unless a live instance of the same name ({@code liveTwins}) holds them.
+   * At start: the run's RUNNING attempts of this node name are ended and their leftover processes
+   * killed, unless a live instance of the same name ({@code liveTwins}) holds them: with the end
+   * this node kept on disk when the database was unreachable ({@link StepEndJournal}), else failed
+   * as lost.
    */
   void ownLeftovers(long runId, Set<String> liveTwins) {
     synchronized (ctx.lock(runId)) {
@@ -39,6 +42,22 @@ final class LostAttempts {
           continue;
         }
         boolean killed = attempts.killLeftovers(lost);
+        java.util.Optional<Attempts.EndReport> kept = ctx.journal.find(lost.id());
+        if (kept.isPresent()) {
+          Attempts.EndReport end = kept.get();
+          log.info(
+              "run {} step {} attempt {}: ended {} at {} while the database was unreachable;"
+                  + " recorded now from the end this node kept on disk",
+              runId,
+              lost.name(),
+              lost.attempt(),
+              end.to(),
+              end.at());
+          ctx.decide(
+              runId, null, run -> end(run, run.attempt(lost.id()).orElseThrow(), false, end));
+          ctx.journal.drop(lost.id());
+          continue;
+        }
         String error =
             "executor lost (node "
                 + lost.node()
@@ -46,8 +65,29 @@ final class LostAttempts {
                 + (killed ? "; its leftover process group " + lost.pid() + " was killed" : "")
                 + ")";
         ctx.decide(
-            runId, null, run -> end(run, run.attempt(lost.id()).orElseThrow(), false, error));
+            runId,
+            null,
+            run -> {
+              log.warn(
+                  "run {} step {} attempt {}: {}", run.id(), lost.name(), lost.attempt(), error);
+              return end(run, run.attempt(lost.id()).orElseThrow(), false, lostEnd(error));
+            });
       }
+    }
+  }
+
+  /**
+   * At start, after {@link #ownLeftovers}: ends kept on disk whose attempt was not this node's to
+   * end any more (another node failed it as lost meanwhile, or it is gone) are dropped, logged.
+   */
+  void dropStaleKeptEnds() {
+    for (long stepRunId : ctx.journal.kept()) {
+      log.warn(
+          "step run {}: the end this node kept on disk through a database outage was not"
+              + " recorded (another node had ended the attempt meanwhile): {}",
+          stepRunId,
+          ctx.journal.find(stepRunId).map(e -> e.to() + " at " + e.at()).orElse("unreadable"));
+      ctx.journal.drop(stepRunId);
     }
   }
 
@@ -96,8 +136,16 @@ final class LostAttempts {
                 ctx.decide(
                     expired.runId(),
                     null,
-                    run ->
-                        end(run, run.attempt(expired.stepRunId()).orElseThrow(), expired, error));
+                    run -> {
+                      StepRun step = run.attempt(expired.stepRunId()).orElseThrow();
+                      log.warn(
+                          "run {} step {} attempt {}: {}",
+                          run.id(),
+                          step.name(),
+                          step.attempt(),
+                          error);
+                      return end(run, step, expired, lostEnd(error));
+                    });
           }
           if (ended) {
             engine.moveOn(expired.runId());
@@ -105,21 +153,33 @@ final class LostAttempts {
         });
   }
 
+  private Attempts.EndReport lostEnd(String error) {
+    return new Attempts.EndReport(StepStatus.FAILED, null, error, 0, 0, ctx.clock.instant());
+  }
+
   /**
-   * Fails a lost attempt ({@code guard}: false for one found at start, or the expired lease seen),
-   * an undo's loss failing the rollback. False when the attempt had already moved on.
+   * Ends an attempt whose executor is gone ({@code guard}: false for one found at start, or the
+   * expired lease seen) as {@code end} says; an undo that did not succeed fails the rollback. False
+   * when the attempt had already moved on.
    */
-  private boolean end(Run run, StepRun step, Object guard, String error) {
-    log.warn("run {} step {} attempt {}: {}", run.id(), step.name(), step.attempt(), error);
+  private boolean end(Run run, StepRun step, Object guard, Attempts.EndReport end) {
     if (step.name().startsWith(RunRepository.UNDO_PREFIX)) {
       StepRun original =
           run.latestByName().get(step.name().substring(RunRepository.UNDO_PREFIX.length()));
       return rollback.undoEnded(
-          run, original, step, guard, StepStatus.FAILED, null, error, 0, ctx.clock.instant());
+          run, original, step, guard, end.to(), end.exitCode(), end.error(), end.lines(), end.at());
     }
     Run after =
         attempts.stepEnded(
-            run, step, guard, StepStatus.FAILED, null, error, 0, 0, ctx.clock.instant());
+            run,
+            step,
+            guard,
+            end.to(),
+            end.exitCode(),
+            end.error(),
+            end.lines(),
+            end.dropped(),
+            end.at());
     if (after != null && after.status().terminal()) {
       engine.ended(after);
     }

@@ -1,6 +1,5 @@
 package io.nightshift.scheduler.run;
 
-import io.nightshift.executor.Outcome;
 import io.nightshift.scheduler.template.StepAction;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
@@ -86,35 +85,22 @@ final class Rollback {
   }
 
   private void undoFinished(long runId, StepRun original, StepRun undo, Attempts.Ended ended) {
+    Attempts.EndReport end = ended.report();
     attempts.recorded(
         undo,
+        end,
         () -> {
           synchronized (ctx.lock(runId)) {
-            Run run = ctx.runs.get(runId);
-            Outcome outcome = ended.outcome();
-            if (ended.failure() != null) {
-              undoEnded(
-                  run,
-                  original,
-                  undo,
-                  true,
-                  StepStatus.FAILED,
-                  null,
-                  "executor failed: " + ended.failure(),
-                  0,
-                  ended.at());
-            } else {
-              undoEnded(
-                  run,
-                  original,
-                  undo,
-                  true,
-                  Attempts.stepStatus(outcome),
-                  outcome.exitCode(),
-                  outcome.error(),
-                  outcome.lines(),
-                  ended.at());
-            }
+            undoEnded(
+                ctx.runs.get(runId),
+                original,
+                undo,
+                true,
+                end.to(),
+                end.exitCode(),
+                end.error(),
+                end.lines(),
+                end.at());
           }
         },
         () -> undoFinished(runId, original, undo, ended));

@@ -73,7 +73,11 @@ class EngineTest {
   }
 
   Engine engine(String node, AttemptExecutor executor) throws Exception {
-    Path work = TempFolders.create("nightshift-engine-test-");
+    return engine(node, executor, TempFolders.create("nightshift-engine-test-"));
+  }
+
+  /** An engine whose work root (and ends kept on disk) is {@code work}, as after a restart. */
+  Engine engine(String node, AttemptExecutor executor, Path work) throws Exception {
     Engine engine =
         new Engine(
             runs,
@@ -454,6 +458,67 @@ class EngineTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> status(id) == RunStatus.ROLLED_BACK);
     assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.ROLLED_BACK);
+  }
+
+  @Test
+  void an_end_that_waited_for_the_database_when_its_node_stopped_is_recorded_at_the_next_start()
+      throws Exception {
+    Path work = TempFolders.create("nightshift-engine-test-");
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner, work);
+    long id = a.start(run(command("s").put("retries", 1))).id();
+    awaitStarted(owner, 1);
+    long step = owner.started.get(0);
+
+    // The step succeeds while the database is out, and the node is stopped before it is back.
+    flaky.down(true);
+    java.time.Instant ended = clock.instant();
+    owner.report(step, Outcome.Status.SUCCEEDED);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stepEndsWaiting() == 1);
+    a.close();
+    flaky.down(false);
+
+    clock.advance(Duration.ofSeconds(20));
+    ScriptedExecutor restarted = new ScriptedExecutor();
+    engine("a", restarted, work).recover();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    assertThat(attempt(id, "s", 1).status())
+        .as("its own outcome, not failed as lost (and retried)")
+        .isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(attempt(id, "s", 1).finishedAt()).isEqualTo(ended);
+    assertThat(runs.get(id).attempts()).hasSize(1);
+    assertThat(restarted.started).isEmpty();
+    assertThat(java.nio.file.Files.list(work.resolve("step-ends")).toList()).isEmpty();
+  }
+
+  @Test
+  void an_end_kept_on_disk_for_an_attempt_another_node_failed_meanwhile_is_dropped_at_start()
+      throws Exception {
+    Path work = TempFolders.create("nightshift-engine-test-");
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner, work);
+    Engine b = engine("b", new ScriptedExecutor());
+    long id = a.start(run(command("s"))).id();
+    awaitStarted(owner, 1);
+    flaky.down(true);
+    owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stepEndsWaiting() == 1);
+    a.close();
+    flaky.down(false);
+
+    // a stays away: once b has reached the database for a lease expiry, it fails the attempt.
+    clock.advance(Duration.ofSeconds(31));
+    b.sweep();
+    clock.advance(Duration.ofSeconds(31));
+    b.sweep();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
+
+    engine("a", new ScriptedExecutor(), work).recover();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
+    assertThat(attempt(id, "s", 1).error()).contains("executor lost");
+    assertThat(java.nio.file.Files.list(work.resolve("step-ends")).toList()).isEmpty();
   }
 
   @Test

@@ -64,6 +64,14 @@ public record Config(
     return localName(node, dataDir);
   }
 
+  /**
+   * Where this node keeps the ends of steps it could not record while the database was unreachable,
+   * until they are (its own folder of the data directory: nodes sharing one have their own names).
+   */
+  public Path stepEndsDir() {
+    return dataDir.resolve("step-ends").resolve(node.replaceAll("[^A-Za-z0-9._-]", "_"));
+  }
+
   /** {@link #localName()} of node {@code node} on data directory {@code dataDir}. */
   public static String localName(String node, Path dataDir) {
     String path = dataDir.toAbsolutePath().normalize().toString();
