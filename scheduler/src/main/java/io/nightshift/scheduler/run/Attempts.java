@@ -24,6 +24,12 @@ final class Attempts {
   private final EngineContext ctx;
   private final Engine engine;
 
+  /**
+   * Attempts whose end could not reach the database: kept on disk ({@link StepEndJournal}; true),
+   * or not (false), until recorded.
+   */
+  private final Map<Long, Boolean> kept = new java.util.concurrent.ConcurrentHashMap<>();
+
   Attempts(EngineContext ctx, Engine engine) {
     this.ctx = ctx;
     this.engine = engine;
@@ -351,20 +357,35 @@ final class Attempts {
    * pool gives up as before, its lease left to run out) the attempt stays this node's (its lease is
    * renewed as soon as the database is back) and {@code again} is handed to the pool after the next
    * successful renewal (false): an attempt that ended through an outage, however long, is recorded
-   * with its own outcome, never failed as lost.
+   * with its own outcome, never failed as lost. From its first write that could not reach the
+   * database, the end is also kept on disk ({@link StepEndJournal}), for this node's next start
+   * should it be stopped before then.
    */
   boolean recorded(StepRun step, EndReport end, Runnable record, Runnable again) {
     try {
-      Retry.onFailedWrite(record);
+      Retry.onFailedWrite(
+          () -> {
+            try {
+              record.run();
+            } catch (RuntimeException e) {
+              // Kept on disk at the first write that could not reach the database, so that a node
+              // stopped while the write is still being tried does not lose the end either.
+              if (Sql.isConnectionError(e) && !kept.containsKey(step.id())) {
+                kept.put(step.id(), ctx.journal.keep(step.id(), end));
+              }
+              throw e;
+            }
+          });
     } catch (RuntimeException e) {
       if (Sql.isConnectionError(e) && ctx.executing.containsKey(step.id())) {
         if (ctx.endsWaiting.put(step.id(), again) == null) {
-          boolean kept = ctx.journal.keep(step.id(), end);
           log.warn(
               "step run {}: its end waits for the database (recorded after the next lease"
                   + " renewal{}): {}",
               step.id(),
-              kept ? ", or at this node's next start: kept on disk" : "",
+              Boolean.TRUE.equals(kept.get(step.id()))
+                  ? ", or at this node's next start: kept on disk"
+                  : "",
               e.toString());
         }
         return false;
@@ -377,7 +398,8 @@ final class Attempts {
   }
 
   private void letGo(StepRun step) {
-    if (ctx.endsWaiting.remove(step.id()) != null) {
+    ctx.endsWaiting.remove(step.id());
+    if (kept.remove(step.id()) != null) {
       ctx.journal.drop(step.id());
     }
     ctx.executing.remove(step.id());
