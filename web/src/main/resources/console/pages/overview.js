@@ -26,6 +26,7 @@ export function Overview() {
   const fires = jobs.data ? jobs.data.items.filter((j) => j.enabled !== false && !j.paused)
     .flatMap((j) => (j.nextFireTimes || []).slice(0, 1).map((at) => ({ job: j.name, at })))
     .sort((a, b) => new Date(a.at) - new Date(b.at)).slice(0, 10) : [];
+  const nodes = useLoad((signal) => get('/nodes', { signal }), []);
   const me = session.get();
   return html`<${Page} title="Overview">
     <div class="cards">
@@ -46,6 +47,13 @@ export function Overview() {
           ? html`<${Empty}>No run failed in the last 24 hours.<//>`
           : html`<ul class="rows">${items.map((r) => html`<li><a href=${href('runs', r.id)}>#${r.id} ${r.template}</a>
             <${Status} value=${r.status} /> <${Time} at=${r.finishedAt || r.createdAt} now=${now} /></li>`)}</ul>`}<//>
+      </section>
+      <section class="card" id="nodes"><h2>Nodes</h2>
+        <${Loaded} state=${nodes}>${(page) => html`<ul class="rows">${page.items.map((n) => html`<li>
+            <strong>${n.name}</strong>${n.self && html` <span class="muted">(this node${n.state !== 'serving' ? ', ' + n.state : ''})</span>`}
+            <span class="muted">${n.host}</span>
+            <span>${n.runningSteps === 1 ? '1 step running' : n.runningSteps + ' steps running'}</span>
+            <span class="muted">started <${Time} at=${n.startedAt} now=${now} /></span></li>`)}</ul>`}<//>
       </section>
       <section class="card"><h2>Next fires</h2>
         <${Loaded} state=${jobs}>${() => fires.length === 0

@@ -68,7 +68,12 @@ final class ApiServer {
     api.route().handler(new Authentication(parts.vertx(), new Tokens(parts.tokens(), clock)));
     Endpoints endpoints = new Endpoints(parts.vertx());
     NodeRoutes nodeRoutes =
-        new NodeRoutes(endpoints, parts.drain(), new NodeLeaseRepository(database.dsl()), clock);
+        new NodeRoutes(
+            endpoints,
+            parts.drain(),
+            new NodeLeaseRepository(database.dsl()),
+            parts.engine()::instance,
+            clock);
     api.route().handler(nodeRoutes.runStartGate());
     nodeRoutes.mount(api);
     new TemplateRoutes(endpoints, parts.templates(), clock).mount(api);

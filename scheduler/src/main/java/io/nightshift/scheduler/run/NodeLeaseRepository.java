@@ -1,6 +1,7 @@
 package io.nightshift.scheduler.run;
 
 import static io.nightshift.sql.Tables.NODE_LEASE;
+import static io.nightshift.sql.Tables.RUN_STEP;
 
 import java.time.Instant;
 import java.util.List;
@@ -55,6 +56,43 @@ public final class NodeLeaseRepository {
                     r.getPid(),
                     r.getPidStartedAt(),
                     r.getLeaseUntil()));
+  }
+
+  /**
+   * A live node instance as operators see it: where it runs, since when, until when its lease
+   * holds, and how many step attempts it holds leases on.
+   */
+  public record LiveNode(
+      String instance,
+      String node,
+      String host,
+      long pid,
+      Instant startedAt,
+      Instant until,
+      int runningSteps) {}
+
+  /** The instances live at {@code now}, by node name, with the RUNNING attempts each holds. */
+  public List<LiveNode> liveNodes(Instant now) {
+    java.util.Map<String, Integer> running =
+        dsl.select(RUN_STEP.LEASE_OWNER, org.jooq.impl.DSL.count())
+            .from(RUN_STEP)
+            .where(RUN_STEP.STATUS.eq(StepStatus.RUNNING.name()))
+            .and(RUN_STEP.LEASE_OWNER.isNotNull())
+            .groupBy(RUN_STEP.LEASE_OWNER)
+            .fetchMap(RUN_STEP.LEASE_OWNER, org.jooq.impl.DSL.count());
+    return dsl.selectFrom(NODE_LEASE)
+        .where(NODE_LEASE.LEASE_UNTIL.ge(now))
+        .orderBy(NODE_LEASE.NODE, NODE_LEASE.STARTED_AT)
+        .fetch(
+            r ->
+                new LiveNode(
+                    r.getInstance(),
+                    r.getNode(),
+                    r.getHost(),
+                    r.getPid(),
+                    r.getStartedAt(),
+                    r.getLeaseUntil(),
+                    running.getOrDefault(r.getInstance(), 0)));
   }
 
   /** Drops this instance's lease (a clean stop) and leases long expired. */

@@ -12,9 +12,11 @@ import java.time.Clock;
 import java.util.regex.Pattern;
 
 /**
- * {@code POST /nodes/{name}/drain} (admins): this node stops taking new work and drains. A drain is
- * sent to the node itself: another live node's name is 409 (the answer says to send it there), a
- * name no live node has is 404. While draining, requests that would start a run here are 503.
+ * {@code GET /nodes} (every role): the live node instances of the cluster, with the step attempts
+ * each holds. {@code POST /nodes/{name}/drain} (admins): this node stops taking new work and
+ * drains. A drain is sent to the node itself: another live node's name is 409 (the answer says to
+ * send it there), a name no live node has is 404. While draining, requests that would start a run
+ * here are 503.
  */
 public final class NodeRoutes {
   private static final Pattern STARTS_A_RUN =
@@ -23,16 +25,25 @@ public final class NodeRoutes {
   private final Endpoints endpoints;
   private final NodeDrain drain;
   private final NodeLeaseRepository nodes;
+  private final java.util.function.Supplier<String> ownInstance;
   private final Clock clock;
 
-  public NodeRoutes(Endpoints endpoints, NodeDrain drain, NodeLeaseRepository nodes, Clock clock) {
+  /** {@code ownInstance}: this node instance's id in the node leases. */
+  public NodeRoutes(
+      Endpoints endpoints,
+      NodeDrain drain,
+      NodeLeaseRepository nodes,
+      java.util.function.Supplier<String> ownInstance,
+      Clock clock) {
     this.endpoints = endpoints;
     this.drain = drain;
     this.nodes = nodes;
+    this.ownInstance = ownInstance;
     this.clock = clock;
   }
 
   public void mount(Router api) {
+    api.get("/nodes").handler(endpoints.blocking(Permission.READ, this::list));
     api.post("/nodes/:name/drain").handler(endpoints.blocking(Permission.ADMINISTER, this::drain));
   }
 
@@ -55,6 +66,27 @@ public final class NodeRoutes {
       }
       ctx.next();
     };
+  }
+
+  private Reply list(Call call) {
+    io.vertx.core.json.JsonArray items = new io.vertx.core.json.JsonArray();
+    String self = ownInstance.get();
+    for (NodeLeaseRepository.LiveNode n : nodes.liveNodes(clock.instant())) {
+      boolean isSelf = n.instance().equals(self);
+      items.add(
+          new io.vertx.core.json.JsonObject()
+              .put("name", n.node())
+              .put("instance", n.instance())
+              .put("host", n.host())
+              .put("pid", n.pid())
+              .put("startedAt", n.startedAt().toString())
+              .put("leaseUntil", n.until().toString())
+              .put("runningSteps", n.runningSteps())
+              .put("self", isSelf)
+              .put("state", isSelf ? drain.state().getString("state") : null));
+    }
+    return Reply.ok(
+        new io.vertx.core.json.JsonObject().put("items", items).put("next", (String) null));
   }
 
   private Reply drain(Call call) {

@@ -156,6 +156,7 @@ class RunsAcrossNodesTest {
       long id = start(a, "long");
       List<Long> pids = pids("cancel");
       assertThat(pids).allMatch(RunsAcrossNodesTest::alive);
+      assertNodes(b, b, Map.of(a, 1, b, 0));
 
       Answer cancel = b.post("/api/v1/runs/" + id + "/cancel", TestServer.ADMIN_TOKEN, null);
 
@@ -169,7 +170,31 @@ class RunsAcrossNodesTest {
           await(b, id, Duration.ofSeconds(10), r -> OVER.contains(r.getString("status")));
       assertThat(run.getString("status")).isEqualTo("CANCELED");
       assertThat(step(run, "wait").getString("status")).isEqualTo("CANCELED");
+      assertNodes(a, a, Map.of(a, 0, b, 0));
     }
+  }
+
+  /**
+   * {@code GET /nodes} on {@code asked} lists exactly the nodes of {@code running} (each with that
+   * many step attempts held), {@code asked} as itself.
+   */
+  static void assertNodes(TestServer asked, TestServer self, Map<TestServer, Integer> running) {
+    Answer answer = asked.get("/api/v1/nodes", TestServer.ADMIN_TOKEN);
+    assertThat(answer.status()).as(answer.toString()).isEqualTo(200);
+    Map<String, JsonObject> byName =
+        answer.json().getJsonArray("items").stream()
+            .map(JsonObject.class::cast)
+            .collect(java.util.stream.Collectors.toMap(n -> n.getString("name"), n -> n));
+    assertThat(byName).hasSize(running.size());
+    running.forEach(
+        (node, steps) -> {
+          JsonObject listed = byName.get(node.nightshift().config().node());
+          assertThat(listed).as("node %s listed", node.nightshift().config().node()).isNotNull();
+          assertThat(listed.getInteger("runningSteps")).as(listed.encode()).isEqualTo(steps);
+          assertThat(listed.getLong("pid")).isEqualTo(ProcessHandle.current().pid());
+          assertThat(listed.getBoolean("self")).isEqualTo(node == self);
+          assertThat(listed.getString("state")).isEqualTo(node == self ? "serving" : null);
+        });
   }
 
   @Test

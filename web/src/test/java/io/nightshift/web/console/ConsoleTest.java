@@ -92,6 +92,9 @@ class ConsoleTest extends ConsoleSession {
     assertThat(browser.script("return sessionStorage.getItem('nightshift.token')"))
         .isEqualTo(operator);
     assertThat(browser.driver().getCurrentUrl()).doesNotContain(operator);
+    browser.waitForText("#nodes", server.nightshift().config().node());
+    browser.waitForText("#nodes", "(this node)");
+    browser.waitForText("#nodes", "0 steps running");
     browser.screenshot("02-overview");
 
     JsonObject template =
