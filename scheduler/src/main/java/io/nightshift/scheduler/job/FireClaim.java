@@ -78,7 +78,7 @@ final class FireClaim {
       } else if (recorded.containsKey(Map.entry(due.jobId(), due.scheduledAt()))) {
         FireRepository.Recorded fire = recorded.get(Map.entry(due.jobId(), due.scheduledAt()));
         plans.add(
-            node.equals(fire.node()) && unanswered.mine(due.jobId(), due.scheduledAt())
+            unanswered.own(fire, due.jobId(), due.scheduledAt())
                 ? new Plan(
                     due,
                     new Result(true, fire.outcome(), fire.runId(), fire.reason()),

@@ -36,7 +36,7 @@ public final class Firing {
   private final String node;
   private final Clock clock;
   private final FireMetrics metrics;
-  private final UnansweredFires unanswered = new UnansweredFires();
+  private final UnansweredFires unanswered;
 
   public Firing(
       DSLContext dsl,
@@ -46,6 +46,7 @@ public final class Firing {
       Clock clock,
       MeterRegistry metrics) {
     this.dsl = dsl;
+    this.unanswered = new UnansweredFires(node);
     this.claim = new FireClaim(templates, node, clock, unanswered);
     this.engine = engine;
     this.node = node;
@@ -99,22 +100,18 @@ public final class Firing {
   /** Records a misfire (policy skip): no run. */
   public Result recordMisfire(long jobId, Instant scheduledAt, String reason) {
     try {
-      dsl.transaction(
-          cfg ->
-              FireRepository.insert(
-                  cfg.dsl(),
-                  jobId,
-                  scheduledAt,
-                  clock.instant(),
-                  FireOutcome.MISFIRED,
-                  reason,
-                  null,
-                  node));
+      unanswered.write(
+          dsl,
+          List.of(java.util.Map.entry(jobId, scheduledAt)),
+          tx -> {
+            FireRepository.insert(
+                tx, jobId, scheduledAt, clock.instant(), FireOutcome.MISFIRED, reason, null, node);
+            return null;
+          });
       unanswered.settled(jobId, scheduledAt);
       metrics.count(FireOutcome.MISFIRED);
       return new Result(true, FireOutcome.MISFIRED, null, reason);
     } catch (DataAccessException e) {
-      unanswered.noteIfLost(e, List.of(java.util.Map.entry(jobId, scheduledAt)));
       if (Sql.isDuplicateKey(e)) {
         return recordedBefore(jobId, scheduledAt);
       }
@@ -131,7 +128,7 @@ public final class Firing {
     FireRepository.Recorded fire =
         FireRepository.recorded(dsl, List.of(jobId), List.of(scheduledAt))
             .get(java.util.Map.entry(jobId, scheduledAt));
-    if (fire == null || !node.equals(fire.node()) || !unanswered.mine(jobId, scheduledAt)) {
+    if (!unanswered.own(fire, jobId, scheduledAt)) {
       metrics.duplicate();
       return Result.duplicate();
     }
@@ -271,24 +268,27 @@ public final class Firing {
       return outage.failAll(late.size());
     }
     try {
-      dsl.transaction(
-          cfg ->
-              FireRepository.insertAll(
-                  cfg.dsl(),
-                  late.stream()
-                      .map(
-                          d ->
-                              new FireRepository.Claimed(
-                                  d.jobId(),
-                                  d.scheduledAt(),
-                                  FireOutcome.MISFIRED,
-                                  LATE_REASON,
-                                  null))
-                      .toList(),
-                  clock.instant(),
-                  node));
+      unanswered.write(
+          dsl,
+          keys(late),
+          tx -> {
+            FireRepository.insertAll(
+                tx,
+                late.stream()
+                    .map(
+                        d ->
+                            new FireRepository.Claimed(
+                                d.jobId(),
+                                d.scheduledAt(),
+                                FireOutcome.MISFIRED,
+                                LATE_REASON,
+                                null))
+                    .toList(),
+                clock.instant(),
+                node);
+            return null;
+          });
     } catch (RuntimeException e) {
-      unanswered.noteIfLost(e, keys(late));
       return outage.noted(e)
           ? outage.failAll(late.size())
           : late.stream().map(due -> alone(due, outage, this::late)).toList();
@@ -318,9 +318,8 @@ public final class Firing {
     }
     FireClaim.Claim done;
     try {
-      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch));
+      done = unanswered.write(dsl, keys(batch), tx -> claim.write(tx, batch));
     } catch (RuntimeException e) {
-      unanswered.noteIfLost(e, keys(batch));
       if (outage.noted(e)) {
         return outage.failAll(batch.size());
       }
@@ -342,9 +341,8 @@ public final class Firing {
   private Result claimOne(Due due) {
     FireClaim.Claim done;
     try {
-      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due)));
+      done = unanswered.write(dsl, keys(List.of(due)), tx -> claim.write(tx, List.of(due)));
     } catch (RuntimeException e) {
-      unanswered.noteIfLost(e, keys(List.of(due)));
       if (e instanceof DataAccessException d && Sql.isDuplicateKey(d)) {
         metrics.duplicate();
         return Result.duplicate();

@@ -120,7 +120,13 @@ final class Attempts {
     started
         .launched()
         .outcome()
-        .handle((outcome, failure) -> new Ended(outcome, failure, ctx.clock.instant()))
+        .handle(
+            (outcome, failure) ->
+                // To the millisecond, as stored: a write found stored already is recognised by it.
+                new Ended(
+                    outcome,
+                    failure,
+                    ctx.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)))
         .thenAcceptAsync(
             ended -> ctx.safely(step.runId(), () -> report.accept(ended)),
             ctx.work.at(EnginePool.Rank.ENDING));
@@ -167,7 +173,7 @@ final class Attempts {
 
   private Run report(Run run, StepRun step, EndReport end) {
     StepRun current = run.attempt(step.id()).orElse(step);
-    if (alreadyRecorded(current, end.to(), end.at())) {
+    if (alreadyRecorded(current, end.to(), end.exitCode(), end.at())) {
       // A write of this end went through although its answer was lost (the connection dropped
       // after the commit): the run as stored is the outcome of this report.
       log.info(
@@ -201,14 +207,14 @@ final class Attempts {
   }
 
   /**
-   * Whether the stored attempt already holds this report's end: the same status at the same time
-   * (as stored: to the millisecond, truncated or rounded). An attempt failed as lost by another
+   * Whether the stored attempt already holds this report's end: the same status and exit code at
+   * the same time (reported to the millisecond, as stored). An attempt failed as lost by another
    * node has its own status and time.
    */
-  static boolean alreadyRecorded(StepRun stored, StepStatus to, Instant at) {
+  static boolean alreadyRecorded(StepRun stored, StepStatus to, Integer exitCode, Instant at) {
     return stored.status() == to
-        && stored.finishedAt() != null
-        && java.time.Duration.between(at, stored.finishedAt()).abs().toNanos() <= 1_000_000;
+        && at.equals(stored.finishedAt())
+        && java.util.Objects.equals(stored.exitCode(), exitCode);
   }
 
   /**
@@ -237,6 +243,8 @@ final class Attempts {
             && step.attempt() <= spec.retries()
             && (run.status() == RunStatus.RUNNING || run.status() == RunStatus.WAITING_APPROVAL);
     StepRun endedStep = step.ended(to, exitCode, masked, lines, dropped, now);
+    Run endedRun = run.changed(run.revision() + 1, endedStep);
+    Instant runEnd = lastEnd(endedRun);
     Ending[] ending = {null};
     StepRun next =
         ctx.runs.change(
@@ -253,11 +261,9 @@ final class Attempts {
                         : now.plusSeconds(spec.retryBackoffSeconds()));
               }
               // The last attempt to end ends the run in the same transaction.
-              Run endedRun = run.changed(run.revision() + 1, endedStep);
               ending[0] = Ending.of(endedRun, now);
               if (ending[0] != null) {
-                tx.transition(
-                    run.id(), run.status(), ending[0].to(), ending[0].error(), lastEnd(endedRun));
+                tx.transition(run.id(), run.status(), ending[0].to(), ending[0].error(), runEnd);
               }
               return step;
             });
@@ -272,7 +278,7 @@ final class Attempts {
             ? run.changed(run.revision() + 1, endedStep)
             : run.changed(run.revision() + 1, endedStep, next);
     if (ending[0] != null) {
-      after = after.changed(after.revision(), ending[0].to(), ending[0].error(), lastEnd(after));
+      after = after.changed(after.revision(), ending[0].to(), ending[0].error(), runEnd);
     }
     ctx.remember(after);
     return after;

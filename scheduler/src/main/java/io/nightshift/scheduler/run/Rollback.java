@@ -144,7 +144,7 @@ final class Rollback {
             });
     if (!ended
         && !(Boolean.TRUE.equals(guard)
-            && Attempts.alreadyRecorded(run.attempt(undo.id()).orElse(undo), to, now))) {
+            && Attempts.alreadyRecorded(run.attempt(undo.id()).orElse(undo), to, exitCode, now))) {
       return false;
     }
     // Ended now, or by an earlier write of this report whose answer was lost: its consequence.

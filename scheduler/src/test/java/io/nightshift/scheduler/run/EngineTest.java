@@ -391,8 +391,17 @@ class EngineTest {
       throws Exception {
     ScriptedExecutor owner = new ScriptedExecutor();
     Engine a = engine("a", owner);
-    long id = a.start(run(command("s"))).id();
+    NewRun nightly =
+        new NewRun(
+            run(command("s")).template(), 1, "nightly", Trigger.MANUAL, "alice", Map.of(), null);
+    long id = a.start(nightly).id();
     awaitStarted(owner, 1);
+    // The job's next run waits behind it (concurrency: queue).
+    long next = runs.create(nightly, clock.instant()).id();
+    dsl.update(io.nightshift.sql.Tables.RUN)
+        .set(io.nightshift.sql.Tables.RUN.STATUS, RunStatus.QUEUED.name())
+        .where(io.nightshift.sql.Tables.RUN.ID.eq(next))
+        .execute();
     ch.qos.logback.classic.Logger engineLog =
         (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Engine.class);
     ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
@@ -420,6 +429,9 @@ class EngineTest {
         .as("its own end, found stored when it was written again, is no late report")
         .noneSatisfy(e -> assertThat(e.getFormattedMessage()).contains("late report refused"))
         .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("recorded already"));
+    // What follows a run's end follows: the queued run starts at once, not at a sweep.
+    awaitStarted(owner, 2);
+    assertThat(status(next)).isEqualTo(RunStatus.RUNNING);
   }
 
   @Test
