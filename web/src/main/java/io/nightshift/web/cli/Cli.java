@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
       ApprovalCommands.Deny.class,
       TemplateCommands.class,
       TokenCommands.class,
+      NodeCommands.class,
       Apply.class,
       Export.class,
       CommandLine.HelpCommand.class

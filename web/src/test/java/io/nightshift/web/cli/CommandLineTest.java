@@ -397,6 +397,19 @@ abstract class CommandLineTest {
   }
 
   @Test
+  void nodes_lists_the_live_nodes_with_this_one_marked() {
+    Result nodes = cli(operator, "nodes");
+    assertThat(nodes.status()).as(nodes.toString()).isEqualTo(0);
+    assertThat(nodes.out())
+        .contains("STEPS RUNNING")
+        .contains(server.nightshift().config().node() + " *")
+        .contains("serving");
+    Result json = cli(operator, "nodes", "--json");
+    assertThat(new JsonArray(json.out()).getJsonObject(0).getString("name"))
+        .isEqualTo(server.nightshift().config().node());
+  }
+
+  @Test
   void a_template_is_shown_as_yaml_and_two_versions_are_compared() {
     String t = unique("diff-t");
     template(t, new JsonArray().add(command("x", "echo one")));
