@@ -45,17 +45,28 @@ final class Attempts {
       // This node drains: the attempts stay PENDING for another node's sweep or the next start.
       return null;
     }
-    Instant now = ctx.clock.instant();
+    // To the millisecond, as stored: a launch found stored already is recognised by it.
+    Instant now = ctx.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     RunRepository.Lease lease =
         new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry()));
-    ctx.runs.change(
-        run,
-        tx -> {
-          for (StepRun step : steps) {
-            tx.start(step, StepStatus.RUNNING, ctx.settings.node(), lease, now);
-          }
-          return null;
-        });
+    try {
+      ctx.runs.change(
+          run,
+          tx -> {
+            for (StepRun step : steps) {
+              tx.start(step, StepStatus.RUNNING, ctx.settings.node(), lease, now);
+            }
+            return null;
+          });
+    } catch (RuntimeException e) {
+      if (!Sql.isConnectionError(e) || !launchedAlready(run.id(), steps, now)) {
+        throw e;
+      }
+      // The change went through although its answer was lost: the attempts are this node's.
+      log.info(
+          "run {}: its attempts were recorded although the answer was lost; they start now",
+          run.id());
+    }
     ctx.changed();
     StepRun[] running =
         steps.stream()
@@ -69,6 +80,29 @@ final class Attempts {
       }
     }
     return after;
+  }
+
+  /**
+   * Whether {@code steps} are stored RUNNING, leased to this instance, since {@code now}: a launch
+   * whose commit went through although it answered a lost connection (false when the database
+   * cannot say).
+   */
+  private boolean launchedAlready(long runId, List<StepRun> steps, Instant now) {
+    try {
+      Run stored = ctx.runs.get(runId);
+      for (StepRun step : steps) {
+        StepRun s = stored.attempt(step.id()).orElse(null);
+        if (s == null
+            || s.status() != StepStatus.RUNNING
+            || !now.equals(s.startedAt())
+            || !ctx.self.instance().equals(ctx.attemptLeases.leaseOwner(step.id()))) {
+          return false;
+        }
+      }
+      return true;
+    } catch (RuntimeException unreachable) {
+      return false;
+    }
   }
 
   /** Hands a recorded attempt to the executor; a start that fails ends the attempt FAILED. */

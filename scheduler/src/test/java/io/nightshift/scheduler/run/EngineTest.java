@@ -435,6 +435,27 @@ class EngineTest {
   }
 
   @Test
+  void a_launch_whose_write_went_through_but_answered_a_lost_connection_starts_its_attempts()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    JsonArray none = new JsonArray();
+    lostAnswers.nextWith("run_step.started_at = ?", 1); // the change that records attempts RUNNING
+    long id = a.start(run(command("x").put("needs", none), command("y").put("needs", none))).id();
+
+    awaitStarted(owner, 2);
+    assertThat(attempt(id, "x", 1).status()).isEqualTo(StepStatus.RUNNING);
+    for (long step : owner.started) {
+      owner.report(step, Outcome.Status.SUCCEEDED);
+    }
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    assertThat(runs.get(id).attempts()).hasSize(2);
+    assertThat(owner.started).hasSize(2);
+  }
+
+  @Test
   void an_undo_whose_end_answered_a_lost_connection_still_moves_the_rollback_on() throws Exception {
     ScriptedExecutor owner = new ScriptedExecutor();
     Engine a = engine("a", owner);
