@@ -1,5 +1,6 @@
 package io.nightshift.scheduler.run;
 
+import io.nightshift.scheduler.store.Sql;
 import io.nightshift.scheduler.template.StepAction;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
@@ -26,12 +27,20 @@ final class Rollback {
   void rollbackNext(long runId) {
     synchronized (ctx.lock(runId)) {
       Run run = ctx.runs.get(runId);
+      if (run.status().terminal()) {
+        // Ended by an earlier pass whose answer was lost (or by another node): what follows an end
+        // is harmless to repeat.
+        ctx.forget(run);
+        engine.startNextQueued(run.job());
+        return;
+      }
       if (run.status() != RunStatus.ROLLING_BACK
           || run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING)) {
         return;
       }
       StepRun next = RollbackPlan.next(run.template(), run.latestByName());
-      Instant now = ctx.clock.instant();
+      // To the millisecond, as stored: an undo found stored already is recognised by it.
+      Instant now = ctx.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
       if (next != null && !ctx.launcher.accepting()) {
         return;
       }
@@ -43,14 +52,7 @@ final class Rollback {
         return;
       }
       StepSpec original = run.template().step(next.name()).orElseThrow();
-      StepRun undo =
-          ctx.runs.atomically(
-              tx ->
-                  tx.insertUndo(
-                      next,
-                      ctx.settings.node(),
-                      new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry())),
-                      now));
+      StepRun undo = insertUndo(runId, next, now);
       ctx.changed();
       StepSpec undoSpec =
           new StepSpec(
@@ -81,6 +83,46 @@ final class Rollback {
         return;
       }
       attempts.watch(undo, started, ended -> undoFinished(runId, next, undo, ended));
+    }
+  }
+
+  /**
+   * Stores the undo of {@code original} RUNNING and leased to this instance; an insert whose commit
+   * went through although it answered a lost connection is found and taken as done.
+   */
+  private StepRun insertUndo(long runId, StepRun original, Instant now) {
+    try {
+      return ctx.runs.atomically(
+          tx ->
+              tx.insertUndo(
+                  original,
+                  ctx.settings.node(),
+                  new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry())),
+                  now));
+    } catch (RuntimeException e) {
+      StepRun stored = Sql.isConnectionError(e) ? insertedAlready(runId, original, now) : null;
+      if (stored == null) {
+        throw e;
+      }
+      return stored;
+    }
+  }
+
+  /**
+   * The undo of {@code original} stored RUNNING since {@code now} and leased to this instance: an
+   * insert whose commit went through although it answered a lost connection; null when there is
+   * none (or the database cannot say).
+   */
+  private StepRun insertedAlready(long runId, StepRun original, Instant now) {
+    try {
+      return ctx.runs.get(runId).attempts().stream()
+          .filter(s -> s.name().equals(RunRepository.UNDO_PREFIX + original.name()))
+          .filter(s -> s.status() == StepStatus.RUNNING && now.equals(s.startedAt()))
+          .filter(s -> ctx.self.instance().equals(ctx.attemptLeases.leaseOwner(s.id())))
+          .findFirst()
+          .orElse(null);
+    } catch (RuntimeException unreachable) {
+      return null;
     }
   }
 

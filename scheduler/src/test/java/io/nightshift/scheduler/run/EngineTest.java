@@ -455,10 +455,8 @@ class EngineTest {
     assertThat(owner.started).hasSize(2);
   }
 
-  @Test
-  void an_undo_whose_end_answered_a_lost_connection_still_moves_the_rollback_on() throws Exception {
-    ScriptedExecutor owner = new ScriptedExecutor();
-    Engine a = engine("a", owner);
+  /** a (with an undo), then b; the run rolls back when b fails. */
+  static NewRun rollsBack() {
     JsonObject template =
         new JsonObject()
             .put("name", "t")
@@ -468,17 +466,34 @@ class EngineTest {
                 new JsonArray()
                     .add(command("a").put("undo", "true"))
                     .add(command("b").put("needs", new JsonArray().add("a"))));
-    long id =
-        a.start(
-                new NewRun(
-                    TemplateParser.parse(template, null),
-                    1,
-                    null,
-                    Trigger.MANUAL,
-                    "alice",
-                    Map.of(),
-                    null))
-            .id();
+    return new NewRun(
+        TemplateParser.parse(template, null), 1, null, Trigger.MANUAL, "alice", Map.of(), null);
+  }
+
+  @Test
+  void an_undo_whose_insert_answered_a_lost_connection_is_started() throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    long id = a.start(rollsBack()).id();
+    awaitStarted(owner, 1);
+    owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
+    awaitStarted(owner, 2);
+    lostAnswers.nextWith("insert into run_step", 1); // the undo's insert, once b failed
+    owner.report(owner.started.get(1), Outcome.Status.FAILED);
+
+    awaitStarted(owner, 3);
+    owner.report(owner.started.get(2), Outcome.Status.SUCCEEDED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> status(id) == RunStatus.ROLLED_BACK);
+    assertThat(runs.get(id).attempts()).as("one undo").hasSize(3);
+  }
+
+  @Test
+  void an_undo_whose_end_answered_a_lost_connection_still_moves_the_rollback_on() throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    long id = a.start(rollsBack()).id();
     awaitStarted(owner, 1);
     owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
     awaitStarted(owner, 2);

@@ -43,7 +43,9 @@ public final class NodeRoutes {
   }
 
   public void mount(Router api) {
-    api.get("/nodes").handler(endpoints.blocking(Permission.READ, this::list));
+    api.get("/nodes")
+        .handler(QueryParameters.none())
+        .handler(endpoints.blocking(Permission.READ, this::list));
     api.post("/nodes/:name/drain").handler(endpoints.blocking(Permission.ADMINISTER, this::drain));
   }
 
