@@ -218,17 +218,7 @@ final class Attempts {
           step.attempt());
       return run;
     }
-    Run after =
-        stepEnded(
-            run,
-            current,
-            true,
-            end.to(),
-            end.exitCode(),
-            end.error(),
-            end.lines(),
-            end.dropped(),
-            end.at());
+    Run after = stepEnded(run, current, true, end);
     if (after == null) {
       log.warn(
           "run {} step {} attempt {}: late report refused: the attempt is no longer this"
@@ -249,6 +239,20 @@ final class Attempts {
     return stored.status() == to
         && at.equals(stored.finishedAt())
         && java.util.Objects.equals(stored.exitCode(), exitCode);
+  }
+
+  /** {@link #stepEnded(Run, StepRun, Object, StepStatus, Integer, String, long, long, Instant)}. */
+  Run stepEnded(Run run, StepRun step, Object guard, EndReport end) {
+    return stepEnded(
+        run,
+        step,
+        guard,
+        end.to(),
+        end.exitCode(),
+        end.error(),
+        end.lines(),
+        end.dropped(),
+        end.at());
   }
 
   /**

@@ -169,17 +169,7 @@ final class LostAttempts {
       return rollback.undoEnded(
           run, original, step, guard, end.to(), end.exitCode(), end.error(), end.lines(), end.at());
     }
-    Run after =
-        attempts.stepEnded(
-            run,
-            step,
-            guard,
-            end.to(),
-            end.exitCode(),
-            end.error(),
-            end.lines(),
-            end.dropped(),
-            end.at());
+    Run after = attempts.stepEnded(run, step, guard, end);
     if (after != null && after.status().terminal()) {
       engine.ended(after);
     }

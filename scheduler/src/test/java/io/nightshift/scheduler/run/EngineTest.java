@@ -115,6 +115,10 @@ class EngineTest {
     return runs.get(runId).status();
   }
 
+  void awaitStatus(long runId, RunStatus status) {
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(runId) == status);
+  }
+
   void awaitStarted(ScriptedExecutor executor, int count) {
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> executor.started.size() >= count);
   }
@@ -163,7 +167,7 @@ class EngineTest {
 
     executor.endKilled();
 
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(id) == RunStatus.CANCELED);
+    awaitStatus(id, RunStatus.CANCELED);
     assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.CANCELED);
     assertThat(runs.get(id).error()).contains("canceled by bob");
   }
@@ -182,7 +186,7 @@ class EngineTest {
     assertThat(owner.killed).containsExactly(owner.started.get(0));
     owner.endKilled();
 
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(id) == RunStatus.CANCELED);
+    awaitStatus(id, RunStatus.CANCELED);
   }
 
   @Test
@@ -228,9 +232,7 @@ class EngineTest {
     b.sweep();
     assertThat(other.started).containsExactly(attempt(id, "a", 2).id());
     other.report(other.started.get(0), Outcome.Status.SUCCEEDED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
   }
 
   @Test
@@ -264,9 +266,7 @@ class EngineTest {
     // ...and its late report changes nothing.
     owner.report(first, Outcome.Status.SUCCEEDED);
     survivor.report(survivor.started.get(0), Outcome.Status.SUCCEEDED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
   }
 
@@ -339,9 +339,7 @@ class EngineTest {
     clock.advance(Duration.ofSeconds(5));
     b.sweep();
     a.renewLeases();
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
     assertThat(attempt(id, "s", 1).finishedAt())
         .as("when the step ended, not when the database came back")
@@ -379,9 +377,7 @@ class EngineTest {
         .until(() -> attempt(id, "x", 1).status() == StepStatus.SUCCEEDED);
 
     a.renewLeases(); // records y's end, which ends the run
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(attempt(id, "y", 1).finishedAt()).isEqualTo(last.minusSeconds(10));
     assertThat(runs.get(id).finishedAt()).as("when its last attempt ended").isEqualTo(last);
   }
@@ -448,9 +444,7 @@ class EngineTest {
     for (long step : owner.started) {
       owner.report(step, Outcome.Status.SUCCEEDED);
     }
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(runs.get(id).attempts()).hasSize(2);
     assertThat(owner.started).hasSize(2);
   }
@@ -470,22 +464,25 @@ class EngineTest {
         TemplateParser.parse(template, null), 1, null, Trigger.MANUAL, "alice", Map.of(), null);
   }
 
+  /** Of {@link #rollsBack()}: a succeeds, then b fails (the rollback begins). */
+  void aSucceedsThenBFails(ScriptedExecutor owner) {
+    awaitStarted(owner, 1);
+    owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
+    awaitStarted(owner, 2);
+    owner.report(owner.started.get(1), Outcome.Status.FAILED);
+  }
+
   @Test
   void an_undo_whose_insert_answered_a_lost_connection_is_started() throws Exception {
     ScriptedExecutor owner = new ScriptedExecutor();
     Engine a = engine("a", owner);
     long id = a.start(rollsBack()).id();
-    awaitStarted(owner, 1);
-    owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
-    awaitStarted(owner, 2);
     lostAnswers.nextWith("insert into run_step", 1); // the undo's insert, once b failed
-    owner.report(owner.started.get(1), Outcome.Status.FAILED);
+    aSucceedsThenBFails(owner);
 
     awaitStarted(owner, 3);
     owner.report(owner.started.get(2), Outcome.Status.SUCCEEDED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.ROLLED_BACK);
+    awaitStatus(id, RunStatus.ROLLED_BACK);
     assertThat(runs.get(id).attempts()).as("one undo").hasSize(3);
   }
 
@@ -494,17 +491,12 @@ class EngineTest {
     ScriptedExecutor owner = new ScriptedExecutor();
     Engine a = engine("a", owner);
     long id = a.start(rollsBack()).id();
-    awaitStarted(owner, 1);
-    owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
-    awaitStarted(owner, 2);
-    owner.report(owner.started.get(1), Outcome.Status.FAILED);
+    aSucceedsThenBFails(owner);
     awaitStarted(owner, 3); // a's undo
 
     lostAnswers.next(1);
     owner.report(owner.started.get(2), Outcome.Status.SUCCEEDED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.ROLLED_BACK);
+    awaitStatus(id, RunStatus.ROLLED_BACK);
     assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.ROLLED_BACK);
   }
 
@@ -529,9 +521,7 @@ class EngineTest {
     clock.advance(Duration.ofSeconds(20));
     ScriptedExecutor restarted = new ScriptedExecutor();
     engine("a", restarted, work).recover();
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(attempt(id, "s", 1).status())
         .as("its own outcome, not failed as lost (and retried)")
         .isEqualTo(StepStatus.SUCCEEDED);
@@ -636,9 +626,7 @@ class EngineTest {
     flaky.fail("`finished_at` = ? where (`run`.`id`", 1);
     executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
 
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(flaky.failuresLeft()).isZero();
     assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
     assertThat(runs.get(id).revision()).as("one change").isEqualTo(before + 1);
@@ -662,9 +650,7 @@ class EngineTest {
     assertThat(flaky.failuresLeft()).isZero();
     assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
     executor.report(executor.started.get(1), Outcome.Status.SUCCEEDED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
   }
 
   @Test
@@ -680,9 +666,7 @@ class EngineTest {
 
     executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
 
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
   }
 
   @Test
@@ -707,9 +691,7 @@ class EngineTest {
 
     assertThat(executor.started).containsExactly(attempt(id, "a", 1).id());
     executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
   }
 
   @Test
@@ -770,9 +752,7 @@ class EngineTest {
         .as("nothing moved it on for the stall grace: any node takes it over")
         .containsExactly(attempt(id, "a", 1).id());
     other.report(other.started.get(0), Outcome.Status.SUCCEEDED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
   }
 
   @Test
@@ -785,15 +765,11 @@ class EngineTest {
     for (long id : List.copyOf(executor.started)) {
       executor.report(id, Outcome.Status.TIMED_OUT);
     }
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(once) == RunStatus.TIMED_OUT);
+    awaitStatus(once, RunStatus.TIMED_OUT);
     awaitStarted(executor, 3);
     assertThat(status(twice)).isEqualTo(RunStatus.RUNNING);
     executor.report(executor.started.get(2), Outcome.Status.SUCCEEDED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(twice) == RunStatus.SUCCEEDED);
+    awaitStatus(twice, RunStatus.SUCCEEDED);
   }
 
   @Test
@@ -810,9 +786,7 @@ class EngineTest {
             .put("onTimeout", "deny");
     long id = engine.start(run(command("a"), gate)).id();
     awaitStarted(executor, 1);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.WAITING_APPROVAL);
+    awaitStatus(id, RunStatus.WAITING_APPROVAL);
     int before = runs.get(id).revision();
 
     // Another node decides the approval: this engine's copy of the run (gate waiting) is stale.
@@ -833,9 +807,7 @@ class EngineTest {
     // for good; the revision check makes it decide again on the stored run, which is complete.
     executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
 
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(runs.get(id).attempts()).allMatch(s -> s.status() == StepStatus.SUCCEEDED);
   }
 
@@ -851,9 +823,7 @@ class EngineTest {
             .put("onTimeout", "deny");
     long id = a.start(run(gate)).id();
     ApprovalRepository approvals = new ApprovalRepository(dsl);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> status(id) == RunStatus.WAITING_APPROVAL);
+    awaitStatus(id, RunStatus.WAITING_APPROVAL);
 
     Engine b = engine("b", new ScriptedExecutor());
     clock.advance(Duration.ofSeconds(3599));
@@ -863,7 +833,7 @@ class EngineTest {
     clock.advance(Duration.ofSeconds(2));
     b.sweep();
     assertThat(approvals.list(ApprovalStatus.EXPIRED, id, null, 10)).hasSize(1);
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(id) == RunStatus.FAILED);
+    awaitStatus(id, RunStatus.FAILED);
   }
 
   @Test
@@ -966,6 +936,6 @@ class EngineTest {
         .containsExactly(attempt(id, "s", 1).id());
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
     assertThat(attempt(id, "s", 1).error()).contains("executor lost");
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(id) == RunStatus.FAILED);
+    awaitStatus(id, RunStatus.FAILED);
   }
 }
