@@ -46,6 +46,8 @@ fi
 mariadb -uroot <<'SQL'
 CREATE DATABASE IF NOT EXISTS nightshift CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE DATABASE IF NOT EXISTS nightshift_test CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE DATABASE IF NOT EXISTS nightshift_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE DATABASE IF NOT EXISTS nightshift_bench_quartz CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'nightshift'@'localhost' IDENTIFIED BY 'nightshift';
 CREATE USER IF NOT EXISTS 'nightshift'@'127.0.0.1' IDENTIFIED BY 'nightshift';
 GRANT ALL PRIVILEGES ON `nightshift%`.* TO 'nightshift'@'localhost';

@@ -345,7 +345,7 @@ final class Attempts {
       long dropped,
       Instant now) {
     if (guard instanceof AttemptLeaseRepository.Expired expired) {
-      return tx.failExpired(expired, error, now);
+      return tx.endExpired(expired, to, exitCode, error, lines, dropped, now);
     }
     if (Boolean.TRUE.equals(guard)) {
       return tx.finishOwned(step, ctx.self.instance(), to, exitCode, error, lines, dropped, now);
@@ -415,7 +415,7 @@ final class Attempts {
               // Kept on disk at the first write that could not reach the database, so that a node
               // stopped while the write is still being tried does not lose the end either.
               if (Sql.isConnectionError(e) && !kept.containsKey(step.id())) {
-                kept.put(step.id(), ctx.journal.keep(step.id(), end));
+                kept.put(step.id(), ctx.journal.keep(step, end));
               }
               throw e;
             }

@@ -243,6 +243,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     Instant now = clock.instant();
     nodeLeases.heartbeat(now);
     java.util.Set<String> liveTwins = nodeLeases.liveTwins(now);
+    java.util.List<Long> keptEnds = lost.keptEnds();
     for (long runId : ctx.sweeps.unfinished()) {
       try {
         lost.ownLeftovers(runId, liveTwins);
@@ -251,7 +252,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
         log.error("cannot reconcile run {}", runId, e);
       }
     }
-    lost.dropStaleKeptEnds();
+    lost.dropStaleKeptEnds(keptEnds);
     for (Approval pending : approvals.pendingWithDeadline()) {
       gate.armExpiry(pending.id(), pending.runId(), pending.expiresAt());
     }

@@ -42,7 +42,7 @@ final class LostAttempts {
           continue;
         }
         boolean killed = attempts.killLeftovers(lost);
-        java.util.Optional<Attempts.EndReport> kept = ctx.journal.find(lost.id());
+        java.util.Optional<Attempts.EndReport> kept = ctx.journal.find(lost);
         if (kept.isPresent()) {
           Attempts.EndReport end = kept.get();
           log.info(
@@ -76,18 +76,44 @@ final class LostAttempts {
     }
   }
 
+  /** At start, before {@link #ownLeftovers}: the attempts whose ends this node kept on disk. */
+  List<Long> keptEnds() {
+    return ctx.journal.kept();
+  }
+
   /**
-   * At start, after {@link #ownLeftovers}: ends kept on disk whose attempt was not this node's to
-   * end any more (another node failed it as lost meanwhile, or it is gone) are dropped, logged.
+   * At start, after {@link #ownLeftovers}: of the ends kept before it ({@code kept}), those whose
+   * attempt has ended meanwhile (recorded from the file, or by another node that failed it as lost)
+   * or is gone are dropped. One still RUNNING stays kept (its run could not be reconciled now, or a
+   * live instance of the same name holds it): this node's reaper or next start records it.
    */
-  void dropStaleKeptEnds() {
-    for (long stepRunId : ctx.journal.kept()) {
-      log.warn(
-          "step run {}: the end this node kept on disk through a database outage was not"
-              + " recorded (another node had ended the attempt meanwhile): {}",
-          stepRunId,
-          ctx.journal.find(stepRunId).map(e -> e.to() + " at " + e.at()).orElse("unreadable"));
-      ctx.journal.drop(stepRunId);
+  void dropStaleKeptEnds(List<Long> kept) {
+    for (long stepRunId : kept) {
+      if (ctx.executing.containsKey(stepRunId)) {
+        continue;
+      }
+      try {
+        StepRun stored = ctx.runs.attempt(stepRunId);
+        if (stored != null && stored.status() == StepStatus.RUNNING) {
+          continue;
+        }
+        java.util.Optional<Attempts.EndReport> end =
+            stored == null ? java.util.Optional.empty() : ctx.journal.find(stored);
+        if (end.isPresent()
+            && Attempts.alreadyRecorded(
+                stored, end.get().to(), end.get().exitCode(), end.get().at())) {
+          log.info("step run {}: the end this node kept on disk was recorded already", stepRunId);
+        } else {
+          log.warn(
+              "step run {}: the end this node kept on disk through a database outage was not"
+                  + " recorded: the attempt had ended meanwhile ({})",
+              stepRunId,
+              stored == null ? "gone" : stored.status() + ", " + stored.error());
+        }
+        ctx.journal.drop(stepRunId);
+      } catch (RuntimeException e) {
+        log.warn("step run {}: cannot check its kept end now: {}", stepRunId, e.toString());
+      }
     }
   }
 
@@ -138,6 +164,17 @@ final class LostAttempts {
                     null,
                     run -> {
                       StepRun step = run.attempt(expired.stepRunId()).orElseThrow();
+                      // This node's own end, kept on disk while the database was unreachable.
+                      java.util.Optional<Attempts.EndReport> kept = ctx.journal.find(step);
+                      if (kept.isPresent()) {
+                        log.info(
+                            "run {} step {} attempt {}: recorded from the end this node kept on"
+                                + " disk",
+                            run.id(),
+                            step.name(),
+                            step.attempt());
+                        return end(run, step, expired, kept.get());
+                      }
                       log.warn(
                           "run {} step {} attempt {}: {}",
                           run.id(),
@@ -148,6 +185,7 @@ final class LostAttempts {
                     });
           }
           if (ended) {
+            ctx.journal.drop(expired.stepRunId());
             engine.moveOn(expired.runId());
           }
         });

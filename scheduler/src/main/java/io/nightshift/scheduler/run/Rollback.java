@@ -30,8 +30,7 @@ final class Rollback {
       if (run.status().terminal()) {
         // Ended by an earlier pass whose answer was lost (or by another node): what follows an end
         // is harmless to repeat.
-        ctx.forget(run);
-        engine.startNextQueued(run.job());
+        engine.ended(run);
         return;
       }
       if (run.status() != RunStatus.ROLLING_BACK

@@ -82,6 +82,11 @@ public final class RunRepository {
     return reads.header(id);
   }
 
+  /** One step attempt by its id (null when there is none). */
+  public StepRun attempt(long stepRunId) {
+    return reads.attempt(stepRunId);
+  }
+
   /** The runs of these ids that exist, without their step attempts, in one read. */
   public Map<Long, Run> headers(java.util.Collection<Long> ids) {
     return reads.headers(ids);
@@ -209,8 +214,18 @@ public final class RunRepository {
             step.runId(), step.id(), step.name(), step.attempt(), to, StepStatus.RUNNING, now));
   }
 
-  /** Fails an attempt whose lease expired, unless its owner renewed it meanwhile. */
-  public boolean failExpired(AttemptLeaseRepository.Expired expired, String error, Instant now) {
+  /**
+   * Ends an attempt whose lease expired, as {@code to} (FAILED "executor lost", or the end its node
+   * kept on disk), if it is still RUNNING under that same expired lease; whether it did.
+   */
+  public boolean endExpired(
+      AttemptLeaseRepository.Expired expired,
+      StepStatus to,
+      Integer exitCode,
+      String error,
+      long lines,
+      long dropped,
+      Instant now) {
     Condition stillExpired =
         expired.until() == null
             ? RUN_STEP.LEASE_UNTIL.isNull()
@@ -218,11 +233,11 @@ public final class RunRepository {
     return finish(
         expired.stepRunId(),
         StepStatus.RUNNING,
-        StepStatus.FAILED,
-        null,
+        to,
+        exitCode,
         error,
-        0,
-        0,
+        lines,
+        dropped,
         now,
         stillExpired,
         RunEvents.step(
@@ -230,7 +245,7 @@ public final class RunRepository {
             expired.stepRunId(),
             expired.name(),
             expired.attempt(),
-            StepStatus.FAILED,
+            to,
             StepStatus.RUNNING,
             now));
   }

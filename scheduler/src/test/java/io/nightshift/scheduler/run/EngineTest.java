@@ -545,6 +545,7 @@ class EngineTest {
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stepEndsWaiting() == 1);
     a.close();
     flaky.down(false);
+    assertThat(work.resolve("step-ends").resolve(attempt(id, "s", 1).id() + ".end")).exists();
 
     // a stays away: once b has reached the database for a lease expiry, it fails the attempt.
     clock.advance(Duration.ofSeconds(31));
@@ -557,6 +558,43 @@ class EngineTest {
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
     assertThat(attempt(id, "s", 1).error()).contains("executor lost");
     assertThat(java.nio.file.Files.list(work.resolve("step-ends")).toList()).isEmpty();
+  }
+
+  @Test
+  void a_kept_end_whose_run_could_not_be_reconciled_at_start_is_recorded_by_the_nodes_reaper()
+      throws Exception {
+    Path work = TempFolders.create("nightshift-engine-test-");
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner, work);
+    long id = a.start(run(command("s").put("retries", 1))).id();
+    awaitStarted(owner, 1);
+    long step = owner.started.get(0);
+    flaky.down(true);
+    java.time.Instant ended = clock.instant();
+    owner.report(step, Outcome.Status.SUCCEEDED);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stepEndsWaiting() == 1);
+    a.close();
+    flaky.down(false);
+    Path kept = work.resolve("step-ends").resolve(step + ".end");
+    assertThat(kept).exists();
+
+    // The restart cannot reconcile the run (its read fails once): the kept end stays.
+    flaky.fail("run_step", 1);
+    Engine again = engine("a", new ScriptedExecutor(), work);
+    again.recover();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
+    assertThat(kept).exists();
+
+    // Its lease runs out: this node's reaper records the kept end, not "executor lost".
+    clock.advance(Duration.ofSeconds(31));
+    again.sweep();
+    clock.advance(Duration.ofSeconds(31));
+    again.sweep();
+    awaitStatus(id, RunStatus.SUCCEEDED);
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(attempt(id, "s", 1).finishedAt()).isEqualTo(ended);
+    assertThat(runs.get(id).attempts()).hasSize(1);
+    assertThat(kept).doesNotExist();
   }
 
   @Test

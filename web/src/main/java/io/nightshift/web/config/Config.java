@@ -69,7 +69,10 @@ public record Config(
    * until they are (its own folder of the data directory: nodes sharing one have their own names).
    */
   public Path stepEndsDir() {
-    return dataDir.resolve("step-ends").resolve(node.replaceAll("[^A-Za-z0-9._-]", "_"));
+    // Encoded, so that no two names share a folder and none leaves step-ends ("..").
+    return dataDir
+        .resolve("step-ends")
+        .resolve("node-" + java.net.URLEncoder.encode(node, StandardCharsets.UTF_8));
   }
 
   /** {@link #localName()} of node {@code node} on data directory {@code dataDir}. */

@@ -133,6 +133,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void ends_kept_through_an_outage_go_to_a_folder_of_the_node_inside_the_data_dir()
+      throws IOException {
+    java.util.Set<Path> folders = new java.util.HashSet<>();
+    for (String node : new String[] {"web-1", "a/b", "a_b", "..", "."}) {
+      Config config =
+          ConfigLoader.load(
+              write("node: '" + node + "'\ndataDir: data\ndb:\n  url: jdbc:h2:mem:x\n"), Map.of());
+      Path folder = config.stepEndsDir().normalize();
+      assertThat(folder.getParent())
+          .as(node)
+          .isEqualTo(config.dataDir().resolve("step-ends").normalize());
+      folders.add(folder);
+    }
+    assertThat(folders).as("no two names share a folder").hasSize(5);
+  }
+
+  @Test
   void nodes_of_one_name_on_two_data_directories_get_folders_of_their_own_and_keep_them()
       throws IOException {
     Config staging =
