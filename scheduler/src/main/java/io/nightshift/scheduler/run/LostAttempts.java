@@ -89,8 +89,8 @@ final class LostAttempts {
    */
   void dropStaleKeptEnds(List<Long> kept) {
     for (long stepRunId : kept) {
-      if (ctx.executing.containsKey(stepRunId)) {
-        continue;
+      if (ctx.executing.containsKey(stepRunId) || !ctx.journal.holds(stepRunId)) {
+        continue; // a new end of this node's, or one recorded from its file just now
       }
       try {
         StepRun stored = ctx.runs.attempt(stepRunId);

@@ -144,6 +144,11 @@ final class StepEndJournal {
     }
   }
 
+  /** Whether an end is kept for {@code stepRunId}. */
+  boolean holds(long stepRunId) {
+    return Files.exists(file(stepRunId));
+  }
+
   /** Forgets the end kept for {@code stepRunId} (it was recorded, or is no longer wanted). */
   void drop(long stepRunId) {
     try {
