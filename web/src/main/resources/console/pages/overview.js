@@ -50,7 +50,8 @@ export function Overview() {
       </section>
       <section class="card" id="nodes"><h2>Nodes</h2>
         <${Loaded} state=${nodes}>${(page) => html`<ul class="rows">${page.items.map((n) => html`<li>
-            <strong>${n.name}</strong>${n.self && html` <span class="muted">(this node${n.state !== 'serving' ? ', ' + n.state : ''})</span>`}
+            <strong>${n.name}</strong>${n.self ? html` <span class="muted">(this node${n.state !== 'serving' ? ', ' + n.state : ''})</span>`
+              : n.state !== 'serving' && html` <span class="muted">(${n.state})</span>`}
             <span class="muted">${n.host}</span>
             <span>${n.runningSteps === 1 ? '1 step running' : n.runningSteps + ' steps running'}</span>
             <span class="muted">started <${Time} at=${n.startedAt} now=${now} /></span></li>`)}</ul>`}<//>

@@ -57,7 +57,7 @@ public final class NodeDrain implements ReadinessCheck {
       return;
     }
     since = clock.instant();
-    executor.drain();
+    executor.drain(since);
     jobs.standby();
     log.info(
         "node {} draining: no new work; {} step(s) executing get up to {} s",

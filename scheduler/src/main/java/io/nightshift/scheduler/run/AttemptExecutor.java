@@ -36,6 +36,10 @@ public interface AttemptExecutor {
    * Whether this executor takes new attempts now; false while its node drains, when the engine
    * leaves ready attempts PENDING for another node (or this node's next start).
    */
+  default java.time.Instant drainingSince() {
+    return null;
+  }
+
   default boolean accepting() {
     return true;
   }

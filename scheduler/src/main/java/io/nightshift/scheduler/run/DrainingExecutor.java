@@ -41,10 +41,18 @@ public final class DrainingExecutor implements AttemptExecutor {
     return !draining;
   }
 
-  /** From now on no new attempt starts here. */
-  public void drain() {
+  @Override
+  public java.time.Instant drainingSince() {
+    return drainingSince;
+  }
+
+  /** From now on ({@code since}) no new attempt starts here. */
+  public void drain(java.time.Instant since) {
+    drainingSince = since;
     draining = true;
   }
+
+  private volatile java.time.Instant drainingSince;
 
   public boolean draining() {
     return draining;

@@ -25,9 +25,15 @@ public final class NodeLeaseRepository {
 
   /** Stores or extends this instance's lease. */
   public void renew(NodeLease lease, Instant now) {
+    renew(lease, now, null);
+  }
+
+  /** Stores or extends this instance's lease, with when it began to drain (null: it does not). */
+  public void renew(NodeLease lease, Instant now, Instant drainingSince) {
     int changed =
         dsl.update(NODE_LEASE)
             .set(NODE_LEASE.LEASE_UNTIL, lease.until())
+            .set(NODE_LEASE.DRAINING_SINCE, drainingSince)
             .where(NODE_LEASE.INSTANCE.eq(lease.instance()))
             .execute();
     if (changed == 0) {
@@ -39,6 +45,7 @@ public final class NodeLeaseRepository {
           .set(NODE_LEASE.PID_STARTED_AT, lease.pidStartedAt())
           .set(NODE_LEASE.STARTED_AT, now)
           .set(NODE_LEASE.LEASE_UNTIL, lease.until())
+          .set(NODE_LEASE.DRAINING_SINCE, drainingSince)
           .execute();
     }
   }
@@ -60,7 +67,8 @@ public final class NodeLeaseRepository {
 
   /**
    * A live node instance as operators see it: where it runs, since when, until when its lease
-   * holds, and how many step attempts it holds leases on.
+   * holds, since when it drains (null: it takes work), and how many step attempts it holds leases
+   * on.
    */
   public record LiveNode(
       String instance,
@@ -69,6 +77,7 @@ public final class NodeLeaseRepository {
       long pid,
       Instant startedAt,
       Instant until,
+      Instant drainingSince,
       int runningSteps) {}
 
   /** The instances live at {@code now}, by node name, with the RUNNING attempts each holds. */
@@ -92,6 +101,7 @@ public final class NodeLeaseRepository {
                     r.getPid(),
                     r.getStartedAt(),
                     r.getLeaseUntil(),
+                    r.getDrainingSince(),
                     running.getOrDefault(r.getInstance(), 0)));
   }
 

@@ -66,7 +66,8 @@ final class NodeLeases implements AutoCloseable {
             ctx.self.pid(),
             ctx.self.pidStartedAt(),
             now.plus(ctx.leases.expiry())),
-        now);
+        now,
+        ctx.launcher.drainingSince());
   }
 
   /**

@@ -85,7 +85,14 @@ public final class NodeRoutes {
               .put("leaseUntil", n.until().toString())
               .put("runningSteps", n.runningSteps())
               .put("self", isSelf)
-              .put("state", isSelf ? drain.state().getString("state") : null));
+              .put(
+                  "state",
+                  isSelf
+                      ? drain.state().getString("state")
+                      : n.drainingSince() == null ? "serving" : "draining")
+              .put(
+                  "drainingSince",
+                  n.drainingSince() == null ? null : n.drainingSince().toString()));
     }
     return Reply.ok(
         new io.vertx.core.json.JsonObject().put("items", items).put("next", (String) null));

@@ -193,7 +193,8 @@ class RunsAcrossNodesTest {
           assertThat(listed.getInteger("runningSteps")).as(listed.encode()).isEqualTo(steps);
           assertThat(listed.getLong("pid")).isEqualTo(ProcessHandle.current().pid());
           assertThat(listed.getBoolean("self")).isEqualTo(node == self);
-          assertThat(listed.getString("state")).isEqualTo(node == self ? "serving" : null);
+          assertThat(listed.getString("state")).isEqualTo("serving");
+          assertThat(listed.getValue("drainingSince")).isNull();
         });
   }
 

@@ -88,6 +88,14 @@ class ConsoleTest extends ConsoleSession {
   void an_operator_creates_a_template_starts_it_from_the_form_and_watches_its_lines_arrive_live()
       throws IOException {
     Path marker = dir.resolve("go-on");
+    // Another node of the cluster, draining (as its lease renewal stores it).
+    java.time.Instant now = java.time.Instant.now();
+    new io.nightshift.scheduler.run.NodeLeaseRepository(server.nightshift().database().dsl())
+        .renew(
+            new io.nightshift.scheduler.run.NodeLeaseRepository.NodeLease(
+                "other-instance", "other-node", "elsewhere", 1, null, now.plusSeconds(3600)),
+            now,
+            now);
     browser.signIn(operator);
     assertThat(browser.script("return sessionStorage.getItem('nightshift.token')"))
         .isEqualTo(operator);
@@ -95,6 +103,8 @@ class ConsoleTest extends ConsoleSession {
     browser.waitForText("#nodes", server.nightshift().config().node());
     browser.waitForText("#nodes", "(this node)");
     browser.waitForText("#nodes", "0 steps running");
+    browser.waitForText("#nodes", "other-node");
+    browser.waitForText("#nodes", "(draining)");
     browser.screenshot("02-overview");
 
     JsonObject template =

@@ -29,6 +29,18 @@ class DrainAcrossNodesTest {
             .withShutdown(new Config.Shutdown(10)));
   }
 
+  /** The state {@code asked} shows for node {@code name} in GET /nodes. */
+  static String stateOf(TestServer asked, String name) {
+    Answer nodes = asked.get("/api/v1/nodes", ADMIN_TOKEN);
+    assertThat(nodes.status()).as(nodes.toString()).isEqualTo(200);
+    return nodes.json().getJsonArray("items").stream()
+        .map(JsonObject.class::cast)
+        .filter(n -> n.getString("name").equals(name))
+        .map(n -> n.getString("state"))
+        .findFirst()
+        .orElseThrow();
+  }
+
   @Test
   void the_work_a_drained_node_leaves_is_taken_over_by_another_node() throws Exception {
     DatabaseSettings db = TestDatabases.cleanMysql();
@@ -46,6 +58,12 @@ class DrainAcrossNodesTest {
       assertThat(a.post("/api/v1/nodes/" + nodeA + "/drain", ADMIN_TOKEN, null).status())
           .isEqualTo(202);
       assertThat(b.get("/ready", null).status()).as("the other node stays ready").isEqualTo(200);
+      // Every node's view of the cluster shows the drain (published with the next lease renewal).
+      Awaitility.await()
+          .atMost(10, TimeUnit.SECONDS)
+          .until(() -> stateOf(b, nodeA).equals("draining"));
+      assertThat(stateOf(a, nodeB)).isEqualTo("serving");
+      assertThat(stateOf(a, nodeA)).isIn("draining", "drained");
 
       JsonObject done =
           Awaitility.await()
