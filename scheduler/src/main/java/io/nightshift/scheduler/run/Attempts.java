@@ -45,8 +45,7 @@ final class Attempts {
       // This node drains: the attempts stay PENDING for another node's sweep or the next start.
       return null;
     }
-    // To the millisecond, as stored: a launch found stored already is recognised by it.
-    Instant now = ctx.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    Instant now = ctx.storedNow();
     RunRepository.Lease lease =
         new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry()));
     try {
@@ -129,7 +128,7 @@ final class Attempts {
               "cannot start: " + e.getMessage(),
               0,
               0,
-              ctx.clock.instant());
+              ctx.storedNow());
       if (failed != null && failed.status().terminal()) {
         engine.ended(failed);
         return failed;
@@ -154,13 +153,7 @@ final class Attempts {
     started
         .launched()
         .outcome()
-        .handle(
-            (outcome, failure) ->
-                // To the millisecond, as stored: a write found stored already is recognised by it.
-                new Ended(
-                    outcome,
-                    failure,
-                    ctx.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)))
+        .handle((outcome, failure) -> new Ended(outcome, failure, ctx.storedNow()))
         .thenAcceptAsync(
             ended -> ctx.safely(step.runId(), () -> report.accept(ended)),
             ctx.work.at(EnginePool.Rank.ENDING));

@@ -143,6 +143,14 @@ final class EngineContext {
     relay.wake();
   }
 
+  /**
+   * Now, to the millisecond, as the store keeps times: a write found stored already (its answer
+   * lost) is recognised by the time it wrote, and an attempt's times compare as stored.
+   */
+  Instant storedNow() {
+    return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+  }
+
   Object lock(long runId) {
     return locks.computeIfAbsent(runId, id -> new Object());
   }

@@ -192,7 +192,7 @@ final class LostAttempts {
   }
 
   private Attempts.EndReport lostEnd(String error) {
-    return new Attempts.EndReport(StepStatus.FAILED, null, error, 0, 0, ctx.clock.instant());
+    return new Attempts.EndReport(StepStatus.FAILED, null, error, 0, 0, ctx.storedNow());
   }
 
   /**

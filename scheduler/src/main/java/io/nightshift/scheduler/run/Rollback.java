@@ -38,8 +38,7 @@ final class Rollback {
         return;
       }
       StepRun next = RollbackPlan.next(run.template(), run.latestByName());
-      // To the millisecond, as stored: an undo found stored already is recognised by it.
-      Instant now = ctx.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+      Instant now = ctx.storedNow();
       if (next != null && !ctx.launcher.accepting()) {
         return;
       }
@@ -78,7 +77,7 @@ final class Rollback {
             null,
             "cannot start: " + e.getMessage(),
             0,
-            ctx.clock.instant());
+            ctx.storedNow());
         return;
       }
       attempts.watch(undo, started, ended -> undoFinished(runId, next, undo, ended));
