@@ -215,7 +215,14 @@ record NodeParts(
       FireRepository fires = new FireRepository(database.dsl());
       jobScheduler =
           new JobScheduler(
-              new Firing(database.dsl(), templates, engine, config.node(), clock, registry),
+              new Firing(
+                  database.dsl(),
+                  templates,
+                  engine,
+                  config.node(),
+                  engine.instance(),
+                  clock,
+                  registry),
               jobs,
               fires,
               config.node(),

@@ -29,13 +29,13 @@ final class FireClaim {
   private final TemplateRepository templates;
   private final String node;
   private final Clock clock;
-  private final UnansweredFires unanswered;
+  private final String instance;
 
-  FireClaim(TemplateRepository templates, String node, Clock clock, UnansweredFires unanswered) {
+  FireClaim(TemplateRepository templates, String node, String instance, Clock clock) {
     this.templates = templates;
     this.node = node;
     this.clock = clock;
-    this.unanswered = unanswered;
+    this.instance = instance;
   }
 
   /**
@@ -78,7 +78,7 @@ final class FireClaim {
       } else if (recorded.containsKey(Map.entry(due.jobId(), due.scheduledAt()))) {
         FireRepository.Recorded fire = recorded.get(Map.entry(due.jobId(), due.scheduledAt()));
         plans.add(
-            unanswered.own(fire, due.jobId(), due.scheduledAt())
+            fire.by(instance)
                 ? new Plan(
                     due,
                     new Result(true, fire.outcome(), fire.runId(), fire.reason()),
@@ -117,7 +117,7 @@ final class FireClaim {
     }
     Instant firedAt = clock.instant();
     if (!claimed.isEmpty()) {
-      FireRepository.insertAll(tx, claimed, firedAt, node);
+      FireRepository.insertAll(tx, claimed, firedAt, node, instance);
     }
     return new Claim(results, firedAt);
   }

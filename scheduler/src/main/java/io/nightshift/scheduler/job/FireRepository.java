@@ -34,8 +34,14 @@ public final class FireRepository {
       FireOutcome outcome,
       String reason,
       Long runId,
-      String node) {
-    insertAll(tx, List.of(new Claimed(jobId, scheduledAt, outcome, reason, runId)), firedAt, node);
+      String node,
+      String instance) {
+    insertAll(
+        tx,
+        List.of(new Claimed(jobId, scheduledAt, outcome, reason, runId)),
+        firedAt,
+        node,
+        instance);
   }
 
   /** A fire this node claimed and what it did about it. */
@@ -46,7 +52,8 @@ public final class FireRepository {
    * Inserts fires claimed at {@code firedAt} in the caller's transaction with one statement; a
    * duplicate key (a fire another node claimed first) propagates to the caller.
    */
-  public static void insertAll(DSLContext tx, List<Claimed> fires, Instant firedAt, String node) {
+  public static void insertAll(
+      DSLContext tx, List<Claimed> fires, Instant firedAt, String node, String instance) {
     var insert =
         tx.insertInto(
             JOB_FIRE,
@@ -57,7 +64,8 @@ public final class FireRepository {
             JOB_FIRE.OUTCOME,
             JOB_FIRE.REASON,
             JOB_FIRE.RUN_ID,
-            JOB_FIRE.NODE);
+            JOB_FIRE.NODE,
+            JOB_FIRE.INSTANCE);
     for (Claimed f : fires) {
       String reason = f.reason();
       insert =
@@ -69,13 +77,23 @@ public final class FireRepository {
               f.outcome().json(),
               reason == null || reason.length() <= 1000 ? reason : reason.substring(0, 1000),
               f.runId(),
-              node);
+              node,
+              instance);
     }
     insert.execute();
   }
 
-  /** A fire already recorded: by which node, and what it did about it. */
-  public record Recorded(String node, FireOutcome outcome, String reason, Long runId) {}
+  /** A fire already recorded: by which node and instance, and what it did about it. */
+  public record Recorded(
+      String node, String instance, FireOutcome outcome, String reason, Long runId) {
+    /**
+     * Whether node instance {@code self} recorded it: a claim of it whose commit answered a lost
+     * connection, tried again (any other fire found recorded is a duplicate).
+     */
+    public boolean by(String self) {
+      return self.equals(instance);
+    }
+  }
 
   /**
    * Which of these fires (job id and scheduled time) are already recorded, and by which node: under
@@ -89,6 +107,7 @@ public final class FireRepository {
             JOB_FIRE.JOB_ID,
             JOB_FIRE.SCHEDULED_AT,
             JOB_FIRE.NODE,
+            JOB_FIRE.INSTANCE,
             JOB_FIRE.OUTCOME,
             JOB_FIRE.REASON,
             JOB_FIRE.RUN_ID)
@@ -99,7 +118,8 @@ public final class FireRepository {
             r ->
                 found.put(
                     Map.entry(r.value1(), r.value2()),
-                    new Recorded(r.value3(), outcome(r.value4()), r.value5(), r.value6())));
+                    new Recorded(
+                        r.value3(), r.value4(), outcome(r.value5()), r.value6(), r.value7())));
     return found;
   }
 

@@ -36,18 +36,20 @@ public final class Firing {
   private final String node;
   private final Clock clock;
   private final FireMetrics metrics;
-  private final UnansweredFires unanswered;
+  private final String instance;
 
+  /** For node {@code node}, this process of it being {@code instance} (its node lease's id). */
   public Firing(
       DSLContext dsl,
       TemplateRepository templates,
       CreatedRuns engine,
       String node,
+      String instance,
       Clock clock,
       MeterRegistry metrics) {
     this.dsl = dsl;
-    this.unanswered = new UnansweredFires(node);
-    this.claim = new FireClaim(templates, node, clock, unanswered);
+    this.instance = instance;
+    this.claim = new FireClaim(templates, node, instance, clock);
     this.engine = engine;
     this.node = node;
     this.clock = clock;
@@ -100,15 +102,18 @@ public final class Firing {
   /** Records a misfire (policy skip): no run. */
   public Result recordMisfire(long jobId, Instant scheduledAt, String reason) {
     try {
-      unanswered.write(
-          dsl,
-          List.of(java.util.Map.entry(jobId, scheduledAt)),
-          tx -> {
-            FireRepository.insert(
-                tx, jobId, scheduledAt, clock.instant(), FireOutcome.MISFIRED, reason, null, node);
-            return null;
-          });
-      unanswered.settled(jobId, scheduledAt);
+      dsl.transaction(
+          cfg ->
+              FireRepository.insert(
+                  cfg.dsl(),
+                  jobId,
+                  scheduledAt,
+                  clock.instant(),
+                  FireOutcome.MISFIRED,
+                  reason,
+                  null,
+                  node,
+                  instance));
       metrics.count(FireOutcome.MISFIRED);
       return new Result(true, FireOutcome.MISFIRED, null, reason);
     } catch (DataAccessException e) {
@@ -121,18 +126,17 @@ public final class Firing {
 
   /**
    * A fire found recorded: another node's (a duplicate), or this instance's own, stored by a
-   * transaction whose commit answered a lost connection ({@link UnansweredFires}); then what it
-   * recorded follows now, as after a commit (its metrics, its run handed to the engine).
+   * transaction whose commit answered a lost connection (the fire row names the instance); then
+   * what it recorded follows now, as after a commit (its metrics, its run handed to the engine).
    */
   private Result recordedBefore(long jobId, Instant scheduledAt) {
     FireRepository.Recorded fire =
         FireRepository.recorded(dsl, List.of(jobId), List.of(scheduledAt))
             .get(java.util.Map.entry(jobId, scheduledAt));
-    if (!unanswered.own(fire, jobId, scheduledAt)) {
+    if (fire == null || !fire.by(instance)) {
       metrics.duplicate();
       return Result.duplicate();
     }
-    unanswered.settled(jobId, scheduledAt);
     Result result = new Result(true, fire.outcome(), fire.runId(), fire.reason());
     if (fire.outcome() == FireOutcome.MISFIRED) {
       metrics.count(FireOutcome.MISFIRED);
@@ -157,7 +161,6 @@ public final class Firing {
     List<List<Integer>> batches = new ArrayList<>();
     List<Integer> late = new ArrayList<>();
     Instant now = clock.instant();
-    unanswered.prune(now, GIVE_UP);
     for (int i = 0; i < fires.size(); i++) {
       Due due = fires.get(i);
       if (Duration.between(due.scheduledAt(), now).compareTo(LATE) > 0) {
@@ -268,33 +271,29 @@ public final class Firing {
       return outage.failAll(late.size());
     }
     try {
-      unanswered.write(
-          dsl,
-          keys(late),
-          tx -> {
-            FireRepository.insertAll(
-                tx,
-                late.stream()
-                    .map(
-                        d ->
-                            new FireRepository.Claimed(
-                                d.jobId(),
-                                d.scheduledAt(),
-                                FireOutcome.MISFIRED,
-                                LATE_REASON,
-                                null))
-                    .toList(),
-                clock.instant(),
-                node);
-            return null;
-          });
+      dsl.transaction(
+          cfg ->
+              FireRepository.insertAll(
+                  cfg.dsl(),
+                  late.stream()
+                      .map(
+                          d ->
+                              new FireRepository.Claimed(
+                                  d.jobId(),
+                                  d.scheduledAt(),
+                                  FireOutcome.MISFIRED,
+                                  LATE_REASON,
+                                  null))
+                      .toList(),
+                  clock.instant(),
+                  node,
+                  instance));
     } catch (RuntimeException e) {
       return outage.noted(e)
           ? outage.failAll(late.size())
           : late.stream().map(due -> alone(due, outage, this::late)).toList();
     }
     for (Due due : late) {
-      unanswered.settled(due.jobId(), due.scheduledAt());
       metrics.count(FireOutcome.MISFIRED);
       if (due.job() != null) {
         missed(due.job(), 1);
@@ -318,7 +317,7 @@ public final class Firing {
     }
     FireClaim.Claim done;
     try {
-      done = unanswered.write(dsl, keys(batch), tx -> claim.write(tx, batch));
+      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch));
     } catch (RuntimeException e) {
       if (outage.noted(e)) {
         return outage.failAll(batch.size());
@@ -341,7 +340,7 @@ public final class Firing {
   private Result claimOne(Due due) {
     FireClaim.Claim done;
     try {
-      done = unanswered.write(dsl, keys(List.of(due)), tx -> claim.write(tx, List.of(due)));
+      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due)));
     } catch (RuntimeException e) {
       if (e instanceof DataAccessException d && Sql.isDuplicateKey(d)) {
         metrics.duplicate();
@@ -356,7 +355,6 @@ public final class Firing {
 
   /** What follows a committed claim: its metrics, and the run handed to the engine. */
   private void claimed(Due due, Instant firedAt, Result result) {
-    unanswered.settled(due.jobId(), due.scheduledAt());
     if (!result.claimed()) {
       if (result.duplicated()) {
         metrics.duplicate();
@@ -375,15 +373,6 @@ public final class Firing {
     } else if (result.outcome() == FireOutcome.QUEUED) {
       engine.queued(result.runId());
     }
-  }
-
-  private static List<java.util.Map.Entry<Long, Instant>> keys(List<Due> fires) {
-    return fires.stream().map(d -> java.util.Map.entry(d.jobId(), d.scheduledAt())).toList();
-  }
-
-  /** Fires whose claim answered a lost connection and is not settled yet (for tests). */
-  int unanswered() {
-    return unanswered.size();
   }
 
   /** See {@link FireMetrics#missed}. */

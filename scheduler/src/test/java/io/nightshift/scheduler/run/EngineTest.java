@@ -921,6 +921,7 @@ class EngineTest {
               templates,
               engine,
               "n1",
+              engine.instance(),
               clock,
               new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
 
