@@ -500,70 +500,13 @@ class EngineTest {
     assertThat(attempt(id, "a", 1).status()).isEqualTo(StepStatus.ROLLED_BACK);
   }
 
-  @Test
-  void an_end_that_waited_for_the_database_when_its_node_stopped_is_recorded_at_the_next_start()
-      throws Exception {
-    Path work = TempFolders.create("nightshift-engine-test-");
-    ScriptedExecutor owner = new ScriptedExecutor();
-    Engine a = engine("a", owner, work);
-    long id = a.start(run(command("s").put("retries", 1))).id();
-    awaitStarted(owner, 1);
-    long step = owner.started.get(0);
+  /**
+   * A one-step run (one retry) on node "a" whose step succeeds while the database is out; the node
+   * stops before it is back, its end kept on disk ({@code kept}) under work root {@code work}.
+   */
+  record Stopped(long runId, long stepRunId, java.time.Instant ended, Path kept) {}
 
-    // The step succeeds while the database is out, and the node is stopped before it is back.
-    flaky.down(true);
-    java.time.Instant ended = clock.instant();
-    owner.report(step, Outcome.Status.SUCCEEDED);
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stepEndsWaiting() == 1);
-    a.close();
-    flaky.down(false);
-
-    clock.advance(Duration.ofSeconds(20));
-    ScriptedExecutor restarted = new ScriptedExecutor();
-    engine("a", restarted, work).recover();
-    awaitStatus(id, RunStatus.SUCCEEDED);
-    assertThat(attempt(id, "s", 1).status())
-        .as("its own outcome, not failed as lost (and retried)")
-        .isEqualTo(StepStatus.SUCCEEDED);
-    assertThat(attempt(id, "s", 1).finishedAt()).isEqualTo(ended);
-    assertThat(runs.get(id).attempts()).hasSize(1);
-    assertThat(restarted.started).isEmpty();
-    assertThat(java.nio.file.Files.list(work.resolve("step-ends")).toList()).isEmpty();
-  }
-
-  @Test
-  void an_end_kept_on_disk_for_an_attempt_another_node_failed_meanwhile_is_dropped_at_start()
-      throws Exception {
-    Path work = TempFolders.create("nightshift-engine-test-");
-    ScriptedExecutor owner = new ScriptedExecutor();
-    Engine a = engine("a", owner, work);
-    Engine b = engine("b", new ScriptedExecutor());
-    long id = a.start(run(command("s"))).id();
-    awaitStarted(owner, 1);
-    flaky.down(true);
-    owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.stepEndsWaiting() == 1);
-    a.close();
-    flaky.down(false);
-    assertThat(work.resolve("step-ends").resolve(attempt(id, "s", 1).id() + ".end")).exists();
-
-    // a stays away: once b has reached the database for a lease expiry, it fails the attempt.
-    clock.advance(Duration.ofSeconds(31));
-    b.sweep();
-    clock.advance(Duration.ofSeconds(31));
-    b.sweep();
-    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
-
-    engine("a", new ScriptedExecutor(), work).recover();
-    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
-    assertThat(attempt(id, "s", 1).error()).contains("executor lost");
-    assertThat(java.nio.file.Files.list(work.resolve("step-ends")).toList()).isEmpty();
-  }
-
-  @Test
-  void a_kept_end_whose_run_could_not_be_reconciled_at_start_is_recorded_by_the_nodes_reaper()
-      throws Exception {
-    Path work = TempFolders.create("nightshift-engine-test-");
+  Stopped anEndWaitsAndItsNodeStops(Path work) throws Exception {
     ScriptedExecutor owner = new ScriptedExecutor();
     Engine a = engine("a", owner, work);
     long id = a.start(run(command("s").put("retries", 1))).id();
@@ -577,13 +520,63 @@ class EngineTest {
     flaky.down(false);
     Path kept = work.resolve("step-ends").resolve(step + ".end");
     assertThat(kept).exists();
+    return new Stopped(id, step, ended, kept);
+  }
+
+  @Test
+  void an_end_that_waited_for_the_database_when_its_node_stopped_is_recorded_at_the_next_start()
+      throws Exception {
+    Path work = TempFolders.create("nightshift-engine-test-");
+    Stopped stopped = anEndWaitsAndItsNodeStops(work);
+    long id = stopped.runId();
+
+    clock.advance(Duration.ofSeconds(20));
+    ScriptedExecutor restarted = new ScriptedExecutor();
+    engine("a", restarted, work).recover();
+    awaitStatus(id, RunStatus.SUCCEEDED);
+    assertThat(attempt(id, "s", 1).status())
+        .as("its own outcome, not failed as lost (and retried)")
+        .isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(attempt(id, "s", 1).finishedAt()).isEqualTo(stopped.ended());
+    assertThat(runs.get(id).attempts()).hasSize(1);
+    assertThat(restarted.started).isEmpty();
+    assertThat(stopped.kept()).doesNotExist();
+  }
+
+  @Test
+  void an_end_kept_on_disk_for_an_attempt_another_node_failed_meanwhile_is_dropped_at_start()
+      throws Exception {
+    Path work = TempFolders.create("nightshift-engine-test-");
+    Stopped stopped = anEndWaitsAndItsNodeStops(work);
+    long id = stopped.runId();
+    Engine b = engine("b", new ScriptedExecutor());
+
+    // a stays away: once b has reached the database for a lease expiry, it fails the attempt.
+    clock.advance(Duration.ofSeconds(31));
+    b.sweep();
+    clock.advance(Duration.ofSeconds(31));
+    b.sweep();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
+
+    engine("a", new ScriptedExecutor(), work).recover();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
+    assertThat(attempt(id, "s", 1).error()).contains("executor lost");
+    assertThat(stopped.kept()).doesNotExist();
+  }
+
+  @Test
+  void a_kept_end_whose_run_could_not_be_reconciled_at_start_is_recorded_by_the_nodes_reaper()
+      throws Exception {
+    Path work = TempFolders.create("nightshift-engine-test-");
+    Stopped stopped = anEndWaitsAndItsNodeStops(work);
+    long id = stopped.runId();
 
     // The restart cannot reconcile the run (its read fails once): the kept end stays.
     flaky.fail("run_step", 1);
     Engine again = engine("a", new ScriptedExecutor(), work);
     again.recover();
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
-    assertThat(kept).exists();
+    assertThat(stopped.kept()).exists();
 
     // Its lease runs out: this node's reaper records the kept end, not "executor lost".
     clock.advance(Duration.ofSeconds(31));
@@ -592,9 +585,9 @@ class EngineTest {
     again.sweep();
     awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
-    assertThat(attempt(id, "s", 1).finishedAt()).isEqualTo(ended);
+    assertThat(attempt(id, "s", 1).finishedAt()).isEqualTo(stopped.ended());
     assertThat(runs.get(id).attempts()).hasSize(1);
-    assertThat(kept).doesNotExist();
+    assertThat(stopped.kept()).doesNotExist();
   }
 
   @Test
