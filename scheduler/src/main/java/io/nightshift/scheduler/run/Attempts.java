@@ -1,7 +1,6 @@
 package io.nightshift.scheduler.run;
 
 import io.nightshift.executor.LogLine;
-import io.nightshift.executor.Outcome;
 import io.nightshift.executor.ProcessGroups;
 import io.nightshift.executor.WorkDirs;
 import io.nightshift.scheduler.store.Sql;
@@ -23,16 +22,12 @@ final class Attempts {
 
   private final EngineContext ctx;
   private final Engine engine;
+  private final EndRecording ends;
 
-  /**
-   * Attempts whose end could not reach the database: kept on disk ({@link StepEndJournal}; true),
-   * or not (false), until recorded.
-   */
-  private final Map<Long, Boolean> kept = new java.util.concurrent.ConcurrentHashMap<>();
-
-  Attempts(EngineContext ctx, Engine engine) {
+  Attempts(EngineContext ctx, Engine engine, EndRecording ends) {
     this.ctx = ctx;
     this.engine = engine;
+    this.ends = ends;
   }
 
   /**
@@ -138,7 +133,7 @@ final class Attempts {
       ctx.work.execute(() -> ctx.safely(runId, () -> engine.advance(runId)));
       return failed == null ? ctx.runs.get(runId) : failed;
     }
-    watch(running, started, ended -> finished(run.id(), running, ended));
+    watch(running, started, end -> finished(run.id(), running, end));
     return run;
   }
 
@@ -148,14 +143,16 @@ final class Attempts {
    * owned and watched (its processes also carry its id in their environment).
    */
   void watch(
-      StepRun step, AttemptExecutor.Started started, java.util.function.Consumer<Ended> report) {
+      StepRun step,
+      AttemptExecutor.Started started,
+      java.util.function.Consumer<EndReport> report) {
     ctx.executing.put(step.id(), started.launched());
     started
         .launched()
         .outcome()
-        .handle((outcome, failure) -> new Ended(outcome, failure, ctx.storedNow()))
+        .handle((outcome, failure) -> EndReport.of(outcome, failure, ctx.storedNow()))
         .thenAcceptAsync(
-            ended -> ctx.safely(step.runId(), () -> report.accept(ended)),
+            end -> ctx.safely(step.runId(), () -> report.accept(end)),
             ctx.work.at(EnginePool.Rank.ENDING));
     if (started.process() != null) {
       try {
@@ -171,23 +168,23 @@ final class Attempts {
   }
 
   /**
-   * An attempt's outcome, reported by the executor, recorded as {@link #recorded} says: the attempt
-   * stays in {@link EngineContext#executing} (its lease renewed) until it is recorded. The decision
-   * starts from this node's copy of the run when it has one (checked by the write's revision).
+   * An attempt's outcome, reported by the executor, recorded as {@link EndRecording} says: the
+   * attempt stays in {@link EngineContext#executing} (its lease renewed) until it is recorded. The
+   * decision starts from this node's copy of the run when it has one (checked by the write's
+   * revision).
    */
-  private void finished(long runId, StepRun step, Ended ended) {
+  private void finished(long runId, StepRun step, EndReport end) {
     Run[] after = {null};
     boolean recorded =
-        recorded(
+        ends.recorded(
             step,
-            ended.report(),
+            end,
             () -> {
               synchronized (ctx.lock(runId)) {
-                after[0] =
-                    ctx.decide(runId, ctx.cached(runId), run -> report(run, step, ended.report()));
+                after[0] = ctx.decide(runId, ctx.cached(runId), run -> report(run, step, end));
               }
             },
-            () -> finished(runId, step, ended));
+            () -> finished(runId, step, end));
     if (!recorded) {
       return;
     }
@@ -200,7 +197,7 @@ final class Attempts {
 
   private Run report(Run run, StepRun step, EndReport end) {
     StepRun current = run.attempt(step.id()).orElse(step);
-    if (alreadyRecorded(current, end.to(), end.exitCode(), end.at())) {
+    if (end.storedIn(current)) {
       // A write of this end went through although its answer was lost (the connection dropped
       // after the commit): the run as stored is the outcome of this report.
       log.info(
@@ -221,17 +218,6 @@ final class Attempts {
           step.attempt());
     }
     return after;
-  }
-
-  /**
-   * Whether the stored attempt already holds this report's end: the same status and exit code at
-   * the same time (reported to the millisecond, as stored). An attempt failed as lost by another
-   * node has its own status and time.
-   */
-  static boolean alreadyRecorded(StepRun stored, StepStatus to, Integer exitCode, Instant at) {
-    return stored.status() == to
-        && at.equals(stored.finishedAt())
-        && java.util.Objects.equals(stored.exitCode(), exitCode);
   }
 
   /** {@link #stepEnded(Run, StepRun, Object, StepStatus, Integer, String, long, long, Instant)}. */
@@ -374,100 +360,6 @@ final class Attempts {
         ctx.bus.publish(
             new LogLine(run.id(), step.id(), step.name(), step.attempt(), seq, ts, stream, text));
   }
-
-  static StepStatus stepStatus(Outcome outcome) {
-    switch (outcome.status()) {
-      case SUCCEEDED:
-        return StepStatus.SUCCEEDED;
-      case TIMED_OUT:
-        return StepStatus.TIMED_OUT;
-      case CANCELED:
-        return StepStatus.CANCELED;
-      default:
-        return StepStatus.FAILED;
-    }
-  }
-
-  /**
-   * Records an attempt's end ({@code record}, retried on a failed write), then lets the attempt go:
-   * true once recorded. While the database is unreachable ({@link Sql#isConnectionError}: a busy
-   * pool gives up as before, its lease left to run out) the attempt stays this node's (its lease is
-   * renewed as soon as the database is back) and {@code again} is handed to the pool after the next
-   * successful renewal (false): an attempt that ended through an outage, however long, is recorded
-   * with its own outcome, never failed as lost. From its first write that could not reach the
-   * database, the end is also kept on disk ({@link StepEndJournal}), for this node's next start
-   * should it be stopped before then.
-   */
-  boolean recorded(StepRun step, EndReport end, Runnable record, Runnable again) {
-    try {
-      Retry.onFailedWrite(
-          () -> {
-            try {
-              record.run();
-            } catch (RuntimeException e) {
-              // Kept on disk at the first write that could not reach the database, so that a node
-              // stopped while the write is still being tried does not lose the end either.
-              if (Sql.isConnectionError(e) && !kept.containsKey(step.id())) {
-                kept.put(step.id(), ctx.journal.keep(step, end));
-              }
-              throw e;
-            }
-          });
-    } catch (RuntimeException e) {
-      if (Sql.isConnectionError(e) && ctx.executing.containsKey(step.id())) {
-        if (ctx.endsWaiting.put(step.id(), again) == null) {
-          log.warn(
-              "step run {}: its end waits for the database (recorded after the next lease"
-                  + " renewal{}): {}",
-              step.id(),
-              Boolean.TRUE.equals(kept.get(step.id()))
-                  ? ", or at this node's next start: kept on disk"
-                  : "",
-              e.toString());
-        }
-        return false;
-      }
-      letGo(step);
-      throw e;
-    }
-    letGo(step);
-    return true;
-  }
-
-  private void letGo(StepRun step) {
-    ctx.endsWaiting.remove(step.id());
-    if (kept.remove(step.id()) != null) {
-      ctx.journal.drop(step.id());
-    }
-    ctx.executing.remove(step.id());
-  }
-
-  /**
-   * How an attempt ended, as its executor reported it {@code at} (an {@code outcome}, or the {@code
-   * failure} of the executor itself).
-   */
-  record Ended(Outcome outcome, Throwable failure, Instant at) {
-    /** What is recorded of it. */
-    EndReport report() {
-      if (failure != null) {
-        return new EndReport(StepStatus.FAILED, null, "executor failed: " + failure, 0, 0, at);
-      }
-      return new EndReport(
-          stepStatus(outcome),
-          outcome.exitCode(),
-          outcome.error(),
-          outcome.lines(),
-          outcome.dropped(),
-          at);
-    }
-  }
-
-  /**
-   * An attempt's end as it is recorded: its status, exit code, error (unmasked), output line counts
-   * and when it ended.
-   */
-  record EndReport(
-      StepStatus to, Integer exitCode, String error, long lines, long dropped, Instant at) {}
 
   /** Steps executing on this node right now (an approval that waits holds none). */
   int executingSteps() {

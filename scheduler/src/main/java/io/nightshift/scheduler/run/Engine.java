@@ -104,8 +104,9 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.admission = admission;
-    this.attempts = new Attempts(ctx, this);
-    this.rollback = new Rollback(ctx, this, attempts);
+    EndRecording ends = new EndRecording(ctx);
+    this.attempts = new Attempts(ctx, this, ends);
+    this.rollback = new Rollback(ctx, this, attempts, ends);
     this.gate = new ApprovalGate(ctx, this);
     this.nodeLeases = new NodeLeases(ctx);
     this.lost = new LostAttempts(ctx, this, attempts, rollback);

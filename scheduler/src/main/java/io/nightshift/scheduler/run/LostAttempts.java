@@ -42,9 +42,9 @@ final class LostAttempts {
           continue;
         }
         boolean killed = attempts.killLeftovers(lost);
-        java.util.Optional<Attempts.EndReport> kept = ctx.journal.find(lost);
+        java.util.Optional<EndReport> kept = ctx.journal.find(lost);
         if (kept.isPresent()) {
-          Attempts.EndReport end = kept.get();
+          EndReport end = kept.get();
           log.info(
               "run {} step {} attempt {}: ended {} at {} while the database was unreachable;"
                   + " recorded now from the end this node kept on disk",
@@ -97,11 +97,9 @@ final class LostAttempts {
         if (stored != null && stored.status() == StepStatus.RUNNING) {
           continue;
         }
-        java.util.Optional<Attempts.EndReport> end =
+        java.util.Optional<EndReport> end =
             stored == null ? java.util.Optional.empty() : ctx.journal.find(stored);
-        if (end.isPresent()
-            && Attempts.alreadyRecorded(
-                stored, end.get().to(), end.get().exitCode(), end.get().at())) {
+        if (end.isPresent() && end.get().storedIn(stored)) {
           log.info("step run {}: the end this node kept on disk was recorded already", stepRunId);
         } else {
           log.warn(
@@ -165,7 +163,7 @@ final class LostAttempts {
                     run -> {
                       StepRun step = run.attempt(expired.stepRunId()).orElseThrow();
                       // This node's own end, kept on disk while the database was unreachable.
-                      java.util.Optional<Attempts.EndReport> kept = ctx.journal.find(step);
+                      java.util.Optional<EndReport> kept = ctx.journal.find(step);
                       if (kept.isPresent()) {
                         log.info(
                             "run {} step {} attempt {}: recorded from the end this node kept on"
@@ -191,8 +189,8 @@ final class LostAttempts {
         });
   }
 
-  private Attempts.EndReport lostEnd(String error) {
-    return new Attempts.EndReport(StepStatus.FAILED, null, error, 0, 0, ctx.storedNow());
+  private EndReport lostEnd(String error) {
+    return new EndReport(StepStatus.FAILED, null, error, 0, 0, ctx.storedNow());
   }
 
   /**
@@ -200,7 +198,7 @@ final class LostAttempts {
    * expired lease seen) as {@code end} says; an undo that did not succeed fails the rollback. False
    * when the attempt had already moved on.
    */
-  private boolean end(Run run, StepRun step, Object guard, Attempts.EndReport end) {
+  private boolean end(Run run, StepRun step, Object guard, EndReport end) {
     if (step.name().startsWith(RunRepository.UNDO_PREFIX)) {
       StepRun original =
           run.latestByName().get(step.name().substring(RunRepository.UNDO_PREFIX.length()));

@@ -16,11 +16,13 @@ final class Rollback {
   private final EngineContext ctx;
   private final Engine engine;
   private final Attempts attempts;
+  private final EndRecording ends;
 
-  Rollback(EngineContext ctx, Engine engine, Attempts attempts) {
+  Rollback(EngineContext ctx, Engine engine, Attempts attempts, EndRecording ends) {
     this.ctx = ctx;
     this.engine = engine;
     this.attempts = attempts;
+    this.ends = ends;
   }
 
   /** Starts the next undo, or ends the rollback when none is left. */
@@ -124,9 +126,8 @@ final class Rollback {
     }
   }
 
-  private void undoFinished(long runId, StepRun original, StepRun undo, Attempts.Ended ended) {
-    Attempts.EndReport end = ended.report();
-    attempts.recorded(
+  private void undoFinished(long runId, StepRun original, StepRun undo, EndReport end) {
+    ends.recorded(
         undo,
         end,
         () -> {
@@ -143,7 +144,7 @@ final class Rollback {
                 end.at());
           }
         },
-        () -> undoFinished(runId, original, undo, ended));
+        () -> undoFinished(runId, original, undo, end));
   }
 
   /**
@@ -184,7 +185,8 @@ final class Rollback {
             });
     if (!ended
         && !(Boolean.TRUE.equals(guard)
-            && Attempts.alreadyRecorded(run.attempt(undo.id()).orElse(undo), to, exitCode, now))) {
+            && new EndReport(to, exitCode, error, lines, 0, now)
+                .storedIn(run.attempt(undo.id()).orElse(undo)))) {
       return false;
     }
     // Ended now, or by an earlier write of this report whose answer was lost: its consequence.

@@ -42,7 +42,7 @@ final class StepEndJournal {
   }
 
   /** Keeps {@code end} of attempt {@code step}; false (logged) when it cannot be written. */
-  boolean keep(StepRun step, Attempts.EndReport end) {
+  boolean keep(StepRun step, EndReport end) {
     Properties p = new Properties();
     p.setProperty("runId", String.valueOf(step.runId()));
     p.setProperty("step", step.name());
@@ -101,7 +101,7 @@ final class StepEndJournal {
    * The end kept for attempt {@code step}, if any; a file that cannot be read, or that names
    * another run, step or attempt, is logged and left out.
    */
-  Optional<Attempts.EndReport> find(StepRun step) {
+  Optional<EndReport> find(StepRun step) {
     Properties p = new Properties();
     try {
       p.load(new StringReader(Files.readString(file(step.id()), StandardCharsets.UTF_8)));
@@ -127,7 +127,7 @@ final class StepEndJournal {
       }
       String exitCode = p.getProperty("exitCode");
       return Optional.of(
-          new Attempts.EndReport(
+          new EndReport(
               StepStatus.valueOf(p.getProperty("status")),
               exitCode == null ? null : Integer.valueOf(exitCode),
               p.getProperty("error"),

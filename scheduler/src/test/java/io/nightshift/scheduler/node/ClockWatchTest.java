@@ -98,6 +98,9 @@ class ClockWatchTest {
                       .connection(
                           c -> {
                             taken.countDown();
+                            // A fixed pause on purpose: the measurement must wait this long for
+                            // the connection (far beyond its 0.25 s bound) for the test to tell
+                            // a timed wait from a timed query; there is no condition to wait on.
                             Thread.sleep(1500);
                           }));
       holder.start();
