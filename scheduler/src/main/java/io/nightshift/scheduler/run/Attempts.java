@@ -118,12 +118,7 @@ final class Attempts {
               run,
               running,
               true,
-              StepStatus.FAILED,
-              null,
-              "cannot start: " + e.getMessage(),
-              0,
-              0,
-              ctx.storedNow());
+              EndReport.failed("cannot start: " + e.getMessage(), ctx.storedNow()));
       if (failed != null && failed.status().terminal()) {
         engine.ended(failed);
         return failed;
@@ -220,46 +215,26 @@ final class Attempts {
     return after;
   }
 
-  /** {@link #stepEnded(Run, StepRun, Object, StepStatus, Integer, String, long, long, Instant)}. */
-  Run stepEnded(Run run, StepRun step, Object guard, EndReport end) {
-    return stepEnded(
-        run,
-        step,
-        guard,
-        end.to(),
-        end.exitCode(),
-        end.error(),
-        end.lines(),
-        end.dropped(),
-        end.at());
-  }
-
   /**
    * Records the end of a RUNNING attempt and, for a failure with retries left, adds the next
    * attempt, in one change of {@code run} ({@link StaleRun} when the run changed since). {@code
    * guard}: {@code true} for this instance's own report (refused when it lost the lease), {@code
    * false} for an attempt found lost at start, or the {@link AttemptLeaseRepository.Expired} lease
-   * the reaper saw; {@code now}: when it ended (for a report, when the executor reported it, which
-   * a database outage may have kept from being recorded until later). The run after the change;
-   * null when the attempt had already moved on.
+   * the reaper saw; {@code reported.at()}: when it ended (for a report, when the executor reported
+   * it, which a database outage may have kept from being recorded until later). The run after the
+   * change; null when the attempt had already moved on.
    */
-  Run stepEnded(
-      Run run,
-      StepRun step,
-      Object guard,
-      StepStatus to,
-      Integer exitCode,
-      String error,
-      long lines,
-      long dropped,
-      Instant now) {
-    String masked = ErrorMasks.maskSecrets(run, error);
+  Run stepEnded(Run run, StepRun step, Object guard, EndReport reported) {
+    EndReport end = reported.masked(run);
+    StepStatus to = end.to();
+    Instant now = end.at();
     StepSpec spec = run.template().step(step.name()).orElseThrow();
     boolean again =
         to.failure()
             && step.attempt() <= spec.retries()
             && (run.status() == RunStatus.RUNNING || run.status() == RunStatus.WAITING_APPROVAL);
-    StepRun endedStep = step.ended(to, exitCode, masked, lines, dropped, now);
+    StepRun endedStep =
+        step.ended(to, end.exitCode(), end.error(), end.lines(), end.dropped(), now);
     Run endedRun = run.changed(run.revision() + 1, endedStep);
     Instant runEnd = lastEnd(endedRun);
     Ending[] ending = {null};
@@ -267,7 +242,7 @@ final class Attempts {
         ctx.runs.change(
             run,
             tx -> {
-              if (!end(tx, step, guard, to, exitCode, masked, lines, dropped, now)) {
+              if (!end(tx, step, guard, end)) {
                 return null;
               }
               if (again) {
@@ -313,23 +288,26 @@ final class Attempts {
         .orElseThrow();
   }
 
-  boolean end(
-      RunRepository tx,
-      StepRun step,
-      Object guard,
-      StepStatus to,
-      Integer exitCode,
-      String error,
-      long lines,
-      long dropped,
-      Instant now) {
+  /**
+   * Writes a RUNNING attempt's end (its error masked) as {@code guard} allows (see {@link
+   * #stepEnded}); whether it did.
+   */
+  boolean end(RunRepository tx, StepRun step, Object guard, EndReport end) {
     if (guard instanceof AttemptLeaseRepository.Expired expired) {
-      return tx.endExpired(expired, to, exitCode, error, lines, dropped, now);
+      return tx.endExpired(expired, end);
     }
     if (Boolean.TRUE.equals(guard)) {
-      return tx.finishOwned(step, ctx.self.instance(), to, exitCode, error, lines, dropped, now);
+      return tx.finishOwned(step, ctx.self.instance(), end);
     }
-    return tx.finish(step, StepStatus.RUNNING, to, exitCode, error, lines, dropped, now);
+    return tx.finish(
+        step,
+        StepStatus.RUNNING,
+        end.to(),
+        end.exitCode(),
+        end.error(),
+        end.lines(),
+        end.dropped(),
+        end.at());
   }
 
   /**

@@ -16,7 +16,7 @@ record EndReport(
    */
   static EndReport of(Outcome outcome, Throwable failure, Instant at) {
     if (failure != null) {
-      return new EndReport(StepStatus.FAILED, null, "executor failed: " + failure, 0, 0, at);
+      return failed("executor failed: " + failure, at);
     }
     return new EndReport(
         stepStatus(outcome),
@@ -25,6 +25,16 @@ record EndReport(
         outcome.lines(),
         outcome.dropped(),
         at);
+  }
+
+  /** An attempt that failed with {@code error} at {@code at} (it could not start, it was lost). */
+  static EndReport failed(String error, Instant at) {
+    return new EndReport(StepStatus.FAILED, null, error, 0, 0, at);
+  }
+
+  /** This end with the run's secret values masked in its error (as it is stored and shown). */
+  EndReport masked(Run run) {
+    return new EndReport(to, exitCode, ErrorMasks.maskSecrets(run, error), lines, dropped, at);
   }
 
   static StepStatus stepStatus(Outcome outcome) {

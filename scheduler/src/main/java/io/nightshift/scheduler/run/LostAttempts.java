@@ -190,7 +190,7 @@ final class LostAttempts {
   }
 
   private EndReport lostEnd(String error) {
-    return new EndReport(StepStatus.FAILED, null, error, 0, 0, ctx.storedNow());
+    return EndReport.failed(error, ctx.storedNow());
   }
 
   /**
@@ -202,8 +202,7 @@ final class LostAttempts {
     if (step.name().startsWith(RunRepository.UNDO_PREFIX)) {
       StepRun original =
           run.latestByName().get(step.name().substring(RunRepository.UNDO_PREFIX.length()));
-      return rollback.undoEnded(
-          run, original, step, guard, end.to(), end.exitCode(), end.error(), end.lines(), end.at());
+      return rollback.undoEnded(run, original, step, guard, end);
     }
     Run after = attempts.stepEnded(run, step, guard, end);
     if (after != null && after.status().terminal()) {

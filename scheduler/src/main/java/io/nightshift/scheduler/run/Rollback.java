@@ -75,11 +75,7 @@ final class Rollback {
             next,
             undo,
             true,
-            StepStatus.FAILED,
-            null,
-            "cannot start: " + e.getMessage(),
-            0,
-            ctx.storedNow());
+            EndReport.failed("cannot start: " + e.getMessage(), ctx.storedNow()));
         return;
       }
       attempts.watch(undo, started, ended -> undoFinished(runId, next, undo, ended));
@@ -132,16 +128,7 @@ final class Rollback {
         end,
         () -> {
           synchronized (ctx.lock(runId)) {
-            undoEnded(
-                ctx.runs.get(runId),
-                original,
-                undo,
-                true,
-                end.to(),
-                end.exitCode(),
-                end.error(),
-                end.lines(),
-                end.at());
+            undoEnded(ctx.runs.get(runId), original, undo, true, end);
           }
         },
         () -> undoFinished(runId, original, undo, end));
@@ -152,27 +139,20 @@ final class Rollback {
    * (then the next undo), or the run ROLLBACK_FAILED; {@code now}: when the undo ended. False when
    * the undo had already moved on.
    */
-  boolean undoEnded(
-      Run run,
-      StepRun original,
-      StepRun undo,
-      Object guard,
-      StepStatus to,
-      Integer exitCode,
-      String error,
-      long lines,
-      Instant now) {
-    String masked = ErrorMasks.maskSecrets(run, error);
+  boolean undoEnded(Run run, StepRun original, StepRun undo, Object guard, EndReport reported) {
+    EndReport end = reported.masked(run);
+    StepStatus to = end.to();
+    Instant now = end.at();
     String failure =
         "undo of step '"
             + original.name()
             + "' "
             + to.name().toLowerCase(java.util.Locale.ROOT)
-            + (error == null ? "" : ": " + masked);
+            + (end.error() == null ? "" : ": " + end.error());
     boolean ended =
         ctx.runs.atomically(
             tx -> {
-              if (!attempts.end(tx, undo, guard, to, exitCode, masked, lines, 0, now)) {
+              if (!attempts.end(tx, undo, guard, end)) {
                 return false;
               }
               if (to == StepStatus.SUCCEEDED) {
@@ -184,9 +164,7 @@ final class Rollback {
               return true;
             });
     if (!ended
-        && !(Boolean.TRUE.equals(guard)
-            && new EndReport(to, exitCode, error, lines, 0, now)
-                .storedIn(run.attempt(undo.id()).orElse(undo)))) {
+        && !(Boolean.TRUE.equals(guard) && end.storedIn(run.attempt(undo.id()).orElse(undo)))) {
       return false;
     }
     // Ended now, or by an earlier write of this report whose answer was lost: its consequence.

@@ -191,41 +191,34 @@ public final class RunRepository {
    * Ends a RUNNING attempt as reported by its lease owner; false when the owner no longer holds it
    * (the lease expired and another node failed it): a late report is refused.
    */
-  public boolean finishOwned(
-      StepRun step,
-      String owner,
-      StepStatus to,
-      Integer exitCode,
-      String error,
-      long lineCount,
-      long linesDropped,
-      Instant now) {
+  boolean finishOwned(StepRun step, String owner, EndReport end) {
     return finish(
         step.id(),
         StepStatus.RUNNING,
-        to,
-        exitCode,
-        error,
-        lineCount,
-        linesDropped,
-        now,
+        end.to(),
+        end.exitCode(),
+        end.error(),
+        end.lines(),
+        end.dropped(),
+        end.at(),
         RUN_STEP.LEASE_OWNER.eq(owner).or(RUN_STEP.LEASE_OWNER.isNull()),
         RunEvents.step(
-            step.runId(), step.id(), step.name(), step.attempt(), to, StepStatus.RUNNING, now));
+            step.runId(),
+            step.id(),
+            step.name(),
+            step.attempt(),
+            end.to(),
+            StepStatus.RUNNING,
+            end.at()));
   }
 
   /**
    * Ends an attempt whose lease expired, as {@code to} (FAILED "executor lost", or the end its node
    * kept on disk), if it is still RUNNING under that same expired lease; whether it did.
    */
-  public boolean endExpired(
-      AttemptLeaseRepository.Expired expired,
-      StepStatus to,
-      Integer exitCode,
-      String error,
-      long lines,
-      long dropped,
-      Instant now) {
+  boolean endExpired(AttemptLeaseRepository.Expired expired, EndReport end) {
+    StepStatus to = end.to();
+    Instant now = end.at();
     Condition stillExpired =
         expired.until() == null
             ? RUN_STEP.LEASE_UNTIL.isNull()
@@ -234,10 +227,10 @@ public final class RunRepository {
         expired.stepRunId(),
         StepStatus.RUNNING,
         to,
-        exitCode,
-        error,
-        lines,
-        dropped,
+        end.exitCode(),
+        end.error(),
+        end.lines(),
+        end.dropped(),
         now,
         stillExpired,
         RunEvents.step(

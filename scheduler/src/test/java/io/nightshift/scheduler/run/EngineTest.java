@@ -523,6 +523,18 @@ class EngineTest {
     return new Stopped(id, step, ended, kept);
   }
 
+  /**
+   * The clock moves past a lease expiry twice, {@code sweeper} sweeping after each: once for its
+   * own start-up hold-off (it judges no lease before it has reached the database that long), once
+   * for the lease it then finds expired.
+   */
+  void sweepPastTwoLeaseExpiries(Engine sweeper) {
+    clock.advance(Duration.ofSeconds(31));
+    sweeper.sweep();
+    clock.advance(Duration.ofSeconds(31));
+    sweeper.sweep();
+  }
+
   @Test
   void an_end_that_waited_for_the_database_when_its_node_stopped_is_recorded_at_the_next_start()
       throws Exception {
@@ -552,10 +564,7 @@ class EngineTest {
     Engine b = engine("b", new ScriptedExecutor());
 
     // a stays away: once b has reached the database for a lease expiry, it fails the attempt.
-    clock.advance(Duration.ofSeconds(31));
-    b.sweep();
-    clock.advance(Duration.ofSeconds(31));
-    b.sweep();
+    sweepPastTwoLeaseExpiries(b);
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
 
     engine("a", new ScriptedExecutor(), work).recover();
@@ -579,10 +588,7 @@ class EngineTest {
     assertThat(stopped.kept()).exists();
 
     // Its lease runs out: this node's reaper records the kept end, not "executor lost".
-    clock.advance(Duration.ofSeconds(31));
-    again.sweep();
-    clock.advance(Duration.ofSeconds(31));
-    again.sweep();
+    sweepPastTwoLeaseExpiries(again);
     awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
     assertThat(attempt(id, "s", 1).finishedAt()).isEqualTo(stopped.ended());
