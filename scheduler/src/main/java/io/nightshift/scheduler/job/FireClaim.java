@@ -57,8 +57,8 @@ final class FireClaim {
   /**
    * Decides the fires (of distinct jobs) under their jobs' row locks and writes them. A fire
    * already recorded is another node's (a duplicate), or this instance's own when a claim of it was
-   * stored although its commit answered a lost connection ({@link UnansweredFires}): then it is
-   * what that claim decided, and its run is handed on as if that commit had answered.
+   * stored although its commit answered a lost connection (the fire row names the instance): then
+   * it is what that claim decided, and its run is handed on as if that commit had answered.
    */
   Claim write(DSLContext tx, List<Due> fires) {
     Instant createdAt = clock.instant();

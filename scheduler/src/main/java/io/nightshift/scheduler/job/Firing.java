@@ -341,8 +341,8 @@ public final class Firing {
     FireClaim.Claim done;
     try {
       done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due)));
-    } catch (RuntimeException e) {
-      if (e instanceof DataAccessException d && Sql.isDuplicateKey(d)) {
+    } catch (DataAccessException e) {
+      if (Sql.isDuplicateKey(e)) {
         metrics.duplicate();
         return Result.duplicate();
       }

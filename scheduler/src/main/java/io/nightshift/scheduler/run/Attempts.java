@@ -84,16 +84,9 @@ final class Attempts {
   private boolean launchedAlready(long runId, List<StepRun> steps, Instant now) {
     try {
       Run stored = ctx.runs.get(runId);
-      for (StepRun step : steps) {
-        StepRun s = stored.attempt(step.id()).orElse(null);
-        if (s == null
-            || s.status() != StepStatus.RUNNING
-            || !now.equals(s.startedAt())
-            || !ctx.self.instance().equals(ctx.attemptLeases.leaseOwner(step.id()))) {
-          return false;
-        }
-      }
-      return true;
+      return steps.stream()
+          .allMatch(
+              step -> stored.attempt(step.id()).map(s -> ctx.startedHere(s, now)).orElse(false));
     } catch (RuntimeException unreachable) {
       return false;
     }

@@ -151,6 +151,16 @@ final class EngineContext {
     return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
   }
 
+  /**
+   * Whether attempt {@code stored} (as read back) was started RUNNING by this instance at {@code
+   * at}: a start whose commit went through although it answered a lost connection.
+   */
+  boolean startedHere(StepRun stored, Instant at) {
+    return stored.status() == StepStatus.RUNNING
+        && at.equals(stored.startedAt())
+        && self.instance().equals(attemptLeases.leaseOwner(stored.id()));
+  }
+
   Object lock(long runId) {
     return locks.computeIfAbsent(runId, id -> new Object());
   }

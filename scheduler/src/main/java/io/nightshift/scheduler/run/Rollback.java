@@ -113,8 +113,7 @@ final class Rollback {
     try {
       return ctx.runs.get(runId).attempts().stream()
           .filter(s -> s.name().equals(RunRepository.UNDO_PREFIX + original.name()))
-          .filter(s -> s.status() == StepStatus.RUNNING && now.equals(s.startedAt()))
-          .filter(s -> ctx.self.instance().equals(ctx.attemptLeases.leaseOwner(s.id())))
+          .filter(s -> ctx.startedHere(s, now))
           .findFirst()
           .orElse(null);
     } catch (RuntimeException unreachable) {
@@ -136,8 +135,8 @@ final class Rollback {
 
   /**
    * Records an undo's end with its consequence in one transaction: the original step ROLLED_BACK
-   * (then the next undo), or the run ROLLBACK_FAILED; {@code now}: when the undo ended. False when
-   * the undo had already moved on.
+   * (then the next undo), or the run ROLLBACK_FAILED; {@code reported.at()}: when the undo ended.
+   * False when the undo had already moved on.
    */
   boolean undoEnded(Run run, StepRun original, StepRun undo, Object guard, EndReport reported) {
     EndReport end = reported.masked(run);
