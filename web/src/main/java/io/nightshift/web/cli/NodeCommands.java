@@ -21,7 +21,7 @@ final class NodeCommands extends Base {
                     String.valueOf(n.getLong("pid")),
                     String.valueOf(n.getInteger("runningSteps")),
                     n.getString("startedAt"),
-                    n.getString("state") == null ? "" : n.getString("state")));
+                    n.getString("state")));
     return Cli.OK;
   }
 }
