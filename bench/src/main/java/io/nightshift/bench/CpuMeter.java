@@ -82,22 +82,34 @@ final class CpuMeter {
     return times;
   }
 
+  /**
+   * The busiest thread groups over the interval: threads named alike but for their numbers
+   * ("vert.x-worker-thread-3", "vert.x-worker-thread-12") count as one pool,
+   * "vert.x-worker-thread-# (20)"; threads that ended meanwhile are not seen.
+   */
   private static String busiestThreads(
       java.util.Map<Long, Long> from, java.util.Map<Long, Long> to) {
     var bean = ManagementFactory.getThreadMXBean();
-    return to.entrySet().stream()
-        .map(e -> java.util.Map.entry(e.getKey(), e.getValue() - from.getOrDefault(e.getKey(), 0L)))
-        .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
-        .limit(10)
+    java.util.Map<String, long[]> pools = new java.util.HashMap<>();
+    to.forEach(
+        (id, time) -> {
+          var info = bean.getThreadInfo(id);
+          String name = info == null ? "ended" : info.getThreadName().replaceAll("[0-9]+", "#");
+          long[] pool = pools.computeIfAbsent(name, n -> new long[2]);
+          pool[0] += time - from.getOrDefault(id, 0L);
+          pool[1]++;
+        });
+    return pools.entrySet().stream()
+        .sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
+        .limit(12)
         .map(
-            e -> {
-              var info = bean.getThreadInfo(e.getKey());
-              return String.format(
-                  Locale.ROOT,
-                  "%s %.2f s",
-                  info == null ? "#" + e.getKey() : info.getThreadName(),
-                  e.getValue() / 1e9);
-            })
+            e ->
+                String.format(
+                    Locale.ROOT,
+                    "%s%s %.2f s",
+                    e.getKey(),
+                    e.getValue()[1] > 1 ? " (" + e.getValue()[1] + ")" : "",
+                    e.getValue()[0] / 1e9))
         .collect(java.util.stream.Collectors.joining(", "));
   }
 
