@@ -13,16 +13,17 @@ import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 
 /**
- * Writes what each test class cost to {@code target/test-cpu.tsv}: wall seconds, this test JVM's
- * CPU seconds and the CPU of the child processes it waited for (service JVMs, Chromium, step
- * processes), so the suite's time can be spent where it goes. A fork runs one class at a time, so
- * the differences are the class's own.
+ * Writes what each test class cost to {@code target/test-cpu.tsv}: its fork, when it started and
+ * ended (epoch seconds), wall seconds, this test JVM's CPU seconds and the CPU of the child
+ * processes it waited for (service JVMs, Chromium, step processes), so the suite's time can be
+ * spent where it goes. A fork runs one class at a time, so the differences are the class's own.
  */
 public final class ClassCpuListener implements TestExecutionListener {
   private static final Path OUT = Path.of("target", "test-cpu.tsv");
   private static final double TICKS = 100.0;
 
   private long wallStart;
+  private long epochStart;
   private double cpuStart;
   private double childStart;
 
@@ -30,6 +31,7 @@ public final class ClassCpuListener implements TestExecutionListener {
   public void executionStarted(TestIdentifier test) {
     if (test.getSource().orElse(null) instanceof ClassSource) {
       wallStart = System.nanoTime();
+      epochStart = System.currentTimeMillis();
       cpuStart = ownCpu();
       childStart = childCpu();
     }
@@ -41,11 +43,14 @@ public final class ClassCpuListener implements TestExecutionListener {
       String line =
           String.format(
               Locale.ROOT,
-              "%s\t%.1f\t%.1f\t%.1f%n",
+              "%s\t%.1f\t%.1f\t%.1f\t%s\t%.1f\t%.1f%n",
               source.getClassName(),
               (System.nanoTime() - wallStart) / 1e9,
               ownCpu() - cpuStart,
-              childCpu() - childStart);
+              childCpu() - childStart,
+              System.getProperty("nightshift.test.fork", "-"),
+              epochStart / 1000.0,
+              System.currentTimeMillis() / 1000.0);
       try {
         Files.writeString(OUT, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       } catch (IOException e) {
