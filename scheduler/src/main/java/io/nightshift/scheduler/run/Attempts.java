@@ -1,14 +1,17 @@
 package io.nightshift.scheduler.run;
 
 import io.nightshift.executor.LogLine;
+import io.nightshift.executor.Outcome;
 import io.nightshift.executor.ProcessGroups;
 import io.nightshift.executor.WorkDirs;
 import io.nightshift.scheduler.store.Sql;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,10 +71,7 @@ final class Attempts {
             .toArray(StepRun[]::new);
     Run after = run.changed(run.revision() + 1, running);
     for (StepRun step : running) {
-      after = execute(after, step);
-      if (after.status().terminal()) {
-        break;
-      }
+      execute(after, step);
     }
     return after;
   }
@@ -92,8 +92,13 @@ final class Attempts {
     }
   }
 
-  /** Hands a recorded attempt to the executor; a start that fails ends the attempt FAILED. */
-  private Run execute(Run run, StepRun running) {
+  /**
+   * Hands a recorded attempt to the executor. A start that fails ends the attempt FAILED ("cannot
+   * start"), recorded like any end once the decision that launched it is over: the other attempts
+   * of the launch are handed over first, so that a failed write or a change another node made
+   * meanwhile never leaves them recorded RUNNING but not executing.
+   */
+  private void execute(Run run, StepRun running) {
     StepSpec spec = run.template().step(running.name()).orElseThrow();
     AttemptExecutor.Started started;
     try {
@@ -106,23 +111,26 @@ final class Attempts {
           run.id(),
           running.name(),
           ErrorMasks.maskSecrets(run, e.toString()));
-      Run failed =
-          stepEnded(
-              run,
-              running,
-              true,
-              EndReport.failed("cannot start: " + e.getMessage(), ctx.storedNow()));
-      if (failed != null && failed.status().terminal()) {
-        engine.ended(failed);
-        return failed;
-      }
-      // No outcome will come to move the run on: look again once this pass is done.
-      long runId = run.id();
-      ctx.work.execute(() -> ctx.safely(runId, () -> engine.advance(runId)));
-      return failed == null ? ctx.runs.get(runId) : failed;
+      started =
+          new AttemptExecutor.Started(new NotStarted("cannot start: " + e.getMessage()), null);
     }
     watch(running, started, end -> finished(run.id(), running, end));
-    return run;
+  }
+
+  /**
+   * An attempt the executor could not start: its outcome is that failure ({@code error}), and there
+   * is nothing to stop. Watched like a started one, so its lease is renewed until its end is
+   * recorded.
+   */
+  private record NotStarted(String error) implements Launched {
+    @Override
+    public CompletableFuture<Outcome> outcome() {
+      return CompletableFuture.completedFuture(
+          new Outcome(Outcome.Status.FAILED, null, error, Duration.ZERO, 0, 0));
+    }
+
+    @Override
+    public void cancel() {}
   }
 
   /**

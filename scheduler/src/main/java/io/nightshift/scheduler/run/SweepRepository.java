@@ -74,10 +74,12 @@ public final class SweepRepository {
   }
 
   /**
-   * Runs that are not over but have nothing running, nothing waiting for a decision and nothing due
-   * later, and that were not created, started, changed (a step started or ended) nor came due (a
-   * backoff ended) since {@code quietSince}: whatever should move them on was lost (a crash, a
-   * failed write). A run some node is starting or moving on right now is not stalled. Oldest first.
+   * Runs that are not over and that were not created, started, changed (a step started or ended)
+   * nor came due (a backoff ended) since {@code quietSince}, and that have either nothing running,
+   * nothing waiting for a decision and nothing due later, or an attempt whose backoff ended before
+   * {@code quietSince} still waiting to start (whatever sibling runs or waits meanwhile): whatever
+   * should move them on was lost (a crash, a failed write, the node that armed the backoff's timer
+   * went away). A run some node is starting or moving on right now is not stalled. Oldest first.
    */
   public List<Long> stalled(Instant now, Instant quietSince, int limit) {
     var recent =
@@ -103,12 +105,18 @@ public final class SweepRepository {
                             .STATUS
                             .eq(StepStatus.PENDING.name())
                             .and(RUN_STEP.NOT_BEFORE.gt(now))));
+    var overdue =
+        DSL.selectOne()
+            .from(RUN_STEP)
+            .where(RUN_STEP.RUN_ID.eq(RUN.ID))
+            .and(RUN_STEP.STATUS.eq(StepStatus.PENDING.name()))
+            .and(RUN_STEP.NOT_BEFORE.lt(quietSince));
     return dsl.select(RUN.ID)
         .from(RUN)
         .where(RUN.STATUS.in(RunRepository.ACTIVE))
         .and(RUN.CREATED_AT.lt(quietSince))
         .and(RUN.STARTED_AT.isNull().or(RUN.STARTED_AT.lt(quietSince)))
-        .andNotExists(busy)
+        .and(DSL.notExists(busy).or(DSL.exists(overdue)))
         .andNotExists(recent)
         .orderBy(RUN.ID)
         .limit(limit)

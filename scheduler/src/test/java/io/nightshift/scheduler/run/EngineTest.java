@@ -236,6 +236,138 @@ class EngineTest {
   }
 
   @Test
+  void a_retry_backoff_comes_due_on_any_node_while_a_sibling_step_waits_for_an_approval()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    JsonObject gate =
+        new JsonObject()
+            .put("name", "gate")
+            .put("kind", "approval")
+            .put("approvers", new JsonArray().add("role:operator"));
+    long id = a.start(run(gate, backingOff("s"))).id();
+    awaitStarted(owner, 1);
+    awaitStatus(id, RunStatus.WAITING_APPROVAL);
+    failIntoBackoff(owner, id);
+
+    // Node a's timer for the backoff is in its memory only (as if a went away): the stored time
+    // is what any node's sweep goes by, although the run has a step waiting for a decision.
+    ScriptedExecutor other = new ScriptedExecutor();
+    Engine b = engine("b", other);
+    clock.advance(Duration.ofSeconds(61));
+    b.sweep();
+    assertThat(other.started).as("just due: its owner's timer moves it on").isEmpty();
+    clock.advance(STALL_GRACE);
+    b.sweep();
+    assertThat(other.started).containsExactly(attempt(id, "s", 2).id());
+    assertThat(attempt(id, "gate", 1).status()).isEqualTo(StepStatus.WAITING_APPROVAL);
+  }
+
+  @Test
+  void a_retry_backoff_comes_due_on_any_node_while_a_sibling_step_runs_on_a_live_node()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    long id = a.start(run(command("backup"), backingOff("s"))).id();
+    awaitStarted(owner, 2);
+    long backup = attempt(id, "backup", 1).id();
+    failIntoBackoff(owner, id);
+
+    ScriptedExecutor other = new ScriptedExecutor();
+    Engine b = engine("b", other);
+    clock.advance(Duration.ofSeconds(61));
+    a.renewLeases();
+    b.sweep();
+    assertThat(other.started).isEmpty();
+    clock.advance(STALL_GRACE);
+    a.renewLeases();
+    b.sweep();
+    assertThat(other.started).containsExactly(attempt(id, "s", 2).id());
+    assertThat(attempt(id, "backup", 1).status())
+        .as("the sibling still runs on its live node")
+        .isEqualTo(StepStatus.RUNNING);
+    assertThat(owner.started).contains(backup);
+  }
+
+  @Test
+  void a_step_that_cannot_start_fails_as_such_and_its_retries_decide() throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    int[] starts = {0};
+    AttemptExecutor firstStartFails =
+        (attempt, sink) -> {
+          if (starts[0]++ == 0) {
+            throw new java.io.IOException("fork failed (injected)");
+          }
+          return executor.start(attempt, sink);
+        };
+    Engine engine = engine("n1", firstStartFails);
+    long id = engine.start(run(command("x").put("retries", 1))).id();
+    awaitStarted(executor, 1);
+    StepRun first = attempt(id, "x", 1);
+    assertThat(first.status()).isEqualTo(StepStatus.FAILED);
+    assertThat(first.error()).isEqualTo("cannot start: fork failed (injected)");
+    assertThat(executor.started).containsExactly(attempt(id, "x", 2).id());
+    executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
+  }
+
+  @Test
+  void a_step_that_cannot_start_after_another_node_changed_the_run_leaves_its_siblings_executing()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine b = engine("b", new ScriptedExecutor());
+    ApprovalRepository approvals = new ApprovalRepository(dsl);
+    AttemptExecutor xCannotStart =
+        (attempt, sink) -> {
+          if (!attempt.step().name().equals("x")) {
+            return owner.start(attempt, sink);
+          }
+          // Meanwhile node b decides the run's approval: node a's copy of the run is stale.
+          long gate =
+              approvals.list(ApprovalStatus.PENDING, attempt.run().id(), null, 10).get(0).id();
+          b.decide(gate, "bob", true, null);
+          throw new java.io.IOException("fork failed (injected)");
+        };
+    Engine a = engine("a", xCannotStart);
+    JsonObject gate =
+        new JsonObject()
+            .put("name", "gate")
+            .put("kind", "approval")
+            .put("approvers", new JsonArray().add("role:operator"));
+    JsonArray none = new JsonArray();
+    long id =
+        a.start(run(gate, command("x").put("needs", none), command("y").put("needs", none))).id();
+
+    awaitStarted(owner, 1);
+    assertThat(owner.started)
+        .as("y, recorded RUNNING with x, is executing")
+        .containsExactly(attempt(id, "y", 1).id());
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> attempt(id, "x", 1).status() == StepStatus.FAILED);
+    assertThat(attempt(id, "x", 1).error()).isEqualTo("cannot start: fork failed (injected)");
+    assertThat(attempt(id, "gate", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
+  }
+
+  /** A step with no needs that is retried once, 60 s after it failed. */
+  private static JsonObject backingOff(String name) {
+    return command(name)
+        .put("needs", new JsonArray())
+        .put("retries", 1)
+        .put("retryBackoffSeconds", 60);
+  }
+
+  /** Fails step s's first attempt, which stores its second PENDING until its backoff ends. */
+  private void failIntoBackoff(ScriptedExecutor owner, long id) {
+    long first = attempt(id, "s", 1).id();
+    owner.report(first, Outcome.Status.FAILED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> runs.get(id).attempts().stream().anyMatch(s -> s.attempt() == 2));
+    assertThat(attempt(id, "s", 2).status()).isEqualTo(StepStatus.PENDING);
+  }
+
+  @Test
   void
       an_attempt_whose_lease_expired_fails_as_lost_is_retried_elsewhere_and_its_late_report_is_refused()
           throws Exception {
