@@ -100,21 +100,27 @@ final class Attempts {
    */
   private void execute(Run run, StepRun running) {
     StepSpec spec = run.template().step(running.name()).orElseThrow();
-    AttemptExecutor.Started started;
+    AttemptExecutor.Started started = startOrFail(new AttemptExecutor.Attempt(run, running, spec));
+    watch(running, started, end -> finished(run.id(), running, end));
+  }
+
+  /**
+   * Hands a recorded attempt (a step's or an undo's) to the executor; one it cannot start is {@link
+   * NotStarted}, whose outcome is that failure, to be watched and recorded like any other.
+   */
+  AttemptExecutor.Started startOrFail(AttemptExecutor.Attempt attempt) {
+    Run run = attempt.run();
+    StepRun step = attempt.step();
     try {
-      started =
-          ctx.launcher.start(
-              new AttemptExecutor.Attempt(run, running, spec), sinkFor(run, running));
+      return ctx.launcher.start(attempt, sinkFor(run, step));
     } catch (IOException | RuntimeException e) {
       log.warn(
           "run {} step {}: cannot start: {}",
           run.id(),
-          running.name(),
+          step.name(),
           ErrorMasks.maskSecrets(run, e.toString()));
-      started =
-          new AttemptExecutor.Started(new NotStarted("cannot start: " + e.getMessage()), null);
+      return new AttemptExecutor.Started(new NotStarted("cannot start: " + e.getMessage()), null);
     }
-    watch(running, started, end -> finished(run.id(), running, end));
   }
 
   /**

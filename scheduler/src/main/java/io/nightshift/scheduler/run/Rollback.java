@@ -3,9 +3,10 @@ package io.nightshift.scheduler.run;
 import io.nightshift.scheduler.store.Sql;
 import io.nightshift.scheduler.template.StepAction;
 import io.nightshift.scheduler.template.StepSpec;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Rolls a failed run back: the undo of each step that succeeded, newest first ({@link RollbackPlan}
@@ -13,6 +14,8 @@ import java.util.List;
  * ROLLBACK_FAILED) are one transaction.
  */
 final class Rollback {
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
   private final EngineContext ctx;
   private final Engine engine;
   private final Attempts attempts;
@@ -53,6 +56,9 @@ final class Rollback {
       }
       StepSpec original = run.template().step(next.name()).orElseThrow();
       StepRun undo = insertUndo(runId, next, now);
+      if (undo == null) {
+        return;
+      }
       ctx.changed();
       StepSpec undoSpec =
           new StepSpec(
@@ -64,20 +70,8 @@ final class Rollback {
               0,
               false,
               null);
-      AttemptExecutor.Started started;
-      try {
-        started =
-            ctx.launcher.start(
-                new AttemptExecutor.Attempt(run, undo, undoSpec), attempts.sinkFor(run, undo));
-      } catch (IOException | RuntimeException e) {
-        undoEnded(
-            run,
-            next,
-            undo,
-            true,
-            EndReport.failed("cannot start: " + e.getMessage(), ctx.storedNow()));
-        return;
-      }
+      AttemptExecutor.Started started =
+          attempts.startOrFail(new AttemptExecutor.Attempt(run, undo, undoSpec));
       attempts.watch(undo, started, ended -> undoFinished(runId, next, undo, ended));
     }
   }
@@ -96,6 +90,13 @@ final class Rollback {
                   new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry())),
                   now));
     } catch (RuntimeException e) {
+      if (e instanceof org.jooq.exception.DataAccessException d && Sql.isDuplicateKey(d)) {
+        log.info(
+            "run {}: the undo of step {} was started by another node meanwhile",
+            runId,
+            original.name());
+        return null;
+      }
       StepRun stored = Sql.isConnectionError(e) ? insertedAlready(runId, original, now) : null;
       if (stored == null) {
         throw e;

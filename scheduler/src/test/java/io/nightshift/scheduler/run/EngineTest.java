@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nightshift.executor.Outcome;
-import io.nightshift.scheduler.SettableClock;
 import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.approval.ApprovalStatus;
 import io.nightshift.scheduler.error.Conflict;
-import io.nightshift.scheduler.logs.InProcessLogBus;
-import io.nightshift.scheduler.logs.LogSettings;
-import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.nightshift.scheduler.template.TemplateParser;
@@ -20,14 +16,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.jooq.DSLContext;
-import org.jooq.exception.DataAccessException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,117 +26,7 @@ import org.junit.jupiter.api.Test;
  * dispatch seam in place of processes, so each event (an outcome, a cancel, a lease running out, a
  * deadline passing) is the test's to trigger.
  */
-class EngineTest {
-  static final Duration STALL_GRACE = Duration.ofSeconds(20);
-
-  static final LeaseSettings LEASES =
-      new LeaseSettings(
-          Duration.ofSeconds(10),
-          Duration.ofSeconds(30),
-          Duration.ofHours(1),
-          Duration.ofHours(1),
-          STALL_GRACE);
-
-  final SettableClock clock = SettableClock.now();
-  final FlakyWrites flaky = new FlakyWrites();
-  final LostCommitAnswers lostAnswers = new LostCommitAnswers();
-  final List<AutoCloseable> closing = new ArrayList<>();
-  Database database;
-  DSLContext dsl;
-  RunRepository runs;
-  InProcessLogBus bus;
-
-  @BeforeEach
-  void store() throws Exception {
-    database = TestDatabases.freshH2();
-    dsl = lostAnswers.wrap(flaky.wrap(database.dsl()));
-    runs = new RunRepository(dsl);
-    bus = new InProcessLogBus(new LogStore(database), LogSettings.defaults("engine-test"), clock);
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closing) {
-      c.close();
-    }
-    bus.close();
-    TestDatabases.close(database);
-  }
-
-  Engine engine(String node, AttemptExecutor executor) throws Exception {
-    return engine(node, executor, TempFolders.create("nightshift-engine-test-"));
-  }
-
-  /** An engine whose work root (and ends kept on disk) is {@code work}, as after a restart. */
-  Engine engine(String node, AttemptExecutor executor, Path work) throws Exception {
-    Engine engine =
-        new Engine(
-            runs,
-            new ApprovalRepository(dsl),
-            new NodeLeaseRepository(dsl),
-            dsl,
-            bus,
-            executor,
-            EngineSettings.defaults(node, work),
-            LEASES,
-            clock);
-    closing.add(engine);
-    return engine;
-  }
-
-  static NewRun run(JsonObject... steps) {
-    JsonObject template =
-        new JsonObject().put("name", "t").put("steps", new JsonArray(List.of(steps)));
-    return new NewRun(
-        TemplateParser.parse(template, null), 1, null, Trigger.MANUAL, "alice", Map.of(), null);
-  }
-
-  static JsonObject command(String name) {
-    return new JsonObject().put("name", name).put("kind", "command").put("command", "true");
-  }
-
-  StepRun attempt(long runId, String step, int attempt) {
-    return runs.get(runId).attempts().stream()
-        .filter(a -> a.name().equals(step) && a.attempt() == attempt)
-        .findFirst()
-        .orElseThrow();
-  }
-
-  RunStatus status(long runId) {
-    return runs.get(runId).status();
-  }
-
-  void awaitStatus(long runId, RunStatus status) {
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(runId) == status);
-  }
-
-  void awaitStarted(ScriptedExecutor executor, int count) {
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> executor.started.size() >= count);
-  }
-
-  /**
-   * The database is out (or stays out) for {@code length}: every 10 s the clock moves on and each
-   * of {@code failing} (sweeps, renewals) fails; then it is back.
-   */
-  void outage(Duration length, org.assertj.core.api.ThrowableAssert.ThrowingCallable... failing) {
-    flaky.down(true);
-    for (Duration out = Duration.ZERO; out.compareTo(length) < 0; out = out.plusSeconds(10)) {
-      clock.advance(Duration.ofSeconds(10));
-      for (var call : failing) {
-        assertThatThrownBy(call).isInstanceOf(DataAccessException.class);
-      }
-    }
-    flaky.down(false);
-  }
-
-  /** A run is never over while one of its attempts runs. */
-  void assertNotOverWhileRunning(long runId) {
-    Run run = runs.get(runId);
-    if (run.attempts().stream().anyMatch(a -> a.status() == StepStatus.RUNNING)) {
-      assertThat(run.status().terminal()).as("run %s with a RUNNING attempt", run).isFalse();
-    }
-  }
-
+class EngineTest extends EngineFixture {
   @Test
   void a_cancel_leaves_the_run_canceling_until_its_running_attempt_reported_its_end()
       throws Exception {
@@ -203,168 +84,6 @@ class EngineTest {
 
     assertThat(engine.cancel(id, "bob").status()).isEqualTo(RunStatus.CANCELED);
     assertThat(attempt(id, "a", 2).status()).isEqualTo(StepStatus.CANCELED);
-  }
-
-  @Test
-  void a_retry_backoff_comes_due_from_its_stored_time_when_the_clock_passes_it() throws Exception {
-    ScriptedExecutor executor = new ScriptedExecutor();
-    Engine engine = engine("n1", executor);
-    long id =
-        engine.start(run(command("a").put("retries", 1).put("retryBackoffSeconds", 600))).id();
-    awaitStarted(executor, 1);
-    executor.report(executor.started.get(0), Outcome.Status.FAILED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> runs.get(id).attempts().size() == 2);
-
-    clock.advance(Duration.ofSeconds(599));
-    engine.sweep();
-    assertThat(executor.started).hasSize(1);
-
-    // Any node finds it: here a second engine that never saw the run. Just due, it is its owner's
-    // (whose timer moves it on); once the owner has not for the stall grace, it is anyone's.
-    ScriptedExecutor other = new ScriptedExecutor();
-    Engine b = engine("n2", other);
-    clock.advance(Duration.ofSeconds(2));
-    b.sweep();
-    assertThat(other.started).isEmpty();
-    clock.advance(STALL_GRACE);
-    b.sweep();
-    assertThat(other.started).containsExactly(attempt(id, "a", 2).id());
-    other.report(other.started.get(0), Outcome.Status.SUCCEEDED);
-    awaitStatus(id, RunStatus.SUCCEEDED);
-  }
-
-  @Test
-  void a_retry_backoff_comes_due_on_any_node_while_a_sibling_step_waits_for_an_approval()
-      throws Exception {
-    ScriptedExecutor owner = new ScriptedExecutor();
-    Engine a = engine("a", owner);
-    JsonObject gate =
-        new JsonObject()
-            .put("name", "gate")
-            .put("kind", "approval")
-            .put("approvers", new JsonArray().add("role:operator"));
-    long id = a.start(run(gate, backingOff("s"))).id();
-    awaitStarted(owner, 1);
-    awaitStatus(id, RunStatus.WAITING_APPROVAL);
-    failIntoBackoff(owner, id);
-
-    // Node a's timer for the backoff is in its memory only (as if a went away): the stored time
-    // is what any node's sweep goes by, although the run has a step waiting for a decision.
-    ScriptedExecutor other = new ScriptedExecutor();
-    Engine b = engine("b", other);
-    clock.advance(Duration.ofSeconds(61));
-    b.sweep();
-    assertThat(other.started).as("just due: its owner's timer moves it on").isEmpty();
-    clock.advance(STALL_GRACE);
-    b.sweep();
-    assertThat(other.started).containsExactly(attempt(id, "s", 2).id());
-    assertThat(attempt(id, "gate", 1).status()).isEqualTo(StepStatus.WAITING_APPROVAL);
-  }
-
-  @Test
-  void a_retry_backoff_comes_due_on_any_node_while_a_sibling_step_runs_on_a_live_node()
-      throws Exception {
-    ScriptedExecutor owner = new ScriptedExecutor();
-    Engine a = engine("a", owner);
-    long id = a.start(run(command("backup"), backingOff("s"))).id();
-    awaitStarted(owner, 2);
-    long backup = attempt(id, "backup", 1).id();
-    failIntoBackoff(owner, id);
-
-    ScriptedExecutor other = new ScriptedExecutor();
-    Engine b = engine("b", other);
-    clock.advance(Duration.ofSeconds(61));
-    a.renewLeases();
-    b.sweep();
-    assertThat(other.started).isEmpty();
-    clock.advance(STALL_GRACE);
-    a.renewLeases();
-    b.sweep();
-    assertThat(other.started).containsExactly(attempt(id, "s", 2).id());
-    assertThat(attempt(id, "backup", 1).status())
-        .as("the sibling still runs on its live node")
-        .isEqualTo(StepStatus.RUNNING);
-    assertThat(owner.started).contains(backup);
-  }
-
-  @Test
-  void a_step_that_cannot_start_fails_as_such_and_its_retries_decide() throws Exception {
-    ScriptedExecutor executor = new ScriptedExecutor();
-    int[] starts = {0};
-    AttemptExecutor firstStartFails =
-        (attempt, sink) -> {
-          if (starts[0]++ == 0) {
-            throw new java.io.IOException("fork failed (injected)");
-          }
-          return executor.start(attempt, sink);
-        };
-    Engine engine = engine("n1", firstStartFails);
-    long id = engine.start(run(command("x").put("retries", 1))).id();
-    awaitStarted(executor, 1);
-    StepRun first = attempt(id, "x", 1);
-    assertThat(first.status()).isEqualTo(StepStatus.FAILED);
-    assertThat(first.error()).isEqualTo("cannot start: fork failed (injected)");
-    assertThat(executor.started).containsExactly(attempt(id, "x", 2).id());
-    executor.report(executor.started.get(0), Outcome.Status.SUCCEEDED);
-    awaitStatus(id, RunStatus.SUCCEEDED);
-  }
-
-  @Test
-  void a_step_that_cannot_start_after_another_node_changed_the_run_leaves_its_siblings_executing()
-      throws Exception {
-    ScriptedExecutor owner = new ScriptedExecutor();
-    Engine b = engine("b", new ScriptedExecutor());
-    ApprovalRepository approvals = new ApprovalRepository(dsl);
-    AttemptExecutor xCannotStart =
-        (attempt, sink) -> {
-          if (!attempt.step().name().equals("x")) {
-            return owner.start(attempt, sink);
-          }
-          // Meanwhile node b decides the run's approval: node a's copy of the run is stale.
-          long gate =
-              approvals.list(ApprovalStatus.PENDING, attempt.run().id(), null, 10).get(0).id();
-          b.decide(gate, "bob", true, null);
-          throw new java.io.IOException("fork failed (injected)");
-        };
-    Engine a = engine("a", xCannotStart);
-    JsonObject gate =
-        new JsonObject()
-            .put("name", "gate")
-            .put("kind", "approval")
-            .put("approvers", new JsonArray().add("role:operator"));
-    JsonArray none = new JsonArray();
-    long id =
-        a.start(run(gate, command("x").put("needs", none), command("y").put("needs", none))).id();
-
-    awaitStarted(owner, 1);
-    assertThat(owner.started)
-        .as("y, recorded RUNNING with x, is executing")
-        .containsExactly(attempt(id, "y", 1).id());
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> attempt(id, "x", 1).status() == StepStatus.FAILED);
-    assertThat(attempt(id, "x", 1).error()).isEqualTo("cannot start: fork failed (injected)");
-    assertThat(attempt(id, "gate", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
-  }
-
-  /** A step with no needs that is retried once, 60 s after it failed. */
-  private static JsonObject backingOff(String name) {
-    return command(name)
-        .put("needs", new JsonArray())
-        .put("retries", 1)
-        .put("retryBackoffSeconds", 60);
-  }
-
-  /** Fails step s's first attempt, which stores its second PENDING until its backoff ends. */
-  private void failIntoBackoff(ScriptedExecutor owner, long id) {
-    long first = attempt(id, "s", 1).id();
-    owner.report(first, Outcome.Status.FAILED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> runs.get(id).attempts().stream().anyMatch(s -> s.attempt() == 2));
-    assertThat(attempt(id, "s", 2).status()).isEqualTo(StepStatus.PENDING);
   }
 
   @Test
@@ -579,29 +298,6 @@ class EngineTest {
     awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(runs.get(id).attempts()).hasSize(2);
     assertThat(owner.started).hasSize(2);
-  }
-
-  /** a (with an undo), then b; the run rolls back when b fails. */
-  static NewRun rollsBack() {
-    JsonObject template =
-        new JsonObject()
-            .put("name", "t")
-            .put("onFailure", "rollback")
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(command("a").put("undo", "true"))
-                    .add(command("b").put("needs", new JsonArray().add("a"))));
-    return new NewRun(
-        TemplateParser.parse(template, null), 1, null, Trigger.MANUAL, "alice", Map.of(), null);
-  }
-
-  /** Of {@link #rollsBack()}: a succeeds, then b fails (the rollback begins). */
-  void aSucceedsThenBFails(ScriptedExecutor owner) {
-    awaitStarted(owner, 1);
-    owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
-    awaitStarted(owner, 2);
-    owner.report(owner.started.get(1), Outcome.Status.FAILED);
   }
 
   @Test
