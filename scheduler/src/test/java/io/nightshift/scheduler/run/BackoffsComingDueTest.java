@@ -49,11 +49,7 @@ class BackoffsComingDueTest extends EngineFixture {
       throws Exception {
     ScriptedExecutor owner = new ScriptedExecutor();
     Engine a = engine("a", owner);
-    JsonObject gate =
-        new JsonObject()
-            .put("name", "gate")
-            .put("kind", "approval")
-            .put("approvers", new JsonArray().add("role:operator"));
+    JsonObject gate = approval("gate");
     long id = a.start(run(gate, backingOff("s"))).id();
     awaitStarted(owner, 1);
     awaitStatus(id, RunStatus.WAITING_APPROVAL);

@@ -96,6 +96,14 @@ abstract class EngineFixture {
         TemplateParser.parse(template, null), 1, null, Trigger.MANUAL, "alice", Map.of(), null);
   }
 
+  /** An approval step that people with the operator role decide. */
+  static JsonObject approval(String name) {
+    return new JsonObject()
+        .put("name", name)
+        .put("kind", "approval")
+        .put("approvers", new JsonArray().add("role:operator"));
+  }
+
   static JsonObject command(String name) {
     return new JsonObject().put("name", name).put("kind", "command").put("command", "true");
   }

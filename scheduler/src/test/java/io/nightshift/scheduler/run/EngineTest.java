@@ -642,13 +642,7 @@ class EngineTest extends EngineFixture {
       throws Exception {
     ScriptedExecutor executor = new ScriptedExecutor();
     Engine engine = engine("n1", executor);
-    JsonObject gate =
-        new JsonObject()
-            .put("name", "gate")
-            .put("kind", "approval")
-            .put("approvers", new JsonArray().add("role:operator"))
-            .put("needs", new JsonArray())
-            .put("onTimeout", "deny");
+    JsonObject gate = approval("gate").put("needs", new JsonArray()).put("onTimeout", "deny");
     long id = engine.start(run(command("a"), gate)).id();
     awaitStarted(executor, 1);
     awaitStatus(id, RunStatus.WAITING_APPROVAL);
@@ -679,13 +673,7 @@ class EngineTest extends EngineFixture {
   @Test
   void an_approval_deadline_comes_due_when_the_clock_passes_it_on_any_node() throws Exception {
     Engine a = engine("a", new ScriptedExecutor());
-    JsonObject gate =
-        new JsonObject()
-            .put("name", "gate")
-            .put("kind", "approval")
-            .put("approvers", new JsonArray().add("role:operator"))
-            .put("timeoutSeconds", 3600)
-            .put("onTimeout", "deny");
+    JsonObject gate = approval("gate").put("timeoutSeconds", 3600).put("onTimeout", "deny");
     long id = a.start(run(gate)).id();
     ApprovalRepository approvals = new ApprovalRepository(dsl);
     awaitStatus(id, RunStatus.WAITING_APPROVAL);

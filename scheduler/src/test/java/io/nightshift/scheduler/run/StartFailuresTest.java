@@ -57,11 +57,7 @@ class StartFailuresTest extends EngineFixture {
           throw new java.io.IOException("fork failed (injected)");
         };
     Engine a = engine("a", xCannotStart);
-    JsonObject gate =
-        new JsonObject()
-            .put("name", "gate")
-            .put("kind", "approval")
-            .put("approvers", new JsonArray().add("role:operator"));
+    JsonObject gate = approval("gate");
     JsonArray none = new JsonArray();
     long id =
         a.start(run(gate, command("x").put("needs", none), command("y").put("needs", none))).id();
