@@ -196,6 +196,32 @@ public final class Cgroups {
     return killed;
   }
 
+  /**
+   * The step run ids of the step cgroups in this node's folder: at start, before this incarnation
+   * has started any step, each is a step an earlier one left, whose processes may still run.
+   */
+  public java.util.Set<Long> leftoverSteps() {
+    java.util.Set<Long> steps = new java.util.TreeSet<>();
+    if (kind == Kind.PROCESS_GROUP) {
+      return steps;
+    }
+    try (var dirs = Files.list(base)) {
+      for (Path dir : (Iterable<Path>) dirs::iterator) {
+        java.util.regex.Matcher step = LEFTOVER.matcher(dir.getFileName().toString());
+        if (step.matches()) {
+          steps.add(Long.parseLong(step.group(1)));
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot list {} to find left-over steps", base, e);
+    }
+    return steps;
+  }
+
+  /** A step cgroup's name: {@code step-<step run id>-<pid of its service>-<n>}. */
+  private static final java.util.regex.Pattern LEFTOVER =
+      java.util.regex.Pattern.compile("step-([0-9]{1,18})-[0-9]+-[0-9]+");
+
   /** Removes this node's folder if no step cgroup is left in it (at shutdown). */
   public void close() {
     if (kind == Kind.PROCESS_GROUP) {

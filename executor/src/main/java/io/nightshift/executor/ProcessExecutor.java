@@ -99,6 +99,11 @@ public final class ProcessExecutor {
     return cgroups.killLeftovers(stepRunId);
   }
 
+  /** Step run ids whose cgroups an earlier incarnation of this node left ({@link Cgroups}). */
+  public java.util.Set<Long> leftoverSteps() {
+    return cgroups.leftoverSteps();
+  }
+
   /** Removes this node's cgroup folder when no step cgroup is left in it. */
   public void close() {
     cgroups.close();

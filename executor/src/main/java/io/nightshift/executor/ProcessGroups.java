@@ -74,11 +74,63 @@ public final class ProcessGroups {
    * @return how many processes matched
    */
   public static int killTagged(java.util.Map<String, String> tags) {
-    List<String> wanted = new java.util.ArrayList<>();
-    tags.forEach((k, v) -> wanted.add(k + "=" + v));
     long self = ProcessHandle.current().pid();
     java.util.Set<Long> groups = new java.util.TreeSet<>();
     int matched = 0;
+    java.util.Map<Long, List<String>> found = tagged(tags);
+    if (found == null) {
+      return 0;
+    }
+    for (long pid : found.keySet()) {
+      if (pid == self) {
+        continue;
+      }
+      matched++;
+      stat(pid)
+          .filter(st -> !st.zombie())
+          .ifPresent(st -> groups.add(st.pgrp() > 1 ? st.pgrp() : pid));
+      signalPid(pid);
+    }
+    for (long group : groups) {
+      if (group > 1 && group != ProcessHandle.current().pid()) {
+        log.info("killing left-over process group {} tagged {}", group, tags);
+        signal(group, "KILL");
+      }
+    }
+    return matched;
+  }
+
+  /**
+   * The values of variable {@code name} in the environments of the processes whose environment
+   * holds all of {@code tags}: e.g. the step run ids of the step processes a node left on this
+   * host.
+   */
+  public static java.util.Set<String> taggedValues(
+      java.util.Map<String, String> tags, String name) {
+    java.util.Set<String> values = new java.util.TreeSet<>();
+    java.util.Map<Long, List<String>> found = tagged(tags);
+    if (found != null) {
+      String prefix = name + "=";
+      found
+          .values()
+          .forEach(
+              vars ->
+                  vars.stream()
+                      .filter(v -> v.startsWith(prefix))
+                      .forEach(v -> values.add(v.substring(prefix.length()))));
+    }
+    return values;
+  }
+
+  /**
+   * The processes (other than this one) whose environment holds all of {@code tags}, with their
+   * environment; null when {@code /proc} cannot be listed.
+   */
+  private static java.util.Map<Long, List<String>> tagged(java.util.Map<String, String> tags) {
+    List<String> wanted = new java.util.ArrayList<>();
+    tags.forEach((k, v) -> wanted.add(k + "=" + v));
+    long self = ProcessHandle.current().pid();
+    java.util.Map<Long, List<String>> found = new java.util.TreeMap<>();
     try (var dirs = Files.list(PROC)) {
       for (Path dir : (Iterable<Path>) dirs::iterator) {
         String name = dir.getFileName().toString();
@@ -100,24 +152,14 @@ public final class ProcessGroups {
         }
         List<String> vars = List.of(environ.split("\0"));
         if (vars.containsAll(wanted)) {
-          matched++;
-          stat(pid)
-              .filter(st -> !st.zombie())
-              .ifPresent(st -> groups.add(st.pgrp() > 1 ? st.pgrp() : pid));
-          signalPid(pid);
+          found.put(pid, vars);
         }
       }
     } catch (IOException e) {
       log.warn("cannot list /proc to find left-over step processes", e);
-      return 0;
+      return null;
     }
-    for (long group : groups) {
-      if (group > 1 && group != ProcessHandle.current().pid()) {
-        log.info("killing left-over process group {} tagged {}", group, tags);
-        signal(group, "KILL");
-      }
-    }
-    return matched;
+    return found;
   }
 
   private static void signalPid(long pid) {

@@ -173,6 +173,27 @@ class StepContainmentTest {
   }
 
   @Test
+  void a_later_incarnation_finds_the_steps_left_in_its_cgroups_and_by_their_tags()
+      throws Exception {
+    StepProcess step = start("sleep 1000", null);
+    ProcessExecutor next =
+        new ProcessExecutor(
+            Clock.systemUTC(),
+            Duration.ofMillis(300),
+            StepEnvironment.defaults(),
+            Cgroups.detect(NODE));
+    assertThat(next.leftoverSteps()).contains(4242L);
+    assertThat(
+            ProcessGroups.taggedValues(
+                Map.of("PIDFILE", pidFile.toString()), "NIGHTSHIFT_STEP_RUN_ID"))
+        .containsExactly("4242");
+
+    assertThat(next.killLeftovers(4242)).isGreaterThanOrEqualTo(1);
+    assertThat(step.outcome().get(30, TimeUnit.SECONDS).status()).isNotEqualTo(Status.SUCCEEDED);
+    await().atMost(20, TimeUnit.SECONDS).until(() -> !next.leftoverSteps().contains(4242L));
+  }
+
+  @Test
   void a_program_that_is_not_a_shell_command_is_held_by_the_cgroup_too() throws Exception {
     String escape = "setsid -f sh -c 'echo $$ > \"$PIDFILE\"; exec sleep 1000' > /dev/null 2>&1";
     StepProcess step =

@@ -53,6 +53,16 @@ public interface AttemptExecutor {
     return 0;
   }
 
+  /**
+   * The attempts (step run ids) whose processes or containers an earlier incarnation of this node
+   * may have left running where this executor runs them: asked at start, before any attempt was
+   * handed over. Each that is not a live attempt of this node's has its leftovers killed ({@link
+   * #killLeftovers}), even when another node has ended it meanwhile.
+   */
+  default java.util.Set<Long> leftovers() {
+    return java.util.Set.of();
+  }
+
   /** Releases what the executor holds (at shutdown). */
   default void close() {}
 }

@@ -340,6 +340,19 @@ final class Attempts {
     return killed || tagged > 0 || contained > 0;
   }
 
+  /** {@link #killLeftovers(StepRun)} of an attempt no longer stored: by its id and node only. */
+  boolean killLeftovers(long stepRunId) {
+    int tagged =
+        ProcessGroups.killTagged(
+            Map.of(
+                StepLauncher.STEP_RUN_ID,
+                String.valueOf(stepRunId),
+                StepLauncher.NODE,
+                ctx.settings.node()));
+    int contained = ctx.launcher.killLeftovers(stepRunId);
+    return tagged > 0 || contained > 0;
+  }
+
   io.nightshift.executor.LineSink sinkFor(Run run, StepRun step) {
     return (seq, ts, stream, text) ->
         ctx.bus.publish(

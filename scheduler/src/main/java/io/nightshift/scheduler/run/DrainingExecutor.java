@@ -97,6 +97,11 @@ public final class DrainingExecutor implements AttemptExecutor {
   }
 
   @Override
+  public java.util.Set<Long> leftovers() {
+    return delegate.leftovers();
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }

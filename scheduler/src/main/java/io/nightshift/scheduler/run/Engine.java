@@ -236,15 +236,17 @@ public final class Engine implements CreatedRuns, AutoCloseable {
   /**
    * Start-up reconciliation: step processes this node name left behind are killed and their steps
    * failed ("executor lost"), unless they belong to a live instance of the same name (its lease
-   * holds, and on this host its process is still the one that took it); then every unfinished run
-   * moves on by its rules, backoff and deadline timers are armed again, and the periodic lease
-   * renewal, cancel poll and sweep start.
+   * holds, and on this host its process is still the one that took it), also those of attempts
+   * another node has failed as lost meanwhile (their retry may run elsewhere); then every
+   * unfinished run moves on by its rules, backoff and deadline timers are armed again, and the
+   * periodic lease renewal, cancel poll and sweep start.
    */
   public void recover() {
     Instant now = clock.instant();
     nodeLeases.heartbeat(now);
     java.util.Set<String> liveTwins = nodeLeases.liveTwins(now);
     java.util.List<Long> keptEnds = lost.keptEnds();
+    lost.orphans();
     for (long runId : ctx.sweeps.unfinished()) {
       try {
         lost.ownLeftovers(runId, liveTwins);

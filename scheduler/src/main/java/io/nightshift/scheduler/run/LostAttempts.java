@@ -76,6 +76,48 @@ final class LostAttempts {
     }
   }
 
+  /**
+   * At start, before {@link #ownLeftovers}: processes that an earlier incarnation of this node left
+   * on this host ({@link AttemptExecutor#leftovers}) for attempts that are no longer its to run:
+   * another node failed them as lost (and may run their retry), or their run ended or is gone. They
+   * are killed. This node's RUNNING attempts are left to {@link #ownLeftovers} (a live twin's to
+   * it).
+   */
+  void orphans() {
+    for (long stepRunId : ctx.launcher.leftovers()) {
+      try {
+        StepRun step = ctx.runs.attempt(stepRunId);
+        if (step != null
+            && step.status() == StepStatus.RUNNING
+            && ctx.settings.node().equals(step.node())) {
+          continue;
+        }
+        boolean killed =
+            step != null ? attempts.killLeftovers(step) : attempts.killLeftovers(stepRunId);
+        if (killed) {
+          log.warn(
+              "step run {}{}: its processes were still running on this host, left by this node"
+                  + " before it stopped; killed",
+              stepRunId,
+              step == null
+                  ? " (no longer stored)"
+                  : " (run "
+                      + step.runId()
+                      + " step "
+                      + step.name()
+                      + " attempt "
+                      + step.attempt()
+                      + ", "
+                      + step.status()
+                      + (step.error() == null ? "" : ": " + step.error())
+                      + ")");
+        }
+      } catch (RuntimeException e) {
+        log.error("step run {}: cannot look for its left-over processes", stepRunId, e);
+      }
+    }
+  }
+
   /** At start, before {@link #ownLeftovers}: the attempts whose ends this node kept on disk. */
   List<Long> keptEnds() {
     return ctx.journal.kept();

@@ -5,6 +5,7 @@ import io.nightshift.executor.HttpExecutor;
 import io.nightshift.executor.HttpSpec;
 import io.nightshift.executor.LineSink;
 import io.nightshift.executor.ProcessExecutor;
+import io.nightshift.executor.ProcessGroups;
 import io.nightshift.executor.ProcessSpec;
 import io.nightshift.executor.ScriptFile;
 import io.nightshift.executor.StepProcess;
@@ -228,6 +229,21 @@ public final class StepLauncher implements AttemptExecutor {
   @Override
   public int killLeftovers(long stepRunId) {
     return processes.killLeftovers(stepRunId);
+  }
+
+  /**
+   * The steps whose cgroups an earlier incarnation of this node left, and those of the processes on
+   * this host tagged with this node's name (see {@link #NODE}).
+   */
+  @Override
+  public java.util.Set<Long> leftovers() {
+    java.util.Set<Long> steps = new java.util.TreeSet<>(processes.leftoverSteps());
+    for (String id : ProcessGroups.taggedValues(Map.of(NODE, settings.node()), STEP_RUN_ID)) {
+      if (id.matches("[0-9]{1,18}")) {
+        steps.add(Long.parseLong(id));
+      }
+    }
+    return steps;
   }
 
   @Override

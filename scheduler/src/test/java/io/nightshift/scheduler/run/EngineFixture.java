@@ -172,4 +172,16 @@ abstract class EngineFixture {
     awaitStarted(owner, 2);
     owner.report(owner.started.get(1), Outcome.Status.FAILED);
   }
+
+  /**
+   * The clock moves past a lease expiry twice, {@code sweeper} sweeping after each: once for its
+   * own start-up hold-off (it judges no lease before it has reached the database that long), once
+   * for the lease it then finds expired.
+   */
+  void sweepPastTwoLeaseExpiries(Engine sweeper) {
+    clock.advance(Duration.ofSeconds(31));
+    sweeper.sweep();
+    clock.advance(Duration.ofSeconds(31));
+    sweeper.sweep();
+  }
 }

@@ -351,18 +351,6 @@ class EngineTest extends EngineFixture {
     return new Stopped(id, step, ended, kept);
   }
 
-  /**
-   * The clock moves past a lease expiry twice, {@code sweeper} sweeping after each: once for its
-   * own start-up hold-off (it judges no lease before it has reached the database that long), once
-   * for the lease it then finds expired.
-   */
-  void sweepPastTwoLeaseExpiries(Engine sweeper) {
-    clock.advance(Duration.ofSeconds(31));
-    sweeper.sweep();
-    clock.advance(Duration.ofSeconds(31));
-    sweeper.sweep();
-  }
-
   @Test
   void an_end_that_waited_for_the_database_when_its_node_stopped_is_recorded_at_the_next_start()
       throws Exception {

@@ -25,6 +25,14 @@ final class ScriptedExecutor implements AttemptExecutor {
 
   private final Map<Long, CompletableFuture<Outcome>> outcomes = new ConcurrentHashMap<>();
 
+  /** What it says an earlier incarnation of its node left running ({@link #leftovers}). */
+  volatile Set<Long> leftovers = Set.of();
+
+  @Override
+  public Set<Long> leftovers() {
+    return leftovers;
+  }
+
   /** The process group it claims to have started (null: none, as for HTTP). */
   volatile ProcessId process;
 

@@ -313,6 +313,15 @@ class RunsAcrossNodesTest {
         assertThat(first.getString("error")).contains("executor lost");
         assertThat(Files.readString(second).trim())
             .isEqualTo(survivor.nightshift().config().node());
+        // The killed node's processes of attempt 1 outlived it on this host, beside attempt 2:
+        // when the node comes back, it kills them, although the attempt was ended by another node.
+        assertThat(leftovers).allMatch(RunsAcrossNodesTest::alive);
+        doomed.start();
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> leftovers.stream().noneMatch(RunsAcrossNodesTest::alive));
+        assertThat(Files.readString(doomed.log()))
+            .contains("its processes were still running on this host");
         assertThat(
                 await(
                         survivor,

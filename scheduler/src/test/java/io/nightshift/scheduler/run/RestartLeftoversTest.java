@@ -1,0 +1,59 @@
+package io.nightshift.scheduler.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nightshift.executor.Outcome;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node that comes back kills what its earlier incarnation left running on its host: the processes
+ * of its own RUNNING attempts (which it fails as lost), and also those of attempts another node
+ * failed as lost meanwhile, whose retry may be running elsewhere.
+ */
+class RestartLeftoversTest extends EngineFixture {
+  @Test
+  void a_node_back_after_another_node_retried_its_lost_attempt_kills_what_the_attempt_left()
+      throws Exception {
+    ScriptedExecutor dead = new ScriptedExecutor();
+    Engine a = engine("a", dead);
+    long id = a.start(run(command("s").put("retries", 1))).id();
+    awaitStarted(dead, 1);
+    long first = attempt(id, "s", 1).id();
+    a.close(); // as a kill -9 would leave it: the attempt RUNNING, its lease no longer renewed
+
+    ScriptedExecutor survivor = new ScriptedExecutor();
+    Engine b = engine("b", survivor);
+    clock.advance(Duration.ofSeconds(31));
+    b.sweep();
+    awaitStarted(survivor, 1);
+    assertThat(attempt(id, "s", 1).error()).contains("executor lost");
+    long second = attempt(id, "s", 2).id();
+
+    ScriptedExecutor back = new ScriptedExecutor();
+    back.leftovers = Set.of(first, 999_999L); // the second: a step run no longer stored
+    engine("a", back).recover();
+    assertThat(back.leftoversKilled).containsExactlyInAnyOrder(first, 999_999L);
+    assertThat(survivor.killed).as("the retry on the other node runs on").isEmpty();
+    assertThat(attempt(id, "s", 2).status()).isEqualTo(StepStatus.RUNNING);
+    survivor.report(second, Outcome.Status.SUCCEEDED);
+    awaitStatus(id, RunStatus.SUCCEEDED);
+  }
+
+  @Test
+  void a_node_back_leaves_a_live_attempt_of_its_own_name_to_its_own_reconciliation()
+      throws Exception {
+    ScriptedExecutor twin = new ScriptedExecutor();
+    Engine live = engine("same", twin);
+    live.recover();
+    long id = live.start(run(command("s"))).id();
+    awaitStarted(twin, 1);
+
+    ScriptedExecutor beside = new ScriptedExecutor();
+    beside.leftovers = Set.of(attempt(id, "s", 1).id());
+    engine("same", beside).recover();
+    assertThat(beside.leftoversKilled).as("a live twin's attempt").isEmpty();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
+  }
+}
