@@ -32,6 +32,11 @@ record EndReport(
     return new EndReport(StepStatus.FAILED, null, error, 0, 0, at);
   }
 
+  /** This end, with {@code lines} lines of output (of a lost attempt: those stored of it). */
+  EndReport withLines(long lines) {
+    return new EndReport(to, exitCode, error, lines, dropped, at);
+  }
+
   /** This end with the run's secret values masked in its error (as it is stored and shown). */
   EndReport masked(Run run) {
     return new EndReport(to, exitCode, ErrorMasks.maskSecrets(run, error), lines, dropped, at);

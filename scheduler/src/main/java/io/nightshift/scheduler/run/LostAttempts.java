@@ -70,7 +70,8 @@ final class LostAttempts {
             run -> {
               log.warn(
                   "run {} step {} attempt {}: {}", run.id(), lost.name(), lost.attempt(), error);
-              return end(run, run.attempt(lost.id()).orElseThrow(), false, lostEnd(error));
+              return end(
+                  run, run.attempt(lost.id()).orElseThrow(), false, lostEnd(lost.id(), error));
             });
       }
     }
@@ -221,7 +222,7 @@ final class LostAttempts {
                           step.name(),
                           step.attempt(),
                           error);
-                      return end(run, step, expired, lostEnd(error));
+                      return end(run, step, expired, lostEnd(step.id(), error));
                     });
           }
           if (ended) {
@@ -231,8 +232,18 @@ final class LostAttempts {
         });
   }
 
-  private EndReport lostEnd(String error) {
-    return EndReport.failed(error, ctx.storedNow());
+  /**
+   * The end of an attempt whose executor is gone: failed with {@code error}, with the lines of it
+   * stored by then (its executor counted them; now the store does, as far as they reached it).
+   */
+  private EndReport lostEnd(long stepRunId, String error) {
+    EndReport end = EndReport.failed(error, ctx.storedNow());
+    try {
+      return end.withLines(ctx.runs.storedLines(stepRunId));
+    } catch (RuntimeException e) {
+      log.debug("step run {}: its stored lines not counted: {}", stepRunId, e.toString());
+      return end;
+    }
   }
 
   /**

@@ -22,6 +22,13 @@ class RestartLeftoversTest extends EngineFixture {
     awaitStarted(dead, 1);
     long first = attempt(id, "s", 1).id();
     a.close(); // as a kill -9 would leave it: the attempt RUNNING, its lease no longer renewed
+    new io.nightshift.scheduler.logs.LogStore(dsl)
+        .insert(
+            java.util.List.of(
+                new io.nightshift.executor.LogLine(
+                    id, first, "s", 1, 1, clock.instant(), "stdout", "one"),
+                new io.nightshift.executor.LogLine(
+                    id, first, "s", 1, 2, clock.instant(), "stdout", "two")));
 
     ScriptedExecutor survivor = new ScriptedExecutor();
     Engine b = engine("b", survivor);
@@ -30,6 +37,7 @@ class RestartLeftoversTest extends EngineFixture {
     awaitStarted(survivor, 1);
     assertThat(attempt(id, "s", 1).error()).contains("executor lost");
     long second = attempt(id, "s", 2).id();
+    assertThat(attempt(id, "s", 1).lineCount()).as("the lines stored of it").isEqualTo(2);
 
     ScriptedExecutor back = new ScriptedExecutor();
     back.leftovers = Set.of(first, 999_999L); // the second: a step run no longer stored
