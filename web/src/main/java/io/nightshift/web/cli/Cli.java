@@ -87,6 +87,7 @@ public final class Cli {
       String[] args, Map<String, String> env, PrintWriter out, PrintWriter err, boolean terminal) {
     Cli cli = new Cli(env, out, err, terminal);
     CommandLine line = new CommandLine(cli);
+    helpOnEveryCommand(line);
     line.setOut(out);
     line.setErr(err);
     line.setExitCodeExceptionMapper(e -> ERROR);
@@ -106,6 +107,22 @@ public final class Cli {
           return ERROR;
         });
     return line.execute(args);
+  }
+
+  /**
+   * {@code -h/--help} on every subcommand ({@code nightshift jobs run --help} shows its usage, not
+   * "Missing required parameter"); the top command has it with {@code --version} already.
+   */
+  private static void helpOnEveryCommand(CommandLine line) {
+    CommandLine.Model.CommandSpec spec = line.getCommandSpec();
+    if (spec.findOption("--help") == null) {
+      spec.addOption(
+          CommandLine.Model.OptionSpec.builder("-h", "--help")
+              .usageHelp(true)
+              .description("Show this help message and exit.")
+              .build());
+    }
+    line.getSubcommands().values().forEach(Cli::helpOnEveryCommand);
   }
 
   /** The API client, from --url/--token, NIGHTSHIFT_URL/NIGHTSHIFT_TOKEN, or the profile file. */

@@ -88,28 +88,40 @@ final class JobCommands extends Base {
     }
   }
 
-  @Command(name = "run", description = "Run a job now; --follow waits for its end.")
+  @Command(
+      name = "run",
+      description = "Run a job now; --follow waits for its end, --force overrides a forbid.")
   static final class RunNow extends Base {
     @Parameters(paramLabel = "NAME")
     String name;
 
     @Option(
         names = {"-p", "--param"},
-        paramLabel = "NAME=VALUE")
+        paramLabel = "NAME=VALUE",
+        description = "A parameter value (repeatable); the job's own values are the default.")
     Map<String, String> params = new LinkedHashMap<>();
 
-    @Option(names = "--follow")
+    @Option(
+        names = "--follow",
+        description = "Print the log until the run ends; exit 0 if it succeeded, 1 if not.")
     boolean follow;
+
+    @Option(
+        names = "--force",
+        description = "Start it although the job forbids overlapping runs and one is active.")
+    boolean force;
 
     @Override
     int run() {
       JsonObject values = new JsonObject();
       params.forEach(values::put);
+      JsonObject body = new JsonObject().put("params", values);
+      if (force) {
+        body.put("force", true);
+      }
       JsonObject run =
-          api()
-              .post(
-                  "/api/v1/jobs/" + Api.encode(name) + "/runs",
-                  new JsonObject().put("params", values));
+          RunCommands.forcible(
+              () -> api().post("/api/v1/jobs/" + Api.encode(name) + "/runs", body));
       return RunCommands.started(
           this,
           run,

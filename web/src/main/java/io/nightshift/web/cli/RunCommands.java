@@ -12,7 +12,25 @@ import picocli.CommandLine.Parameters;
 final class RunCommands {
   private static final Set<String> SUCCESS = Set.of("SUCCEEDED");
 
+  /** The phrase of the API's 409 for a run a job's {@code forbid} refuses: the JSON field. */
+  private static final String SEND_FORCE = "send \"force\": true";
+
   private RunCommands() {}
+
+  /**
+   * Starts a run (run-now, retry); the API's 409 for an overlap the job forbids keeps its message
+   * but points at {@code --force}, the command line's way to send {@code "force": true}.
+   */
+  static JsonObject forcible(java.util.function.Supplier<JsonObject> start) {
+    try {
+      return start.get();
+    } catch (ApiError e) {
+      if (e.status() == 409 && e.getMessage() != null && e.getMessage().contains(SEND_FORCE)) {
+        throw new ApiError(409, e.getMessage().replace(SEND_FORCE, "add --force"));
+      }
+      throw e;
+    }
+  }
 
   @Command(name = "run", description = "Start a run of TEMPLATE; --follow waits for its end.")
   static final class Start extends Base {
@@ -270,12 +288,25 @@ final class RunCommands {
     @Parameters(paramLabel = "ID")
     long id;
 
-    @Option(names = "--follow")
+    @Option(
+        names = "--follow",
+        description = "Print the log until the run ends; exit 0 if it succeeded, 1 if not.")
     boolean follow;
+
+    @Option(
+        names = "--force",
+        description = "Start it although its job forbids overlapping runs and one is active.")
+    boolean force;
 
     @Override
     int run() {
-      JsonObject run = api().post("/api/v1/runs/" + id + "/retry", null);
+      JsonObject run =
+          forcible(
+              () ->
+                  api()
+                      .post(
+                          "/api/v1/runs/" + id + "/retry",
+                          force ? new JsonObject().put("force", true) : null));
       long newId = run.getLong("id");
       return started(
           this,

@@ -81,10 +81,14 @@ public final class JobRoutes {
         .handler(QueryParameters.none())
         .handler(endpoints.blocking(Permission.READ, this::get));
     api.put("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
-    api.delete("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::delete));
+    api.delete("/jobs/:name")
+        .handler(new NoBody())
+        .handler(endpoints.blocking(Permission.OPERATE, this::delete));
     api.post("/jobs/:name/pause")
+        .handler(new NoBody())
         .handler(endpoints.blocking(Permission.OPERATE, c -> enable(c, false)));
     api.post("/jobs/:name/resume")
+        .handler(new NoBody())
         .handler(endpoints.blocking(Permission.OPERATE, c -> enable(c, true)));
     api.post("/jobs/:name/runs").handler(endpoints.blocking(Permission.OPERATE, this::runNow));
     api.get("/jobs/:name/fires")

@@ -46,7 +46,9 @@ public final class NodeRoutes {
     api.get("/nodes")
         .handler(QueryParameters.none())
         .handler(endpoints.blocking(Permission.READ, this::list));
-    api.post("/nodes/:name/drain").handler(endpoints.blocking(Permission.ADMINISTER, this::drain));
+    api.post("/nodes/:name/drain")
+        .handler(new NoBody())
+        .handler(endpoints.blocking(Permission.ADMINISTER, this::drain));
   }
 
   /** Answers 503 to run starts while this node drains; mount before the run routes. */

@@ -59,7 +59,9 @@ public final class RunRoutes {
     api.get("/runs/:id")
         .handler(QueryParameters.none())
         .handler(endpoints.blocking(Permission.READ, this::get));
-    api.post("/runs/:id/cancel").handler(endpoints.blocking(Permission.OPERATE, this::cancel));
+    api.post("/runs/:id/cancel")
+        .handler(new NoBody())
+        .handler(endpoints.blocking(Permission.OPERATE, this::cancel));
     api.post("/runs/:id/retry").handler(endpoints.blocking(Permission.OPERATE, this::retry));
   }
 

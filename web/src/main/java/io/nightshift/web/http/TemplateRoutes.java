@@ -36,7 +36,9 @@ public final class TemplateRoutes {
         .handler(QueryParameters.only("version"))
         .handler(endpoints.blocking(Permission.READ, this::get));
     api.put("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
-    api.delete("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::delete));
+    api.delete("/templates/:name")
+        .handler(new NoBody())
+        .handler(endpoints.blocking(Permission.OPERATE, this::delete));
   }
 
   private Reply create(Call call) {

@@ -31,7 +31,9 @@ public final class TokenRoutes {
     api.get("/tokens")
         .handler(QueryParameters.none())
         .handler(endpoints.blocking(Permission.ADMINISTER, this::list));
-    api.delete("/tokens/:name").handler(endpoints.blocking(Permission.ADMINISTER, this::delete));
+    api.delete("/tokens/:name")
+        .handler(new NoBody())
+        .handler(endpoints.blocking(Permission.ADMINISTER, this::delete));
     api.get("/me").handler(QueryParameters.none()).handler(TokenRoutes::me);
   }
 

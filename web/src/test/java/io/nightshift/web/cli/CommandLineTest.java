@@ -397,6 +397,84 @@ abstract class CommandLineTest {
   }
 
   @Test
+  void a_forbid_jobs_run_now_and_retry_are_refused_pointing_at_force_and_forced_start() {
+    String t = unique("forbid-t");
+    template(t, new JsonArray().add(command("x", "sleep 60")));
+    String j = unique("forbid-j");
+    Answer created =
+        server.put(
+            "/api/v1/jobs/" + j,
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put("template", t)
+                .put("schedule", new JsonObject().put("at", "2099-01-01T00:00:00Z"))
+                .put("concurrency", "forbid")
+                .encode());
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    Result first = cli(operator, "--json", "jobs", "run", j);
+    assertThat(first.status()).as(first.toString()).isEqualTo(0);
+    long firstId = first.json().getLong("id");
+
+    Result refused = cli(operator, "jobs", "run", j);
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(2);
+    assertThat(refused.err())
+        .startsWith("nightshift: job '" + j + "' forbids overlapping runs and its run " + firstId)
+        .contains("add --force to start one anyway")
+        .doesNotContain("\"force\"");
+    assertThat(activeRuns(j)).containsExactly(firstId);
+
+    Result forced = cli(operator, "--json", "jobs", "run", j, "--force");
+    assertThat(forced.status()).as(forced.toString()).isEqualTo(0);
+    long forcedId = forced.json().getLong("id");
+    assertThat(activeRuns(j)).containsExactlyInAnyOrder(firstId, forcedId);
+
+    assertThat(cli(operator, "cancel", String.valueOf(firstId)).status()).isEqualTo(0);
+    awaitStatus(firstId, "CANCELED");
+    Result retryRefused = cli(operator, "retry", String.valueOf(firstId));
+    assertThat(retryRefused.status()).as(retryRefused.toString()).isEqualTo(2);
+    assertThat(retryRefused.err())
+        .contains("its run " + forcedId)
+        .contains("add --force to start one anyway");
+    Result retried = cli(operator, "--json", "retry", String.valueOf(firstId), "--force");
+    assertThat(retried.status()).as(retried.toString()).isEqualTo(0);
+    long retryId = retried.json().getLong("id");
+    assertThat(retried.json().getLong("retryOf")).isEqualTo(firstId);
+    assertThat(activeRuns(j)).containsExactlyInAnyOrder(forcedId, retryId);
+
+    for (long id : new long[] {forcedId, retryId}) {
+      assertThat(cli(operator, "cancel", String.valueOf(id)).status()).isEqualTo(0);
+      awaitStatus(id, "CANCELED");
+    }
+  }
+
+  private java.util.List<Long> activeRuns(String job) {
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    server
+        .get("/api/v1/runs?status=RUNNING,QUEUED&job=" + job, ADMIN_TOKEN)
+        .json()
+        .getJsonArray("items")
+        .forEach(r -> ids.add(((JsonObject) r).getLong("id")));
+    return ids;
+  }
+
+  @Test
+  void every_command_shows_its_help() {
+    Result jobsRun = cli(operator, "jobs", "run", "--help");
+    assertThat(jobsRun.status()).as(jobsRun.toString()).isEqualTo(0);
+    assertThat(jobsRun.out()).contains("Usage: nightshift jobs run").contains("--force");
+    assertThat(jobsRun.err()).isEmpty();
+    Result runs = cli(operator, "runs", "--help");
+    assertThat(runs.status()).as(runs.toString()).isEqualTo(0);
+    assertThat(runs.out()).contains("Usage: nightshift runs");
+    Result retry = cli(operator, "retry", "-h");
+    assertThat(retry.status()).as(retry.toString()).isEqualTo(0);
+    assertThat(retry.out()).contains("Usage: nightshift retry").contains("--force");
+    Result top = cli(operator, "--help");
+    assertThat(top.status()).isEqualTo(0);
+    assertThat(top.out()).contains("Usage: nightshift");
+  }
+
+  @Test
   void nodes_lists_the_live_nodes_with_this_one_marked() {
     Result nodes = cli(operator, "nodes");
     assertThat(nodes.status()).as(nodes.toString()).isEqualTo(0);
