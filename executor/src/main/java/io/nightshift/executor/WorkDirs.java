@@ -38,6 +38,24 @@ public record WorkDirs(Path root) {
     return dir;
   }
 
+  /** The runs that have a directory here, by id (none when there is no {@code runs} folder). */
+  public java.util.List<Long> runIds() throws IOException {
+    Path runs = root.resolve("runs");
+    if (!Files.isDirectory(runs)) {
+      return java.util.List.of();
+    }
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    try (var dirs = Files.list(runs)) {
+      for (Path dir : (Iterable<Path>) dirs::iterator) {
+        String name = dir.getFileName().toString();
+        if (name.matches("[0-9]{1,18}")) {
+          ids.add(Long.parseLong(name));
+        }
+      }
+    }
+    return ids;
+  }
+
   /** Deletes the run's directory and everything in it; nothing happens if it is gone. */
   public void delete(long runId) throws IOException {
     deleteTree(of(runId));

@@ -193,7 +193,7 @@ record NodeParts(
       engine.events().addConsumer(webhooks);
       engine.events().afterRelay(notifier::wake);
       if (!config.executor().keepWorkDirs()) {
-        workRoot.deleteRunDirsAtRunEnd(logs.bus());
+        workRoot.deleteRunDirsAtRunEnd(logs.bus(), runs);
       }
       metrics =
           new ServiceMetrics(

@@ -2,10 +2,12 @@ package io.nightshift.web;
 
 import io.nightshift.executor.WorkDirs;
 import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.WorkDirCleanup;
 import io.nightshift.web.config.Config;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +45,12 @@ final class WorkRoot {
     return dirs;
   }
 
-  /** Deletes each run's directory once the run ended (see {@link WorkDirCleanup}). */
-  void deleteRunDirsAtRunEnd(LogBus bus) {
-    cleanup = new WorkDirCleanup(dirs, bus);
+  /**
+   * Deletes each run's directory once the run ended, and those of runs that ended while this node
+   * did not hear of it, at start and hourly (see {@link WorkDirCleanup}).
+   */
+  void deleteRunDirsAtRunEnd(LogBus bus, RunRepository runs) {
+    cleanup = new WorkDirCleanup(dirs, bus).catchUp(runs, Duration.ofHours(1));
   }
 
   /**
