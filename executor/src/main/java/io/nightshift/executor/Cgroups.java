@@ -197,18 +197,26 @@ public final class Cgroups {
   }
 
   /**
-   * The step run ids of the step cgroups in this node's folder: at start, before this incarnation
-   * has started any step, each is a step an earlier one left, whose processes may still run.
+   * The step run ids of the step cgroups in this node's folder that no other live process made: at
+   * start, before this incarnation has started any step, each is a step an earlier one left, whose
+   * processes may still run. A cgroup whose service still runs (another installation's node of the
+   * same name on this host, a live twin) is not a leftover.
    */
   public java.util.Set<Long> leftoverSteps() {
     java.util.Set<Long> steps = new java.util.TreeSet<>();
     if (kind == Kind.PROCESS_GROUP) {
       return steps;
     }
+    long self = ProcessHandle.current().pid();
     try (var dirs = Files.list(base)) {
       for (Path dir : (Iterable<Path>) dirs::iterator) {
         java.util.regex.Matcher step = LEFTOVER.matcher(dir.getFileName().toString());
-        if (step.matches()) {
+        if (!step.matches()) {
+          continue;
+        }
+        long maker = Long.parseLong(step.group(2));
+        boolean makerRuns = ProcessHandle.of(maker).map(ProcessHandle::isAlive).orElse(false);
+        if (maker == self || !makerRuns) {
           steps.add(Long.parseLong(step.group(1)));
         }
       }
@@ -220,7 +228,7 @@ public final class Cgroups {
 
   /** A step cgroup's name: {@code step-<step run id>-<pid of its service>-<n>}. */
   private static final java.util.regex.Pattern LEFTOVER =
-      java.util.regex.Pattern.compile("step-([0-9]{1,18})-[0-9]+-[0-9]+");
+      java.util.regex.Pattern.compile("step-([0-9]{1,18})-([0-9]{1,18})-[0-9]+");
 
   /** Removes this node's folder if no step cgroup is left in it (at shutdown). */
   public void close() {

@@ -101,25 +101,26 @@ public final class ProcessGroups {
   }
 
   /**
-   * The values of variable {@code name} in the environments of the processes whose environment
-   * holds all of {@code tags}: e.g. the step run ids of the step processes a node left on this
-   * host.
+   * The environments of the processes whose environment holds all of {@code tags} (e.g. the step
+   * processes a node left on this host), one map each.
    */
-  public static java.util.Set<String> taggedValues(
-      java.util.Map<String, String> tags, String name) {
-    java.util.Set<String> values = new java.util.TreeSet<>();
-    java.util.Map<Long, List<String>> found = tagged(tags);
-    if (found != null) {
-      String prefix = name + "=";
-      found
-          .values()
-          .forEach(
-              vars ->
-                  vars.stream()
-                      .filter(v -> v.startsWith(prefix))
-                      .forEach(v -> values.add(v.substring(prefix.length()))));
+  public static List<java.util.Map<String, String>> taggedEnvironments(
+      java.util.Map<String, String> tags) {
+    List<java.util.Map<String, String>> found = new java.util.ArrayList<>();
+    java.util.Map<Long, List<String>> processes = tagged(tags);
+    if (processes != null) {
+      for (List<String> vars : processes.values()) {
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        for (String v : vars) {
+          int eq = v.indexOf('=');
+          if (eq > 0) {
+            env.put(v.substring(0, eq), v.substring(eq + 1));
+          }
+        }
+        found.add(env);
+      }
     }
-    return values;
+    return found;
   }
 
   /**

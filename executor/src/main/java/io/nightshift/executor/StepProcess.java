@@ -110,6 +110,14 @@ public final class StepProcess {
     stop(Status.CANCELED, "canceled");
   }
 
+  /**
+   * Stops the step as {@link #cancel()} does, for {@code why} (what its log says: "node drained",
+   * not "canceled").
+   */
+  public void stop(String why) {
+    stop(Status.CANCELED, why);
+  }
+
   @Override
   public String toString() {
     return "StepProcess[pid=" + pid + ", startTicks=" + startTicks + "]";

@@ -183,10 +183,9 @@ class StepContainmentTest {
             StepEnvironment.defaults(),
             Cgroups.detect(NODE));
     assertThat(next.leftoverSteps()).contains(4242L);
-    assertThat(
-            ProcessGroups.taggedValues(
-                Map.of("PIDFILE", pidFile.toString()), "NIGHTSHIFT_STEP_RUN_ID"))
-        .containsExactly("4242");
+    assertThat(ProcessGroups.taggedEnvironments(Map.of("PIDFILE", pidFile.toString())))
+        .extracting(env -> env.get("NIGHTSHIFT_STEP_RUN_ID"))
+        .containsOnly("4242");
 
     assertThat(next.killLeftovers(4242)).isGreaterThanOrEqualTo(1);
     assertThat(step.outcome().get(30, TimeUnit.SECONDS).status()).isNotEqualTo(Status.SUCCEEDED);

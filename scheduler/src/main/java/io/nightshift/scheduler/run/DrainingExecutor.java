@@ -125,9 +125,10 @@ public final class DrainingExecutor implements AttemptExecutor {
           Outcome.Status.FAILED, o.exitCode(), reason, o.duration(), o.lines(), o.dropped());
     }
 
-    void stop(String reason) {
+    @Override
+    public void stop(String reason) {
       stoppedBecause = reason;
-      inner.cancel();
+      inner.stop(reason);
     }
 
     @Override

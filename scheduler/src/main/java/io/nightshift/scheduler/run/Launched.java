@@ -8,4 +8,12 @@ public interface Launched {
   CompletableFuture<Outcome> outcome();
 
   void cancel();
+
+  /**
+   * Stops it for {@code why} (a drain, not a person's cancel): what the step's own log says; its
+   * outcome is the same as {@link #cancel()}'s.
+   */
+  default void stop(String why) {
+    cancel();
+  }
 }

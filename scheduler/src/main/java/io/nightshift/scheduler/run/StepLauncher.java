@@ -130,6 +130,11 @@ public final class StepLauncher implements AttemptExecutor {
           public void cancel() {
             process.cancel();
           }
+
+          @Override
+          public void stop(String why) {
+            process.stop(why);
+          }
         };
     return new Started(launched, new ProcessId(process.processGroup(), process.startTicks()));
   }
@@ -233,13 +238,18 @@ public final class StepLauncher implements AttemptExecutor {
 
   /**
    * The steps whose cgroups an earlier incarnation of this node left, and those of the processes on
-   * this host tagged with this node's name (see {@link #NODE}).
+   * this host tagged with this node's name and a run directory under its work root (see {@link
+   * #NODE}): another installation's node of the same name has another root.
    */
   @Override
   public java.util.Set<Long> leftovers() {
     java.util.Set<Long> steps = new java.util.TreeSet<>(processes.leftoverSteps());
-    for (String id : ProcessGroups.taggedValues(Map.of(NODE, settings.node()), STEP_RUN_ID)) {
-      if (id.matches("[0-9]{1,18}")) {
+    String runs = new WorkDirs(settings.workRoot()).of(0).getParent() + "/";
+    for (Map<String, String> env :
+        ProcessGroups.taggedEnvironments(Map.of(NODE, settings.node()))) {
+      String id = env.get(STEP_RUN_ID);
+      String dir = env.get(WORK_DIR);
+      if (id != null && id.matches("[0-9]{1,18}") && dir != null && dir.startsWith(runs)) {
         steps.add(Long.parseLong(id));
       }
     }

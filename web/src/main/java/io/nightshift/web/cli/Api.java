@@ -185,8 +185,22 @@ final class Api {
   }
 
   private ApiError unreachable(IOException e) {
-    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return new ApiError(0, "cannot reach " + base + ": " + why);
+    return new ApiError(0, "cannot reach " + base + ": " + why(e));
+  }
+
+  /**
+   * What went wrong, in words: the JDK's client often throws a bare {@code ConnectException} whose
+   * cause holds the reason ("Connection refused").
+   */
+  static String why(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage();
+      }
+    }
+    return e instanceof java.net.ConnectException
+        ? "connection refused (is a node listening there?)"
+        : e.getClass().getSimpleName();
   }
 
   /** The API's own message, on one line; the HTTP status when the body is not the envelope. */

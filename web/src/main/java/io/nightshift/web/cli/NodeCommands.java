@@ -13,7 +13,7 @@ final class NodeCommands extends Base {
     out()
         .list(
             page.getJsonArray("items"),
-            List.of("NAME", "HOST", "PID", "STEPS RUNNING", "STARTED", "STATE"),
+            List.of("NAME", "HOST", "PID", "RUNNING", "STARTED", "STATE"),
             n ->
                 List.of(
                     n.getString("name") + (n.getBoolean("self") ? " *" : ""),

@@ -120,15 +120,21 @@ public final class Call {
     if (value == null) {
       return fallback;
     }
+    String range = "between " + min + " and " + max;
+    long n;
     try {
-      int n = Integer.parseInt(value);
-      if (n < min || n > max) {
-        throw Invalid.of(param, "must be between " + min + " and " + max + ", got " + n);
-      }
-      return n;
+      n = Long.parseLong(value);
     } catch (NumberFormatException e) {
-      throw Invalid.of(param, "must be a whole number, got '" + value + "'");
+      throw Invalid.of(
+          param,
+          value.trim().matches("-?[0-9]+")
+              ? "must be " + range + ", got " + value
+              : "must be a whole number " + range + ", got '" + value + "'");
     }
+    if (n < min || n > max) {
+      throw Invalid.of(param, "must be " + range + ", got " + n);
+    }
+    return (int) n;
   }
 
   public int limit() {

@@ -94,7 +94,9 @@ public final class NodeRoutes {
                       : n.drainingSince() == null ? "serving" : "draining")
               .put(
                   "drainingSince",
-                  n.drainingSince() == null ? null : n.drainingSince().toString()));
+                  isSelf
+                      ? drain.state().getString("since")
+                      : n.drainingSince() == null ? null : n.drainingSince().toString()));
     }
     return Reply.ok(
         new io.vertx.core.json.JsonObject().put("items", items).put("next", (String) null));

@@ -479,7 +479,7 @@ abstract class CommandLineTest {
     Result nodes = cli(operator, "nodes");
     assertThat(nodes.status()).as(nodes.toString()).isEqualTo(0);
     assertThat(nodes.out())
-        .contains("STEPS RUNNING")
+        .contains("RUNNING")
         .contains(server.nightshift().config().node() + " *")
         .contains("serving");
     Result json = cli(operator, "nodes", "--json");

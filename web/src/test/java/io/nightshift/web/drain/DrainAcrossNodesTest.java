@@ -31,12 +31,16 @@ class DrainAcrossNodesTest {
 
   /** The state {@code asked} shows for node {@code name} in GET /nodes. */
   static String stateOf(TestServer asked, String name) {
+    return nodeOf(asked, name).getString("state");
+  }
+
+  /** Node {@code name} as {@code asked} lists it. */
+  static JsonObject nodeOf(TestServer asked, String name) {
     Answer nodes = asked.get("/api/v1/nodes", ADMIN_TOKEN);
     assertThat(nodes.status()).as(nodes.toString()).isEqualTo(200);
     return nodes.json().getJsonArray("items").stream()
         .map(JsonObject.class::cast)
         .filter(n -> n.getString("name").equals(name))
-        .map(n -> n.getString("state"))
         .findFirst()
         .orElseThrow();
   }
@@ -58,6 +62,9 @@ class DrainAcrossNodesTest {
       assertThat(a.post("/api/v1/nodes/" + nodeA + "/drain", ADMIN_TOKEN, null).status())
           .isEqualTo(202);
       assertThat(b.get("/ready", null).status()).as("the other node stays ready").isEqualTo(200);
+      assertThat(nodeOf(a, nodeA).getString("drainingSince"))
+          .as("the node itself knows since when it drains, before its next lease renewal")
+          .isNotNull();
       // Every node's view of the cluster shows the drain (published with the next lease renewal).
       Awaitility.await()
           .atMost(10, TimeUnit.SECONDS)

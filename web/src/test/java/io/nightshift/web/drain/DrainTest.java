@@ -83,6 +83,11 @@ class DrainTest {
       JsonObject stopped = awaitRun(server, tooLong, "FAILED");
       assertThat(stopped.getJsonArray("steps").getJsonObject(0).getString("error"))
           .contains("node drained");
+      Answer log = server.get("/api/v1/runs/" + tooLong + "/logs.txt", ADMIN_TOKEN);
+      assertThat(log.body())
+          .as("the step's log says why it was stopped")
+          .contains("node drained: still running after the shutdown grace")
+          .doesNotContain("canceled");
       // The next step is not started on a draining node: it waits for another node.
       assertThat(done.getJsonArray("steps").getJsonObject(1).getString("status"))
           .isEqualTo("PENDING");

@@ -424,6 +424,7 @@ abstract class RunInputAndOutputTest {
     assertRejected(api.logsPage(id, "limit=0"), "limit", "between");
     assertRejected(api.logsPage(id, "limit=abc"), "limit", "whole number");
     assertRejected(api.logsPage(id, "limit=10001"), "limit", "between");
+    assertRejected(api.logsPage(id, "limit=100000000000"), "limit", "between");
     Answer cursor = api.logsPage(id, "after=garbage");
     assertThat(cursor.status()).as(cursor.toString()).isEqualTo(400);
     Answer unknown = api.logsPage(987654321L, "");
