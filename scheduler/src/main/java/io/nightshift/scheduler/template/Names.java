@@ -29,6 +29,43 @@ public final class Names {
           "NIGHTSHIFT_JOB",
           "NIGHTSHIFT_NODE");
 
+  /**
+   * Variables that change what a shell, the dynamic loader or an interpreter runs rather than carry
+   * a value: a parameter of such a name would let whoever starts a run decide what code the step
+   * runs (a library to preload, a file a shell sources, where commands are looked up).
+   */
+  public static final java.util.Set<String> CODE_VARIABLES =
+      java.util.Set.of(
+          "PATH",
+          "IFS",
+          "ENV",
+          "BASH_ENV",
+          "SHELLOPTS",
+          "BASHOPTS",
+          "PS4",
+          "PROMPT_COMMAND",
+          "CDPATH",
+          "GLOBIGNORE",
+          "SHELL",
+          "PYTHONPATH",
+          "PYTHONSTARTUP",
+          "PERL5LIB",
+          "PERL5OPT",
+          "RUBYOPT",
+          "NODE_OPTIONS",
+          "JAVA_TOOL_OPTIONS",
+          "_JAVA_OPTIONS",
+          "JDK_JAVA_OPTIONS");
+
+  /** Prefixes of such variables (the loader's {@code LD_PRELOAD}, bash's exported functions). */
+  private static final java.util.List<String> CODE_PREFIXES =
+      java.util.List.of("LD_", "DYLD_", "BASH_FUNC_");
+
+  /** Whether a variable of this name decides what code runs ({@link #CODE_VARIABLES}). */
+  public static boolean isCodeVariable(String name) {
+    return CODE_VARIABLES.contains(name) || CODE_PREFIXES.stream().anyMatch(name::startsWith);
+  }
+
   /** {@code $name} or {@code ${name}} in HTTP and notify fields (group 1 or 2 is the name). */
   public static final Pattern VARIABLE =
       Pattern.compile("\\$(?:\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))");

@@ -48,6 +48,29 @@ public final class TemplateParser {
    * Parses a template. {@code nameFromUrl}, when given, is the name in the URL of a PUT; a body
    * name must then be equal to it.
    */
+  /**
+   * A template sent to be stored (created or changed): {@link #parse}, and its parameters may not
+   * be named like a variable that decides what code runs ({@link Names#isCodeVariable}). Templates
+   * stored before this rule are still read as they are.
+   */
+  public static Template parseNew(JsonObject json, String nameFromUrl) {
+    Template template = parse(json, nameFromUrl);
+    JsonReader in = new JsonReader();
+    for (int i = 0; i < template.params().size(); i++) {
+      String name = template.params().get(i).name();
+      if (Names.isCodeVariable(name)) {
+        in.problem(
+            "params[" + i + "].name",
+            "'"
+                + name
+                + "' would let whoever starts a run decide what code its steps run (it is given to"
+                + " them as an environment variable); choose another name");
+      }
+    }
+    in.throwIfAny();
+    return template;
+  }
+
   public static Template parse(JsonObject json, String nameFromUrl) {
     JsonReader in = new JsonReader();
     if (json == null) {

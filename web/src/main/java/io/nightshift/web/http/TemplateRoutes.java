@@ -42,7 +42,7 @@ public final class TemplateRoutes {
   }
 
   private Reply create(Call call) {
-    Template template = UnchangedSecrets.template(TemplateParser.parse(call.body(), null), null);
+    Template template = UnchangedSecrets.template(TemplateParser.parseNew(call.body(), null), null);
     StoredTemplate stored = templates.create(template, call.principal().name(), clock.instant());
     return Reply.created(json(stored), "/api/v1/templates/" + stored.name());
   }
@@ -70,7 +70,7 @@ public final class TemplateRoutes {
     String name = call.name("name");
     Template template =
         UnchangedSecrets.template(
-            TemplateParser.parse(call.body(), name),
+            TemplateParser.parseNew(call.body(), name),
             templates.find(name).map(StoredTemplate::template).orElse(null));
     String actor = call.principal().name();
     try {

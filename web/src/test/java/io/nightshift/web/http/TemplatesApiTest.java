@@ -178,6 +178,18 @@ abstract class TemplatesApiTest {
             "params[0].name",
             "reserved"),
         Arguments.of(
+            "param that would preload a library",
+            "{\"name\":\"x\",\"params\":[{\"name\":\"LD_PRELOAD\"}],\"steps\":[" + STEP + "]}",
+            "params[0].name",
+            "decide what code"),
+        Arguments.of(
+            "param that would move command lookup",
+            "{\"name\":\"x\",\"params\":[{\"name\":\"v\"},{\"name\":\"PATH\"}],\"steps\":["
+                + STEP
+                + "]}",
+            "params[1].name",
+            "decide what code"),
+        Arguments.of(
             "default not in enum",
             "{\"name\":\"x\",\"params\":[{\"name\":\"r\",\"default\":\"asia\",\"enum\":[\"eu\",\"us\"]}],\"steps\":["
                 + STEP
