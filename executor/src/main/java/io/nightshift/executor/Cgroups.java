@@ -138,6 +138,11 @@ public final class Cgroups {
     return kind;
   }
 
+  /** This node's folder of step cgroups (null when steps are held by process group only). */
+  Path base() {
+    return base;
+  }
+
   /** One line for logs and {@code /ready}: how steps are contained, and why if only by group. */
   public String method() {
     return kind == Kind.PROCESS_GROUP
@@ -171,8 +176,9 @@ public final class Cgroups {
   }
 
   /**
-   * Kills every process left in this node's cgroups of step {@code stepRunId} (after a restart:
-   * what an earlier incarnation of the service left behind) and removes those cgroups.
+   * Kills every process left in this node's cgroups of step {@code stepRunId} that a service gone
+   * (or this one) made (after a restart: what an earlier incarnation of the service left behind)
+   * and removes those cgroups.
    *
    * @return how many processes were killed
    */
@@ -183,7 +189,8 @@ public final class Cgroups {
     int killed = 0;
     try (var dirs = Files.list(base)) {
       for (Path dir : (Iterable<Path>) dirs::iterator) {
-        if (dir.getFileName().toString().startsWith("step-" + stepRunId + "-")) {
+        java.util.regex.Matcher step = LEFTOVER.matcher(dir.getFileName().toString());
+        if (step.matches() && step.group(1).equals(Long.toString(stepRunId)) && leftBehind(step)) {
           StepCgroup cgroup = new StepCgroup(kind, dir);
           killed += cgroup.pids().size();
           cgroup.killAll();
@@ -207,16 +214,13 @@ public final class Cgroups {
     if (kind == Kind.PROCESS_GROUP) {
       return steps;
     }
-    long self = ProcessHandle.current().pid();
     try (var dirs = Files.list(base)) {
       for (Path dir : (Iterable<Path>) dirs::iterator) {
         java.util.regex.Matcher step = LEFTOVER.matcher(dir.getFileName().toString());
         if (!step.matches()) {
           continue;
         }
-        long maker = Long.parseLong(step.group(2));
-        boolean makerRuns = ProcessHandle.of(maker).map(ProcessHandle::isAlive).orElse(false);
-        if (maker == self || !makerRuns) {
+        if (leftBehind(step)) {
           steps.add(Long.parseLong(step.group(1)));
         }
       }
@@ -224,6 +228,17 @@ public final class Cgroups {
       log.warn("cannot list {} to find left-over steps", base, e);
     }
     return steps;
+  }
+
+  /**
+   * Whether the step cgroup {@code step} names (matched by {@link #LEFTOVER}) was made by this
+   * process or by one that is gone: one whose service still runs (another installation's node of
+   * the same name on this host, a live twin) is that service's, never a leftover.
+   */
+  private static boolean leftBehind(java.util.regex.Matcher step) {
+    long maker = Long.parseLong(step.group(2));
+    return maker == ProcessHandle.current().pid()
+        || !ProcessHandle.of(maker).map(ProcessHandle::isAlive).orElse(false);
   }
 
   /** A step cgroup's name: {@code step-<step run id>-<pid of its service>-<n>}. */

@@ -74,6 +74,14 @@ public final class ProcessGroups {
    * @return how many processes matched
    */
   public static int killTagged(java.util.Map<String, String> tags) {
+    return killTagged(tags, null, null);
+  }
+
+  /**
+   * {@link #killTagged(java.util.Map)}, of the processes whose variable {@code var} also starts
+   * with {@code prefix} (e.g. a run directory under this node's work root; both null: any).
+   */
+  public static int killTagged(java.util.Map<String, String> tags, String var, String prefix) {
     long self = ProcessHandle.current().pid();
     java.util.Set<Long> groups = new java.util.TreeSet<>();
     int matched = 0;
@@ -81,8 +89,11 @@ public final class ProcessGroups {
     if (found == null) {
       return 0;
     }
-    for (long pid : found.keySet()) {
-      if (pid == self) {
+    for (var process : found.entrySet()) {
+      long pid = process.getKey();
+      if (pid == self
+          || (var != null
+              && process.getValue().stream().noneMatch(v -> v.startsWith(var + "=" + prefix)))) {
         continue;
       }
       matched++;

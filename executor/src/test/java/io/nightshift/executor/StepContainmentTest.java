@@ -193,6 +193,23 @@ class StepContainmentTest {
   }
 
   @Test
+  void a_step_cgroup_whose_service_still_runs_is_not_a_leftover() throws Exception {
+    // Made by a live service (pid 1 stands in for another installation's node of the same name).
+    Path live = CGROUPS.base().resolve("step-4243-1-1");
+    Files.createDirectory(live);
+    Process step = new ProcessBuilder("setsid", "sleep", "1000").start();
+    try {
+      Files.writeString(live.resolve("cgroup.procs"), String.valueOf(step.pid()));
+      assertThat(CGROUPS.leftoverSteps()).doesNotContain(4243L);
+      assertThat(CGROUPS.killLeftovers(4243)).isZero();
+      assertThat(step.isAlive()).isTrue();
+    } finally {
+      step.destroyForcibly().waitFor();
+      Files.delete(live);
+    }
+  }
+
+  @Test
   void a_program_that_is_not_a_shell_command_is_held_by_the_cgroup_too() throws Exception {
     String escape = "setsid -f sh -c 'echo $$ > \"$PIDFILE\"; exec sleep 1000' > /dev/null 2>&1";
     StepProcess step =

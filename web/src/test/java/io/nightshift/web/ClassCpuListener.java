@@ -22,36 +22,36 @@ public final class ClassCpuListener implements TestExecutionListener {
   private static final Path OUT = Path.of("target", "test-cpu.tsv");
   private static final double TICKS = 100.0;
 
-  private long wallStart;
-  private long epochStart;
-  private double cpuStart;
-  private double childStart;
+  /** Where each class (nested ones too) started: wall nanos, epoch millis, own and child CPU. */
+  private final java.util.Map<String, double[]> started =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   @Override
   public void executionStarted(TestIdentifier test) {
     if (test.getSource().orElse(null) instanceof ClassSource) {
-      wallStart = System.nanoTime();
-      epochStart = System.currentTimeMillis();
-      cpuStart = ownCpu();
-      childStart = childCpu();
+      started.put(
+          test.getUniqueId(),
+          new double[] {System.nanoTime(), System.currentTimeMillis(), ownCpu(), childCpu()});
     }
   }
 
   @Override
   public void executionFinished(TestIdentifier test, TestExecutionResult result) {
-    if (test.getSource().orElse(null) instanceof ClassSource source) {
+    double[] start = started.remove(test.getUniqueId());
+    if (start != null && test.getSource().orElse(null) instanceof ClassSource source) {
       String line =
           String.format(
               Locale.ROOT,
               "%s\t%.1f\t%.1f\t%.1f\t%s\t%.1f\t%.1f%n",
               source.getClassName(),
-              (System.nanoTime() - wallStart) / 1e9,
-              ownCpu() - cpuStart,
-              childCpu() - childStart,
+              (System.nanoTime() - start[0]) / 1e9,
+              ownCpu() - start[2],
+              childCpu() - start[3],
               System.getProperty("nightshift.test.fork", "-"),
-              epochStart / 1000.0,
+              start[1] / 1000.0,
               System.currentTimeMillis() / 1000.0);
       try {
+        Files.createDirectories(OUT.getParent());
         Files.writeString(OUT, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       } catch (IOException e) {
         throw new UncheckedIOException(e);

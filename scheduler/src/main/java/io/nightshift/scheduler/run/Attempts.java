@@ -340,7 +340,11 @@ final class Attempts {
     return killed || tagged > 0 || contained > 0;
   }
 
-  /** {@link #killLeftovers(StepRun)} of an attempt no longer stored: by its id and node only. */
+  /**
+   * {@link #killLeftovers(StepRun)} of an attempt no longer stored: by its id, this node's name and
+   * a run directory under this node's work root (another installation's node of the same name has
+   * steps of the same ids under another root).
+   */
   boolean killLeftovers(long stepRunId) {
     int tagged =
         ProcessGroups.killTagged(
@@ -348,7 +352,9 @@ final class Attempts {
                 StepLauncher.STEP_RUN_ID,
                 String.valueOf(stepRunId),
                 StepLauncher.NODE,
-                ctx.settings.node()));
+                ctx.settings.node()),
+            StepLauncher.WORK_DIR,
+            StepLauncher.runsUnder(ctx.settings.workRoot()));
     int contained = ctx.launcher.killLeftovers(stepRunId);
     return tagged > 0 || contained > 0;
   }

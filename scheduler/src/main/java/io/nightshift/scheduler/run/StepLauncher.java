@@ -236,6 +236,11 @@ public final class StepLauncher implements AttemptExecutor {
     return processes.killLeftovers(stepRunId);
   }
 
+  /** The start of every run directory under work root {@code root} ({@code <root>/runs/}). */
+  static String runsUnder(Path root) {
+    return new WorkDirs(root).of(0).getParent() + "/";
+  }
+
   /**
    * The steps whose cgroups an earlier incarnation of this node left, and those of the processes on
    * this host tagged with this node's name and a run directory under its work root (see {@link
@@ -244,7 +249,7 @@ public final class StepLauncher implements AttemptExecutor {
   @Override
   public java.util.Set<Long> leftovers() {
     java.util.Set<Long> steps = new java.util.TreeSet<>(processes.leftoverSteps());
-    String runs = new WorkDirs(settings.workRoot()).of(0).getParent() + "/";
+    String runs = runsUnder(settings.workRoot());
     for (Map<String, String> env :
         ProcessGroups.taggedEnvironments(Map.of(NODE, settings.node()))) {
       String id = env.get(STEP_RUN_ID);

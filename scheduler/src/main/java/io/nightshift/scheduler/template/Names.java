@@ -38,7 +38,6 @@ public final class Names {
       java.util.Set.of(
           "PATH",
           "IFS",
-          "ENV",
           "BASH_ENV",
           "SHELLOPTS",
           "BASHOPTS",
@@ -46,20 +45,34 @@ public final class Names {
           "PROMPT_COMMAND",
           "CDPATH",
           "GLOBIGNORE",
-          "SHELL",
+          "GCONV_PATH",
+          "OPENSSL_CONF",
           "PYTHONPATH",
+          "PYTHONHOME",
           "PYTHONSTARTUP",
+          "PYTHONWARNINGS",
+          "BROWSER",
           "PERL5LIB",
+          "PERLLIB",
           "PERL5OPT",
+          "RUBYLIB",
           "RUBYOPT",
           "NODE_OPTIONS",
+          "NODE_PATH",
+          "CLASSPATH",
           "JAVA_TOOL_OPTIONS",
           "_JAVA_OPTIONS",
-          "JDK_JAVA_OPTIONS");
+          "JDK_JAVA_OPTIONS",
+          "GIT_SSH",
+          "GIT_SSH_COMMAND",
+          "GIT_EXEC_PATH");
 
-  /** Prefixes of such variables (the loader's {@code LD_PRELOAD}, bash's exported functions). */
+  /**
+   * Prefixes of such variables: the loader's ({@code LD_PRELOAD}), bash's exported functions, git's
+   * configuration given in the environment ({@code GIT_CONFIG_KEY_0=core.sshCommand}).
+   */
   private static final java.util.List<String> CODE_PREFIXES =
-      java.util.List.of("LD_", "DYLD_", "BASH_FUNC_");
+      java.util.List.of("LD_", "DYLD_", "BASH_FUNC_", "GIT_CONFIG_");
 
   /** Whether a variable of this name decides what code runs ({@link #CODE_VARIABLES}). */
   public static boolean isCodeVariable(String name) {

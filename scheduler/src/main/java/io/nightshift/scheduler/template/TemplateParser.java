@@ -45,10 +45,6 @@ public final class TemplateParser {
   private TemplateParser() {}
 
   /**
-   * Parses a template. {@code nameFromUrl}, when given, is the name in the URL of a PUT; a body
-   * name must then be equal to it.
-   */
-  /**
    * A template sent to be stored (created or changed): {@link #parse}, and its parameters may not
    * be named like a variable that decides what code runs ({@link Names#isCodeVariable}). Templates
    * stored before this rule are still read as they are.
@@ -71,6 +67,10 @@ public final class TemplateParser {
     return template;
   }
 
+  /**
+   * Parses a template. {@code nameFromUrl}, when given, is the name in the URL of a PUT; a body
+   * name must then be equal to it.
+   */
   public static Template parse(JsonObject json, String nameFromUrl) {
     JsonReader in = new JsonReader();
     if (json == null) {

@@ -64,4 +64,39 @@ class RestartLeftoversTest extends EngineFixture {
     assertThat(beside.leftoversKilled).as("a live twin's attempt").isEmpty();
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
   }
+
+  @Test
+  void a_node_back_kills_only_its_own_leftovers_not_those_of_another_installation_of_its_name()
+      throws Exception {
+    java.nio.file.Path mine = io.nightshift.scheduler.TempFolders.create("nightshift-mine-");
+    java.nio.file.Path other = io.nightshift.scheduler.TempFolders.create("nightshift-other-");
+    // One step id, one node name: this node's leftover (a run no longer stored) and a live step
+    // of another installation on the host whose node has the same name.
+    Process myLeftover = tagged(999_999, mine);
+    Process theirs = tagged(999_999, other);
+    try {
+      StepLauncher launcher =
+          new StepLauncher(
+              new io.nightshift.executor.ProcessExecutor(
+                  java.time.Clock.systemUTC(), Duration.ofMillis(300)),
+              new io.nightshift.executor.HttpExecutor(clock),
+              EngineSettings.defaults("n1", mine));
+      assertThat(launcher.leftovers()).containsExactly(999_999L);
+      engine("n1", launcher, mine).recover();
+      assertThat(myLeftover.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(theirs.isAlive()).as("the other installation's live step").isTrue();
+    } finally {
+      myLeftover.destroyForcibly().waitFor();
+      theirs.destroyForcibly().waitFor();
+    }
+  }
+
+  /** A process tagged as a step of node n1 whose run directory is under {@code root}. */
+  private static Process tagged(long stepRunId, java.nio.file.Path root) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder("setsid", "sleep", "1000");
+    builder.environment().put(StepLauncher.STEP_RUN_ID, String.valueOf(stepRunId));
+    builder.environment().put(StepLauncher.NODE, "n1");
+    builder.environment().put(StepLauncher.WORK_DIR, root.resolve("runs/5").toString());
+    return builder.start();
+  }
 }

@@ -129,6 +129,7 @@ class StartFailuresTest extends EngineFixture {
                     .anyMatch(frame -> frame.getMethodName().equals("insertUndo")));
     release.countDown();
     fromB.join(10_000);
+    assertThat(fromB.isAlive()).as("node b's pass is over").isFalse();
     assertThat(failed.get()).as("node b's pass ends quietly").isNull();
 
     Awaitility.await()

@@ -94,4 +94,22 @@ class TemplateParserTest {
         .isInstanceOf(Invalid.class)
         .hasMessageContaining("differs from the name in the URL");
   }
+
+  @Test
+  void parameter_names_that_decide_what_code_runs_are_refused_for_new_templates_only() {
+    assertThat(Names.isCodeVariable("PATH")).isTrue();
+    assertThat(Names.isCodeVariable("LD_PRELOAD")).isTrue();
+    assertThat(Names.isCodeVariable("GIT_CONFIG_KEY_0")).isTrue();
+    assertThat(Names.isCodeVariable("ENV")).as("ENV=prod is a common parameter").isFalse();
+    assertThat(Names.isCodeVariable("HOME")).isFalse();
+    assertThat(Names.isCodeVariable("TARGET_PATH")).isFalse();
+    io.vertx.core.json.JsonObject body =
+        new io.vertx.core.json.JsonObject(
+            "{\"name\":\"t\",\"params\":[{\"name\":\"ENV\"},{\"name\":\"BASH_ENV\"}],"
+                + "\"steps\":[{\"name\":\"a\",\"kind\":\"command\",\"command\":\"true\"}]}");
+    assertThatThrownBy(() -> TemplateParser.parseNew(body, null))
+        .hasMessageContaining("params[1].name")
+        .hasMessageContaining("BASH_ENV");
+    assertThat(TemplateParser.parse(body, null).params()).hasSize(2);
+  }
 }

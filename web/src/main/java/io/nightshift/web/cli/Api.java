@@ -198,6 +198,11 @@ final class Api {
         return t.getMessage();
       }
     }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.channels.UnresolvedAddressException) {
+        return "unknown host";
+      }
+    }
     return e instanceof java.net.ConnectException
         ? "connection refused (is a node listening there?)"
         : e.getClass().getSimpleName();

@@ -127,7 +127,7 @@ public final class Call {
     } catch (NumberFormatException e) {
       throw Invalid.of(
           param,
-          value.trim().matches("-?[0-9]+")
+          value.matches("-?[0-9]+")
               ? "must be " + range + ", got " + value
               : "must be a whole number " + range + ", got '" + value + "'");
     }

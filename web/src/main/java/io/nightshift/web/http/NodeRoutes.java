@@ -95,7 +95,9 @@ public final class NodeRoutes {
               .put(
                   "drainingSince",
                   isSelf
-                      ? drain.state().getString("since")
+                      ? drain.state().getString("since") == null
+                          ? null
+                          : java.time.Instant.parse(drain.state().getString("since")).toString()
                       : n.drainingSince() == null ? null : n.drainingSince().toString()));
     }
     return Reply.ok(

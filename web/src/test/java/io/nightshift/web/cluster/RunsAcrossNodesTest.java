@@ -320,8 +320,12 @@ class RunsAcrossNodesTest {
         Awaitility.await()
             .atMost(Duration.ofSeconds(20))
             .until(() -> leftovers.stream().noneMatch(RunsAcrossNodesTest::alive));
-        assertThat(Files.readString(doomed.log()))
-            .contains("its processes were still running on this host");
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    Files.readString(doomed.log())
+                        .contains("its processes were still running on this host"));
         assertThat(
                 await(
                         survivor,

@@ -83,8 +83,14 @@ class DrainTest {
       JsonObject stopped = awaitRun(server, tooLong, "FAILED");
       assertThat(stopped.getJsonArray("steps").getJsonObject(0).getString("error"))
           .contains("node drained");
-      Answer log = server.get("/api/v1/runs/" + tooLong + "/logs.txt", ADMIN_TOKEN);
-      assertThat(log.body())
+      // Lines reach the store on their own way, after the end: wait for the stop's own line.
+      String log =
+          Awaitility.await()
+              .atMost(30, TimeUnit.SECONDS)
+              .until(
+                  () -> server.get("/api/v1/runs/" + tooLong + "/logs.txt", ADMIN_TOKEN).body(),
+                  text -> text.contains("sending TERM"));
+      assertThat(log)
           .as("the step's log says why it was stopped")
           .contains("node drained: still running after the shutdown grace")
           .doesNotContain("canceled");
