@@ -97,6 +97,12 @@ abstract class CommandLineTest {
     return new Result(status, out.toString(), err.toString());
   }
 
+  /** Creates job {@code name} through the API. */
+  void job(String name, JsonObject body) {
+    Answer created = server.put("/api/v1/jobs/" + name, ADMIN_TOKEN, body.encode());
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+  }
+
   static String unique(String prefix) {
     return prefix + "-" + names.incrementAndGet();
   }
@@ -378,15 +384,11 @@ abstract class CommandLineTest {
     String t = unique("job-t");
     template(t, new JsonArray().add(command("x", "echo from-job")));
     String j = unique("job-j");
-    Answer created =
-        server.put(
-            "/api/v1/jobs/" + j,
-            ADMIN_TOKEN,
-            new JsonObject()
-                .put("template", t)
-                .put("schedule", new JsonObject().put("everySeconds", 3600))
-                .encode());
-    assertThat(created.status()).isEqualTo(201);
+    job(
+        j,
+        new JsonObject()
+            .put("template", t)
+            .put("schedule", new JsonObject().put("everySeconds", 3600)));
     assertThat(cli(operator, "jobs").out()).contains(j).contains("every 3600s");
     assertThat(cli(operator, "jobs", "pause", j).out()).contains("PAUSED");
     assertThat(server.get("/api/v1/jobs/" + j, ADMIN_TOKEN).json().getBoolean("enabled")).isFalse();
@@ -401,16 +403,12 @@ abstract class CommandLineTest {
     String t = unique("forbid-t");
     template(t, new JsonArray().add(command("x", "sleep 60")));
     String j = unique("forbid-j");
-    Answer created =
-        server.put(
-            "/api/v1/jobs/" + j,
-            ADMIN_TOKEN,
-            new JsonObject()
-                .put("template", t)
-                .put("schedule", new JsonObject().put("at", "2099-01-01T00:00:00Z"))
-                .put("concurrency", "forbid")
-                .encode());
-    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    job(
+        j,
+        new JsonObject()
+            .put("template", t)
+            .put("schedule", new JsonObject().put("at", "2099-01-01T00:00:00Z"))
+            .put("concurrency", "forbid"));
     Result first = cli(operator, "--json", "jobs", "run", j);
     assertThat(first.status()).as(first.toString()).isEqualTo(0);
     long firstId = first.json().getLong("id");
