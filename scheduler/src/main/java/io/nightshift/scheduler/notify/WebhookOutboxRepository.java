@@ -90,9 +90,12 @@ public final class WebhookOutboxRepository {
 
   /** Takes a due delivery for {@code owner} until {@code until}; false when another node has it. */
   public boolean claim(long id, String owner, Instant now, Instant until) {
+    // The try counts from its claim: one whose node died before it could say how it went may have
+    // reached the receiver, so the next one is sent as the try after it (X-Nightshift-Attempt).
     return dsl.update(WEBHOOK_OUTBOX)
             .set(WEBHOOK_OUTBOX.CLAIMED_BY, owner)
             .set(WEBHOOK_OUTBOX.CLAIMED_UNTIL, until)
+            .set(WEBHOOK_OUTBOX.ATTEMPTS, WEBHOOK_OUTBOX.ATTEMPTS.plus(1))
             .where(WEBHOOK_OUTBOX.ID.eq(id))
             .and(WEBHOOK_OUTBOX.DONE_AT.isNull())
             .and(WEBHOOK_OUTBOX.CLAIMED_UNTIL.isNull().or(WEBHOOK_OUTBOX.CLAIMED_UNTIL.lt(now)))

@@ -158,4 +158,23 @@ abstract class WebhookFanOutContract {
       }
     }
   }
+
+  @Test
+  void a_try_whose_node_died_before_it_ended_counts_and_the_next_is_sent_as_the_one_after() {
+    WebhookOutboxRepository outbox = new WebhookOutboxRepository(dsl);
+    java.time.Instant now = clock.instant();
+    WebhookOutboxRepository.add(
+        dsl, 1, 7, "template:0", "http://127.0.0.1:9/", "run.running", "{}", "d-1", now);
+    WebhookOutboxRepository.Pending first = outbox.due(now, 10).get(0);
+    assertThat(first.attempts()).isZero();
+    assertThat(outbox.claim(first.id(), "node-a", now, now.plusSeconds(20))).isTrue();
+
+    // node-a dies while sending: its claim runs out and another node takes the delivery.
+    java.time.Instant later = now.plusSeconds(21);
+    WebhookOutboxRepository.Pending again = outbox.due(later, 10).get(0);
+    assertThat(again.attempts()).as("the try node-a took").isEqualTo(1);
+    assertThat(outbox.claim(again.id(), "node-b", later, later.plusSeconds(20))).isTrue();
+    outbox.done(again.id(), "node-b", again.attempts() + 1, "delivered", later);
+    assertThat(dsl.selectFrom(WEBHOOK_OUTBOX).fetchOne().getAttempts()).isEqualTo(2);
+  }
 }
