@@ -175,7 +175,9 @@ class StepContainmentTest {
   @Test
   void a_later_incarnation_finds_the_steps_left_in_its_cgroups_and_by_their_tags()
       throws Exception {
-    StepProcess step = start("sleep 1000", null);
+    // The pid file is written after the step's shell joined its cgroup (its script's first line).
+    StepProcess step = start("echo $$ > \"$PIDFILE\"; exec sleep 1000", null);
+    escapedPid();
     ProcessExecutor next =
         new ProcessExecutor(
             Clock.systemUTC(),

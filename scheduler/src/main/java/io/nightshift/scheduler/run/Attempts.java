@@ -40,7 +40,13 @@ final class Attempts {
    */
   Run launch(Run run, List<StepRun> steps) {
     if (!ctx.launcher.accepting()) {
-      // This node drains: the attempts stay PENDING for another node's sweep or the next start.
+      // This node drains: the attempts stay PENDING for another node's sweep or the next start,
+      // marked due now so that the sweep takes them although their siblings may still run.
+      try {
+        ctx.runs.leaveToOthers(steps, ctx.storedNow());
+      } catch (RuntimeException e) {
+        log.debug("run {}: ready steps not marked for other nodes: {}", run.id(), e.toString());
+      }
       return null;
     }
     Instant now = ctx.storedNow();

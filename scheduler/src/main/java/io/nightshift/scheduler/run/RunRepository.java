@@ -341,6 +341,16 @@ public final class RunRepository {
     return new RunRepository(tx, reads.in(tx), Binding.CALLERS);
   }
 
+  /**
+   * Ready attempts this node leaves to others (it drains): due since {@code now}, so that any
+   * node's sweep starts them even while other steps of their run run ({@link
+   * SweepRepository#stalled}).
+   */
+  public int leaveToOthers(List<StepRun> steps, Instant now) {
+    List<Long> ids = steps.stream().map(StepRun::id).toList();
+    return write(tx -> StepRowRepository.dueSince(tx, ids, now));
+  }
+
   /** Adds the next attempt of a step, PENDING until {@code notBefore} (null: at once). */
   public StepRun addAttempt(StepRun previous, Instant notBefore) {
     return write(

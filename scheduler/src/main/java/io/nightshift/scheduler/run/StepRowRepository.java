@@ -4,6 +4,7 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 
 import io.nightshift.scheduler.template.StepKind;
 import java.time.Instant;
+import java.util.List;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 
@@ -35,6 +36,20 @@ final class StepRowRepository {
             .and(RUN_STEP.STATUS.eq(step.status().name()))
             .execute()
         == 1;
+  }
+
+  /**
+   * Marks PENDING attempts that have no due time as due since {@code now}: ready, but left for
+   * another node (this one drains), whose sweep then takes them (see {@link
+   * SweepRepository#stalled}).
+   */
+  static int dueSince(DSLContext tx, List<Long> stepRunIds, Instant now) {
+    return tx.update(RUN_STEP)
+        .set(RUN_STEP.NOT_BEFORE, now)
+        .where(RUN_STEP.ID.in(stepRunIds))
+        .and(RUN_STEP.STATUS.eq(StepStatus.PENDING.name()))
+        .and(RUN_STEP.NOT_BEFORE.isNull())
+        .execute();
   }
 
   /** Ends the attempt if it is still {@code from} and {@code guard} holds; whether it did. */

@@ -94,6 +94,36 @@ class BackoffsComingDueTest extends EngineFixture {
     assertThat(owner.started).contains(backup);
   }
 
+  @Test
+  void a_step_a_draining_node_left_ready_starts_on_another_node_while_a_sibling_still_runs()
+      throws Exception {
+    ScriptedExecutor draining = new ScriptedExecutor();
+    Engine a = engine("a", draining);
+    JsonArray none = new JsonArray();
+    long id =
+        a.start(
+                run(
+                    command("first").put("needs", none),
+                    command("long").put("needs", none),
+                    command("then").put("needs", new JsonArray().add("first"))))
+            .id();
+    awaitStarted(draining, 2);
+    draining.accepting = false; // node a drains: "long" runs on through its grace
+    draining.report(attempt(id, "first", 1).id(), Outcome.Status.SUCCEEDED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> attempt(id, "then", 1).notBefore() != null);
+    assertThat(attempt(id, "then", 1).status()).isEqualTo(StepStatus.PENDING);
+
+    ScriptedExecutor other = new ScriptedExecutor();
+    Engine b = engine("b", other);
+    clock.advance(STALL_GRACE.plusSeconds(1));
+    a.renewLeases();
+    b.sweep();
+    assertThat(other.started).containsExactly(attempt(id, "then", 1).id());
+    assertThat(attempt(id, "long", 1).status()).isEqualTo(StepStatus.RUNNING);
+  }
+
   /** A step with no needs that is retried once, 60 s after it failed. */
   private static JsonObject backingOff(String name) {
     return command(name)

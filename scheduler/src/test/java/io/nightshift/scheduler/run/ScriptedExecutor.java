@@ -25,6 +25,14 @@ final class ScriptedExecutor implements AttemptExecutor {
 
   private final Map<Long, CompletableFuture<Outcome>> outcomes = new ConcurrentHashMap<>();
 
+  /** Whether it takes new attempts (false: as while its node drains). */
+  volatile boolean accepting = true;
+
+  @Override
+  public boolean accepting() {
+    return accepting;
+  }
+
   /** What it says an earlier incarnation of its node left running ({@link #leftovers}). */
   volatile Set<Long> leftovers = Set.of();
 
