@@ -72,6 +72,12 @@ class CrashRecoveryTest extends CrashAndRecovery {
                   .getJsonObject(0)
                   .getString("status"))
           .isEqualTo("RUNNING");
+    } finally {
+      // The twin's step would outlive this test JVM (its own session): end it here.
+      if (Files.exists(twinPid) && !Files.readString(twinPid).isBlank()) {
+        ProcessHandle.of(Long.parseLong(Files.readString(twinPid).trim()))
+            .ifPresent(ProcessHandle::destroyForcibly);
+      }
     }
   }
 }
