@@ -24,9 +24,14 @@ public record WorkDirs(Path root) {
     root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
   }
 
+  /** The folder of every run's directory (not created). */
+  public Path runs() {
+    return root.resolve("runs");
+  }
+
   /** The directory of run {@code runId} (not created). */
   public Path of(long runId) {
-    return root.resolve("runs").resolve(Long.toString(runId));
+    return runs().resolve(Long.toString(runId));
   }
 
   /** Creates (if missing) the run's directory and its parents, each mode 0700. */
@@ -40,7 +45,7 @@ public record WorkDirs(Path root) {
 
   /** The runs that have a directory here, by id (none when there is no {@code runs} folder). */
   public java.util.List<Long> runIds() throws IOException {
-    Path runs = root.resolve("runs");
+    Path runs = runs();
     if (!Files.isDirectory(runs)) {
       return java.util.List.of();
     }
@@ -69,7 +74,7 @@ public record WorkDirs(Path root) {
    */
   public boolean deleteRootIfEmpty() throws IOException {
     try {
-      Files.deleteIfExists(root.resolve("runs"));
+      Files.deleteIfExists(runs());
       Files.deleteIfExists(root);
       return true;
     } catch (DirectoryNotEmptyException e) {

@@ -226,6 +226,11 @@ public final class LogStore {
     dsl.selectOne().from(LOG_LINE).limit(1).queryTimeout(seconds).fetch();
   }
 
+  /** How many lines of a step attempt are stored (so far: lines reach the store late). */
+  public long countOfStep(long stepRunId) {
+    return dsl.fetchCount(LOG_LINE, LOG_LINE.STEP_RUN_ID.eq(stepRunId));
+  }
+
   /** How many lines of the run are stored. */
   public long count(long runId) {
     return dsl.fetchCount(LOG_LINE, LOG_LINE.RUN_ID.eq(runId));

@@ -83,6 +83,11 @@ public final class NodeDrain implements ReadinessCheck {
     return node;
   }
 
+  /** Since when this node drains; null while it serves. */
+  public Instant since() {
+    return since;
+  }
+
   /** The state as the API shows it. */
   public JsonObject state() {
     Instant from = since;

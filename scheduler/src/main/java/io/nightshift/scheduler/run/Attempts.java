@@ -42,8 +42,11 @@ final class Attempts {
     if (!ctx.launcher.accepting()) {
       // This node drains: the attempts stay PENDING for another node's sweep or the next start,
       // marked due now so that the sweep takes them although their siblings may still run.
+      List<StepRun> unmarked = steps.stream().filter(s -> s.notBefore() == null).toList();
       try {
-        ctx.runs.leaveToOthers(steps, ctx.storedNow());
+        if (!unmarked.isEmpty()) {
+          ctx.runs.leaveToOthers(unmarked, ctx.storedNow());
+        }
       } catch (RuntimeException e) {
         log.debug("run {}: ready steps not marked for other nodes: {}", run.id(), e.toString());
       }

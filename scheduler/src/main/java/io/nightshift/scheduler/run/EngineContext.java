@@ -3,6 +3,7 @@ package io.nightshift.scheduler.run;
 import io.nightshift.executor.DaemonThreads;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.store.Sql;
 import java.time.Clock;
 import java.time.Instant;
@@ -31,6 +32,10 @@ final class EngineContext {
   final ApprovalRepository approvals;
   final DSLContext dsl;
   final LogBus bus;
+
+  /** The stored output lines (a lost attempt's count is read from them). */
+  final LogStore lines;
+
   final NodeLeaseRepository nodes;
   final AttemptExecutor launcher;
   final EngineSettings settings;
@@ -87,6 +92,7 @@ final class EngineContext {
     this.nodes = nodes;
     this.dsl = dsl;
     this.bus = bus;
+    this.lines = new LogStore(dsl);
     this.launcher = launcher;
     this.settings = settings;
     this.journal = new StepEndJournal(settings.endsDir());

@@ -239,7 +239,7 @@ final class LostAttempts {
   private EndReport lostEnd(long stepRunId, String error) {
     EndReport end = EndReport.failed(error, ctx.storedNow());
     try {
-      return end.withLines(ctx.runs.storedLines(stepRunId));
+      return end.withLines(ctx.lines.countOfStep(stepRunId));
     } catch (RuntimeException e) {
       log.debug("step run {}: its stored lines not counted: {}", stepRunId, e.toString());
       return end;

@@ -1,6 +1,5 @@
 package io.nightshift.scheduler.run;
 
-import static io.nightshift.sql.Tables.LOG_LINE;
 import static io.nightshift.sql.Tables.RUN;
 import static io.nightshift.sql.Tables.RUN_STEP;
 
@@ -86,11 +85,6 @@ public final class RunRepository {
   /** One step attempt by its id (null when there is none). */
   public StepRun attempt(long stepRunId) {
     return reads.attempt(stepRunId);
-  }
-
-  /** How many output lines of a step attempt are stored (so far: lines reach the store late). */
-  public long storedLines(long stepRunId) {
-    return dsl.fetchCount(LOG_LINE, LOG_LINE.STEP_RUN_ID.eq(stepRunId));
   }
 
   /** The runs of these ids that exist, without their step attempts, in one read. */

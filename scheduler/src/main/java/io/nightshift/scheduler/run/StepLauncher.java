@@ -238,7 +238,7 @@ public final class StepLauncher implements AttemptExecutor {
 
   /** The start of every run directory under work root {@code root} ({@code <root>/runs/}). */
   static String runsUnder(Path root) {
-    return new WorkDirs(root).of(0).getParent() + "/";
+    return new WorkDirs(root).runs() + "/";
   }
 
   /**

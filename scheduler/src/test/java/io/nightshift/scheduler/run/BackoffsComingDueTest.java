@@ -18,13 +18,7 @@ class BackoffsComingDueTest extends EngineFixture {
   void a_retry_backoff_comes_due_from_its_stored_time_when_the_clock_passes_it() throws Exception {
     ScriptedExecutor executor = new ScriptedExecutor();
     Engine engine = engine("n1", executor);
-    long id =
-        engine.start(run(command("a").put("retries", 1).put("retryBackoffSeconds", 600))).id();
-    awaitStarted(executor, 1);
-    executor.report(executor.started.get(0), Outcome.Status.FAILED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> runs.get(id).attempts().size() == 2);
+    long id = inBackoff(engine, executor, 600);
 
     clock.advance(Duration.ofSeconds(599));
     engine.sweep();

@@ -96,6 +96,23 @@ abstract class EngineFixture {
         TemplateParser.parse(template, null), 1, null, Trigger.MANUAL, "alice", Map.of(), null);
   }
 
+  /**
+   * Starts a one-step run (step "a", retried once {@code backoffSeconds} after it failed) on {@code
+   * engine} and fails its first attempt: the second waits PENDING for its backoff. Its id.
+   */
+  long inBackoff(Engine engine, ScriptedExecutor executor, int backoffSeconds) {
+    long id =
+        engine
+            .start(run(command("a").put("retries", 1).put("retryBackoffSeconds", backoffSeconds)))
+            .id();
+    awaitStarted(executor, 1);
+    executor.report(executor.started.get(0), Outcome.Status.FAILED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> runs.get(id).attempts().size() == 2);
+    return id;
+  }
+
   /** An approval step that people with the operator role decide. */
   static JsonObject approval(String name) {
     return new JsonObject()

@@ -74,13 +74,7 @@ class EngineTest extends EngineFixture {
   void a_run_without_a_running_attempt_is_canceled_at_once() throws Exception {
     ScriptedExecutor executor = new ScriptedExecutor();
     Engine engine = engine("n1", executor);
-    long id =
-        engine.start(run(command("a").put("retries", 1).put("retryBackoffSeconds", 600))).id();
-    awaitStarted(executor, 1);
-    executor.report(executor.started.get(0), Outcome.Status.FAILED);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> runs.get(id).attempts().size() == 2);
+    long id = inBackoff(engine, executor, 600);
 
     assertThat(engine.cancel(id, "bob").status()).isEqualTo(RunStatus.CANCELED);
     assertThat(attempt(id, "a", 2).status()).isEqualTo(StepStatus.CANCELED);
@@ -736,48 +730,5 @@ class EngineTest extends EngineFixture {
         awaitStarted(executor, 1);
       }
     }
-  }
-
-  @Test
-  void a_restart_leaves_a_live_twins_attempts_alone_and_fails_those_of_its_own_dead_past()
-      throws Exception {
-    ScriptedExecutor twin = new ScriptedExecutor();
-    Engine live = engine("same", twin);
-    live.recover();
-    long id = live.start(run(command("s"))).id();
-    awaitStarted(twin, 1);
-
-    ScriptedExecutor beside = new ScriptedExecutor();
-    ch.qos.logback.classic.Logger engineLog =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Engine.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    engineLog.addAppender(logged);
-    try {
-      engine("same", beside).recover();
-    } finally {
-      engineLog.detachAppender(logged);
-    }
-    assertThat(attempt(id, "s", 1).status())
-        .as("the live twin's attempt is not its leftover")
-        .isEqualTo(StepStatus.RUNNING);
-    assertThat(beside.leftoversKilled).isEmpty();
-    assertThat(logged.list)
-        .as("a second live node under one name is a configuration mistake: said at its start")
-        .anySatisfy(
-            e ->
-                assertThat(e.getFormattedMessage())
-                    .startsWith("node name same is also used by a live instance on host"));
-
-    live.close();
-    ScriptedExecutor next = new ScriptedExecutor();
-    engine("same", next).recover();
-    assertThat(next.leftoversKilled)
-        .as("what escaped the lost attempt's group is killed through the executor (its cgroup)")
-        .containsExactly(attempt(id, "s", 1).id());
-    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
-    assertThat(attempt(id, "s", 1).error()).contains("executor lost");
-    awaitStatus(id, RunStatus.FAILED);
   }
 }

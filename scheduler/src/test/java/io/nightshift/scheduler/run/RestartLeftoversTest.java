@@ -50,7 +50,7 @@ class RestartLeftoversTest extends EngineFixture {
   }
 
   @Test
-  void a_node_back_leaves_a_live_attempt_of_its_own_name_to_its_own_reconciliation()
+  void a_restart_leaves_a_live_twins_attempts_alone_and_fails_those_of_its_own_dead_past()
       throws Exception {
     ScriptedExecutor twin = new ScriptedExecutor();
     Engine live = engine("same", twin);
@@ -59,10 +59,38 @@ class RestartLeftoversTest extends EngineFixture {
     awaitStarted(twin, 1);
 
     ScriptedExecutor beside = new ScriptedExecutor();
-    beside.leftovers = Set.of(attempt(id, "s", 1).id());
-    engine("same", beside).recover();
-    assertThat(beside.leftoversKilled).as("a live twin's attempt").isEmpty();
-    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
+    beside.leftovers = Set.of(attempt(id, "s", 1).id()); // the twin's step, on this host too
+    ch.qos.logback.classic.Logger engineLog =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Engine.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    engineLog.addAppender(logged);
+    try {
+      engine("same", beside).recover();
+    } finally {
+      engineLog.detachAppender(logged);
+    }
+    assertThat(attempt(id, "s", 1).status())
+        .as("the live twin's attempt is not its leftover")
+        .isEqualTo(StepStatus.RUNNING);
+    assertThat(beside.leftoversKilled).isEmpty();
+    assertThat(logged.list)
+        .as("a second live node under one name is a configuration mistake: said at its start")
+        .anySatisfy(
+            e ->
+                assertThat(e.getFormattedMessage())
+                    .startsWith("node name same is also used by a live instance on host"));
+
+    live.close();
+    ScriptedExecutor next = new ScriptedExecutor();
+    engine("same", next).recover();
+    assertThat(next.leftoversKilled)
+        .as("what escaped the lost attempt's group is killed through the executor (its cgroup)")
+        .containsExactly(attempt(id, "s", 1).id());
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
+    assertThat(attempt(id, "s", 1).error()).contains("executor lost");
+    awaitStatus(id, RunStatus.FAILED);
   }
 
   @Test

@@ -197,8 +197,6 @@ final class Api {
       if (t.getMessage() != null && !t.getMessage().isBlank()) {
         return t.getMessage();
       }
-    }
-    for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof java.nio.channels.UnresolvedAddressException) {
         return "unknown host";
       }

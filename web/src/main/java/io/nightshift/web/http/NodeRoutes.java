@@ -77,6 +77,8 @@ public final class NodeRoutes {
     String self = ownInstance.get();
     for (NodeLeaseRepository.LiveNode n : nodes.liveNodes(clock.instant())) {
       boolean isSelf = n.instance().equals(self);
+      // This node's drain is known here at once; another's from its lease's last renewal.
+      java.time.Instant since = isSelf ? drain.since() : n.drainingSince();
       items.add(
           new io.vertx.core.json.JsonObject()
               .put("name", n.node())
@@ -92,13 +94,7 @@ public final class NodeRoutes {
                   isSelf
                       ? drain.state().getString("state")
                       : n.drainingSince() == null ? "serving" : "draining")
-              .put(
-                  "drainingSince",
-                  isSelf
-                      ? drain.state().getString("since") == null
-                          ? null
-                          : java.time.Instant.parse(drain.state().getString("since")).toString()
-                      : n.drainingSince() == null ? null : n.drainingSince().toString()));
+              .put("drainingSince", since == null ? null : since.toString()));
     }
     return Reply.ok(
         new io.vertx.core.json.JsonObject().put("items", items).put("next", (String) null));

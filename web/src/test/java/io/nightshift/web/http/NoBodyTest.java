@@ -8,7 +8,6 @@ import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,9 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Routes that take no body, on the real server: a key is 400 naming it and nothing is done (a drain
@@ -45,11 +41,7 @@ class NoBodyTest {
   /** Every POST, PUT and DELETE under /api/v1 of the OpenAPI document without a requestBody. */
   @SuppressWarnings("unchecked")
   static List<String> operationsWithoutBody() throws Exception {
-    Map<String, Object> doc;
-    try (InputStream in =
-        NoBodyTest.class.getClassLoader().getResourceAsStream("api/openapi.yaml")) {
-      doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
-    }
+    Map<String, Object> doc = io.nightshift.web.ApiContract.document().getMap();
     List<String> out = new ArrayList<>();
     ((Map<String, Object>) doc.get("paths"))
         .forEach(

@@ -7,7 +7,6 @@ import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,9 +17,6 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Query parameters on the real server: an unknown one is 400 naming it on every GET route of the
@@ -43,11 +39,7 @@ class QueryParametersTest {
   /** Every GET operation under /api/v1 in the OpenAPI document, with its query parameters. */
   @SuppressWarnings("unchecked")
   static Map<String, List<String>> getOperations() throws Exception {
-    Map<String, Object> doc;
-    try (InputStream in =
-        QueryParametersTest.class.getClassLoader().getResourceAsStream("api/openapi.yaml")) {
-      doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
-    }
+    Map<String, Object> doc = io.nightshift.web.ApiContract.document().getMap();
     Map<String, Object> components = (Map<String, Object>) doc.get("components");
     Map<String, Object> shared = (Map<String, Object>) components.get("parameters");
     Map<String, List<String>> out = new java.util.TreeMap<>();
