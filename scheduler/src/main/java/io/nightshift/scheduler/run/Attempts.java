@@ -45,7 +45,7 @@ final class Attempts {
       List<StepRun> unmarked = steps.stream().filter(s -> s.notBefore() == null).toList();
       try {
         if (!unmarked.isEmpty()) {
-          ctx.runs.leaveToOthers(unmarked, ctx.storedNow());
+          ctx.runs.markDue(unmarked, ctx.storedNow());
         }
       } catch (RuntimeException e) {
         log.debug("run {}: ready steps not marked for other nodes: {}", run.id(), e.toString());
@@ -254,6 +254,7 @@ final class Attempts {
     Run endedRun = run.changed(run.revision() + 1, endedStep);
     Instant runEnd = lastEnd(endedRun);
     Ending[] ending = {null};
+    List<StepRun> ready = new java.util.ArrayList<>();
     StepRun next =
         ctx.runs.change(
             run,
@@ -262,16 +263,16 @@ final class Attempts {
                 return null;
               }
               if (again) {
-                return tx.addAttempt(
-                    step,
-                    spec.retryBackoffSeconds() == 0
-                        ? null
-                        : now.plusSeconds(spec.retryBackoffSeconds()));
+                // Due from a stored time even without a backoff, like the steps made ready below.
+                return tx.addAttempt(step, now.plusSeconds(spec.retryBackoffSeconds()));
               }
               // The last attempt to end ends the run in the same transaction.
               ending[0] = Ending.of(endedRun, now);
               if (ending[0] != null) {
                 tx.transition(run.id(), run.status(), ending[0].to(), ending[0].error(), runEnd);
+              } else {
+                ready.clear();
+                ready.addAll(markReady(tx, endedRun, now));
               }
               return step;
             });
@@ -283,13 +284,35 @@ final class Attempts {
     ctx.changed();
     Run after =
         next == step
-            ? run.changed(run.revision() + 1, endedStep)
+            ? run.changed(
+                run.revision() + 1,
+                java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of(endedStep), ready.stream())
+                    .toArray(StepRun[]::new))
             : run.changed(run.revision() + 1, endedStep, next);
     if (ending[0] != null) {
       after = after.changed(after.revision(), ending[0].to(), ending[0].error(), runEnd);
     }
     ctx.remember(after);
     return after;
+  }
+
+  /**
+   * Marks the attempts the end recorded in {@code tx} made ready ({@code endedRun}: the run after
+   * it) due from {@code now}, in the same transaction: should this node not start them (it stops,
+   * or the change that starts them fails), any node's sweep does, even while their siblings run.
+   * Returns them as marked.
+   */
+  private static List<StepRun> markReady(RunRepository tx, Run endedRun, Instant now) {
+    List<StepRun> ready =
+        Progress.of(endedRun.template(), endedRun.latestByName(), now).start().stream()
+            .filter(s -> s.notBefore() == null)
+            .map(s -> s.due(now))
+            .toList();
+    if (!ready.isEmpty()) {
+      tx.markDue(ready, now);
+    }
+    return ready;
   }
 
   /**

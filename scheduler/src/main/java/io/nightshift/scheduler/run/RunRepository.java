@@ -336,11 +336,11 @@ public final class RunRepository {
   }
 
   /**
-   * Ready attempts this node leaves to others (it drains): due since {@code now}, so that any
-   * node's sweep starts them even while other steps of their run run ({@link
-   * SweepRepository#stalled}).
+   * Marks ready attempts (that have no due time) due since {@code now}, so that any node's sweep
+   * starts them even while other steps of their run run ({@link SweepRepository#stalled}) should
+   * the node that made them ready not (it drains, stops or fails before it starts them).
    */
-  public int leaveToOthers(List<StepRun> steps, Instant now) {
+  public int markDue(List<StepRun> steps, Instant now) {
     List<Long> ids = steps.stream().map(StepRun::id).toList();
     return write(tx -> StepRowRepository.dueSince(tx, ids, now));
   }

@@ -39,9 +39,8 @@ final class StepRowRepository {
   }
 
   /**
-   * Marks PENDING attempts that have no due time as due since {@code now}: ready, but left for
-   * another node (this one drains), whose sweep then takes them (see {@link
-   * SweepRepository#stalled}).
+   * Marks PENDING attempts that have no due time as due since {@code now}: ready, whoever starts
+   * them (see {@link RunRepository#markDue}).
    */
   static int dueSince(DSLContext tx, List<Long> stepRunIds, Instant now) {
     return tx.update(RUN_STEP)

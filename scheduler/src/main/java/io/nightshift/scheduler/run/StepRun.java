@@ -33,6 +33,28 @@ public record StepRun(
     return with(to, code, why, startedAt, now, node, lines, dropped);
   }
 
+  /** This PENDING attempt as {@link RunRepository#markDue} stores it. */
+  StepRun due(Instant at) {
+    return new StepRun(
+        id,
+        runId,
+        name,
+        kind,
+        position,
+        attempt,
+        status,
+        exitCode,
+        error,
+        startedAt,
+        finishedAt,
+        at,
+        node,
+        pid,
+        pidStartedAt,
+        lineCount,
+        linesDropped);
+  }
+
   private StepRun with(
       StepStatus newStatus,
       Integer newExitCode,

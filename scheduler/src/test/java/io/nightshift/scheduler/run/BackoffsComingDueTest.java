@@ -10,8 +10,10 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
- * A retry's backoff comes due from its stored time on any node: the node that armed the timer may
- * have gone away, and sibling steps may be running or waiting for a decision meanwhile.
+ * What a run has to start next comes due from a stored time on any node: a retry's backoff, a step
+ * an end made ready, a retry without backoff. The node that armed the timer (or made the step
+ * ready) may have gone away or failed to start it, and sibling steps may be running or waiting for
+ * a decision meanwhile.
  */
 class BackoffsComingDueTest extends EngineFixture {
   @Test
@@ -116,6 +118,68 @@ class BackoffsComingDueTest extends EngineFixture {
     b.sweep();
     assertThat(other.started).containsExactly(attempt(id, "then", 1).id());
     assertThat(attempt(id, "long", 1).status()).isEqualTo(StepStatus.RUNNING);
+  }
+
+  @Test
+  void a_step_an_end_made_ready_starts_on_the_sweep_when_starting_it_failed_while_a_sibling_waits()
+      throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("a", executor);
+    JsonArray none = new JsonArray();
+    long id =
+        engine
+            .start(
+                run(
+                    approval("gate").put("needs", none),
+                    command("first").put("needs", none),
+                    command("then").put("needs", new JsonArray().add("first"))))
+            .id();
+    awaitStarted(executor, 1);
+    awaitStatus(id, RunStatus.WAITING_APPROVAL);
+
+    // The end of "first" is recorded; every change that would start "then" fails (as a node that
+    // stops right after recording an end never makes it).
+    startsFailFor(() -> executor.report(attempt(id, "first", 1).id(), Outcome.Status.SUCCEEDED));
+    assertThat(attempt(id, "first", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(attempt(id, "then", 1).status()).isEqualTo(StepStatus.PENDING);
+
+    engine.sweep();
+    assertThat(executor.started).as("within the stall grace").hasSize(1);
+    clock.advance(STALL_GRACE.plusSeconds(1));
+    engine.sweep();
+    assertThat(executor.started).hasSize(2).endsWith(attempt(id, "then", 1).id());
+    assertThat(attempt(id, "gate", 1).status()).isEqualTo(StepStatus.WAITING_APPROVAL);
+  }
+
+  @Test
+  void a_retry_without_backoff_starts_on_the_sweep_when_starting_it_failed_while_a_sibling_waits()
+      throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine engine = engine("a", executor);
+    JsonObject retried = command("s").put("needs", new JsonArray()).put("retries", 1);
+    long id = engine.start(run(approval("gate"), retried)).id();
+    awaitStarted(executor, 1);
+    awaitStatus(id, RunStatus.WAITING_APPROVAL);
+
+    startsFailFor(() -> executor.report(attempt(id, "s", 1).id(), Outcome.Status.FAILED));
+    assertThat(attempt(id, "s", 2).status()).isEqualTo(StepStatus.PENDING);
+
+    engine.sweep();
+    assertThat(executor.started).as("within the stall grace").hasSize(1);
+    clock.advance(STALL_GRACE.plusSeconds(1));
+    engine.sweep();
+    assertThat(executor.started).hasSize(2).endsWith(attempt(id, "s", 2).id());
+  }
+
+  /**
+   * Runs {@code action} (a report) while every change that starts an attempt fails, until the
+   * engine has tried and given up at least once; then lets starts through again.
+   */
+  private void startsFailFor(Runnable action) {
+    flaky.fail("started_at` = ?", 1000); // StepRowRepository.start
+    action.run();
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> flaky.failuresLeft() <= 995);
+    flaky.fail("", 0);
   }
 
   /** A step with no needs that is retried once, 60 s after it failed. */

@@ -47,11 +47,13 @@ public final class ApprovalRoutes {
 
   public void mount(Router api) {
     api.get("/approvals")
-        .handler(QueryParameters.only("status", "run", "before", "limit"))
-        .handler(endpoints.blocking(Permission.READ, this::list));
+        .handler(
+            endpoints.blocking(
+                Permission.READ,
+                QueryParameters.only("status", "run", "before", "limit"),
+                this::list));
     api.get("/approvals/:id")
-        .handler(QueryParameters.none())
-        .handler(endpoints.blocking(Permission.READ, this::get));
+        .handler(endpoints.blocking(Permission.READ, QueryParameters.none(), this::get));
     api.post("/approvals/:id/approve")
         .handler(endpoints.blocking(Permission.APPROVE, c -> decide(c, true)));
     api.post("/approvals/:id/deny")

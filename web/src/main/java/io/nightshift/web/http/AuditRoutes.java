@@ -19,8 +19,11 @@ public final class AuditRoutes {
 
   public void mount(Router api) {
     api.get("/audit")
-        .handler(QueryParameters.only("kind", "target", "action", "limit"))
-        .handler(endpoints.blocking(Permission.ADMINISTER, this::list));
+        .handler(
+            endpoints.blocking(
+                Permission.ADMINISTER,
+                QueryParameters.only("kind", "target", "action", "limit"),
+                this::list));
   }
 
   private Reply list(Call call) {

@@ -7,8 +7,9 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.function.Function;
 
 /**
- * Turns a blocking handler (jOOQ, JDBC) into a route handler: checks the permission, runs it on a
- * worker thread, then answers on the event loop. Failures go to {@link Failures}.
+ * Turns a blocking handler (jOOQ, JDBC) into a route handler: checks the permission, then what the
+ * request must look like ({@link Precondition}), runs it on a worker thread, then answers on the
+ * event loop. Failures go to {@link Failures}.
  */
 public final class Endpoints {
   private final Vertx vertx;
@@ -18,10 +19,20 @@ public final class Endpoints {
   }
 
   public Handler<RoutingContext> blocking(Permission permission, Function<Call, Reply> handler) {
+    return blocking(permission, ctx -> {}, handler);
+  }
+
+  /**
+   * Like {@link #blocking(Permission, Function)}, with {@code precondition} checked after the
+   * permission: a caller without it is answered 403 whatever the request looks like.
+   */
+  public Handler<RoutingContext> blocking(
+      Permission permission, Precondition precondition, Function<Call, Reply> handler) {
     return ctx -> {
       Call call = new Call(ctx);
       try {
         call.principal().require(permission);
+        precondition.check(ctx);
       } catch (RuntimeException e) {
         ctx.fail(e);
         return;

@@ -75,25 +75,23 @@ public final class JobRoutes {
   public void mount(Router api) {
     api.post("/jobs").handler(endpoints.blocking(Permission.OPERATE, this::create));
     api.get("/jobs")
-        .handler(QueryParameters.only("after", "limit"))
-        .handler(endpoints.blocking(Permission.READ, this::list));
+        .handler(
+            endpoints.blocking(
+                Permission.READ, QueryParameters.only("after", "limit"), this::list));
     api.get("/jobs/:name")
-        .handler(QueryParameters.none())
-        .handler(endpoints.blocking(Permission.READ, this::get));
+        .handler(endpoints.blocking(Permission.READ, QueryParameters.none(), this::get));
     api.put("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
     api.delete("/jobs/:name")
-        .handler(new NoBody())
-        .handler(endpoints.blocking(Permission.OPERATE, this::delete));
+        .handler(endpoints.blocking(Permission.OPERATE, NoBody.CHECK, this::delete));
     api.post("/jobs/:name/pause")
-        .handler(new NoBody())
-        .handler(endpoints.blocking(Permission.OPERATE, c -> enable(c, false)));
+        .handler(endpoints.blocking(Permission.OPERATE, NoBody.CHECK, c -> enable(c, false)));
     api.post("/jobs/:name/resume")
-        .handler(new NoBody())
-        .handler(endpoints.blocking(Permission.OPERATE, c -> enable(c, true)));
+        .handler(endpoints.blocking(Permission.OPERATE, NoBody.CHECK, c -> enable(c, true)));
     api.post("/jobs/:name/runs").handler(endpoints.blocking(Permission.OPERATE, this::runNow));
     api.get("/jobs/:name/fires")
-        .handler(QueryParameters.only("before", "limit"))
-        .handler(endpoints.blocking(Permission.READ, this::fires));
+        .handler(
+            endpoints.blocking(
+                Permission.READ, QueryParameters.only("before", "limit"), this::fires));
   }
 
   private Reply create(Call call) {

@@ -74,11 +74,16 @@ public final class LogRoutes {
 
   public void mount(Router api) {
     api.get("/runs/:id/logs")
-        .handler(QueryParameters.only("step", "after", "before", "q", "limit"))
-        .handler(endpoints.blocking(Permission.READ, this::page));
-    api.get("/runs/:id/logs/stream").handler(QueryParameters.only("after")).handler(this::stream);
+        .handler(
+            endpoints.blocking(
+                Permission.READ,
+                QueryParameters.only("step", "after", "before", "q", "limit"),
+                this::page));
+    api.get("/runs/:id/logs/stream")
+        .handler(QueryParameters.only("after").handler())
+        .handler(this::stream);
     api.get("/runs/:id/logs.txt")
-        .handler(QueryParameters.only("step"))
+        .handler(QueryParameters.only("step").handler())
         .handler(new LogText(vertx, runs, store)::handle);
   }
 

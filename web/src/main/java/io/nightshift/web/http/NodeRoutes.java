@@ -44,11 +44,9 @@ public final class NodeRoutes {
 
   public void mount(Router api) {
     api.get("/nodes")
-        .handler(QueryParameters.none())
-        .handler(endpoints.blocking(Permission.READ, this::list));
+        .handler(endpoints.blocking(Permission.READ, QueryParameters.none(), this::list));
     api.post("/nodes/:name/drain")
-        .handler(new NoBody())
-        .handler(endpoints.blocking(Permission.ADMINISTER, this::drain));
+        .handler(endpoints.blocking(Permission.ADMINISTER, NoBody.CHECK, this::drain));
   }
 
   /** Answers 503 to run starts while this node drains; mount before the run routes. */

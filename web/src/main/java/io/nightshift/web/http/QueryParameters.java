@@ -1,7 +1,6 @@
 package io.nightshift.web.http;
 
 import io.nightshift.scheduler.error.Invalid;
-import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,10 +9,9 @@ import java.util.TreeSet;
 
 /**
  * The query parameters a route takes; any other is 400 naming it, as bodies refuse unknown keys (a
- * typo such as {@code stauts=FAILED} must not silently list everything). Mount it before the
- * route's handler.
+ * typo such as {@code stauts=FAILED} must not silently list everything).
  */
-public final class QueryParameters implements Handler<RoutingContext> {
+public final class QueryParameters implements Precondition {
   private final Set<String> allowed;
 
   private QueryParameters(Set<String> allowed) {
@@ -31,7 +29,7 @@ public final class QueryParameters implements Handler<RoutingContext> {
   }
 
   @Override
-  public void handle(RoutingContext ctx) {
+  public void check(RoutingContext ctx) {
     List<Invalid.Problem> problems = new ArrayList<>();
     for (String name : new TreeSet<>(ctx.queryParams().names())) {
       if (!allowed.contains(name)) {
@@ -44,10 +42,8 @@ public final class QueryParameters implements Handler<RoutingContext> {
                         : "this endpoint takes " + String.join(", ", allowed))));
       }
     }
-    if (problems.isEmpty()) {
-      ctx.next();
-    } else {
-      ctx.fail(new Invalid(problems));
+    if (!problems.isEmpty()) {
+      throw new Invalid(problems);
     }
   }
 }

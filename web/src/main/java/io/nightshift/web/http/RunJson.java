@@ -5,6 +5,7 @@ import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.StepRun;
+import io.nightshift.scheduler.run.StepStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
@@ -76,7 +77,10 @@ final class RunJson {
         .put("durationMs", durationMs(s.startedAt(), s.finishedAt()))
         .put("error", s.error())
         .put("node", s.node())
-        .put("nextAttemptAt", Instants.format(s.notBefore()))
+        // When a PENDING attempt is due (after a retry's backoff); none once it has started.
+        .put(
+            "nextAttemptAt",
+            s.status() == StepStatus.PENDING ? Instants.format(s.notBefore()) : null)
         .put("lines", s.lineCount())
         .put("linesDropped", s.linesDropped());
   }

@@ -54,14 +54,15 @@ public final class RunRoutes {
     api.post("/runs").handler(endpoints.blocking(Permission.OPERATE, this::create));
     api.get("/runs")
         .handler(
-            QueryParameters.only("job", "template", "status", "since", "until", "before", "limit"))
-        .handler(endpoints.blocking(Permission.READ, this::list));
+            endpoints.blocking(
+                Permission.READ,
+                QueryParameters.only(
+                    "job", "template", "status", "since", "until", "before", "limit"),
+                this::list));
     api.get("/runs/:id")
-        .handler(QueryParameters.none())
-        .handler(endpoints.blocking(Permission.READ, this::get));
+        .handler(endpoints.blocking(Permission.READ, QueryParameters.none(), this::get));
     api.post("/runs/:id/cancel")
-        .handler(new NoBody())
-        .handler(endpoints.blocking(Permission.OPERATE, this::cancel));
+        .handler(endpoints.blocking(Permission.OPERATE, NoBody.CHECK, this::cancel));
     api.post("/runs/:id/retry").handler(endpoints.blocking(Permission.OPERATE, this::retry));
   }
 

@@ -30,15 +30,14 @@ public final class TemplateRoutes {
   public void mount(Router api) {
     api.post("/templates").handler(endpoints.blocking(Permission.OPERATE, this::create));
     api.get("/templates")
-        .handler(QueryParameters.only("after", "limit"))
-        .handler(endpoints.blocking(Permission.READ, this::list));
+        .handler(
+            endpoints.blocking(
+                Permission.READ, QueryParameters.only("after", "limit"), this::list));
     api.get("/templates/:name")
-        .handler(QueryParameters.only("version"))
-        .handler(endpoints.blocking(Permission.READ, this::get));
+        .handler(endpoints.blocking(Permission.READ, QueryParameters.only("version"), this::get));
     api.put("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
     api.delete("/templates/:name")
-        .handler(new NoBody())
-        .handler(endpoints.blocking(Permission.OPERATE, this::delete));
+        .handler(endpoints.blocking(Permission.OPERATE, NoBody.CHECK, this::delete));
   }
 
   private Reply create(Call call) {

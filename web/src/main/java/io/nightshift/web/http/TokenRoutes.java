@@ -29,12 +29,10 @@ public final class TokenRoutes {
   public void mount(Router api) {
     api.post("/tokens").handler(endpoints.blocking(Permission.ADMINISTER, this::create));
     api.get("/tokens")
-        .handler(QueryParameters.none())
-        .handler(endpoints.blocking(Permission.ADMINISTER, this::list));
+        .handler(endpoints.blocking(Permission.ADMINISTER, QueryParameters.none(), this::list));
     api.delete("/tokens/:name")
-        .handler(new NoBody())
-        .handler(endpoints.blocking(Permission.ADMINISTER, this::delete));
-    api.get("/me").handler(QueryParameters.none()).handler(TokenRoutes::me);
+        .handler(endpoints.blocking(Permission.ADMINISTER, NoBody.CHECK, this::delete));
+    api.get("/me").handler(QueryParameters.none().handler()).handler(TokenRoutes::me);
   }
 
   /** Who the caller is: any valid token may ask (the console decides what to offer from it). */

@@ -97,6 +97,19 @@ class NoBodyTest {
   }
 
   @Test
+  void a_caller_without_the_permission_is_403_whatever_body_it_sends() throws Exception {
+    String viewer = server.token("no-body-viewer", "viewer");
+    for (String operation : operationsWithoutBody()) {
+      String method = operation.substring(0, operation.indexOf(' '));
+      String path = operation.substring(operation.indexOf(' ') + 1);
+      Answer keys = server.send(method, path, viewer, "{\"graceSeconds\": 1}");
+      assertThat(keys.status()).as(operation + ": " + keys).isEqualTo(403);
+      Answer garbage = server.send(method, path, viewer, "garbage", FORM);
+      assertThat(garbage.status()).as(operation + ": " + garbage).isEqualTo(403);
+    }
+  }
+
+  @Test
   void a_drain_with_a_grace_is_refused_naming_it_and_the_node_keeps_serving() {
     String node = server.nightshift().config().node();
     Answer refused =

@@ -89,6 +89,15 @@ class QueryParametersTest {
   }
 
   @Test
+  void a_caller_without_the_permission_is_403_whatever_parameters_it_sends() {
+    String operator = server.token("query-operator", "operator");
+    for (String path : List.of("/api/v1/audit", "/api/v1/tokens")) {
+      Answer answer = server.get(path + "?stauts=FAILED", operator);
+      assertThat(answer.status()).as(path + ": " + answer).isEqualTo(403);
+    }
+  }
+
+  @Test
   void every_documented_query_parameter_is_taken() throws Exception {
     for (Map.Entry<String, List<String>> op : getOperations().entrySet()) {
       for (String param : op.getValue()) {

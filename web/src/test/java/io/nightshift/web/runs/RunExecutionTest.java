@@ -275,6 +275,7 @@ abstract class RunExecutionTest {
     assertThat(second.getString("status")).isEqualTo("SUCCEEDED");
     assertThat(second.getInteger("exitCode")).isEqualTo(0);
     assertThat(second.getLong("id")).isNotEqualTo(first.getLong("id"));
+    assertThat(second.getString("nextAttemptAt")).as("started: nothing is due").isNull();
     assertThat(time(second, "startedAt"))
         .isAfterOrEqualTo(time(first, "finishedAt").plusSeconds(1));
     assertThat(read(dir.resolve("count"))).isEqualTo("2");
@@ -321,7 +322,11 @@ abstract class RunExecutionTest {
             "cancel-backoff",
             command("flaky", counting("count", 2)).put("retries", 1).put("retryBackoffSeconds", 3));
     long id = api.start(template, dir);
-    api.await(id, r -> step(r, "flaky").getInteger("attempt") == 2);
+    JsonObject waiting = api.await(id, r -> step(r, "flaky").getInteger("attempt") == 2);
+    assertThat(step(waiting, "flaky").getString("status")).isEqualTo("PENDING");
+    assertThat(time(step(waiting, "flaky"), "nextAttemptAt"))
+        .isAfter(
+            time(step(waiting, "flaky").getJsonArray("attempts").getJsonObject(0), "finishedAt"));
 
     Answer cancel = api.server.post("/api/v1/runs/" + id + "/cancel", api.operator, null);
 
