@@ -9,6 +9,10 @@ import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.run.RunTimings;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -17,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Counts the runs that end on this node and observes their duration and their steps' durations
  * (each attempt, observed when its run ends). Labels are template and step names of stored
- * templates, so their number stays bounded. Reads the ended run's times once, on its own thread.
+ * templates, so their number stays bounded. Reads the ended runs' times on its own thread, the runs
+ * that ended meanwhile in one read.
  */
 public final class RunMetrics implements RunListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RunMetrics.class);
@@ -45,6 +50,12 @@ public final class RunMetrics implements RunListener, AutoCloseable {
   private final ExecutorService work =
       Executors.newSingleThreadExecutor(new DaemonThreads("nightshift-run-metrics-"));
 
+  /** Runs that ended and are not observed yet, with their final status. */
+  private final Map<Long, RunStatus> ended = new ConcurrentHashMap<>();
+
+  /** At most this many runs per read (a backlog after an outage is read in parts). */
+  private static final int READ_AT_ONCE = 200;
+
   public RunMetrics(RunRepository runs, MeterRegistry registry, StoreGauges gauges) {
     this.runs = runs;
     this.registry = registry;
@@ -59,14 +70,22 @@ public final class RunMetrics implements RunListener, AutoCloseable {
     if (!status.terminal()) {
       return;
     }
-    work.execute(
-        () -> {
-          try {
-            runs.timings(runId).ifPresent(run -> record(run, status));
-          } catch (RuntimeException e) {
-            log.warn("run {}: metrics not recorded", runId, e);
-          }
-        });
+    ended.put(runId, status);
+    work.execute(this::observeEnded);
+  }
+
+  /** Observes the runs that ended so far (none when an earlier call took them). */
+  private void observeEnded() {
+    while (!ended.isEmpty()) {
+      List<Long> ids = ended.keySet().stream().limit(READ_AT_ONCE).toList();
+      Map<Long, RunStatus> statuses = new HashMap<>();
+      ids.forEach(id -> statuses.put(id, ended.remove(id)));
+      try {
+        runs.timings(ids).forEach((id, run) -> record(run, statuses.get(id)));
+      } catch (RuntimeException e) {
+        log.warn("runs {}: metrics not recorded", ids, e);
+      }
+    }
   }
 
   @Override

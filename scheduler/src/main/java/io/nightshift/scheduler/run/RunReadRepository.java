@@ -91,12 +91,18 @@ final class RunReadRepository {
   }
 
   /**
-   * What the metrics of an ended run need (template, job, its times and its attempts'), in one read
-   * that leaves the template snapshot and the values alone.
+   * What the metrics of ended runs need (template, job, their times and their attempts'), in one
+   * read that leaves the template snapshots and the values alone: by run id, for the ids that
+   * exist.
    */
-  Optional<RunTimings> timings(long id) {
+  Map<Long, RunTimings> timings(java.util.Collection<Long> ids) {
+    Map<Long, RunTimings> found = new LinkedHashMap<>();
+    if (ids.isEmpty()) {
+      return found;
+    }
     var rows =
         dsl.select(
+                RUN.ID,
                 RUN.TEMPLATE_NAME,
                 RUN.JOB_NAME,
                 RUN.STARTED_AT,
@@ -107,30 +113,30 @@ final class RunReadRepository {
             .from(RUN)
             .leftJoin(RUN_STEP)
             .on(RUN_STEP.RUN_ID.eq(RUN.ID))
-            .where(RUN.ID.eq(id))
-            .orderBy(RUN_STEP.POSITION, RUN_STEP.ATTEMPT)
+            .where(RUN.ID.in(ids))
+            .orderBy(RUN.ID, RUN_STEP.POSITION, RUN_STEP.ATTEMPT)
             .fetch();
-    if (rows.isEmpty()) {
-      return Optional.empty();
+    Map<Long, List<RunTimings.Attempt>> attempts = new LinkedHashMap<>();
+    for (var r : rows) {
+      List<RunTimings.Attempt> of =
+          attempts.computeIfAbsent(r.get(RUN.ID), id -> new java.util.ArrayList<>());
+      if (r.get(RUN_STEP.NAME) != null) {
+        of.add(
+            new RunTimings.Attempt(
+                r.get(RUN_STEP.NAME), r.get(RUN_STEP.STARTED_AT), r.get(RUN_STEP.FINISHED_AT)));
+      }
+      if (!found.containsKey(r.get(RUN.ID))) {
+        found.put(
+            r.get(RUN.ID),
+            new RunTimings(
+                r.get(RUN.TEMPLATE_NAME),
+                r.get(RUN.JOB_NAME),
+                r.get(RUN.STARTED_AT),
+                r.get(RUN.FINISHED_AT),
+                of));
+      }
     }
-    var first = rows.get(0);
-    List<RunTimings.Attempt> attempts =
-        rows.stream()
-            .filter(r -> r.get(RUN_STEP.NAME) != null)
-            .map(
-                r ->
-                    new RunTimings.Attempt(
-                        r.get(RUN_STEP.NAME),
-                        r.get(RUN_STEP.STARTED_AT),
-                        r.get(RUN_STEP.FINISHED_AT)))
-            .toList();
-    return Optional.of(
-        new RunTimings(
-            first.get(RUN.TEMPLATE_NAME),
-            first.get(RUN.JOB_NAME),
-            first.get(RUN.STARTED_AT),
-            first.get(RUN.FINISHED_AT),
-            attempts));
+    return found;
   }
 
   /** One step attempt by its id. */

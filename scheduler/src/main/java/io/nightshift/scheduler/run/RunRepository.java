@@ -92,9 +92,9 @@ public final class RunRepository {
     return reads.headers(ids);
   }
 
-  /** The times of a run and of its step attempts, for metrics. */
-  public Optional<RunTimings> timings(long id) {
-    return reads.timings(id);
+  /** The times of runs and of their step attempts, for metrics: by id, for the ids that exist. */
+  public Map<Long, RunTimings> timings(java.util.Collection<Long> ids) {
+    return reads.timings(ids);
   }
 
   public Run get(long id) {

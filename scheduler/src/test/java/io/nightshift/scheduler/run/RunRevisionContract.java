@@ -188,7 +188,8 @@ abstract class RunRevisionContract {
   }
 
   @Test
-  void the_times_of_a_run_and_of_each_attempt_read_back_in_one_read_for_the_metrics() {
+  void the_times_of_runs_and_of_each_attempt_read_back_in_one_read_for_the_metrics() {
+    Run other = newRun();
     Run run = newRun();
     Instant t0 = clock.instant();
     runs.start(step(run, "a"), StepStatus.RUNNING, "n", new RunRepository.Lease("i", t0), t0);
@@ -215,7 +216,12 @@ abstract class RunRevisionContract {
         t0.plusSeconds(5));
     runs.transition(run.id(), RunStatus.RUNNING, RunStatus.CANCELED, "x", t0.plusSeconds(6));
 
-    RunTimings timings = runs.timings(run.id()).orElseThrow();
+    Map<Long, RunTimings> read = runs.timings(List.of(run.id(), other.id(), run.id() + 1000));
+    assertThat(read).containsOnlyKeys(run.id(), other.id());
+    assertThat(read.get(other.id()).attempts())
+        .containsExactly(
+            new RunTimings.Attempt("a", null, null), new RunTimings.Attempt("b", null, null));
+    RunTimings timings = read.get(run.id());
 
     assertThat(timings.template()).isEqualTo("t");
     assertThat(timings.job()).isNull();
@@ -226,7 +232,7 @@ abstract class RunRevisionContract {
             new RunTimings.Attempt("a", t0, t0.plusSeconds(2)),
             new RunTimings.Attempt("a", t0.plusSeconds(3), t0.plusSeconds(5)),
             new RunTimings.Attempt("b", null, null));
-    assertThat(runs.timings(run.id() + 1000)).isEmpty();
+    assertThat(runs.timings(List.of())).isEmpty();
   }
 
   @Test

@@ -158,6 +158,46 @@ class MetricsTest {
         .untilAsserted(() -> assertThat(scrape()).contains(expected));
   }
 
+  @Test
+  void runs_that_end_together_are_each_counted_once_with_their_own_status() {
+    post(
+        "/api/v1/templates",
+        new JsonObject()
+            .put("name", "burst")
+            .put("params", new JsonArray().add(new JsonObject().put("name", "CODE")))
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "s")
+                            .put("kind", "command")
+                            .put("command", "exit \"$CODE\""))),
+        201);
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      JsonObject params = new JsonObject().put("CODE", i < 6 ? "0" : "3");
+      ids.add(
+          post("/api/v1/runs", new JsonObject().put("template", "burst").put("params", params), 202)
+              .getLong("id"));
+    }
+    for (int i = 0; i < ids.size(); i++) {
+      awaitStatus(ids.get(i), i < 6 ? "SUCCEEDED" : "FAILED");
+    }
+
+    String metrics =
+        Awaitility.await()
+            .atMost(30, TimeUnit.SECONDS)
+            .until(
+                this::scrape,
+                text ->
+                    text.contains("nightshift_run_duration_seconds_count{template=\"burst\"} 8"));
+    assertThat(metrics)
+        .contains("nightshift_runs_total{status=\"SUCCEEDED\",template=\"burst\"} 6.0")
+        .contains("nightshift_runs_total{status=\"FAILED\",template=\"burst\"} 2.0")
+        .contains("nightshift_step_duration_seconds_count{step=\"s\",template=\"burst\"} 8");
+  }
+
   private String scrape() {
     Answer answer = server.get("/metrics", null);
     assertThat(answer.status()).isEqualTo(200);
