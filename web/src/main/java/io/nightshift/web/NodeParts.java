@@ -145,7 +145,8 @@ record NodeParts(
               config.runs().maxLinesPerStep(),
               config.runs().maxLineLength(),
               Duration.ofSeconds(config.runs().killGraceSeconds()),
-              config.stepEndsDir());
+              config.stepEndsDir(),
+              EngineSettings.WRITE_RETRY_PAUSES);
       DrainingExecutor attempts =
           new DrainingExecutor(
               new StepLauncher(

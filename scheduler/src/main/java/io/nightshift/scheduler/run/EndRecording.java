@@ -38,7 +38,7 @@ final class EndRecording {
    */
   boolean recorded(StepRun step, EndReport end, Runnable record, Runnable again) {
     try {
-      Retry.onFailedWrite(
+      ctx.retry.onFailedWrite(
           () -> {
             try {
               record.run();

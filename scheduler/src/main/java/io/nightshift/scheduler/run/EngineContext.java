@@ -39,6 +39,10 @@ final class EngineContext {
   final NodeLeaseRepository nodes;
   final AttemptExecutor launcher;
   final EngineSettings settings;
+
+  /** Tries a write that failed for a reason that may pass again, a few times. */
+  final Retry retry;
+
   final LeaseSettings leases;
   final NodeLeaseRepository.NodeLease self;
   final Clock clock;
@@ -95,6 +99,7 @@ final class EngineContext {
     this.lines = new LogStore(dsl);
     this.launcher = launcher;
     this.settings = settings;
+    this.retry = new Retry(settings.writeRetryPauses());
     this.journal = new StepEndJournal(settings.endsDir());
     this.leases = leases;
     this.self = self;
@@ -249,7 +254,7 @@ final class EngineContext {
    */
   void safely(String what, Runnable action) {
     try {
-      Retry.onFailedWrite(action);
+      retry.onFailedWrite(action);
     } catch (RuntimeException e) {
       log.error(
           "{}: engine step failed (the periodic sweep takes it up again): {}",

@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
@@ -41,6 +42,10 @@ abstract class EngineFixture {
           Duration.ofHours(1),
           Duration.ofHours(1),
           STALL_GRACE);
+
+  /** As many tries of a failed write as in production, without their real-time pauses. */
+  static final List<Duration> QUICK_RETRIES =
+      Collections.nCopies(EngineSettings.WRITE_RETRY_PAUSES.size(), Duration.ofMillis(1));
 
   final SettableClock clock = SettableClock.now();
   final FlakyWrites flaky = new FlakyWrites();
@@ -82,7 +87,7 @@ abstract class EngineFixture {
             dsl,
             bus,
             executor,
-            EngineSettings.defaults(node, work),
+            EngineSettings.defaults(node, work).withWriteRetryPauses(QUICK_RETRIES),
             LEASES,
             clock);
     closing.add(engine);
