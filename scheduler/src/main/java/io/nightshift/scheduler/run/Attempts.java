@@ -2,15 +2,12 @@ package io.nightshift.scheduler.run;
 
 import io.nightshift.executor.LogLine;
 import io.nightshift.executor.Outcome;
-import io.nightshift.executor.ProcessGroups;
-import io.nightshift.executor.WorkDirs;
 import io.nightshift.scheduler.store.Sql;
 import io.nightshift.scheduler.template.StepSpec;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -347,48 +344,6 @@ final class Attempts {
         end.lines(),
         end.dropped(),
         end.at());
-  }
-
-  /**
-   * Kills what a lost attempt left running: its recorded process group, and any process still
-   * tagged with the attempt's id and this node (found even if the group was never recorded).
-   */
-  boolean killLeftovers(StepRun step) {
-    boolean killed =
-        step.pid() != null
-            && step.pidStartedAt() != null
-            && ProcessGroups.killLeftover(step.pid(), step.pidStartedAt());
-    int tagged =
-        ProcessGroups.killTagged(
-            Map.of(
-                StepLauncher.STEP_RUN_ID,
-                String.valueOf(step.id()),
-                StepLauncher.NODE,
-                ctx.settings.node(),
-                StepLauncher.WORK_DIR,
-                new WorkDirs(ctx.settings.workRoot()).of(step.runId()).toString()));
-    // Processes that left the group and dropped the tag (setsid, env -i) are still in its cgroup.
-    int contained = ctx.launcher.killLeftovers(step.id());
-    return killed || tagged > 0 || contained > 0;
-  }
-
-  /**
-   * {@link #killLeftovers(StepRun)} of an attempt no longer stored: by its id, this node's name and
-   * a run directory under this node's work root (another installation's node of the same name has
-   * steps of the same ids under another root).
-   */
-  boolean killLeftovers(long stepRunId) {
-    int tagged =
-        ProcessGroups.killTagged(
-            Map.of(
-                StepLauncher.STEP_RUN_ID,
-                String.valueOf(stepRunId),
-                StepLauncher.NODE,
-                ctx.settings.node()),
-            StepLauncher.WORK_DIR,
-            StepLauncher.runsUnder(ctx.settings.workRoot()));
-    int contained = ctx.launcher.killLeftovers(stepRunId);
-    return tagged > 0 || contained > 0;
   }
 
   io.nightshift.executor.LineSink sinkFor(Run run, StepRun step) {

@@ -19,9 +19,11 @@ final class LostAttempts {
   private final Engine engine;
   private final Attempts attempts;
   private final Rollback rollback;
+  private final Leftovers leftovers;
 
   LostAttempts(EngineContext ctx, Engine engine, Attempts attempts, Rollback rollback) {
     this.ctx = ctx;
+    this.leftovers = new Leftovers(ctx);
     this.engine = engine;
     this.attempts = attempts;
     this.rollback = rollback;
@@ -41,7 +43,7 @@ final class LostAttempts {
             || liveTwins.contains(ctx.attemptLeases.leaseOwner(lost.id()))) {
           continue;
         }
-        boolean killed = attempts.killLeftovers(lost);
+        boolean killed = leftovers.kill(lost);
         java.util.Optional<EndReport> kept = ctx.journal.find(lost);
         if (kept.isPresent()) {
           EndReport end = kept.get();
@@ -93,8 +95,7 @@ final class LostAttempts {
             && ctx.settings.node().equals(step.node())) {
           continue;
         }
-        boolean killed =
-            step != null ? attempts.killLeftovers(step) : attempts.killLeftovers(stepRunId);
+        boolean killed = step != null ? leftovers.kill(step) : leftovers.kill(stepRunId);
         if (killed) {
           log.warn(
               "step run {}{}: its processes were still running on this host, left by this node"
