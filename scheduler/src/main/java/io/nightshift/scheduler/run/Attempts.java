@@ -301,6 +301,9 @@ final class Attempts {
    * Returns them as marked.
    */
   private static List<StepRun> markReady(RunRepository tx, Run endedRun, Instant now) {
+    if (endedRun.status() != RunStatus.RUNNING && endedRun.status() != RunStatus.WAITING_APPROVAL) {
+      return List.of(); // a run canceling or rolling back starts none of its steps
+    }
     List<StepRun> ready =
         Progress.of(endedRun.template(), endedRun.latestByName(), now).start().stream()
             .filter(s -> s.notBefore() == null)
