@@ -11,6 +11,7 @@ import java.util.List;
  * audit record written, and the run stored CANCELED, or CANCELING while an attempt still runs (here
  * or on another node); this node's attempts are killed at once, other owners hear of it through the
  * event channel (or their database poll). The run becomes CANCELED when its last attempt has ended.
+ * A run rolling back is canceled the same way: its running undo is killed and no other starts.
  */
 final class Cancels {
   private final EngineContext ctx;
@@ -75,7 +76,7 @@ final class Cancels {
     ctx.evict(runId);
     ctx.changed();
     List<Launched> toKill =
-        run.steps().stream()
+        run.attempts().stream() // undos included
             .filter(s -> s.status() == StepStatus.RUNNING)
             .map(s -> ctx.executing.get(s.id()))
             .filter(java.util.Objects::nonNull)

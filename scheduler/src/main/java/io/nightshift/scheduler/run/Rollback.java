@@ -143,6 +143,9 @@ final class Rollback {
     EndReport end = reported.masked(run);
     StepStatus to = end.to();
     Instant now = end.at();
+    if (run.status() == RunStatus.CANCELING) {
+      return canceledUndoEnded(run, original, undo, guard, end);
+    }
     String failure =
         "undo of step '"
             + original.name()
@@ -175,6 +178,42 @@ final class Rollback {
     }
     ctx.forget(ctx.runs.get(run.id()));
     engine.startNextQueued(run.job());
+    return true;
+  }
+
+  /**
+   * The end of an undo whose rollback was canceled, with its consequence in one transaction: the
+   * original step ROLLED_BACK if the undo still succeeded, and the run CANCELED once none of its
+   * attempts runs any more. No further undo starts.
+   */
+  private boolean canceledUndoEnded(
+      Run run, StepRun original, StepRun undo, Object guard, EndReport end) {
+    boolean last =
+        run.attempts().stream()
+            .noneMatch(s -> s.id() != undo.id() && s.status() == StepStatus.RUNNING);
+    boolean ended =
+        ctx.runs.atomically(
+            tx -> {
+              if (!attempts.end(tx, undo, guard, end)) {
+                return false;
+              }
+              if (end.to() == StepStatus.SUCCEEDED) {
+                tx.rolledBack(original, end.at());
+              }
+              if (last) {
+                tx.transition(
+                    run.id(), RunStatus.CANCELING, RunStatus.CANCELED, run.error(), end.at());
+              }
+              return true;
+            });
+    if (!ended
+        && !(Boolean.TRUE.equals(guard) && end.storedIn(run.attempt(undo.id()).orElse(undo)))) {
+      return false;
+    }
+    ctx.changed();
+    if (last) {
+      engine.ended(ctx.runs.get(run.id()));
+    }
     return true;
   }
 }

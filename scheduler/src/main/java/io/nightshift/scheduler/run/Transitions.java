@@ -37,7 +37,8 @@ public final class Transitions {
         EnumSet.of(RUNNING, FAILED, CANCELING, CANCELED, TIMED_OUT, ROLLING_BACK));
     // Canceled while an attempt still runs: over only once its last attempt has ended.
     RUN.put(CANCELING, EnumSet.of(CANCELED));
-    RUN.put(ROLLING_BACK, EnumSet.of(ROLLED_BACK, ROLLBACK_FAILED));
+    // A rollback can be canceled too (an undo that hangs): its running undo is killed.
+    RUN.put(ROLLING_BACK, EnumSet.of(ROLLED_BACK, ROLLBACK_FAILED, CANCELING, CANCELED));
     for (RunStatus terminal :
         EnumSet.of(SUCCEEDED, FAILED, CANCELED, TIMED_OUT, ROLLED_BACK, ROLLBACK_FAILED)) {
       RUN.put(terminal, EnumSet.noneOf(RunStatus.class));
