@@ -113,11 +113,39 @@ final class ApprovalChangeRepository {
       String comment,
       String auditAction,
       Instant now) {
+    try {
+      decideOnce(id, to, stepTo, decidedBy, comment, auditAction, now);
+    } catch (DecidedMeanwhile e) {
+      // Read again outside the transaction that lost: its snapshot may predate the winner's
+      // commit, and the answer must name who decided.
+      throw alreadyDecided(
+          ApprovalRepository.find(dsl, id).orElseThrow(() -> new NotFound("approval", id)));
+    }
+  }
+
+  /** Another decision of the approval committed while this one waited for the run's lock. */
+  private static final class DecidedMeanwhile extends RuntimeException {
+    DecidedMeanwhile() {
+      super(null, null, false, false);
+    }
+  }
+
+  private void decideOnce(
+      long id,
+      ApprovalStatus to,
+      StepStatus stepTo,
+      String decidedBy,
+      String comment,
+      String auditAction,
+      Instant now) {
     dsl.transaction(
         cfg -> {
           DSLContext tx = cfg.dsl();
           Approval approval =
               ApprovalRepository.find(tx, id).orElseThrow(() -> new NotFound("approval", id));
+          if (approval.status() != ApprovalStatus.PENDING) {
+            throw alreadyDecided(approval);
+          }
           // The run changes with its step: copies of it read before are out of date.
           RunRepository.touch(tx, approval.runId(), null);
           int changed =
@@ -130,7 +158,7 @@ final class ApprovalChangeRepository {
                   .and(PENDING_APPROVAL.STATUS.eq(ApprovalStatus.PENDING.name()))
                   .execute();
           if (changed == 0) {
-            throw alreadyDecided(approval);
+            throw new DecidedMeanwhile();
           }
           Transitions.check(approval.stepRunId(), StepStatus.WAITING_APPROVAL, stepTo);
           tx.update(RUN_STEP)

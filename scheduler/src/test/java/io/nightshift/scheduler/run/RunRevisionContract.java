@@ -310,6 +310,64 @@ abstract class RunRevisionContract {
   }
 
   @Test
+  void a_decision_that_loses_to_one_committed_meanwhile_is_told_who_decided() {
+    Run run = newRun();
+    Instant now = clock.instant();
+    ApprovalRepository approvals = new ApprovalRepository(dsl);
+    approvals.park(
+        run.revision(),
+        step(run, "b"),
+        new StepAction.Approval(List.of("ops"), null, "deny"),
+        "alice",
+        null,
+        "n",
+        now);
+    long id = approvals.list(ApprovalStatus.PENDING, run.id(), null, 10).get(0).id();
+    // Carol's deny commits after bob's decision has read the approval (still PENDING) and before
+    // it writes: as when both arrive at once on two nodes.
+    java.util.concurrent.atomic.AtomicBoolean denied =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    org.jooq.ExecuteListener denyFirst =
+        new org.jooq.ExecuteListener() {
+          @Override
+          public void executeStart(org.jooq.ExecuteContext ctx) {
+            if (ctx.sql().toLowerCase(java.util.Locale.ROOT).startsWith("update `run` set")
+                && denied.compareAndSet(false, true)) {
+              approvals.decide(
+                  id,
+                  ApprovalStatus.DENIED,
+                  StepStatus.DENIED,
+                  "carol",
+                  "no",
+                  "approval.deny",
+                  now);
+            }
+          }
+        };
+    DSLContext racing =
+        org.jooq.impl.DSL.using(
+            dsl.configuration()
+                .derive(new org.jooq.impl.DefaultExecuteListenerProvider(denyFirst)));
+
+    assertThatThrownBy(
+            () ->
+                new ApprovalRepository(racing)
+                    .decide(
+                        id,
+                        ApprovalStatus.APPROVED,
+                        StepStatus.SUCCEEDED,
+                        "bob",
+                        null,
+                        "approval.approve",
+                        now))
+        .isInstanceOf(io.nightshift.scheduler.error.Conflict.class)
+        .hasMessage("approval " + id + " was already decided: DENIED by carol");
+    assertThat(denied).isTrue();
+    assertThat(approvals.get(id).status()).isEqualTo(ApprovalStatus.DENIED);
+    assertThat(step(runs.get(run.id()), "b").status()).isEqualTo(StepStatus.DENIED);
+  }
+
+  @Test
   void parking_an_approval_on_a_stale_copy_is_refused() {
     Run copy = newRun();
     Instant now = clock.instant();
