@@ -52,12 +52,18 @@ class ReleaseArchiveIT {
   }
 
   @Test
-  void the_archive_holds_the_launcher_the_configs_the_libraries_and_the_jar() {
+  void the_archive_holds_the_launcher_the_configs_the_libraries_and_the_jar() throws Exception {
     assertThat(home.getFileName().toString()).startsWith("nightshift-");
     assertThat(Files.isExecutable(home.resolve("bin/nightshift"))).isTrue();
     assertThat(home.resolve("conf/nightshift.yaml")).exists();
     assertThat(home.resolve("conf/nightshift-mysql.yaml")).exists();
     assertThat(home.resolve("conf/logback.xml")).exists();
+    // The archive's log configuration is the jar's: brief connection-pool warnings included.
+    assertThat(java.nio.file.Files.readString(home.resolve("conf/logback.xml")))
+        .isEqualTo(
+            new String(
+                Main.class.getResourceAsStream("/logback.xml").readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8));
     assertThat(home.resolve("nightshift.jar")).exists();
     assertThat(home.resolve("systemd/nightshift.service")).content().contains("LimitNOFILE=");
     assertThat(home.resolve("lib").toFile().list()).anyMatch(n -> n.startsWith("vertx-core"));

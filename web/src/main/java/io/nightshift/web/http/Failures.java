@@ -8,6 +8,7 @@ import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.error.TooMany;
 import io.nightshift.scheduler.error.Unauthorized;
 import io.nightshift.scheduler.secrets.SecretKeyException;
+import io.nightshift.scheduler.store.Sql;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -58,6 +59,26 @@ public final class Failures implements Handler<RoutingContext> {
       send(ctx, 503, error("secrets_unavailable", unreadable.getMessage()));
       return;
     }
+    if (Sql.isConnectionError(failure)) {
+      // Connections fail (the database is down or cut off): not a pool too small for the load.
+      log.warn(
+          "request {} {}: the database cannot be reached ({})",
+          ctx.request().method(),
+          ctx.request().path(),
+          rootMessage(failure));
+      ctx.response().putHeader("Retry-After", String.valueOf(BUSY_RETRY_AFTER_SECONDS));
+      send(
+          ctx,
+          503,
+          error(
+              "database_unavailable",
+              "the database cannot be reached: "
+                  + rootMessage(failure)
+                  + "; try again in "
+                  + BUSY_RETRY_AFTER_SECONDS
+                  + " s (Retry-After)"));
+      return;
+    }
     if (poolTimeout(failure)) {
       log.warn(
           "request {} {}: no database connection was free in time ({})",
@@ -102,6 +123,18 @@ public final class Failures implements Handler<RoutingContext> {
       }
     }
     return null;
+  }
+
+  /** The first line of the innermost cause's message (or its class): what actually failed. */
+  static String rootMessage(Throwable failure) {
+    Throwable root = failure;
+    for (int depth = 0; root.getCause() != null && depth < 16; depth++) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return message == null || message.isBlank()
+        ? root.getClass().getSimpleName()
+        : message.lines().findFirst().orElse(message).strip();
   }
 
   /**

@@ -62,9 +62,14 @@ class DatabaseOutageTest {
         assertThat(node.get("/health", null).status())
             .as("the node keeps answering")
             .isEqualTo(200);
-        assertThat(node.get("/api/v1/jobs", TestServer.ADMIN_TOKEN).status())
+        TestServer.Answer refused = node.get("/api/v1/jobs", TestServer.ADMIN_TOKEN);
+        assertThat(refused.status())
             .as("what needs the database is refused, not hung")
             .isEqualTo(503);
+        assertThat(refused.errorCode())
+            .as("an outage is not a busy pool: " + refused)
+            .isEqualTo("database_unavailable");
+        assertThat(refused.errorMessage()).startsWith("the database cannot be reached: ");
 
         proxy.restore();
         Instant back = Instant.now();
