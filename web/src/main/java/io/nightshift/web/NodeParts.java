@@ -227,7 +227,8 @@ record NodeParts(
               jobs,
               fires,
               config.node(),
-              clock);
+              clock,
+              othersLive(database, engine.instance(), clock));
       jobScheduler.start();
       NodeDrain drain =
           new NodeDrain(
@@ -270,6 +271,14 @@ record NodeParts(
   /** Closes every part after a start that failed later (Vert.x not awaited). */
   void closeAfterFailedStart() {
     closeAfterFailedStart(jobScheduler, notifier, metrics, engine, logs, vertx, workRoot);
+  }
+
+  /** Whether a node instance other than {@code self} holds a live lease on the store (asked). */
+  private static java.util.function.BooleanSupplier othersLive(
+      Database database, String self, Clock clock) {
+    return () ->
+        new io.nightshift.scheduler.run.NodeLeaseRepository(database.dsl())
+            .live(clock.instant()).stream().anyMatch(lease -> !lease.instance().equals(self));
   }
 
   private static void closeAfterFailedStart(

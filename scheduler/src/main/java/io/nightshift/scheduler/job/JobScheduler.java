@@ -45,13 +45,24 @@ public final class JobScheduler implements AutoCloseable {
   private final JobRepository jobs;
   private final FireRepository fires;
   private final Clock clock;
+  private final java.util.function.BooleanSupplier othersLive;
   private final Map<String, Integer> scheduled = new ConcurrentHashMap<>();
   private final java.util.concurrent.ScheduledExecutorService deferred =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
           new io.nightshift.executor.DaemonThreads("nightshift-misfire-check-"));
 
+  /**
+   * @param othersLive whether another node instance is live now (it may be claiming fires): asked
+   *     once at {@link #start}
+   */
   public JobScheduler(
-      Firing firing, JobRepository jobs, FireRepository fires, String node, Clock clock) {
+      Firing firing,
+      JobRepository jobs,
+      FireRepository fires,
+      String node,
+      Clock clock,
+      java.util.function.BooleanSupplier othersLive) {
+    this.othersLive = othersLive;
     this.firing = firing;
     this.queue = new FireQueue(firing);
     this.jobs = jobs;
@@ -91,11 +102,12 @@ public final class JobScheduler implements AutoCloseable {
 
   /** Applies the misfire policy to every enabled job, schedules them all, and starts firing. */
   public void start() {
+    boolean alone = !othersLive();
     for (StoredJob job : jobs.all()) {
       safely(
           job.name(),
           () -> {
-            catchUp(job);
+            catchUp(job, alone);
             schedule(job);
           });
     }
@@ -222,20 +234,35 @@ public final class JobScheduler implements AutoCloseable {
   /**
    * Compares the job's last recorded fire with its schedule: fires missed while no node ran (or
    * while it was paused) become ONE misfired record (skip) or ONE run (fire_once), never a burst.
+   * {@code alone}: no other node instance is live, so none is claiming fires: every fire up to now
+   * was missed. Otherwise the fires of the last {@link #MISFIRE_TOLERANCE} may be being claimed by
+   * a live node: they are looked at again once it would have claimed them, so that none is lost
+   * (nor counted twice).
    */
-  void catchUp(StoredJob job) {
+  void catchUp(StoredJob job, boolean alone) {
     JobSpec spec = job.spec();
     if (!spec.enabled() || spec.schedule() == null) {
       return;
     }
     Instant now = clock.instant();
-    if (!catchUp(job, now.minus(MISFIRE_TOLERANCE))) {
-      // Fires missed only in the last few seconds (a quick restart) are still unrecorded: a live
-      // node may be claiming them right now. Look again once it would have, so none is lost.
-      deferred.schedule(
-          () -> safely(job.name(), () -> jobs.find(job.name()).ifPresent(j -> catchUp(j, now))),
-          MISFIRE_TOLERANCE.toMillis(),
-          java.util.concurrent.TimeUnit.MILLISECONDS);
+    if (alone) {
+      catchUp(job, now);
+      return;
+    }
+    catchUp(job, now.minus(MISFIRE_TOLERANCE));
+    deferred.schedule(
+        () -> safely(job.name(), () -> jobs.find(job.name()).ifPresent(j -> catchUp(j, now))),
+        MISFIRE_TOLERANCE.toMillis(),
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether another node instance is live; when that cannot be read, assumed so (the safe way). */
+  private boolean othersLive() {
+    try {
+      return othersLive.getAsBoolean();
+    } catch (RuntimeException e) {
+      log.warn("cannot read the live nodes at start ({}); assuming others are live", e.toString());
+      return true;
     }
   }
 
