@@ -37,7 +37,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class Notifier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Notifier.class);
-  public static final int MAX_ATTEMPTS = 4;
+
+  /**
+   * Tries of a delivery in all: a receiver restarting or briefly down misses nothing (with the
+   * default first retry of 1 s, retries go on for about 27 minutes: {@link #retryDelay}).
+   */
+  public static final int MAX_ATTEMPTS = 12;
+
+  /** The longest pause between two tries of a delivery. */
+  static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(10);
+
   private static final int IN_FLIGHT = 16;
 
   private final RunRepository runs;
@@ -63,10 +72,10 @@ public final class Notifier implements AutoCloseable {
   static final Duration KEEP_DONE = Duration.ofDays(1);
 
   /**
-   * {@code firstRetry} doubles after each failed attempt (1 s, 2 s, 4 s by default); {@code owner}
-   * names this node instance in claims, each held for {@code claim} (a delivery a crashed node held
-   * is sent again once it runs out; longer than one send may take); the outbox is polled every
-   * {@code poll}.
+   * {@code firstRetry} doubles after each failed attempt, up to {@link #MAX_RETRY_DELAY}; {@code
+   * owner} names this node instance in claims, each held for {@code claim} (a delivery a crashed
+   * node held is sent again once it runs out; longer than one send may take); the outbox is polled
+   * every {@code poll}.
    */
   public Notifier(
       RunRepository runs,
@@ -208,9 +217,7 @@ public final class Notifier implements AutoCloseable {
     Integer code = response == null ? null : response.statusCode();
     String error =
         failure != null
-            ? "cannot deliver: "
-                + failure.getClass().getSimpleName()
-                + (failure.getMessage() == null ? "" : " " + failure.getMessage())
+            ? sendFailure(delivery.url(), failure)
             : code >= 200 && code < 300 ? null : "answered " + code;
     Instant now = clock.instant();
     deliveries.record(
@@ -221,8 +228,7 @@ public final class Notifier implements AutoCloseable {
     }
     failures.increment();
     if (attempt < MAX_ATTEMPTS) {
-      outbox.retryAt(
-          delivery.id(), owner, attempt, now.plusMillis(firstRetry.toMillis() << (attempt - 1)));
+      outbox.retryAt(delivery.id(), owner, attempt, now.plus(retryDelay(firstRetry, attempt)));
     } else {
       log.warn(
           "webhook {} for run {} ({}) gave up after {} attempts: {}",
@@ -233,6 +239,49 @@ public final class Notifier implements AutoCloseable {
           error);
       outbox.done(delivery.id(), owner, attempt, "gave-up", now);
     }
+  }
+
+  /**
+   * The pause after failed try {@code attempt} (from 1): {@code first}, doubling after each try, at
+   * most {@link #MAX_RETRY_DELAY} (1 s, 2 s, 4 s, ... 8.5 min, then 10 min by default).
+   */
+  static Duration retryDelay(Duration first, int attempt) {
+    Duration delay = first;
+    for (int i = 1; i < attempt && delay.compareTo(MAX_RETRY_DELAY) < 0; i++) {
+      delay = delay.multipliedBy(2);
+    }
+    return delay.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : delay;
+  }
+
+  /**
+   * Why a send failed, for the delivery's record and the log: the innermost cause (not the HTTP
+   * client's CompletionException around it) and the receiver's host and port.
+   */
+  static String sendFailure(String url, Throwable failure) {
+    Throwable root = failure;
+    for (int depth = 0; root.getCause() != null && depth < 16; depth++) {
+      root = root.getCause();
+    }
+    String where;
+    try {
+      java.net.URI uri = java.net.URI.create(url);
+      where = uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    } catch (IllegalArgumentException e) {
+      where = "the receiver";
+    }
+    String reason =
+        root instanceof java.net.ConnectException
+            ? "connection refused or unreachable"
+            : root instanceof java.net.http.HttpTimeoutException
+                ? "no answer in time"
+                : root.getClass().getSimpleName();
+    return "cannot deliver to "
+        + where
+        + ": "
+        + reason
+        + (root.getMessage() == null || root.getMessage().isBlank()
+            ? ""
+            : " (" + root.getMessage() + ")");
   }
 
   /** Hex HMAC-SHA256 of {@code text} ({@code timestamp.body}) with the webhook's secret. */

@@ -1,0 +1,49 @@
+package io.nightshift.scheduler.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ConnectException;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** How long a failing webhook delivery is tried, and what its record says of a failed send. */
+class WebhookRetryTest {
+  @Test
+  void the_pause_doubles_from_the_first_retry_up_to_ten_minutes() {
+    Duration first = Duration.ofSeconds(1);
+    assertThat(Notifier.retryDelay(first, 1)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(Notifier.retryDelay(first, 2)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(Notifier.retryDelay(first, 3)).isEqualTo(Duration.ofSeconds(4));
+    assertThat(Notifier.retryDelay(first, 9)).isEqualTo(Duration.ofSeconds(256));
+    assertThat(Notifier.retryDelay(first, 10)).isEqualTo(Duration.ofSeconds(512));
+    assertThat(Notifier.retryDelay(first, 11)).isEqualTo(Duration.ofMinutes(10));
+    assertThat(Notifier.retryDelay(first, 1000)).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  @Test
+  void a_delivery_is_tried_for_about_half_an_hour_so_a_receiver_restart_misses_nothing() {
+    Duration tried =
+        IntStream.range(1, Notifier.MAX_ATTEMPTS)
+            .mapToObj(attempt -> Notifier.retryDelay(Duration.ofSeconds(1), attempt))
+            .reduce(Duration.ZERO, Duration::plus);
+    assertThat(tried).isBetween(Duration.ofMinutes(25), Duration.ofMinutes(35));
+  }
+
+  @Test
+  void a_failed_send_names_the_receiver_and_the_reason_not_the_clients_wrapper() {
+    assertThat(
+            Notifier.sendFailure(
+                "http://hooks.example:8080/x?token=abc",
+                new CompletionException(new ConnectException())))
+        .isEqualTo("cannot deliver to hooks.example:8080: connection refused or unreachable");
+    assertThat(
+            Notifier.sendFailure(
+                "https://user:pw@hooks.example/x",
+                new CompletionException(new HttpTimeoutException("request timed out"))))
+        .isEqualTo("cannot deliver to hooks.example: no answer in time (request timed out)")
+        .doesNotContain("pw");
+  }
+}
