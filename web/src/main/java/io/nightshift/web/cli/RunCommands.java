@@ -227,10 +227,15 @@ final class RunCommands {
               + "  "
               + out.status(run.getString("status"))
               + (run.getString("error") == null ? "" : "  " + run.getString("error")));
+      // The rollback's undos follow the steps, in the order they ran.
+      io.vertx.core.json.JsonArray rows = run.getJsonArray("steps").copy();
+      if (run.getJsonArray("rollback") != null) {
+        rows.addAll(run.getJsonArray("rollback"));
+      }
       out.table(
           java.util.List.of("STEP", "KIND", "STATUS", "ATTEMPT", "EXIT", "ERROR"),
           Output.rows(
-              run.getJsonArray("steps"),
+              rows,
               s ->
                   java.util.List.of(
                       s.getString("name"),

@@ -160,6 +160,44 @@ abstract class CommandLineTest {
   }
 
   @Test
+  void run_status_shows_the_rollbacks_undos_after_the_steps() {
+    String name = unique("cli-rollback");
+    Answer stored =
+        server.put(
+            "/api/v1/templates/" + name,
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put("name", name)
+                .put("onFailure", "rollback")
+                .put(
+                    "steps",
+                    new JsonArray()
+                        .add(command("prepare", "true").put("undo", "echo undoing; exit 4"))
+                        .add(
+                            command("deploy", "exit 3")
+                                .put("needs", new JsonArray().add("prepare"))))
+                .encode());
+    assertThat(stored.status()).as(stored.toString()).isIn(200, 201);
+    long id = cli(operator, "--json", "run", name).json().getLong("id");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                cli(operator, "--json", "run-status", String.valueOf(id))
+                    .json()
+                    .getString("status")
+                    .equals("ROLLBACK_FAILED"));
+
+    Result status = cli(operator, "run-status", String.valueOf(id));
+    assertThat(status.status()).isEqualTo(0);
+    java.util.List<String> lines = status.out().lines().toList();
+    assertThat(lines)
+        .anySatisfy(l -> assertThat(l).startsWith("undo:prepare").contains("FAILED").contains("4"));
+    assertThat(lines.stream().filter(l -> l.startsWith("deploy")).findFirst().orElseThrow())
+        .contains("FAILED");
+  }
+
+  @Test
   void a_dry_run_starts_nothing_and_shows_the_steps() {
     String name = unique("cli-dry");
     template(name, new JsonArray().add(command("only", "true")));
