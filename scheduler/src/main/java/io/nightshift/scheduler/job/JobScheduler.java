@@ -133,7 +133,7 @@ public final class JobScheduler implements AutoCloseable {
   public void resumed(StoredJob job) {
     // No node fires a paused job, so no fire is in flight: every fire up to now was missed, and
     // the record counts them all (with the start-up tolerance, the last ones were lost uncounted).
-    safely(job.name(), () -> catchUp(job, clock.instant()));
+    safely(job.name(), () -> catchUp(job, clock.instant(), true));
     schedule(job);
   }
 
@@ -246,12 +246,13 @@ public final class JobScheduler implements AutoCloseable {
     }
     Instant now = clock.instant();
     if (alone) {
-      catchUp(job, now);
+      catchUp(job, now, false);
       return;
     }
-    catchUp(job, now.minus(MISFIRE_TOLERANCE));
+    catchUp(job, now.minus(MISFIRE_TOLERANCE), false);
     deferred.schedule(
-        () -> safely(job.name(), () -> jobs.find(job.name()).ifPresent(j -> catchUp(j, now))),
+        () ->
+            safely(job.name(), () -> jobs.find(job.name()).ifPresent(j -> catchUp(j, now, false))),
         MISFIRE_TOLERANCE.toMillis(),
         java.util.concurrent.TimeUnit.MILLISECONDS);
   }
@@ -268,9 +269,10 @@ public final class JobScheduler implements AutoCloseable {
 
   /**
    * Applies the misfire policy to the fires after the last recorded one up to {@code until}; true
-   * when it found missed fires (or nothing can be missed later).
+   * when it found missed fires (or nothing can be missed later). {@code paused}: they were held
+   * back by a pause (on resume), recorded as such and not counted as misfires.
    */
-  private boolean catchUp(StoredJob job, Instant until) {
+  private boolean catchUp(StoredJob job, Instant until, boolean paused) {
     JobSpec spec = job.spec();
     if (!spec.enabled() || spec.schedule() == null) {
       return true;
@@ -298,7 +300,7 @@ public final class JobScheduler implements AutoCloseable {
             + first
             + " and "
             + latest
-            + " (no node was running, or the job was paused)";
+            + (paused ? " while the job was paused" : " (no node was running)");
     Firing.Result result =
         spec.misfire() == Misfire.SKIP
             ? firing.recordMisfire(job.id(), latest, span + "; policy skip")
@@ -307,7 +309,8 @@ public final class JobScheduler implements AutoCloseable {
                 latest,
                 trigger(spec.schedule()),
                 span + "; policy fire_once: one run now");
-    if (result.claimed()) {
+    if (result.claimed() && !paused) {
+      // Fires a pause held back were not missed by accident: no misfire is counted (nor alerted).
       firing.missed(job.name(), missed);
     }
     return true;

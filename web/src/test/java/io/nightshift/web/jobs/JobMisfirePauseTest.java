@@ -51,6 +51,18 @@ class JobMisfirePauseTest {
           .until(() -> runs(server, "once-job").size() > onceFires.size());
       JobMisfireTest.assertOneCatchUpEach(server, skipLast, onceLast, resume, Duration.ZERO);
 
+      // Held back on purpose: recorded as paused, and no misfire counted (nor alerted).
+      assertThat(fires(server, "skip-job", "misfired").get(0).getString("reason"))
+          .contains("while the job was paused");
+      assertThat(
+              JobsKit.sample(
+                  JobsKit.metrics(server), "nightshift_misfires_total{job=\"skip-job\"}"))
+          .isZero();
+      assertThat(
+              JobsKit.sample(
+                  JobsKit.metrics(server), "nightshift_misfires_total{job=\"once-job\"}"))
+          .isZero();
+
       // resuming again is a no-op: no second catch-up
       assertThat(server.post("/api/v1/jobs/skip-job/resume", ADMIN_TOKEN, null).status())
           .isEqualTo(200);

@@ -157,6 +157,10 @@ class JobMisfireTest {
           .allMatch(f -> f.getString("node").equals(node));
       assertThat(JobsKit.sample(JobsKit.metrics(b), "nightshift_fires_total{outcome=\"misfired\"}"))
           .isEqualTo(1);
+      assertThat(fires(b, "skip-job", "misfired").get(0).getString("reason"))
+          .contains("(no node was running)");
+      assertThat(JobsKit.sample(JobsKit.metrics(b), "nightshift_misfires_total{job=\"skip-job\"}"))
+          .isPositive();
       // No fire of the gap went unrecorded: the first fire after the misfired record's is the
       // next point of the 2 s schedule (the record stands for every fire up to its own).
       Instant missAt = at(fires(b, "skip-job", "misfired").get(0), "scheduledAt");
