@@ -146,6 +146,7 @@ record NodeParts(
               config.runs().maxLineLength(),
               Duration.ofSeconds(config.runs().killGraceSeconds()),
               config.stepEndsDir(),
+              EngineSettings.KEEP_END_AFTER,
               EngineSettings.WRITE_RETRY_PAUSES);
       DrainingExecutor attempts =
           new DrainingExecutor(

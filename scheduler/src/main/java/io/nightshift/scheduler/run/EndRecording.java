@@ -37,6 +37,31 @@ final class EndRecording {
    * should it be stopped before then.
    */
   boolean recorded(StepRun step, EndReport end, Runnable record, Runnable again) {
+    // A write to a database that went away fails only after the pool's connection timeout: an end
+    // whose write takes longer than keepEndAfter is kept on disk meanwhile, so that a node killed
+    // while it waits does not lose it.
+    java.util.concurrent.ScheduledFuture<?> slow =
+        ctx.timers.schedule(
+            () -> keepWhileWaiting(step, end),
+            ctx.settings.keepEndAfter().toMillis(),
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+    try {
+      return recordedOrWaiting(step, end, record, again);
+    } finally {
+      slow.cancel(false);
+    }
+  }
+
+  /** Keeps the end on disk unless it was kept already or its write has completed meanwhile. */
+  private void keepWhileWaiting(StepRun step, EndReport end) {
+    synchronized (kept) {
+      if (ctx.executing.containsKey(step.id()) && !kept.containsKey(step.id())) {
+        kept.put(step.id(), ctx.journal.keep(step, end));
+      }
+    }
+  }
+
+  private boolean recordedOrWaiting(StepRun step, EndReport end, Runnable record, Runnable again) {
     try {
       ctx.retry.onFailedWrite(
           () -> {
@@ -45,8 +70,12 @@ final class EndRecording {
             } catch (RuntimeException e) {
               // Kept on disk at the first write that could not reach the database, so that a node
               // stopped while the write is still being tried does not lose the end either.
-              if (Sql.isConnectionError(e) && !kept.containsKey(step.id())) {
-                kept.put(step.id(), ctx.journal.keep(step, end));
+              if (Sql.isConnectionError(e)) {
+                synchronized (kept) {
+                  if (!kept.containsKey(step.id())) {
+                    kept.put(step.id(), ctx.journal.keep(step, end));
+                  }
+                }
               }
               throw e;
             }
@@ -74,9 +103,11 @@ final class EndRecording {
 
   private void letGo(StepRun step) {
     ctx.endsWaiting.remove(step.id());
-    if (kept.remove(step.id()) != null) {
-      ctx.journal.drop(step.id());
+    synchronized (kept) {
+      if (kept.remove(step.id()) != null) {
+        ctx.journal.drop(step.id());
+      }
+      ctx.executing.remove(step.id());
     }
-    ctx.executing.remove(step.id());
   }
 }

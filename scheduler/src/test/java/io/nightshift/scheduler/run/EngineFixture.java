@@ -47,6 +47,9 @@ abstract class EngineFixture {
   static final List<Duration> QUICK_RETRIES =
       Collections.nCopies(EngineSettings.WRITE_RETRY_PAUSES.size(), Duration.ofMillis(1));
 
+  /** An end whose write takes longer is kept on disk meanwhile (production: 1 s). */
+  static final Duration KEEP_END_AFTER = Duration.ofMillis(200);
+
   final SettableClock clock = SettableClock.now();
   final FlakyWrites flaky = new FlakyWrites();
   final LostCommitAnswers lostAnswers = new LostCommitAnswers();
@@ -87,7 +90,9 @@ abstract class EngineFixture {
             dsl,
             bus,
             executor,
-            EngineSettings.defaults(node, work).withWriteRetryPauses(QUICK_RETRIES),
+            EngineSettings.defaults(node, work)
+                .withWriteRetryPauses(QUICK_RETRIES)
+                .withKeepEndAfter(KEEP_END_AFTER),
             LEASES,
             clock);
     closing.add(engine);
