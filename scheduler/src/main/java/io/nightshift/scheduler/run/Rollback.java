@@ -38,6 +38,12 @@ final class Rollback {
         engine.ended(run);
         return;
       }
+      if (run.status() == RunStatus.CANCELING
+          && run.attempts().stream().noneMatch(s -> s.status() == StepStatus.RUNNING)) {
+        // Canceled while this undo ended: nothing runs any more, so the run is over.
+        engine.advance(runId, run);
+        return;
+      }
       if (run.status() != RunStatus.ROLLING_BACK
           || run.attempts().stream().anyMatch(s -> s.status() == StepStatus.RUNNING)) {
         return;
@@ -57,6 +63,9 @@ final class Rollback {
       StepSpec original = run.template().step(next.name()).orElseThrow();
       StepRun undo = insertUndo(runId, next, now);
       if (undo == null) {
+        // Started by another node, or the rollback was canceled meanwhile: a CANCELING run with
+        // nothing running any more becomes CANCELED on the engine's usual path.
+        engine.advance(runId, null);
         return;
       }
       ctx.changed();
@@ -152,20 +161,30 @@ final class Rollback {
             + "' "
             + to.name().toLowerCase(java.util.Locale.ROOT)
             + (end.error() == null ? "" : ": " + end.error());
-    boolean ended =
-        ctx.runs.atomically(
-            tx -> {
-              if (!attempts.end(tx, undo, guard, end)) {
-                return false;
-              }
-              if (to == StepStatus.SUCCEEDED) {
-                tx.rolledBack(original, now);
-              } else {
-                tx.transition(
-                    run.id(), RunStatus.ROLLING_BACK, RunStatus.ROLLBACK_FAILED, failure, now);
-              }
-              return true;
-            });
+    boolean ended;
+    try {
+      ended =
+          ctx.runs.atomically(
+              tx -> {
+                if (!attempts.end(tx, undo, guard, end)) {
+                  return false;
+                }
+                if (to == StepStatus.SUCCEEDED) {
+                  tx.rolledBack(original, now);
+                } else {
+                  tx.transition(
+                      run.id(), RunStatus.ROLLING_BACK, RunStatus.ROLLBACK_FAILED, failure, now);
+                }
+                return true;
+              });
+    } catch (io.nightshift.scheduler.error.Conflict e) {
+      // The rollback was canceled since the run was read: the undo's end is the cancel's.
+      Run current = ctx.runs.get(run.id());
+      if (current.status() != RunStatus.CANCELING) {
+        throw e;
+      }
+      return canceledUndoEnded(current, original, undo, guard, end);
+    }
     if (!ended
         && !(Boolean.TRUE.equals(guard) && end.storedIn(run.attempt(undo.id()).orElse(undo)))) {
       return false;

@@ -354,9 +354,19 @@ public final class RunRepository {
         });
   }
 
-  /** A RUNNING row for the undo of {@code step}, named {@code undo:<step>}. */
+  /**
+   * A RUNNING row for the undo of {@code step}, named {@code undo:<step>}, only while the run is
+   * still ROLLING_BACK (a cancel may have ended the rollback meanwhile): null otherwise.
+   */
   public StepRun insertUndo(StepRun step, String node, Lease lease, Instant now) {
-    touch(dsl, step.runId());
+    if (dsl.update(RUN)
+            .set(RUN.REVISION, RUN.REVISION.plus(1))
+            .where(RUN.ID.eq(step.runId()))
+            .and(RUN.STATUS.eq(RunStatus.ROLLING_BACK.name()))
+            .execute()
+        == 0) {
+      return null;
+    }
     long id = StepRowRepository.insertUndo(dsl, step, node, lease, now);
     StepRun undo = reads.attempt(id);
     RunEventRepository.add(

@@ -1,0 +1,138 @@
+package io.nightshift.scheduler.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nightshift.executor.Outcome;
+import io.nightshift.scheduler.TempFolders;
+import io.nightshift.scheduler.approval.ApprovalRepository;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.jooq.DSLContext;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A cancel accepted by node b while node a moves the same rollback on (a's write of an undo's end,
+ * or of the next undo, runs right after b's cancel committed): no undo starts after the cancel, the
+ * undo's own outcome is recorded, and the run is CANCELED without waiting for the sweep.
+ */
+class RollbackCancelRaceTest extends EngineFixture {
+  /** The method of node a in whose next unguarded run-row write b's cancel commits first. */
+  private final AtomicReference<String> cancelDuring = new AtomicReference<>();
+
+  private final AtomicReference<Runnable> cancel = new AtomicReference<>();
+
+  private Engine nodeA(ScriptedExecutor executor) throws Exception {
+    ExecuteListener cancelFirst =
+        new ExecuteListener() {
+          @Override
+          public void executeStart(ExecuteContext ctx) {
+            String sql = ctx.sql().toLowerCase(java.util.Locale.ROOT);
+            String method = cancelDuring.get();
+            if (method != null
+                && sql.startsWith("update `run` set `run`.`revision`")
+                && !sql.contains("`run`.`revision` = ?")
+                && Arrays.stream(Thread.currentThread().getStackTrace())
+                    .anyMatch(f -> f.getMethodName().equals(method))
+                && cancelDuring.compareAndSet(method, null)) {
+              cancel.get().run();
+            }
+          }
+        };
+    DSLContext a =
+        org.jooq.impl.DSL.using(
+            dsl.configuration()
+                .derive(new org.jooq.impl.DefaultExecuteListenerProvider(cancelFirst)));
+    Engine engine =
+        new Engine(
+            new RunRepository(a),
+            new ApprovalRepository(a),
+            new NodeLeaseRepository(a),
+            a,
+            bus,
+            executor,
+            EngineSettings.defaults("a", TempFolders.create("nightshift-engine-test-"))
+                .withWriteRetryPauses(QUICK_RETRIES),
+            LEASES,
+            clock);
+    closing.add(engine);
+    return engine;
+  }
+
+  /** Runs first and second to success and broken to failure; the id of undo:second, running. */
+  private long rollingBack(ScriptedExecutor executor, long id) {
+    for (int i = 0; i < 3; i++) {
+      awaitStarted(executor, i + 1);
+      executor.report(
+          executor.started.get(i), i < 2 ? Outcome.Status.SUCCEEDED : Outcome.Status.FAILED);
+    }
+    awaitStarted(executor, 4);
+    awaitStatus(id, RunStatus.ROLLING_BACK);
+    return attempt(id, "undo:second", 1).id();
+  }
+
+  private void noFurtherUndo(ScriptedExecutor executor, long id) {
+    Awaitility.await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> executor.started.size() == 4);
+    assertThat(runs.get(id).attempts()).noneMatch(s -> s.name().equals("undo:first"));
+  }
+
+  @Test
+  void a_cancel_committed_between_two_undos_starts_no_further_undo() throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine a = nodeA(executor);
+    Engine b = engine("b", new ScriptedExecutor());
+    long id = a.start(RollbackCancelTest.twoUndos()).id();
+    long undo = rollingBack(executor, id);
+    cancel.set(() -> b.cancel(id, "bob"));
+    cancelDuring.set("insertUndo");
+
+    executor.report(undo, Outcome.Status.SUCCEEDED);
+
+    awaitStatus(id, RunStatus.CANCELED);
+    assertThat(cancelDuring.get()).as("the cancel came in between").isNull();
+    assertThat(attempt(id, "second", 1).status()).isEqualTo(StepStatus.ROLLED_BACK);
+    noFurtherUndo(executor, id);
+  }
+
+  @Test
+  void a_failed_undo_whose_rollback_was_canceled_meanwhile_keeps_its_outcome() throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine a = nodeA(executor);
+    Engine b = engine("b", new ScriptedExecutor());
+    long id = a.start(RollbackCancelTest.twoUndos()).id();
+    long undo = rollingBack(executor, id);
+    cancel.set(() -> b.cancel(id, "bob"));
+    cancelDuring.set("undoEnded");
+
+    executor.report(undo, Outcome.Status.FAILED);
+
+    awaitStatus(id, RunStatus.CANCELED);
+    assertThat(attempt(id, "undo:second", 1).status()).isEqualTo(StepStatus.FAILED);
+    assertThat(attempt(id, "undo:second", 1).error()).isEqualTo("failed");
+    noFurtherUndo(executor, id);
+  }
+
+  @Test
+  void a_succeeded_undo_whose_rollback_was_canceled_meanwhile_ends_the_run_at_once()
+      throws Exception {
+    ScriptedExecutor executor = new ScriptedExecutor();
+    Engine a = nodeA(executor);
+    Engine b = engine("b", new ScriptedExecutor());
+    long id = a.start(RollbackCancelTest.twoUndos()).id();
+    long undo = rollingBack(executor, id);
+    cancel.set(() -> b.cancel(id, "bob"));
+    cancelDuring.set("undoEnded");
+
+    executor.report(undo, Outcome.Status.SUCCEEDED);
+
+    awaitStatus(id, RunStatus.CANCELED); // without a sweep: the clock never moves here
+    assertThat(attempt(id, "second", 1).status()).isEqualTo(StepStatus.ROLLED_BACK);
+    noFurtherUndo(executor, id);
+  }
+}
