@@ -359,12 +359,7 @@ public final class RunRepository {
    * still ROLLING_BACK (a cancel may have ended the rollback meanwhile): null otherwise.
    */
   public StepRun insertUndo(StepRun step, String node, Lease lease, Instant now) {
-    if (dsl.update(RUN)
-            .set(RUN.REVISION, RUN.REVISION.plus(1))
-            .where(RUN.ID.eq(step.runId()))
-            .and(RUN.STATUS.eq(RunStatus.ROLLING_BACK.name()))
-            .execute()
-        == 0) {
+    if (!StepRowRepository.touchWhile(dsl, step.runId(), RunStatus.ROLLING_BACK)) {
       return null;
     }
     long id = StepRowRepository.insertUndo(dsl, step, node, lease, now);

@@ -1,5 +1,6 @@
 package io.nightshift.scheduler.run;
 
+import static io.nightshift.sql.Tables.RUN;
 import static io.nightshift.sql.Tables.RUN_STEP;
 
 import io.nightshift.scheduler.template.StepKind;
@@ -75,6 +76,19 @@ final class StepRowRepository {
             .where(RUN_STEP.ID.eq(stepRunId))
             .and(RUN_STEP.STATUS.eq(from.name()))
             .and(guard)
+            .execute()
+        == 1;
+  }
+
+  /**
+   * Moves the run's revision on (taking its row's lock) only while it is {@code status}; whether it
+   * was.
+   */
+  static boolean touchWhile(DSLContext tx, long runId, RunStatus status) {
+    return tx.update(RUN)
+            .set(RUN.REVISION, RUN.REVISION.plus(1))
+            .where(RUN.ID.eq(runId))
+            .and(RUN.STATUS.eq(status.name()))
             .execute()
         == 1;
   }
