@@ -229,7 +229,7 @@ record NodeParts(
               fires,
               config.node(),
               clock,
-              othersLive(database, engine.instance(), clock));
+              othersLive(database, config.node(), clock));
       jobScheduler.start();
       NodeDrain drain =
           new NodeDrain(
@@ -274,12 +274,16 @@ record NodeParts(
     closeAfterFailedStart(jobScheduler, notifier, metrics, engine, logs, vertx, workRoot);
   }
 
-  /** Whether a node instance other than {@code self} holds a live lease on the store (asked). */
+  /**
+   * Whether an instance of another node holds a live lease on the store (asked). This node's own
+   * earlier instances do not count: after a kill -9 their lease outlives them, and they claim
+   * nothing any more.
+   */
   private static java.util.function.BooleanSupplier othersLive(
-      Database database, String self, Clock clock) {
+      Database database, String node, Clock clock) {
     return () ->
         new io.nightshift.scheduler.run.NodeLeaseRepository(database.dsl())
-            .live(clock.instant()).stream().anyMatch(lease -> !lease.instance().equals(self));
+            .live(clock.instant()).stream().anyMatch(lease -> !lease.node().equals(node));
   }
 
   private static void closeAfterFailedStart(

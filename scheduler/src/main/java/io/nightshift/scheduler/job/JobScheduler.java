@@ -46,6 +46,7 @@ public final class JobScheduler implements AutoCloseable {
   private final FireRepository fires;
   private final Clock clock;
   private final java.util.function.BooleanSupplier othersLive;
+  private final Duration tolerance;
   private final Map<String, Integer> scheduled = new ConcurrentHashMap<>();
   private final java.util.concurrent.ScheduledExecutorService deferred =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
@@ -62,6 +63,19 @@ public final class JobScheduler implements AutoCloseable {
       String node,
       Clock clock,
       java.util.function.BooleanSupplier othersLive) {
+    this(firing, jobs, fires, node, clock, othersLive, MISFIRE_TOLERANCE);
+  }
+
+  /** Like the public constructor, looking at a start's last fires {@code tolerance} later. */
+  JobScheduler(
+      Firing firing,
+      JobRepository jobs,
+      FireRepository fires,
+      String node,
+      Clock clock,
+      java.util.function.BooleanSupplier othersLive,
+      Duration tolerance) {
+    this.tolerance = tolerance;
     this.othersLive = othersLive;
     this.firing = firing;
     this.queue = new FireQueue(firing);
@@ -235,9 +249,9 @@ public final class JobScheduler implements AutoCloseable {
    * Compares the job's last recorded fire with its schedule: fires missed while no node ran (or
    * while it was paused) become ONE misfired record (skip) or ONE run (fire_once), never a burst.
    * {@code alone}: no other node instance is live, so none is claiming fires: every fire up to now
-   * was missed. Otherwise the fires of the last {@link #MISFIRE_TOLERANCE} may be being claimed by
-   * a live node: they are looked at again once it would have claimed them, so that none is lost
-   * (nor counted twice).
+   * was missed, and the policy applies at once. Otherwise the fires of the last {@link
+   * #MISFIRE_TOLERANCE} may be being claimed by a live node: the fires up to now are looked at once
+   * it would have claimed them, so that none is lost nor counted twice.
    */
   void catchUp(StoredJob job, boolean alone) {
     JobSpec spec = job.spec();
@@ -249,11 +263,12 @@ public final class JobScheduler implements AutoCloseable {
       catchUp(job, now, false);
       return;
     }
-    catchUp(job, now.minus(MISFIRE_TOLERANCE), false);
+    // One pass, once a live node would have claimed the fires of the last few seconds: a gap is
+    // recorded once, however many nodes start together (each reads what the others recorded).
     deferred.schedule(
         () ->
             safely(job.name(), () -> jobs.find(job.name()).ifPresent(j -> catchUp(j, now, false))),
-        MISFIRE_TOLERANCE.toMillis(),
+        tolerance.toMillis(),
         java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 

@@ -1,0 +1,111 @@
+package io.nightshift.scheduler.job;
+
+import static io.nightshift.sql.Tables.JOB_FIRE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.TestDatabases;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fires missed while no node ran are recorded once, however the nodes come back: one alone then
+ * another beside it, or two at once each seeing the other.
+ */
+class CatchUpAtStartTest extends FiringContract {
+  private static final Duration TOLERANCE = Duration.ofMillis(100);
+
+  @Override
+  Database open() {
+    return TestDatabases.freshH2();
+  }
+
+  private StoredJob everyTwoSeconds(String name, String misfire) {
+    return jobs.create(
+        JobParser.parse(
+            new JsonObject()
+                .put("name", name)
+                .put("template", "gate")
+                .put("concurrency", "allow")
+                .put("misfire", misfire)
+                .put("schedule", new JsonObject().put("everySeconds", 2)),
+            null,
+            null,
+            clock.instant()),
+        "alice",
+        clock.instant());
+  }
+
+  private JobScheduler node(String name, boolean othersLive) {
+    return new JobScheduler(
+        firing(name, new SimpleMeterRegistry()),
+        jobs,
+        new FireRepository(dsl),
+        name,
+        clock,
+        () -> othersLive,
+        TOLERANCE);
+  }
+
+  private List<String> outcomes(StoredJob job) {
+    return dsl.select(JOB_FIRE.OUTCOME)
+        .from(JOB_FIRE)
+        .where(JOB_FIRE.JOB_ID.eq(job.id()))
+        .orderBy(JOB_FIRE.ID)
+        .fetch(JOB_FIRE.OUTCOME);
+  }
+
+  @Test
+  void a_node_alone_then_another_beside_it_record_the_gap_once() {
+    StoredJob skip = everyTwoSeconds("skip-job", "skip");
+    StoredJob once = everyTwoSeconds("once-job", "fire_once");
+    // a starts right on a schedule point: its record is that fire, b must see it.
+    java.time.Instant point =
+        skip.spec().schedule().next(clock.instant().plus(Duration.ofHours(1))).orElseThrow();
+    clock.advance(Duration.between(clock.instant(), point));
+    try (JobScheduler a = node("a", false)) {
+      a.catchUp(skip, true);
+      a.catchUp(once, true);
+      assertThat(outcomes(skip)).containsExactly("misfired");
+      assertThat(outcomes(once)).containsExactly("started");
+      // b starts beside a before a's next fire (a live node would claim that one itself)
+      try (JobScheduler b = node("b", true)) {
+        b.catchUp(skip, false);
+        b.catchUp(once, false);
+        Awaitility.await()
+            .during(TOLERANCE.multipliedBy(5))
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> outcomes(skip).size() == 1 && outcomes(once).size() == 1);
+      }
+    }
+    assertThat(outcomes(skip)).as("b's pass found a's record").containsExactly("misfired");
+    assertThat(outcomes(once)).containsExactly("started");
+    assertThat(handed).as("one catch-up run").hasSize(1);
+  }
+
+  @Test
+  void two_nodes_starting_together_each_seeing_the_other_record_the_gap_once() {
+    StoredJob skip = everyTwoSeconds("skip-job", "skip");
+    StoredJob once = everyTwoSeconds("once-job", "fire_once");
+    clock.advance(Duration.ofHours(1));
+    try (JobScheduler a = node("a", true);
+        JobScheduler b = node("b", true)) {
+      a.catchUp(skip, false);
+      a.catchUp(once, false);
+      b.catchUp(skip, false);
+      b.catchUp(once, false);
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> outcomes(skip).size() >= 1);
+      Awaitility.await()
+          .during(TOLERANCE.multipliedBy(5))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> outcomes(skip).size() == 1 && outcomes(once).size() == 1);
+    }
+    assertThat(outcomes(skip)).containsExactly("misfired");
+    assertThat(outcomes(once)).containsExactly("started");
+    assertThat(handed).hasSize(1);
+  }
+}
