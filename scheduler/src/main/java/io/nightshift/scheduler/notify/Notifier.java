@@ -227,7 +227,7 @@ public final class Notifier implements AutoCloseable {
       return;
     }
     failures.increment();
-    if (attempt < MAX_ATTEMPTS) {
+    if (attempt < MAX_ATTEMPTS && !refusedForGood(code)) {
       outbox.retryAt(delivery.id(), owner, attempt, now.plus(retryDelay(firstRetry, attempt)));
     } else {
       log.warn(
@@ -239,6 +239,15 @@ public final class Notifier implements AutoCloseable {
           error);
       outbox.done(delivery.id(), owner, attempt, "gave-up", now);
     }
+  }
+
+  /**
+   * Whether the receiver refused the delivery in a way another try cannot change (a 4xx answer
+   * other than 408, 425 and 429): trying it for half an hour would hold the run's later events to
+   * that webhook back, as they go out in order.
+   */
+  static boolean refusedForGood(Integer code) {
+    return code != null && code >= 400 && code < 500 && code != 408 && code != 425 && code != 429;
   }
 
   /**

@@ -33,6 +33,20 @@ class WebhookRetryTest {
   }
 
   @Test
+  void only_answers_another_try_may_change_are_tried_again() {
+    assertThat(Notifier.refusedForGood(null)).as("no answer").isFalse();
+    assertThat(Notifier.refusedForGood(500)).isFalse();
+    assertThat(Notifier.refusedForGood(503)).isFalse();
+    assertThat(Notifier.refusedForGood(408)).isFalse();
+    assertThat(Notifier.refusedForGood(425)).isFalse();
+    assertThat(Notifier.refusedForGood(429)).isFalse();
+    assertThat(Notifier.refusedForGood(400)).isTrue();
+    assertThat(Notifier.refusedForGood(404)).isTrue();
+    assertThat(Notifier.refusedForGood(413)).isTrue();
+    assertThat(Notifier.refusedForGood(422)).isTrue();
+  }
+
+  @Test
   void a_failed_send_names_the_receiver_and_the_reason_not_the_clients_wrapper() {
     assertThat(
             Notifier.sendFailure(

@@ -76,7 +76,7 @@ class RollbackCancelTest extends EngineFixture {
         .during(Duration.ofMillis(300))
         .atMost(Duration.ofSeconds(5))
         .until(() -> executor.started.size() == 4);
-    assertThat(run.attempts()).noneMatch(s -> s.name().equals("undo:first"));
+    assertThat(runs.get(id).attempts()).noneMatch(s -> s.name().equals("undo:first"));
   }
 
   @Test

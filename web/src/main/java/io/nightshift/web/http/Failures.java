@@ -72,9 +72,8 @@ public final class Failures implements Handler<RoutingContext> {
           503,
           error(
               "database_unavailable",
-              "the database cannot be reached: "
-                  + rootMessage(failure)
-                  + "; try again in "
+              "the database cannot be reached (down, or cut off from this node; its log says"
+                  + " why); try again in "
                   + BUSY_RETRY_AFTER_SECONDS
                   + " s (Retry-After)"));
       return;
