@@ -46,11 +46,8 @@ public final class JobScheduler implements AutoCloseable {
   private final FireRepository fires;
   private final Clock clock;
   private final java.util.function.BooleanSupplier othersLive;
-  private final Duration tolerance;
   private final Map<String, Integer> scheduled = new ConcurrentHashMap<>();
-  private final java.util.concurrent.ScheduledExecutorService deferred =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-          new io.nightshift.executor.DaemonThreads("nightshift-misfire-check-"));
+  private final MissedFires missed;
 
   /**
    * @param othersLive whether another node instance is live now (it may be claiming fires): asked
@@ -75,7 +72,7 @@ public final class JobScheduler implements AutoCloseable {
       Clock clock,
       java.util.function.BooleanSupplier othersLive,
       Duration tolerance) {
-    this.tolerance = tolerance;
+    this.missed = new MissedFires(firing, jobs, fires, clock, tolerance);
     this.othersLive = othersLive;
     this.firing = firing;
     this.queue = new FireQueue(firing);
@@ -143,11 +140,11 @@ public final class JobScheduler implements AutoCloseable {
     }
   }
 
-  /** A resumed job: fires missed while paused follow its misfire policy, then it is scheduled. */
+  /**
+   * A resumed job: fires held back while paused follow its misfire policy, then it is scheduled.
+   */
   public void resumed(StoredJob job) {
-    // No node fires a paused job, so no fire is in flight: every fire up to now was missed, and
-    // the record counts them all (with the start-up tolerance, the last ones were lost uncounted).
-    safely(job.name(), () -> catchUp(job, clock.instant(), true));
+    safely(job.name(), () -> missed.afterPause(job));
     schedule(job);
   }
 
@@ -245,31 +242,9 @@ public final class JobScheduler implements AutoCloseable {
     }
   }
 
-  /**
-   * Compares the job's last recorded fire with its schedule: fires missed while no node ran (or
-   * while it was paused) become ONE misfired record (skip) or ONE run (fire_once), never a burst.
-   * {@code alone}: no other node instance is live, so none is claiming fires: every fire up to now
-   * was missed, and the policy applies at once. Otherwise the fires of the last {@link
-   * #MISFIRE_TOLERANCE} may be being claimed by a live node: the fires up to now are looked at once
-   * it would have claimed them, so that none is lost nor counted twice.
-   */
+  /** The misfire policy applied at a start ({@link MissedFires#atStart}). */
   void catchUp(StoredJob job, boolean alone) {
-    JobSpec spec = job.spec();
-    if (!spec.enabled() || spec.schedule() == null) {
-      return;
-    }
-    Instant now = clock.instant();
-    if (alone) {
-      catchUp(job, now, false);
-      return;
-    }
-    // One pass, once a live node would have claimed the fires of the last few seconds: a gap is
-    // recorded once, however many nodes start together (each reads what the others recorded).
-    deferred.schedule(
-        () ->
-            safely(job.name(), () -> jobs.find(job.name()).ifPresent(j -> catchUp(j, now, false))),
-        tolerance.toMillis(),
-        java.util.concurrent.TimeUnit.MILLISECONDS);
+    missed.atStart(job, alone);
   }
 
   /** Whether another node instance is live; when that cannot be read, assumed so (the safe way). */
@@ -280,55 +255,6 @@ public final class JobScheduler implements AutoCloseable {
       log.warn("cannot read the live nodes at start ({}); assuming others are live", e.toString());
       return true;
     }
-  }
-
-  /**
-   * Applies the misfire policy to the fires after the last recorded one up to {@code until}; true
-   * when it found missed fires (or nothing can be missed later). {@code paused}: they were held
-   * back by a pause (on resume), recorded as such and not counted as misfires.
-   */
-  private boolean catchUp(StoredJob job, Instant until, boolean paused) {
-    JobSpec spec = job.spec();
-    if (!spec.enabled() || spec.schedule() == null) {
-      return true;
-    }
-    Instant since = fires.lastScheduled(job.id(), until).orElse(job.createdAt());
-    Instant latest = null;
-    Instant first = null;
-    int missed = 0;
-    for (Optional<Instant> t = spec.schedule().next(since);
-        t.isPresent() && !t.get().isAfter(until) && missed < MAX_COUNTED_MISSES;
-        t = spec.schedule().next(t.get())) {
-      if (first == null) {
-        first = t.get();
-      }
-      latest = t.get();
-      missed++;
-    }
-    if (latest == null) {
-      return false;
-    }
-    String span =
-        missed
-            + (missed >= MAX_COUNTED_MISSES ? "+" : "")
-            + " fire(s) missed between "
-            + first
-            + " and "
-            + latest
-            + (paused ? " while the job was paused" : " (no node was running)");
-    Firing.Result result =
-        spec.misfire() == Misfire.SKIP
-            ? firing.recordMisfire(job.id(), latest, span + "; policy skip")
-            : firing.fireMissed(
-                job.id(),
-                latest,
-                trigger(spec.schedule()),
-                span + "; policy fire_once: one run now");
-    if (result.claimed() && !paused) {
-      // Fires a pause held back were not missed by accident: no misfire is counted (nor alerted).
-      firing.missed(job.name(), missed);
-    }
-    return true;
   }
 
   private void misfired(org.quartz.Trigger trigger) {
@@ -369,7 +295,7 @@ public final class JobScheduler implements AutoCloseable {
     return schedule instanceof Schedule.Every ? Trigger.INTERVAL : Trigger.ONCE;
   }
 
-  private static void safely(String job, Runnable action) {
+  static void safely(String job, Runnable action) {
     try {
       action.run();
     } catch (RuntimeException e) {
@@ -392,7 +318,7 @@ public final class JobScheduler implements AutoCloseable {
 
   @Override
   public void close() {
-    deferred.shutdownNow();
+    missed.close();
     try {
       quartz.shutdown(true);
     } catch (SchedulerException e) {

@@ -192,6 +192,42 @@ abstract class EngineFixture {
         TemplateParser.parse(template, null), 1, null, Trigger.MANUAL, "alice", Map.of(), null);
   }
 
+  /**
+   * first and second (each with an undo), then broken, which fails: undo:second, then undo:first.
+   */
+  static NewRun twoUndos() {
+    JsonObject template =
+        new JsonObject()
+            .put("name", "t")
+            .put("onFailure", "rollback")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(command("first").put("undo", "true"))
+                    .add(
+                        command("second")
+                            .put("undo", "true")
+                            .put("needs", new JsonArray().add("first")))
+                    .add(command("broken").put("needs", new JsonArray().add("second"))));
+    return new NewRun(
+        TemplateParser.parse(template, null), 1, null, Trigger.MANUAL, "alice", Map.of(), null);
+  }
+
+  /** Runs first and second to success and broken to failure; the id of undo:second, running. */
+  long rollingBack(ScriptedExecutor executor, long id) {
+    for (int i = 0; i < 3; i++) {
+      awaitStarted(executor, i + 1);
+      executor.report(
+          executor.started.get(i), i < 2 ? Outcome.Status.SUCCEEDED : Outcome.Status.FAILED);
+    }
+    awaitStarted(executor, 4);
+    awaitStatus(id, RunStatus.ROLLING_BACK);
+    StepRun undo = attempt(id, "undo:second", 1);
+    assertThat(undo.status()).isEqualTo(StepStatus.RUNNING);
+    assertThat(executor.started.get(3)).isEqualTo(undo.id());
+    return undo.id();
+  }
+
   /** Of {@link #rollsBack()}: a succeeds, then b fails (the rollback begins). */
   void aSucceedsThenBFails(ScriptedExecutor owner) {
     awaitStarted(owner, 1);

@@ -62,18 +62,6 @@ class RollbackCancelRaceTest extends EngineFixture {
     return engine;
   }
 
-  /** Runs first and second to success and broken to failure; the id of undo:second, running. */
-  private long rollingBack(ScriptedExecutor executor, long id) {
-    for (int i = 0; i < 3; i++) {
-      awaitStarted(executor, i + 1);
-      executor.report(
-          executor.started.get(i), i < 2 ? Outcome.Status.SUCCEEDED : Outcome.Status.FAILED);
-    }
-    awaitStarted(executor, 4);
-    awaitStatus(id, RunStatus.ROLLING_BACK);
-    return attempt(id, "undo:second", 1).id();
-  }
-
   private void noFurtherUndo(ScriptedExecutor executor, long id) {
     Awaitility.await()
         .during(Duration.ofMillis(300))
@@ -87,7 +75,7 @@ class RollbackCancelRaceTest extends EngineFixture {
     ScriptedExecutor executor = new ScriptedExecutor();
     Engine a = nodeA(executor);
     Engine b = engine("b", new ScriptedExecutor());
-    long id = a.start(RollbackCancelTest.twoUndos()).id();
+    long id = a.start(twoUndos()).id();
     long undo = rollingBack(executor, id);
     cancel.set(() -> b.cancel(id, "bob"));
     cancelDuring.set("insertUndo");
@@ -105,7 +93,7 @@ class RollbackCancelRaceTest extends EngineFixture {
     ScriptedExecutor executor = new ScriptedExecutor();
     Engine a = nodeA(executor);
     Engine b = engine("b", new ScriptedExecutor());
-    long id = a.start(RollbackCancelTest.twoUndos()).id();
+    long id = a.start(twoUndos()).id();
     long undo = rollingBack(executor, id);
     cancel.set(() -> b.cancel(id, "bob"));
     cancelDuring.set("undoEnded");
@@ -124,7 +112,7 @@ class RollbackCancelRaceTest extends EngineFixture {
     ScriptedExecutor executor = new ScriptedExecutor();
     Engine a = nodeA(executor);
     Engine b = engine("b", new ScriptedExecutor());
-    long id = a.start(RollbackCancelTest.twoUndos()).id();
+    long id = a.start(twoUndos()).id();
     long undo = rollingBack(executor, id);
     cancel.set(() -> b.cancel(id, "bob"));
     cancelDuring.set("undoEnded");

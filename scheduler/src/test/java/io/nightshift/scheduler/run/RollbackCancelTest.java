@@ -3,11 +3,7 @@ package io.nightshift.scheduler.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.executor.Outcome;
-import io.nightshift.scheduler.template.TemplateParser;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -16,42 +12,6 @@ import org.junit.jupiter.api.Test;
  * the running undo is killed, no further undo starts, and the run is CANCELED once the undo ended.
  */
 class RollbackCancelTest extends EngineFixture {
-
-  /**
-   * first and second (each with an undo), then broken, which fails: undo:second, then undo:first.
-   */
-  static NewRun twoUndos() {
-    JsonObject template =
-        new JsonObject()
-            .put("name", "t")
-            .put("onFailure", "rollback")
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(command("first").put("undo", "true"))
-                    .add(
-                        command("second")
-                            .put("undo", "true")
-                            .put("needs", new JsonArray().add("first")))
-                    .add(command("broken").put("needs", new JsonArray().add("second"))));
-    return new NewRun(
-        TemplateParser.parse(template, null), 1, null, Trigger.MANUAL, "alice", Map.of(), null);
-  }
-
-  /** Runs first and second to success and broken to failure; the id of undo:second, running. */
-  private long rollingBack(ScriptedExecutor executor, long id) {
-    for (int i = 0; i < 3; i++) {
-      awaitStarted(executor, i + 1);
-      executor.report(
-          executor.started.get(i), i < 2 ? Outcome.Status.SUCCEEDED : Outcome.Status.FAILED);
-    }
-    awaitStarted(executor, 4);
-    awaitStatus(id, RunStatus.ROLLING_BACK);
-    StepRun undo = attempt(id, "undo:second", 1);
-    assertThat(undo.status()).isEqualTo(StepStatus.RUNNING);
-    assertThat(executor.started.get(3)).isEqualTo(undo.id());
-    return undo.id();
-  }
 
   @Test
   void a_cancel_kills_the_running_undo_and_the_run_ends_canceled_without_further_undos()
