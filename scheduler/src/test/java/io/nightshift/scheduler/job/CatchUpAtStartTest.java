@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * Fires missed while no node ran are recorded once, however the nodes come back: one alone then
  * another beside it, or two at once each seeing the other.
  */
-class CatchUpAtStartTest extends FiringContract {
+class CatchUpAtStartTest extends FiringFixture {
   private static final Duration TOLERANCE = Duration.ofMillis(100);
 
   @Override

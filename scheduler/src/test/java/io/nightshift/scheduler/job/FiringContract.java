@@ -8,29 +8,16 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.nightshift.scheduler.SettableClock;
-import io.nightshift.scheduler.run.CreatedRuns;
-import io.nightshift.scheduler.run.FlakyWrites;
 import io.nightshift.scheduler.run.LostCommitAnswers;
 import io.nightshift.scheduler.run.Trigger;
-import io.nightshift.scheduler.store.Database;
-import io.nightshift.scheduler.store.TestDatabases;
-import io.nightshift.scheduler.template.TemplateParser;
-import io.nightshift.scheduler.template.TemplateRepository;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,93 +27,7 @@ import org.junit.jupiter.api.Test;
  * twice; two nodes claiming the same fires at once start each once; a fire the database fails is
  * tried again by its {@link FireQueue} lane, and a closing queue claims what it was handed.
  */
-abstract class FiringContract {
-  final SettableClock clock = SettableClock.now();
-  final FlakyWrites flaky = new FlakyWrites();
-
-  /** The runs claims handed over, as the engine would get them. */
-  final List<String> handed = java.util.Collections.synchronizedList(new ArrayList<>());
-
-  final CreatedRuns engine =
-      new CreatedRuns() {
-        @Override
-        public void startCreated(long runId) {
-          handed.add("start " + runId);
-        }
-
-        @Override
-        public void queued(long runId) {
-          handed.add("queued " + runId);
-        }
-      };
-  Database database;
-  DSLContext dsl;
-  TemplateRepository templates;
-  JobRepository jobs;
-
-  abstract Database open();
-
-  @BeforeEach
-  void store() {
-    database = open();
-    dsl = flaky.wrap(database.dsl());
-    templates = new TemplateRepository(dsl);
-    jobs = new JobRepository(dsl);
-    // Its step waits for an approval: its runs stay active (what a forbid or queue job looks at).
-    templates.create(
-        TemplateParser.parse(
-            new JsonObject()
-                .put("name", "gate")
-                .put(
-                    "steps",
-                    new JsonArray()
-                        .add(
-                            new JsonObject()
-                                .put("name", "ok")
-                                .put("kind", "approval")
-                                .put("approvers", new JsonArray().add("ops")))),
-            null),
-        "alice",
-        clock.instant());
-  }
-
-  @AfterEach
-  void close() {
-    TestDatabases.close(database);
-  }
-
-  Firing firing(String node, SimpleMeterRegistry metrics) {
-    // Each Firing is a process of its own (a node instance), as at each start.
-    return new Firing(
-        dsl, templates, engine, node, java.util.UUID.randomUUID().toString(), clock, metrics);
-  }
-
-  StoredJob job(String name, String concurrency) {
-    return jobs.create(
-        JobParser.parse(
-            new JsonObject()
-                .put("name", name)
-                .put("template", "gate")
-                .put("concurrency", concurrency)
-                .put("schedule", new JsonObject().put("everySeconds", 1)),
-            null,
-            null,
-            clock.instant()),
-        "alice",
-        clock.instant());
-  }
-
-  Firing.Due due(StoredJob job, Instant at) {
-    return new Firing.Due(job.id(), job.name(), at, Trigger.INTERVAL, null);
-  }
-
-  Instant second() {
-    return clock.instant().truncatedTo(ChronoUnit.SECONDS);
-  }
-
-  int count(org.jooq.Table<?> table, org.jooq.Condition where) {
-    return dsl.fetchCount(table, where);
-  }
+abstract class FiringContract extends FiringFixture {
 
   @Test
   void fires_of_many_jobs_are_claimed_together_each_with_its_run_event_audit_and_fire_row() {
