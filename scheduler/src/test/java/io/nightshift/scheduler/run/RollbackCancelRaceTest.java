@@ -62,6 +62,22 @@ class RollbackCancelRaceTest extends EngineFixture {
     return engine;
   }
 
+  /**
+   * A two-undo rollback on node a whose first undo ends {@code status}, while node b's cancel
+   * commits just before a's next unguarded run-row write in {@code during}. The run's id.
+   */
+  private long undoEndsAsBCancels(ScriptedExecutor executor, String during, Outcome.Status status)
+      throws Exception {
+    Engine a = nodeA(executor);
+    Engine b = engine("b", new ScriptedExecutor());
+    long id = a.start(twoUndos()).id();
+    long undo = rollingBack(executor, id);
+    cancel.set(() -> b.cancel(id, "bob"));
+    cancelDuring.set(during);
+    executor.report(undo, status);
+    return id;
+  }
+
   private void noFurtherUndo(ScriptedExecutor executor, long id) {
     Awaitility.await()
         .during(Duration.ofMillis(300))
@@ -73,14 +89,7 @@ class RollbackCancelRaceTest extends EngineFixture {
   @Test
   void a_cancel_committed_between_two_undos_starts_no_further_undo() throws Exception {
     ScriptedExecutor executor = new ScriptedExecutor();
-    Engine a = nodeA(executor);
-    Engine b = engine("b", new ScriptedExecutor());
-    long id = a.start(twoUndos()).id();
-    long undo = rollingBack(executor, id);
-    cancel.set(() -> b.cancel(id, "bob"));
-    cancelDuring.set("insertUndo");
-
-    executor.report(undo, Outcome.Status.SUCCEEDED);
+    long id = undoEndsAsBCancels(executor, "insertUndo", Outcome.Status.SUCCEEDED);
 
     awaitStatus(id, RunStatus.CANCELED);
     assertThat(cancelDuring.get()).as("the cancel came in between").isNull();
@@ -91,14 +100,7 @@ class RollbackCancelRaceTest extends EngineFixture {
   @Test
   void a_failed_undo_whose_rollback_was_canceled_meanwhile_keeps_its_outcome() throws Exception {
     ScriptedExecutor executor = new ScriptedExecutor();
-    Engine a = nodeA(executor);
-    Engine b = engine("b", new ScriptedExecutor());
-    long id = a.start(twoUndos()).id();
-    long undo = rollingBack(executor, id);
-    cancel.set(() -> b.cancel(id, "bob"));
-    cancelDuring.set("undoEnded");
-
-    executor.report(undo, Outcome.Status.FAILED);
+    long id = undoEndsAsBCancels(executor, "undoEnded", Outcome.Status.FAILED);
 
     awaitStatus(id, RunStatus.CANCELED);
     assertThat(attempt(id, "undo:second", 1).status()).isEqualTo(StepStatus.FAILED);
@@ -110,14 +112,7 @@ class RollbackCancelRaceTest extends EngineFixture {
   void a_succeeded_undo_whose_rollback_was_canceled_meanwhile_ends_the_run_at_once()
       throws Exception {
     ScriptedExecutor executor = new ScriptedExecutor();
-    Engine a = nodeA(executor);
-    Engine b = engine("b", new ScriptedExecutor());
-    long id = a.start(twoUndos()).id();
-    long undo = rollingBack(executor, id);
-    cancel.set(() -> b.cancel(id, "bob"));
-    cancelDuring.set("undoEnded");
-
-    executor.report(undo, Outcome.Status.SUCCEEDED);
+    long id = undoEndsAsBCancels(executor, "undoEnded", Outcome.Status.SUCCEEDED);
 
     awaitStatus(id, RunStatus.CANCELED); // without a sweep: the clock never moves here
     assertThat(attempt(id, "second", 1).status()).isEqualTo(StepStatus.ROLLED_BACK);

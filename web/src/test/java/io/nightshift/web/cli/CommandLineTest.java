@@ -103,6 +103,18 @@ abstract class CommandLineTest {
     assertThat(created.status()).as(created.toString()).isEqualTo(201);
   }
 
+  /** Waits until {@code nightshift run-status} says the run is {@code status}. */
+  void awaitRunStatus(long id, String status) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                cli(operator, "--json", "run-status", String.valueOf(id))
+                    .json()
+                    .getString("status")
+                    .equals(status));
+  }
+
   static String unique(String prefix) {
     return prefix + "-" + names.incrementAndGet();
   }
@@ -145,14 +157,7 @@ abstract class CommandLineTest {
     Result started = cli(operator, "--json", "run", ok, "-p", "who=x");
     assertThat(started.status()).isEqualTo(0);
     long id = started.json().getLong("id");
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                cli(operator, "--json", "run-status", String.valueOf(id))
-                    .json()
-                    .getString("status")
-                    .equals("SUCCEEDED"));
+    awaitRunStatus(id, "SUCCEEDED");
     Result logs = cli(operator, "logs", String.valueOf(id));
     assertThat(logs.out()).contains("hello | hello x");
     Result runs = cli(operator, "runs", "--template", ok);
@@ -179,14 +184,7 @@ abstract class CommandLineTest {
                 .encode());
     assertThat(stored.status()).as(stored.toString()).isIn(200, 201);
     long id = cli(operator, "--json", "run", name).json().getLong("id");
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                cli(operator, "--json", "run-status", String.valueOf(id))
-                    .json()
-                    .getString("status")
-                    .equals("ROLLBACK_FAILED"));
+    awaitRunStatus(id, "ROLLBACK_FAILED");
 
     Result status = cli(operator, "run-status", String.valueOf(id));
     assertThat(status.status()).isEqualTo(0);
