@@ -4,6 +4,7 @@ import io.nightshift.scheduler.approval.Approvers;
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.auth.Tokens;
 import io.nightshift.scheduler.run.NodeLeaseRepository;
+import io.nightshift.scheduler.run.RequestedRuns;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.http.AccessLog;
@@ -77,8 +78,14 @@ final class ApiServer {
     api.route().handler(nodeRoutes.runStartGate());
     nodeRoutes.mount(api);
     new TemplateRoutes(endpoints, parts.templates(), clock).mount(api);
+    RequestedRuns requested = new RequestedRuns(parts.engine(), parts.runs(), database.dsl());
     new RunRoutes(
-            endpoints, parts.templates(), parts.runs(), parts.engine(), parts.webhookDeliveries())
+            endpoints,
+            parts.templates(),
+            parts.runs(),
+            parts.engine(),
+            requested,
+            parts.webhookDeliveries())
         .mount(api);
     OpenStreams streams =
         new OpenStreams(
@@ -101,7 +108,7 @@ final class ApiServer {
             parts.fires(),
             parts.templates(),
             parts.jobScheduler(),
-            parts.engine(),
+            requested,
             parts.logs().bus(),
             clock)
         .mount(api);

@@ -14,13 +14,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A TCP proxy on a loopback port to another local port, which a test can cut (every connection
  * through it is closed and new ones are refused, as when a database host goes away) and restore on
- * the same port.
+ * the same port, or tell to lose the answer on the next connection (the request reaches the server,
+ * the connection breaks as its answer comes back).
  */
 public final class TcpProxy implements AutoCloseable {
   private final int target;
   private final int port;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private volatile ServerSocket listening;
+  private final java.util.concurrent.atomic.AtomicInteger answersToLose =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   private TcpProxy(int target) throws IOException {
     this.target = target;
@@ -50,6 +53,14 @@ public final class TcpProxy implements AutoCloseable {
       closeQuietly(socket);
     }
     open.clear();
+  }
+
+  /**
+   * The next connection forwards what the client sends, and closes both sides when the server's
+   * first bytes come back: the client gets no answer to a request the server handled.
+   */
+  public void loseNextAnswer() {
+    answersToLose.incrementAndGet();
   }
 
   /** Accepts connections again, on the same port. */
@@ -98,7 +109,11 @@ public final class TcpProxy implements AutoCloseable {
                 open.add(client);
                 open.add(upstream);
                 pump(client, upstream);
-                pump(upstream, client);
+                if (answersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                  loseAnswer(upstream, client);
+                } else {
+                  pump(upstream, client);
+                }
               }
             },
             "tcp-proxy-accept-" + port);
@@ -125,6 +140,26 @@ public final class TcpProxy implements AutoCloseable {
             "tcp-proxy-pump-" + port);
     copier.setDaemon(true);
     copier.start();
+  }
+
+  private void loseAnswer(Socket upstream, Socket client) {
+    Thread loser =
+        new Thread(
+            () -> {
+              try {
+                upstream.getInputStream().read();
+              } catch (IOException e) {
+                // closed: the answer is lost all the same
+              } finally {
+                closeQuietly(client);
+                closeQuietly(upstream);
+                open.remove(client);
+                open.remove(upstream);
+              }
+            },
+            "tcp-proxy-lose-" + port);
+    loser.setDaemon(true);
+    loser.start();
   }
 
   private static void closeQuietly(AutoCloseable closeable) {

@@ -123,6 +123,22 @@ public final class TestServer implements AutoCloseable {
 
   /** Sends {@code body} declared as {@code contentType} (null: no Content-Type header). */
   public Answer send(String method, String path, String token, String body, String contentType) {
+    return send(method, path, token, body, contentType, java.util.Map.of());
+  }
+
+  /** Posts a JSON {@code body} (or none) with these request headers. */
+  public Answer post(
+      String path, String token, String body, java.util.Map<String, String> headers) {
+    return send("POST", path, token, body, "application/json", headers);
+  }
+
+  private Answer send(
+      String method,
+      String path,
+      String token,
+      String body,
+      String contentType,
+      java.util.Map<String, String> headers) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
             .timeout(Duration.ofSeconds(30))
@@ -137,6 +153,7 @@ public final class TestServer implements AutoCloseable {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
+    headers.forEach(request::header);
     try {
       HttpResponse<String> response =
           client.send(request.build(), HttpResponse.BodyHandlers.ofString());

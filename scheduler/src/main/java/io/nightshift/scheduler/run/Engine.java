@@ -196,6 +196,11 @@ public final class Engine implements CreatedRuns, AutoCloseable {
    * ({@code force} starts it although the job forbids overlap).
    */
   public Run retry(long runId, String actor, boolean force) {
+    return start(retryOf(runId, actor), force);
+  }
+
+  /** The new run a retry of {@code runId} starts; a {@link Conflict} when it cannot be retried. */
+  NewRun retryOf(long runId, String actor) {
     Run old = runs.get(runId);
     if (old.status() == RunStatus.SUCCEEDED || !old.status().terminal()) {
       throw new Conflict(
@@ -207,21 +212,18 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     }
     // The new run is stored with the steps it keeps as SUCCEEDED, in one insert: never a run
     // without its kept steps. An approval is never carried over: a retry must be approved again.
-    return start(
-        new NewRun(
-            old.template(),
-            old.templateVersion(),
-            old.job(),
-            Trigger.RETRY,
-            actor,
-            old.params(),
-            old.id(),
-            old.steps().stream()
-                .filter(
-                    step ->
-                        step.status() == StepStatus.SUCCEEDED && step.kind() != StepKind.APPROVAL)
-                .toList()),
-        force);
+    return new NewRun(
+        old.template(),
+        old.templateVersion(),
+        old.job(),
+        Trigger.RETRY,
+        actor,
+        old.params(),
+        old.id(),
+        old.steps().stream()
+            .filter(
+                step -> step.status() == StepStatus.SUCCEEDED && step.kind() != StepKind.APPROVAL)
+            .toList());
   }
 
   /**

@@ -57,7 +57,9 @@ public final class NewRunRepository {
             RUN.RETRY_OF,
             RUN.REVISION,
             RUN.CREATED_AT,
-            RUN.STARTED_AT);
+            RUN.STARTED_AT,
+            RUN.REQUEST_KEY,
+            RUN.REQUEST_HASH);
     for (Admitted a : runs) {
       NewRun run = a.run();
       insertRuns =
@@ -74,7 +76,9 @@ public final class NewRunRepository {
               run.retryOf(),
               1,
               now,
-              a.initial() == RunStatus.RUNNING ? now : null);
+              a.initial() == RunStatus.RUNNING ? now : null,
+              run.request() == null ? null : run.request().key(),
+              run.request() == null ? null : run.request().fingerprint());
     }
     List<Long> ids = insertRuns.returningResult(RUN.ID).fetch(RUN.ID);
     if (runs.size() > 1) {
@@ -256,6 +260,18 @@ public final class NewRunRepository {
 
   private static String keptFrom(StepRun keep) {
     return "kept from run " + keep.runId();
+  }
+
+  /** The run a request started and the fingerprint of that request ({@link RequestedRuns}). */
+  public record Requested(long runId, String fingerprint) {}
+
+  /** The run {@code actor} started with request key {@code key}, if any. */
+  static java.util.Optional<Requested> requested(DSLContext dsl, String actor, String key) {
+    return dsl.select(RUN.ID, RUN.REQUEST_HASH)
+        .from(RUN)
+        .where(RUN.TRIGGERED_BY.eq(actor))
+        .and(RUN.REQUEST_KEY.eq(key))
+        .fetchOptional(r -> new Requested(r.value1(), r.value2()));
   }
 
   /** Runs of a job that have not ended, oldest first (for concurrency policies). */

@@ -36,9 +36,20 @@ final class Api {
 
   static volatile Observer observer;
 
-  Api(String url, String token) {
+  /** Waits before a request is sent again (tests wait on a clock of their own). */
+  interface Sleeper {
+    void sleep(Duration pause) throws InterruptedException;
+  }
+
+  static volatile Sleeper sleeper = pause -> Thread.sleep(pause.toMillis());
+
+  private final Consumer<String> notes;
+
+  /** {@code notes}: where a request sent again is said (the command's standard error). */
+  Api(String url, String token, Consumer<String> notes) {
     this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     this.token = token;
+    this.notes = notes;
   }
 
   String base() {
@@ -66,6 +77,86 @@ final class Api {
   }
 
   JsonObject send(String method, String path, String body, String contentType) {
+    return answer(
+        send(request(method, path, body, contentType), HttpResponse.BodyHandlers.ofString()));
+  }
+
+  /**
+   * Posts a request that starts a run, with an {@code Idempotency-Key} of its own: when no answer
+   * comes back (the connection broke before the answer) or the answer is 503 (the node is draining,
+   * its database is busy) or a load balancer's 502 or 504, the same request is sent again with the
+   * same key, up to {@link #RESENDS} times, after the answer's {@code Retry-After} (at most {@link
+   * #MAX_PAUSE}). The server starts one run per key, so a request that went through although its
+   * answer was lost is answered with the run it started, not started twice.
+   */
+  JsonObject start(String path, JsonObject body) {
+    String key = java.util.UUID.randomUUID().toString();
+    for (int resends = 0; ; resends++) {
+      HttpRequest.Builder request = request("POST", path, body.encode(), "application/json");
+      request.header("Idempotency-Key", key);
+      HttpResponse<String> response;
+      try {
+        response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      } catch (IOException e) {
+        if (resends == RESENDS || neverSent(e)) {
+          throw unreachable(e);
+        }
+        pause("no answer from " + base + " (" + why(e) + ")", Duration.ofSeconds(1));
+        continue;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ApiError(0, "interrupted");
+      }
+      if (!GATEWAY_OR_UNAVAILABLE.contains(response.statusCode()) || resends == RESENDS) {
+        return answer(response);
+      }
+      observe(response);
+      pause(error(response.statusCode(), response.body()).getMessage(), retryAfter(response));
+    }
+  }
+
+  /**
+   * Answers after which a request may have been handled or may go to another node when sent again:
+   * a load balancer's 502 and 504 (the node died or did not answer in time), a node's 503.
+   */
+  private static final java.util.Set<Integer> GATEWAY_OR_UNAVAILABLE =
+      java.util.Set.of(502, 503, 504);
+
+  /** The connection was never made: the request reached no server, sending it again is useless. */
+  private static boolean neverSent(IOException e) {
+    return e instanceof java.net.ConnectException
+        || e instanceof java.net.http.HttpConnectTimeoutException;
+  }
+
+  /** How many times {@link #start} sends a request again. */
+  static final int RESENDS = 3;
+
+  /** The longest pause before a request is sent again, whatever Retry-After says. */
+  static final Duration MAX_PAUSE = Duration.ofSeconds(5);
+
+  private static Duration retryAfter(HttpResponse<?> response) {
+    try {
+      long seconds =
+          Long.parseLong(response.headers().firstValue("Retry-After").orElse("1").trim());
+      return Duration.ofSeconds(Math.max(0, seconds));
+    } catch (NumberFormatException e) {
+      return Duration.ofSeconds(1);
+    }
+  }
+
+  private void pause(String why, Duration pause) {
+    Duration wait = pause.compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause;
+    notes.accept(
+        why + "; sending the request again in " + wait.toSeconds() + " s (same Idempotency-Key)");
+    try {
+      sleeper.sleep(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(0, "interrupted");
+    }
+  }
+
+  private HttpRequest.Builder request(String method, String path, String body, String contentType) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(path))
             .timeout(Duration.ofSeconds(60))
@@ -79,11 +170,19 @@ final class Api {
       request.header("Content-Type", contentType);
     }
     authorize(request);
-    HttpResponse<String> response = send(request, HttpResponse.BodyHandlers.ofString());
+    return request;
+  }
+
+  private static void observe(HttpResponse<String> response) {
     Observer seen = observer;
     if (seen != null) {
       seen.answer(response);
     }
+  }
+
+  /** The answer's JSON; an {@link ApiError} with the API's message for a 4xx or 5xx. */
+  private static JsonObject answer(HttpResponse<String> response) {
+    observe(response);
     if (response.statusCode() >= 400) {
       throw error(response.statusCode(), response.body());
     }

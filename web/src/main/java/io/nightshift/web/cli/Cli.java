@@ -131,7 +131,7 @@ public final class Cli {
       Profile profile = Profile.load(profilePath());
       String u = first(url, env.get("NIGHTSHIFT_URL"), profile.url(), "http://127.0.0.1:8080");
       String t = first(token, env.get("NIGHTSHIFT_TOKEN"), profile.token(), null);
-      api = new Api(u, t);
+      api = new Api(u, t, this::note);
     }
     return api;
   }
@@ -151,6 +151,12 @@ public final class Cli {
 
   PrintWriter err() {
     return err;
+  }
+
+  /** Says something on standard error that does not end the command. */
+  void note(String message) {
+    err.println("nightshift: " + message);
+    err.flush();
   }
 
   void fail(String message) {

@@ -121,7 +121,7 @@ final class JobCommands extends Base {
       }
       JsonObject run =
           RunCommands.forcible(
-              () -> api().post("/api/v1/jobs/" + Api.encode(name) + "/runs", body));
+              () -> api().start("/api/v1/jobs/" + Api.encode(name) + "/runs", body));
       return RunCommands.started(
           this,
           run,

@@ -65,7 +65,8 @@ final class RunCommands {
       if (version != null) {
         body.put("templateVersion", version);
       }
-      JsonObject answer = api().post("/api/v1/runs", body);
+      JsonObject answer =
+          dryRun ? api().post("/api/v1/runs", body) : api().start("/api/v1/runs", body);
       Output out = out();
       if (dryRun) {
         if (out.json()) {
@@ -309,9 +310,9 @@ final class RunCommands {
           forcible(
               () ->
                   api()
-                      .post(
+                      .start(
                           "/api/v1/runs/" + id + "/retry",
-                          force ? new JsonObject().put("force", true) : null));
+                          force ? new JsonObject().put("force", true) : new JsonObject()));
       long newId = run.getLong("id");
       return started(
           this,

@@ -21,6 +21,16 @@ public final class Call {
     return ctx.get(PRINCIPAL);
   }
 
+  /** A request header's value (null when absent). */
+  public String header(String name) {
+    return ctx.request().getHeader(name);
+  }
+
+  /** The request's method and path, as {@code POST /api/v1/runs}. */
+  public String target() {
+    return ctx.request().method().name() + " " + ctx.request().path();
+  }
+
   /** The body as a JSON object, or 400 saying why not. */
   public JsonObject body() {
     var body = ctx.body();

@@ -49,6 +49,7 @@ public final class Endpoints {
       return;
     }
     ctx.response().setStatusCode(reply.status());
+    reply.headers().forEach((name, value) -> ctx.response().putHeader(name, value));
     if (reply.location() != null) {
       ctx.response().putHeader("Location", reply.location());
     }

@@ -3,6 +3,7 @@ package io.nightshift.web.http;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.Forbidden;
 import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.error.KeyReused;
 import io.nightshift.scheduler.error.NightshiftException;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.error.TooMany;
@@ -220,6 +221,9 @@ public final class Failures implements Handler<RoutingContext> {
     }
     if (e instanceof TooMany) {
       return 429;
+    }
+    if (e instanceof KeyReused) {
+      return 422;
     }
     return 400;
   }

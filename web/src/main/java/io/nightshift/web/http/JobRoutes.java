@@ -13,10 +13,10 @@ import io.nightshift.scheduler.job.JobSpec;
 import io.nightshift.scheduler.job.Schedule;
 import io.nightshift.scheduler.job.StoredJob;
 import io.nightshift.scheduler.logs.LogBus;
-import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.NewRun;
 import io.nightshift.scheduler.run.Params;
-import io.nightshift.scheduler.run.Run;
+import io.nightshift.scheduler.run.RequestKey;
+import io.nightshift.scheduler.run.RequestedRuns;
 import io.nightshift.scheduler.run.Trigger;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.JsonReader;
@@ -49,7 +49,7 @@ public final class JobRoutes {
   private final FireRepository fires;
   private final TemplateRepository templates;
   private final JobScheduler scheduler;
-  private final Engine engine;
+  private final RequestedRuns requested;
   private final LogBus bus;
   private final Clock clock;
 
@@ -59,7 +59,7 @@ public final class JobRoutes {
       FireRepository fires,
       TemplateRepository templates,
       JobScheduler scheduler,
-      Engine engine,
+      RequestedRuns requested,
       LogBus bus,
       Clock clock) {
     this.endpoints = endpoints;
@@ -67,7 +67,7 @@ public final class JobRoutes {
     this.fires = fires;
     this.templates = templates;
     this.scheduler = scheduler;
-    this.engine = engine;
+    this.requested = requested;
     this.bus = bus;
     this.clock = clock;
   }
@@ -168,18 +168,17 @@ public final class JobRoutes {
     Map<String, String> values =
         Params.resolve(in, template.template(), job.spec().params(), params);
     in.throwIfAny();
-    Run run =
-        engine.start(
-            new NewRun(
-                template.template(),
-                template.version(),
-                job.name(),
-                Trigger.MANUAL,
-                call.principal().name(),
-                values,
-                null),
-            force);
-    return new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id());
+    RequestKey key = RequestKeys.of(call, body);
+    NewRun run =
+        new NewRun(
+            template.template(),
+            template.version(),
+            job.name(),
+            Trigger.MANUAL,
+            call.principal().name(),
+            values,
+            null);
+    return RunRoutes.started(requested.start(key == null ? run : run.withRequest(key), force));
   }
 
   private Reply fires(Call call) {

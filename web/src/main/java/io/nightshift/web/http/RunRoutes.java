@@ -7,6 +7,8 @@ import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.NewRun;
 import io.nightshift.scheduler.run.Params;
+import io.nightshift.scheduler.run.RequestKey;
+import io.nightshift.scheduler.run.RequestedRuns;
 import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunFilter;
 import io.nightshift.scheduler.run.RunRepository;
@@ -35,6 +37,7 @@ public final class RunRoutes {
   private final TemplateRepository templates;
   private final RunRepository runs;
   private final Engine engine;
+  private final RequestedRuns requested;
   private final WebhookRepository webhooks;
 
   public RunRoutes(
@@ -42,11 +45,13 @@ public final class RunRoutes {
       TemplateRepository templates,
       RunRepository runs,
       Engine engine,
+      RequestedRuns requested,
       WebhookRepository webhooks) {
     this.endpoints = endpoints;
     this.templates = templates;
     this.runs = runs;
     this.engine = engine;
+    this.requested = requested;
     this.webhooks = webhooks;
   }
 
@@ -68,6 +73,7 @@ public final class RunRoutes {
 
   private Reply create(Call call) {
     JsonObject body = call.body();
+    RequestKey key = RequestKeys.of(call, body);
     JsonReader in = new JsonReader();
     in.rejectUnknown(body, Set.of("template", "params", "dryRun", "templateVersion"), "");
     String name = in.string(body, "template", "", true);
@@ -93,17 +99,16 @@ public final class RunRoutes {
     if (dryRun) {
       return Reply.ok(plan(stored, values));
     }
-    Run run =
-        engine.start(
-            new NewRun(
-                stored.template(),
-                stored.version(),
-                null,
-                Trigger.API,
-                call.principal().name(),
-                values,
-                null));
-    return new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id());
+    NewRun run =
+        new NewRun(
+            stored.template(),
+            stored.version(),
+            null,
+            Trigger.API,
+            call.principal().name(),
+            values,
+            null);
+    return started(requested.start(key == null ? run : run.withRequest(key), false));
   }
 
   /** What would run, with which values, without running anything. */
@@ -184,8 +189,15 @@ public final class RunRoutes {
     in.rejectUnknown(body, Set.of("force"), "");
     boolean force = in.bool(body, "force", "");
     in.throwIfAny();
-    Run run = engine.retry(runId(call), call.principal().name(), force);
-    return new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id());
+    RequestKey key = RequestKeys.of(call, body);
+    return started(requested.retry(runId(call), call.principal().name(), force, key));
+  }
+
+  /** 202 with the run a request started (or an earlier copy of it, said in a header). */
+  static Reply started(RequestedRuns.Started started) {
+    Run run = started.run();
+    return RequestKeys.started(
+        new Reply(202, RunJson.full(run), "/api/v1/runs/" + run.id()), started.replayed());
   }
 
   static long runId(Call call) {

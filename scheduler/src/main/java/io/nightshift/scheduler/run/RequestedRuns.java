@@ -1,0 +1,85 @@
+package io.nightshift.scheduler.run;
+
+import io.nightshift.scheduler.error.KeyReused;
+import io.nightshift.scheduler.store.Sql;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * Runs started once per request key: a request that starts a run (a run-now, a retry) and carries
+ * the caller's key is answered, when sent again with that key by the same caller, with the run the
+ * first one started, whatever happened since (the run ended, the job's policy would now refuse or
+ * queue it, the template changed). A client may thus resend a request whose answer it never got (a
+ * node that died mid-request, a 503 after the commit) without starting a second run. The key is
+ * unique per caller in the database: two copies of one request sent at once start one run between
+ * them, on any nodes. The key is kept as long as the run.
+ */
+public final class RequestedRuns {
+  /** The run a request started, and whether it was started by an earlier copy of the request. */
+  public record Started(Run run, boolean replayed) {}
+
+  private final Engine engine;
+  private final RunRepository runs;
+  private final DSLContext dsl;
+
+  /** {@code runs} and {@code dsl}: the store {@code engine} writes runs to. */
+  public RequestedRuns(Engine engine, RunRepository runs, DSLContext dsl) {
+    this.engine = engine;
+    this.runs = runs;
+    this.dsl = dsl;
+  }
+
+  /** Starts {@code run} as {@link Engine#start(NewRun, boolean)} does, once per request key. */
+  public Started start(NewRun run, boolean force) {
+    Optional<Run> earlier =
+        run.request() == null ? Optional.empty() : earlier(run.triggeredBy(), run.request());
+    return earlier.isPresent() ? new Started(earlier.get(), true) : startNew(run, force);
+  }
+
+  /**
+   * A retry of {@code runId} as {@link Engine#retry(long, String, boolean)} does, once per key: a
+   * resent retry is answered before the retried run's state is checked.
+   */
+  public Started retry(long runId, String actor, boolean force, RequestKey key) {
+    Optional<Run> earlier = key == null ? Optional.empty() : earlier(actor, key);
+    if (earlier.isPresent()) {
+      return new Started(earlier.get(), true);
+    }
+    NewRun retry = engine.retryOf(runId, actor);
+    return startNew(key == null ? retry : retry.withRequest(key), force);
+  }
+
+  private Started startNew(NewRun run, boolean force) {
+    try {
+      return new Started(engine.start(run, force), false);
+    } catch (DataAccessException e) {
+      // Another copy of this request stored its run first (the key is unique per caller).
+      if (run.request() == null || !Sql.isDuplicateKey(e)) {
+        throw e;
+      }
+      return new Started(earlier(run.triggeredBy(), run.request()).orElseThrow(() -> e), true);
+    }
+  }
+
+  /**
+   * The run {@code actor} started with {@code key}, if any; a {@link KeyReused} when that was a
+   * different request.
+   */
+  private Optional<Run> earlier(String actor, RequestKey key) {
+    Optional<NewRunRepository.Requested> row = NewRunRepository.requested(dsl, actor, key.key());
+    if (row.isEmpty()) {
+      return Optional.empty();
+    }
+    long id = row.get().runId();
+    if (!key.fingerprint().equals(row.get().fingerprint())) {
+      throw new KeyReused(
+          "Idempotency-Key '"
+              + key.key()
+              + "' was already used for a different request (it started run "
+              + id
+              + "): send a new key with a new request");
+    }
+    return runs.find(id);
+  }
+}

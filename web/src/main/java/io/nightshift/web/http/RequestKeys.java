@@ -1,0 +1,83 @@
+package io.nightshift.web.http;
+
+import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.run.RequestKey;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.TreeMap;
+
+/**
+ * A request's {@code Idempotency-Key} header and the fingerprint of the request it names: its
+ * method, path and body (object keys in order, so a resend that reorders them is the same request).
+ */
+final class RequestKeys {
+  static final String HEADER = "Idempotency-Key";
+  static final String REPLAYED = "Idempotent-Replayed";
+  static final int MAX_LENGTH = 255;
+
+  private RequestKeys() {}
+
+  /** The request's key with its fingerprint; null without the header; 400 for a malformed one. */
+  static RequestKey of(Call call, JsonObject body) {
+    String key = call.header(HEADER);
+    if (key == null) {
+      return null;
+    }
+    if (key.isEmpty()
+        || key.length() > MAX_LENGTH
+        || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw Invalid.of(
+          HEADER,
+          "must be 1 to "
+              + MAX_LENGTH
+              + " visible ASCII characters (a UUID is a good key), got "
+              + (key.isEmpty() ? "an empty value" : key.length() + " characters"));
+    }
+    return new RequestKey(key, fingerprint(call.target() + "\n" + canonical(body)));
+  }
+
+  /** The reply to a request that started a run, saying whether an earlier copy of it did. */
+  static Reply started(Reply reply, boolean replayed) {
+    return replayed ? reply.withHeader(REPLAYED, "true") : reply;
+  }
+
+  private static String fingerprint(String request) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(request.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /** {@code body} as JSON with every object's keys sorted. */
+  private static String canonical(JsonObject body) {
+    return ((JsonObject) sorted(body)).encode();
+  }
+
+  private static Object sorted(Object value) {
+    if (value instanceof JsonObject object) {
+      return sorted(object.getMap());
+    }
+    if (value instanceof java.util.Map<?, ?> map) {
+      JsonObject copy = new JsonObject(new java.util.LinkedHashMap<>());
+      new TreeMap<Object, Object>(map).forEach((k, v) -> copy.put(String.valueOf(k), sorted(v)));
+      return copy;
+    }
+    if (value instanceof JsonArray array) {
+      return sorted(array.getList());
+    }
+    if (value instanceof java.util.List<?> list) {
+      JsonArray copy = new JsonArray();
+      list.forEach(v -> copy.add(sorted(v)));
+      return copy;
+    }
+    return value;
+  }
+}

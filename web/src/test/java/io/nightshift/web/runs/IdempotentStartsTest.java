@@ -1,0 +1,227 @@
+package io.nightshift.web.runs;
+
+import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nightshift.web.TestServer;
+import io.nightshift.web.TestServer.Answer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A request that starts a run, sent again with the same {@code Idempotency-Key} (a client that
+ * never got the answer), answers the run the first copy started and starts no other; the same key
+ * with a different request is refused. Runs of an approval-gated template stay active without a
+ * process, so a job's forbid policy has something to refuse.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class IdempotentStartsTest {
+  private TestServer server;
+
+  abstract TestServer.Store store();
+
+  @BeforeAll
+  void start() {
+    server = TestServer.start(store());
+    JsonObject template =
+        new JsonObject()
+            .put("name", "gated")
+            .put("params", new JsonArray().add(new JsonObject().put("name", "env")))
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "ok")
+                            .put("kind", "approval")
+                            .put("approvers", new JsonArray().add("role:admin"))));
+    Answer created = server.post("/api/v1/templates", ADMIN_TOKEN, template.encode());
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+  }
+
+  @AfterAll
+  void stop() {
+    server.close();
+  }
+
+  private Answer post(String path, String token, String body, String key) {
+    return server.post(path, token, body, Map.of("Idempotency-Key", key));
+  }
+
+  private static long started(Answer answer) {
+    assertThat(answer.status()).as(answer.toString()).isEqualTo(202);
+    return answer.json().getLong("id");
+  }
+
+  private static boolean replayed(Answer answer) {
+    return answer.response().headers().firstValue("Idempotent-Replayed").isPresent();
+  }
+
+  private int runsOf(String job) {
+    return server
+        .get("/api/v1/runs?job=" + job + "&limit=100", ADMIN_TOKEN)
+        .json()
+        .getJsonArray("items")
+        .size();
+  }
+
+  private int runsOfTemplate() {
+    return server
+        .get("/api/v1/runs?template=gated&limit=500", ADMIN_TOKEN)
+        .json()
+        .getJsonArray("items")
+        .size();
+  }
+
+  @Test
+  void a_resent_run_request_answers_the_first_run_and_starts_no_other() {
+    String body = "{\"template\":\"gated\",\"params\":{\"env\":\"prod\"}}";
+    int before = runsOfTemplate();
+    Answer first = post("/api/v1/runs", ADMIN_TOKEN, body, "deploy-7f3a");
+    long run = started(first);
+    assertThat(replayed(first)).isFalse();
+
+    // The same request, its keys in another order: the same run, said in a header.
+    Answer again =
+        post(
+            "/api/v1/runs",
+            ADMIN_TOKEN,
+            "{\"params\":{\"env\":\"prod\"},\"template\":\"gated\"}",
+            "deploy-7f3a");
+    assertThat(started(again)).isEqualTo(run);
+    assertThat(replayed(again)).isTrue();
+    assertThat(again.response().headers().firstValue("Location")).hasValue("/api/v1/runs/" + run);
+    assertThat(runsOfTemplate()).isEqualTo(before + 1);
+
+    // Without a key, every request starts a run of its own.
+    long other = started(server.post("/api/v1/runs", ADMIN_TOKEN, body));
+    assertThat(other).isNotEqualTo(run);
+  }
+
+  @Test
+  void the_same_key_with_a_different_request_is_422_naming_the_run_it_started() {
+    long run =
+        started(
+            post(
+                "/api/v1/runs",
+                ADMIN_TOKEN,
+                "{\"template\":\"gated\",\"params\":{\"env\":\"a\"}}",
+                "reused-key"));
+    Answer refused =
+        post(
+            "/api/v1/runs",
+            ADMIN_TOKEN,
+            "{\"template\":\"gated\",\"params\":{\"env\":\"b\"}}",
+            "reused-key");
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+    assertThat(refused.errorCode()).isEqualTo("idempotency_key_reused");
+    assertThat(refused.errorMessage()).contains("reused-key").contains("run " + run);
+  }
+
+  @Test
+  void a_key_belongs_to_its_caller_another_tokens_same_key_starts_its_own_run() {
+    String operator = server.token("idem-operator", "operator");
+    String body = "{\"template\":\"gated\",\"params\":{\"env\":\"x\"}}";
+    long mine = started(post("/api/v1/runs", ADMIN_TOKEN, body, "shared-key"));
+    Answer theirs = post("/api/v1/runs", operator, body, "shared-key");
+    assertThat(started(theirs)).isNotEqualTo(mine);
+    assertThat(replayed(theirs)).isFalse();
+  }
+
+  @Test
+  void a_malformed_key_is_400_naming_the_header_and_starts_nothing() {
+    int before = runsOfTemplate();
+    for (String key : List.of("", "x".repeat(256), "two words")) {
+      Answer refused =
+          post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"gated\",\"params\":{}}", key);
+      assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+      assertThat(refused.body()).contains("Idempotency-Key");
+    }
+    assertThat(runsOfTemplate()).isEqualTo(before);
+  }
+
+  @Test
+  void a_resent_run_now_of_a_forbid_job_answers_its_run_instead_of_409() {
+    JsonObject job =
+        new JsonObject()
+            .put("name", "idem-forbid")
+            .put("template", "gated")
+            .put("concurrency", "forbid")
+            .put("params", new JsonObject().put("env", "prod"))
+            .put("schedule", new JsonObject().put("at", "2099-01-01T00:00:00Z"));
+    assertThat(server.post("/api/v1/jobs", ADMIN_TOKEN, job.encode()).status()).isEqualTo(201);
+    String path = "/api/v1/jobs/idem-forbid/runs";
+    long run = started(post(path, ADMIN_TOKEN, null, "nightly-2026-12-04"));
+
+    Answer resent = post(path, ADMIN_TOKEN, null, "nightly-2026-12-04");
+    assertThat(started(resent)).isEqualTo(run);
+    assertThat(replayed(resent)).isTrue();
+
+    // A new request (another key) is a second run, which the policy refuses.
+    Answer refused = post(path, ADMIN_TOKEN, null, "nightly-2026-12-05");
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
+    assertThat(runsOf("idem-forbid")).isEqualTo(1);
+  }
+
+  @Test
+  void a_resent_retry_answers_the_retry_it_started() {
+    long failed = started(server.post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"gated\"}"));
+    assertThat(server.post("/api/v1/runs/" + failed + "/cancel", ADMIN_TOKEN, null).status())
+        .isEqualTo(200);
+    String path = "/api/v1/runs/" + failed + "/retry";
+    long retry = started(post(path, ADMIN_TOKEN, null, "retry-once"));
+    Answer resent = post(path, ADMIN_TOKEN, null, "retry-once");
+    assertThat(started(resent)).isEqualTo(retry);
+    assertThat(replayed(resent)).isTrue();
+    assertThat(server.get("/api/v1/runs/" + retry, ADMIN_TOKEN).json().getLong("retryOf"))
+        .isEqualTo(failed);
+
+    // The key names this retry: the same key on another run's retry is another request.
+    Answer elsewhere = post("/api/v1/runs/" + retry + "/retry", ADMIN_TOKEN, null, "retry-once");
+    assertThat(elsewhere.status()).as(elsewhere.toString()).isEqualTo(422);
+  }
+
+  @Test
+  void copies_of_one_request_sent_at_once_start_one_run_between_them() throws Exception {
+    int before = runsOfTemplate();
+    String body = "{\"template\":\"gated\",\"params\":{\"env\":\"race\"}}";
+    int copies = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(copies);
+    try {
+      List<Callable<Answer>> sends =
+          IntStream.range(0, copies)
+              .<Callable<Answer>>mapToObj(
+                  i -> () -> post("/api/v1/runs", ADMIN_TOKEN, body, "race"))
+              .toList();
+      List<Answer> answers = pool.invokeAll(sends).stream().map(IdempotentStartsTest::get).toList();
+      Set<Long> runs =
+          answers.stream().map(IdempotentStartsTest::started).collect(Collectors.toSet());
+      assertThat(runs).hasSize(1);
+      assertThat(answers.stream().filter(a -> !replayed(a)).count()).isEqualTo(1);
+      assertThat(runsOfTemplate()).isEqualTo(before + 1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static Answer get(Future<Answer> answer) {
+    try {
+      return answer.get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
