@@ -125,13 +125,14 @@ final class RunCommands {
       out.line("run " + id + " started; following its log");
     }
     String[] status = {null};
+    FollowPrinter printer = new FollowPrinter(out, null);
     command.api().stream(
         "/api/v1/runs/" + id + "/logs/stream",
         (type, data) -> {
           if (type.equals("end")) {
             status[0] = data.getString("status");
           }
-          print(out, type, data, null);
+          printer.print(type, data);
         });
     if (status[0] == null) {
       status[0] = command.api().get("/api/v1/runs/" + id).getString("status");
@@ -142,30 +143,6 @@ final class RunCommands {
       out.line("run " + id + " " + out.status(status[0]) + (error == null ? "" : ": " + error));
     }
     return SUCCESS.contains(status[0]) ? Cli.OK : Cli.RUN_FAILED;
-  }
-
-  private static void print(Output out, String type, JsonObject data, String onlyStep) {
-    if (out.json()) {
-      out.line(new JsonObject().put("event", type).put("data", data).encode());
-      return;
-    }
-    switch (type) {
-      case "log" -> {
-        if (onlyStep == null || onlyStep.equals(data.getString("step"))) {
-          out.line(out.dim(data.getString("step") + " | ") + data.getString("line"));
-        }
-      }
-      case "step" -> {
-        if (onlyStep == null || onlyStep.equals(data.getString("step"))) {
-          out.line(
-              out.dim("-- step " + data.getString("step") + " ")
-                  + out.status(data.getString("status")));
-        }
-      }
-      default -> {
-        // run, approval and end events: the summary line comes after the stream
-      }
-    }
   }
 
   @Command(name = "runs", description = "Run history, newest first.")
@@ -264,13 +241,12 @@ final class RunCommands {
     int run() {
       Output out = out();
       if (follow) {
-        api().stream(
-            "/api/v1/runs/" + id + "/logs/stream", (type, data) -> print(out, type, data, step));
+        api().stream("/api/v1/runs/" + id + "/logs/stream", new FollowPrinter(out, step)::print);
         return Cli.OK;
       }
       String path =
           "/api/v1/runs/" + id + "/logs" + (step == null ? "" : "?step=" + Api.encode(step));
-      api().each(path, "after", line -> print(out, "log", line, null));
+      api().each(path, "after", line -> FollowPrinter.line(out, line));
       return Cli.OK;
     }
   }

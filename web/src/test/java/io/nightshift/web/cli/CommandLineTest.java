@@ -149,6 +149,10 @@ abstract class CommandLineTest {
     Result succeeded = cli(operator, "run", ok, "-p", "who=world", "--follow");
     assertThat(succeeded.status()).as(succeeded.toString()).isEqualTo(0);
     assertThat(succeeded.out()).contains("hello | hello world").contains("SUCCEEDED");
+    // The step's mark comes before its output, whichever reached the stream first.
+    assertThat(succeeded.out().indexOf("-- step hello RUNNING"))
+        .isNotNegative()
+        .isLessThan(succeeded.out().indexOf("hello | hello world"));
 
     Result failed = cli(operator, "run", bad, "--follow");
     assertThat(failed.status()).as(failed.toString()).isEqualTo(1);

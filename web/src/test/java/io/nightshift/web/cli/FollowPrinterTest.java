@@ -1,0 +1,64 @@
+package io.nightshift.web.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A followed log as text: lines and status changes reach the stream by different paths, so the
+ * printer puts an attempt's RUNNING mark above its first line whichever came first.
+ */
+class FollowPrinterTest {
+  private final StringWriter text = new StringWriter();
+  private final FollowPrinter printer =
+      new FollowPrinter(new Output(new PrintWriter(text, true), false, false), null);
+
+  private static JsonObject line(String step, long attempt, String line) {
+    return new JsonObject().put("step", step).put("stepRunId", attempt).put("line", line);
+  }
+
+  private static JsonObject step(String step, long attempt, String status) {
+    return new JsonObject().put("step", step).put("stepRunId", attempt).put("status", status);
+  }
+
+  @Test
+  void a_line_that_comes_before_its_attempts_running_event_is_printed_below_the_mark() {
+    printer.print("log", line("build", 7, "compiling"));
+    printer.print("step", step("build", 7, "RUNNING"));
+    printer.print("log", line("build", 7, "done"));
+    printer.print("step", step("build", 7, "SUCCEEDED"));
+
+    assertThat(text.toString().lines())
+        .containsExactly(
+            "-- step build RUNNING",
+            "build | compiling",
+            "build | done",
+            "-- step build SUCCEEDED");
+  }
+
+  @Test
+  void in_order_events_print_as_they_come_and_each_attempt_of_a_retry_gets_its_mark() {
+    printer.print("step", step("fetch", 1, "RUNNING"));
+    printer.print("log", line("fetch", 1, "timeout"));
+    printer.print("step", step("fetch", 1, "FAILED"));
+    // A late line of the failed attempt adds no mark; the retry's first line comes before its
+    // event.
+    printer.print("log", line("fetch", 1, "late"));
+    printer.print("log", line("fetch", 2, "ok"));
+    printer.print("step", step("fetch", 2, "RUNNING"));
+    printer.print("step", step("fetch", 2, "SUCCEEDED"));
+
+    assertThat(text.toString().lines())
+        .containsExactly(
+            "-- step fetch RUNNING",
+            "fetch | timeout",
+            "-- step fetch FAILED",
+            "fetch | late",
+            "-- step fetch RUNNING",
+            "fetch | ok",
+            "-- step fetch SUCCEEDED");
+  }
+}
