@@ -27,17 +27,30 @@ final class RequestKeys {
     if (key == null) {
       return null;
     }
-    if (key.isEmpty()
-        || key.length() > MAX_LENGTH
-        || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+    int bad = firstInvisible(key);
+    if (key.isEmpty() || key.length() > MAX_LENGTH || bad >= 0) {
       throw Invalid.of(
           HEADER,
           "must be 1 to "
               + MAX_LENGTH
               + " visible ASCII characters (a UUID is a good key), got "
-              + (key.isEmpty() ? "an empty value" : key.length() + " characters"));
+              + (key.isEmpty()
+                  ? "an empty value"
+                  : bad >= 0
+                      ? "a space, control or non-ASCII character at position " + (bad + 1)
+                      : key.length() + " characters"));
     }
     return new RequestKey(key, fingerprint(call.target() + "\n" + canonical(body)));
+  }
+
+  /** The index of the first character that is not visible ASCII, or -1. */
+  private static int firstInvisible(String key) {
+    for (int i = 0; i < key.length(); i++) {
+      if (key.charAt(i) <= 0x20 || key.charAt(i) >= 0x7f) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** The reply to a request that started a run, saying whether an earlier copy of it did. */

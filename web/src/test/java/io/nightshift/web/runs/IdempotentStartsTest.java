@@ -144,12 +144,21 @@ abstract class IdempotentStartsTest {
   @Test
   void a_malformed_key_is_400_naming_the_header_and_starts_nothing() {
     int before = runsOfTemplate();
-    for (String key : List.of("", "x".repeat(256), "two words")) {
-      Answer refused =
-          post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"gated\",\"params\":{}}", key);
-      assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
-      assertThat(refused.body()).contains("Idempotency-Key");
-    }
+    Map<String, String> said =
+        Map.of(
+            "",
+            "an empty value",
+            "x".repeat(256),
+            "256 characters",
+            "two words",
+            "a space, control or non-ASCII character at position 4");
+    said.forEach(
+        (key, why) -> {
+          Answer refused =
+              post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"gated\",\"params\":{}}", key);
+          assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+          assertThat(refused.errorMessage()).startsWith("Idempotency-Key: ").endsWith(why);
+        });
     assertThat(runsOfTemplate()).isEqualTo(before);
   }
 
