@@ -144,84 +144,48 @@ final class Rollback {
   }
 
   /**
-   * Records an undo's end with its consequence in one transaction: the original step ROLLED_BACK
-   * (then the next undo), or the run ROLLBACK_FAILED; {@code reported.at()}: when the undo ended.
+   * Records an undo's end with its consequence in one transaction, decided on the run's status read
+   * under its row lock in that transaction: while ROLLING_BACK, the original step ROLLED_BACK (then
+   * the next undo) or the run ROLLBACK_FAILED; once the rollback was canceled (CANCELING, by any
+   * node), the original step ROLLED_BACK if the undo still succeeded, no further undo, and the run
+   * CANCELED when none of its attempts runs any more. {@code reported.at()}: when the undo ended.
    * False when the undo had already moved on.
    */
   boolean undoEnded(Run run, StepRun original, StepRun undo, Object guard, EndReport reported) {
     EndReport end = reported.masked(run);
     StepStatus to = end.to();
     Instant now = end.at();
-    if (run.status() == RunStatus.CANCELING) {
-      return canceledUndoEnded(run, original, undo, guard, end);
-    }
     String failure =
         "undo of step '"
             + original.name()
             + "' "
             + to.name().toLowerCase(java.util.Locale.ROOT)
             + (end.error() == null ? "" : ": " + end.error());
-    boolean ended;
-    try {
-      ended =
-          ctx.runs.atomically(
-              tx -> {
-                if (!attempts.end(tx, undo, guard, end)) {
-                  return false;
-                }
-                if (to == StepStatus.SUCCEEDED) {
-                  tx.rolledBack(original, now);
-                } else {
-                  tx.transition(
-                      run.id(), RunStatus.ROLLING_BACK, RunStatus.ROLLBACK_FAILED, failure, now);
-                }
-                return true;
-              });
-    } catch (io.nightshift.scheduler.error.Conflict e) {
-      // The rollback was canceled since the run was read: the undo's end is the cancel's.
-      Run current = ctx.runs.get(run.id());
-      if (current.status() != RunStatus.CANCELING) {
-        throw e;
-      }
-      return canceledUndoEnded(current, original, undo, guard, end);
-    }
-    if (!ended
-        && !(Boolean.TRUE.equals(guard) && end.storedIn(run.attempt(undo.id()).orElse(undo)))) {
-      return false;
-    }
-    // Ended now, or by an earlier write of this report whose answer was lost: its consequence.
-    ctx.changed();
-    if (to == StepStatus.SUCCEEDED) {
-      ctx.work.execute(() -> ctx.safely(run.id(), () -> rollbackNext(run.id())));
-      return true;
-    }
-    ctx.forget(ctx.runs.get(run.id()));
-    engine.startNextQueued(run.job());
-    return true;
-  }
-
-  /**
-   * The end of an undo whose rollback was canceled, with its consequence in one transaction: the
-   * original step ROLLED_BACK if the undo still succeeded, and the run CANCELED once none of its
-   * attempts runs any more. No further undo starts.
-   */
-  private boolean canceledUndoEnded(
-      Run run, StepRun original, StepRun undo, Object guard, EndReport end) {
-    boolean last =
-        run.attempts().stream()
-            .noneMatch(s -> s.id() != undo.id() && s.status() == StepStatus.RUNNING);
+    RunStatus[] decided = {run.status()};
+    boolean[] canceled = {false};
     boolean ended =
         ctx.runs.atomically(
             tx -> {
+              RunStatus status = StepRowRepository.lockedStatus(tx.dsl(), run.id());
+              decided[0] = status;
               if (!attempts.end(tx, undo, guard, end)) {
                 return false;
               }
-              if (end.to() == StepStatus.SUCCEEDED) {
-                tx.rolledBack(original, end.at());
+              if (to == StepStatus.SUCCEEDED) {
+                tx.rolledBack(original, now);
               }
-              if (last) {
+              if (status == RunStatus.CANCELING) {
+                boolean last =
+                    tx.get(run.id()).attempts().stream()
+                        .noneMatch(s -> s.status() == StepStatus.RUNNING);
+                if (last) {
+                  tx.transition(
+                      run.id(), RunStatus.CANCELING, RunStatus.CANCELED, run.error(), now);
+                  canceled[0] = true;
+                }
+              } else if (to != StepStatus.SUCCEEDED) {
                 tx.transition(
-                    run.id(), RunStatus.CANCELING, RunStatus.CANCELED, run.error(), end.at());
+                    run.id(), RunStatus.ROLLING_BACK, RunStatus.ROLLBACK_FAILED, failure, now);
               }
               return true;
             });
@@ -229,10 +193,21 @@ final class Rollback {
         && !(Boolean.TRUE.equals(guard) && end.storedIn(run.attempt(undo.id()).orElse(undo)))) {
       return false;
     }
+    // Ended now, or by an earlier write of this report whose answer was lost: its consequence.
     ctx.changed();
-    if (last) {
-      engine.ended(ctx.runs.get(run.id()));
+    if (decided[0] == RunStatus.CANCELING) {
+      // Canceled: no further undo; the run is over once its last attempt has ended.
+      if (canceled[0]) {
+        engine.ended(ctx.runs.get(run.id()));
+      }
+      return true;
     }
+    if (to == StepStatus.SUCCEEDED) {
+      ctx.work.execute(() -> ctx.safely(run.id(), () -> rollbackNext(run.id())));
+      return true;
+    }
+    ctx.forget(ctx.runs.get(run.id()));
+    engine.startNextQueued(run.job());
     return true;
   }
 }

@@ -80,6 +80,12 @@ final class StepRowRepository {
         == 1;
   }
 
+  /** The run's status, read with its row's lock taken (held to the end of the transaction). */
+  static RunStatus lockedStatus(DSLContext tx, long runId) {
+    return RunStatus.valueOf(
+        tx.select(RUN.STATUS).from(RUN).where(RUN.ID.eq(runId)).forUpdate().fetchSingle().value1());
+  }
+
   /**
    * Moves the run's revision on (taking its row's lock) only while it is {@code status}; whether it
    * was.

@@ -20,10 +20,21 @@ import org.junit.jupiter.api.Test;
  * undo's own outcome is recorded, and the run is CANCELED without waiting for the sweep.
  */
 class RollbackCancelRaceTest extends EngineFixture {
-  /** The method of node a in whose next unguarded run-row write b's cancel commits first. */
+  /** The method of node a before whose next taking of the run's row b's cancel commits. */
   private final AtomicReference<String> cancelDuring = new AtomicReference<>();
 
   private final AtomicReference<Runnable> cancel = new AtomicReference<>();
+
+  /**
+   * The statement with which a transaction of node a first takes the run's row: an unguarded
+   * revision write, or a read of its status under the row's lock. A cancel committed any later
+   * would wait for a's transaction.
+   */
+  private static boolean runRowTaken(String sql) {
+    return sql.startsWith("update `run` set `run`.`revision`")
+            && !sql.contains("`run`.`revision` = ?")
+        || sql.startsWith("select `run`.`status` from `run`") && sql.endsWith("for update");
+  }
 
   private Engine nodeA(ScriptedExecutor executor) throws Exception {
     ExecuteListener cancelFirst =
@@ -33,8 +44,7 @@ class RollbackCancelRaceTest extends EngineFixture {
             String sql = ctx.sql().toLowerCase(java.util.Locale.ROOT);
             String method = cancelDuring.get();
             if (method != null
-                && sql.startsWith("update `run` set `run`.`revision`")
-                && !sql.contains("`run`.`revision` = ?")
+                && runRowTaken(sql)
                 && Arrays.stream(Thread.currentThread().getStackTrace())
                     .anyMatch(f -> f.getMethodName().equals(method))
                 && cancelDuring.compareAndSet(method, null)) {
@@ -64,7 +74,7 @@ class RollbackCancelRaceTest extends EngineFixture {
 
   /**
    * A two-undo rollback on node a whose first undo ends {@code status}, while node b's cancel
-   * commits just before a's next unguarded run-row write in {@code during}. The run's id.
+   * commits just before a's transaction in {@code during} takes the run's row. The run's id.
    */
   private long undoEndsAsBCancels(ScriptedExecutor executor, String during, Outcome.Status status)
       throws Exception {
@@ -103,6 +113,7 @@ class RollbackCancelRaceTest extends EngineFixture {
     long id = undoEndsAsBCancels(executor, "undoEnded", Outcome.Status.FAILED);
 
     awaitStatus(id, RunStatus.CANCELED);
+    assertThat(cancelDuring.get()).as("the cancel came in between").isNull();
     assertThat(attempt(id, "undo:second", 1).status()).isEqualTo(StepStatus.FAILED);
     assertThat(attempt(id, "undo:second", 1).error()).isEqualTo("failed");
     noFurtherUndo(executor, id);
@@ -115,6 +126,7 @@ class RollbackCancelRaceTest extends EngineFixture {
     long id = undoEndsAsBCancels(executor, "undoEnded", Outcome.Status.SUCCEEDED);
 
     awaitStatus(id, RunStatus.CANCELED); // without a sweep: the clock never moves here
+    assertThat(cancelDuring.get()).as("the cancel came in between").isNull();
     assertThat(attempt(id, "second", 1).status()).isEqualTo(StepStatus.ROLLED_BACK);
     noFurtherUndo(executor, id);
   }
