@@ -77,7 +77,7 @@ public final class NewRunRepository {
               1,
               now,
               a.initial() == RunStatus.RUNNING ? now : null,
-              run.request() == null ? null : run.request().key(),
+              run.request() == null ? null : run.request().hash(),
               run.request() == null ? null : run.request().fingerprint());
     }
     List<Long> ids = insertRuns.returningResult(RUN.ID).fetch(RUN.ID);

@@ -1,5 +1,9 @@
 package io.nightshift.scheduler.run;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -11,5 +15,24 @@ public record RequestKey(String key, String fingerprint) {
   public RequestKey {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(fingerprint, "fingerprint");
+  }
+
+  /**
+   * What is stored of the key: its SHA-256, so that keys differing only in case stay apart on any
+   * database collation, and the stored column has one width whatever the key's length.
+   */
+  public String hash() {
+    return sha256(key);
+  }
+
+  /** The SHA-256 of {@code text} (UTF-8) in lowercase hex. */
+  public static String sha256(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.nightshift.scheduler.run;
 
+import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.KeyReused;
 import io.nightshift.scheduler.store.Sql;
 import java.util.Optional;
@@ -32,8 +33,7 @@ public final class RequestedRuns {
 
   /** Starts {@code run} as {@link Engine#start(NewRun, boolean)} does, once per request key. */
   public Started start(NewRun run, boolean force) {
-    Optional<Run> earlier =
-        run.request() == null ? Optional.empty() : earlier(run.triggeredBy(), run.request());
+    Optional<Run> earlier = run.request() == null ? Optional.empty() : earlier(run);
     return earlier.isPresent() ? new Started(earlier.get(), true) : startNew(run, force);
   }
 
@@ -42,7 +42,7 @@ public final class RequestedRuns {
    * resent retry is answered before the retried run's state is checked.
    */
   public Started retry(long runId, String actor, boolean force, RequestKey key) {
-    Optional<Run> earlier = key == null ? Optional.empty() : earlier(actor, key);
+    Optional<Run> earlier = earlier(actor, key);
     if (earlier.isPresent()) {
       return new Started(earlier.get(), true);
     }
@@ -50,24 +50,17 @@ public final class RequestedRuns {
     return startNew(key == null ? retry : retry.withRequest(key), force);
   }
 
-  private Started startNew(NewRun run, boolean force) {
-    try {
-      return new Started(engine.start(run, force), false);
-    } catch (DataAccessException e) {
-      // Another copy of this request stored its run first (the key is unique per caller).
-      if (run.request() == null || !Sql.isDuplicateKey(e)) {
-        throw e;
-      }
-      return new Started(earlier(run.triggeredBy(), run.request()).orElseThrow(() -> e), true);
-    }
-  }
-
   /**
-   * The run {@code actor} started with {@code key}, if any; a {@link KeyReused} when that was a
-   * different request.
+   * The run an earlier copy of the request {@code key} names started, if any ({@code key} null:
+   * none); a {@link KeyReused} when {@code actor} used the key for a different request. A caller
+   * may ask this before anything else, so that a resend is answered even when what the request
+   * named has changed since (its job or template deleted, a parameter now required).
    */
-  private Optional<Run> earlier(String actor, RequestKey key) {
-    Optional<NewRunRepository.Requested> row = NewRunRepository.requested(dsl, actor, key.key());
+  public Optional<Run> earlier(String actor, RequestKey key) {
+    if (key == null) {
+      return Optional.empty();
+    }
+    Optional<NewRunRepository.Requested> row = NewRunRepository.requested(dsl, actor, key.hash());
     if (row.isEmpty()) {
       return Optional.empty();
     }
@@ -81,5 +74,31 @@ public final class RequestedRuns {
               + "): send a new key with a new request");
     }
     return runs.find(id);
+  }
+
+  private Optional<Run> earlier(NewRun run) {
+    return earlier(run.triggeredBy(), run.request());
+  }
+
+  /**
+   * Starts a run no copy of its request had started when asked. A copy that committed meanwhile
+   * shows as the refusal of the insert (the key is unique per caller), as a lock the insert gave up
+   * waiting for, or, for a job that forbids overlap, as the job's conflict with that copy's run:
+   * the run is then the copy's.
+   */
+  private Started startNew(NewRun run, boolean force) {
+    try {
+      return new Started(engine.start(run, force), false);
+    } catch (DataAccessException | Conflict e) {
+      boolean copyMayHaveWon =
+          run.request() != null
+              && (e instanceof Conflict
+                  || Sql.isDuplicateKey((DataAccessException) e)
+                  || Sql.isLockConflict(e));
+      if (!copyMayHaveWon) {
+        throw e;
+      }
+      return new Started(earlier(run).orElseThrow(() -> e), true);
+    }
   }
 }

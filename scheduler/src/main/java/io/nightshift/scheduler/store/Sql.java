@@ -34,6 +34,20 @@ public final class Sql {
     return hasCause(failure, Sql::is08);
   }
 
+  /**
+   * Whether a statement gave up on a lock another transaction held: a deadlock (SQL state 40001),
+   * MySQL's lock wait timeout (error 1205) or H2's (state HYT00).
+   */
+  public static boolean isLockConflict(Throwable failure) {
+    return hasCause(
+        failure,
+        t ->
+            t instanceof SQLException e
+                && ("40001".equals(e.getSQLState())
+                    || "HYT00".equals(e.getSQLState())
+                    || e.getErrorCode() == 1205));
+  }
+
   private static boolean is08(Throwable t) {
     return t instanceof SQLException e
         && e.getSQLState() != null

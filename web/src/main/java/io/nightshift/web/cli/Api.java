@@ -87,10 +87,13 @@ final class Api {
    * its database is busy) or a load balancer's 502 or 504, the same request is sent again with the
    * same key, up to {@link #RESENDS} times, after the answer's {@code Retry-After} (at most {@link
    * #MAX_PAUSE}). The server starts one run per key, so a request that went through although its
-   * answer was lost is answered with the run it started, not started twice.
+   * answer was lost is answered with the run it started, not started twice. A connection refused
+   * before any copy may have arrived fails at once; once one may have, the final failure says the
+   * run may have started and gives the key.
    */
   JsonObject start(String path, JsonObject body) {
     String key = java.util.UUID.randomUUID().toString();
+    boolean mayHaveArrived = false;
     for (int resends = 0; ; resends++) {
       HttpRequest.Builder request = request("POST", path, body.encode(), "application/json");
       request.header("Idempotency-Key", key);
@@ -98,8 +101,17 @@ final class Api {
       try {
         response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
-        if (resends == RESENDS || neverSent(e)) {
-          throw unreachable(e);
+        mayHaveArrived |= !neverSent(e);
+        if (!mayHaveArrived) {
+          throw unreachable(e); // no copy reached a node: nothing started
+        }
+        if (resends == RESENDS) {
+          throw new ApiError(
+              0,
+              unreachable(e).getMessage()
+                  + "; the run may have started: look with `nightshift runs` (Idempotency-Key "
+                  + key
+                  + ")");
         }
         pause("no answer from " + base + " (" + why(e) + ")", Duration.ofSeconds(1));
         continue;
@@ -107,7 +119,8 @@ final class Api {
         Thread.currentThread().interrupt();
         throw new ApiError(0, "interrupted");
       }
-      if (!GATEWAY_OR_UNAVAILABLE.contains(response.statusCode()) || resends == RESENDS) {
+      mayHaveArrived = true;
+      if (!worthSendingAgain(response) || resends == RESENDS) {
         return answer(response);
       }
       observe(response);
@@ -116,16 +129,35 @@ final class Api {
   }
 
   /**
-   * Answers after which a request may have been handled or may go to another node when sent again:
-   * a load balancer's 502 and 504 (the node died or did not answer in time), a node's 503.
+   * A load balancer's 502 or 504 (the node died or did not answer in time) or a node's 503 that
+   * passes (draining, database busy or unreachable, a write conflict): sent again, the request may
+   * reach another node or the same one in a better moment. A 503 for a secret this node cannot read
+   * does not pass by itself.
    */
-  private static final java.util.Set<Integer> GATEWAY_OR_UNAVAILABLE =
-      java.util.Set.of(502, 503, 504);
+  private static boolean worthSendingAgain(HttpResponse<String> response) {
+    int status = response.statusCode();
+    if (status == 502 || status == 504) {
+      return true;
+    }
+    if (status != 503) {
+      return false;
+    }
+    try {
+      JsonObject error = new JsonObject(response.body()).getJsonObject("error");
+      return error == null || !"secrets_unavailable".equals(error.getString("code"));
+    } catch (RuntimeException notTheEnvelope) {
+      return true;
+    }
+  }
 
-  /** The connection was never made: the request reached no server, sending it again is useless. */
+  /**
+   * The request reached no server: the connection was refused or timed out, or TLS failed before
+   * anything was sent.
+   */
   private static boolean neverSent(IOException e) {
     return e instanceof java.net.ConnectException
-        || e instanceof java.net.http.HttpConnectTimeoutException;
+        || e instanceof java.net.http.HttpConnectTimeoutException
+        || e instanceof javax.net.ssl.SSLHandshakeException;
   }
 
   /** How many times {@link #start} sends a request again. */

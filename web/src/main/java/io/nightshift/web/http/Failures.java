@@ -97,6 +97,23 @@ public final class Failures implements Handler<RoutingContext> {
                   + " s (Retry-After)"));
       return;
     }
+    if (Sql.isLockConflict(failure)) {
+      // Another transaction held what this one writes (a copy of the same request, most often).
+      log.warn(
+          "request {} {}: gave up waiting for a lock another transaction held ({})",
+          ctx.request().method(),
+          ctx.request().path(),
+          rootMessage(failure));
+      ctx.response().putHeader("Retry-After", "1");
+      send(
+          ctx,
+          503,
+          error(
+              "write_conflict",
+              "another request was writing the same rows and this one gave up waiting for them;"
+                  + " send it again (Retry-After)"));
+      return;
+    }
     String ref = UUID.randomUUID().toString().substring(0, 8);
     log.error(
         "request {} {} failed (ref {})",

@@ -17,6 +17,7 @@ import io.nightshift.scheduler.run.NewRun;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.run.RequestKey;
 import io.nightshift.scheduler.run.RequestedRuns;
+import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.Trigger;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.JsonReader;
@@ -156,8 +157,15 @@ public final class JobRoutes {
   }
 
   private Reply runNow(Call call) {
-    StoredJob job = jobs.get(call.name("name"));
+    String name = call.name("name");
     JsonObject body = call.bodyOrEmpty();
+    RequestKey key = RequestKeys.of(call, body);
+    // A resend is answered even if the job or its template changed since the first copy.
+    Optional<Run> earlier = requested.earlier(call.principal().name(), key);
+    if (earlier.isPresent()) {
+      return RunRoutes.started(new RequestedRuns.Started(earlier.get(), true));
+    }
+    StoredJob job = jobs.get(name);
     JsonReader in = new JsonReader();
     in.rejectUnknown(body, Set.of("params", "force"), "");
     JsonObject params = in.object(body, "params", "");
@@ -168,7 +176,6 @@ public final class JobRoutes {
     Map<String, String> values =
         Params.resolve(in, template.template(), job.spec().params(), params);
     in.throwIfAny();
-    RequestKey key = RequestKeys.of(call, body);
     NewRun run =
         new NewRun(
             template.template(),

@@ -4,10 +4,6 @@ import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.run.RequestKey;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.TreeMap;
 
 /**
@@ -40,7 +36,7 @@ final class RequestKeys {
                       ? "a space, control or non-ASCII character at position " + (bad + 1)
                       : key.length() + " characters"));
     }
-    return new RequestKey(key, fingerprint(call.target() + "\n" + canonical(body)));
+    return new RequestKey(key, RequestKey.sha256(call.target() + "\n" + canonical(body)));
   }
 
   /** The index of the first character that is not visible ASCII, or -1. */
@@ -56,17 +52,6 @@ final class RequestKeys {
   /** The reply to a request that started a run, saying whether an earlier copy of it did. */
   static Reply started(Reply reply, boolean replayed) {
     return replayed ? reply.withHeader(REPLAYED, "true") : reply;
-  }
-
-  private static String fingerprint(String request) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256")
-                  .digest(request.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
   }
 
   /** {@code body} as JSON with every object's keys sorted. */

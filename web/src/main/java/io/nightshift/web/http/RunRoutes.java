@@ -28,6 +28,7 @@ import io.vertx.ext.web.Router;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -73,7 +74,13 @@ public final class RunRoutes {
 
   private Reply create(Call call) {
     JsonObject body = call.body();
-    RequestKey key = RequestKeys.of(call, body);
+    // A dry run starts nothing: no key to keep.
+    RequestKey key =
+        Boolean.TRUE.equals(body.getValue("dryRun")) ? null : RequestKeys.of(call, body);
+    Optional<Run> earlier = requested.earlier(call.principal().name(), key);
+    if (earlier.isPresent()) {
+      return started(new RequestedRuns.Started(earlier.get(), true));
+    }
     JsonReader in = new JsonReader();
     in.rejectUnknown(body, Set.of("template", "params", "dryRun", "templateVersion"), "");
     String name = in.string(body, "template", "", true);

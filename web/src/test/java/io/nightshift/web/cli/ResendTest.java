@@ -106,7 +106,7 @@ class ResendTest {
   }
 
   @Test
-  @Order(2)
+  @Order(3)
   void a_draining_node_is_asked_again_a_few_times_then_the_command_fails_with_its_answer() {
     pauses.clear();
     String node = server.nightshift().config().node();
@@ -126,7 +126,7 @@ class ResendTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void a_node_that_refuses_the_connection_is_not_asked_again() throws Exception {
     pauses.clear();
     int port;
@@ -147,5 +147,42 @@ class ResendTest {
     assertThat(result.status()).isEqualTo(2);
     assertThat(result.err()).startsWith("nightshift: cannot reach").doesNotContain("again");
     assertThat(pauses).isEmpty();
+  }
+
+  @Test
+  @Order(2)
+  void a_node_that_dies_after_taking_the_request_is_said_to_have_maybe_started_the_run() {
+    pauses.clear();
+    proxy.loseNextAnswer();
+    // The node goes away for good after the first copy: every resend is refused.
+    Api.sleeper =
+        pause -> {
+          pauses.add(pause);
+          proxy.cut();
+          // The listening socket's close may land a moment after cut() returns.
+          org.awaitility.Awaitility.await()
+              .atMost(Duration.ofSeconds(5))
+              .until(() -> refused(proxy.port()));
+        };
+    try {
+      CommandLineTest.Result result = cli("run", "nightly-backup");
+      assertThat(result.status()).as(result.toString()).isEqualTo(2);
+      assertThat(result.err().lines().filter(l -> l.contains("sending the request again")))
+          .hasSize(Api.RESENDS);
+      assertThat(result.err().lines().reduce((a, b) -> b).orElseThrow())
+          .startsWith("nightshift: cannot reach")
+          .contains("the run may have started: look with `nightshift runs` (Idempotency-Key ");
+    } finally {
+      Api.sleeper = pauses::add;
+      proxy.restore();
+    }
+  }
+
+  private static boolean refused(int port) {
+    try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+      return false;
+    } catch (java.io.IOException e) {
+      return true;
+    }
   }
 }

@@ -62,4 +62,47 @@ class DatabaseBusyTest {
     assertThat(answer.errorCode()).isEqualTo("database_busy");
     assertThat(answer.errorMessage()).contains("db.poolSize").contains("Retry-After");
   }
+
+  /**
+   * A run-now whose job row another transaction holds gives up after the store's lock timeout
+   * (H2's, set short in the URL): 503 {@code write_conflict} with {@code Retry-After}, never 500.
+   */
+  @Test
+  void a_request_that_gives_up_waiting_for_a_lock_is_answered_503_write_conflict()
+      throws Exception {
+    java.nio.file.Path dir = TempFolders.create("nightshift-lock-");
+    DatabaseSettings h2 = TestDatabases.h2Settings(dir);
+    DatabaseSettings shortLocks =
+        new DatabaseSettings(h2.url() + ";LOCK_TIMEOUT=300", h2.user(), h2.password(), 10);
+    try (TestServer server = TestServer.start(TestServer.config(dir, shortLocks, null))) {
+      Answer template =
+          server.post(
+              "/api/v1/templates",
+              ADMIN_TOKEN,
+              "{\"name\": \"locked\", \"steps\": [{\"name\": \"a\", \"kind\": \"command\","
+                  + " \"command\": \"true\"}]}");
+      assertThat(template.status()).as(template.toString()).isEqualTo(201);
+      Answer job =
+          server.post(
+              "/api/v1/jobs",
+              ADMIN_TOKEN,
+              "{\"name\": \"locked\", \"template\": \"locked\", \"concurrency\": \"forbid\","
+                  + " \"schedule\": {\"at\": \"2099-01-01T00:00:00Z\"}}");
+      assertThat(job.status()).as(job.toString()).isEqualTo(201);
+      try (Connection holder = server.nightshift().database().dataSource().getConnection()) {
+        holder.setAutoCommit(false);
+        try (var lock =
+            holder.prepareStatement("SELECT id FROM job WHERE name = 'locked' FOR UPDATE")) {
+          lock.executeQuery().close();
+        }
+        Answer waited = server.post("/api/v1/jobs/locked/runs", ADMIN_TOKEN, null);
+        assertThat(waited.status()).as(waited.toString()).isEqualTo(503);
+        assertThat(waited.errorCode()).isEqualTo("write_conflict");
+        assertThat(waited.response().headers().firstValue("Retry-After")).hasValue("1");
+        holder.rollback();
+      }
+      Answer served = server.post("/api/v1/jobs/locked/runs", ADMIN_TOKEN, null);
+      assertThat(served.status()).as(served.toString()).isEqualTo(202);
+    }
+  }
 }

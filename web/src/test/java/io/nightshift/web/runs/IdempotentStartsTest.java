@@ -164,14 +164,7 @@ abstract class IdempotentStartsTest {
 
   @Test
   void a_resent_run_now_of_a_forbid_job_answers_its_run_instead_of_409() {
-    JsonObject job =
-        new JsonObject()
-            .put("name", "idem-forbid")
-            .put("template", "gated")
-            .put("concurrency", "forbid")
-            .put("params", new JsonObject().put("env", "prod"))
-            .put("schedule", new JsonObject().put("at", "2099-01-01T00:00:00Z"));
-    assertThat(server.post("/api/v1/jobs", ADMIN_TOKEN, job.encode()).status()).isEqualTo(201);
+    createJob("idem-forbid", "forbid");
     String path = "/api/v1/jobs/idem-forbid/runs";
     long run = started(post(path, ADMIN_TOKEN, null, "nightly-2026-12-04"));
 
@@ -203,27 +196,71 @@ abstract class IdempotentStartsTest {
     assertThat(elsewhere.status()).as(elsewhere.toString()).isEqualTo(422);
   }
 
-  @Test
-  void copies_of_one_request_sent_at_once_start_one_run_between_them() throws Exception {
-    int before = runsOfTemplate();
-    String body = "{\"template\":\"gated\",\"params\":{\"env\":\"race\"}}";
-    int copies = 8;
+  /** {@code copies} copies of one request sent at once: every one answered 202 with one run. */
+  private void copiesAtOnce(int copies, String path, String body, String key) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(copies);
     try {
       List<Callable<Answer>> sends =
           IntStream.range(0, copies)
-              .<Callable<Answer>>mapToObj(
-                  i -> () -> post("/api/v1/runs", ADMIN_TOKEN, body, "race"))
+              .<Callable<Answer>>mapToObj(i -> () -> post(path, ADMIN_TOKEN, body, key))
               .toList();
       List<Answer> answers = pool.invokeAll(sends).stream().map(IdempotentStartsTest::get).toList();
       Set<Long> runs =
           answers.stream().map(IdempotentStartsTest::started).collect(Collectors.toSet());
       assertThat(runs).hasSize(1);
       assertThat(answers.stream().filter(a -> !replayed(a)).count()).isEqualTo(1);
-      assertThat(runsOfTemplate()).isEqualTo(before + 1);
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void copies_of_one_request_sent_at_once_start_one_run_between_them() throws Exception {
+    int before = runsOfTemplate();
+    copiesAtOnce(
+        8, "/api/v1/runs", "{\"template\":\"gated\",\"params\":{\"env\":\"race\"}}", "race");
+    assertThat(runsOfTemplate()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void copies_of_a_run_now_of_a_forbid_job_sent_at_once_all_answer_its_one_run() throws Exception {
+    // The copies wait on the job's lock: each sees the first copy's run active, which is its own.
+    createJob("idem-forbid-race", "forbid");
+    copiesAtOnce(8, "/api/v1/jobs/idem-forbid-race/runs", null, "race-forbid");
+    assertThat(runsOf("idem-forbid-race")).isEqualTo(1);
+  }
+
+  @Test
+  void a_resend_is_answered_even_after_the_job_it_named_was_deleted() {
+    createJob("idem-deleted", "allow");
+    long run = started(post("/api/v1/jobs/idem-deleted/runs", ADMIN_TOKEN, null, "before-delete"));
+    Answer deleted = server.delete("/api/v1/jobs/idem-deleted", ADMIN_TOKEN);
+    assertThat(deleted.status()).as(deleted.toString()).isEqualTo(204);
+
+    Answer resent = post("/api/v1/jobs/idem-deleted/runs", ADMIN_TOKEN, null, "before-delete");
+    assertThat(started(resent)).isEqualTo(run);
+    assertThat(replayed(resent)).isTrue();
+  }
+
+  @Test
+  void keys_that_differ_only_in_case_are_different_keys() {
+    String body = "{\"template\":\"gated\",\"params\":{\"env\":\"case\"}}";
+    long upper = started(post("/api/v1/runs", ADMIN_TOKEN, body, "Deploy-1"));
+    Answer lower = post("/api/v1/runs", ADMIN_TOKEN, body, "deploy-1");
+    assertThat(started(lower)).isNotEqualTo(upper);
+    assertThat(replayed(lower)).isFalse();
+  }
+
+  private void createJob(String name, String concurrency) {
+    JsonObject job =
+        new JsonObject()
+            .put("name", name)
+            .put("template", "gated")
+            .put("concurrency", concurrency)
+            .put("params", new JsonObject().put("env", "prod"))
+            .put("schedule", new JsonObject().put("at", "2099-01-01T00:00:00Z"));
+    Answer created = server.post("/api/v1/jobs", ADMIN_TOKEN, job.encode());
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
   }
 
   private static Answer get(Future<Answer> answer) {
