@@ -62,56 +62,31 @@ public final class Failures implements Handler<RoutingContext> {
     }
     if (Sql.isConnectionError(failure)) {
       // Connections fail (the database is down or cut off): not a pool too small for the load.
-      log.warn(
-          "request {} {}: the database cannot be reached ({})",
-          ctx.request().method(),
-          ctx.request().path(),
-          rootMessage(failure));
-      ctx.response().putHeader("Retry-After", String.valueOf(BUSY_RETRY_AFTER_SECONDS));
-      send(
+      notNow(
           ctx,
-          503,
-          error(
-              "database_unavailable",
-              "the database cannot be reached (down, or cut off from this node; its log says"
-                  + " why); try again in "
-                  + BUSY_RETRY_AFTER_SECONDS
-                  + " s (Retry-After)"));
+          "the database cannot be reached (" + rootMessage(failure) + ")",
+          BUSY_RETRY_AFTER_SECONDS,
+          "database_unavailable",
+          "the database cannot be reached (down, or cut off from this node; its log says why)");
       return;
     }
     if (poolTimeout(failure)) {
-      log.warn(
-          "request {} {}: no database connection was free in time ({})",
-          ctx.request().method(),
-          ctx.request().path(),
-          failure.toString());
-      ctx.response().putHeader("Retry-After", String.valueOf(BUSY_RETRY_AFTER_SECONDS));
-      send(
+      notNow(
           ctx,
-          503,
-          error(
-              "database_busy",
-              "the database is busy: no connection of its pool (db.poolSize) was free in time;"
-                  + " try again in "
-                  + BUSY_RETRY_AFTER_SECONDS
-                  + " s (Retry-After)"));
+          "no database connection was free in time (" + failure + ")",
+          BUSY_RETRY_AFTER_SECONDS,
+          "database_busy",
+          "the database is busy: no connection of its pool (db.poolSize) was free in time");
       return;
     }
     if (Sql.isLockConflict(failure)) {
       // Another transaction held what this one writes (a copy of the same request, most often).
-      log.warn(
-          "request {} {}: gave up waiting for a lock another transaction held ({})",
-          ctx.request().method(),
-          ctx.request().path(),
-          rootMessage(failure));
-      ctx.response().putHeader("Retry-After", "1");
-      send(
+      notNow(
           ctx,
-          503,
-          error(
-              "write_conflict",
-              "another request was writing the same rows and this one gave up waiting for them;"
-                  + " send it again (Retry-After)"));
+          "gave up waiting for a lock another transaction held (" + rootMessage(failure) + ")",
+          1,
+          "write_conflict",
+          "another request was writing the same rows and this one gave up waiting for them");
       return;
     }
     String ref = UUID.randomUUID().toString().substring(0, 8);
@@ -243,6 +218,17 @@ public final class Failures implements Handler<RoutingContext> {
       return 422;
     }
     return 400;
+  }
+
+  /**
+   * 503 with {@code Retry-After}: the request may succeed when sent again in {@code seconds}; the
+   * node's log says {@code why} (which may name hosts: not for the caller).
+   */
+  private static void notNow(
+      RoutingContext ctx, String why, int seconds, String code, String message) {
+    log.warn("request {} {}: {}", ctx.request().method(), ctx.request().path(), why);
+    ctx.response().putHeader("Retry-After", String.valueOf(seconds));
+    send(ctx, 503, error(code, message + "; try again in " + seconds + " s (Retry-After)"));
   }
 
   static JsonObject error(String code, String message) {
