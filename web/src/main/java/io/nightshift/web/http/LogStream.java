@@ -45,7 +45,14 @@ import java.util.concurrent.Callable;
  * every line's frame is encoded once ({@link LogFrames}), however many streams send it.
  */
 final class LogStream implements CatchUp.Sink {
-  private static final long KEEPALIVE_MS = 15_000;
+  /**
+   * How often an idle stream sends a keepalive and reads the run's status from the store (system
+   * property {@code nightshift.streamKeepaliveMs}, read per stream, for tests; 15 s).
+   */
+  private static long keepaliveMs() {
+    return Long.getLong("nightshift.streamKeepaliveMs", 15_000);
+  }
+
   private static final long CLOSE_GRACE_MS = 10_000;
   private static final long LINE_OVERHEAD = 160;
 
@@ -133,9 +140,7 @@ final class LogStream implements CatchUp.Sink {
               found.getValue().forEach(sent::put);
               writer.head(this::stop);
               writer.enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
-              keepalive =
-                  vertx.setPeriodic(
-                      KEEPALIVE_MS, id -> writer.enqueue(Buffer.buffer(": keepalive\n\n"), null));
+              keepalive = vertx.setPeriodic(keepaliveMs(), id -> keepalive());
               catchUp
                   .replay()
                   .onFailure(this::abort)
@@ -148,6 +153,25 @@ final class LogStream implements CatchUp.Sink {
                           drain();
                         }
                       });
+            });
+  }
+
+  /**
+   * Keeps the connection open, and ends the stream if the run ended without its end reaching the
+   * bus (a Redis outage can lose the event of a run that ended meanwhile): the store decides.
+   */
+  private void keepalive() {
+    writer.enqueue(Buffer.buffer(": keepalive\n\n"), null);
+    if (busy || ended || !held.isEmpty()) {
+      return;
+    }
+    blocking(() -> runs.header(runId).map(Run::status).orElse(null))
+        .onSuccess(
+            status -> {
+              if (status != null && status.terminal() && !busy && !ended && held.isEmpty()) {
+                busy = true;
+                finish();
+              }
             });
   }
 
