@@ -93,7 +93,10 @@ final class Api {
    */
   JsonObject start(String path, JsonObject body) {
     String key = java.util.UUID.randomUUID().toString();
+    // Whether a copy may have reached a node, and whether one may have started the run unseen
+    // (its answer lost, or a load balancer's 502/504 in its place).
     boolean mayHaveArrived = false;
+    boolean unseen = false;
     for (int resends = 0; ; resends++) {
       HttpRequest.Builder request = request("POST", path, body.encode(), "application/json");
       request.header("Idempotency-Key", key);
@@ -102,16 +105,12 @@ final class Api {
         response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
         mayHaveArrived |= !neverSent(e);
+        unseen |= !neverSent(e);
         if (!mayHaveArrived) {
           throw unreachable(e); // no copy reached a node: nothing started
         }
         if (resends == RESENDS) {
-          throw new ApiError(
-              0,
-              unreachable(e).getMessage()
-                  + "; the run may have started: look with `nightshift runs` (Idempotency-Key "
-                  + key
-                  + ")");
+          throw mayHaveStarted(unreachable(e), key);
         }
         pause("no answer from " + base + " (" + why(e) + ")", Duration.ofSeconds(1));
         continue;
@@ -120,12 +119,27 @@ final class Api {
         throw new ApiError(0, "interrupted");
       }
       mayHaveArrived = true;
-      if (!worthSendingAgain(response) || resends == RESENDS) {
+      if (!worthSendingAgain(response)) {
         return answer(response);
       }
+      if (resends == RESENDS) {
+        observe(response);
+        ApiError last = error(response.statusCode(), response.body());
+        throw unseen ? mayHaveStarted(last, key) : last;
+      }
+      unseen |= response.statusCode() != 503;
       observe(response);
       pause(error(response.statusCode(), response.body()).getMessage(), retryAfter(response));
     }
+  }
+
+  private static ApiError mayHaveStarted(ApiError last, String key) {
+    return new ApiError(
+        last.status(),
+        last.getMessage()
+            + "; the run may have started: look with `nightshift runs` (Idempotency-Key "
+            + key
+            + ")");
   }
 
   /**

@@ -178,6 +178,19 @@ class ResendTest {
     }
   }
 
+  @Test
+  @Order(5)
+  void a_resend_that_ends_on_a_503_after_a_lost_answer_says_the_run_may_have_started() {
+    // The node drains (test 3): the first copy's answer is lost, every resend is 503 draining.
+    pauses.clear();
+    proxy.loseNextAnswer();
+    CommandLineTest.Result result = cli("run", "nightly-backup");
+    assertThat(result.status()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err().lines().reduce((a, b) -> b).orElseThrow())
+        .contains("draining")
+        .contains("the run may have started: look with `nightshift runs` (Idempotency-Key ");
+  }
+
   private static boolean refused(int port) {
     try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
       return false;
