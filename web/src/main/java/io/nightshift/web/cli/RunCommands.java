@@ -241,8 +241,24 @@ final class RunCommands {
     int run() {
       Output out = out();
       if (follow) {
-        api().stream("/api/v1/runs/" + id + "/logs/stream", new FollowPrinter(out, step)::print);
-        return Cli.OK;
+        FollowPrinter printer = new FollowPrinter(out, step);
+        String[] status = {null};
+        api().stream(
+            "/api/v1/runs/" + id + "/logs/stream",
+            (type, data) -> {
+              if (type.equals("end")) {
+                status[0] = data.getString("status");
+              }
+              printer.print(type, data);
+            });
+        if (status[0] == null) {
+          status[0] = api().get("/api/v1/runs/" + id).getString("status");
+        }
+        if (!out.json()) {
+          out.line("run " + id + " " + out.status(status[0]));
+        }
+        // Like run --follow: 0 only when the followed run succeeded.
+        return SUCCESS.contains(status[0]) ? Cli.OK : Cli.RUN_FAILED;
       }
       String path =
           "/api/v1/runs/" + id + "/logs" + (step == null ? "" : "?step=" + Api.encode(step));

@@ -157,6 +157,12 @@ abstract class CommandLineTest {
     Result failed = cli(operator, "run", bad, "--follow");
     assertThat(failed.status()).as(failed.toString()).isEqualTo(1);
     assertThat(failed.out()).contains("boom | about to fail").contains("FAILED");
+    long failedId = Long.parseLong(failed.out().replaceAll("(?s)^run (\\d+) .*", "$1"));
+    Result followedLogs = cli(operator, "logs", String.valueOf(failedId), "--follow");
+    assertThat(followedLogs.status()).as(followedLogs.toString()).isEqualTo(1);
+    assertThat(followedLogs.out())
+        .contains("boom | about to fail")
+        .contains("run " + failedId + " FAILED");
 
     Result started = cli(operator, "--json", "run", ok, "-p", "who=x");
     assertThat(started.status()).isEqualTo(0);
