@@ -118,14 +118,9 @@ final class RunCommands {
     return Cli.OK;
   }
 
-  /** Prints a run's log until it ends; the exit status says whether it succeeded. */
-  static int follow(Base command, long id) {
-    Output out = command.out();
-    if (!out.json()) {
-      out.line("run " + id + " started; following its log");
-    }
+  /** Prints a run's live log until its end; the run's status then. */
+  private static String streamToEnd(Base command, long id, FollowPrinter printer) {
     String[] status = {null};
-    FollowPrinter printer = new FollowPrinter(out, null);
     command.api().stream(
         "/api/v1/runs/" + id + "/logs/stream",
         (type, data) -> {
@@ -134,15 +129,24 @@ final class RunCommands {
           }
           printer.print(type, data);
         });
-    if (status[0] == null) {
-      status[0] = command.api().get("/api/v1/runs/" + id).getString("status");
+    return status[0] != null
+        ? status[0]
+        : command.api().get("/api/v1/runs/" + id).getString("status");
+  }
+
+  /** Prints a run's log until it ends; the exit status says whether it succeeded. */
+  static int follow(Base command, long id) {
+    Output out = command.out();
+    if (!out.json()) {
+      out.line("run " + id + " started; following its log");
     }
+    String status = streamToEnd(command, id, new FollowPrinter(out, null));
     JsonObject run = command.api().get("/api/v1/runs/" + id);
     if (!out.json()) {
       String error = run.getString("error");
-      out.line("run " + id + " " + out.status(status[0]) + (error == null ? "" : ": " + error));
+      out.line("run " + id + " " + out.status(status) + (error == null ? "" : ": " + error));
     }
-    return SUCCESS.contains(status[0]) ? Cli.OK : Cli.RUN_FAILED;
+    return SUCCESS.contains(status) ? Cli.OK : Cli.RUN_FAILED;
   }
 
   @Command(name = "runs", description = "Run history, newest first.")
@@ -241,24 +245,12 @@ final class RunCommands {
     int run() {
       Output out = out();
       if (follow) {
-        FollowPrinter printer = new FollowPrinter(out, step);
-        String[] status = {null};
-        api().stream(
-            "/api/v1/runs/" + id + "/logs/stream",
-            (type, data) -> {
-              if (type.equals("end")) {
-                status[0] = data.getString("status");
-              }
-              printer.print(type, data);
-            });
-        if (status[0] == null) {
-          status[0] = api().get("/api/v1/runs/" + id).getString("status");
-        }
+        String status = streamToEnd(this, id, new FollowPrinter(out, step));
         if (!out.json()) {
-          out.line("run " + id + " " + out.status(status[0]));
+          out.line("run " + id + " " + out.status(status));
         }
         // Like run --follow: 0 only when the followed run succeeded.
-        return SUCCESS.contains(status[0]) ? Cli.OK : Cli.RUN_FAILED;
+        return SUCCESS.contains(status) ? Cli.OK : Cli.RUN_FAILED;
       }
       String path =
           "/api/v1/runs/" + id + "/logs" + (step == null ? "" : "?step=" + Api.encode(step));
