@@ -9,7 +9,6 @@ import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.run.StepStatus;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -18,7 +17,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * One follower of a run's output over Server-Sent Events. It subscribes to live lines first and
@@ -45,13 +43,6 @@ import java.util.concurrent.Callable;
  * every line's frame is encoded once ({@link LogFrames}), however many streams send it.
  */
 final class LogStream implements CatchUp.Sink {
-  /**
-   * How often an idle stream sends a keepalive and reads the run's status from the store (system
-   * property {@code nightshift.streamKeepaliveMs}, read per stream, for tests; 15 s).
-   */
-  private static long keepaliveMs() {
-    return Long.getLong("nightshift.streamKeepaliveMs", 15_000);
-  }
 
   private static final long CLOSE_GRACE_MS = 10_000;
   private static final long LINE_OVERHEAD = 160;
@@ -121,7 +112,8 @@ final class LogStream implements CatchUp.Sink {
               incoming(new FramedLine(line, frame), frame.length() + LINE_OVERHEAD);
             },
             event -> incoming(event, event.encode().length()));
-    blocking(
+    reads
+        .blocking(
             () -> {
               Run run = runs.get(runId);
               return Map.entry(run, catchUp.held(run));
@@ -140,7 +132,7 @@ final class LogStream implements CatchUp.Sink {
               found.getValue().forEach(sent::put);
               writer.head(this::stop);
               writer.enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
-              keepalive = vertx.setPeriodic(keepaliveMs(), id -> keepalive());
+              keepalive = vertx.setPeriodic(SseWriter.keepaliveMs(), id -> keepalive());
               catchUp
                   .replay()
                   .onFailure(this::abort)
@@ -157,15 +149,15 @@ final class LogStream implements CatchUp.Sink {
   }
 
   /**
-   * Keeps the connection open, and ends the stream if the run ended without its end reaching the
-   * bus (a Redis outage can lose the event of a run that ended meanwhile): the store decides.
+   * Keeps the connection open; ends the stream if the store says the run ended (its event lost).
    */
   private void keepalive() {
-    writer.enqueue(Buffer.buffer(": keepalive\n\n"), null);
+    writer.keepalive();
     if (busy || ended || !held.isEmpty()) {
-      return;
+      return; // a Redis outage can lose the end event of a run that ended meanwhile
     }
-    blocking(() -> runs.header(runId).map(Run::status).orElse(null))
+    reads
+        .blocking(() -> runs.header(runId).map(Run::status).orElse(null))
         .onSuccess(
             status -> {
               if (status != null && status.terminal() && !busy && !ended && held.isEmpty()) {
@@ -265,7 +257,8 @@ final class LogStream implements CatchUp.Sink {
    * again.
    */
   private void finish() {
-    blocking(() -> runs.get(runId))
+    reads
+        .blocking(() -> runs.get(runId))
         .onFailure(this::abort)
         .onSuccess(
             run -> {
@@ -403,9 +396,5 @@ final class LogStream implements CatchUp.Sink {
     } catch (IllegalArgumentException e) {
       return false;
     }
-  }
-
-  private <T> Future<T> blocking(Callable<T> work) {
-    return reads.blocking(work);
   }
 }

@@ -48,6 +48,19 @@ final class SseWriter {
   }
 
   /** One Server-Sent Event: {@code event: type} and the data as one line of JSON. */
+  /**
+   * How often an idle stream sends a keepalive (and reads its run's status from the store): system
+   * property {@code nightshift.streamKeepaliveMs}, read per stream, for tests; 15 s.
+   */
+  static long keepaliveMs() {
+    return Long.getLong("nightshift.streamKeepaliveMs", 15_000);
+  }
+
+  /** A comment line that keeps the connection (and proxies on the way) from idling out. */
+  void keepalive() {
+    enqueue(Buffer.buffer(": keepalive\n\n"), null);
+  }
+
   static Buffer event(String type, io.vertx.core.json.JsonObject data) {
     return Buffer.buffer("event: " + type + "\ndata: " + data.encode() + "\n\n");
   }

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ResendTest {
   private final List<Duration> pauses = new CopyOnWriteArrayList<>();
+  private final Api.Sleeper realPauses = Api.sleeper;
   private final ContractObserver contract = new ContractObserver();
   private TestServer server;
   private TcpProxy proxy;
@@ -66,7 +67,7 @@ class ResendTest {
   @AfterAll
   void stop() {
     Api.observer = null;
-    Api.sleeper = pause -> Thread.sleep(pause.toMillis());
+    Api.sleeper = realPauses;
     proxy.close();
     server.close();
   }
