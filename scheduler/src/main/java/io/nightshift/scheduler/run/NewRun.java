@@ -37,7 +37,7 @@ public record NewRun(
     this(template, templateVersion, job, trigger, triggeredBy, params, retryOf, kept, null);
   }
 
-  /** This run, started by the request {@code request} identifies. */
+  /** This run, started by the request {@code request} identifies (null: none). */
   public NewRun withRequest(RequestKey request) {
     return new NewRun(
         template, templateVersion, job, trigger, triggeredBy, params, retryOf, kept, request);

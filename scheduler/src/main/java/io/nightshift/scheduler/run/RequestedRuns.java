@@ -31,10 +31,29 @@ public final class RequestedRuns {
     this.dsl = dsl;
   }
 
-  /** Starts {@code run} as {@link Engine#start(NewRun, boolean)} does, once per request key. */
+  /**
+   * Starts {@code run} as {@link Engine#start(NewRun, boolean)} does, once per request key: a copy
+   * of the request that started a run already is answered with that run. Callers look the key up
+   * first ({@link #earlier}) to answer a resend before anything else; a copy that got in between is
+   * found here.
+   */
   public Started start(NewRun run, boolean force) {
-    Optional<Run> earlier = run.request() == null ? Optional.empty() : earlier(run);
-    return earlier.isPresent() ? new Started(earlier.get(), true) : startNew(run, force);
+    try {
+      return new Started(engine.start(run, force), false);
+    } catch (DataAccessException | Conflict e) {
+      // A copy that committed meanwhile shows as the refusal of the insert (the key is unique per
+      // caller), as a lock the insert gave up waiting for, or, for a job that forbids overlap, as
+      // the job's conflict with that copy's run: the run is then the copy's.
+      boolean copyMayHaveWon =
+          run.request() != null
+              && (e instanceof Conflict
+                  || Sql.isDuplicateKey((DataAccessException) e)
+                  || Sql.isLockConflict(e));
+      if (!copyMayHaveWon) {
+        throw e;
+      }
+      return new Started(earlier(run.triggeredBy(), run.request()).orElseThrow(() -> e), true);
+    }
   }
 
   /**
@@ -46,8 +65,7 @@ public final class RequestedRuns {
     if (earlier.isPresent()) {
       return new Started(earlier.get(), true);
     }
-    NewRun retry = engine.retryOf(runId, actor);
-    return startNew(key == null ? retry : retry.withRequest(key), force);
+    return start(engine.retryOf(runId, actor).withRequest(key), force);
   }
 
   /**
@@ -74,31 +92,5 @@ public final class RequestedRuns {
               + "): send a new key with a new request");
     }
     return runs.find(id);
-  }
-
-  private Optional<Run> earlier(NewRun run) {
-    return earlier(run.triggeredBy(), run.request());
-  }
-
-  /**
-   * Starts a run no copy of its request had started when asked. A copy that committed meanwhile
-   * shows as the refusal of the insert (the key is unique per caller), as a lock the insert gave up
-   * waiting for, or, for a job that forbids overlap, as the job's conflict with that copy's run:
-   * the run is then the copy's.
-   */
-  private Started startNew(NewRun run, boolean force) {
-    try {
-      return new Started(engine.start(run, force), false);
-    } catch (DataAccessException | Conflict e) {
-      boolean copyMayHaveWon =
-          run.request() != null
-              && (e instanceof Conflict
-                  || Sql.isDuplicateKey((DataAccessException) e)
-                  || Sql.isLockConflict(e));
-      if (!copyMayHaveWon) {
-        throw e;
-      }
-      return new Started(earlier(run).orElseThrow(() -> e), true);
-    }
   }
 }

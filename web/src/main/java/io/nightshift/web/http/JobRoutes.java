@@ -185,7 +185,7 @@ public final class JobRoutes {
             call.principal().name(),
             values,
             null);
-    return RunRoutes.started(requested.start(key == null ? run : run.withRequest(key), force));
+    return RunRoutes.started(requested.start(run.withRequest(key), force));
   }
 
   private Reply fires(Call call) {

@@ -115,7 +115,7 @@ public final class RunRoutes {
             call.principal().name(),
             values,
             null);
-    return started(requested.start(key == null ? run : run.withRequest(key), false));
+    return started(requested.start(run.withRequest(key), false));
   }
 
   /** What would run, with which values, without running anything. */
