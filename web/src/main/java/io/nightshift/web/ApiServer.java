@@ -75,10 +75,10 @@ final class ApiServer {
             new NodeLeaseRepository(database.dsl()),
             parts.engine()::instance,
             clock);
-    api.route().handler(nodeRoutes.runStartGate());
     nodeRoutes.mount(api);
     new TemplateRoutes(endpoints, parts.templates(), clock).mount(api);
-    RequestedRuns requested = new RequestedRuns(parts.engine(), parts.runs(), database.dsl());
+    RequestedRuns requested =
+        new RequestedRuns(parts.engine(), parts.runs(), database.dsl(), parts.drain());
     new RunRoutes(
             endpoints,
             parts.templates(),

@@ -1,10 +1,12 @@
 package io.nightshift.scheduler.node;
 
 import io.nightshift.executor.Instants;
+import io.nightshift.scheduler.error.Unavailable;
 import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.job.JobScheduler;
 import io.nightshift.scheduler.run.DrainingExecutor;
 import io.nightshift.scheduler.run.Engine;
+import io.nightshift.scheduler.run.StartGate;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
@@ -21,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * decide. Runs with work left (a next step, a retry) stay for another node's sweep or this node's
  * next start. Draining is one-way: the node stays up, not ready, until it is stopped.
  */
-public final class NodeDrain implements ReadinessCheck {
+public final class NodeDrain implements ReadinessCheck, StartGate {
   private static final Logger log = LoggerFactory.getLogger(NodeDrain.class);
 
   private final String node;
@@ -77,6 +79,17 @@ public final class NodeDrain implements ReadinessCheck {
 
   public boolean draining() {
     return since != null;
+  }
+
+  /** A draining node starts no runs: the caller is sent to another node. */
+  @Override
+  public void admit() {
+    if (draining()) {
+      throw new Unavailable(
+          "draining",
+          "node " + node + " is draining and starts no new runs; send the request to another node",
+          10);
+    }
   }
 
   public String node() {

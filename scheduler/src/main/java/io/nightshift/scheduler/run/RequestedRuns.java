@@ -23,21 +23,27 @@ public final class RequestedRuns {
   private final Engine engine;
   private final RunRepository runs;
   private final DSLContext dsl;
+  private final StartGate gate;
 
-  /** {@code runs} and {@code dsl}: the store {@code engine} writes runs to. */
-  public RequestedRuns(Engine engine, RunRepository runs, DSLContext dsl) {
+  /**
+   * {@code runs} and {@code dsl}: the store {@code engine} writes runs to; {@code gate}: whether
+   * this node starts runs now.
+   */
+  public RequestedRuns(Engine engine, RunRepository runs, DSLContext dsl, StartGate gate) {
     this.engine = engine;
     this.runs = runs;
     this.dsl = dsl;
+    this.gate = gate;
   }
 
   /**
    * Starts {@code run} as {@link Engine#start(NewRun, boolean)} does, once per request key: a copy
    * of the request that started a run already is answered with that run. Callers look the key up
    * first ({@link #earlier}) to answer a resend before anything else; a copy that got in between is
-   * found here.
+   * found here. A node that starts no runs now ({@link StartGate}) refuses it.
    */
   public Started start(NewRun run, boolean force) {
+    gate.admit();
     try {
       return new Started(engine.start(run, force), false);
     } catch (DataAccessException | Conflict e) {
@@ -65,6 +71,7 @@ public final class RequestedRuns {
     if (earlier.isPresent()) {
       return new Started(earlier.get(), true);
     }
+    gate.admit();
     return start(engine.retryOf(runId, actor).withRequest(key), force);
   }
 

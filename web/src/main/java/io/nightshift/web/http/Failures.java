@@ -8,6 +8,7 @@ import io.nightshift.scheduler.error.NightshiftException;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.error.TooMany;
 import io.nightshift.scheduler.error.Unauthorized;
+import io.nightshift.scheduler.error.Unavailable;
 import io.nightshift.scheduler.secrets.SecretKeyException;
 import io.nightshift.scheduler.store.Sql;
 import io.vertx.core.Handler;
@@ -41,6 +42,9 @@ public final class Failures implements Handler<RoutingContext> {
       }
       if (e instanceof Unauthorized) {
         ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"nightshift\"");
+      }
+      if (e instanceof Unavailable unavailable) {
+        ctx.response().putHeader("Retry-After", String.valueOf(unavailable.retryAfterSeconds()));
       }
       send(ctx, status(e), error);
       return;
@@ -216,6 +220,9 @@ public final class Failures implements Handler<RoutingContext> {
     }
     if (e instanceof KeyReused) {
       return 422;
+    }
+    if (e instanceof Unavailable) {
+      return 503;
     }
     return 400;
   }

@@ -5,23 +5,17 @@ import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.node.NodeDrain;
 import io.nightshift.scheduler.run.NodeLeaseRepository;
-import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
-import java.util.regex.Pattern;
 
 /**
  * {@code GET /nodes} (every role): the live node instances of the cluster, with the step attempts
  * each holds. {@code POST /nodes/{name}/drain} (admins): this node stops taking new work and
  * drains. A drain is sent to the node itself: another live node's name is 409 (the answer says to
  * send it there), a name no live node has is 404. While draining, requests that would start a run
- * here are 503.
+ * here are 503 ({@link NodeDrain#admit}), except a resent one, answered with its run.
  */
 public final class NodeRoutes {
-  private static final Pattern STARTS_A_RUN =
-      Pattern.compile("/api/v1/(runs|runs/[0-9]+/retry|jobs/[^/]+/runs)/?");
-
   private final Endpoints endpoints;
   private final NodeDrain drain;
   private final NodeLeaseRepository nodes;
@@ -47,27 +41,6 @@ public final class NodeRoutes {
         .handler(endpoints.blocking(Permission.READ, QueryParameters.none(), this::list));
     api.post("/nodes/:name/drain")
         .handler(endpoints.blocking(Permission.ADMINISTER, NoBody.CHECK, this::drain));
-  }
-
-  /** Answers 503 to run starts while this node drains; mount before the run routes. */
-  public Handler<RoutingContext> runStartGate() {
-    return ctx -> {
-      if (drain.draining()
-          && ctx.request().method() == io.vertx.core.http.HttpMethod.POST
-          && STARTS_A_RUN.matcher(ctx.normalizedPath()).matches()) {
-        ctx.response().putHeader("Retry-After", "10");
-        Failures.send(
-            ctx,
-            503,
-            Failures.error(
-                "draining",
-                "node "
-                    + drain.node()
-                    + " is draining and starts no new runs; send the request to another node"));
-        return;
-      }
-      ctx.next();
-    };
   }
 
   private Reply list(Call call) {

@@ -50,8 +50,18 @@ class DrainTest {
       String node = config.node();
       createTemplate(server, "survives", "sleep 2; echo done", "echo after");
       createTemplate(server, "too-long", "sleep 60", null);
-      survivor = startRun(server, "survives");
+      Map<String, String> key = Map.of("Idempotency-Key", "drain-resend-1");
+      String survivesBody = new JsonObject().put("template", "survives").encode();
+      Answer first = server.post("/api/v1/runs", ADMIN_TOKEN, survivesBody, key);
+      assertThat(first.status()).as(first.toString()).isEqualTo(202);
+      survivor = first.json().getLong("id");
       tooLong = startRun(server, "too-long");
+      Answer job =
+          server.post(
+              "/api/v1/jobs",
+              ADMIN_TOKEN,
+              new JsonObject().put("name", "by-hand").put("template", "survives").encode());
+      assertThat(job.status()).as(job.toString()).isEqualTo(201);
       awaitStep(server, survivor, 0, "RUNNING");
       awaitStep(server, tooLong, 0, "RUNNING");
 
@@ -71,10 +81,17 @@ class DrainTest {
       assertThat(refused.errorCode()).isEqualTo("draining");
       assertThat(refused.errorMessage()).contains(node).contains("draining");
       assertThat(refused.response().headers().firstValue("Retry-After")).isPresent();
-      for (String start : List.of("/api/v1/runs/" + tooLong + "/retry", "/api/v1/jobs/any/runs")) {
+      for (String start :
+          List.of("/api/v1/runs/" + tooLong + "/retry", "/api/v1/jobs/by-hand/runs")) {
         Answer also = server.post(start, ADMIN_TOKEN, null);
         assertThat(also.status()).as(start + ": " + also).isEqualTo(503);
+        assertThat(also.errorCode()).isEqualTo("draining");
       }
+      // A resend of a start whose answer was lost gets its run, draining or not.
+      Answer resent = server.post("/api/v1/runs", ADMIN_TOKEN, survivesBody, key);
+      assertThat(resent.status()).as(resent.toString()).isEqualTo(202);
+      assertThat(resent.json().getLong("id")).isEqualTo(survivor);
+      assertThat(resent.response().headers().firstValue("Idempotent-Replayed")).hasValue("true");
       assertThat(server.get("/api/v1/runs/" + tooLong, ADMIN_TOKEN).status())
           .as("reads are still served")
           .isEqualTo(200);
