@@ -15,10 +15,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A TCP proxy on a loopback port to another local port, which a test can cut (every connection
  * through it is closed and new ones are refused, as when a database host goes away) and restore on
  * the same port, or tell to lose the answer on the next connection (the request reaches the server,
- * the connection breaks as its answer comes back).
+ * the connection breaks as its answer comes back), or send new connections to another port (a load
+ * balancer that took a node out).
  */
 public final class TcpProxy implements AutoCloseable {
-  private final int target;
+  private volatile int target;
   private final int port;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private volatile ServerSocket listening;
@@ -61,6 +62,11 @@ public final class TcpProxy implements AutoCloseable {
    */
   public void loseNextAnswer() {
     answersToLose.incrementAndGet();
+  }
+
+  /** New connections go to {@code 127.0.0.1:port}; those open stay where they are. */
+  public void retarget(int port) {
+    this.target = port;
   }
 
   /** Accepts connections again, on the same port. */

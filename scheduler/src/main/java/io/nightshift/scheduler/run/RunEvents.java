@@ -46,6 +46,28 @@ public final class RunEvents {
     return step(step.runId(), step.id(), step.name(), step.attempt(), status, step.status(), at);
   }
 
+  /**
+   * A {@code step} event for each attempt of {@code run} that has started, with its status now
+   * ({@code previousStatus} null): for a follower that may have missed changes.
+   */
+  public static java.util.List<JsonObject> standing(Run run) {
+    return run.attempts().stream()
+        .filter(a -> a.status() != StepStatus.PENDING)
+        .map(
+            a ->
+                step(
+                    run.id(),
+                    a.id(),
+                    a.name(),
+                    a.attempt(),
+                    a.status(),
+                    null,
+                    a.finishedAt() != null
+                        ? a.finishedAt()
+                        : a.startedAt() != null ? a.startedAt() : run.createdAt()))
+        .toList();
+  }
+
   /** True for a run status event. */
   public static boolean isRun(JsonObject event) {
     return "run".equals(event.getString("type"));

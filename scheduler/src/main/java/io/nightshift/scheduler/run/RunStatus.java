@@ -18,4 +18,14 @@ public enum RunStatus {
   public boolean terminal() {
     return Transitions.allowed(this).isEmpty();
   }
+
+  /** Whether {@code name} names a terminal status (an unknown name or null does not). */
+  public static boolean terminal(String name) {
+    for (RunStatus status : values()) {
+      if (status.name().equals(name)) {
+        return status.terminal();
+      }
+    }
+    return false;
+  }
 }

@@ -244,10 +244,17 @@ final class Api {
   }
 
   /**
-   * Reads a Server-Sent Events stream, handing each event (its type and JSON data) to {@code
-   * events} until the server ends it.
+   * How a stream stopped without its {@code end} event: the id of the last event received (null if
+   * none had one), the last event when it said why ({@code closing}, {@code dropped}, {@code
+   * revoked}, {@code error}; else null), the reason in words, and how many events came.
    */
-  void stream(String path, java.util.function.BiConsumer<String, JsonObject> events) {
+  record Stopped(String after, String event, String why, int received) {}
+
+  /**
+   * Reads a Server-Sent Events stream, handing each event (its type and JSON data) to {@code
+   * events}; null once its {@code end} event came, else how it stopped ({@link Stopped}).
+   */
+  Stopped stream(String path, java.util.function.BiConsumer<String, JsonObject> events) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET();
     authorize(request);
@@ -267,28 +274,56 @@ final class Api {
       }
       Iterator<String> it = lines.iterator();
       String type = null;
+      String id = null;
+      String after = null;
+      String last = null;
+      String why = "the server ended the stream";
+      int received = 0;
       StringBuilder data = new StringBuilder();
-      while (it.hasNext()) {
-        String line = it.next();
-        if (line.isEmpty()) {
-          if (data.length() > 0) {
-            if (seen != null) {
-              seen.event(type == null ? "message" : type, data.toString());
+      try {
+        while (it.hasNext()) {
+          String line = it.next();
+          if (line.isEmpty()) {
+            if (data.length() > 0) {
+              String name = type == null ? "message" : type;
+              if (seen != null) {
+                seen.event(name, data.toString());
+              }
+              JsonObject json = new JsonObject(data.toString());
+              events.accept(name, json);
+              received++;
+              if ("end".equals(name)) {
+                return null;
+              }
+              String named = json.getString("after");
+              after = named != null ? named : id != null ? id : after;
+              String reason = json.getString("reason", json.getString("message"));
+              if (!"log".equals(name) && reason != null) {
+                last = name;
+                why = reason;
+              }
             }
-            events.accept(type == null ? "message" : type, new JsonObject(data.toString()));
-            if ("end".equals(type)) {
-              return;
-            }
+            type = null;
+            id = null;
+            data.setLength(0);
+          } else if (line.startsWith("event:")) {
+            type = line.substring(6).trim();
+          } else if (line.startsWith("id:")) {
+            id = line.substring(3).trim();
+          } else if (line.startsWith("data:")) {
+            data.append(line.substring(5).stripLeading());
           }
-          type = null;
-          data.setLength(0);
-        } else if (line.startsWith("event:")) {
-          type = line.substring(6).trim();
-        } else if (line.startsWith("data:")) {
-          data.append(line.substring(5).stripLeading());
         }
+      } catch (java.io.UncheckedIOException e) {
+        why = "the connection to " + base + " broke (" + why(e) + ")";
       }
+      return new Stopped(after, last, why, received);
     }
+  }
+
+  /** Says something on the command's standard error. */
+  void note(String text) {
+    notes.accept(text);
   }
 
   /** Every item of a paged list, following {@code next} with the given cursor parameter. */

@@ -9,14 +9,15 @@ import java.util.Set;
  * change as {@code -- step NAME STATUS}. Lines and status changes reach the stream by different
  * paths, so an attempt's first line may come before the event saying it runs: the RUNNING mark is
  * then printed before that line (and not again when the event comes), so a step's output never
- * shows above the mark that it started. Lines of an attempt that has ended add no mark.
+ * shows above the mark that it started. Lines of an attempt that has ended add no mark. A status of
+ * an attempt is marked once, however often it is told (a resumed stream tells where each stands).
  */
 final class FollowPrinter {
   private final Output out;
   private final String onlyStep;
 
-  /** Attempts (step run ids) marked RUNNING, and those that have ended. */
-  private final Set<Long> marked = new HashSet<>();
+  /** Statuses marked, as "stepRunId status"; attempts (step run ids) that have ended. */
+  private final Set<String> marked = new HashSet<>();
 
   private final Set<Long> ended = new HashSet<>();
 
@@ -38,21 +39,17 @@ final class FollowPrinter {
     Long attempt = data.getLong("stepRunId");
     switch (type) {
       case "log" -> {
-        if (attempt != null && !ended.contains(attempt) && marked.add(attempt)) {
+        if (attempt != null && !ended.contains(attempt) && marked.add(attempt + " RUNNING")) {
           mark(step, "RUNNING");
         }
         line(out, data);
       }
       case "step" -> {
         String status = data.getString("status");
-        if ("RUNNING".equals(status)) {
-          if (attempt == null || marked.add(attempt)) {
-            mark(step, status);
-          }
-        } else {
-          if (attempt != null && !"PENDING".equals(status)) {
-            ended.add(attempt);
-          }
+        if (attempt != null && !"PENDING".equals(status) && !"RUNNING".equals(status)) {
+          ended.add(attempt);
+        }
+        if (attempt == null || marked.add(attempt + " " + status)) {
           mark(step, status);
         }
       }

@@ -118,20 +118,9 @@ final class RunCommands {
     return Cli.OK;
   }
 
-  /** Prints a run's live log until its end; the run's status then. */
+  /** Prints a run's live log until its end (across lost connections); the run's status. */
   private static String streamToEnd(Base command, long id, FollowPrinter printer) {
-    String[] status = {null};
-    command.api().stream(
-        "/api/v1/runs/" + id + "/logs/stream",
-        (type, data) -> {
-          if (type.equals("end")) {
-            status[0] = data.getString("status");
-          }
-          printer.print(type, data);
-        });
-    return status[0] != null
-        ? status[0]
-        : command.api().get("/api/v1/runs/" + id).getString("status");
+    return LogFollower.follow(command.api(), id, printer::print);
   }
 
   /** Prints a run's log until it ends; the exit status says whether it succeeded. */

@@ -5,6 +5,7 @@ import io.nightshift.scheduler.logs.Follow;
 import io.nightshift.scheduler.logs.LogBus;
 import io.nightshift.scheduler.logs.LogCursor;
 import io.nightshift.scheduler.run.Run;
+import io.nightshift.scheduler.run.RunEvents;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.run.StepStatus;
@@ -35,7 +36,7 @@ import java.util.Map;
  * reconnects with {@code Last-Event-ID} (or {@code ?after=}) resumes after it. A client that lets
  * even the small run and step events pile up past twice its share is dropped with a final {@code
  * dropped} event naming the cursor to resume from; a revoked token's streams end with a {@code
- * revoked} event.
+ * revoked} event, a stopping node's with {@code closing} (both also name the cursor).
  *
  * <p>Everything but store reads runs on the request's event loop; store reads are blocking calls on
  * the streams' own worker pool, so followers never starve the API of worker threads, and they are
@@ -104,6 +105,9 @@ final class LogStream implements CatchUp.Sink {
 
   void start() {
     streams.open(token, this);
+    ctx.request()
+        .connection()
+        .shutdownHandler(v -> endNow("closing", "this node is stopping; reconnect to follow on"));
     follow =
         bus.follow(
             runId,
@@ -138,6 +142,10 @@ final class LogStream implements CatchUp.Sink {
                   .onFailure(this::abort)
                   .onSuccess(
                       v -> {
+                        if (resume != null) {
+                          // It may have missed changes while away: where each attempt stands.
+                          RunEvents.standing(run).forEach(e -> writeEvent("step", e));
+                        }
                         if (run.status().terminal()) {
                           finish();
                         } else {
@@ -240,7 +248,7 @@ final class LogStream implements CatchUp.Sink {
       } else if (next.item() instanceof JsonObject event) {
         String type = event.getString("type", "event");
         writeEvent(type, event);
-        if (("run".equals(type) && isTerminal(event.getString("status")))
+        if (("run".equals(type) && RunStatus.terminal(event.getString("status")))
             || (awaitingSteps && "step".equals(type))) {
           busy = true;
           finish();
@@ -337,9 +345,9 @@ final class LogStream implements CatchUp.Sink {
     return ended;
   }
 
-  /** The token was revoked: the stream ends now. Callable from any thread. */
-  void revoked() {
-    context.runOnContext(v -> terminate("revoked", "the token of this stream was revoked"));
+  /** Ends the stream now with a {@code type} event (why, where to resume). Any thread. */
+  void endNow(String type, String reason) {
+    context.runOnContext(v -> terminate(type, reason));
   }
 
   /**
@@ -388,13 +396,5 @@ final class LogStream implements CatchUp.Sink {
     held.forEach(h -> memory.release(h.size()));
     held.clear();
     writer.discard();
-  }
-
-  private static boolean isTerminal(String status) {
-    try {
-      return status != null && RunStatus.valueOf(status).terminal();
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
   }
 }

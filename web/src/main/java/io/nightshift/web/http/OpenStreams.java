@@ -55,7 +55,7 @@ public final class OpenStreams {
   public void revoked(String token) {
     Set<LogStream> streams = byToken.remove(token);
     if (streams != null) {
-      streams.forEach(LogStream::revoked);
+      streams.forEach(s -> s.endNow("revoked", "the token of this stream was revoked"));
     }
   }
 

@@ -61,4 +61,25 @@ class FollowPrinterTest {
             "fetch | ok",
             "-- step fetch SUCCEEDED");
   }
+
+  @Test
+  void a_resumed_stream_telling_where_each_attempt_stands_adds_only_the_marks_missed() {
+    printer.print("step", step("dump", 3, "RUNNING"));
+    printer.print("log", line("dump", 3, "dumped"));
+    printer.print("step", step("dump", 3, "SUCCEEDED"));
+    printer.print("step", step("ship", 4, "RUNNING"));
+    // The connection broke; the resumed stream sends the lines missed, then where each stands.
+    printer.print("log", line("ship", 4, "shipped"));
+    printer.print("step", step("dump", 3, "SUCCEEDED"));
+    printer.print("step", step("ship", 4, "SUCCEEDED"));
+
+    assertThat(text.toString().lines())
+        .containsExactly(
+            "-- step dump RUNNING",
+            "dump | dumped",
+            "-- step dump SUCCEEDED",
+            "-- step ship RUNNING",
+            "ship | shipped",
+            "-- step ship SUCCEEDED");
+  }
 }
