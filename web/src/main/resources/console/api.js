@@ -57,7 +57,10 @@ export async function api(method, path, body, options = {}) {
   try {
     res = await fetch('/api/v1' + path, {
       method,
-      headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      headers: headers({
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(options.key ? { 'Idempotency-Key': options.key } : {}),
+      }),
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: options.signal,
       cache: 'no-store',
@@ -69,6 +72,37 @@ export async function api(method, path, body, options = {}) {
   if (!res.ok) throw await failure(res);
   if (res.status === 204) return null;
   return res.json();
+}
+
+/** Keys of run starts sent and not answered yet, by path and body. */
+const unanswered = new Map();
+
+/** A random key; crypto.randomUUID needs a secure context, a console over plain http has none. */
+function newKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Posts a request that starts a run (a run, a job's run-now, a retry) with an Idempotency-Key. The
+ * key is kept until an answer says what happened: a click again after a network error, a 503 or a
+ * load balancer's 502/504 sends the same request with the same key, and the server answers with the
+ * run the first one started if it got through, so the run starts once.
+ */
+export async function startRun(path, body = {}) {
+  const id = path + '\n' + JSON.stringify(body);
+  const key = unanswered.get(id) || newKey();
+  unanswered.set(id, key);
+  try {
+    const answer = await api('POST', path, body, { key });
+    unanswered.delete(id);
+    return answer;
+  } catch (e) {
+    if (![0, 502, 503, 504].includes(e.status)) {
+      unanswered.delete(id);
+      throw e;
+    }
+    throw new ApiError(e.status, e.code, e.message + '. Trying again sends the same request: the run starts at most once.', e.details);
+  }
 }
 
 export const get = (path, options) => api('GET', path, undefined, options);
@@ -95,28 +129,45 @@ export async function blob(path) {
 
 /**
  * Follows a Server-Sent Events endpoint with fetch (EventSource cannot send the bearer header).
- * Calls onEvent(type, data) for each event; resolves when the stream ends; abort with the signal.
+ * Calls onEvent(type, data, id) for each event (id: its SSE id, or null); resolves when the stream
+ * ends; rejects with an ApiError (status 0 when the connection failed or broke); abort with the
+ * signal.
  */
 export async function stream(path, onEvent, signal) {
-  const res = await fetch('/api/v1' + path, {
-    headers: headers({ Accept: 'text/event-stream' }),
-    signal,
-    cache: 'no-store',
-  });
+  let res;
+  try {
+    res = await fetch('/api/v1' + path, {
+      headers: headers({ Accept: 'text/event-stream' }),
+      signal,
+      cache: 'no-store',
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', 'the server cannot be reached: ' + e.message, []);
+  }
   if (!res.ok) throw await failure(res);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {
-    const { value, done } = await reader.read();
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      if (e.name === 'AbortError') throw e;
+      throw new ApiError(0, 'network', 'the connection to the server broke: ' + e.message, []);
+    }
+    const { value, done } = chunk;
     if (done) break;
     buffer += value;
     const blocks = buffer.split('\n\n');
     buffer = blocks.pop();
     for (const block of blocks) {
       let type = 'message';
+      let id = null;
       const data = [];
       for (const line of block.split('\n')) {
         if (line.startsWith('event:')) type = line.slice(6).trim();
+        else if (line.startsWith('id:')) id = line.slice(3).trim();
         else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
       }
       if (data.length === 0) continue;
@@ -126,7 +177,7 @@ export async function stream(path, onEvent, signal) {
       } catch (e) {
         parsed = data.join('\n');
       }
-      onEvent(type, parsed);
+      onEvent(type, parsed, id);
     }
   }
 }

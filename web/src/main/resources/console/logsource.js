@@ -8,6 +8,20 @@ import { get, query, stream } from './api.js';
 export const PAGE = 1000;
 /** Most lines kept in the page; past that, live lines are counted but not kept. */
 const MAX_LINES = 500000;
+/** Tries in a row that may get nothing before the page gives up following, and their spacing. */
+const RECONNECTS = 5;
+const RECONNECT_MS = 1000;
+
+/** Resolves after ms, or rejects with an AbortError when the signal aborts first. */
+function pause(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(new DOMException('aborted', 'AbortError'));
+    }, { once: true });
+  });
+}
 
 /**
  * runId, step (null: every step); onStatus(type) is called for each run, step and end event.
@@ -41,16 +55,39 @@ export function useRunLog(runId, step, onStatus) {
       mine.lines = tail.items;
       mine.before = tail.next;
       bump();
-      await stream(`/runs/${runId}/logs/stream` + query({ after: tail.last }), (type, data) => {
-        if (type === 'log') {
-          if (step && data.step !== step) return;
-          if (mine.lines.length >= MAX_LINES) { mine.dropped++; return; }
-          mine.lines.push(data);
-          bump();
-        } else if (type === 'step' || type === 'run' || type === 'end') {
-          onStatus(type);
+      // A stream that stops before the run's end (the node behind the address stopped, the tab
+      // fell behind, the connection broke) is opened again after the last event it got.
+      let after = tail.last;
+      for (let fruitless = 0; ; ) {
+        let ended = false;
+        let received = 0;
+        let revoked = false;
+        try {
+          await stream(`/runs/${runId}/logs/stream` + query({ after }), (type, data, id) => {
+            received++;
+            if (id) after = id;
+            if (type === 'log') {
+              if (step && data.step !== step) return;
+              if (mine.lines.length >= MAX_LINES) { mine.dropped++; return; }
+              mine.lines.push(data);
+              bump();
+            } else if (type === 'step' || type === 'run' || type === 'end') {
+              if (type === 'end') ended = true;
+              onStatus(type);
+            } else if (type === 'closing' || type === 'dropped') {
+              if (data.after) after = data.after;
+            } else if (type === 'revoked') {
+              revoked = true;
+            }
+          }, controller.signal);
+        } catch (e) {
+          if (e.name === 'AbortError' || ![0, 502, 503, 504].includes(e.status)) throw e;
         }
-      }, controller.signal);
+        if (ended || revoked) break;
+        fruitless = received > 0 ? 0 : fruitless + 1;
+        if (fruitless > RECONNECTS) throw new Error('lost the connection to the server; reload to follow on');
+        await pause(RECONNECT_MS, controller.signal);
+      }
       setLive(false);
       onStatus('end');
     })().catch((e) => {

@@ -1,7 +1,7 @@
 // Jobs: schedule in words, next fires in the job's zone and the browser's, pause/resume, run now,
 // edit as JSON, and the cron log with paging.
 import { html, useState, useEffect, useLoad, useNow, Time, Exact, Status, Loaded, Page, Empty, Action, Pager, go, href, routeQuery, withQuery } from '../ui.js';
-import { get, post, del, query } from '../api.js';
+import { get, post, del, query, startRun } from '../api.js';
 import { JsonForm } from '../editor.js';
 import { can } from '../session.js';
 import { scheduleWords, exact, browserZone, duration } from '../format.js';
@@ -46,7 +46,7 @@ export function JobPage({ name }) {
   }, [before]);
   return html`<${Page} title=${html`Job <code>${name}</code>`} actions=${job.data && can('operate') && html`
       <${PauseResume} job=${job.data} done=${() => { job.reload(); fires.reload(); }} />
-      <${Action} id="run-now" label="Run now" run=${() => post(`/jobs/${encodeURIComponent(name)}/runs`, {}).then((r) => setStarted(r))} />
+      <${Action} id="run-now" label="Run now" run=${() => startRun(`/jobs/${encodeURIComponent(name)}/runs`).then((r) => setStarted(r))} />
       <a class="button" href=${href('jobs', name, 'edit')}>Edit</a>
       <${Action} kind="danger" label="Delete" confirm=${'Delete job ' + name + '?'} run=${() => del(`/jobs/${encodeURIComponent(name)}`).then(() => go('#/jobs'))} />`}>
     ${started && html`<p class="notice">Started <a href=${href('runs', started.id)}>run #${started.id}</a>.</p>`}

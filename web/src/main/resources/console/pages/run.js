@@ -2,7 +2,7 @@
 // webhook deliveries. Live data comes from the run's SSE stream, read with fetch.
 import { html, useState, useEffect, useRef, useLoad, useNow, Time, Exact, Status, ErrorBox, Loaded,
   Page, Action, Empty, go, href, ACTIVE, routeQuery, withQuery } from '../ui.js';
-import { get, post, query } from '../api.js';
+import { get, post, query, startRun } from '../api.js';
 import { elapsed, duration } from '../format.js';
 import { Graph } from '../graph.js';
 import { LogView } from '../logview.js';
@@ -47,7 +47,7 @@ export function RunPage({ id }) {
       ${can('operate') && active && r.status !== 'CANCELING' && html`<${Action} id="cancel-run" kind="danger" label="Cancel run"
         confirm=${'Cancel run ' + r.id + '? Running steps are killed.'} run=${() => post(`/runs/${r.id}/cancel`).then(run.reload)} />`}
       ${can('operate') && retryable && html`<${Action} id="retry-run" label="Retry from failed"
-        run=${() => post(`/runs/${r.id}/retry`).then((n) => go(href('runs', n.id)))} />`}
+        run=${() => startRun(`/runs/${r.id}/retry`).then((n) => go(href('runs', n.id)))} />`}
       ${can('operate') && html`<a class="button" href=${'#/start?template=' + encodeURIComponent(r.template)}>Start again…</a>`}`}>
     <div class="run-summary">
       <div><span class="label">Status</span> <span id="run-status" data-status=${r.status}><${Status} value=${r.status} /></span></div>

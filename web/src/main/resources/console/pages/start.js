@@ -1,6 +1,6 @@
 // Start a run: a form made from the template's parameters, a dry run that shows the plan first.
 import { html, useState, useLoad, Loaded, Page, Empty, ErrorBox, go, href, routeQuery, withQuery } from '../ui.js';
-import { get, post } from '../api.js';
+import { get, post, startRun } from '../api.js';
 import { Graph } from '../graph.js';
 
 /** The parameter's pattern as a full-match check, or null when the browser cannot read it. */
@@ -56,7 +56,8 @@ export function StartRun() {
     setBusy(true);
     setError(null);
     try {
-      const answer = await post('/runs', { template: name, templateVersion: tpl.data.version, params: filled(values), dryRun });
+      const body = { template: name, templateVersion: tpl.data.version, params: filled(values), dryRun };
+      const answer = await (dryRun ? post('/runs', body) : startRun('/runs', body));
       if (dryRun) setPlan(answer);
       else go(href('runs', answer.id));
     } catch (e) {

@@ -3,6 +3,7 @@ package io.nightshift.web.console;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.web.TcpProxy;
 import io.nightshift.web.config.Config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +36,88 @@ class ConsoleDetailsTest extends ConsoleSession {
     return config.withRuns(
         new Config.Runs(
             runs.defaultTimeoutSeconds(), runs.maxLinesPerStep(), runs.maxLineLength(), 60));
+  }
+
+  /** The browser reaches the node through a proxy, which a test cuts as a network would. */
+  private TcpProxy proxy;
+
+  @Override
+  int browserPort() {
+    proxy = TcpProxy.to(server.port());
+    return proxy.port();
+  }
+
+  @AfterAll
+  void closeProxy() {
+    proxy.close();
+  }
+
+  @Test
+  void a_followed_log_whose_connection_broke_goes_on_where_it_stopped_with_each_line_once() {
+    createTemplate(
+        new JsonObject()
+            .put("name", "counting")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(command("count", "for i in $(seq 1 8); do echo line $i; sleep 0.3; done"))
+                    .add(command("after", "echo done"))));
+    long id = startRun("counting", new JsonObject());
+    browser.signIn(operator);
+    browser.open("#/runs/" + id);
+    browser.waitForText(".log .line", "line 2");
+
+    // The network drops until the run is over; the page's tries meanwhile fail.
+    browser.expectError("net::ERR_");
+    proxy.cut();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> server.get("/api/v1/runs/" + id, ADMIN_TOKEN).json().getString("status"),
+            "SUCCEEDED"::equals);
+    proxy.restore();
+
+    browser.waitForText(".log .line", "done");
+    browser.await(
+        () -> "SUCCEEDED".equals(browser.find("#run-status").getAttribute("data-status")),
+        "the run shown SUCCEEDED");
+    List<String> lines =
+        browser.all(".log .line .lt").stream().map(e -> e.getText().trim()).toList();
+    List<String> expected = new java.util.ArrayList<>();
+    for (int i = 1; i <= 8; i++) {
+      expected.add("line " + i);
+    }
+    expected.add("done");
+    assertThat(lines).containsExactlyElementsOf(expected);
+    browser.screenshot("followed-across-a-broken-connection");
+  }
+
+  @Test
+  void start_run_clicked_again_after_its_answer_was_lost_starts_one_run() {
+    createTemplate(
+        new JsonObject()
+            .put("name", "started-once")
+            .put("steps", new JsonArray().add(command("only", "true"))));
+    browser.signIn(operator);
+    browser.open("#/start?template=started-once");
+    browser.find("#start-run");
+
+    // The next connection delivers the request and loses its answer.
+    proxy.cut();
+    proxy.restore();
+    proxy.loseNextAnswer();
+    browser.expectError("net::ERR_");
+    browser.click("#start-run");
+    browser.waitForText("#start-form .error", "cannot be reached");
+    browser.screenshot("start-run-answer-lost");
+    browser.click("#start-run");
+
+    browser.find("#run-status");
+    JsonArray runs =
+        server.get("/api/v1/runs?template=started-once", ADMIN_TOKEN).json().getJsonArray("items");
+    assertThat(runs).as("the second click sent the same key: one run").hasSize(1);
+    assertThat(browser.driver().getCurrentUrl())
+        .endsWith("#/runs/" + runs.getJsonObject(0).getLong("id"));
   }
 
   @Test

@@ -37,7 +37,12 @@ abstract class ConsoleSession {
   void start() {
     server = TestServer.start(config());
     operator = server.token("olga", "operator");
-    browser = Browser.open(server.port());
+    browser = Browser.open(browserPort());
+  }
+
+  /** The port the browser opens the console on (a test class may put a proxy in between). */
+  int browserPort() {
+    return server.port();
   }
 
   @AfterAll
