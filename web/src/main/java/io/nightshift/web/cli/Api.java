@@ -89,10 +89,10 @@ final class Api {
    * #MAX_PAUSE}). The server starts one run per key, so a request that went through although its
    * answer was lost is answered with the run it started, not started twice. A connection refused
    * before any copy may have arrived fails at once; once one may have, the final failure says the
-   * run may have started and gives the key.
+   * run may have started and gives the key. {@code givenKey}: the key to send (null: a new one).
    */
-  JsonObject start(String path, JsonObject body) {
-    String key = java.util.UUID.randomUUID().toString();
+  JsonObject start(String path, JsonObject body, String givenKey) {
+    String key = givenKey != null ? givenKey : java.util.UUID.randomUUID().toString();
     // Whether a copy may have reached a node, and whether one may have started the run unseen
     // (its answer lost, or a load balancer's 502/504 in its place).
     boolean mayHaveArrived = false;
@@ -137,9 +137,10 @@ final class Api {
     return new ApiError(
         last.status(),
         last.getMessage()
-            + "; the run may have started: look with `nightshift runs` (Idempotency-Key "
+            + "; the run may have started: look with `nightshift runs`, or send the same"
+            + " command again with --idempotency-key "
             + key
-            + ")");
+            + " (it starts the run at most once)");
   }
 
   /**

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -111,6 +112,8 @@ final class JobCommands extends Base {
         description = "Start it although the job forbids overlapping runs and one is active.")
     boolean force;
 
+    @Mixin StartKey key;
+
     @Override
     int run() {
       JsonObject values = new JsonObject();
@@ -121,7 +124,7 @@ final class JobCommands extends Base {
       }
       JsonObject run =
           RunCommands.forcible(
-              () -> api().start("/api/v1/jobs/" + Api.encode(name) + "/runs", body));
+              () -> api().start("/api/v1/jobs/" + Api.encode(name) + "/runs", body, key.value));
       return RunCommands.started(
           this,
           run,

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -56,6 +57,8 @@ final class RunCommands {
     @Option(names = "--template-version", paramLabel = "N", description = "Run this version.")
     Integer version;
 
+    @Mixin StartKey key;
+
     @Override
     int run() {
       JsonObject body = new JsonObject().put("template", template);
@@ -66,7 +69,7 @@ final class RunCommands {
         body.put("templateVersion", version);
       }
       JsonObject answer =
-          dryRun ? api().post("/api/v1/runs", body) : api().start("/api/v1/runs", body);
+          dryRun ? api().post("/api/v1/runs", body) : api().start("/api/v1/runs", body, key.value);
       Output out = out();
       if (dryRun) {
         if (out.json()) {
@@ -277,6 +280,8 @@ final class RunCommands {
         description = "Start it although its job forbids overlapping runs and one is active.")
     boolean force;
 
+    @Mixin StartKey key;
+
     @Override
     int run() {
       JsonObject run =
@@ -285,7 +290,8 @@ final class RunCommands {
                   api()
                       .start(
                           "/api/v1/runs/" + id + "/retry",
-                          force ? new JsonObject().put("force", true) : new JsonObject()));
+                          force ? new JsonObject().put("force", true) : new JsonObject(),
+                          key.value));
       long newId = run.getLong("id");
       return started(
           this,

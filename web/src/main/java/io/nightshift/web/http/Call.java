@@ -26,6 +26,11 @@ public final class Call {
     return ctx.request().getHeader(name);
   }
 
+  /** How many times the request carries header {@code name}. */
+  public int headerCount(String name) {
+    return ctx.request().headers().getAll(name).size();
+  }
+
   /** The request's method and path, as {@code POST /api/v1/runs}. */
   public String target() {
     return ctx.request().method().name() + " " + ctx.request().path();

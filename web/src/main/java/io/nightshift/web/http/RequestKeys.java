@@ -23,6 +23,10 @@ final class RequestKeys {
     if (key == null) {
       return null;
     }
+    int copies = call.headerCount(HEADER);
+    if (copies > 1) {
+      throw Invalid.of(HEADER, "give one key, got " + copies + " Idempotency-Key headers");
+    }
     int bad = firstInvisible(key);
     if (key.isEmpty() || key.length() > MAX_LENGTH || bad >= 0) {
       throw Invalid.of(

@@ -165,18 +165,30 @@ class ResendTest {
               .atMost(Duration.ofSeconds(5))
               .until(() -> refused(proxy.port()));
         };
+    int before = runs().size();
+    String last;
     try {
       CommandLineTest.Result result = cli("run", "nightly-backup");
       assertThat(result.status()).as(result.toString()).isEqualTo(2);
       assertThat(result.err().lines().filter(l -> l.contains("sending the request again")))
           .hasSize(Api.RESENDS);
-      assertThat(result.err().lines().reduce((a, b) -> b).orElseThrow())
+      last = result.err().lines().reduce((a, b) -> b).orElseThrow();
+      assertThat(last)
           .startsWith("nightshift: cannot reach")
-          .contains("the run may have started: look with `nightshift runs` (Idempotency-Key ");
+          .contains(
+              "the run may have started: look with `nightshift runs`, or send the same command"
+                  + " again with --idempotency-key ");
     } finally {
       Api.sleeper = pauses::add;
       proxy.restore();
     }
+    // The node is back: the same command with the key it named gets the run the first copy
+    // started, and starts no other.
+    String key = last.replaceAll(".*--idempotency-key (\\S+) .*", "$1");
+    CommandLineTest.Result again = cli("--json", "run", "nightly-backup", "--idempotency-key", key);
+    assertThat(again.status()).as(again.toString()).isZero();
+    assertThat(runs()).hasSize(before + 1);
+    assertThat(again.json().getLong("id")).isEqualTo(runs().getJsonObject(0).getLong("id"));
   }
 
   @Test
@@ -189,7 +201,7 @@ class ResendTest {
     assertThat(result.status()).as(result.toString()).isEqualTo(2);
     assertThat(result.err().lines().reduce((a, b) -> b).orElseThrow())
         .contains("draining")
-        .contains("the run may have started: look with `nightshift runs` (Idempotency-Key ");
+        .contains("the run may have started: look with `nightshift runs`, or send the same");
   }
 
   private static boolean refused(int port) {

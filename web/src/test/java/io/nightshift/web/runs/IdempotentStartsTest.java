@@ -163,6 +163,29 @@ abstract class IdempotentStartsTest {
   }
 
   @Test
+  void two_keys_in_one_request_are_400_and_start_nothing() throws Exception {
+    int before = runsOfTemplate();
+    java.net.http.HttpResponse<String> refused =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + server.port() + "/api/v1/runs"))
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                    .header("Content-Type", "application/json")
+                    .header("Idempotency-Key", "first-key")
+                    .header("Idempotency-Key", "second-key")
+                    .POST(
+                        java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"template\":\"gated\"}"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+    assertThat(refused.body())
+        .contains("Idempotency-Key: give one key, got 2 Idempotency-Key headers");
+    assertThat(runsOfTemplate()).isEqualTo(before);
+  }
+
+  @Test
   void a_resent_run_now_of_a_forbid_job_answers_its_run_instead_of_409() {
     createJob("idem-forbid", "forbid");
     String path = "/api/v1/jobs/idem-forbid/runs";
