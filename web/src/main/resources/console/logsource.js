@@ -9,7 +9,7 @@ export const PAGE = 1000;
 /** Most lines kept in the page; past that, live lines are counted but not kept. */
 const MAX_LINES = 500000;
 /** Tries in a row that may get nothing before the page gives up following, and their spacing. */
-const RECONNECTS = 5;
+const RECONNECTS = 30;
 const RECONNECT_MS = 1000;
 
 /** Resolves after ms, or rejects with an AbortError when the signal aborts first. */

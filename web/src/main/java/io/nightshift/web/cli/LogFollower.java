@@ -9,14 +9,14 @@ import java.util.function.BiConsumer;
  * its end (the node behind the address stopped and said {@code closing}, the client fell behind and
  * was {@code dropped}, the connection broke) is opened again through the same address (a load
  * balancer sends it to a live node) after the last event received ({@code after=}): the lines go on
- * where they stopped, none twice, and the server tells where each step stands. When no node answers
- * (refused, 502, 503, 504) it is tried again a second later, up to {@link #RECONNECTS} times in a
- * row; a revoked token or any other refusal ends the command, as does a first stream that cannot be
- * opened.
+ * where they stopped, none twice, and the server tells where each step stands. While no node
+ * answers (refused, 502, 503, 504: a node restarting) it is tried every second, up to {@link
+ * #RECONNECTS} times in a row (about half a minute), said once on standard error; a revoked token
+ * or any other refusal ends the command, as does a first stream that cannot be opened.
  */
 final class LogFollower {
-  /** Attempts in a row that may get nothing before the command gives up. */
-  static final int RECONNECTS = 5;
+  /** Tries in a row that may get nothing before the command gives up. */
+  static final int RECONNECTS = 30;
 
   static final Duration PAUSE = Duration.ofSeconds(1);
 
@@ -53,7 +53,7 @@ final class LogFollower {
         if (first || !passes(e)) {
           throw e;
         }
-        why = e.getMessage();
+        why = e.getMessage() + "; no node answers yet";
         fruitless++;
       }
       if (fruitless > RECONNECTS) {
@@ -66,13 +66,15 @@ final class LogFollower {
                 + runId
                 + " --follow`)");
       }
-      api.note(
-          why
-              + "; following run "
-              + runId
-              + " again in "
-              + PAUSE.toSeconds()
-              + " s, from where it stopped");
+      if (fruitless <= 1) { // a streak of tries that get nothing is said once
+        api.note(
+            why
+                + "; following run "
+                + runId
+                + " again in "
+                + PAUSE.toSeconds()
+                + " s, from where it stopped");
+      }
       try {
         Api.sleeper.sleep(PAUSE);
       } catch (InterruptedException e) {

@@ -79,6 +79,28 @@ class FollowAcrossStopsTest {
   }
 
   @Test
+  void a_follower_that_reaches_no_node_for_half_a_minute_gives_up_saying_the_run_goes_on()
+      throws Exception {
+    try (TestServer server = TestServer.start(TestServer.Store.H2);
+        TcpProxy proxy = TcpProxy.to(server.port())) {
+      long id = startCounting(server);
+      Api.sleeper = pauses::add;
+      Follower follower = follow(proxy, id);
+      follower.awaitOut("count | line 1");
+
+      proxy.cut();
+
+      int exit = follower.status().get(60, TimeUnit.SECONDS);
+      String err = follower.err().toString();
+      assertThat(exit).as(err).isEqualTo(2);
+      assertThat(pauses).hasSize(LogFollower.RECONNECTS + 1);
+      assertThat(err.lines().filter(l -> l.contains("no node answers yet"))).as(err).hasSize(2);
+      assertThat(err.lines().reduce((a, b) -> b).orElseThrow())
+          .contains("stopped following run " + id + " (it goes on; follow it again with");
+    }
+  }
+
+  @Test
   void a_follower_of_a_node_that_stops_goes_on_through_another_node() throws Exception {
     var db = TestDatabases.cleanMysql();
     TestServer a = null;
