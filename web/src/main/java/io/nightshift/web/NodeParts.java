@@ -207,7 +207,9 @@ record NodeParts(
               redis,
               LogSettings.defaults(config.node()).stream(),
               clock,
-              database.embedded() ? null : database.leases());
+              database.embedded() ? null : database.leases(),
+              leaseSettings(config.cluster()).clockSlack());
+      engine.judgeLeasesBy(metrics.clockTrust());
       engine.events().addListener(metrics.runs());
       engine.recover();
       LogRetention retention =

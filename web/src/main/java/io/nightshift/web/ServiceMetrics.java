@@ -14,6 +14,7 @@ import io.nightshift.scheduler.metrics.MetricsStore;
 import io.nightshift.scheduler.metrics.RunMetrics;
 import io.nightshift.scheduler.metrics.StoreGauges;
 import io.nightshift.scheduler.node.ClockWatch;
+import io.nightshift.scheduler.run.ClockTrust;
 import io.nightshift.scheduler.run.RunRepository;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
@@ -45,7 +46,8 @@ final class ServiceMetrics implements AutoCloseable {
       Redis redis,
       String stream,
       Clock clock,
-      DSLContext serverClock) {
+      DSLContext serverClock,
+      Duration judgeWithin) {
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -59,7 +61,13 @@ final class ServiceMetrics implements AutoCloseable {
     this.clockWatch =
         serverClock == null
             ? null
-            : new ClockWatch(serverClock, clock, registry).start(Duration.ofMinutes(1));
+            : new ClockWatch(serverClock, clock, registry, judgeWithin)
+                .start(Duration.ofSeconds(15));
+  }
+
+  /** Whether this node's clock may judge other nodes' leases (always, on an embedded store). */
+  ClockTrust clockTrust() {
+    return clockWatch == null ? ClockTrust.ALWAYS : clockWatch;
   }
 
   RunMetrics runs() {

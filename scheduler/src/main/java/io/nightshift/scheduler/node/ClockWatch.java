@@ -3,6 +3,7 @@ package io.nightshift.scheduler.node;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nightshift.executor.DaemonThreads;
+import io.nightshift.scheduler.run.ClockTrust;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * (at the first such measurement, then every 10 minutes while it lasts), and a line when it is back
  * within. MySQL/MariaDB only: the embedded store shares the node's clock.
  */
-public final class ClockWatch implements AutoCloseable {
+public final class ClockWatch implements AutoCloseable, ClockTrust {
   /** How far apart clocks may be: leases and fires assume clocks kept in step (NTP). */
   public static final Duration TOLERANCE = Duration.ofSeconds(1);
 
@@ -35,16 +36,23 @@ public final class ClockWatch implements AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-clock-watch-"));
+  private final Duration judgeWithin;
   private volatile double offsetSeconds = Double.NaN;
+  private volatile Offset last;
   private Instant reportedAt;
 
-  /** Measures through {@code dsl} (a MySQL/MariaDB store), by {@code clock} (the node's). */
-  public ClockWatch(DSLContext dsl, Clock clock, MeterRegistry registry) {
+  /**
+   * Measures through {@code dsl} (a MySQL/MariaDB store), by {@code clock} (the node's); {@code
+   * judgeWithin}: how far off this clock may be and still judge other nodes' leases ({@link
+   * #distrust}).
+   */
+  public ClockWatch(DSLContext dsl, Clock clock, MeterRegistry registry, Duration judgeWithin) {
     this.dsl = dsl;
     this.clock = clock;
+    this.judgeWithin = judgeWithin;
     Gauge.builder("nightshift.clock.offset", () -> offsetSeconds)
         .description(
-            "this node's clock minus the database server's, as last measured (every minute);"
+            "this node's clock minus the database server's, as last measured (every 15 s);"
                 + " nodes must keep theirs within 1 s")
         .baseUnit("seconds")
         .register(registry);
@@ -94,6 +102,7 @@ public final class ClockWatch implements AutoCloseable {
               return new Offset(offset, roundTrip / 2e9);
             });
     offsetSeconds = measured.seconds();
+    last = measured;
     report(measured, clock.instant());
     return measured;
   }
@@ -120,6 +129,27 @@ public final class ClockWatch implements AutoCloseable {
           String.format(java.util.Locale.ROOT, "%.3f", measured.seconds()));
       reportedAt = null;
     }
+  }
+
+  /**
+   * Why this node's clock may not judge other nodes' leases: last measured off by more than {@code
+   * judgeWithin} (half the slack between a lease's renewal and its expiry, by default); null while
+   * it may (also before a first measurement).
+   */
+  @Override
+  public String distrust() {
+    Offset measured = last;
+    if (measured == null
+        || Math.abs(measured.seconds()) - measured.uncertainty() <= judgeWithin.toMillis() / 1e3) {
+      return null;
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "this node's clock is %.1f s %s the database server's, more than the %d s it may be off to"
+            + " judge other nodes' leases (run NTP or chrony)",
+        Math.abs(measured.seconds()),
+        measured.seconds() > 0 ? "ahead of" : "behind",
+        judgeWithin.toSeconds());
   }
 
   /**

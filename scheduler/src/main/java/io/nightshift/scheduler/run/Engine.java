@@ -276,10 +276,8 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     reap();
     Instant now = clock.instant();
     // A run counts as stalled only once nothing happened to it for the stall grace: the node that
-    // created it or is moving it on (under a backlog, its advance may wait in that node's pool)
-    // owns
-    // its next moves until then. This node also leaves a run whose first advance waits in its own
-    // pool to that advance.
+    // created it or is moving it on (its advance may wait in that node's pool) owns its next moves
+    // until then. This node also leaves a run whose first advance waits in its own pool to that.
     for (long runId : ctx.sweeps.stalled(now, now.minus(ctx.leases.stallGrace()), 200)) {
       if (!ctx.advanceQueued(runId)) {
         ctx.safely(runId, () -> moveOn(runId));
@@ -301,6 +299,14 @@ public final class Engine implements CreatedRuns, AutoCloseable {
    */
   boolean sweepSoon() {
     return nodeLeases.sweepSoon(this::sweep);
+  }
+
+  /**
+   * Expired leases are judged only while {@code trust} says this node's clock agrees with the
+   * database's (the others' reference); else they are left to nodes whose clocks do.
+   */
+  public void judgeLeasesBy(ClockTrust trust) {
+    ctx.clockTrust = trust;
   }
 
   /** Fails attempts whose owner stopped renewing their lease; the step's rules decide what next. */

@@ -51,6 +51,9 @@ final class EngineContext {
   /** When this node last could not reach the database: leases are judged only once it holds. */
   final DatabaseContact contact;
 
+  /** Whether this node's clock may judge other nodes' leases ({@link Engine#judgeLeasesBy}). */
+  volatile ClockTrust clockTrust = ClockTrust.ALWAYS;
+
   /** Attempts executing on this node instance, by step run id. */
   final Map<Long, Launched> executing = new ConcurrentHashMap<>();
 

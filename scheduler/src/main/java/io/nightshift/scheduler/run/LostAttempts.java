@@ -183,6 +183,16 @@ final class LostAttempts {
       }
       return;
     }
+    String distrust = ctx.clockTrust.distrust();
+    if (distrust != null) {
+      if (!expired.isEmpty()) {
+        log.warn(
+            "{} attempt(s) with an expired lease are left to the other nodes: {}",
+            expired.size(),
+            distrust);
+      }
+      return;
+    }
     for (AttemptLeaseRepository.Expired lost : expired) {
       reap(lost);
     }

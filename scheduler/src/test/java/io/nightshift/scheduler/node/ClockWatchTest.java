@@ -30,7 +30,7 @@ class ClockWatchTest {
     database = Database.open(TestDatabases.mysqlSettings());
     // A settable clock stands still: set from the real time once the database is open.
     clock = SettableClock.now();
-    watch = new ClockWatch(database.dsl(), clock, registry);
+    watch = new ClockWatch(database.dsl(), clock, registry, Duration.ofSeconds(10));
     logged.start();
     logger.addAppender(logged);
     logger.setLevel(Level.INFO);
@@ -50,15 +50,20 @@ class ClockWatchTest {
 
   @Test
   void a_clock_ahead_of_the_databases_is_measured_published_and_reported_once_per_ten_minutes() {
+    assertThat(watch.distrust()).as("not measured yet").isNull();
     ClockWatch.Offset inStep = watch.measure();
     assertThat(inStep.seconds()).isBetween(-1.0, 1.0);
     assertThat(inStep.beyondTolerance()).isFalse();
+    assertThat(watch.distrust()).isNull();
     assertThat(logged.list).isEmpty();
 
     clock.advance(Duration.ofSeconds(42));
     ClockWatch.Offset ahead = watch.measure();
     assertThat(ahead.seconds()).isBetween(41.0, 43.0);
     assertThat(ahead.beyondTolerance()).isTrue();
+    assertThat(watch.distrust())
+        .as("42 s ahead: past the 10 s within which it may judge leases")
+        .contains("clock is 42.", "ahead of the database server's", "10 s");
     assertThat(gauge()).isEqualTo(ahead.seconds());
     assertThat(logged.list).hasSize(1);
     assertThat(logged.list.get(0).getLevel()).isEqualTo(Level.ERROR);
@@ -75,6 +80,7 @@ class ClockWatchTest {
     // Set right (the settable clock steps back to the real time): one line says so.
     clock.advance(Duration.ofMinutes(-10).minusSeconds(42));
     assertThat(watch.measure().beyondTolerance()).isFalse();
+    assertThat(watch.distrust()).isNull();
     assertThat(logged.list).hasSize(3);
     assertThat(logged.list.get(2).getLevel()).isEqualTo(Level.INFO);
     assertThat(gauge()).isBetween(-1.0, 1.0);
@@ -89,7 +95,11 @@ class ClockWatchTest {
                 new io.nightshift.scheduler.store.DatabaseSettings(
                     one.url(), one.user(), one.password(), 1));
         ClockWatch through =
-            new ClockWatch(busy.dsl(), java.time.Clock.systemUTC(), new SimpleMeterRegistry())) {
+            new ClockWatch(
+                busy.dsl(),
+                java.time.Clock.systemUTC(),
+                new SimpleMeterRegistry(),
+                Duration.ofSeconds(10))) {
       java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
       Thread holder =
           new Thread(

@@ -116,6 +116,31 @@ class EngineTest extends EngineFixture {
   }
 
   @Test
+  void a_node_whose_clock_is_off_leaves_expired_leases_to_the_nodes_whose_clocks_agree()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    long id = a.start(run(command("s").put("retries", 1))).id();
+    awaitStarted(owner, 1);
+    ScriptedExecutor offRunner = new ScriptedExecutor();
+    Engine off = engine("off", offRunner);
+    off.judgeLeasesBy(() -> "this node's clock is 42.0 s ahead of the database server's");
+    ScriptedExecutor inStepRunner = new ScriptedExecutor();
+    Engine inStep = engine("b", inStepRunner);
+
+    clock.advance(Duration.ofSeconds(31));
+    off.sweep();
+    assertThat(attempt(id, "s", 1).status())
+        .as("a judge whose clock is off fails nothing")
+        .isEqualTo(StepStatus.RUNNING);
+    assertThat(offRunner.started).isEmpty();
+
+    inStep.sweep();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
+    assertThat(inStepRunner.started).containsExactly(attempt(id, "s", 2).id());
+  }
+
+  @Test
   void a_renewed_lease_is_not_taken_over() throws Exception {
     ScriptedExecutor owner = new ScriptedExecutor();
     Engine a = engine("a", owner);
