@@ -80,13 +80,18 @@ abstract class CommandLineTest {
   }
 
   Result cli(String token, String... args) {
+    return cli(env(home, server.port(), token), args);
+  }
+
+  /** The CLI's environment: {@code home}, a node on local {@code port}, {@code token} (or none). */
+  static Map<String, String> env(java.nio.file.Path home, int port, String token) {
     Map<String, String> env = new HashMap<>();
     env.put("HOME", home.toString());
-    env.put("NIGHTSHIFT_URL", "http://127.0.0.1:" + server.port());
+    env.put("NIGHTSHIFT_URL", "http://127.0.0.1:" + port);
     if (token != null) {
       env.put("NIGHTSHIFT_TOKEN", token);
     }
-    return cli(env, args);
+    return env;
   }
 
   static Result cli(Map<String, String> env, String... args) {

@@ -168,14 +168,7 @@ class FollowAcrossStopsTest {
 
   /** {@code nightshift logs ID --follow} through {@code proxy}, on a thread of its own. */
   private Follower follow(TcpProxy proxy, long id) {
-    Map<String, String> env =
-        Map.of(
-            "HOME",
-            home.toString(),
-            "NIGHTSHIFT_URL",
-            "http://127.0.0.1:" + proxy.port(),
-            "NIGHTSHIFT_TOKEN",
-            ADMIN_TOKEN);
+    Map<String, String> env = CommandLineTest.env(home, proxy.port(), ADMIN_TOKEN);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CompletableFuture<Integer> status =

@@ -73,15 +73,7 @@ class ResendTest {
   }
 
   private CommandLineTest.Result cli(String... args) {
-    return CommandLineTest.cli(
-        Map.of(
-            "HOME",
-            home.toString(),
-            "NIGHTSHIFT_URL",
-            "http://127.0.0.1:" + proxy.port(),
-            "NIGHTSHIFT_TOKEN",
-            ADMIN_TOKEN),
-        args);
+    return CommandLineTest.cli(CommandLineTest.env(home, proxy.port(), ADMIN_TOKEN), args);
   }
 
   private JsonArray runs() {
