@@ -16,10 +16,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * through it is closed and new ones are refused, as when a database host goes away) and restore on
  * the same port, or tell to lose the answer on the next connection (the request reaches the server,
  * the connection breaks as its answer comes back), or send new connections to another port (a load
- * balancer that took a node out).
+ * balancer that took a node out), or go silent.
  */
 public final class TcpProxy implements AutoCloseable {
   private volatile int target;
+  private volatile boolean silent;
   private final int port;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private volatile ServerSocket listening;
@@ -69,8 +70,18 @@ public final class TcpProxy implements AutoCloseable {
     this.target = port;
   }
 
-  /** Accepts connections again, on the same port. */
+  /**
+   * Drops every byte from now on, both ways, on the connections open and new ones, which stay open
+   * even when one end closes (a network that went silent, carrying no close either) until {@link
+   * #restore} (or {@link #cut}, which closes them).
+   */
+  public void silence() {
+    silent = true;
+  }
+
+  /** Accepts connections again, on the same port, and forwards what they carry. */
   public synchronized void restore() {
+    silent = false;
     if (listening != null) {
       return;
     }
@@ -131,16 +142,25 @@ public final class TcpProxy implements AutoCloseable {
     Thread copier =
         new Thread(
             () -> {
-              try (InputStream in = from.getInputStream();
-                  OutputStream out = to.getOutputStream()) {
-                in.transferTo(out);
+              // Not closed by a try: closing a socket's stream closes the socket (see finally).
+              try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                byte[] chunk = new byte[8192];
+                for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+                  if (!silent) {
+                    out.write(chunk, 0, n);
+                  }
+                }
               } catch (IOException e) {
                 // one side closed: close the other too
               } finally {
                 closeQuietly(from);
-                closeQuietly(to);
                 open.remove(from);
-                open.remove(to);
+                if (!silent) { // a silent network carries no close either: cut() closes it
+                  closeQuietly(to);
+                  open.remove(to);
+                }
               }
             },
             "tcp-proxy-pump-" + port);

@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -245,81 +244,17 @@ final class Api {
   }
 
   /**
-   * How a stream stopped without its {@code end} event: the id of the last event received (null if
-   * none had one), the last event when it said why ({@code closing}, {@code dropped}, {@code
-   * revoked}, {@code error}; else null), the reason in words, and how many events came.
+   * Opens a Server-Sent Events stream; {@code timeout}: how long its answer's head may take. Read
+   * it with {@link EventStream}.
    */
-  record Stopped(String after, String event, String why, int received) {}
-
-  /**
-   * Reads a Server-Sent Events stream, handing each event (its type and JSON data) to {@code
-   * events}; null once its {@code end} event came, else how it stopped ({@link Stopped}).
-   */
-  Stopped stream(String path, java.util.function.BiConsumer<String, JsonObject> events) {
+  HttpResponse<Stream<String>> openStream(String path, Duration timeout) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET();
+        HttpRequest.newBuilder(uri(path))
+            .timeout(timeout)
+            .header("Accept", "text/event-stream")
+            .GET();
     authorize(request);
-    HttpResponse<Stream<String>> response = send(request, HttpResponse.BodyHandlers.ofLines());
-    Observer seen = observer;
-    try (Stream<String> lines = response.body()) {
-      if (response.statusCode() >= 400) {
-        StringBuilder body = new StringBuilder();
-        lines.forEach(body::append);
-        if (seen != null) {
-          seen.streamHead(response, body.toString());
-        }
-        throw error(response.statusCode(), body.toString());
-      }
-      if (seen != null) {
-        seen.streamHead(response, null);
-      }
-      Iterator<String> it = lines.iterator();
-      String type = null;
-      String id = null;
-      String after = null;
-      String last = null;
-      String why = "the server ended the stream";
-      int received = 0;
-      StringBuilder data = new StringBuilder();
-      try {
-        while (it.hasNext()) {
-          String line = it.next();
-          if (line.isEmpty()) {
-            if (data.length() > 0) {
-              String name = type == null ? "message" : type;
-              if (seen != null) {
-                seen.event(name, data.toString());
-              }
-              JsonObject json = new JsonObject(data.toString());
-              events.accept(name, json);
-              received++;
-              if ("end".equals(name)) {
-                return null;
-              }
-              String named = json.getString("after");
-              after = named != null ? named : id != null ? id : after;
-              String reason = json.getString("reason", json.getString("message"));
-              if (!"log".equals(name) && reason != null) {
-                last = name;
-                why = reason;
-              }
-            }
-            type = null;
-            id = null;
-            data.setLength(0);
-          } else if (line.startsWith("event:")) {
-            type = line.substring(6).trim();
-          } else if (line.startsWith("id:")) {
-            id = line.substring(3).trim();
-          } else if (line.startsWith("data:")) {
-            data.append(line.substring(5).stripLeading());
-          }
-        }
-      } catch (java.io.UncheckedIOException e) {
-        why = "the connection to " + base + " broke (" + why(e) + ")";
-      }
-      return new Stopped(after, last, why, received);
-    }
+    return send(request, HttpResponse.BodyHandlers.ofLines());
   }
 
   /** Says something on the command's standard error. */

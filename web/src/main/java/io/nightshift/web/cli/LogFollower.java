@@ -38,8 +38,9 @@ final class LogFollower {
     for (boolean first = true; ; first = false) {
       String why;
       try {
-        Api.Stopped stopped =
-            api.stream(after == null ? path : path + "?after=" + Api.encode(after), seen);
+        EventStream.Stopped stopped =
+            EventStream.read(
+                api, after == null ? path : path + "?after=" + Api.encode(after), seen);
         if (stopped == null) {
           return status[0];
         }

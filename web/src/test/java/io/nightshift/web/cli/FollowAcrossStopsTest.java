@@ -79,6 +79,32 @@ class FollowAcrossStopsTest {
   }
 
   @Test
+  void a_stream_that_goes_silent_is_taken_for_broken_and_followed_again() throws Exception {
+    Duration realLimit = EventStream.idleLimit;
+    // Lines come every 0.3 s: a stream silent for 1.5 s has lost its way.
+    EventStream.idleLimit = Duration.ofMillis(1500);
+    try (TestServer server = TestServer.start(TestServer.Store.H2);
+        TcpProxy proxy = TcpProxy.to(server.port())) {
+      long id = startCounting(server);
+      Api.sleeper =
+          pause -> {
+            pauses.add(pause);
+            proxy.restore();
+          };
+      Follower follower = follow(proxy, id);
+      follower.awaitOut("count | line 2");
+
+      proxy.silence();
+
+      follower.assertFollowedToTheEnd(id);
+      assertThat(follower.err().toString())
+          .contains("nothing came from http://127.0.0.1:" + proxy.port() + " for 1 s");
+    } finally {
+      EventStream.idleLimit = realLimit;
+    }
+  }
+
+  @Test
   void a_follower_that_reaches_no_node_for_half_a_minute_gives_up_saying_the_run_goes_on()
       throws Exception {
     try (TestServer server = TestServer.start(TestServer.Store.H2);
