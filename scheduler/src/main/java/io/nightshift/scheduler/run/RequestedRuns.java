@@ -44,6 +44,10 @@ public final class RequestedRuns {
    */
   public Started start(NewRun run, boolean force) {
     gate.admit();
+    return admitted(run, force);
+  }
+
+  private Started admitted(NewRun run, boolean force) {
     try {
       return new Started(engine.start(run, force), false);
     } catch (DataAccessException | Conflict e) {
@@ -71,8 +75,8 @@ public final class RequestedRuns {
     if (earlier.isPresent()) {
       return new Started(earlier.get(), true);
     }
-    gate.admit();
-    return start(engine.retryOf(runId, actor).withRequest(key), force);
+    gate.admit(); // before the retried run is checked: a draining node sends it elsewhere
+    return admitted(engine.retryOf(runId, actor).withRequest(key), force);
   }
 
   /**

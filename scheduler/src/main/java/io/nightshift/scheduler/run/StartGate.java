@@ -7,9 +7,6 @@ package io.nightshift.scheduler.run;
  */
 @FunctionalInterface
 public interface StartGate {
-  /** Starts are always let through (tests, tools). */
-  StartGate OPEN = () -> {};
-
   /**
    * Returns when this node may start a run; throws an {@link
    * io.nightshift.scheduler.error.Unavailable} naming why when it may not.
