@@ -34,9 +34,9 @@ import java.util.Map;
  * client reads again. Store reads come one page at a time and only once the previous page has been
  * written. Each {@code log} event carries its cursor as the SSE {@code id}: a client that
  * reconnects with {@code Last-Event-ID} (or {@code ?after=}) resumes after it. A client that lets
- * even the small run and step events pile up past twice its share is dropped with a final {@code
- * dropped} event naming the cursor to resume from; a revoked token's streams end with a {@code
- * revoked} event, a stopping node's with {@code closing} (both also name the cursor).
+ * even small events pile up past twice its share is dropped with a {@code dropped} event naming the
+ * cursor, a revoked token's with {@code revoked}, a stopping node's with {@code closing} (with it
+ * too). A resumed stream tells where each attempt stands ({@link StandingMarks}).
  *
  * <p>Everything but store reads runs on the request's event loop; store reads are blocking calls on
  * the streams' own worker pool, so followers never starve the API of worker threads, and they are
@@ -78,6 +78,7 @@ final class LogStream implements CatchUp.Sink {
   private long stepsDeadline = -1;
   private Follow follow;
   private long keepalive = -1;
+  private StandingMarks marks = StandingMarks.none();
 
   LogStream(
       Vertx vertx,
@@ -134,6 +135,7 @@ final class LogStream implements CatchUp.Sink {
                 return;
               }
               found.getValue().forEach(sent::put);
+              marks = resume == null ? marks : new StandingMarks(RunEvents.standing(run));
               writer.head(this::stop);
               writer.enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
               keepalive = vertx.setPeriodic(SseWriter.keepaliveMs(), id -> keepalive());
@@ -142,10 +144,7 @@ final class LogStream implements CatchUp.Sink {
                   .onFailure(this::abort)
                   .onSuccess(
                       v -> {
-                        if (resume != null) {
-                          // It may have missed changes while away: where each attempt stands.
-                          RunEvents.standing(run).forEach(e -> writeEvent("step", e));
-                        }
+                        marks.rest().forEach(e -> writeEvent("step", e));
                         if (run.status().terminal()) {
                           finish();
                         } else {
@@ -323,6 +322,7 @@ final class LogStream implements CatchUp.Sink {
     if (resume != null && !resume.precedes(line)) {
       return;
     }
+    marks.before(line.ts()).forEach(e -> writeEvent("step", e));
     writer.enqueue(framed.frame(), line);
   }
 

@@ -75,6 +75,11 @@ class FollowAcrossStopsTest {
 
       follower.assertFollowedToTheEnd(id);
       assertThat(pauses).containsExactly(LogFollower.PAUSE);
+      // The marks it missed come where they happened: count's end between its lines and after's.
+      List<String> printed = follower.out().toString().lines().toList();
+      assertThat(printed.indexOf("-- step count SUCCEEDED"))
+          .isGreaterThan(printed.indexOf("count | line " + LINES))
+          .isLessThan(printed.indexOf("after | done"));
     }
   }
 
