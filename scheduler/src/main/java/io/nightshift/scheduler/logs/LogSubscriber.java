@@ -52,6 +52,8 @@ public final class LogSubscriber implements AutoCloseable {
   private volatile boolean resync; // an acknowledgement failed: re-read own pending entries
 
   private volatile boolean running;
+  private volatile boolean reading; // false once stopping: the reader reads nothing more
+  private final CountDownLatch stopReading = new CountDownLatch(1);
 
   public LogSubscriber(
       Vertx vertx, RedisOptions options, LogStore store, LogSettings settings, Clock clock) {
@@ -68,26 +70,41 @@ public final class LogSubscriber implements AutoCloseable {
 
   public void start() {
     running = true;
+    reading = true;
     writer.start();
     reader.start();
   }
 
   /**
-   * Stops at once: the Redis connection is dropped and the thread ends after its current step.
-   * Entries read but not yet acknowledged stay pending in the group and are read again at the next
-   * start (or claimed by another node).
+   * Stops: reads nothing more, stores and acknowledges the entries already read (a blocking read
+   * under way returns within {@code readBlock}), then drops the Redis connections, all within the
+   * close timeout. A node that stops thus leaves no lines pending in its name while others follow
+   * the run. What is not stored by then (the database or Redis is down) stays pending in the group:
+   * read again at the next start, or claimed by another node once idle for {@code claimIdle}.
    */
   public void stop() {
+    long until = System.nanoTime() + settings.closeTimeout().toNanos();
+    reading = false;
+    stopReading.countDown();
+    try {
+      reader.join(millisLeft(until));
+      handOver.awaitIdle(() -> System.nanoTime() < until);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     running = false;
     stop.countDown();
     group.close();
     try {
-      long until = System.nanoTime() + settings.closeTimeout().toNanos();
-      reader.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));
-      writer.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+      reader.join(millisLeft(until));
+      writer.join(millisLeft(until));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static long millisLeft(long until) {
+    return Math.max(1, (until - System.nanoTime()) / 1_000_000);
   }
 
   @Override
@@ -112,7 +129,7 @@ public final class LogSubscriber implements AutoCloseable {
     String claimCursor = "0-0";
     Instant nextClaim = clock.instant();
     try {
-      while (running) {
+      while (reading) {
         try {
           if (!groupReady || resync) {
             handOver.awaitIdle(() -> running);
@@ -147,7 +164,7 @@ public final class LogSubscriber implements AutoCloseable {
             return; // stopping; the entries stay pending
           }
         } catch (RedisLink.RedisDown e) {
-          if (!running) {
+          if (!reading) {
             return;
           }
           if (e.startsWith("NOGROUP")) {
@@ -160,12 +177,12 @@ public final class LogSubscriber implements AutoCloseable {
           }
           health.redisDown(e);
           groupReady = false; // a restarted Redis may have lost the group
-          if (stop.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS)) {
+          if (stopReading.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS)) {
             return;
           }
         } catch (RuntimeException e) {
           log.error("log subscriber round failed, retrying", e);
-          if (stop.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS)) {
+          if (stopReading.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS)) {
             return;
           }
         }

@@ -128,6 +128,40 @@ class LogSubscriberTest {
   }
 
   @Test
+  void a_stopping_subscriber_stores_and_acknowledges_what_it_had_read_leaving_nothing_pending()
+      throws Exception {
+    long run = LogFixtures.fakeId();
+    long step = LogFixtures.fakeId();
+    createGroup();
+    for (int entry = 0; entry < 3; entry++) {
+      List<LogLine> lines = new ArrayList<>();
+      for (int i = 1; i <= 100; i++) {
+        lines.add(line(run, step, "s", entry * 100 + i, T0));
+      }
+      addEntry(lines);
+    }
+    LogSubscriber subscriber = subscriber(settings);
+    try (java.sql.Connection holder = database.dataSource().getConnection();
+        java.sql.Statement st = holder.createStatement()) {
+      // The writer's insert waits for the table: the entries are read, not yet stored.
+      st.execute("LOCK TABLES log_line WRITE");
+      subscriber.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> pendingCount() == 3);
+
+      Thread stopper = new Thread(subscriber::stop, "stopper");
+      stopper.start();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> stopper.getState() == Thread.State.TIMED_WAITING);
+      st.execute("UNLOCK TABLES");
+      stopper.join(10_000);
+    }
+
+    assertThat(store.count(run)).isEqualTo(300);
+    assertThat(pendingCount()).as("nothing left for another node to claim later").isZero();
+  }
+
+  @Test
   void a_restarted_subscriber_first_stores_the_entries_it_had_read_but_not_acknowledged()
       throws Exception {
     long run = LogFixtures.fakeId();
