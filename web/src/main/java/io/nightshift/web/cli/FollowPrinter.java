@@ -21,6 +21,9 @@ final class FollowPrinter {
 
   private final Set<Long> ended = new HashSet<>();
 
+  /** Lines shown, by attempt (step run id). */
+  private final java.util.Map<Long, Long> shown = new java.util.HashMap<>();
+
   /** {@code onlyStep}: print only this step's lines and marks (null: every step's). */
   FollowPrinter(Output out, String onlyStep) {
     this.out = out;
@@ -28,15 +31,18 @@ final class FollowPrinter {
   }
 
   void print(String type, JsonObject data) {
+    String step = data.getString("step");
+    Long attempt = data.getLong("stepRunId");
+    if ("log".equals(type) && attempt != null && (onlyStep == null || onlyStep.equals(step))) {
+      shown.merge(attempt, 1L, Long::sum);
+    }
     if (out.json()) {
       out.line(new JsonObject().put("event", type).put("data", data).encode());
       return;
     }
-    String step = data.getString("step");
     if (onlyStep != null && !onlyStep.equals(step)) {
       return;
     }
-    Long attempt = data.getLong("stepRunId");
     switch (type) {
       case "log" -> {
         if (attempt != null && !ended.contains(attempt) && marked.add(attempt + " RUNNING")) {
@@ -57,6 +63,46 @@ final class FollowPrinter {
         // run, approval and end events: the summary line comes after the stream
       }
     }
+  }
+
+  /**
+   * What the followed run (its detail, once it has ended) stored that was not shown: lines that
+   * were not in the store yet when the stream reached them (a node that died holding them). Said,
+   * not hidden: the stored log has them.
+   */
+  java.util.List<String> unshown(JsonObject run) {
+    java.util.List<String> said = new java.util.ArrayList<>();
+    java.util.List<JsonObject> attempts = new java.util.ArrayList<>();
+    for (Object o : run.getJsonArray("steps", new io.vertx.core.json.JsonArray())) {
+      JsonObject step = (JsonObject) o;
+      io.vertx.core.json.JsonArray all = step.getJsonArray("attempts");
+      if (all == null) {
+        attempts.add(step);
+      } else {
+        all.forEach(a -> attempts.add((JsonObject) a));
+      }
+    }
+    for (JsonObject a : attempts) {
+      long stored = a.getLong("lines", 0L);
+      long missing = stored - shown.getOrDefault(a.getLong("id"), 0L);
+      if (missing > 0 && (onlyStep == null || onlyStep.equals(a.getString("name")))) {
+        said.add(
+            missing
+                + " of the "
+                + stored
+                + " lines of step "
+                + a.getString("name")
+                + " (attempt "
+                + a.getValue("attempt")
+                + ") were not shown: they were not stored yet when the stream reached them;"
+                + " `nightshift logs "
+                + run.getValue("id")
+                + " --step "
+                + a.getString("name")
+                + "` shows them");
+      }
+    }
+    return said;
   }
 
   /** A stored or live log line, as text or (with --json) as its event. */

@@ -22,17 +22,9 @@ final class LogFollower {
 
   private LogFollower() {}
 
-  /** Hands each event of run {@code runId}'s stream to {@code events}; the run's final status. */
-  static String follow(Api api, long runId, BiConsumer<String, JsonObject> events) {
+  /** Hands each event of run {@code runId}'s stream to {@code events}, until its end event. */
+  static void follow(Api api, long runId, BiConsumer<String, JsonObject> events) {
     String path = "/api/v1/runs/" + runId + "/logs/stream";
-    String[] status = {null};
-    BiConsumer<String, JsonObject> seen =
-        (type, data) -> {
-          if (type.equals("end")) {
-            status[0] = data.getString("status");
-          }
-          events.accept(type, data);
-        };
     String after = null;
     int fruitless = 0;
     for (boolean first = true; ; first = false) {
@@ -40,9 +32,9 @@ final class LogFollower {
       try {
         EventStream.Stopped stopped =
             EventStream.read(
-                api, after == null ? path : path + "?after=" + Api.encode(after), seen);
+                api, after == null ? path : path + "?after=" + Api.encode(after), events);
         if (stopped == null) {
-          return status[0];
+          return;
         }
         if ("revoked".equals(stopped.event())) {
           throw new ApiError(401, stopped.why());

@@ -121,9 +121,15 @@ final class RunCommands {
     return Cli.OK;
   }
 
-  /** Prints a run's live log until its end (across lost connections); the run's status. */
-  private static String streamToEnd(Base command, long id, FollowPrinter printer) {
-    return LogFollower.follow(command.api(), id, printer::print);
+  /**
+   * Prints a run's live log until its end (across lost connections); the run then, and on standard
+   * error what it stored that was not shown.
+   */
+  private static JsonObject streamToEnd(Base command, long id, FollowPrinter printer) {
+    LogFollower.follow(command.api(), id, printer::print);
+    JsonObject run = command.api().get("/api/v1/runs/" + id);
+    printer.unshown(run).forEach(command.api()::note);
+    return run;
   }
 
   /** Prints a run's log until it ends; the exit status says whether it succeeded. */
@@ -132,8 +138,8 @@ final class RunCommands {
     if (!out.json()) {
       out.line("run " + id + " started; following its log");
     }
-    String status = streamToEnd(command, id, new FollowPrinter(out, null));
-    JsonObject run = command.api().get("/api/v1/runs/" + id);
+    JsonObject run = streamToEnd(command, id, new FollowPrinter(out, null));
+    String status = run.getString("status");
     if (!out.json()) {
       String error = run.getString("error");
       out.line("run " + id + " " + out.status(status) + (error == null ? "" : ": " + error));
@@ -237,7 +243,7 @@ final class RunCommands {
     int run() {
       Output out = out();
       if (follow) {
-        String status = streamToEnd(this, id, new FollowPrinter(out, step));
+        String status = streamToEnd(this, id, new FollowPrinter(out, step)).getString("status");
         if (!out.json()) {
           out.line("run " + id + " " + out.status(status));
         }

@@ -82,4 +82,40 @@ class FollowPrinterTest {
             "ship | shipped",
             "-- step ship SUCCEEDED");
   }
+
+  @Test
+  void lines_the_run_stored_that_the_stream_never_brought_are_said_not_hidden() {
+    printer.print("step", step("dump", 3, "RUNNING"));
+    printer.print("log", line("dump", 3, "one"));
+    printer.print("log", line("dump", 3, "two"));
+    printer.print("log", line("ship", 4, "shipped"));
+    JsonObject run =
+        new JsonObject()
+            .put("id", 9)
+            .put(
+                "steps",
+                new io.vertx.core.json.JsonArray()
+                    .add(attempt(3, "dump", 1, 5))
+                    .add(
+                        new JsonObject()
+                            .put("name", "ship")
+                            .put(
+                                "attempts",
+                                new io.vertx.core.json.JsonArray()
+                                    .add(attempt(2, "ship", 1, 0))
+                                    .add(attempt(4, "ship", 2, 1)))));
+
+    assertThat(printer.unshown(run))
+        .containsExactly(
+            "3 of the 5 lines of step dump (attempt 1) were not shown: they were not stored yet"
+                + " when the stream reached them; `nightshift logs 9 --step dump` shows them");
+  }
+
+  private static JsonObject attempt(long id, String name, int attempt, long lines) {
+    return new JsonObject()
+        .put("id", id)
+        .put("name", name)
+        .put("attempt", attempt)
+        .put("lines", lines);
+  }
 }
