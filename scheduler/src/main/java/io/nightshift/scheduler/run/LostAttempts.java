@@ -21,6 +21,11 @@ final class LostAttempts {
   private final Rollback rollback;
   private final Leftovers leftovers;
 
+  /** When this node last said its clock keeps it from judging leases (null: not since in step). */
+  private volatile Instant distrustSaid;
+
+  private static final java.time.Duration SAY_AGAIN = java.time.Duration.ofMinutes(10);
+
   LostAttempts(EngineContext ctx, Engine engine, Attempts attempts, Rollback rollback) {
     this.ctx = ctx;
     this.leftovers = new Leftovers(ctx);
@@ -176,8 +181,9 @@ final class LostAttempts {
     if (!ctx.contact.heldSince(now.minus(ctx.leases.expiry()))) {
       if (!expired.isEmpty()) {
         log.info(
-            "{} attempt(s) with an expired lease are left to their owners for now: the database"
-                + " was unreachable less than {} s ago",
+            "{} attempt(s) with an expired lease are left to their owners for now: this node"
+                + " has reached the database for less than {} s (it started, or the database was"
+                + " unreachable)",
             expired.size(),
             ctx.leases.expiry().toSeconds());
       }
@@ -185,14 +191,19 @@ final class LostAttempts {
     }
     String distrust = ctx.clockTrust.distrust();
     if (distrust != null) {
-      if (!expired.isEmpty()) {
+      if (!expired.isEmpty()
+          && (distrustSaid == null || now.isAfter(distrustSaid.plus(SAY_AGAIN)))) {
         log.warn(
-            "{} attempt(s) with an expired lease are left to the other nodes: {}",
+            "{} attempt(s) with an expired lease are left to the other nodes: {} (said again"
+                + " every {} minutes while it lasts)",
             expired.size(),
-            distrust);
+            distrust,
+            SAY_AGAIN.toMinutes());
+        distrustSaid = now;
       }
       return;
     }
+    distrustSaid = null;
     for (AttemptLeaseRepository.Expired lost : expired) {
       reap(lost);
     }

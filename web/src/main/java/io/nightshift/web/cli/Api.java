@@ -310,6 +310,9 @@ final class Api {
    */
   static String why(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("received no bytes")) {
+        return "the connection closed before any answer"; // the JDK's "header parser ..."
+      }
       if (t.getMessage() != null && !t.getMessage().isBlank()) {
         return t.getMessage();
       }

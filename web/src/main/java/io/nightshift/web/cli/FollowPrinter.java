@@ -6,11 +6,12 @@ import java.util.Set;
 
 /**
  * Prints a run's live log stream as text: each line as {@code step | line}, each step's status
- * change as {@code -- step NAME STATUS}. Lines and status changes reach the stream by different
- * paths, so an attempt's first line may come before the event saying it runs: the RUNNING mark is
- * then printed before that line (and not again when the event comes), so a step's output never
- * shows above the mark that it started. Lines of an attempt that has ended add no mark. A status of
- * an attempt is marked once, however often it is told (a resumed stream tells where each stands).
+ * change as {@code -- step NAME STATUS} (a retry's as {@code step#2 | line}, {@code -- step NAME
+ * STATUS attempt 2}). Lines and status changes reach the stream by different paths, so an attempt's
+ * first line may come before the event saying it runs: the RUNNING mark is then printed before that
+ * line (and not again when the event comes), so a step's output never shows above the mark that it
+ * started. Lines of an attempt that has ended add no mark. A status of an attempt is marked once,
+ * however often it is told (a resumed stream tells where each stands).
  */
 final class FollowPrinter {
   private final Output out;
@@ -46,7 +47,7 @@ final class FollowPrinter {
     switch (type) {
       case "log" -> {
         if (attempt != null && !ended.contains(attempt) && marked.add(attempt + " RUNNING")) {
-          mark(step, "RUNNING");
+          mark(step, "RUNNING", data);
         }
         line(out, data);
       }
@@ -56,7 +57,7 @@ final class FollowPrinter {
           ended.add(attempt);
         }
         if (attempt == null || marked.add(attempt + " " + status)) {
-          mark(step, status);
+          mark(step, status, data);
         }
       }
       default -> {
@@ -110,11 +111,17 @@ final class FollowPrinter {
     if (out.json()) {
       out.line(new JsonObject().put("event", "log").put("data", data).encode());
     } else {
-      out.line(out.dim(data.getString("step") + " | ") + data.getString("line"));
+      out.line(out.dim(data.getString("step") + retry(data, "#") + " | ") + data.getString("line"));
     }
   }
 
-  private void mark(String step, String status) {
-    out.line(out.dim("-- step " + step + " ") + out.status(status));
+  /** {@code prefix} and the attempt's number for a retry (attempt 2 on); empty for the first. */
+  private static String retry(JsonObject data, String prefix) {
+    Integer attempt = data.getInteger("attempt");
+    return attempt == null || attempt < 2 ? "" : prefix + attempt;
+  }
+
+  private void mark(String step, String status, JsonObject data) {
+    out.line(out.dim("-- step " + step + " ") + out.status(status) + retry(data, " attempt "));
   }
 }

@@ -58,9 +58,28 @@ final class RequestKeys {
     return replayed ? reply.withHeader(REPLAYED, "true") : reply;
   }
 
-  /** {@code body} as JSON with every object's keys sorted. */
+  /**
+   * {@code body} as JSON with every object's keys sorted, less the top-level members left at their
+   * default (null, false, an empty object or list): {@code {}} and {@code {"params": {}}} are one
+   * request.
+   */
   private static String canonical(JsonObject body) {
-    return ((JsonObject) sorted(body)).encode();
+    JsonObject given = new JsonObject();
+    body.forEach(
+        member -> {
+          Object v = member.getValue();
+          boolean unset =
+              v == null
+                  || Boolean.FALSE.equals(v)
+                  || (v instanceof JsonObject o && o.isEmpty())
+                  || (v instanceof java.util.Map<?, ?> m && m.isEmpty())
+                  || (v instanceof JsonArray a && a.isEmpty())
+                  || (v instanceof java.util.List<?> l && l.isEmpty());
+          if (!unset) {
+            given.put(member.getKey(), v);
+          }
+        });
+    return ((JsonObject) sorted(given)).encode();
   }
 
   private static Object sorted(Object value) {

@@ -118,4 +118,20 @@ class FollowPrinterTest {
         .put("attempt", attempt)
         .put("lines", lines);
   }
+
+  @Test
+  void a_retrys_lines_and_marks_carry_its_attempt() {
+    printer.print("step", step("fetch", 1, "RUNNING").put("attempt", 1));
+    printer.print("step", step("fetch", 1, "FAILED").put("attempt", 1));
+    printer.print("log", line("fetch", 2, "ok").put("attempt", 2));
+    printer.print("step", step("fetch", 2, "SUCCEEDED").put("attempt", 2));
+
+    assertThat(text.toString().lines())
+        .containsExactly(
+            "-- step fetch RUNNING",
+            "-- step fetch FAILED",
+            "-- step fetch RUNNING attempt 2",
+            "fetch#2 | ok",
+            "-- step fetch SUCCEEDED attempt 2");
+  }
 }

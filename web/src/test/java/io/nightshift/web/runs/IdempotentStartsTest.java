@@ -163,6 +163,20 @@ abstract class IdempotentStartsTest {
   }
 
   @Test
+  void a_resend_that_spells_a_default_out_is_the_same_request() {
+    long run =
+        started(post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"gated\"}", "spelled-out-1"));
+    Answer resent =
+        post(
+            "/api/v1/runs",
+            ADMIN_TOKEN,
+            "{\"params\":{},\"template\":\"gated\",\"dryRun\":false,\"templateVersion\":null}",
+            "spelled-out-1");
+    assertThat(started(resent)).isEqualTo(run);
+    assertThat(replayed(resent)).isTrue();
+  }
+
+  @Test
   void two_keys_in_one_request_are_400_and_start_nothing() throws Exception {
     int before = runsOfTemplate();
     java.net.http.HttpResponse<String> refused =
