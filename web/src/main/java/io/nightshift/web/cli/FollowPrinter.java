@@ -100,7 +100,7 @@ final class FollowPrinter {
                 + run.getValue("id")
                 + " --step "
                 + a.getString("name")
-                + "` shows them");
+                + "` shows them once they are (within about a minute of a node's death)");
       }
     }
     return said;

@@ -108,7 +108,8 @@ class FollowPrinterTest {
     assertThat(printer.unshown(run))
         .containsExactly(
             "3 of the 5 lines of step dump (attempt 1) were not shown: they were not stored yet"
-                + " when the stream reached them; `nightshift logs 9 --step dump` shows them");
+                + " when the stream reached them; `nightshift logs 9 --step dump` shows them once"
+                + " they are (within about a minute of a node's death)");
   }
 
   private static JsonObject attempt(long id, String name, int attempt, long lines) {
