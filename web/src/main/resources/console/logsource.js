@@ -15,11 +15,15 @@ const RECONNECT_MS = 1000;
 /** Resolves after ms, or rejects with an AbortError when the signal aborts first. */
 function pause(ms, signal) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const aborted = () => {
       clearTimeout(timer);
       reject(new DOMException('aborted', 'AbortError'));
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', aborted);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', aborted, { once: true });
   });
 }
 
