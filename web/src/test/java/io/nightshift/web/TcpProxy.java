@@ -85,12 +85,22 @@ public final class TcpProxy implements AutoCloseable {
     if (listening != null) {
       return;
     }
-    try {
-      listening = listen(port);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    // The port may still be held a moment after cut() (the acceptor closing): try until it binds.
+    listening =
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(10))
+            .pollInterval(java.time.Duration.ofMillis(20))
+            .ignoreException(java.net.BindException.class)
+            .until(() -> listen(port), java.util.Objects::nonNull);
     accept(listening);
+  }
+
+  /** Closes every connection through the proxy; new ones are accepted as before. */
+  public void dropConnections() {
+    for (Socket socket : open) {
+      closeQuietly(socket);
+    }
+    open.clear();
   }
 
   @Override

@@ -102,9 +102,8 @@ class ConsoleDetailsTest extends ConsoleSession {
     browser.open("#/start?template=started-once");
     browser.find("#start-run");
 
-    // The next connection delivers the request and loses its answer.
-    proxy.cut();
-    proxy.restore();
+    // The next connection (the browser keeps none open) delivers the request and loses its answer.
+    proxy.dropConnections();
     proxy.loseNextAnswer();
     browser.expectError("net::ERR_");
     browser.click("#start-run");
