@@ -74,6 +74,12 @@ export async function api(method, path, body, options = {}) {
   return res.json();
 }
 
+/**
+ * Failures that say nothing about the request: the network or a proxy failed, or a node stopped.
+ * The same request may be sent again.
+ */
+export const TRANSIENT = [0, 502, 503, 504];
+
 /** Keys of run starts sent and not answered yet, by path and body. */
 const unanswered = new Map();
 
@@ -97,7 +103,7 @@ export async function startRun(path, body = {}) {
     unanswered.delete(id);
     return answer;
   } catch (e) {
-    if (![0, 502, 503, 504].includes(e.status)) {
+    if (!TRANSIENT.includes(e.status)) {
       unanswered.delete(id);
       throw e;
     }

@@ -2,7 +2,7 @@
 // lines after it from the run's event stream, and earlier pages on demand (when the reader scrolls
 // up). A 200,000-line step costs one page to open, not 200,000 lines.
 import { useState, useEffect, useRef } from './ui.js';
-import { get, query, stream } from './api.js';
+import { get, query, stream, TRANSIENT } from './api.js';
 
 /** Lines fetched per page, both the first (the tail) and each earlier one. */
 export const PAGE = 1000;
@@ -85,7 +85,7 @@ export function useRunLog(runId, step, onStatus) {
             }
           }, controller.signal);
         } catch (e) {
-          if (e.name === 'AbortError' || ![0, 502, 503, 504].includes(e.status)) throw e;
+          if (e.name === 'AbortError' || !TRANSIENT.includes(e.status)) throw e;
         }
         if (ended || revoked) break;
         fruitless = received > 0 ? 0 : fruitless + 1;

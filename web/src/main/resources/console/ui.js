@@ -2,6 +2,7 @@
 // HTML); links are built only from our own routes with encoded values.
 import { html, useState, useEffect, useLayoutEffect, useCallback, useRef } from './vendor/htm-preact-3.1.1.module.js';
 import { exact, relative, zone, browserZone } from './format.js';
+import { TRANSIENT } from './api.js';
 
 export { html, useState, useEffect, useLayoutEffect, useCallback, useRef };
 
@@ -16,25 +17,47 @@ export function href(...parts) {
   return '#/' + parts.map((p) => encodeURIComponent(String(p))).join('/');
 }
 
-/** Loads something from the API when deps change; reload() fetches again. */
+/** How soon a load that failed that way is tried again, by itself. */
+const RETRY_MS = 2000;
+
+/**
+ * Loads something from the API when deps change; reload() fetches again. A load that fails for a
+ * transient reason (TRANSIENT) is tried again every RETRY_MS until it succeeds, and a reload that
+ * fails so keeps what was shown, with the error beside it (see Stale): a network blip never
+ * leaves a page blank or out of date for good.
+ */
 export function useLoad(loader, deps) {
-  const [state, setState] = useState({ data: null, error: null, loading: true });
+  const [state, setState] = useState({ data: null, error: null, loading: true, of: null });
   const [tick, setTick] = useState(0);
+  const of = JSON.stringify(deps);
   useEffect(() => {
     let live = true;
+    let again = 0;
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     loader(controller.signal).then(
-      (data) => live && setState({ data, error: null, loading: false }),
-      (error) => live && error.name !== 'AbortError' && setState({ data: null, error, loading: false })
+      (data) => live && setState({ data, error: null, loading: false, of }),
+      (error) => {
+        if (!live || error.name === 'AbortError') return;
+        const transient = TRANSIENT.includes(error.status);
+        setState((s) => ({ data: transient && s.of === of ? s.data : null, error, loading: false, of: s.of }));
+        if (transient) again = setTimeout(() => setTick((t) => t + 1), RETRY_MS);
+      }
     );
     return () => {
       live = false;
+      clearTimeout(again);
       controller.abort();
     };
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { ...state, reload };
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** Says that what is shown may be out of date (a reload failed) and that it is being tried again. */
+export function Stale({ state }) {
+  if (!state.error || !state.data) return null;
+  return html`<div class="error stale" role="status">Not up to date: ${state.error.message}. Trying again…</div>`;
 }
 
 /** Re-renders every few seconds so relative times stay true. */
@@ -114,9 +137,9 @@ export function Empty({ children }) {
 
 /** Loading / error / content for a useLoad result. */
 export function Loaded({ state, children }) {
-  if (state.error) return html`<${ErrorBox} error=${state.error} />`;
+  if (state.error && !state.data) return html`<${ErrorBox} error=${state.error} />`;
   if (!state.data) return html`<p class="muted loading">Loading…</p>`;
-  return children(state.data);
+  return html`<${Stale} state=${state} />${children(state.data)}`;
 }
 
 export function Page({ title, actions, children }) {

@@ -1,6 +1,6 @@
 // One run: the steps as a live graph, the selected step's log tailed live, actions, rollback and
 // webhook deliveries. Live data comes from the run's SSE stream, read with fetch.
-import { html, useState, useEffect, useRef, useLoad, useNow, Time, Exact, Status, ErrorBox, Loaded,
+import { html, useState, useEffect, useRef, useLoad, useNow, Time, Exact, Status, ErrorBox, Loaded, Stale,
   Page, Action, Empty, go, href, ACTIVE, routeQuery, withQuery } from '../ui.js';
 import { get, post, query, startRun } from '../api.js';
 import { elapsed, duration } from '../format.js';
@@ -57,6 +57,7 @@ export function RunPage({ id }) {
       ${r.retryOf && html`<div><span class="label">Retry of</span> <a href=${href('runs', r.retryOf)}>run ${r.retryOf}</a></div>`}
       ${r.status === 'WAITING_APPROVAL' && html`<div><a href=${'#/approvals?run=' + r.id}>Waiting for approval →</a></div>`}
     </div>
+    <${Stale} state=${run} />
     ${r.error && html`<div class="error" role="status"><strong>Run error: </strong>${r.error}</div>`}
     ${Object.keys(r.params || {}).length > 0 && html`<details class="params"><summary>Parameters</summary>
       <dl>${Object.entries(r.params).map(([k, v]) => html`<dt>${k}</dt><dd>${String(v)}</dd>`)}</dl></details>`}

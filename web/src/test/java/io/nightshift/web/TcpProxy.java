@@ -16,13 +16,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * through it is closed and new ones are refused, as when a database host goes away) and restore on
  * the same port, or tell to lose the answer on the next connection (the request reaches the server,
  * the connection breaks as its answer comes back), or send new connections to another port (a load
- * balancer that took a node out), or go silent.
+ * balancer that took a node out), or go silent, or keep only its open event streams.
  */
 public final class TcpProxy implements AutoCloseable {
   private volatile int target;
   private volatile boolean silent;
+  private volatile boolean onlyStreams;
   private final int port;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
+
+  /** Sockets of connections that asked for or carried an event stream (text/event-stream). */
+  private final java.util.Set<Socket> streams = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private volatile ServerSocket listening;
   private final java.util.concurrent.atomic.AtomicInteger answersToLose =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -49,12 +54,28 @@ public final class TcpProxy implements AutoCloseable {
 
   /** Closes every connection through the proxy and refuses new ones until {@link #restore}. */
   public synchronized void cut() {
+    keepOnly(socket -> false);
+  }
+
+  /**
+   * Refuses new connections and closes those open but the event streams (a connection whose request
+   * or answer named text/event-stream), until {@link #restore}: a node that stopped answering new
+   * requests, or a client whose every request but its live streams fails.
+   */
+  public synchronized void keepOnlyStreams() {
+    onlyStreams = true;
+    keepOnly(streams::contains);
+  }
+
+  private void keepOnly(java.util.function.Predicate<Socket> kept) {
     closeQuietly(listening);
     listening = null;
     for (Socket socket : open) {
-      closeQuietly(socket);
+      if (!kept.test(socket)) {
+        closeQuietly(socket);
+        open.remove(socket);
+      }
     }
-    open.clear();
   }
 
   /**
@@ -82,6 +103,7 @@ public final class TcpProxy implements AutoCloseable {
   /** Accepts connections again, on the same port, and forwards what they carry. */
   public synchronized void restore() {
     silent = false;
+    onlyStreams = false;
     if (listening != null) {
       return;
     }
@@ -133,13 +155,21 @@ public final class TcpProxy implements AutoCloseable {
                   closeQuietly(client);
                   continue;
                 }
-                open.add(client);
-                open.add(upstream);
-                pump(client, upstream);
+                synchronized (this) {
+                  // Accepted as cut() closed the socket: refused like those after it.
+                  if (server != listening) {
+                    closeQuietly(client);
+                    closeQuietly(upstream);
+                    continue;
+                  }
+                  open.add(client);
+                  open.add(upstream);
+                }
+                pump(client, upstream, true);
                 if (answersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                   loseAnswer(upstream, client);
                 } else {
-                  pump(upstream, client);
+                  pump(upstream, client, false);
                 }
               }
             },
@@ -148,7 +178,8 @@ public final class TcpProxy implements AutoCloseable {
     acceptor.start();
   }
 
-  private void pump(Socket from, Socket to) {
+  /** Copies from one socket to the other; {@code request}: from the client to the server. */
+  private void pump(Socket from, Socket to, boolean request) {
     Thread copier =
         new Thread(
             () -> {
@@ -158,6 +189,14 @@ public final class TcpProxy implements AutoCloseable {
                 OutputStream out = to.getOutputStream();
                 byte[] chunk = new byte[8192];
                 for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+                  if (request && onlyStreams) {
+                    break; // a new request on a kept stream's connection: refused too
+                  }
+                  if (new String(chunk, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
+                      .contains("text/event-stream")) {
+                    streams.add(from);
+                    streams.add(to);
+                  }
                   if (!silent) {
                     out.write(chunk, 0, n);
                   }
@@ -167,9 +206,11 @@ public final class TcpProxy implements AutoCloseable {
               } finally {
                 closeQuietly(from);
                 open.remove(from);
+                streams.remove(from);
                 if (!silent) { // a silent network carries no close either: cut() closes it
                   closeQuietly(to);
                   open.remove(to);
+                  streams.remove(to);
                 }
               }
             },

@@ -172,7 +172,28 @@ final class Browser implements AutoCloseable {
           .until(probe::get, v -> v != null && !Boolean.FALSE.equals(v));
     } catch (ConditionTimeoutException e) {
       screenshot("timeout-" + what.replaceAll("[^A-Za-z0-9]+", "-"));
-      throw e;
+      throw new AssertionError(
+          what + " not seen within " + WAIT.toSeconds() + " s; " + whatThePageShows(), e);
+    }
+  }
+
+  /**
+   * The page's text and what it logged, for a failure's message: a run on another machine (CI)
+   * keeps no screenshot.
+   */
+  private String whatThePageShows() {
+    try {
+      String text = String.valueOf(script("return document.body ? document.body.innerText : ''"));
+      List<String> log =
+          driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+              .map(l -> l.getLevel() + " " + l.getMessage())
+              .toList();
+      return "the page showed:\n"
+          + text.substring(0, Math.min(text.length(), 3000))
+          + "\nits console logged:\n"
+          + String.join("\n", log.subList(Math.max(0, log.size() - 30), log.size()));
+    } catch (RuntimeException e) {
+      return "the page could not be read: " + e;
     }
   }
 

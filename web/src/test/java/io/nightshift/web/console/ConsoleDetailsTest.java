@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,6 +46,12 @@ class ConsoleDetailsTest extends ConsoleSession {
   int browserPort() {
     proxy = TcpProxy.to(server.port());
     return proxy.port();
+  }
+
+  /** A test that failed with the proxy cut leaves it restored for the next. */
+  @AfterEach
+  void restoreProxy() {
+    proxy.restore();
   }
 
   @AfterAll
@@ -90,6 +97,48 @@ class ConsoleDetailsTest extends ConsoleSession {
     expected.add("done");
     assertThat(lines).containsExactlyElementsOf(expected);
     browser.screenshot("followed-across-a-broken-connection");
+  }
+
+  @Test
+  void a_run_page_whose_refresh_failed_keeps_the_run_shown_and_refreshes_once_the_server_answers()
+      throws Exception {
+    java.nio.file.Path folder = io.nightshift.scheduler.TempFolders.create("console-gate-");
+    java.nio.file.Path gate = folder.resolve("open");
+    createTemplate(
+        new JsonObject()
+            .put("name", "refreshed")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        command(
+                            "tick",
+                            "echo tick 1; while [ ! -e "
+                                + gate
+                                + " ]; do sleep 0.1; done; echo tick 2"))));
+    long id = startRun("refreshed", new JsonObject());
+    browser.signIn(operator);
+    browser.open("#/runs/" + id);
+    browser.waitForText(".log .line", "tick 1");
+
+    // Every request fails but the live stream's, then the run ends: the page's reload fails.
+    browser.expectError("net::ERR_");
+    proxy.keepOnlyStreams();
+    java.nio.file.Files.createFile(gate);
+    browser.waitForText(".stale", "cannot be reached");
+    browser.waitForText(".log .line", "tick 2");
+    assertThat(browser.all(".log .line")).as("the log stays shown").hasSize(2);
+    assertThat(browser.find("#run-status").getAttribute("data-status"))
+        .as("what was shown, marked out of date")
+        .isEqualTo("RUNNING");
+    browser.screenshot("run-refresh-failed");
+
+    proxy.restore();
+    browser.await(
+        () -> "SUCCEEDED".equals(browser.find("#run-status").getAttribute("data-status")),
+        "the run shown SUCCEEDED without a click");
+    browser.await(() -> browser.first(".stale") == null, "the out-of-date note gone");
+    io.nightshift.scheduler.TempFolders.delete(folder);
   }
 
   @Test
