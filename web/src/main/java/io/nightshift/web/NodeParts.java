@@ -207,9 +207,8 @@ record NodeParts(
               redis,
               LogSettings.defaults(config.node()).stream(),
               clock,
-              database.embedded() ? null : database.leases(),
-              leaseSettings(config.cluster()).clockSlack());
-      engine.judgeLeasesBy(metrics.clockTrust());
+              database.embedded() ? null : database.leases());
+      engine.keepLeasesBy(metrics.databaseTime(clock));
       engine.events().addListener(metrics.runs());
       engine.recover();
       LogRetention retention =
@@ -231,7 +230,7 @@ record NodeParts(
               fires,
               config.node(),
               clock,
-              othersLive(database, config.node(), clock));
+              othersLive(database, config.node(), engine.leaseClock()));
       jobScheduler.start();
       NodeDrain drain =
           new NodeDrain(

@@ -14,7 +14,6 @@ import io.nightshift.scheduler.metrics.MetricsStore;
 import io.nightshift.scheduler.metrics.RunMetrics;
 import io.nightshift.scheduler.metrics.StoreGauges;
 import io.nightshift.scheduler.node.ClockWatch;
-import io.nightshift.scheduler.run.ClockTrust;
 import io.nightshift.scheduler.run.RunRepository;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
@@ -46,8 +45,7 @@ final class ServiceMetrics implements AutoCloseable {
       Redis redis,
       String stream,
       Clock clock,
-      DSLContext serverClock,
-      Duration judgeWithin) {
+      DSLContext serverClock) {
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -61,13 +59,15 @@ final class ServiceMetrics implements AutoCloseable {
     this.clockWatch =
         serverClock == null
             ? null
-            : new ClockWatch(serverClock, clock, registry, judgeWithin)
-                .start(Duration.ofSeconds(15));
+            : new ClockWatch(serverClock, clock, registry).start(Duration.ofSeconds(15));
   }
 
-  /** Whether this node's clock may judge other nodes' leases (always, on an embedded store). */
-  ClockTrust clockTrust() {
-    return clockWatch == null ? ClockTrust.ALWAYS : clockWatch;
+  /**
+   * The database server's time as this node reckons it ({@link ClockWatch#databaseTime}); {@code
+   * clock} itself on the embedded store, which shares it.
+   */
+  Clock databaseTime(Clock clock) {
+    return clockWatch == null ? clock : clockWatch.databaseTime();
   }
 
   RunMetrics runs() {

@@ -1,31 +1,32 @@
 package io.nightshift.scheduler.node;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nightshift.executor.DaemonThreads;
-import io.nightshift.scheduler.run.ClockTrust;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This node's clock against the database server's. Nodes judge each other's leases and fire jobs by
- * their own clocks: a node whose clock runs ahead fails other nodes' live steps as lost and fires
- * jobs early; one that lags has its own steps taken from it. So every node measures its offset (its
- * time at the middle of a query, minus the server's time in that query), publishes it as the gauge
- * {@code nightshift_clock_offset_seconds}, and logs an error when it is beyond {@link #TOLERANCE}
- * (at the first such measurement, then every 10 minutes while it lasts), and a line when it is back
- * within. MySQL/MariaDB only: the embedded store shares the node's clock.
+ * This node's clock against the database server's, and the database server's time as this node
+ * reckons it ({@link #databaseTime}). Leases are stamped and judged in database time, so a node
+ * whose clock is off neither fails other nodes' live steps as lost nor has its own taken from it;
+ * but jobs fire by each node's own clock (Quartz), early on a node ahead. So every node measures
+ * its offset (its time at the middle of a query, minus the server's time in that query), publishes
+ * it as the gauge {@code nightshift_clock_offset_seconds}, and logs an error when it is beyond
+ * {@link #TOLERANCE} (at the first such measurement, then every 10 minutes while it lasts), and a
+ * line when it is back within. MySQL/MariaDB only: the embedded store shares the node's clock.
  */
-public final class ClockWatch implements AutoCloseable, ClockTrust {
+public final class ClockWatch implements AutoCloseable {
   /** How far apart clocks may be: leases and fires assume clocks kept in step (NTP). */
   public static final Duration TOLERANCE = Duration.ofSeconds(1);
 
@@ -36,20 +37,17 @@ public final class ClockWatch implements AutoCloseable, ClockTrust {
   private final Clock clock;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-clock-watch-"));
-  private final Duration judgeWithin;
   private volatile double offsetSeconds = Double.NaN;
-  private volatile Offset last;
+  private volatile ServerTime serverTime;
   private Instant reportedAt;
 
-  /**
-   * Measures through {@code dsl} (a MySQL/MariaDB store), by {@code clock} (the node's); {@code
-   * judgeWithin}: how far off this clock may be and still judge other nodes' leases ({@link
-   * #distrust}).
-   */
-  public ClockWatch(DSLContext dsl, Clock clock, MeterRegistry registry, Duration judgeWithin) {
+  /** The server's time at one moment of this JVM's monotonic clock ({@link System#nanoTime}). */
+  private record ServerTime(Instant at, long nanoTime) {}
+
+  /** Measures through {@code dsl} (a MySQL/MariaDB store), by {@code clock} (the node's). */
+  public ClockWatch(DSLContext dsl, Clock clock, MeterRegistry registry) {
     this.dsl = dsl;
     this.clock = clock;
-    this.judgeWithin = judgeWithin;
     Gauge.builder("nightshift.clock.offset", () -> offsetSeconds)
         .description(
             "this node's clock minus the database server's, as last measured (every 15 s);"
@@ -58,9 +56,12 @@ public final class ClockWatch implements AutoCloseable, ClockTrust {
         .register(registry);
   }
 
-  /** Measures now, then every {@code every}; a failed measurement keeps the last value. */
+  /**
+   * Measures now (before returning: the node's first leases are stamped in database time), then
+   * every {@code every}; a failed measurement keeps the last value.
+   */
   public ClockWatch start(Duration every) {
-    timer.scheduleWithFixedDelay(
+    Runnable measuring =
         () -> {
           try {
             measure();
@@ -68,10 +69,9 @@ public final class ClockWatch implements AutoCloseable, ClockTrust {
             // The database is unreachable or busy: its own checks say so; the next one measures.
             log.debug("cannot read the database's clock: {}", e.toString());
           }
-        },
-        0,
-        every.toMillis(),
-        TimeUnit.MILLISECONDS);
+        };
+    measuring.run();
+    timer.scheduleWithFixedDelay(measuring, every.toMillis(), every.toMillis(), MILLISECONDS);
     return this;
   }
 
@@ -97,12 +97,16 @@ public final class ClockWatch implements AutoCloseable, ClockTrust {
                       .value1();
               long roundTrip = System.nanoTime() - started;
               Instant node = before.plusNanos(roundTrip / 2);
+              long micros = server.longValue();
+              serverTime =
+                  new ServerTime(
+                      Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000),
+                      started + roundTrip / 2);
               double offset =
                   node.getEpochSecond() + node.getNano() / 1e9 - server.doubleValue() / 1_000_000.0;
               return new Offset(offset, roundTrip / 2e9);
             });
     offsetSeconds = measured.seconds();
-    last = measured;
     report(measured, clock.instant());
     return measured;
   }
@@ -114,9 +118,10 @@ public final class ClockWatch implements AutoCloseable, ClockTrust {
           || now.isBefore(reportedAt)
           || !now.isBefore(reportedAt.plus(REMIND_EVERY))) {
         log.error(
-            "this node's clock is {} s {} the database server's: nodes judge each other's step"
-                + " leases and fire jobs by their own clocks, which must agree within {} s (run"
-                + " NTP or chrony on every node and on the database host)",
+            "this node's clock is {} s {} the database server's: jobs fire by each node's own"
+                + " clock, and times shown and stored (runs, steps, audit) come from it; clocks"
+                + " must agree within {} s (run NTP or chrony on every node and on the database"
+                + " host). Step leases are kept in the database's time and still hold",
             String.format(java.util.Locale.ROOT, "%.1f", Math.abs(measured.seconds())),
             measured.seconds() > 0 ? "ahead of" : "behind",
             TOLERANCE.toSeconds());
@@ -132,24 +137,29 @@ public final class ClockWatch implements AutoCloseable, ClockTrust {
   }
 
   /**
-   * Why this node's clock may not judge other nodes' leases: last measured off by more than {@code
-   * judgeWithin} (half the slack between a lease's renewal and its expiry, by default); null while
-   * it may (also before a first measurement).
+   * The database server's time as this node reckons it: the server's time at the last measurement
+   * plus the time this JVM's monotonic clock counted since (so a step of the node's clock between
+   * two measurements changes nothing); the node's clock until a first measurement. Nodes stamp and
+   * judge leases by it: whatever their own clocks say, they agree within their round trips.
    */
-  @Override
-  public String distrust() {
-    Offset measured = last;
-    if (measured == null
-        || Math.abs(measured.seconds()) - measured.uncertainty() <= judgeWithin.toMillis() / 1e3) {
-      return null;
-    }
-    return String.format(
-        java.util.Locale.ROOT,
-        "this node's clock is %.1f s %s the database server's, more than the %d s it may be off to"
-            + " judge other nodes' leases (run NTP or chrony)",
-        Math.abs(measured.seconds()),
-        measured.seconds() > 0 ? "ahead of" : "behind",
-        judgeWithin.toSeconds());
+  public Clock databaseTime() {
+    return new Clock() {
+      @Override
+      public Instant instant() {
+        ServerTime at = serverTime;
+        return at == null ? clock.instant() : at.at().plusNanos(System.nanoTime() - at.nanoTime());
+      }
+
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        throw new UnsupportedOperationException("database time is UTC");
+      }
+    };
   }
 
   /**

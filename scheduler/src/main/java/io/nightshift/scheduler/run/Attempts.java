@@ -50,8 +50,7 @@ final class Attempts {
       return null;
     }
     Instant now = ctx.storedNow();
-    RunRepository.Lease lease =
-        new RunRepository.Lease(ctx.self.instance(), now.plus(ctx.leases.expiry()));
+    RunRepository.Lease lease = ctx.lease();
     try {
       ctx.runs.change(
           run,

@@ -244,7 +244,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
    * periodic lease renewal, cancel poll and sweep start.
    */
   public void recover() {
-    Instant now = clock.instant();
+    Instant now = ctx.leaseNow();
     nodeLeases.heartbeat(now);
     java.util.Set<String> liveTwins = nodeLeases.liveTwins(now);
     java.util.List<Long> keptEnds = lost.keptEnds();
@@ -302,11 +302,17 @@ public final class Engine implements CreatedRuns, AutoCloseable {
   }
 
   /**
-   * Expired leases are judged only while {@code trust} says this node's clock agrees with the
-   * database's (the others' reference); else they are left to nodes whose clocks do.
+   * Stamps and judges leases (its attempts' and its own node lease) by {@code databaseTime}, the
+   * database server's time as this node reckons it, rather than by its own clock: nodes whose
+   * clocks disagree still agree on when a lease expires.
    */
-  public void judgeLeasesBy(ClockTrust trust) {
-    ctx.clockTrust = trust;
+  public void keepLeasesBy(Clock databaseTime) {
+    ctx.leaseClock = databaseTime;
+  }
+
+  /** The time leases are kept in ({@link #keepLeasesBy}; this node's clock by default). */
+  public Clock leaseClock() {
+    return ctx.leaseClock;
   }
 
   /** Fails attempts whose owner stopped renewing their lease; the step's rules decide what next. */

@@ -35,15 +35,6 @@ public record LeaseSettings(
     this(renewEvery, expiry, sweepEvery, cancelPollEvery, defaultStallGrace(sweepEvery));
   }
 
-  /**
-   * How far a node's clock may be off the database server's and still judge other nodes' leases:
-   * half the slack between a lease's renewal and its expiry (10 s by default). A judge ahead by
-   * more than the slack would find leases expired that their owner still renews.
-   */
-  public Duration clockSlack() {
-    return expiry.minus(renewEvery).dividedBy(2);
-  }
-
   /** Three sweep periods: a run some node is moving on is never taken from it by a sweep. */
   public static Duration defaultStallGrace(Duration sweepEvery) {
     return sweepEvery.multipliedBy(3);

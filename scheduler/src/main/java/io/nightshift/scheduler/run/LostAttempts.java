@@ -21,11 +21,6 @@ final class LostAttempts {
   private final Rollback rollback;
   private final Leftovers leftovers;
 
-  /** When this node last said its clock keeps it from judging leases (null: not since in step). */
-  private volatile Instant distrustSaid;
-
-  private static final java.time.Duration SAY_AGAIN = java.time.Duration.ofMinutes(10);
-
   LostAttempts(EngineContext ctx, Engine engine, Attempts attempts, Rollback rollback) {
     this.ctx = ctx;
     this.leftovers = new Leftovers(ctx);
@@ -173,7 +168,7 @@ final class LostAttempts {
     Instant now = ctx.clock.instant();
     List<AttemptLeaseRepository.Expired> expired;
     try {
-      expired = ctx.attemptLeases.expired(now, ctx.leases.expiry());
+      expired = ctx.attemptLeases.expired(ctx.leaseNow(), ctx.leases.expiry());
     } catch (RuntimeException e) {
       ctx.contact.failed(e);
       throw e;
@@ -189,21 +184,6 @@ final class LostAttempts {
       }
       return;
     }
-    String distrust = ctx.clockTrust.distrust();
-    if (distrust != null) {
-      if (!expired.isEmpty()
-          && (distrustSaid == null || now.isAfter(distrustSaid.plus(SAY_AGAIN)))) {
-        log.warn(
-            "{} attempt(s) with an expired lease are left to the other nodes: {} (said again"
-                + " every {} minutes while it lasts)",
-            expired.size(),
-            distrust,
-            SAY_AGAIN.toMinutes());
-        distrustSaid = now;
-      }
-      return;
-    }
-    distrustSaid = null;
     for (AttemptLeaseRepository.Expired lost : expired) {
       reap(lost);
     }

@@ -28,8 +28,8 @@ final class NodeLeases implements AutoCloseable {
   }
 
   /**
-   * Instances of this node's name, other than this one, that are alive: their lease holds and, when
-   * they run on this host, their JVM is still the process that took the lease.
+   * Instances of this node's name, other than this one, that are alive at {@code now} (lease time):
+   * their lease holds and, when they run on this host, their JVM is still the process that took it.
    */
   java.util.Set<String> liveTwins(Instant now) {
     java.util.Set<String> live = new java.util.HashSet<>();
@@ -57,6 +57,7 @@ final class NodeLeases implements AutoCloseable {
     return live;
   }
 
+  /** Renews this instance's node lease from {@code now} (lease time). */
   void heartbeat(Instant now) {
     ctx.nodes.renew(
         new NodeLeaseRepository.NodeLease(
@@ -76,7 +77,7 @@ final class NodeLeases implements AutoCloseable {
    * attempts that waited for the database are recorded.
    */
   void renewLeases() {
-    Instant now = ctx.clock.instant();
+    Instant now = ctx.leaseNow();
     List<Long> mine = List.copyOf(ctx.executing.keySet());
     java.util.Set<Long> held;
     try {

@@ -15,6 +15,7 @@ import io.nightshift.scheduler.template.TemplateParser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -116,28 +117,37 @@ class EngineTest extends EngineFixture {
   }
 
   @Test
-  void a_node_whose_clock_is_off_leaves_expired_leases_to_the_nodes_whose_clocks_agree()
-      throws Exception {
+  void nodes_whose_clocks_are_off_keep_and_judge_leases_in_the_databases_time() throws Exception {
+    // The database server's time is the fixture's clock: one node's own clock is 60 s behind it,
+    // the other's 60 s ahead; both keep their leases in the database's time.
     ScriptedExecutor owner = new ScriptedExecutor();
-    Engine a = engine("a", owner);
-    long id = a.start(run(command("s").put("retries", 1))).id();
+    Engine behind = engine("behind", owner, Clock.offset(clock, Duration.ofSeconds(-60)));
+    behind.keepLeasesBy(clock);
+    ScriptedExecutor aheadRunner = new ScriptedExecutor();
+    Engine ahead = engine("ahead", aheadRunner, Clock.offset(clock, Duration.ofSeconds(60)));
+    ahead.keepLeasesBy(clock);
+    long id = behind.start(run(command("s").put("retries", 1))).id();
     awaitStarted(owner, 1);
-    ScriptedExecutor offRunner = new ScriptedExecutor();
-    Engine off = engine("off", offRunner);
-    off.judgeLeasesBy(() -> "this node's clock is 42.0 s ahead of the database server's");
-    ScriptedExecutor inStepRunner = new ScriptedExecutor();
-    Engine inStep = engine("b", inStepRunner);
 
-    clock.advance(Duration.ofSeconds(31));
-    off.sweep();
+    for (int i = 0; i < 5; i++) {
+      clock.advance(Duration.ofSeconds(10));
+      behind.renewLeases();
+      ahead.sweep();
+    }
     assertThat(attempt(id, "s", 1).status())
-        .as("a judge whose clock is off fails nothing")
+        .as("renewed by a node behind, judged by a node ahead: held")
         .isEqualTo(StepStatus.RUNNING);
-    assertThat(offRunner.started).isEmpty();
+    assertThat(owner.killed).isEmpty();
+    assertThat(aheadRunner.started).isEmpty();
 
-    inStep.sweep();
+    // The owner stops renewing: its lease expires 30 s after the last renewal, database time.
+    clock.advance(Duration.ofSeconds(29));
+    ahead.sweep();
+    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
+    clock.advance(Duration.ofSeconds(2));
+    ahead.sweep();
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
-    assertThat(inStepRunner.started).containsExactly(attempt(id, "s", 2).id());
+    assertThat(aheadRunner.started).containsExactly(attempt(id, "s", 2).id());
   }
 
   @Test

@@ -22,18 +22,21 @@ public final class NodeRoutes {
   private final java.util.function.Supplier<String> ownInstance;
   private final Clock clock;
 
-  /** {@code ownInstance}: this node instance's id in the node leases. */
+  /**
+   * {@code ownInstance}: this node instance's id in the node leases; {@code leaseClock}: the time
+   * they are kept in (the database server's, {@code Engine#leaseClock}).
+   */
   public NodeRoutes(
       Endpoints endpoints,
       NodeDrain drain,
       NodeLeaseRepository nodes,
       java.util.function.Supplier<String> ownInstance,
-      Clock clock) {
+      Clock leaseClock) {
     this.endpoints = endpoints;
     this.drain = drain;
     this.nodes = nodes;
     this.ownInstance = ownInstance;
-    this.clock = clock;
+    this.clock = leaseClock;
   }
 
   public void mount(Router api) {
