@@ -133,13 +133,45 @@ export async function blob(path) {
   return res.blob();
 }
 
+/** How long a stream's answer may take to begin. */
+const STREAM_HEAD_MS = 30000;
+/** How long a stream may stay silent: three of the server's keepalives (it says how often). */
+const KEEPALIVES_MISSED = 3;
+
 /**
  * Follows a Server-Sent Events endpoint with fetch (EventSource cannot send the bearer header).
  * Calls onEvent(type, data, id) for each event (id: its SSE id, or null); resolves when the stream
- * ends; rejects with an ApiError (status 0 when the connection failed or broke); abort with the
- * signal.
+ * ends; rejects with an ApiError (status 0 when the connection failed or broke, or went silent for
+ * longer than three of the keepalives the server says it sends: a network on the way may forget a
+ * long-lived connection without closing anything); abort with the signal.
  */
 export async function stream(path, onEvent, signal) {
+  const own = new AbortController();
+  const relay = () => own.abort();
+  if (signal) {
+    if (signal.aborted) own.abort();
+    signal.addEventListener('abort', relay, { once: true });
+  }
+  const idle = { limit: STREAM_HEAD_MS, last: Date.now(), silent: false };
+  const watch = setInterval(() => {
+    if (Date.now() - idle.last > idle.limit) {
+      idle.silent = true;
+      own.abort();
+    }
+  }, 250);
+  try {
+    await follow(path, onEvent, own.signal, idle);
+  } catch (e) {
+    if (!idle.silent) throw e;
+    throw new ApiError(0, 'network', `the server sent nothing for ${Math.round(idle.limit / 1000)} s: the connection is taken for broken`, []);
+  } finally {
+    clearInterval(watch);
+    if (signal) signal.removeEventListener('abort', relay);
+  }
+}
+
+/** Reads one stream (see stream); idle.last is when it last received something. */
+async function follow(path, onEvent, signal, idle) {
   let res;
   try {
     res = await fetch('/api/v1' + path, {
@@ -152,6 +184,9 @@ export async function stream(path, onEvent, signal) {
     throw new ApiError(0, 'network', 'the server cannot be reached: ' + e.message, []);
   }
   if (!res.ok) throw await failure(res);
+  const every = Number(res.headers.get('Nightshift-Keepalive-Ms'));
+  idle.limit = every > 0 ? KEEPALIVES_MISSED * every : STREAM_HEAD_MS;
+  idle.last = Date.now();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {
@@ -162,6 +197,7 @@ export async function stream(path, onEvent, signal) {
       if (e.name === 'AbortError') throw e;
       throw new ApiError(0, 'network', 'the connection to the server broke: ' + e.message, []);
     }
+    idle.last = Date.now();
     const { value, done } = chunk;
     if (done) break;
     buffer += value;

@@ -16,11 +16,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * through it is closed and new ones are refused, as when a database host goes away) and restore on
  * the same port, or tell to lose the answer on the next connection (the request reaches the server,
  * the connection breaks as its answer comes back), or send new connections to another port (a load
- * balancer that took a node out), or go silent, or keep only its open event streams.
+ * balancer that took a node out), or go silent (all of it, or only its open event streams), or keep
+ * only its open event streams.
  */
 public final class TcpProxy implements AutoCloseable {
   private volatile int target;
   private volatile boolean silent;
+
+  /** Sockets that carry nothing any more, closes included ({@link #silenceStreams}). */
+  private final java.util.Set<Socket> silenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private volatile boolean onlyStreams;
   private final int port;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
@@ -100,9 +105,24 @@ public final class TcpProxy implements AutoCloseable {
     silent = true;
   }
 
+  /**
+   * Drops every byte from now on, both ways, on the event streams open (the connections that asked
+   * for or carried text/event-stream), which stay open even when one end closes, as when a NAT or
+   * firewall on the way forgot a long-lived connection; other connections, and new ones, carry on.
+   * Until {@link #restore} (or {@link #cut}, which closes them).
+   */
+  public void silenceStreams() {
+    for (Socket socket : open) {
+      if (streams.contains(socket)) {
+        silenced.add(socket);
+      }
+    }
+  }
+
   /** Accepts connections again, on the same port, and forwards what they carry. */
   public synchronized void restore() {
     silent = false;
+    silenced.clear();
     onlyStreams = false;
     if (listening != null) {
       return;
@@ -197,7 +217,7 @@ public final class TcpProxy implements AutoCloseable {
                     streams.add(from);
                     streams.add(to);
                   }
-                  if (!silent) {
+                  if (!quiet(from, to)) {
                     out.write(chunk, 0, n);
                   }
                 }
@@ -207,7 +227,7 @@ public final class TcpProxy implements AutoCloseable {
                 closeQuietly(from);
                 open.remove(from);
                 streams.remove(from);
-                if (!silent) { // a silent network carries no close either: cut() closes it
+                if (!quiet(from, to)) { // a silent network carries no close: cut() closes it
                   closeQuietly(to);
                   open.remove(to);
                   streams.remove(to);
@@ -217,6 +237,10 @@ public final class TcpProxy implements AutoCloseable {
             "tcp-proxy-pump-" + port);
     copier.setDaemon(true);
     copier.start();
+  }
+
+  private boolean quiet(Socket from, Socket to) {
+    return silent || silenced.contains(from) || silenced.contains(to);
   }
 
   private void loseAnswer(Socket upstream, Socket client) {

@@ -47,7 +47,6 @@ final class SseWriter {
     this.ended = ended;
   }
 
-  /** One Server-Sent Event: {@code event: type} and the data as one line of JSON. */
   /**
    * How often an idle stream sends a keepalive (and reads its run's status from the store): system
    * property {@code nightshift.streamKeepaliveMs}, read per stream, for tests; 15 s.
@@ -61,6 +60,7 @@ final class SseWriter {
     enqueue(Buffer.buffer(": keepalive\n\n"), null);
   }
 
+  /** One Server-Sent Event: {@code event: type} and the data as one line of JSON. */
   static Buffer event(String type, io.vertx.core.json.JsonObject data) {
     return Buffer.buffer("event: " + type + "\ndata: " + data.encode() + "\n\n");
   }
@@ -74,7 +74,10 @@ final class SseWriter {
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no");
+        .putHeader("X-Accel-Buffering", "no")
+        // How often a keepalive comes: a client that hears nothing for a few takes the connection
+        // for broken (a network on the way may forget it without closing anything).
+        .putHeader("Nightshift-Keepalive-Ms", String.valueOf(keepaliveMs()));
     response.closeHandler(v -> closed.run());
   }
 

@@ -100,6 +100,46 @@ class ConsoleDetailsTest extends ConsoleSession {
   }
 
   @Test
+  void a_followed_log_whose_connection_went_silent_is_opened_again_after_three_missed_keepalives()
+      throws Exception {
+    // Keepalives every 0.5 s for the streams this test opens: silence is noticed after 1.5 s.
+    System.setProperty("nightshift.streamKeepaliveMs", "500");
+    java.nio.file.Path folder = io.nightshift.scheduler.TempFolders.create("console-gate-");
+    try {
+      java.nio.file.Path gate = folder.resolve("open");
+      createTemplate(
+          new JsonObject()
+              .put("name", "quiet-count")
+              .put(
+                  "steps", new JsonArray().add(command("count", gated("line 1", gate, "line 2")))));
+      long id = startRun("quiet-count", new JsonObject());
+      browser.signIn(operator);
+      browser.open("#/runs/" + id);
+      browser.waitForText(".log .line", "line 1");
+
+      // The stream's connection carries nothing more, not even a close; other requests go on.
+      proxy.silenceStreams();
+      java.nio.file.Files.createFile(gate);
+      browser.waitForText(".log .line", "line 2");
+      browser.await(
+          () -> "SUCCEEDED".equals(browser.find("#run-status").getAttribute("data-status")),
+          "the run shown SUCCEEDED");
+      assertThat(browser.all(".log .line .lt").stream().map(e -> e.getText().trim()).toList())
+          .containsExactly("line 1", "line 2");
+    } finally {
+      System.clearProperty("nightshift.streamKeepaliveMs");
+      io.nightshift.scheduler.TempFolders.delete(folder);
+    }
+  }
+
+  /**
+   * A command that prints {@code first}, waits until {@code gate} exists, then prints {@code then}.
+   */
+  private static String gated(String first, java.nio.file.Path gate, String then) {
+    return "echo " + first + "; while [ ! -e " + gate + " ]; do sleep 0.1; done; echo " + then;
+  }
+
+  @Test
   void a_run_page_whose_refresh_failed_keeps_the_run_shown_and_refreshes_once_the_server_answers()
       throws Exception {
     java.nio.file.Path folder = io.nightshift.scheduler.TempFolders.create("console-gate-");
@@ -107,15 +147,7 @@ class ConsoleDetailsTest extends ConsoleSession {
     createTemplate(
         new JsonObject()
             .put("name", "refreshed")
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        command(
-                            "tick",
-                            "echo tick 1; while [ ! -e "
-                                + gate
-                                + " ]; do sleep 0.1; done; echo tick 2"))));
+            .put("steps", new JsonArray().add(command("tick", gated("tick 1", gate, "tick 2")))));
     long id = startRun("refreshed", new JsonObject());
     browser.signIn(operator);
     browser.open("#/runs/" + id);
