@@ -27,11 +27,21 @@ function pause(ms, signal) {
   });
 }
 
+/** Keeps in counts, per step, the attempt and sequence number of the latest line seen. */
+function count(counts, line) {
+  const c = counts[line.step];
+  if (!c || line.attempt > c.attempt || (line.attempt === c.attempt && line.seq > c.seq)) {
+    counts[line.step] = { attempt: line.attempt, seq: line.seq };
+  }
+}
+
 /**
  * runId, step (null: every step); onStatus(type) is called for each run, step and end event.
- * Returns { lines, version, live, error, ready, atStart, loading, dropped, loadEarlier }: version
- * changes whenever lines change; ready says the last page came; atStart that the first line is in; loadEarlier() fetches the
- * page before the first loaded line and returns how many lines it put in front.
+ * Returns { lines, version, live, error, ready, atStart, loading, dropped, counts, loadEarlier }:
+ * version changes whenever lines change; ready says the last page came; atStart that the first
+ * line is in; counts, by step, { attempt, seq } of the latest line seen (of every step, whatever
+ * step is shown: a running attempt's count so far); loadEarlier() fetches the page before the
+ * first loaded line and returns how many lines it put in front.
  */
 export function useRunLog(runId, step, onStatus) {
   const [version, setVersion] = useState(0);
@@ -41,7 +51,7 @@ export function useRunLog(runId, step, onStatus) {
   const state = useRef(null);
   const key = runId + '\n' + (step || '');
   if (!state.current || state.current.key !== key) {
-    state.current = { key, lines: [], before: 'end', dropped: 0, earlier: null };
+    state.current = { key, lines: [], before: 'end', dropped: 0, earlier: null, counts: {} };
   }
   const s = state.current;
 
@@ -58,6 +68,7 @@ export function useRunLog(runId, step, onStatus) {
       const tail = await get(`/runs/${runId}/logs` + query({ step, before: 'end', limit: PAGE }), { signal: controller.signal });
       mine.lines = tail.items;
       mine.before = tail.next;
+      tail.items.forEach((line) => count(mine.counts, line));
       bump();
       // A stream that stops before the run's end (the node behind the address stopped, the tab
       // fell behind, the connection broke) is opened again after the last event it got.
@@ -71,7 +82,8 @@ export function useRunLog(runId, step, onStatus) {
             received++;
             if (id) after = id;
             if (type === 'log') {
-              if (step && data.step !== step) return;
+              count(mine.counts, data);
+              if (step && data.step !== step) { bump(); return; }
               if (mine.lines.length >= MAX_LINES) { mine.dropped++; return; }
               mine.lines.push(data);
               bump();
@@ -126,6 +138,7 @@ export function useRunLog(runId, step, onStatus) {
     atStart: s.before === null,
     loading,
     dropped: s.dropped,
+    counts: s.counts,
     loadEarlier,
   };
 }

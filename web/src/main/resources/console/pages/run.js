@@ -63,7 +63,7 @@ export function RunPage({ id }) {
       <dl>${Object.entries(r.params).map(([k, v]) => html`<dt>${k}</dt><dd>${String(v)}</dd>`)}</dl></details>`}
     <h2>Steps</h2>
     <${Graph} steps=${steps} state=${state} detail=${detail} selected=${selected} onSelect=${select} />
-    <${StepTable} run=${r} now=${now} selected=${selected} onSelect=${select} />
+    <${StepTable} run=${r} now=${now} selected=${selected} onSelect=${select} counts=${log.counts} />
     <h2>Log ${selected ? html`of <code>${selected}</code>` : 'of all steps'}
       ${selected && html` <button type="button" class="link" onClick=${() => select(selected)}>show all steps</button>`}</h2>
     ${log.error && html`<${ErrorBox} error=${log.error} />`}
@@ -86,7 +86,14 @@ function storedLines(run, step) {
   return rows.filter((s) => !step || s.name === step).reduce((n, s) => n + (s.lines || 0), 0);
 }
 
-function StepTable({ run, now, selected, onSelect }) {
+/** A step's lines: as stored once its attempt ended; while it runs, as many as the page has seen. */
+function lines(step, counts) {
+  if (step.status !== 'RUNNING') return step.lines ?? '';
+  const seen = counts[step.name];
+  return seen && seen.attempt === step.attempt ? seen.seq : '';
+}
+
+function StepTable({ run, now, selected, onSelect, counts }) {
   return html`<table class="list steps stack">
     <thead><tr><th>Step</th><th>Status</th><th>Attempt</th><th>Started</th><th>Took</th><th>Exit</th><th>Lines</th><th>Error</th></tr></thead>
     <tbody>${run.steps.map((s) => html`<tr class=${selected === s.name ? 'selected' : ''}>
@@ -96,7 +103,7 @@ function StepTable({ run, now, selected, onSelect }) {
       <td data-label="Started"><${Time} at=${s.startedAt} /></td>
       <td data-label="Took">${s.durationMs != null ? duration(s.durationMs) : s.startedAt ? elapsed(s.startedAt, s.finishedAt, now) : ''}</td>
       <td data-label="Exit">${s.exitCode ?? ''}</td>
-      <td data-label="Lines">${s.lines ?? ''}${s.linesDropped ? ' (+' + s.linesDropped + ' dropped)' : ''}</td>
+      <td data-label="Lines">${lines(s, counts)}${s.linesDropped ? ' (+' + s.linesDropped + ' dropped)' : ''}</td>
       <td data-label="Error" class="wrap">${s.error || ''}</td></tr>`)}</tbody></table>`;
 }
 

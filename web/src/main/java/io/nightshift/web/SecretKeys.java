@@ -64,7 +64,11 @@ public final class SecretKeys {
     List<byte[]> old = new ArrayList<>();
     config.oldKeys().forEach(k -> old.add(decode(k)));
     if (config.key() != null) {
-      return new SecretKeys(SecretCipher.of(decode(config.key()), old), null, null, "secrets.key");
+      return new SecretKeys(
+          SecretCipher.of(decode(config.key()), old),
+          null,
+          null,
+          "the setting secrets.key (or NIGHTSHIFT_SECRETS_KEY)");
     }
     Path file = config.keyFile();
     if (file == null && !embedded) {

@@ -132,6 +132,45 @@ class ConsoleDetailsTest extends ConsoleSession {
     }
   }
 
+  @Test
+  void a_running_steps_lines_count_up_as_they_arrive() throws Exception {
+    java.nio.file.Path folder = io.nightshift.scheduler.TempFolders.create("console-gate-");
+    try {
+      java.nio.file.Path gate = folder.resolve("open");
+      createTemplate(
+          new JsonObject()
+              .put("name", "counted")
+              .put(
+                  "steps",
+                  new JsonArray()
+                      .add(command("first", "echo only"))
+                      .add(
+                          command("second", gated("one; echo two; echo three", gate, "four"))
+                              .put("needs", new JsonArray().add("first")))));
+      long id = startRun("counted", new JsonObject());
+      browser.signIn(operator);
+      // Only the first step's log is shown: the second's lines are counted all the same.
+      browser.open("#/runs/" + id + "?step=first");
+      browser.waitForText(".steps tbody tr:nth-child(2) td[data-label=Lines]", "3");
+      assertThat(browser.textOf(".steps tbody tr:nth-child(2) td[data-label=Status]"))
+          .contains("running");
+      assertThat(browser.textOf(".steps tbody tr:nth-child(1) td[data-label=Lines]"))
+          .isEqualTo("1");
+
+      browser.screenshot("run-lines-counted");
+
+      java.nio.file.Files.createFile(gate);
+      browser.await(
+          () -> "SUCCEEDED".equals(browser.find("#run-status").getAttribute("data-status")),
+          "the run shown SUCCEEDED");
+      assertThat(browser.textOf(".steps tbody tr:nth-child(2) td[data-label=Lines]"))
+          .isEqualTo("4");
+      assertThat(browser.textOf("#log-count")).startsWith("1 line");
+    } finally {
+      io.nightshift.scheduler.TempFolders.delete(folder);
+    }
+  }
+
   /**
    * A command that prints {@code first}, waits until {@code gate} exists, then prints {@code then}.
    */
