@@ -36,7 +36,7 @@ import java.util.Map;
  * reconnects with {@code Last-Event-ID} (or {@code ?after=}) resumes after it. A client that lets
  * even small events pile up past twice its share is dropped with a {@code dropped} event naming the
  * cursor, a revoked token's with {@code revoked}, a stopping node's with {@code closing} (with it
- * too). A resumed stream tells where each attempt stands ({@link StandingMarks}).
+ * too). A stream tells where each attempt stood when it opened ({@link StandingMarks}).
  *
  * <p>Everything but store reads runs on the request's event loop; store reads are blocking calls on
  * the streams' own worker pool, so followers never starve the API of worker threads, and they are
@@ -135,7 +135,7 @@ final class LogStream implements CatchUp.Sink {
                 return;
               }
               found.getValue().forEach(sent::put);
-              marks = resume == null ? marks : new StandingMarks(RunEvents.standing(run));
+              marks = new StandingMarks(RunEvents.standing(run));
               writer.head(this::stop);
               writer.enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
               keepalive = vertx.setPeriodic(SseWriter.keepaliveMs(), id -> keepalive());

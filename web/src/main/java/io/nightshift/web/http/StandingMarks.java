@@ -9,10 +9,11 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The step events a resumed stream owes its client (where each attempt stands: it may have missed
- * changes while away), handed out in time order among the stored lines it replays: each before the
- * first line that came after it, so an attempt's end shows below its last line and above the next
- * step's first. What no line came after goes out once the replay is done.
+ * The step events a stream owes its client (where each attempt stood when it opened: a client
+ * joining late, or resuming, missed those changes), handed out in time order among the stored lines
+ * it replays: each before the first line that came after it, so an attempt's end shows below its
+ * last line and above the next step's first. What no line came after goes out once the replay is
+ * done.
  */
 final class StandingMarks {
   private final ArrayDeque<JsonObject> owed = new ArrayDeque<>();

@@ -480,6 +480,8 @@ abstract class RunInputAndOutputTest {
     assertThat(live.status()).isEqualTo(200);
     List<Sse.Event> events = live.events();
     assertEveryLineOnceInOrder(events, "tick", 200);
+    assertThat(events.get(0).type()).as("the step's start, above its first line").isEqualTo("step");
+    assertThat(events.get(0).data().getString("status")).isEqualTo("RUNNING");
     Sse.Event end = events.get(events.size() - 1);
     assertThat(end.type()).isEqualTo("end");
     assertThat(end.data().getString("status")).isEqualTo("SUCCEEDED");
@@ -499,8 +501,12 @@ abstract class RunInputAndOutputTest {
     Sse.Event replayEnd = replay.events().get(replay.events().size() - 1);
     assertThat(replayEnd.type()).isEqualTo("end");
     assertThat(replayEnd.data().getString("status")).isEqualTo("SUCCEEDED");
-    assertThat(replay.events().stream().map(Sse.Event::type).distinct())
-        .containsExactly("log", "end");
+    // The step's end, which a client joining after it missed, comes below its last line.
+    List<String> types = replay.events().stream().map(Sse.Event::type).toList();
+    assertThat(types.subList(0, 200)).containsOnly("log");
+    assertThat(types.subList(200, types.size())).containsExactly("step", "end");
+    assertThat(replay.events().get(200).data().getString("status")).isEqualTo("SUCCEEDED");
+    assertThat(replay.events().get(200).data().getString("previousStatus")).isNull();
   }
 
   @Test
