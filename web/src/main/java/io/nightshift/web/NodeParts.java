@@ -230,7 +230,7 @@ record NodeParts(
               fires,
               config.node(),
               clock,
-              othersLive(database, config.node(), engine.leaseClock()));
+              othersLive(database, config.node(), metrics.databaseTime(clock)));
       jobScheduler.start();
       NodeDrain drain =
           new NodeDrain(

@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * executes; every node fails attempts whose lease expired ("executor lost", then the step's retries
  * decide), and sweeps runs that nothing moves on any more (stalled by a crash or a failed write),
  * due backoffs, approval deadlines and queued runs from the stored times, read with the injected
- * clock. A cancel on any node makes the run CANCELING; the owner of each running attempt sees it
- * and kills the process tree; the run becomes CANCELED when its last attempt has ended.
+ * clock (leases in the database's time: {@link #keepLeasesBy}). A cancel on any node makes the run
+ * CANCELING; the owner of each running attempt sees it and kills the process tree; the run becomes
+ * CANCELED when its last attempt has ended.
  */
 public final class Engine implements CreatedRuns, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -301,18 +302,9 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     return nodeLeases.sweepSoon(this::sweep);
   }
 
-  /**
-   * Stamps and judges leases (its attempts' and its own node lease) by {@code databaseTime}, the
-   * database server's time as this node reckons it, rather than by its own clock: nodes whose
-   * clocks disagree still agree on when a lease expires.
-   */
+  /** Keeps leases in {@code databaseTime}: the database server's, as this node reckons it. */
   public void keepLeasesBy(Clock databaseTime) {
     ctx.leaseClock = databaseTime;
-  }
-
-  /** The time leases are kept in ({@link #keepLeasesBy}; this node's clock by default). */
-  public Clock leaseClock() {
-    return ctx.leaseClock;
   }
 
   /** Fails attempts whose owner stopped renewing their lease; the step's rules decide what next. */
@@ -397,7 +389,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     ctx.relay.close();
     ctx.launcher.close();
     try {
-      ctx.nodes.release(ctx.self.instance(), clock.instant().minus(Duration.ofDays(1)));
+      ctx.nodes.release(ctx.self.instance(), ctx.leaseNow().minus(Duration.ofDays(1)));
     } catch (RuntimeException e) {
       log.warn("cannot release this node's lease: {}", e.toString());
     }

@@ -24,7 +24,7 @@ public final class NodeRoutes {
 
   /**
    * {@code ownInstance}: this node instance's id in the node leases; {@code leaseClock}: the time
-   * they are kept in (the database server's, {@code Engine#leaseClock}).
+   * they are kept in (the database server's, {@code Engine#keepLeasesBy}).
    */
   public NodeRoutes(
       Endpoints endpoints,
