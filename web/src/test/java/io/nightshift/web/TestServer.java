@@ -67,10 +67,15 @@ public final class TestServer implements AutoCloseable {
    * deleted at the latest when the test JVM exits; a test may restart the node on it until then.
    */
   public static TestServer start(Config config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /** A node on {@code config} whose own clock is {@code clock} (one set wrong, say). */
+  public static TestServer start(Config config, Clock clock) {
     if (config.executor().workDir() == null && config.node() != null) {
       TempFolders.deleteAtExit(config.executor().workDirOf(config.localName()));
     }
-    return new TestServer(Nightshift.start(config, Clock.systemUTC()));
+    return new TestServer(Nightshift.start(config, clock));
   }
 
   public static Config config(Path dataDir, DatabaseSettings db, String redisUrl) {
