@@ -74,7 +74,7 @@ final class ApiServer {
             parts.drain(),
             new NodeLeaseRepository(database.dsl()),
             parts.engine()::instance,
-            parts.metrics().databaseTime(clock));
+            clock);
     nodeRoutes.mount(api);
     new TemplateRoutes(endpoints, parts.templates(), clock).mount(api);
     RequestedRuns requested =

@@ -77,7 +77,7 @@ public final class Nightshift implements AutoCloseable {
       SecretsRepository storedSecrets = new SecretsRepository(database.dsl());
       secretKeys.check(storedSecrets);
       parts = NodeParts.start(config, clock, database);
-      ApiServer http = ApiServer.listen(config, clock, database, parts);
+      ApiServer http = ApiServer.listen(config, parts.time(), database, parts);
       secretKeys.persist();
       log.info("{}", secretKeys.describe());
       secretKeys.resealInBackground(storedSecrets);

@@ -22,6 +22,7 @@ import io.nightshift.scheduler.logs.LogRetention;
 import io.nightshift.scheduler.logs.LogSettings;
 import io.nightshift.scheduler.logs.LogStore;
 import io.nightshift.scheduler.logs.LogStoreCheck;
+import io.nightshift.scheduler.node.ClockWatch;
 import io.nightshift.scheduler.node.NodeDrain;
 import io.nightshift.scheduler.notify.Notifier;
 import io.nightshift.scheduler.notify.WebhookFanOut;
@@ -51,7 +52,9 @@ import java.util.List;
  * The working parts of a node, built from the configuration over an open store and wired together:
  * Vert.x with its metrics, the log pipeline, the engine with its executors, webhooks, the job
  * scheduler, the drain, and the readiness checks over them. The HTTP side ({@link ApiServer})
- * serves them; {@link Nightshift} starts and stops them.
+ * serves them; {@link Nightshift} starts and stops them. {@code time}: the node's time, the
+ * database server's as it reckons it ({@link io.nightshift.scheduler.node.ClockWatch#databaseTime};
+ * its own clock on the embedded store).
  */
 record NodeParts(
     PrometheusMeterRegistry registry,
@@ -72,7 +75,8 @@ record NodeParts(
     ServiceMetrics metrics,
     JobScheduler jobScheduler,
     NodeDrain drain,
-    WorkRoot workRoot) {
+    WorkRoot workRoot,
+    Clock time) {
   static LeaseSettings leaseSettings(Config.Cluster cluster) {
     return new LeaseSettings(
         Duration.ofSeconds(cluster.leaseRenewSeconds()),
@@ -96,6 +100,7 @@ record NodeParts(
    * fails, the ones already built are closed (not the store) and the failure is thrown.
    */
   static NodeParts start(Config config, Clock clock, Database database) {
+    ClockWatch clockWatch = null;
     Vertx vertx = null;
     LogPipeline logs = null;
     Engine engine = null;
@@ -106,6 +111,13 @@ record NodeParts(
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HttpMetricLabels.bound(registry);
+      // The node keeps time by the database server (leases, due times, what it stores), whatever
+      // its own clock says; only jobs fire by its own clock (Quartz). Embedded: one clock.
+      clockWatch =
+          database.embedded()
+              ? null
+              : new ClockWatch(database.leases(), clock, registry).start(Duration.ofSeconds(15));
+      Clock time = clockWatch == null ? clock : clockWatch.databaseTime();
       vertx =
           Vertx.builder()
               .with(
@@ -125,7 +137,7 @@ record NodeParts(
         checks.add(new RedisCheck(redis));
       }
       LogStore logStore = new LogStore(database.dsl());
-      logs = LogPipeline.start(vertx, config, logStore, clock);
+      logs = LogPipeline.start(vertx, config, logStore, time);
       checks.add(logs.check());
       checks.add(
           new LogStoreCheck(
@@ -152,11 +164,11 @@ record NodeParts(
           new DrainingExecutor(
               new StepLauncher(
                   new ProcessExecutor(
-                      clock,
+                      time,
                       Duration.ofSeconds(config.runs().killGraceSeconds()),
                       StepEnvironment.of(config.executor().passEnv()),
                       cgroups),
-                  new HttpExecutor(clock),
+                  new HttpExecutor(time),
                   engineSettings));
       engine =
           new Engine(
@@ -168,7 +180,7 @@ record NodeParts(
               attempts,
               engineSettings,
               leaseSettings(config.cluster()),
-              clock,
+              time,
               new JobAdmission(database.dsl()),
               database.leases());
       io.micrometer.core.instrument.Gauge.builder(
@@ -179,14 +191,14 @@ record NodeParts(
       WebhookRepository webhookDeliveries = new WebhookRepository(database.dsl());
       WebhookFanOut webhooks =
           new WebhookFanOut(
-              runs, new JobRepository(database.dsl()), clock, config.http().publicUrl());
+              runs, new JobRepository(database.dsl()), time, config.http().publicUrl());
       notifier =
           new Notifier(
               runs,
               webhooks,
               webhookDeliveries,
               new WebhookOutboxRepository(database.dsl()),
-              clock,
+              time,
               Duration.ofSeconds(1),
               registry,
               engine.instance(),
@@ -206,13 +218,11 @@ record NodeParts(
               logs.bus(),
               redis,
               LogSettings.defaults(config.node()).stream(),
-              clock,
-              database.embedded() ? null : database.leases());
-      engine.keepLeasesBy(metrics.databaseTime(clock));
+              clockWatch);
       engine.events().addListener(metrics.runs());
       engine.recover();
       LogRetention retention =
-          new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, clock);
+          new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, time);
       HourlyLogPurge.start(vertx, retention);
       JobRepository jobs = new JobRepository(database.dsl());
       FireRepository fires = new FireRepository(database.dsl());
@@ -230,7 +240,7 @@ record NodeParts(
               fires,
               config.node(),
               clock,
-              othersLive(database, config.node(), metrics.databaseTime(clock)));
+              othersLive(database, config.node(), time));
       jobScheduler.start();
       NodeDrain drain =
           new NodeDrain(
@@ -240,7 +250,7 @@ record NodeParts(
               engine,
               Duration.ofSeconds(config.shutdown().graceSeconds()),
               Duration.ofSeconds(config.runs().killGraceSeconds()),
-              clock);
+              time);
       checks.add(drain);
       JobChangeFollower.start(vertx, logs, jobScheduler);
       return new NodeParts(
@@ -262,10 +272,14 @@ record NodeParts(
           metrics,
           jobScheduler,
           drain,
-          workRoot);
+          workRoot,
+          time);
     } catch (Exception e) {
       // Exception, not RuntimeException: Future.await() rethrows a checked exception as is.
       closeAfterFailedStart(jobScheduler, notifier, metrics, engine, logs, vertx, workRoot);
+      if (metrics == null && clockWatch != null) {
+        clockWatch.close(); // else the metrics close it
+      }
       throw e;
     }
   }

@@ -17,7 +17,6 @@ import io.nightshift.scheduler.node.ClockWatch;
 import io.nightshift.scheduler.run.RunRepository;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
-import java.time.Clock;
 import java.time.Duration;
 import org.jooq.DSLContext;
 
@@ -32,10 +31,7 @@ final class ServiceMetrics implements AutoCloseable {
   private final RunMetrics runs;
   private final ClockWatch clockWatch;
 
-  /**
-   * {@code serverClock}: where to compare this node's {@code clock} with the database server's
-   * (null on the embedded store, which shares the node's clock).
-   */
+  /** {@code clockWatch}: this node's clock against the database server's (null: embedded). */
   ServiceMetrics(
       PrometheusMeterRegistry registry,
       Vertx vertx,
@@ -44,8 +40,7 @@ final class ServiceMetrics implements AutoCloseable {
       LogBus bus,
       Redis redis,
       String stream,
-      Clock clock,
-      DSLContext serverClock) {
+      ClockWatch clockWatch) {
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -56,18 +51,7 @@ final class ServiceMetrics implements AutoCloseable {
     this.gauges = new StoreGauges(new MetricsStore(dsl), registry).start(Duration.ofSeconds(30));
     this.runs = new RunMetrics(runRepository, registry, gauges);
     new LogBacklog(vertx, bus, redis, stream, registry);
-    this.clockWatch =
-        serverClock == null
-            ? null
-            : new ClockWatch(serverClock, clock, registry).start(Duration.ofSeconds(15));
-  }
-
-  /**
-   * The database server's time as this node reckons it ({@link ClockWatch#databaseTime}); {@code
-   * clock} itself on the embedded store, which shares it.
-   */
-  Clock databaseTime(Clock clock) {
-    return clockWatch == null ? clock : clockWatch.databaseTime();
+    this.clockWatch = clockWatch;
   }
 
   RunMetrics runs() {

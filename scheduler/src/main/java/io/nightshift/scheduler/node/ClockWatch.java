@@ -18,13 +18,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This node's clock against the database server's, and the database server's time as this node
- * reckons it ({@link #databaseTime}). Leases are stamped and judged in database time, so a node
- * whose clock is off neither fails other nodes' live steps as lost nor has its own taken from it;
- * but jobs fire by each node's own clock (Quartz), early on a node ahead. So every node measures
- * its offset (its time at the middle of a query, minus the server's time in that query), publishes
- * it as the gauge {@code nightshift_clock_offset_seconds}, and logs an error when it is beyond
- * {@link #TOLERANCE} (at the first such measurement, then every 10 minutes while it lasts), and a
- * line when it is back within. MySQL/MariaDB only: the embedded store shares the node's clock.
+ * reckons it ({@link #databaseTime}): a node on MySQL keeps time by it (leases, due times, the
+ * times it stores), so a node whose clock is off neither fails other nodes' live steps as lost nor
+ * has its own taken from it; but jobs fire by each node's own clock (Quartz), early on a node
+ * ahead. So every node measures its offset (its time at the middle of a query, minus the server's
+ * time in that query), publishes it as the gauge {@code nightshift_clock_offset_seconds}, and logs
+ * an error when it is beyond {@link #TOLERANCE} (at the first such measurement, then every 10
+ * minutes while it lasts), and a line when it is back within. MySQL/MariaDB only: the embedded
+ * store shares the node's clock.
  */
 public final class ClockWatch implements AutoCloseable {
   /** How far apart clocks may be: leases and fires assume clocks kept in step (NTP). */
@@ -119,9 +120,9 @@ public final class ClockWatch implements AutoCloseable {
           || !now.isBefore(reportedAt.plus(REMIND_EVERY))) {
         log.error(
             "this node's clock is {} s {} the database server's: jobs fire by each node's own"
-                + " clock, and times shown and stored (runs, steps, audit) come from it; clocks"
-                + " must agree within {} s (run NTP or chrony on every node and on the database"
-                + " host). Step leases are kept in the database's time and still hold",
+                + " clock (early on a node ahead, late on one behind), so clocks must agree within"
+                + " {} s (run NTP or chrony on every node and on the database host); leases, due"
+                + " times and stored times are kept in the database's time and still hold",
             String.format(java.util.Locale.ROOT, "%.1f", Math.abs(measured.seconds())),
             measured.seconds() > 0 ? "ahead of" : "behind",
             TOLERANCE.toSeconds());
@@ -139,8 +140,8 @@ public final class ClockWatch implements AutoCloseable {
   /**
    * The database server's time as this node reckons it: the server's time at the last measurement
    * plus the time this JVM's monotonic clock counted since (so a step of the node's clock between
-   * two measurements changes nothing); the node's clock until a first measurement. Nodes stamp and
-   * judge leases by it: whatever their own clocks say, they agree within their round trips.
+   * two measurements changes nothing); the node's clock until a first measurement. Nodes keep time
+   * by it: whatever their own clocks say, they agree within their round trips.
    */
   public Clock databaseTime() {
     return new Clock() {

@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * executes; every node fails attempts whose lease expired ("executor lost", then the step's retries
  * decide), and sweeps runs that nothing moves on any more (stalled by a crash or a failed write),
  * due backoffs, approval deadlines and queued runs from the stored times, read with the injected
- * clock (leases in the database's time: {@link #keepLeasesBy}). A cancel on any node makes the run
- * CANCELING; the owner of each running attempt sees it and kills the process tree; the run becomes
- * CANCELED when its last attempt has ended.
+ * clock (a node on MySQL gives it the database server's time: nodes whose own clocks disagree still
+ * agree on leases and due times). A cancel on any node makes the run CANCELING; the owner of each
+ * running attempt sees it and kills the process tree; the run becomes CANCELED when its last
+ * attempt has ended.
  */
 public final class Engine implements CreatedRuns, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -245,7 +246,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
    * periodic lease renewal, cancel poll and sweep start.
    */
   public void recover() {
-    Instant now = ctx.leaseNow();
+    Instant now = clock.instant();
     nodeLeases.heartbeat(now);
     java.util.Set<String> liveTwins = nodeLeases.liveTwins(now);
     java.util.List<Long> keptEnds = lost.keptEnds();
@@ -300,11 +301,6 @@ public final class Engine implements CreatedRuns, AutoCloseable {
    */
   boolean sweepSoon() {
     return nodeLeases.sweepSoon(this::sweep);
-  }
-
-  /** Keeps leases in {@code databaseTime}: the database server's, as this node reckons it. */
-  public void keepLeasesBy(Clock databaseTime) {
-    ctx.leaseClock = databaseTime;
   }
 
   /** Fails attempts whose owner stopped renewing their lease; the step's rules decide what next. */
@@ -389,7 +385,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     ctx.relay.close();
     ctx.launcher.close();
     try {
-      ctx.nodes.release(ctx.self.instance(), ctx.leaseNow().minus(Duration.ofDays(1)));
+      ctx.nodes.release(ctx.self.instance(), clock.instant().minus(Duration.ofDays(1)));
     } catch (RuntimeException e) {
       log.warn("cannot release this node's lease: {}", e.toString());
     }

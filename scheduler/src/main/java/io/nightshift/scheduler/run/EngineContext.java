@@ -51,12 +51,6 @@ final class EngineContext {
   /** When this node last could not reach the database: leases are judged only once it holds. */
   final DatabaseContact contact;
 
-  /**
-   * The time leases are stamped and judged in: the database server's as this node reckons it
-   * ({@link Engine#keepLeasesBy}); the node's clock by default (an embedded store shares it).
-   */
-  volatile Clock leaseClock;
-
   /** Attempts executing on this node instance, by step run id. */
   final Map<Long, Launched> executing = new ConcurrentHashMap<>();
 
@@ -110,7 +104,6 @@ final class EngineContext {
     this.leases = leases;
     this.self = self;
     this.clock = clock;
-    this.leaseClock = clock;
     this.contact = new DatabaseContact(clock);
     this.relay =
         new EventRelay(
@@ -122,16 +115,9 @@ final class EngineContext {
             java.time.Duration.ofHours(1));
   }
 
-  /** A new lease on an attempt for this node instance, from now in lease time. */
+  /** A new lease on an attempt for this node instance, from now. */
   RunRepository.Lease lease() {
-    return new RunRepository.Lease(
-        self.instance(),
-        leaseNow().plus(leases.expiry()).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
-  }
-
-  /** Now in the time leases are kept in ({@link #leaseClock}). */
-  Instant leaseNow() {
-    return leaseClock.instant();
+    return new RunRepository.Lease(self.instance(), storedNow().plus(leases.expiry()));
   }
 
   /** Runs whose first advance waits in {@link #work}: the sweep leaves them to it. */

@@ -168,7 +168,7 @@ final class LostAttempts {
     Instant now = ctx.clock.instant();
     List<AttemptLeaseRepository.Expired> expired;
     try {
-      expired = ctx.attemptLeases.expired(ctx.leaseNow(), ctx.leases.expiry());
+      expired = ctx.attemptLeases.expired(now, ctx.leases.expiry());
     } catch (RuntimeException e) {
       ctx.contact.failed(e);
       throw e;

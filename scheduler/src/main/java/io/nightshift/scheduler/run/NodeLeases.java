@@ -28,8 +28,8 @@ final class NodeLeases implements AutoCloseable {
   }
 
   /**
-   * Instances of this node's name, other than this one, that are alive at {@code now} (lease time):
-   * their lease holds and, when they run on this host, their JVM is still the process that took it.
+   * Instances of this node's name, other than this one, that are alive at {@code now}: their lease
+   * holds and, when they run on this host, their JVM is still the process that took it.
    */
   java.util.Set<String> liveTwins(Instant now) {
     java.util.Set<String> live = new java.util.HashSet<>();
@@ -57,7 +57,7 @@ final class NodeLeases implements AutoCloseable {
     return live;
   }
 
-  /** Renews this instance's node lease from {@code now} (lease time). */
+  /** Renews this instance's node lease from {@code now}. */
   void heartbeat(Instant now) {
     ctx.nodes.renew(
         new NodeLeaseRepository.NodeLease(
@@ -77,7 +77,7 @@ final class NodeLeases implements AutoCloseable {
    * attempts that waited for the database are recorded.
    */
   void renewLeases() {
-    Instant now = ctx.leaseNow();
+    Instant now = ctx.clock.instant();
     List<Long> mine = List.copyOf(ctx.executing.keySet());
     java.util.Set<Long> held;
     try {

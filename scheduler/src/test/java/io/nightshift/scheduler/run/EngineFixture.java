@@ -80,18 +80,8 @@ abstract class EngineFixture {
     return engine(node, executor, TempFolders.create("nightshift-engine-test-"));
   }
 
-  /** An engine whose own clock is {@code nodeClock}, not the store's ({@link #clock}). */
-  Engine engine(String node, AttemptExecutor executor, java.time.Clock nodeClock) throws Exception {
-    return engine(node, executor, TempFolders.create("nightshift-engine-test-"), nodeClock);
-  }
-
   /** An engine whose work root (and ends kept on disk) is {@code work}, as after a restart. */
   Engine engine(String node, AttemptExecutor executor, Path work) throws Exception {
-    return engine(node, executor, work, clock);
-  }
-
-  private Engine engine(String node, AttemptExecutor executor, Path work, java.time.Clock nodeClock)
-      throws Exception {
     Engine engine =
         new Engine(
             runs,
@@ -104,7 +94,7 @@ abstract class EngineFixture {
                 .withWriteRetryPauses(QUICK_RETRIES)
                 .withKeepEndAfter(KEEP_END_AFTER),
             LEASES,
-            nodeClock);
+            clock);
     closing.add(engine);
     return engine;
   }

@@ -15,7 +15,6 @@ import io.nightshift.scheduler.template.TemplateParser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -114,40 +113,6 @@ class EngineTest extends EngineFixture {
     survivor.report(survivor.started.get(0), Outcome.Status.SUCCEEDED);
     awaitStatus(id, RunStatus.SUCCEEDED);
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
-  }
-
-  @Test
-  void nodes_whose_clocks_are_off_keep_and_judge_leases_in_the_databases_time() throws Exception {
-    // The database server's time is the fixture's clock: one node's own clock is 60 s behind it,
-    // the other's 60 s ahead; both keep their leases in the database's time.
-    ScriptedExecutor owner = new ScriptedExecutor();
-    Engine behind = engine("behind", owner, Clock.offset(clock, Duration.ofSeconds(-60)));
-    behind.keepLeasesBy(clock);
-    ScriptedExecutor aheadRunner = new ScriptedExecutor();
-    Engine ahead = engine("ahead", aheadRunner, Clock.offset(clock, Duration.ofSeconds(60)));
-    ahead.keepLeasesBy(clock);
-    long id = behind.start(run(command("s").put("retries", 1))).id();
-    awaitStarted(owner, 1);
-
-    for (int i = 0; i < 5; i++) {
-      clock.advance(Duration.ofSeconds(10));
-      behind.renewLeases();
-      ahead.sweep();
-    }
-    assertThat(attempt(id, "s", 1).status())
-        .as("renewed by a node behind, judged by a node ahead: held")
-        .isEqualTo(StepStatus.RUNNING);
-    assertThat(owner.killed).isEmpty();
-    assertThat(aheadRunner.started).isEmpty();
-
-    // The owner stops renewing: its lease expires 30 s after the last renewal, database time.
-    clock.advance(Duration.ofSeconds(29));
-    ahead.sweep();
-    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.RUNNING);
-    clock.advance(Duration.ofSeconds(2));
-    ahead.sweep();
-    assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.FAILED);
-    assertThat(aheadRunner.started).containsExactly(attempt(id, "s", 2).id());
   }
 
   @Test

@@ -23,20 +23,20 @@ public final class NodeRoutes {
   private final Clock clock;
 
   /**
-   * {@code ownInstance}: this node instance's id in the node leases; {@code leaseClock}: the time
-   * they are kept in (the database server's, {@code Engine#keepLeasesBy}).
+   * {@code ownInstance}: this node instance's id in the node leases; {@code clock}: the node's
+   * time, in which they are kept (the database server's, as the node reckons it).
    */
   public NodeRoutes(
       Endpoints endpoints,
       NodeDrain drain,
       NodeLeaseRepository nodes,
       java.util.function.Supplier<String> ownInstance,
-      Clock leaseClock) {
+      Clock clock) {
     this.endpoints = endpoints;
     this.drain = drain;
     this.nodes = nodes;
     this.ownInstance = ownInstance;
-    this.clock = leaseClock;
+    this.clock = clock;
   }
 
   public void mount(Router api) {

@@ -18,14 +18,16 @@ import io.nightshift.web.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * Two nodes on one MariaDB and one Redis whose own clocks are a minute off the database server's,
- * one each way, with leases of 3 s renewed every second. Leases are kept in the database's time:
- * judged by its own clock, the node ahead would find the other's leases a minute past their expiry
- * and fail its live steps as lost, and would not list it among the live nodes.
+ * one each way, with leases of 3 s renewed every second. Nodes keep time by the database: by its
+ * own clock, the node ahead would find the other's leases a minute past their expiry and fail its
+ * live steps as lost, would not list it among the live nodes, and the times stored by one node
+ * would be two minutes off the other's.
  */
 class ClockSkewAcrossNodesTest {
 
@@ -59,6 +61,11 @@ class ClockSkewAcrossNodesTest {
         JsonObject wait = step(run, "wait");
         assertThat(wait.getInteger("attempt")).as("never taken as lost: %s", run).isEqualTo(1);
         assertThat(wait.getString("error")).isNull();
+        // Its times are the database's (this host's), not its node's: they add up.
+        assertThat(Duration.between(Instant.parse(wait.getString("startedAt")), Instant.now()))
+            .as("started a few seconds ago: %s", run)
+            .isBetween(Duration.ofSeconds(5), Duration.ofSeconds(40));
+        assertThat(wait.getLong("durationMs")).isBetween(5_000L, 30_000L);
       }
     }
   }
