@@ -5,7 +5,6 @@ import io.nightshift.scheduler.logs.Follow;
 import io.nightshift.scheduler.logs.LogBus;
 import io.nightshift.scheduler.logs.LogCursor;
 import io.nightshift.scheduler.run.Run;
-import io.nightshift.scheduler.run.RunEvents;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.run.StepStatus;
@@ -135,7 +134,7 @@ final class LogStream implements CatchUp.Sink {
                 return;
               }
               found.getValue().forEach(sent::put);
-              marks = new StandingMarks(RunEvents.standing(run));
+              marks = StandingMarks.of(run);
               writer.head(this::stop);
               writer.enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
               keepalive = vertx.setPeriodic(SseWriter.keepaliveMs(), id -> keepalive());
@@ -319,11 +318,11 @@ final class LogStream implements CatchUp.Sink {
       return;
     }
     sent.put(line.stepRunId(), line.seq());
-    if (resume != null && !resume.precedes(line)) {
-      return;
+    if (resume == null || resume.precedes(line)) {
+      marks.before(line).forEach(e -> writeEvent("step", e));
+      writer.enqueue(framed.frame(), line);
     }
-    marks.before(line.ts()).forEach(e -> writeEvent("step", e));
-    writer.enqueue(framed.frame(), line);
+    marks.after(line).forEach(e -> writeEvent("step", e));
   }
 
   private void writeEvent(String type, JsonObject data) {

@@ -1,37 +1,89 @@
 package io.nightshift.web.http;
 
 import io.nightshift.executor.Instants;
+import io.nightshift.executor.LogLine;
+import io.nightshift.scheduler.run.Run;
+import io.nightshift.scheduler.run.RunEvents;
+import io.nightshift.scheduler.run.StepRun;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The step events a stream owes its client (where each attempt stood when it opened: a client
  * joining late, or resuming, missed those changes), handed out in time order among the stored lines
- * it replays: each before the first line that came after it, so an attempt's end shows below its
- * last line and above the next step's first. What no line came after goes out once the replay is
- * done.
+ * it replays: each before the first line that came after it, so the next step's first line shows
+ * below the mark that it started. An attempt's end comes right after its last line, never above it
+ * (a process's last line may be stamped after its exit was). What is still owed goes out once the
+ * replay is done.
  */
 final class StandingMarks {
-  private final ArrayDeque<JsonObject> owed = new ArrayDeque<>();
+  private final List<JsonObject> owed = new ArrayList<>();
 
-  /** {@code events}: step events, each with its {@code ts}. */
-  StandingMarks(List<JsonObject> events) {
+  /** Of each ended attempt with lines, by step run id: how many it stored. */
+  private final Map<Long, Long> lastLines = new HashMap<>();
+
+  /** Of each attempt, by step run id: the seq of the last line the stream went past. */
+  private final Map<Long, Long> passed = new HashMap<>();
+
+  /** {@code events}: step events, each with its {@code ts}; {@code lastLines}: see the field. */
+  StandingMarks(List<JsonObject> events, Map<Long, Long> lastLines) {
     events.stream().sorted(Comparator.comparing(StandingMarks::at)).forEach(owed::add);
+    this.lastLines.putAll(lastLines);
+  }
+
+  /** Where each of {@code run}'s started attempts stands. */
+  static StandingMarks of(Run run) {
+    Map<Long, Long> last = new HashMap<>();
+    for (StepRun attempt : run.attempts()) {
+      if (attempt.status().ended() && attempt.lineCount() > 0) {
+        last.put(attempt.id(), attempt.lineCount());
+      }
+    }
+    return new StandingMarks(RunEvents.standing(run), last);
   }
 
   static StandingMarks none() {
-    return new StandingMarks(List.of());
+    return new StandingMarks(List.of(), Map.of());
   }
 
-  /** The events owed from before {@code ts} (a line's time); they are owed no more. */
-  List<JsonObject> before(Instant ts) {
+  /**
+   * The events owed from before {@code line}'s time, but the end of an attempt whose last line has
+   * not been passed yet; they are owed no more.
+   */
+  List<JsonObject> before(LogLine line) {
     List<JsonObject> due = new ArrayList<>();
-    while (!owed.isEmpty() && at(owed.peek()).isBefore(ts)) {
-      due.add(owed.poll());
+    for (Iterator<JsonObject> it = owed.iterator(); it.hasNext(); ) {
+      JsonObject event = it.next();
+      if (!at(event).isBefore(line.ts())) {
+        break;
+      }
+      if (!linesToCome(event)) {
+        due.add(event);
+        it.remove();
+      }
+    }
+    return due;
+  }
+
+  /**
+   * The stream went past {@code line} (sent, or before where the client resumes): the end of its
+   * attempt, if that was its last line; it is owed no more.
+   */
+  List<JsonObject> after(LogLine line) {
+    passed.merge(line.stepRunId(), line.seq(), Math::max);
+    List<JsonObject> due = new ArrayList<>();
+    for (Iterator<JsonObject> it = owed.iterator(); it.hasNext(); ) {
+      JsonObject event = it.next();
+      if (event.getLong("stepRunId") == line.stepRunId() && !linesToCome(event)) {
+        due.add(event);
+        it.remove();
+      }
     }
     return due;
   }
@@ -41,6 +93,13 @@ final class StandingMarks {
     List<JsonObject> all = new ArrayList<>(owed);
     owed.clear();
     return all;
+  }
+
+  /** True for an attempt's end while lines of that attempt are still to be passed. */
+  private boolean linesToCome(JsonObject event) {
+    Long attempt = event.getLong("stepRunId");
+    Long last = lastLines.get(attempt);
+    return last != null && passed.getOrDefault(attempt, 0L) < last;
   }
 
   private static Instant at(JsonObject event) {

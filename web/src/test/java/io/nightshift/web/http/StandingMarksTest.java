@@ -1,0 +1,74 @@
+package io.nightshift.web.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nightshift.executor.LogLine;
+import io.nightshift.scheduler.run.RunEvents;
+import io.nightshift.scheduler.run.StepStatus;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Where a stream's standing step marks go among the lines it replays. */
+class StandingMarksTest {
+  static final Instant T = Instant.parse("2026-12-04T10:00:00Z");
+
+  final List<String> sent = new ArrayList<>();
+
+  static LogLine line(long attempt, long seq, int ms) {
+    return new LogLine(1, attempt, "s" + attempt, 1, seq, T.plusMillis(ms), "stdout", "x");
+  }
+
+  static JsonObject mark(long attempt, StepStatus status, int ms) {
+    return RunEvents.step(1, attempt, "s" + attempt, 1, status, null, T.plusMillis(ms));
+  }
+
+  void send(StandingMarks marks, LogLine line) {
+    marks.before(line).forEach(this::marked);
+    sent.add("line " + line.stepRunId() + "." + line.seq());
+    marks.after(line).forEach(this::marked);
+  }
+
+  void marked(JsonObject event) {
+    sent.add(event.getString("step") + " " + event.getString("status"));
+  }
+
+  @Test
+  void an_attempts_end_stamped_before_its_last_line_comes_right_after_that_line() {
+    // Attempt 1 ended at +10 ms with 2 lines, the second stamped at +12 ms (read from the pipe
+    // after the exit was); attempt 2 started at +20 ms and is running.
+    StandingMarks marks =
+        new StandingMarks(
+            List.of(mark(2, StepStatus.RUNNING, 20), mark(1, StepStatus.SUCCEEDED, 10)),
+            Map.of(1L, 2L));
+    send(marks, line(1, 1, 5));
+    send(marks, line(1, 2, 12));
+    send(marks, line(2, 1, 25));
+    assertThat(sent)
+        .containsExactly("line 1.1", "line 1.2", "s1 SUCCEEDED", "s2 RUNNING", "line 2.1");
+    assertThat(marks.rest()).isEmpty();
+  }
+
+  @Test
+  void an_end_owed_past_lines_the_client_already_has_goes_out_as_the_stream_passes_them() {
+    StandingMarks marks =
+        new StandingMarks(List.of(mark(1, StepStatus.FAILED, 10)), Map.of(1L, 2L));
+    assertThat(marks.after(line(1, 1, 5))).isEmpty();
+    assertThat(marks.after(line(1, 2, 12)))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getString("status")).isEqualTo("FAILED"));
+    assertThat(marks.rest()).isEmpty();
+  }
+
+  @Test
+  void an_attempt_without_lines_is_marked_by_its_time() {
+    StandingMarks marks =
+        new StandingMarks(
+            List.of(mark(1, StepStatus.SUCCEEDED, 10), mark(2, StepStatus.RUNNING, 20)), Map.of());
+    send(marks, line(2, 1, 25));
+    assertThat(sent).containsExactly("s1 SUCCEEDED", "s2 RUNNING", "line 2.1");
+  }
+}
