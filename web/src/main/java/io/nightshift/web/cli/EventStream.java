@@ -16,9 +16,10 @@ import java.util.stream.Stream;
 /**
  * One read of a Server-Sent Events stream of the API: each event (its type and JSON data) is handed
  * on until the {@code end} event, or until the stream stops without it, which is then said how
- * ({@link Stopped}). A stream silent for longer than {@link #idleLimit} (no event, not even the
- * server's keepalive comment) is closed and taken for broken: the network on the way may have gone
- * away without closing anything.
+ * ({@link Stopped}). A stream silent for longer than three of the keepalives the server says it
+ * sends (header {@code Nightshift-Keepalive-Ms}; 45 s if it says nothing), no event and not even a
+ * keepalive comment, is closed and taken for broken: the network on the way may have gone away
+ * without closing anything.
  */
 final class EventStream {
   /**
@@ -28,8 +29,13 @@ final class EventStream {
    */
   record Stopped(String after, String event, String why, int received) {}
 
-  /** How long a stream may stay silent: three of the server's keepalives (every 15 s). */
-  static volatile Duration idleLimit = Duration.ofSeconds(45);
+  /**
+   * How long a stream may stay silent when the server does not say how often it sends keepalives.
+   */
+  private static final Duration IDLE_LIMIT = Duration.ofSeconds(45);
+
+  /** How many keepalives a stream may miss. */
+  private static final int KEEPALIVES_MISSED = 3;
 
   /** How long the head of a stream's answer may take. */
   private static final Duration HEAD_TIMEOUT = Duration.ofSeconds(30);
@@ -48,8 +54,13 @@ final class EventStream {
    * Reads the stream at {@code path}: null once its {@code end} event came, else how it stopped.
    */
   static Stopped read(Api api, String path, BiConsumer<String, JsonObject> events) {
-    Duration idle = idleLimit;
     HttpResponse<Stream<String>> response = api.openStream(path, HEAD_TIMEOUT);
+    Duration idle =
+        response.headers().firstValueAsLong("Nightshift-Keepalive-Ms").stream()
+            .filter(ms -> ms > 0)
+            .mapToObj(ms -> Duration.ofMillis(ms * KEEPALIVES_MISSED))
+            .findFirst()
+            .orElse(IDLE_LIMIT);
     Api.Observer seen = Api.observer;
     AtomicLong lastRead = new AtomicLong(System.nanoTime());
     AtomicBoolean silent = new AtomicBoolean();

@@ -85,9 +85,8 @@ class FollowAcrossStopsTest {
 
   @Test
   void a_stream_that_goes_silent_is_taken_for_broken_and_followed_again() throws Exception {
-    Duration realLimit = EventStream.idleLimit;
-    // Lines come every 0.3 s: a stream silent for 1.5 s has lost its way.
-    EventStream.idleLimit = Duration.ofMillis(1500);
+    // Keepalives every 0.5 s: a stream silent for 1.5 s (three of them) has lost its way.
+    System.setProperty("nightshift.streamKeepaliveMs", "500");
     try (TestServer server = TestServer.start(TestServer.Store.H2);
         TcpProxy proxy = TcpProxy.to(server.port())) {
       long id = startCounting(server);
@@ -105,7 +104,7 @@ class FollowAcrossStopsTest {
       assertThat(follower.err().toString())
           .contains("nothing came from http://127.0.0.1:" + proxy.port() + " for 1 s");
     } finally {
-      EventStream.idleLimit = realLimit;
+      System.clearProperty("nightshift.streamKeepaliveMs");
     }
   }
 
