@@ -235,6 +235,7 @@ record NodeParts(
                   config.node(),
                   engine.instance(),
                   clock,
+                  time,
                   registry),
               jobs,
               fires,

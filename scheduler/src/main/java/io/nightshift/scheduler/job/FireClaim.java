@@ -29,12 +29,19 @@ final class FireClaim {
   private final TemplateRepository templates;
   private final String node;
   private final Clock clock;
+  private final Clock runTime;
   private final String instance;
 
-  FireClaim(TemplateRepository templates, String node, String instance, Clock clock) {
+  /**
+   * {@code clock}: the schedule's (Quartz's) time, of the fire rows; {@code runTime}: the time runs
+   * are stored in (the engine's).
+   */
+  FireClaim(
+      TemplateRepository templates, String node, String instance, Clock clock, Clock runTime) {
     this.templates = templates;
     this.node = node;
     this.clock = clock;
+    this.runTime = runTime;
     this.instance = instance;
   }
 
@@ -61,7 +68,7 @@ final class FireClaim {
    * it is what that claim decided, and its run is handed on as if that commit had answered.
    */
   Claim write(DSLContext tx, List<Due> fires) {
-    Instant createdAt = clock.instant();
+    Instant createdAt = runTime.instant();
     Map<Long, Supplier<StoredJob>> rows =
         JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList());
     Map<Map.Entry<Long, Instant>, FireRepository.Recorded> recorded =

@@ -47,9 +47,26 @@ public final class Firing {
       String instance,
       Clock clock,
       MeterRegistry metrics) {
+    this(dsl, templates, engine, node, instance, clock, clock, metrics);
+  }
+
+  /**
+   * {@code clock}: the schedule's time (Quartz fires by this node's own clock), by which fires are
+   * late and recorded; {@code runTime}: the time the runs they start are stored in (the engine's:
+   * the database server's on MySQL).
+   */
+  public Firing(
+      DSLContext dsl,
+      TemplateRepository templates,
+      CreatedRuns engine,
+      String node,
+      String instance,
+      Clock clock,
+      Clock runTime,
+      MeterRegistry metrics) {
     this.dsl = dsl;
     this.instance = instance;
-    this.claim = new FireClaim(templates, node, instance, clock);
+    this.claim = new FireClaim(templates, node, instance, clock, runTime);
     this.engine = engine;
     this.node = node;
     this.clock = clock;

@@ -21,10 +21,9 @@ import java.util.Map;
 /**
  * One follower of a run's output over Server-Sent Events. It subscribes to live lines first and
  * holds them, replays what is stored, then lets the held lines through: a line is sent once, in
- * order per step, and a gap between what was stored and what arrives live is filled from the store
- * (lines in flight to the store arrive there shortly). When the run ends, every attempt's lines up
- * to its recorded count are sent before the {@code end} event. What is read from the store (the
- * replay, the gaps, where a resuming client left off) is read by its {@link CatchUp}.
+ * order per step, and a gap between what was stored and what arrives live is filled from the store.
+ * When the run ends, every attempt's lines up to its recorded count, and its status if not told
+ * yet, go before the {@code end} event. Store reads are its {@link CatchUp}'s.
  *
  * <p>Back-pressure: a frame is written only while the connection's write queue has room ({@link
  * SseWriter}); while it is full the stream pauses. Live lines that arrive meanwhile are held only
@@ -35,7 +34,7 @@ import java.util.Map;
  * reconnects with {@code Last-Event-ID} (or {@code ?after=}) resumes after it. A client that lets
  * even small events pile up past twice its share is dropped with a {@code dropped} event naming the
  * cursor, a revoked token's with {@code revoked}, a stopping node's with {@code closing} (with it
- * too). A stream tells where each attempt stood when it opened ({@link StandingMarks}).
+ * too). It tells where each attempt stood when it opened, and ends ({@link StandingMarks}).
  *
  * <p>Everything but store reads runs on the request's event loop; store reads are blocking calls on
  * the streams' own worker pool, so followers never starve the API of worker threads, and they are
@@ -134,7 +133,7 @@ final class LogStream implements CatchUp.Sink {
                 return;
               }
               found.getValue().forEach(sent::put);
-              marks = StandingMarks.of(run);
+              marks = StandingMarks.of(run, found.getValue());
               writer.head(this::stop);
               writer.enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
               keepalive = vertx.setPeriodic(SseWriter.keepaliveMs(), id -> keepalive());
@@ -297,6 +296,7 @@ final class LogStream implements CatchUp.Sink {
 
   /** Writes the {@code end} event; once it has been written, the response ends. */
   private void end(Run run) {
+    marks.untold(run).forEach(e -> writeEvent("step", e));
     writeEvent(
         "end",
         new JsonObject()
@@ -326,6 +326,7 @@ final class LogStream implements CatchUp.Sink {
   }
 
   private void writeEvent(String type, JsonObject data) {
+    marks.told(type, data);
     writer.enqueue(SseWriter.event(type, data), null);
   }
 

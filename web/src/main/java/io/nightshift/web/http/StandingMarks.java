@@ -31,25 +31,33 @@ final class StandingMarks {
   /** Of each attempt, by step run id: the seq of the last line the stream went past. */
   private final Map<Long, Long> passed = new HashMap<>();
 
-  /** {@code events}: step events, each with its {@code ts}; {@code lastLines}: see the field. */
-  StandingMarks(List<JsonObject> events, Map<Long, Long> lastLines) {
+  /** Of each attempt, by step run id: the last status the stream told. */
+  private final Map<Long, String> told = new HashMap<>();
+
+  /**
+   * {@code events}: step events, each with its {@code ts}; {@code lastLines}: see the field; {@code
+   * held}: by step run id, the seq of the last line the client has already (where it resumes),
+   * which the stream passes at once.
+   */
+  StandingMarks(List<JsonObject> events, Map<Long, Long> lastLines, Map<Long, Long> held) {
     events.stream().sorted(Comparator.comparing(StandingMarks::at)).forEach(owed::add);
     this.lastLines.putAll(lastLines);
+    this.passed.putAll(held);
   }
 
-  /** Where each of {@code run}'s started attempts stands. */
-  static StandingMarks of(Run run) {
+  /** Where each of {@code run}'s started attempts stands; {@code held}: as for the constructor. */
+  static StandingMarks of(Run run, Map<Long, Long> held) {
     Map<Long, Long> last = new HashMap<>();
     for (StepRun attempt : run.attempts()) {
       if (attempt.status().ended() && attempt.lineCount() > 0) {
         last.put(attempt.id(), attempt.lineCount());
       }
     }
-    return new StandingMarks(RunEvents.standing(run), last);
+    return new StandingMarks(RunEvents.standing(run), last, held);
   }
 
   static StandingMarks none() {
-    return new StandingMarks(List.of(), Map.of());
+    return new StandingMarks(List.of(), Map.of(), Map.of());
   }
 
   /**
@@ -77,6 +85,10 @@ final class StandingMarks {
    */
   List<JsonObject> after(LogLine line) {
     passed.merge(line.stepRunId(), line.seq(), Math::max);
+    Long last = lastLines.get(line.stepRunId());
+    if (owed.isEmpty() || last == null || line.seq() < last) {
+      return List.of(); // not an ended attempt's last line: no end is released here
+    }
     List<JsonObject> due = new ArrayList<>();
     for (Iterator<JsonObject> it = owed.iterator(); it.hasNext(); ) {
       JsonObject event = it.next();
@@ -86,6 +98,26 @@ final class StandingMarks {
       }
     }
     return due;
+  }
+
+  /**
+   * An event went out on the stream: a step event (standing or live) tells its attempt's status.
+   */
+  void told(String type, JsonObject event) {
+    if ("step".equals(type)) {
+      told.put(event.getLong("stepRunId"), event.getString("status"));
+    }
+  }
+
+  /**
+   * Where each attempt of {@code run} (as read at its end) stands, for those the stream has not
+   * told so: the last events of a run can lag its end (the stream ends on the run's status in the
+   * store).
+   */
+  List<JsonObject> untold(Run run) {
+    return RunEvents.standing(run).stream()
+        .filter(e -> !e.getString("status").equals(told.get(e.getLong("stepRunId"))))
+        .toList();
   }
 
   /** Every event still owed; none is owed any more. */

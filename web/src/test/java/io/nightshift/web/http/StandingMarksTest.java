@@ -43,7 +43,8 @@ class StandingMarksTest {
     StandingMarks marks =
         new StandingMarks(
             List.of(mark(2, StepStatus.RUNNING, 20), mark(1, StepStatus.SUCCEEDED, 10)),
-            Map.of(1L, 2L));
+            Map.of(1L, 2L),
+            Map.of());
     send(marks, line(1, 1, 5));
     send(marks, line(1, 2, 12));
     send(marks, line(2, 1, 25));
@@ -55,7 +56,7 @@ class StandingMarksTest {
   @Test
   void an_end_owed_past_lines_the_client_already_has_goes_out_as_the_stream_passes_them() {
     StandingMarks marks =
-        new StandingMarks(List.of(mark(1, StepStatus.FAILED, 10)), Map.of(1L, 2L));
+        new StandingMarks(List.of(mark(1, StepStatus.FAILED, 10)), Map.of(1L, 2L), Map.of());
     assertThat(marks.after(line(1, 1, 5))).isEmpty();
     assertThat(marks.after(line(1, 2, 12)))
         .singleElement()
@@ -67,7 +68,21 @@ class StandingMarksTest {
   void an_attempt_without_lines_is_marked_by_its_time() {
     StandingMarks marks =
         new StandingMarks(
-            List.of(mark(1, StepStatus.SUCCEEDED, 10), mark(2, StepStatus.RUNNING, 20)), Map.of());
+            List.of(mark(1, StepStatus.SUCCEEDED, 10), mark(2, StepStatus.RUNNING, 20)),
+            Map.of(),
+            Map.of());
+    send(marks, line(2, 1, 25));
+    assertThat(sent).containsExactly("s1 SUCCEEDED", "s2 RUNNING", "line 2.1");
+  }
+
+  @Test
+  void the_end_of_an_attempt_whose_lines_the_resuming_client_has_comes_in_time_order() {
+    // The client resumes after attempt 1's last line: its end goes before attempt 2's first line.
+    StandingMarks marks =
+        new StandingMarks(
+            List.of(mark(1, StepStatus.SUCCEEDED, 10), mark(2, StepStatus.RUNNING, 20)),
+            Map.of(1L, 2L),
+            Map.of(1L, 2L));
     send(marks, line(2, 1, 25));
     assertThat(sent).containsExactly("s1 SUCCEEDED", "s2 RUNNING", "line 2.1");
   }
