@@ -80,6 +80,11 @@ export async function api(method, path, body, options = {}) {
  */
 export const TRANSIENT = [0, 502, 503, 504];
 
+/** Whether the same request may succeed if sent again (a node without the secrets key will not). */
+export function transient(e) {
+  return TRANSIENT.includes(e.status) && e.code !== 'secrets_unavailable';
+}
+
 /** Keys of run starts sent and not answered yet, by path and body. */
 const unanswered = new Map();
 
@@ -103,7 +108,7 @@ export async function startRun(path, body = {}) {
     unanswered.delete(id);
     return answer;
   } catch (e) {
-    if (!TRANSIENT.includes(e.status)) {
+    if (!transient(e)) {
       unanswered.delete(id);
       throw e;
     }
@@ -152,9 +157,9 @@ export async function stream(path, onEvent, signal) {
     if (signal.aborted) own.abort();
     signal.addEventListener('abort', relay, { once: true });
   }
-  const idle = { limit: STREAM_HEAD_MS, last: Date.now(), silent: false };
+  const idle = { limit: STREAM_HEAD_MS, last: performance.now(), silent: false };
   const watch = setInterval(() => {
-    if (Date.now() - idle.last > idle.limit) {
+    if (performance.now() - idle.last > idle.limit) {
       idle.silent = true;
       own.abort();
     }
@@ -186,7 +191,7 @@ async function follow(path, onEvent, signal, idle) {
   if (!res.ok) throw await failure(res);
   const every = Number(res.headers.get('Nightshift-Keepalive-Ms'));
   idle.limit = every > 0 ? KEEPALIVES_MISSED * every : STREAM_HEAD_MS;
-  idle.last = Date.now();
+  idle.last = performance.now();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {
@@ -197,7 +202,7 @@ async function follow(path, onEvent, signal, idle) {
       if (e.name === 'AbortError') throw e;
       throw new ApiError(0, 'network', 'the connection to the server broke: ' + e.message, []);
     }
-    idle.last = Date.now();
+    idle.last = performance.now();
     const { value, done } = chunk;
     if (done) break;
     buffer += value;

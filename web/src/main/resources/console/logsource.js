@@ -2,7 +2,7 @@
 // lines after it from the run's event stream, and earlier pages on demand (when the reader scrolls
 // up). A 200,000-line step costs one page to open, not 200,000 lines.
 import { useState, useEffect, useRef } from './ui.js';
-import { get, query, stream, TRANSIENT } from './api.js';
+import { get, query, stream, transient } from './api.js';
 
 /** Lines fetched per page, both the first (the tail) and each earlier one. */
 export const PAGE = 1000;
@@ -49,26 +49,43 @@ export function useRunLog(runId, step, onStatus) {
   const [error, setError] = useState(null);
   const [loading, setLoading] = useState(false);
   const state = useRef(null);
+  const counted = useRef(null);
   const key = runId + '\n' + (step || '');
   if (!state.current || state.current.key !== key) {
-    state.current = { key, lines: [], before: 'end', dropped: 0, earlier: null, counts: {} };
+    state.current = { key, lines: [], before: 'end', dropped: 0, earlier: null };
   }
+  // Counts are the run's, whichever step is shown: they outlive a change of step.
+  if (!counted.current || counted.current.runId !== runId) counted.current = { runId, counts: {} };
   const s = state.current;
 
   useEffect(() => {
     const controller = new AbortController();
     const mine = state.current;
+    const counts = counted.current.counts;
     let frame = 0;
+    let countTimer = 0;
     const bump = () => {
       if (!frame) frame = requestAnimationFrame(() => { frame = 0; setVersion((v) => v + 1); });
+    };
+    // Lines of steps not shown only change counts: the page is drawn again at most once a second.
+    const bumpCounts = () => {
+      if (!countTimer) countTimer = setTimeout(() => { countTimer = 0; bump(); }, 1000);
     };
     setLive(true);
     setError(null);
     (async () => {
-      const tail = await get(`/runs/${runId}/logs` + query({ step, before: 'end', limit: PAGE }), { signal: controller.signal });
+      let tail;
+      for (let tries = 0; !tail; tries++) {
+        try {
+          tail = await get(`/runs/${runId}/logs` + query({ step, before: 'end', limit: PAGE }), { signal: controller.signal });
+        } catch (e) {
+          if (e.name === 'AbortError' || !transient(e) || tries >= RECONNECTS) throw e;
+          await pause(RECONNECT_MS, controller.signal);
+        }
+      }
       mine.lines = tail.items;
       mine.before = tail.next;
-      tail.items.forEach((line) => count(mine.counts, line));
+      tail.items.forEach((line) => count(counts, line));
       bump();
       // A stream that stops before the run's end (the node behind the address stopped, the tab
       // fell behind, the connection broke) is opened again after the last event it got.
@@ -82,8 +99,8 @@ export function useRunLog(runId, step, onStatus) {
             received++;
             if (id) after = id;
             if (type === 'log') {
-              count(mine.counts, data);
-              if (step && data.step !== step) { bump(); return; }
+              count(counts, data);
+              if (step && data.step !== step) { bumpCounts(); return; }
               if (mine.lines.length >= MAX_LINES) { mine.dropped++; return; }
               mine.lines.push(data);
               bump();
@@ -97,7 +114,7 @@ export function useRunLog(runId, step, onStatus) {
             }
           }, controller.signal);
         } catch (e) {
-          if (e.name === 'AbortError' || !TRANSIENT.includes(e.status)) throw e;
+          if (e.name === 'AbortError' || !transient(e)) throw e;
         }
         if (ended || revoked) break;
         fruitless = received > 0 ? 0 : fruitless + 1;
@@ -109,7 +126,7 @@ export function useRunLog(runId, step, onStatus) {
     })().catch((e) => {
       if (e.name !== 'AbortError') { setLive(false); setError(e); }
     });
-    return () => { controller.abort(); if (frame) cancelAnimationFrame(frame); };
+    return () => { controller.abort(); if (frame) cancelAnimationFrame(frame); clearTimeout(countTimer); };
   }, [key]);
 
   const loadEarlier = () => {
@@ -138,7 +155,7 @@ export function useRunLog(runId, step, onStatus) {
     atStart: s.before === null,
     loading,
     dropped: s.dropped,
-    counts: s.counts,
+    counts: counted.current.counts,
     loadEarlier,
   };
 }

@@ -2,7 +2,7 @@
 // HTML); links are built only from our own routes with encoded values.
 import { html, useState, useEffect, useLayoutEffect, useCallback, useRef } from './vendor/htm-preact-3.1.1.module.js';
 import { exact, relative, zone, browserZone } from './format.js';
-import { TRANSIENT } from './api.js';
+import { transient } from './api.js';
 
 export { html, useState, useEffect, useLayoutEffect, useCallback, useRef };
 
@@ -22,12 +22,14 @@ const RETRY_MS = 2000;
 
 /**
  * Loads something from the API when deps change; reload() fetches again. A load that fails for a
- * transient reason (TRANSIENT) is tried again every RETRY_MS until it succeeds, and a reload that
+ * transient reason (see transient) is tried again every RETRY_MS until it succeeds, and a reload that
  * fails so keeps what was shown, with the error beside it (see Stale): a network blip never
  * leaves a page blank or out of date for good.
  */
 export function useLoad(loader, deps) {
-  const [state, setState] = useState({ data: null, error: null, loading: true, of: null });
+  // Each result remembers the deps it answers (dataOf, errorOf): another page's, or other
+  // filters', is never shown as this one's.
+  const [state, setState] = useState({ data: null, dataOf: null, error: null, errorOf: null, loading: true });
   const [tick, setTick] = useState(0);
   const of = JSON.stringify(deps);
   useEffect(() => {
@@ -36,12 +38,13 @@ export function useLoad(loader, deps) {
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     loader(controller.signal).then(
-      (data) => live && setState({ data, error: null, loading: false, of }),
+      (data) => live && setState({ data, dataOf: of, error: null, errorOf: null, loading: false }),
       (error) => {
         if (!live || error.name === 'AbortError') return;
-        const transient = TRANSIENT.includes(error.status);
-        setState((s) => ({ data: transient && s.of === of ? s.data : null, error, loading: false, of: s.of }));
-        if (transient) again = setTimeout(() => setTick((t) => t + 1), RETRY_MS);
+        const retry = transient(error);
+        // A transient failure keeps what was shown for these deps (Stale says it is not up to date).
+        setState((s) => ({ ...s, data: retry ? s.data : null, error, errorOf: of, loading: false }));
+        if (retry) again = setTimeout(() => setTick((t) => t + 1), RETRY_MS);
       }
     );
     return () => {
@@ -51,7 +54,12 @@ export function useLoad(loader, deps) {
     };
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  return {
+    data: state.dataOf === of ? state.data : null,
+    error: state.errorOf === of ? state.error : null,
+    loading: state.loading,
+    reload,
+  };
 }
 
 /** Says that what is shown may be out of date (a reload failed) and that it is being tried again. */

@@ -105,6 +105,11 @@ public final class TcpProxy implements AutoCloseable {
     silent = true;
   }
 
+  /** How many event streams are open through the proxy (each counts its two sockets once). */
+  public int openStreams() {
+    return (int) open.stream().filter(streams::contains).count() / 2;
+  }
+
   /**
    * Drops every byte from now on, both ways, on the event streams open (the connections that asked
    * for or carried text/event-stream), which stay open even when one end closes, as when a NAT or

@@ -40,6 +40,16 @@ public final class ClockWatch implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(new DaemonThreads("nightshift-clock-watch-"));
   private volatile double offsetSeconds = Double.NaN;
   private volatile ServerTime serverTime;
+
+  /** The latest time {@link #databaseTime} gave: it never goes back. */
+  private final java.util.concurrent.atomic.AtomicReference<Instant> given =
+      new java.util.concurrent.atomic.AtomicReference<>(Instant.MIN);
+
+  /**
+   * A measurement whose query took longer than this (a pause on the way) does not reset the time.
+   */
+  private static final long SLOW_ROUND_TRIP_NANOS = Duration.ofSeconds(1).toNanos();
+
   private Instant reportedAt;
 
   /** The server's time at one moment of this JVM's monotonic clock ({@link System#nanoTime}). */
@@ -99,10 +109,12 @@ public final class ClockWatch implements AutoCloseable {
               long roundTrip = System.nanoTime() - started;
               Instant node = before.plusNanos(roundTrip / 2);
               long micros = server.longValue();
-              serverTime =
-                  new ServerTime(
-                      Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000),
-                      started + roundTrip / 2);
+              if (serverTime == null || roundTrip <= SLOW_ROUND_TRIP_NANOS) {
+                serverTime =
+                    new ServerTime(
+                        Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000),
+                        started + roundTrip / 2);
+              }
               double offset =
                   node.getEpochSecond() + node.getNano() / 1e9 - server.doubleValue() / 1_000_000.0;
               return new Offset(offset, roundTrip / 2e9);
@@ -141,14 +153,18 @@ public final class ClockWatch implements AutoCloseable {
    * The database server's time as this node reckons it: the server's time at the last measurement
    * plus the time this JVM's monotonic clock counted since (so a step of the node's clock between
    * two measurements changes nothing); the node's clock until a first measurement. Nodes keep time
-   * by it: whatever their own clocks say, they agree within their round trips.
+   * by it: whatever their own clocks say, they agree within their round trips. It never goes back
+   * (a new measurement a little behind the last holds it until it catches up), and a measurement
+   * whose query took over a second is not used for it.
    */
   public Clock databaseTime() {
     return new Clock() {
       @Override
       public Instant instant() {
         ServerTime at = serverTime;
-        return at == null ? clock.instant() : at.at().plusNanos(System.nanoTime() - at.nanoTime());
+        Instant now =
+            at == null ? clock.instant() : at.at().plusNanos(System.nanoTime() - at.nanoTime());
+        return given.accumulateAndGet(now, (last, next) -> next.isAfter(last) ? next : last);
       }
 
       @Override
