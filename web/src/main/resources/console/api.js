@@ -43,12 +43,15 @@ async function failure(res) {
   }
   const err = body && body.error;
   if (res.status === 401) onUnauthorized();
-  return new ApiError(
+  const error = new ApiError(
     res.status,
     err ? err.code : 'http_' + res.status,
     err ? err.message : 'the server answered HTTP ' + res.status,
     err ? err.details : []
   );
+  // How long the server asked to wait before the same request (seconds), when it said.
+  error.retryAfter = Number(res.headers.get('Retry-After')) || 0;
+  return error;
 }
 
 /** Calls the API; resolves to the JSON answer (null for 204), rejects with an ApiError. */

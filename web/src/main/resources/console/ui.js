@@ -22,7 +22,8 @@ const RETRY_MS = 2000;
 
 /**
  * Loads something from the API when deps change; reload() fetches again. A load that fails for a
- * transient reason (see transient) is tried again every RETRY_MS until it succeeds, and a reload that
+ * transient reason (see transient) is tried again every RETRY_MS (or the Retry-After the server
+ * gave) until it succeeds, and a reload that
  * fails so keeps what was shown, with the error beside it (see Stale): a network blip never
  * leaves a page blank or out of date for good.
  */
@@ -44,7 +45,7 @@ export function useLoad(loader, deps) {
         const retry = transient(error);
         // A transient failure keeps what was shown for these deps (Stale says it is not up to date).
         setState((s) => ({ ...s, data: retry ? s.data : null, error, errorOf: of, loading: false }));
-        if (retry) again = setTimeout(() => setTick((t) => t + 1), RETRY_MS);
+        if (retry) again = setTimeout(() => setTick((t) => t + 1), Math.max(RETRY_MS, (error.retryAfter || 0) * 1000));
       }
     );
     return () => {

@@ -38,22 +38,11 @@ public final class Firing {
   private final FireMetrics metrics;
   private final String instance;
 
-  /** For node {@code node}, this process of it being {@code instance} (its node lease's id). */
-  public Firing(
-      DSLContext dsl,
-      TemplateRepository templates,
-      CreatedRuns engine,
-      String node,
-      String instance,
-      Clock clock,
-      MeterRegistry metrics) {
-    this(dsl, templates, engine, node, instance, clock, clock, metrics);
-  }
-
   /**
-   * {@code clock}: the schedule's time (Quartz fires by this node's own clock), by which fires are
-   * late and recorded; {@code runTime}: the time the runs they start are stored in (the engine's:
-   * the database server's on MySQL).
+   * For node {@code node}, this process of it being {@code instance} (its node lease's id). {@code
+   * clock}: the schedule's time (Quartz fires by this node's own clock), by which fires are late
+   * and recorded; {@code runTime}: the time the runs they start are stored in (the engine's: the
+   * database server's on MySQL).
    */
   public Firing(
       DSLContext dsl,

@@ -206,7 +206,7 @@ abstract class FiringContract extends FiringFixture {
     LostCommitAnswers lost = new LostCommitAnswers();
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     Firing firing =
-        new Firing(lost.wrap(dsl), templates, engine, "n1", "n1-instance", clock, metrics);
+        new Firing(lost.wrap(dsl), templates, engine, "n1", "n1-instance", clock, clock, metrics);
 
     // A batch (a, b) and a fire claimed alone (c): each commit goes through, its answer is lost.
     lost.next(1);
@@ -266,7 +266,7 @@ abstract class FiringContract extends FiringFixture {
     LostCommitAnswers lost = new LostCommitAnswers();
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     Firing firing =
-        new Firing(lost.wrap(dsl), templates, engine, "n1", "n1-instance", clock, metrics);
+        new Firing(lost.wrap(dsl), templates, engine, "n1", "n1-instance", clock, clock, metrics);
     lost.next(1);
     assertThat(firing.fireAll(List.of(due(a, late), due(b, late)))).allMatch(Firing.Result::failed);
 

@@ -81,7 +81,14 @@ abstract class FiringFixture {
   Firing firing(String node, SimpleMeterRegistry metrics) {
     // Each Firing is a process of its own (a node instance), as at each start.
     return new Firing(
-        dsl, templates, engine, node, java.util.UUID.randomUUID().toString(), clock, metrics);
+        dsl,
+        templates,
+        engine,
+        node,
+        java.util.UUID.randomUUID().toString(),
+        clock,
+        clock,
+        metrics);
   }
 
   StoredJob job(String name, String concurrency) {

@@ -720,6 +720,7 @@ class EngineTest extends EngineFixture {
               "n1",
               engine.instance(),
               clock,
+              clock,
               new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
 
       // Another user holds the second connection: the fire has exactly one.
