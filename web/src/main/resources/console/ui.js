@@ -23,9 +23,8 @@ const RETRY_MS = 2000;
 /**
  * Loads something from the API when deps change; reload() fetches again. A load that fails for a
  * transient reason (see transient) is tried again every RETRY_MS (or the Retry-After the server
- * gave) until it succeeds, and a reload that
- * fails so keeps what was shown, with the error beside it (see Stale): a network blip never
- * leaves a page blank or out of date for good.
+ * gave) until it succeeds, and a reload that fails so keeps what was shown, with the error beside
+ * it (see Stale): a network blip never leaves a page blank or out of date for good.
  */
 export function useLoad(loader, deps) {
   // Each result remembers the deps it answers (dataOf, errorOf): another page's, or other
