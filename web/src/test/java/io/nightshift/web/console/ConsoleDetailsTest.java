@@ -104,14 +104,13 @@ class ConsoleDetailsTest extends ConsoleSession {
       throws Exception {
     // Keepalives every 0.5 s for the streams this test opens: silence is noticed after 1.5 s.
     System.setProperty("nightshift.streamKeepaliveMs", "500");
-    java.nio.file.Path folder = io.nightshift.scheduler.TempFolders.create("console-gate-");
-    try {
-      java.nio.file.Path gate = folder.resolve("open");
+    try (Gate gate = new Gate()) {
       createTemplate(
           new JsonObject()
               .put("name", "quiet-count")
               .put(
-                  "steps", new JsonArray().add(command("count", gated("line 1", gate, "line 2")))));
+                  "steps",
+                  new JsonArray().add(command("count", gate.command("line 1", "line 2")))));
       long id = startRun("quiet-count", new JsonObject());
       browser.signIn(operator);
       browser.open("#/runs/" + id);
@@ -120,7 +119,7 @@ class ConsoleDetailsTest extends ConsoleSession {
       // The stream's connection carries nothing more, not even a close; other requests go on.
       Awaitility.await().atMost(Browser.WAIT).until(() -> proxy.openStreams() == 1);
       proxy.silenceStreams();
-      java.nio.file.Files.createFile(gate);
+      gate.open();
       browser.waitForText(".log .line", "line 2");
       browser.await(
           () -> "SUCCEEDED".equals(browser.find("#run-status").getAttribute("data-status")),
@@ -129,15 +128,12 @@ class ConsoleDetailsTest extends ConsoleSession {
           .containsExactly("line 1", "line 2");
     } finally {
       System.clearProperty("nightshift.streamKeepaliveMs");
-      io.nightshift.scheduler.TempFolders.delete(folder);
     }
   }
 
   @Test
   void a_running_steps_lines_count_up_as_they_arrive() throws Exception {
-    java.nio.file.Path folder = io.nightshift.scheduler.TempFolders.create("console-gate-");
-    try {
-      java.nio.file.Path gate = folder.resolve("open");
+    try (Gate gate = new Gate()) {
       createTemplate(
           new JsonObject()
               .put("name", "counted")
@@ -146,7 +142,7 @@ class ConsoleDetailsTest extends ConsoleSession {
                   new JsonArray()
                       .add(command("first", "echo only"))
                       .add(
-                          command("second", gated("one; echo two; echo three", gate, "four"))
+                          command("second", gate.command("one; echo two; echo three", "four"))
                               .put("needs", new JsonArray().add("first")))));
       long id = startRun("counted", new JsonObject());
       browser.signIn(operator);
@@ -160,34 +156,56 @@ class ConsoleDetailsTest extends ConsoleSession {
 
       browser.screenshot("run-lines-counted");
 
-      java.nio.file.Files.createFile(gate);
+      gate.open();
       browser.await(
           () -> "SUCCEEDED".equals(browser.find("#run-status").getAttribute("data-status")),
           "the run shown SUCCEEDED");
       assertThat(browser.textOf(".steps tbody tr:nth-child(2) td[data-label=Lines]"))
           .isEqualTo("4");
       assertThat(browser.textOf("#log-count")).matches("1 line( ·.*)?");
-    } finally {
-      io.nightshift.scheduler.TempFolders.delete(folder);
     }
   }
 
   /**
-   * A command that prints {@code first}, waits until {@code gate} exists, then prints {@code then}.
+   * A file a step waits for: closing opens it if the test did not (a failed test leaves no step
+   * waiting) and leaves its folder to be deleted when the JVM exits (the step must see it first).
    */
-  private static String gated(String first, java.nio.file.Path gate, String then) {
-    return "echo " + first + "; while [ ! -e " + gate + " ]; do sleep 0.1; done; echo " + then;
+  private static final class Gate implements AutoCloseable {
+    private final java.nio.file.Path folder =
+        io.nightshift.scheduler.TempFolders.create("console-gate-");
+    private final java.nio.file.Path file = folder.resolve("open");
+
+    /** A command that prints {@code first}, waits for the gate, then prints {@code then}. */
+    String command(String first, String then) {
+      return "echo " + first + "; while [ ! -e " + file + " ]; do sleep 0.1; done; echo " + then;
+    }
+
+    void open() throws java.io.IOException {
+      if (!java.nio.file.Files.exists(file)) {
+        java.nio.file.Files.createFile(file);
+      }
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      open();
+      io.nightshift.scheduler.TempFolders.deleteAtExit(folder);
+    }
   }
 
   @Test
   void a_run_page_whose_refresh_failed_keeps_the_run_shown_and_refreshes_once_the_server_answers()
       throws Exception {
-    java.nio.file.Path folder = io.nightshift.scheduler.TempFolders.create("console-gate-");
-    java.nio.file.Path gate = folder.resolve("open");
+    try (Gate gate = new Gate()) {
+      refreshFailsThenRecovers(gate);
+    }
+  }
+
+  private void refreshFailsThenRecovers(Gate gate) throws Exception {
     createTemplate(
         new JsonObject()
             .put("name", "refreshed")
-            .put("steps", new JsonArray().add(command("tick", gated("tick 1", gate, "tick 2")))));
+            .put("steps", new JsonArray().add(command("tick", gate.command("tick 1", "tick 2")))));
     long id = startRun("refreshed", new JsonObject());
     browser.signIn(operator);
     browser.open("#/runs/" + id);
@@ -196,7 +214,7 @@ class ConsoleDetailsTest extends ConsoleSession {
     // Every request fails but the live stream's, then the run ends: the page's reload fails.
     browser.expectError("net::ERR_");
     proxy.keepOnlyStreams();
-    java.nio.file.Files.createFile(gate);
+    gate.open();
     browser.waitForText(".stale", "cannot be reached");
     browser.waitForText(".log .line", "tick 2");
     assertThat(browser.all(".log .line")).as("the log stays shown").hasSize(2);
@@ -210,7 +228,6 @@ class ConsoleDetailsTest extends ConsoleSession {
         () -> "SUCCEEDED".equals(browser.find("#run-status").getAttribute("data-status")),
         "the run shown SUCCEEDED without a click");
     browser.await(() -> browser.first(".stale") == null, "the out-of-date note gone");
-    io.nightshift.scheduler.TempFolders.delete(folder);
   }
 
   @Test
