@@ -86,11 +86,15 @@ function storedLines(run, step) {
   return rows.filter((s) => !step || s.name === step).reduce((n, s) => n + (s.lines || 0), 0);
 }
 
-/** A step's lines: as stored once its attempt ended; while it runs, as many as the page has seen. */
+/**
+ * A step's lines: as stored once its attempt ended; while it runs, as many as the page has seen;
+ * none yet while it waits to start.
+ */
 function lines(step, counts) {
-  if (step.status !== 'RUNNING') return step.lines ?? '';
+  if (step.status === 'PENDING') return '';
+  if (step.status !== 'RUNNING') return step.lines == null ? '' : step.lines.toLocaleString();
   const seen = counts[step.name];
-  return seen && seen.attempt === step.attempt ? seen.seq : '';
+  return seen && seen.attempt === step.attempt ? seen.seq.toLocaleString() : '';
 }
 
 function StepTable({ run, now, selected, onSelect, counts }) {

@@ -50,7 +50,7 @@ final class Attempts {
       return null;
     }
     Instant now = ctx.storedNow();
-    RunRepository.Lease lease = ctx.lease();
+    RunRepository.Lease lease = ctx.lease(now);
     try {
       ctx.runs.change(
           run,

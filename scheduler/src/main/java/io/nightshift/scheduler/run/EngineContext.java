@@ -115,9 +115,9 @@ final class EngineContext {
             java.time.Duration.ofHours(1));
   }
 
-  /** A new lease on an attempt for this node instance, from now. */
-  RunRepository.Lease lease() {
-    return new RunRepository.Lease(self.instance(), storedNow().plus(leases.expiry()));
+  /** A new lease on an attempt for this node instance, from {@code now}. */
+  RunRepository.Lease lease(Instant now) {
+    return new RunRepository.Lease(self.instance(), now.plus(leases.expiry()));
   }
 
   /** Runs whose first advance waits in {@link #work}: the sweep leaves them to it. */

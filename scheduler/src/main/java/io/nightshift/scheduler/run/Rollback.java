@@ -92,7 +92,7 @@ final class Rollback {
   private StepRun insertUndo(long runId, StepRun original, Instant now) {
     try {
       return ctx.runs.atomically(
-          tx -> tx.insertUndo(original, ctx.settings.node(), ctx.lease(), now));
+          tx -> tx.insertUndo(original, ctx.settings.node(), ctx.lease(now), now));
     } catch (RuntimeException e) {
       if (e instanceof org.jooq.exception.DataAccessException d && Sql.isDuplicateKey(d)) {
         log.info(
