@@ -28,19 +28,13 @@ import org.jooq.DSLContext;
 final class FireClaim {
   private final TemplateRepository templates;
   private final String node;
-  private final Clock clock;
   private final Clock runTime;
   private final String instance;
 
-  /**
-   * {@code clock}: the schedule's (Quartz's) time, of the fire rows; {@code runTime}: the time runs
-   * are stored in (the engine's).
-   */
-  FireClaim(
-      TemplateRepository templates, String node, String instance, Clock clock, Clock runTime) {
+  /** {@code runTime}: the time fire rows and runs are stored in (the engine's). */
+  FireClaim(TemplateRepository templates, String node, String instance, Clock runTime) {
     this.templates = templates;
     this.node = node;
-    this.clock = clock;
     this.runTime = runTime;
     this.instance = instance;
   }
@@ -122,7 +116,7 @@ final class FireClaim {
       }
       results.add(result);
     }
-    Instant firedAt = clock.instant();
+    Instant firedAt = runTime.instant();
     if (!claimed.isEmpty()) {
       FireRepository.insertAll(tx, claimed, firedAt, node, instance);
     }

@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * waiting on each other's job rows, and a job's fires are claimed in the order they came. A fire
  * the database failed (a lock wait timeout, an outage) goes back to its lane and is tried again
  * after a pause: claimed, or recorded as missed once it is over a minute late; only a fire still
- * failing {@link Firing#GIVE_UP} after its time is dropped, with an error logged.
+ * failing {@link Firing#GIVE_UP} after its time is dropped, with an error logged. A fire Quartz
+ * gave before its time by the cluster's clock (this node's clock is ahead of the database's) is
+ * held in its lane until then: every node starts a job's runs at the same time, whatever its own
+ * clock says.
  */
 final class FireQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FireQueue.class);
@@ -52,9 +55,9 @@ final class FireQueue implements AutoCloseable {
     lanes.get((int) Math.floorMod(fire.jobId(), (long) LANES)).due.add(fire);
   }
 
-  /** Fires waiting to be claimed. */
+  /** Fires waiting to be claimed, those held until their time included. */
   int waiting() {
-    return lanes.stream().mapToInt(l -> l.due.size()).sum();
+    return lanes.stream().mapToInt(l -> l.due.size() + l.heldCount).sum();
   }
 
   /** Claims what was handed over (for at most 10 s), then stops. */
@@ -79,6 +82,7 @@ final class FireQueue implements AutoCloseable {
   private final class Lane {
     final BlockingDeque<Firing.Due> due = new LinkedBlockingDeque<>();
     final Thread thread;
+    volatile int heldCount; // fires taken from due but early by the cluster's clock
 
     Lane(String name) {
       thread = new Thread(this::claimAll, name);
@@ -87,28 +91,50 @@ final class FireQueue implements AutoCloseable {
     }
 
     private void claimAll() {
-      while (!closed || !due.isEmpty()) {
-        Firing.Due first;
+      List<Firing.Due> held = new ArrayList<>(); // early by the cluster's clock
+      while (!closed || !due.isEmpty() || !held.isEmpty()) {
+        Firing.Due next;
         try {
-          first = due.poll(100, TimeUnit.MILLISECONDS);
+          next = due.poll(pollMillis(held), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           return;
         }
-        if (first == null) {
+        List<Firing.Due> taken = new ArrayList<>(held);
+        held.clear();
+        if (next != null) {
+          taken.add(next);
+          due.drainTo(taken, TAKEN - 1);
+        }
+        List<Firing.Due> ready = new ArrayList<>(taken.size());
+        for (Firing.Due fire : taken) {
+          // Once stopping, fires are claimed as Quartz gave them: held, they would be lost.
+          (closed || firing.earlyBy(fire).isZero() ? ready : held).add(fire);
+        }
+        heldCount = held.size();
+        if (ready.isEmpty()) {
           continue;
         }
-        List<Firing.Due> taken = new ArrayList<>();
-        taken.add(first);
-        due.drainTo(taken, TAKEN - 1);
+        // A job's fires in their order, also when one the database failed is back beside a held
+        // one.
+        ready.sort(java.util.Comparator.comparing(Firing.Due::scheduledAt));
         try {
-          retry(taken, firing.fireAll(taken));
+          retry(ready, firing.fireAll(ready));
         } catch (InterruptedException e) {
           return;
         } catch (Throwable e) {
           // Whatever it was, the lane goes on: a lane that died would leave its jobs unfired.
-          log.error("{} fire(s) could not be claimed (from {})", taken.size(), first, e);
+          log.error("{} fire(s) could not be claimed (from {})", ready.size(), ready.get(0), e);
         }
       }
+    }
+
+    /** How long to wait for the next fire: until a held one comes due, 100 ms at most. */
+    private long pollMillis(List<Firing.Due> held) {
+      long wait = 100;
+      for (Firing.Due fire : held) {
+        wait = Math.min(wait, firing.earlyBy(fire).toMillis());
+      }
+      return Math.max(1, wait);
     }
 
     /** Puts the fires the database failed back, after a pause; drops those failing too long. */

@@ -35,14 +35,16 @@ public final class Firing {
   private final CreatedRuns engine;
   private final String node;
   private final Clock clock;
+  private final Clock runTime;
   private final FireMetrics metrics;
   private final String instance;
 
   /**
    * For node {@code node}, this process of it being {@code instance} (its node lease's id). {@code
-   * clock}: the schedule's time (Quartz fires by this node's own clock), by which fires are late
-   * and recorded; {@code runTime}: the time the runs they start are stored in (the engine's: the
-   * database server's on MySQL).
+   * clock}: the schedule's time (Quartz fires by this node's own clock); {@code runTime}: the
+   * cluster's time (the engine's: the database server's on MySQL), in which fires come due, are
+   * recorded and the runs they start are stored. A fire is late by the kinder of the two clocks
+   * (see {@link #lateBy}).
    */
   public Firing(
       DSLContext dsl,
@@ -55,10 +57,11 @@ public final class Firing {
       MeterRegistry metrics) {
     this.dsl = dsl;
     this.instance = instance;
-    this.claim = new FireClaim(templates, node, instance, clock, runTime);
+    this.claim = new FireClaim(templates, node, instance, runTime);
     this.engine = engine;
     this.node = node;
     this.clock = clock;
+    this.runTime = runTime;
     this.metrics = new FireMetrics(metrics);
   }
 
@@ -114,7 +117,7 @@ public final class Firing {
                   cfg.dsl(),
                   jobId,
                   scheduledAt,
-                  clock.instant(),
+                  runTime.instant(),
                   FireOutcome.MISFIRED,
                   reason,
                   null,
@@ -147,7 +150,7 @@ public final class Firing {
     if (fire.outcome() == FireOutcome.MISFIRED) {
       metrics.count(FireOutcome.MISFIRED);
     } else {
-      claimed(new Due(jobId, null, scheduledAt, null, null), clock.instant(), result);
+      claimed(new Due(jobId, null, scheduledAt, null, null), runTime.instant(), result);
     }
     return result;
   }
@@ -166,10 +169,9 @@ public final class Firing {
     Result[] results = new Result[fires.size()];
     List<List<Integer>> batches = new ArrayList<>();
     List<Integer> late = new ArrayList<>();
-    Instant now = clock.instant();
     for (int i = 0; i < fires.size(); i++) {
       Due due = fires.get(i);
-      if (Duration.between(due.scheduledAt(), now).compareTo(LATE) > 0) {
+      if (lateBy(due).compareTo(LATE) > 0) {
         late.add(i);
         continue;
       }
@@ -215,7 +217,28 @@ public final class Firing {
 
   /** Whether a fire is so old that trying it again is pointless: it is dropped (and logged). */
   boolean tooOldToRetry(Due due) {
-    return Duration.between(due.scheduledAt(), clock.instant()).compareTo(GIVE_UP) > 0;
+    return lateBy(due).compareTo(GIVE_UP) > 0;
+  }
+
+  /**
+   * How long before its time a fire is by the cluster's clock (zero once due): a node whose own
+   * clock is ahead gets its fires from Quartz early, and holds them until then ({@link FireQueue}).
+   */
+  Duration earlyBy(Due due) {
+    Duration early = Duration.between(runTime.instant(), due.scheduledAt());
+    return early.isNegative() ? Duration.ZERO : early;
+  }
+
+  /**
+   * How late a fire is: by this node's clock or by the cluster's, whichever says less. A node whose
+   * clock is ahead holds its fires until the cluster's time (late by its own clock by then); one
+   * whose clock is behind gets them from Quartz late by the cluster's. Neither is a backlog, which
+   * makes a fire late by both.
+   */
+  Duration lateBy(Due due) {
+    Duration byNode = Duration.between(due.scheduledAt(), clock.instant());
+    Duration byCluster = Duration.between(due.scheduledAt(), runTime.instant());
+    return byNode.compareTo(byCluster) < 0 ? byNode : byCluster;
   }
 
   /** How long a fire the database failed is tried again (then recorded as missed, if it can be). */
@@ -291,7 +314,7 @@ public final class Firing {
                                   LATE_REASON,
                                   null))
                       .toList(),
-                  clock.instant(),
+                  runTime.instant(),
                   node,
                   instance));
     } catch (RuntimeException e) {

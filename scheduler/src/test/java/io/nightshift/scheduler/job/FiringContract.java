@@ -8,6 +8,7 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nightshift.scheduler.SettableClock;
 import io.nightshift.scheduler.run.LostCommitAnswers;
 import io.nightshift.scheduler.run.Trigger;
 import java.time.Duration;
@@ -504,5 +505,64 @@ abstract class FiringContract extends FiringFixture {
                 .fetchOne()
                 .value1())
         .contains("60 s late");
+  }
+
+  @Test
+  void a_node_whose_clock_is_ahead_holds_its_fires_until_the_clusters_time_and_starts_them_then() {
+    StoredJob job = job("nightly", "allow");
+    SettableClock cluster = new SettableClock(clock.instant().minusSeconds(90));
+    Instant at = second(); // Quartz fired it by this node's clock, 90 s ahead of the cluster's
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+    try (FireQueue queue = new FireQueue(firing("n1", metrics, clock, cluster))) {
+      queue.add(due(job, at));
+      Awaitility.await()
+          .during(Duration.ofMillis(500))
+          .atMost(5, TimeUnit.SECONDS)
+          .until(() -> count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(job.id())) == 0 && queue.waiting() == 1);
+      assertThat(metrics.get("nightshift.fires.waiting").gauge().value()).isEqualTo(1);
+
+      // Both clocks move on: by its own the node is now 90 s late, by the cluster's just on time.
+      clock.advance(Duration.ofSeconds(90));
+      cluster.advance(Duration.ofSeconds(91));
+      Awaitility.await()
+          .atMost(30, TimeUnit.SECONDS)
+          .until(() -> count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(job.id())) == 1);
+    }
+    var fire = dsl.selectFrom(JOB_FIRE).where(JOB_FIRE.JOB_ID.eq(job.id())).fetchOne();
+    assertThat(fire.getOutcome())
+        .as("on time by the cluster's clock: not missed")
+        .isEqualTo("started");
+    assertThat(fire.getFiredAt()).isEqualTo(cluster.instant());
+    assertThat(fire.getLagMs()).isEqualTo(Duration.between(at, cluster.instant()).toMillis());
+    assertThat(
+            dsl.select(RUN.CREATED_AT)
+                .from(RUN)
+                .where(RUN.ID.eq(fire.getRunId()))
+                .fetchOne()
+                .value1())
+        .isEqualTo(cluster.instant());
+    assertThat(handed).containsExactly("start " + fire.getRunId());
+  }
+
+  @Test
+  void
+      a_node_whose_clock_is_behind_starts_the_fires_quartz_gives_it_and_records_how_late_they_are() {
+    StoredJob job = job("nightly", "allow");
+    SettableClock cluster = new SettableClock(clock.instant().plusSeconds(90));
+    Instant at = second(); // on time by this node's clock, 90 s late by the cluster's
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+    List<Firing.Result> results =
+        firing("n1", metrics, clock, cluster).fireAll(List.of(due(job, at)));
+
+    assertThat(results.get(0).outcome())
+        .as("late by the cluster's clock, not by the node's: not a backlog, so not missed")
+        .isEqualTo(FireOutcome.STARTED);
+    var fire = dsl.selectFrom(JOB_FIRE).where(JOB_FIRE.JOB_ID.eq(job.id())).fetchOne();
+    assertThat(fire.getFiredAt()).isEqualTo(cluster.instant());
+    assertThat(fire.getLagMs())
+        .as("the lag says how late the run really started")
+        .isEqualTo(Duration.between(at, cluster.instant()).toMillis());
   }
 }

@@ -79,6 +79,15 @@ abstract class FiringFixture {
   }
 
   Firing firing(String node, SimpleMeterRegistry metrics) {
+    return firing(node, metrics, clock, clock);
+  }
+
+  /** A node whose own clock is {@code nodeClock} in a cluster whose time is {@code cluster}. */
+  Firing firing(
+      String node,
+      SimpleMeterRegistry metrics,
+      java.time.Clock nodeClock,
+      java.time.Clock cluster) {
     // Each Firing is a process of its own (a node instance), as at each start.
     return new Firing(
         dsl,
@@ -86,8 +95,8 @@ abstract class FiringFixture {
         engine,
         node,
         java.util.UUID.randomUUID().toString(),
-        clock,
-        clock,
+        nodeClock,
+        cluster,
         metrics);
   }
 
