@@ -20,12 +20,12 @@ import org.slf4j.LoggerFactory;
  * This node's clock against the database server's, and the database server's time as this node
  * reckons it ({@link #databaseTime}): a node on MySQL keeps time by it (leases, due times, the
  * times it stores), so a node whose clock is off neither fails other nodes' live steps as lost nor
- * has its own taken from it; but jobs fire by each node's own clock (Quartz), early on a node
- * ahead. So every node measures its offset (its time at the middle of a query, minus the server's
- * time in that query), publishes it as the gauge {@code nightshift_clock_offset_seconds}, and logs
- * an error when it is beyond {@link #TOLERANCE} (at the first such measurement, then every 10
- * minutes while it lasts), and a line when it is back within. MySQL/MariaDB only: the embedded
- * store shares the node's clock.
+ * has its own taken from it, and holds fires Quartz gives it early until they are due; but Quartz
+ * gives them by the node's own clock, late on a node behind. So every node measures its offset (its
+ * time at the middle of a query, minus the server's time in that query), publishes it as the gauge
+ * {@code nightshift_clock_offset_seconds}, and logs an error when it is beyond {@link #TOLERANCE}
+ * (at the first such measurement, then every 10 minutes while it lasts), and a line when it is back
+ * within. MySQL/MariaDB only: the embedded store shares the node's clock.
  */
 public final class ClockWatch implements AutoCloseable {
   /** How far apart clocks may be: leases and fires assume clocks kept in step (NTP). */
@@ -131,10 +131,11 @@ public final class ClockWatch implements AutoCloseable {
           || now.isBefore(reportedAt)
           || !now.isBefore(reportedAt.plus(REMIND_EVERY))) {
         log.error(
-            "this node's clock is {} s {} the database server's: jobs fire by each node's own"
-                + " clock (early on a node ahead, late on one behind), so clocks must agree within"
-                + " {} s (run NTP or chrony on every node and on the database host); leases, due"
-                + " times and stored times are kept in the database's time and still hold",
+            "this node's clock is {} s {} the database server's: Quartz hands each node its"
+                + " fires by its own clock (a node ahead holds them until the database's time, one"
+                + " behind starts them late), so clocks must agree within {} s (run NTP or chrony"
+                + " on every node and on the database host); leases, due times and stored times"
+                + " are kept in the database's time and still hold",
             String.format(java.util.Locale.ROOT, "%.1f", Math.abs(measured.seconds())),
             measured.seconds() > 0 ? "ahead of" : "behind",
             TOLERANCE.toSeconds());
