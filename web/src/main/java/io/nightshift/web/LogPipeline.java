@@ -33,7 +33,16 @@ public final class LogPipeline implements AutoCloseable {
     this.subscriber = starter == null ? null : starter.start();
   }
 
-  static LogPipeline start(Vertx vertx, Config config, LogStore store, Clock clock) {
+  /**
+   * {@code liveNodes}: the names of the nodes holding a live lease; the pending log entries of any
+   * other consumer are taken over every sweep period ({@code cluster.sweepSeconds}).
+   */
+  static LogPipeline start(
+      Vertx vertx,
+      Config config,
+      LogStore store,
+      Clock clock,
+      java.util.function.Supplier<java.util.Set<String>> liveNodes) {
     LogSettings settings =
         LogSettings.defaults(config.node()).withBufferLines(config.logs().bufferLines());
     if (!config.redis().enabled()) {
@@ -51,7 +60,15 @@ public final class LogPipeline implements AutoCloseable {
     return new LogPipeline(
         bus,
         () -> {
-          LogSubscriber subscriber = new LogSubscriber(vertx, options, store, settings, clock);
+          LogSubscriber subscriber =
+              new LogSubscriber(
+                  vertx,
+                  options,
+                  store,
+                  settings,
+                  clock,
+                  liveNodes,
+                  java.time.Duration.ofSeconds(config.cluster().sweepSeconds()));
           subscriber.start();
           return subscriber;
         });

@@ -137,7 +137,7 @@ record NodeParts(
         checks.add(new RedisCheck(redis));
       }
       LogStore logStore = new LogStore(database.dsl());
-      logs = LogPipeline.start(vertx, config, logStore, time);
+      logs = LogPipeline.start(vertx, config, logStore, time, liveNodes(database, time));
       checks.add(logs.check());
       checks.add(
           new LogStoreCheck(
@@ -300,6 +300,16 @@ record NodeParts(
     return () ->
         new io.nightshift.scheduler.run.NodeLeaseRepository(database.dsl())
             .live(clock.instant()).stream().anyMatch(lease -> !lease.node().equals(node));
+  }
+
+  /** The names of the nodes holding a live lease on the store (asked). */
+  private static java.util.function.Supplier<java.util.Set<String>> liveNodes(
+      Database database, Clock clock) {
+    NodeLeaseRepository leases = new NodeLeaseRepository(database.leases());
+    return () ->
+        leases.live(clock.instant()).stream()
+            .map(NodeLeaseRepository.NodeLease::node)
+            .collect(java.util.stream.Collectors.toSet());
   }
 
   private static void closeAfterFailedStart(

@@ -92,6 +92,53 @@ final class ConsumerGroup implements AutoCloseable {
     return new Claimed(reply.get(0).toString(), entries);
   }
 
+  /** The other consumers holding pending entries, with how many each holds (XPENDING's summary). */
+  java.util.Map<String, Long> othersPending() throws RedisLink.RedisDown, InterruptedException {
+    Response reply =
+        link.send(Request.cmd(Command.XPENDING).arg(settings.stream()).arg(settings.group()));
+    java.util.Map<String, Long> pending = new java.util.TreeMap<>();
+    Response consumers = reply == null || reply.size() < 4 ? null : reply.get(3);
+    if (consumers != null) {
+      for (Response consumer : consumers) {
+        String name = consumer.get(0).toString();
+        if (!name.equals(settings.node())) {
+          pending.put(name, Long.parseLong(consumer.get(1).toString()));
+        }
+      }
+    }
+    return pending;
+  }
+
+  /**
+   * Takes over up to {@code readEntries} of the entries pending in {@code consumer}, however long
+   * they have been idle: its node is gone (XPENDING of that consumer, then XCLAIM). Entries deleted
+   * from the stream meanwhile come back without lines, to be acknowledged.
+   */
+  List<StreamEntry> takeOver(String consumer) throws RedisLink.RedisDown, InterruptedException {
+    Response pending =
+        link.send(
+            Request.cmd(Command.XPENDING)
+                .arg(settings.stream())
+                .arg(settings.group())
+                .arg("-")
+                .arg("+")
+                .arg(settings.readEntries())
+                .arg(consumer));
+    if (pending == null || pending.size() == 0) {
+      return List.of();
+    }
+    Request claim =
+        Request.cmd(Command.XCLAIM)
+            .arg(settings.stream())
+            .arg(settings.group())
+            .arg(settings.node())
+            .arg(0);
+    for (Response entry : pending) {
+      claim.arg(entry.get(0).toString());
+    }
+    return StreamEntryDecoder.entriesOf(link.send(claim));
+  }
+
   /**
    * XDEL before XACK: if the connection drops between them, the entry is still pending but gone
    * from the stream, and the next pending read sees it empty and acknowledges it. The other order

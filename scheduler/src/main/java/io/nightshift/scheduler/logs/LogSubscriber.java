@@ -9,9 +9,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,11 +29,12 @@ import org.slf4j.LoggerFactory;
  * only after the commit {@code XDEL} then {@code XACK} them. At start, after every reconnect and
  * after a failed acknowledgement the reader first waits for the writer to finish, then re-reads its
  * own pending entries (from id 0, then after the last one read): entries read but not acknowledged
- * before a crash are stored again, which the idempotent insert makes harmless. Entries idle longer
- * than {@code claimIdle} in other (dead) consumers are taken over with {@code XAUTOCLAIM}. The
- * group is created at id 0 with MKSTREAM, so lines added before any subscriber existed are read
- * too; it is created again if Redis lost it. Redis or database failures are logged and retried with
- * backoff; nothing is acknowledged that is not stored.
+ * before a crash are stored again, which the idempotent insert makes harmless. Entries pending in a
+ * consumer whose node holds no live lease are taken over at once (XPENDING + XCLAIM), and any idle
+ * longer than {@code claimIdle} in other consumers with {@code XAUTOCLAIM}. The group is created at
+ * id 0 with MKSTREAM, so lines added before any subscriber existed are read too; it is created
+ * again if Redis lost it. Redis or database failures are logged and retried with backoff; nothing
+ * is acknowledged that is not stored.
  *
  * <p>The Redis commands are {@link ConsumerGroup}'s, decoding is {@link StreamEntryDecoder}'s, the
  * reader-to-writer hand-over is {@link BatchHandOver}'s and the failure state {@link
@@ -50,6 +54,9 @@ public final class LogSubscriber implements AutoCloseable {
   private final BatchHandOver handOver = new BatchHandOver();
   private final SubscriberHealth health;
   private volatile boolean resync; // an acknowledgement failed: re-read own pending entries
+  private final Supplier<Set<String>> liveNodes; // null: only XAUTOCLAIM after claimIdle
+  private final Duration goneCheckEvery;
+  private String takingFrom; // the gone consumer whose entries the last round took over
 
   private volatile boolean running;
   private volatile boolean reading; // false once stopping: the reader reads nothing more
@@ -57,6 +64,25 @@ public final class LogSubscriber implements AutoCloseable {
 
   public LogSubscriber(
       Vertx vertx, RedisOptions options, LogStore store, LogSettings settings, Clock clock) {
+    this(vertx, options, store, settings, clock, null, Duration.ZERO);
+  }
+
+  /**
+   * Also takes over, every {@code goneCheckEvery}, the pending entries of consumers whose node is
+   * not among {@code liveNodes} (the names of the nodes holding a live lease, asked only when
+   * another consumer has entries pending): a node killed with lines read but not stored has them
+   * stored as soon as its lease is found expired, not {@code claimIdle} later.
+   */
+  public LogSubscriber(
+      Vertx vertx,
+      RedisOptions options,
+      LogStore store,
+      LogSettings settings,
+      Clock clock,
+      Supplier<Set<String>> liveNodes,
+      Duration goneCheckEvery) {
+    this.liveNodes = liveNodes;
+    this.goneCheckEvery = goneCheckEvery;
     this.store = store;
     this.settings = settings;
     this.clock = clock;
@@ -128,6 +154,7 @@ public final class LogSubscriber implements AutoCloseable {
     String pendingCursor = "0";
     String claimCursor = "0-0";
     Instant nextClaim = clock.instant();
+    Instant nextGoneCheck = clock.instant();
     try {
       while (reading) {
         try {
@@ -147,6 +174,11 @@ public final class LogSubscriber implements AutoCloseable {
             ownPendingFirst = !entries.isEmpty();
             if (ownPendingFirst) {
               pendingCursor = entries.get(entries.size() - 1).id();
+            }
+          } else if (liveNodes != null && !clock.instant().isBefore(nextGoneCheck)) {
+            entries = takeOverGone();
+            if (entries.isEmpty()) {
+              nextGoneCheck = clock.instant().plus(goneCheckEvery);
             }
           } else if (!clock.instant().isBefore(nextClaim)) {
             ConsumerGroup.Claimed claimed = group.claim(claimCursor);
@@ -223,6 +255,45 @@ public final class LogSubscriber implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * A page of the entries pending in a consumer whose node holds no live lease (empty: none). The
+   * database is asked only when another consumer has entries pending; when it cannot answer,
+   * nothing is taken over (claimIdle still applies).
+   */
+  private List<StreamEntry> takeOverGone() throws RedisLink.RedisDown, InterruptedException {
+    Map<String, Long> pending = group.othersPending();
+    if (pending.isEmpty()) {
+      takingFrom = null;
+      return List.of();
+    }
+    Set<String> live;
+    try {
+      live = liveNodes.get();
+    } catch (RuntimeException e) {
+      log.debug("live nodes unknown, no log entries taken over: {}", e.toString());
+      return List.of();
+    }
+    for (Map.Entry<String, Long> consumer : pending.entrySet()) {
+      if (live.contains(consumer.getKey())) {
+        continue;
+      }
+      List<StreamEntry> taken = group.takeOver(consumer.getKey());
+      if (!taken.isEmpty()) {
+        if (!consumer.getKey().equals(takingFrom)) {
+          log.info(
+              "taking over {} log stream entries pending in consumer {}: its node holds no live"
+                  + " lease",
+              consumer.getValue(),
+              consumer.getKey());
+          takingFrom = consumer.getKey();
+        }
+        return taken;
+      }
+    }
+    takingFrom = null;
+    return List.of();
   }
 
   private Duration claimInterval() {

@@ -219,6 +219,65 @@ class LogSubscriberTest {
   }
 
   @Test
+  void entries_pending_in_a_consumer_whose_node_holds_no_live_lease_are_taken_over_at_once()
+      throws Exception {
+    long run = LogFixtures.fakeId();
+    long step = LogFixtures.fakeId();
+    createGroup();
+    for (int seq = 1; seq <= 25; seq++) {
+      addEntry(List.of(line(run, step, "s", seq, T0)));
+    }
+    readAs("killed-node", 25); // read, never stored: the node was killed
+
+    // claimIdle stays a minute: only the lease check can take them over within the wait below.
+    LogSettings nodeB =
+        settings
+            .withNode("node-b")
+            .withTimings(Duration.ofMillis(100), Duration.ofSeconds(60), Duration.ofMillis(100));
+    subscriber(nodeB, () -> java.util.Set.of("node-b")).start();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> store.count(run) == 25);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pendingCount() == 0);
+    assertThat(LogFixtures.distinctLines(database.dsl(), run)).isEqualTo(25);
+  }
+
+  @Test
+  void entries_pending_in_a_live_node_are_left_to_it_and_none_are_taken_while_leases_are_unknown()
+      throws Exception {
+    long run = LogFixtures.fakeId();
+    long step = LogFixtures.fakeId();
+    createGroup();
+    addEntry(List.of(line(run, step, "s", 1, T0), line(run, step, "s", 2, T0)));
+    readAs("node-a", 10);
+    java.util.concurrent.atomic.AtomicReference<java.util.function.Supplier<java.util.Set<String>>>
+        leases =
+            new java.util.concurrent.atomic.AtomicReference<>(() -> java.util.Set.of("node-a"));
+
+    LogSettings nodeB =
+        settings
+            .withNode("node-b")
+            .withTimings(Duration.ofMillis(100), Duration.ofSeconds(60), Duration.ofMillis(100));
+    subscriber(nodeB, () -> leases.get().get()).start();
+
+    await()
+        .during(Duration.ofMillis(700))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> store.count(run) == 0 && pendingCount() == 1);
+    leases.set(
+        () -> {
+          throw new IllegalStateException("the database cannot be reached");
+        });
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> store.count(run) == 0 && pendingCount() == 1);
+    leases.set(java.util.Set::of); // node-a's lease expired
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> store.count(run) == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pendingCount() == 0);
+  }
+
+  @Test
   void lines_added_before_any_subscriber_existed_are_stored() throws Exception {
     long run = LogFixtures.fakeId();
     RedisLogBus bus = bus(settings);
@@ -281,13 +340,21 @@ class LogSubscriberTest {
   }
 
   private LogSubscriber subscriber(LogSettings s) {
+    return subscriber(s, null);
+  }
+
+  /** {@code liveNodes} (may be null: no lease check): the nodes holding a live lease. */
+  private LogSubscriber subscriber(
+      LogSettings s, java.util.function.Supplier<java.util.Set<String>> liveNodes) {
     LogSubscriber subscriber =
         new LogSubscriber(
             vertx,
             new RedisOptions().setConnectionString(TestRedis.url()),
             store,
             s,
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            liveNodes,
+            Duration.ofMillis(100));
     toClose.add(subscriber);
     return subscriber;
   }
