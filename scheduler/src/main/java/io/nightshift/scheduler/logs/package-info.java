@@ -12,7 +12,8 @@
  *             XADD nightshift:logs * lines [&lt;line JSON&gt;, ...] (internal, durable)
  *                          │
  *             LogSubscriber: group "persist", XREADGROUP -> LogStore.insert (one transaction)
- *                            -> XDEL + XACK after commit; own pending first; XAUTOCLAIM the dead
+ *                            -> XDEL + XACK after commit; own pending first; XCLAIM what nodes
+ *                            without a live lease left pending; XAUTOCLAIM what idles a minute
  * </pre>
  *
  * <p>Guarantees. A line is stored once: {@code (step_run_id, seq)} is the primary key and the
