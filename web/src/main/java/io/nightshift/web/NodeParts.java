@@ -99,6 +99,9 @@ record NodeParts(
    * Builds and starts every part (the engine recovers, the job scheduler starts). When a part
    * fails, the ones already built are closed (not the store) and the failure is thrown.
    */
+  /** How often a node on MySQL reads the database server's time. */
+  static final Duration CLOCK_READ_EVERY = Duration.ofSeconds(15);
+
   static NodeParts start(Config config, Clock clock, Database database) {
     ClockWatch clockWatch = null;
     Vertx vertx = null;
@@ -111,12 +114,12 @@ record NodeParts(
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HttpMetricLabels.bound(registry);
-      // The node keeps time by the database server (leases, due times, what it stores), whatever
-      // its own clock says; only jobs fire by its own clock (Quartz). Embedded: one clock.
+      // The node keeps time by the database server (leases, due times, fires, what it stores),
+      // whatever its own clock says; only Quartz hands it fires by its own. Embedded: one clock.
       clockWatch =
           database.embedded()
               ? null
-              : new ClockWatch(database.leases(), clock, registry).start(Duration.ofSeconds(15));
+              : new ClockWatch(database.leases(), clock, registry).start(CLOCK_READ_EVERY);
       Clock time = clockWatch == null ? clock : clockWatch.databaseTime();
       vertx =
           Vertx.builder()
@@ -183,6 +186,11 @@ record NodeParts(
               time,
               new JobAdmission(database.dsl()),
               database.leases());
+      if (clockWatch != null) {
+        // Every node reads the stepped time within one period: leases are judged after that.
+        Engine stepped = engine;
+        clockWatch.onStep(step -> stepped.clockStepped(CLOCK_READ_EVERY));
+      }
       io.micrometer.core.instrument.Gauge.builder(
               "nightshift.step.ends.waiting", engine::stepEndsWaiting)
           .description(

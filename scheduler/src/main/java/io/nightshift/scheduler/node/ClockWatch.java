@@ -52,6 +52,9 @@ public final class ClockWatch implements AutoCloseable {
 
   private Instant reportedAt;
 
+  /** Told when the server's clock stepped (see {@link #onStep}). */
+  private volatile java.util.function.Consumer<Duration> onStep = step -> {};
+
   /** The server's time at one moment of this JVM's monotonic clock ({@link System#nanoTime}). */
   private record ServerTime(Instant at, long nanoTime) {}
 
@@ -110,10 +113,14 @@ public final class ClockWatch implements AutoCloseable {
               Instant node = before.plusNanos(roundTrip / 2);
               long micros = server.longValue();
               if (serverTime == null || roundTrip <= SLOW_ROUND_TRIP_NANOS) {
+                ServerTime last = serverTime;
                 serverTime =
                     new ServerTime(
                         Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000),
                         started + roundTrip / 2);
+                if (last != null) {
+                  stepped(last, serverTime, roundTrip);
+                }
               }
               double offset =
                   node.getEpochSecond() + node.getNano() / 1e9 - server.doubleValue() / 1_000_000.0;
@@ -122,6 +129,31 @@ public final class ClockWatch implements AutoCloseable {
     offsetSeconds = measured.seconds();
     report(measured, clock.instant());
     return measured;
+  }
+
+  /**
+   * Calls {@code listener} with the step whenever a measurement finds that the server's clock moved
+   * by more than {@link #TOLERANCE} (plus the query's round trip) from where the JVM's monotonic
+   * clock says it should be since the last one: it was set, by NTP or by hand.
+   */
+  public ClockWatch onStep(java.util.function.Consumer<Duration> listener) {
+    this.onStep = java.util.Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  private void stepped(ServerTime last, ServerTime now, long roundTripNanos) {
+    Instant expected = last.at().plusNanos(now.nanoTime() - last.nanoTime());
+    Duration step = Duration.between(expected, now.at());
+    if (step.abs().compareTo(TOLERANCE.plusNanos(roundTripNanos)) <= 0) {
+      return;
+    }
+    log.warn(
+        "the database server's clock stepped {} s {} since it was read {} s ago (by this node's"
+            + " monotonic clock): this node now keeps the new time",
+        String.format(java.util.Locale.ROOT, "%.1f", Math.abs(step.toMillis() / 1000.0)),
+        step.isNegative() ? "back" : "forward",
+        (now.nanoTime() - last.nanoTime()) / 1_000_000_000L);
+    onStep.accept(step);
   }
 
   private void report(Offset measured, Instant now) {

@@ -2,15 +2,16 @@ package io.nightshift.scheduler.run;
 
 import io.nightshift.scheduler.store.Sql;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * When this node last found the database unreachable, by the engine's clock. Nobody can renew a
- * lease through an outage, so after one this node judges leases again only once it has reached the
- * database for a full lease expiry: an owner cut off by the same outage gets the time to renew that
- * it would have had, instead of a step of the nightly backup being failed as lost the moment the
- * database is back.
+ * When this node last found the database unreachable (or its clock stepped), by the engine's clock.
+ * Nobody can renew a lease through an outage, so after one this node judges leases again only once
+ * it has reached the database for a full lease expiry: an owner cut off by the same outage gets the
+ * time to renew that it would have had, instead of a step of the nightly backup being failed as
+ * lost the moment the database is back.
  */
 final class DatabaseContact {
   private final Clock clock;
@@ -35,6 +36,17 @@ final class DatabaseContact {
       Instant now = clock.instant();
       lostAt.accumulateAndGet(now, (a, b) -> a == null || b.isAfter(a) ? b : a);
     }
+  }
+
+  /**
+   * The database server's clock stepped, as this node just read: leases written by nodes that have
+   * not read the new time yet can look expired by it (a step forward), or they can find this node's
+   * so (a step back). Until every node has read it, within {@code settle}, and renewed, no lease is
+   * judged: this counts as an outage lasting {@code settle} from now.
+   */
+  void clockStepped(Duration settle) {
+    Instant until = clock.instant().plus(settle);
+    lostAt.accumulateAndGet(until, (a, b) -> a == null || b.isAfter(a) ? b : a);
   }
 
   /** Whether no failure to reach the database was noted since {@code since}. */

@@ -341,10 +341,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     return attempts.executingSteps();
   }
 
-  /**
-   * Attempts that ended on this node while the database was unreachable, whose end is recorded
-   * after the next successful lease renewal.
-   */
+  /** Attempts that ended here while the database was unreachable (recorded at the next renewal). */
   public int stepEndsWaiting() {
     return ctx.endsWaiting.size();
   }
@@ -360,6 +357,11 @@ public final class Engine implements CreatedRuns, AutoCloseable {
   /** Kills the attempts this node executes whose run another node (or this one) is canceling. */
   public void pollCancels() {
     nodeLeases.pollCancels();
+  }
+
+  /** The database's clock stepped: see {@link DatabaseContact#clockStepped}. */
+  public void clockStepped(Duration settle) {
+    ctx.contact.clockStepped(settle);
   }
 
   /**

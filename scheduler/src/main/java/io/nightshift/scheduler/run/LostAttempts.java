@@ -177,8 +177,8 @@ final class LostAttempts {
       if (!expired.isEmpty()) {
         log.info(
             "{} attempt(s) with an expired lease are left to their owners for now: this node"
-                + " has reached the database for less than {} s (it started, or the database was"
-                + " unreachable)",
+                + " has reached the database for less than {} s (it started, the database was"
+                + " unreachable, or its clock stepped)",
             expired.size(),
             ctx.leases.expiry().toSeconds());
       }

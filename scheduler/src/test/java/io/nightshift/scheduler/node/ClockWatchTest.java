@@ -135,6 +135,43 @@ class ClockWatchTest {
   }
 
   @Test
+  void a_step_of_the_servers_clock_is_told_each_way_and_logged() throws Exception {
+    var one = TestDatabases.mysqlSettings();
+    // One connection: the session's clock setting below holds for every measurement.
+    try (Database single =
+            Database.open(
+                new io.nightshift.scheduler.store.DatabaseSettings(
+                    one.url(), one.user(), one.password(), 1));
+        ClockWatch through = new ClockWatch(single.dsl(), clock, new SimpleMeterRegistry())) {
+      java.util.List<Duration> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+      through.onStep(steps::add);
+      java.time.Clock databaseTime = through.databaseTime();
+      through.measure();
+      through.measure();
+      assertThat(steps).as("a clock that runs on is no step").isEmpty();
+
+      // The server's clock is set a minute on (NTP, or an operator), as MariaDB lets a session do.
+      single.dsl().execute("set timestamp = unix_timestamp(now(6)) + 60");
+      through.measure();
+      assertThat(steps).hasSize(1);
+      assertThat(steps.get(0)).isBetween(Duration.ofSeconds(59), Duration.ofSeconds(61));
+      assertThat(Duration.between(java.time.Instant.now(), databaseTime.instant()))
+          .as("the node keeps the new time")
+          .isBetween(Duration.ofSeconds(59), Duration.ofSeconds(61));
+      assertThat(logged.list)
+          .anySatisfy(
+              e ->
+                  assertThat(e.getFormattedMessage())
+                      .contains("the database server's clock stepped 60.", "forward"));
+
+      single.dsl().execute("set timestamp = default");
+      through.measure();
+      assertThat(steps).hasSize(2);
+      assertThat(steps.get(1)).isBetween(Duration.ofSeconds(-61), Duration.ofSeconds(-59));
+    }
+  }
+
+  @Test
   void a_clock_stepped_back_while_still_off_is_reported_again_at_once() {
     clock.advance(Duration.ofSeconds(42));
     watch.measure();

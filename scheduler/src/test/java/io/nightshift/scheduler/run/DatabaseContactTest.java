@@ -39,4 +39,18 @@ class DatabaseContactTest {
                 "request timed out", new SQLException("Communications link failure", "08S01"))));
     assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isFalse();
   }
+
+  @Test
+  void a_step_of_the_databases_clock_holds_lease_judgement_until_every_node_renewed_after_it() {
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isTrue();
+
+    // Every node reads the server's time within 15 s, then renews within the lease expiry (30 s).
+    contact.clockStepped(Duration.ofSeconds(15));
+    assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isFalse();
+    clock.advance(Duration.ofSeconds(44));
+    assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isFalse();
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isTrue();
+  }
 }
