@@ -55,9 +55,26 @@ public final class Sse {
 
   /** Reads until the {@code end} event (or the server closes the stream), at most 60 s. */
   public Received readToEnd() throws Exception {
+    return readToEndAfter(() -> {}, e -> false);
+  }
+
+  /**
+   * Reads until the {@code end} event (or the server closes the stream), at most 60 s, doing {@code
+   * then} once, when the first event that {@code seen} accepts has arrived.
+   */
+  public Received readToEndAfter(Runnable then, java.util.function.Predicate<Event> seen)
+      throws Exception {
     Stream<String> lines = response.body();
+    boolean[] done = {false};
+    java.util.function.Consumer<Event> onEvent =
+        e -> {
+          if (!done[0] && seen.test(e)) {
+            done[0] = true;
+            then.run();
+          }
+        };
     CompletableFuture<Received> reading =
-        CompletableFuture.supplyAsync(() -> read(response.statusCode(), lines.iterator()));
+        CompletableFuture.supplyAsync(() -> read(response.statusCode(), lines.iterator(), onEvent));
     try {
       return reading.get(60, TimeUnit.SECONDS);
     } finally {
@@ -70,7 +87,8 @@ public final class Sse {
     return open(port, path, token).readToEnd();
   }
 
-  private static Received read(int status, Iterator<String> lines) {
+  private static Received read(
+      int status, Iterator<String> lines, java.util.function.Consumer<Event> onEvent) {
     List<Event> events = new ArrayList<>();
     StringBuilder body = new StringBuilder();
     String type = null;
@@ -85,6 +103,7 @@ public final class Sse {
             ApiContract.get().checkEvent(event.type(), event.raw());
           }
           events.add(event);
+          onEvent.accept(event);
           if (event.type().equals("end")) {
             break;
           }

@@ -14,7 +14,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -46,8 +45,6 @@ final class LogStream implements CatchUp.Sink {
   private static final long CLOSE_GRACE_MS = 10_000;
   private static final long LINE_OVERHEAD = 160;
 
-  private record Held(Object item, long size) {}
-
   private final Vertx vertx;
   private final Context context;
   private final RoutingContext ctx;
@@ -70,7 +67,7 @@ final class LogStream implements CatchUp.Sink {
 
   // Touched only on the event loop.
   private final Map<Long, Long> sent = new HashMap<>();
-  private final ArrayDeque<Held> held = new ArrayDeque<>();
+  private final HeldItems held;
   private boolean busy = true;
   private boolean awaitingSteps;
   private long stepsDeadline = -1;
@@ -98,6 +95,7 @@ final class LogStream implements CatchUp.Sink {
     this.token = token;
     this.resume = resume;
     this.memory = new StreamMemory(streams);
+    this.held = new HeldItems(vertx, memory, this::drain); // drain() does nothing while busy
     this.catchUp = new CatchUp(vertx, context, runId, sources, resume, this);
     this.writer = new SseWriter(context, response, memory, () -> ended);
   }
@@ -182,7 +180,7 @@ final class LogStream implements CatchUp.Sink {
       return;
     }
     switch (memory.admit(item instanceof FramedLine, size)) {
-      case KEEP -> context.runOnContext(v -> arrive(new Held(item, size)));
+      case KEEP -> context.runOnContext(v -> arrive(item, size));
       case OVERFLOW ->
           context.runOnContext(
               v ->
@@ -194,14 +192,12 @@ final class LogStream implements CatchUp.Sink {
     }
   }
 
-  private void arrive(Held item) {
+  private void arrive(Object item, long size) {
     if (ended) {
-      memory.release(item.size());
-      return;
-    }
-    held.add(item);
-    if (!busy) {
-      drain();
+      memory.release(size);
+    } else {
+      held.add(item, size);
+      drain(); // nothing while busy
     }
   }
 
@@ -220,9 +216,11 @@ final class LogStream implements CatchUp.Sink {
             });
         return;
       }
-      Held next = held.poll();
-      memory.release(next.size());
-      if (next.item() instanceof FramedLine framed) {
+      Object next = held.next(marks::told);
+      if (next == null) {
+        return; // lines waiting for their start to be told
+      }
+      if (next instanceof FramedLine framed) {
         LogLine line = framed.line();
         long last = lastSent(line.stepRunId());
         if (line.seq() <= last) {
@@ -242,9 +240,12 @@ final class LogStream implements CatchUp.Sink {
           return;
         }
         send(framed);
-      } else if (next.item() instanceof JsonObject event) {
+      } else if (next instanceof JsonObject event) {
         String type = event.getString("type", "event");
         writeEvent(type, event);
+        if ("step".equals(type)) {
+          held.told(event.getLong("stepRunId"));
+        }
         if (("run".equals(type) && RunStatus.terminal(event.getString("status")))
             || (awaitingSteps && "step".equals(type))) {
           busy = true;
@@ -393,7 +394,6 @@ final class LogStream implements CatchUp.Sink {
     if (keepalive >= 0) {
       vertx.cancelTimer(keepalive);
     }
-    held.forEach(h -> memory.release(h.size()));
     held.clear();
     writer.discard();
   }

@@ -109,6 +109,11 @@ final class StandingMarks {
     }
   }
 
+  /** Whether the stream told a status of attempt {@code stepRunId}. */
+  boolean told(long stepRunId) {
+    return told.containsKey(stepRunId);
+  }
+
   /**
    * Where each attempt of {@code run} (as read at its end) stands, for those the stream has not
    * told so: the last events of a run can lag its end (the stream ends on the run's status in the
