@@ -1,8 +1,10 @@
 package io.nightshift.scheduler.job;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * failing {@link Firing#GIVE_UP} after its time is dropped, with an error logged. A fire Quartz
  * gave before its time by the cluster's clock (this node's clock is ahead of the database's) is
  * held in its lane until then: every node starts a job's runs at the same time, whatever its own
- * clock says.
+ * clock says. A stop claims the held fires that come due within its 10 s; the others are left to
+ * the other nodes (or to the catch-up of the next start), never claimed early.
  */
 final class FireQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FireQueue.class);
@@ -35,6 +38,7 @@ final class FireQueue implements AutoCloseable {
   private final Firing firing;
   private final Duration retryPause;
   private volatile boolean closed;
+  private volatile long closeDeadline; // System.nanoTime() when a stop under way gives up
 
   FireQueue(Firing firing) {
     this(firing, Duration.ofSeconds(1));
@@ -63,8 +67,9 @@ final class FireQueue implements AutoCloseable {
   /** Claims what was handed over (for at most 10 s), then stops. */
   @Override
   public void close() {
-    closed = true;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    closeDeadline = deadline;
+    closed = true;
     for (Lane lane : lanes) {
       try {
         TimeUnit.NANOSECONDS.timedJoin(lane.thread, Math.max(1, deadline - System.nanoTime()));
@@ -91,24 +96,28 @@ final class FireQueue implements AutoCloseable {
     }
 
     private void claimAll() {
-      List<Firing.Due> held = new ArrayList<>(); // early by the cluster's clock
-      while (!closed || !due.isEmpty() || !held.isEmpty()) {
+      // Early by the cluster's clock, soonest first.
+      PriorityQueue<Firing.Due> held =
+          new PriorityQueue<>(java.util.Comparator.comparing(Firing.Due::scheduledAt));
+      while (!closed || !due.isEmpty() || dueBeforeStop(held.peek())) {
         Firing.Due next;
         try {
-          next = due.poll(pollMillis(held), TimeUnit.MILLISECONDS);
+          next = due.poll(pollMillis(held.peek()), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           return;
         }
-        List<Firing.Due> taken = new ArrayList<>(held);
-        held.clear();
+        Instant now = firing.clusterTime();
+        List<Firing.Due> ready = new ArrayList<>();
+        while (!held.isEmpty() && !held.peek().scheduledAt().isAfter(now)) {
+          ready.add(held.poll());
+        }
         if (next != null) {
+          List<Firing.Due> taken = new ArrayList<>();
           taken.add(next);
           due.drainTo(taken, TAKEN - 1);
-        }
-        List<Firing.Due> ready = new ArrayList<>(taken.size());
-        for (Firing.Due fire : taken) {
-          // Once stopping, fires are claimed as Quartz gave them: held, they would be lost.
-          (closed || firing.earlyBy(fire).isZero() ? ready : held).add(fire);
+          for (Firing.Due fire : taken) {
+            (fire.scheduledAt().isAfter(now) ? held : ready).add(fire);
+          }
         }
         heldCount = held.size();
         if (ready.isEmpty()) {
@@ -126,14 +135,27 @@ final class FireQueue implements AutoCloseable {
           log.error("{} fire(s) could not be claimed (from {})", ready.size(), ready.get(0), e);
         }
       }
+      if (!held.isEmpty()) {
+        // Not claimed early: a live node claims them in time, or the next start's catch-up.
+        log.warn(
+            "stopped with {} fire(s) not due yet by the database's time (this node's clock is"
+                + " ahead of it), the first of job {} at {}: left to the other nodes, or to the"
+                + " catch-up of the next start",
+            held.size(),
+            held.peek().jobId(),
+            held.peek().scheduledAt());
+        heldCount = 0;
+      }
     }
 
-    /** How long to wait for the next fire: until a held one comes due, 100 ms at most. */
-    private long pollMillis(List<Firing.Due> held) {
-      long wait = 100;
-      for (Firing.Due fire : held) {
-        wait = Math.min(wait, firing.earlyBy(fire).toMillis());
-      }
+    /** Whether a held fire comes due before a stop under way gives up (10 s after it began). */
+    private boolean dueBeforeStop(Firing.Due first) {
+      return first != null && firing.earlyBy(first).toNanos() < closeDeadline - System.nanoTime();
+    }
+
+    /** How long to wait for the next fire: until the first held one comes due, 100 ms at most. */
+    private long pollMillis(Firing.Due firstHeld) {
+      long wait = firstHeld == null ? 100 : Math.min(100, firing.earlyBy(firstHeld).toMillis());
       return Math.max(1, wait);
     }
 

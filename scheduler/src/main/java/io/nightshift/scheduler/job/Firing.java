@@ -220,6 +220,11 @@ public final class Firing {
     return lateBy(due).compareTo(GIVE_UP) > 0;
   }
 
+  /** The cluster's time now (the database's, on MySQL). */
+  Instant clusterTime() {
+    return runTime.instant();
+  }
+
   /**
    * How long before its time a fire is by the cluster's clock (zero once due): a node whose own
    * clock is ahead gets its fires from Quartz early, and holds them until then ({@link FireQueue}).

@@ -307,8 +307,8 @@ abstract class FiringContract extends FiringFixture {
     Instant at = second();
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     FireQueue queue = new FireQueue(firing("n1", metrics));
+    made.forEach(j -> queue.add(due(j, at.minusSeconds(1))));
     made.forEach(j -> queue.add(due(j, at)));
-    made.forEach(j -> queue.add(due(j, at.plusSeconds(1))));
 
     queue.close();
 
@@ -564,5 +564,27 @@ abstract class FiringContract extends FiringFixture {
     assertThat(fire.getLagMs())
         .as("the lag says how late the run really started")
         .isEqualTo(Duration.between(at, cluster.instant()).toMillis());
+  }
+
+  @Test
+  void a_stopping_queue_claims_what_is_due_and_leaves_fires_not_due_yet_by_the_clusters_time() {
+    StoredJob now = job("now", "allow");
+    StoredJob later = job("later", "allow");
+    SettableClock cluster = new SettableClock(clock.instant().minusSeconds(60));
+    Instant at = second();
+    FireQueue queue = new FireQueue(firing("n1", new SimpleMeterRegistry(), clock, cluster));
+    queue.add(due(now, at.minusSeconds(61))); // due by both clocks
+    queue.add(due(later, at)); // due by this node's clock, a minute early by the cluster's
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .until(() -> count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(now.id())) == 1);
+
+    queue.close();
+
+    assertThat(count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(later.id())))
+        .as("not claimed early: left to a live node, or to the next start's catch-up")
+        .isZero();
+    assertThat(count(RUN, RUN.JOB_NAME.eq("later"))).isZero();
+    assertThat(queue.waiting()).isZero();
   }
 }
