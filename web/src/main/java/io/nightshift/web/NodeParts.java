@@ -95,13 +95,13 @@ record NodeParts(
     return Duration.ofSeconds(Math.max(20, 2L * cluster.leaseExpirySeconds()));
   }
 
+  /** How often a node on MySQL reads the database server's time. */
+  static final Duration CLOCK_READ_EVERY = Duration.ofSeconds(15);
+
   /**
    * Builds and starts every part (the engine recovers, the job scheduler starts). When a part
    * fails, the ones already built are closed (not the store) and the failure is thrown.
    */
-  /** How often a node on MySQL reads the database server's time. */
-  static final Duration CLOCK_READ_EVERY = Duration.ofSeconds(15);
-
   static NodeParts start(Config config, Clock clock, Database database) {
     ClockWatch clockWatch = null;
     Vertx vertx = null;
@@ -187,9 +187,24 @@ record NodeParts(
               new JobAdmission(database.dsl()),
               database.leases());
       if (clockWatch != null) {
-        // Every node reads the stepped time within one period: leases are judged after that.
+        // Every node reads a new time within one period: leases are judged after that. A step
+        // back needs no hold: this node's time stands still until the server's catches up.
         Engine stepped = engine;
-        clockWatch.onStep(step -> stepped.clockStepped(CLOCK_READ_EVERY));
+        long holdSeconds =
+            CLOCK_READ_EVERY.plus(leaseSettings(config.cluster()).expiry()).toSeconds();
+        clockWatch.onStep(
+            step -> {
+              if (!step.isNegative()) {
+                org.slf4j.LoggerFactory.getLogger(NodeParts.class)
+                    .warn(
+                        stepped.clockStepped(CLOCK_READ_EVERY)
+                            ? "no lease is judged for {} s, until every node has read the new"
+                                + " time and renewed"
+                            : "leases are judged still: the hold for an earlier step began less"
+                                + " than 5 minutes ago",
+                        holdSeconds);
+              }
+            });
       }
       io.micrometer.core.instrument.Gauge.builder(
               "nightshift.step.ends.waiting", engine::stepEndsWaiting)

@@ -110,16 +110,21 @@ final class ConsumerGroup implements AutoCloseable {
   }
 
   /**
-   * Takes over up to {@code readEntries} of the entries pending in {@code consumer}, however long
-   * they have been idle: its node is gone (XPENDING of that consumer, then XCLAIM). Entries deleted
-   * from the stream meanwhile come back without lines, to be acknowledged.
+   * Takes over up to {@code readEntries} of the entries pending in {@code consumer} for at least
+   * {@code minIdle}: its node is gone (XPENDING of that consumer, then XCLAIM; the idle bound
+   * spares entries a node judged gone by mistake is storing right now). Entries deleted from the
+   * stream meanwhile are dropped from the pending list by Redis 7 (older versions give them back
+   * without lines, to be acknowledged).
    */
-  List<StreamEntry> takeOver(String consumer) throws RedisLink.RedisDown, InterruptedException {
+  List<StreamEntry> takeOver(String consumer, java.time.Duration minIdle)
+      throws RedisLink.RedisDown, InterruptedException {
     Response pending =
         link.send(
             Request.cmd(Command.XPENDING)
                 .arg(settings.stream())
                 .arg(settings.group())
+                .arg("IDLE")
+                .arg(minIdle.toMillis())
                 .arg("-")
                 .arg("+")
                 .arg(settings.readEntries())
@@ -132,7 +137,7 @@ final class ConsumerGroup implements AutoCloseable {
             .arg(settings.stream())
             .arg(settings.group())
             .arg(settings.node())
-            .arg(0);
+            .arg(minIdle.toMillis());
     for (Response entry : pending) {
       claim.arg(entry.get(0).toString());
     }

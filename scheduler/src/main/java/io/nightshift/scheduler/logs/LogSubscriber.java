@@ -68,10 +68,11 @@ public final class LogSubscriber implements AutoCloseable {
   }
 
   /**
-   * Also takes over, every {@code goneCheckEvery}, the pending entries of consumers whose node is
-   * not among {@code liveNodes} (the names of the nodes holding a live lease, asked only when
-   * another consumer has entries pending): a node killed with lines read but not stored has them
-   * stored as soon as its lease is found expired, not {@code claimIdle} later.
+   * Also takes over, every {@code goneCheckEvery}, the entries pending (for {@code goneCheckEvery}
+   * at least) in consumers whose node is not among {@code liveNodes} (the names of the nodes
+   * holding a live lease, asked only when another consumer has entries pending): a node killed with
+   * lines read but not stored has them stored as soon as its lease is found expired, not {@code
+   * claimIdle} later.
    */
   public LogSubscriber(
       Vertx vertx,
@@ -279,7 +280,7 @@ public final class LogSubscriber implements AutoCloseable {
       if (live.contains(consumer.getKey())) {
         continue;
       }
-      List<StreamEntry> taken = group.takeOver(consumer.getKey());
+      List<StreamEntry> taken = group.takeOver(consumer.getKey(), goneCheckEvery);
       if (!taken.isEmpty()) {
         if (!consumer.getKey().equals(takingFrom)) {
           log.info(

@@ -112,14 +112,19 @@ public final class ClockWatch implements AutoCloseable {
               long roundTrip = System.nanoTime() - started;
               Instant node = before.plusNanos(roundTrip / 2);
               long micros = server.longValue();
-              if (serverTime == null || roundTrip <= SLOW_ROUND_TRIP_NANOS) {
-                ServerTime last = serverTime;
-                serverTime =
-                    new ServerTime(
-                        Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000),
-                        started + roundTrip / 2);
-                if (last != null) {
-                  stepped(last, serverTime, roundTrip);
+              ServerTime last = serverTime;
+              ServerTime read =
+                  new ServerTime(
+                      Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000),
+                      started + roundTrip / 2);
+              Duration step = last == null ? Duration.ZERO : stepBetween(last, read);
+              // A step of the server's clock beyond the query's round trip counts even when the
+              // query was slow: the new time is the closer, by far.
+              boolean stepped = step.abs().compareTo(TOLERANCE.plusNanos(roundTrip)) > 0;
+              if (last == null || roundTrip <= SLOW_ROUND_TRIP_NANOS || stepped) {
+                serverTime = read;
+                if (stepped) {
+                  stepped(step, last, read);
                 }
               }
               double offset =
@@ -141,18 +146,21 @@ public final class ClockWatch implements AutoCloseable {
     return this;
   }
 
-  private void stepped(ServerTime last, ServerTime now, long roundTripNanos) {
-    Instant expected = last.at().plusNanos(now.nanoTime() - last.nanoTime());
-    Duration step = Duration.between(expected, now.at());
-    if (step.abs().compareTo(TOLERANCE.plusNanos(roundTripNanos)) <= 0) {
-      return;
-    }
+  /** How far the server's clock moved between two readings beyond the JVM's monotonic time. */
+  private static Duration stepBetween(ServerTime last, ServerTime now) {
+    return Duration.between(last.at().plusNanos(now.nanoTime() - last.nanoTime()), now.at());
+  }
+
+  private void stepped(Duration step, ServerTime last, ServerTime now) {
     log.warn(
         "the database server's clock stepped {} s {} since it was read {} s ago (by this node's"
-            + " monotonic clock): this node now keeps the new time",
+            + " monotonic clock): {}",
         String.format(java.util.Locale.ROOT, "%.1f", Math.abs(step.toMillis() / 1000.0)),
         step.isNegative() ? "back" : "forward",
-        (now.nanoTime() - last.nanoTime()) / 1_000_000_000L);
+        (now.nanoTime() - last.nanoTime()) / 1_000_000_000L,
+        step.isNegative()
+            ? "this node's time stands still until the server's catches up"
+            : "this node keeps the new time");
     onStep.accept(step);
   }
 

@@ -38,15 +38,27 @@ final class DatabaseContact {
     }
   }
 
+  /** The shortest time between two holds for steps of the database's clock. */
+  static final Duration STEP_HOLD_EVERY = Duration.ofMinutes(5);
+
+  private Instant stepHeldAt; // guarded by this
+
   /**
-   * The database server's clock stepped, as this node just read: leases written by nodes that have
-   * not read the new time yet can look expired by it (a step forward), or they can find this node's
-   * so (a step back). Until every node has read it, within {@code settle}, and renewed, no lease is
-   * judged: this counts as an outage lasting {@code settle} from now.
+   * The database server's clock stepped forward, as this node just read: leases written by nodes
+   * that have not read the new time yet look expired by it. Until every node has read it, within
+   * {@code settle}, and renewed, no lease is judged: this counts as an outage lasting {@code
+   * settle} from now. Once per {@link #STEP_HOLD_EVERY} at most (false: not held), so that clocks
+   * that seem to step at every reading (connections reaching servers whose clocks differ, a VM
+   * paused again and again) cannot stop lease judgement for good.
    */
-  void clockStepped(Duration settle) {
-    Instant until = clock.instant().plus(settle);
-    lostAt.accumulateAndGet(until, (a, b) -> a == null || b.isAfter(a) ? b : a);
+  synchronized boolean clockStepped(Duration settle) {
+    Instant now = clock.instant();
+    if (stepHeldAt != null && now.isBefore(stepHeldAt.plus(STEP_HOLD_EVERY))) {
+      return false;
+    }
+    stepHeldAt = now;
+    lostAt.accumulateAndGet(now.plus(settle), (a, b) -> a == null || b.isAfter(a) ? b : a);
+    return true;
   }
 
   /** Whether no failure to reach the database was noted since {@code since}. */

@@ -359,9 +359,9 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     nodeLeases.pollCancels();
   }
 
-  /** The database's clock stepped: see {@link DatabaseContact#clockStepped}. */
-  public void clockStepped(Duration settle) {
-    ctx.contact.clockStepped(settle);
+  /** The database's clock stepped forward: see {@link DatabaseContact#clockStepped}. */
+  public boolean clockStepped(Duration settle) {
+    return ctx.contact.clockStepped(settle);
   }
 
   /**

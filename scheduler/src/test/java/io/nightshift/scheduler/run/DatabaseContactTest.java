@@ -46,11 +46,20 @@ class DatabaseContactTest {
     assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isTrue();
 
     // Every node reads the server's time within 15 s, then renews within the lease expiry (30 s).
-    contact.clockStepped(Duration.ofSeconds(15));
+    assertThat(contact.clockStepped(Duration.ofSeconds(15))).isTrue();
     assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isFalse();
     clock.advance(Duration.ofSeconds(44));
     assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isFalse();
     clock.advance(Duration.ofSeconds(2));
     assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isTrue();
+
+    // Steps found again and again (readings reaching servers whose clocks differ) hold at most
+    // once per 5 minutes: leases are still judged in between.
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(contact.clockStepped(Duration.ofSeconds(15))).isFalse();
+    assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isTrue();
+    clock.advance(Duration.ofMinutes(4));
+    assertThat(contact.clockStepped(Duration.ofSeconds(15))).isTrue();
+    assertThat(contact.heldSince(clock.instant().minusSeconds(30))).isFalse();
   }
 }
