@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +60,27 @@ class StartBeforeLinesTest {
       assertThat(told)
           .containsExactly("step deploy RUNNING", "log deploy 1", "log deploy 2", "log notify 1");
       assertThat(received.events().get(received.events().size() - 1).type()).isEqualTo("end");
+    }
+  }
+
+  @Test
+  void lines_held_for_their_start_are_let_go_when_the_stream_ends() throws Exception {
+    System.setProperty(WAIT, "60000");
+    try (TestServer server = TestServer.start(TestServer.Store.H2)) {
+      long run = waitingRun(server);
+      Sse stream = Sse.open(server.port(), "/api/v1/runs/" + run + "/logs/stream", ADMIN_TOKEN);
+      server.nightshift().logs().bus().publish(line(run, FIRST, "deploy", 1));
+      Awaitility.await()
+          .atMost(10, TimeUnit.SECONDS)
+          .until(() -> server.nightshift().streams().bufferedBytes() > 0);
+
+      cancel(server, run);
+      Sse.Received received = stream.readToEnd();
+
+      assertThat(received.events().get(received.events().size() - 1).type()).isEqualTo("end");
+      Awaitility.await()
+          .atMost(10, TimeUnit.SECONDS)
+          .until(() -> server.nightshift().streams().bufferedBytes() == 0);
     }
   }
 
