@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.web.Sse;
 import io.nightshift.web.TestServer;
-import io.nightshift.web.TestServer.Answer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,21 +32,7 @@ class LostEndEventTest {
   @Test
   void a_stream_ends_when_the_store_says_the_run_ended_although_no_event_came() throws Exception {
     try (TestServer server = TestServer.start(TestServer.Store.H2)) {
-      JsonObject template =
-          new JsonObject()
-              .put("name", "gated")
-              .put(
-                  "steps",
-                  new JsonArray()
-                      .add(
-                          new JsonObject()
-                              .put("name", "ok")
-                              .put("kind", "approval")
-                              .put("approvers", new JsonArray().add("role:admin"))));
-      assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
-          .isEqualTo(201);
-      Answer started = server.post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"gated\"}");
-      long run = started.json().getLong("id");
+      long run = WaitingRun.start(server);
 
       Sse stream = Sse.open(server.port(), "/api/v1/runs/" + run + "/logs/stream", ADMIN_TOKEN);
       try (Connection c = server.nightshift().database().dataSource().getConnection();

@@ -7,7 +7,6 @@ import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.logs.LogBus;
 import io.nightshift.web.Sse;
 import io.nightshift.web.TestServer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
@@ -40,7 +39,7 @@ class StartBeforeLinesTest {
           throws Exception {
     System.setProperty(WAIT, "100");
     try (TestServer server = TestServer.start(TestServer.Store.H2)) {
-      long run = waitingRun(server);
+      long run = WaitingRun.start(server);
       Sse stream = Sse.open(server.port(), "/api/v1/runs/" + run + "/logs/stream", ADMIN_TOKEN);
       LogBus bus = server.nightshift().logs().bus();
 
@@ -67,7 +66,7 @@ class StartBeforeLinesTest {
   void lines_held_for_their_start_are_let_go_when_the_stream_ends() throws Exception {
     System.setProperty(WAIT, "60000");
     try (TestServer server = TestServer.start(TestServer.Store.H2)) {
-      long run = waitingRun(server);
+      long run = WaitingRun.start(server);
       Sse stream = Sse.open(server.port(), "/api/v1/runs/" + run + "/logs/stream", ADMIN_TOKEN);
       server.nightshift().logs().bus().publish(line(run, FIRST, "deploy", 1));
       Awaitility.await()
@@ -82,26 +81,6 @@ class StartBeforeLinesTest {
           .atMost(10, TimeUnit.SECONDS)
           .until(() -> server.nightshift().streams().bufferedBytes() == 0);
     }
-  }
-
-  private static long waitingRun(TestServer server) {
-    JsonObject template =
-        new JsonObject()
-            .put("name", "gated")
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "ok")
-                            .put("kind", "approval")
-                            .put("approvers", new JsonArray().add("role:admin"))));
-    assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
-        .isEqualTo(201);
-    return server
-        .post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"gated\"}")
-        .json()
-        .getLong("id");
   }
 
   private static void cancel(TestServer server, long run) {
