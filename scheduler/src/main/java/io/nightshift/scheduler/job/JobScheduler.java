@@ -72,10 +72,10 @@ public final class JobScheduler implements AutoCloseable {
       Clock clock,
       java.util.function.BooleanSupplier othersLive,
       Duration tolerance) {
-    this.missed = new MissedFires(firing, jobs, fires, clock, tolerance);
+    this.queue = new FireQueue(firing);
+    this.missed = new MissedFires(firing, jobs, fires, clock, tolerance, queue::add);
     this.othersLive = othersLive;
     this.firing = firing;
-    this.queue = new FireQueue(firing);
     this.jobs = jobs;
     this.fires = fires;
     this.clock = clock;

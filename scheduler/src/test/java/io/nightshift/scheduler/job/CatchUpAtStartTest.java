@@ -41,8 +41,13 @@ class CatchUpAtStartTest extends FiringFixture {
   }
 
   private JobScheduler node(String name, boolean othersLive) {
+    return node(name, othersLive, clock);
+  }
+
+  /** A node in a cluster whose time is {@code cluster} (its own clock: the fixture's). */
+  private JobScheduler node(String name, boolean othersLive, java.time.Clock cluster) {
     return new JobScheduler(
-        firing(name, new SimpleMeterRegistry()),
+        firing(name, new SimpleMeterRegistry(), clock, cluster),
         jobs,
         new FireRepository(dsl),
         name,
@@ -107,5 +112,42 @@ class CatchUpAtStartTest extends FiringFixture {
     assertThat(outcomes(skip)).containsExactly("misfired");
     assertThat(outcomes(once)).containsExactly("started");
     assertThat(handed).hasSize(1);
+  }
+
+  @Test
+  void a_node_ahead_of_the_cluster_counts_as_missed_only_what_is_due_and_claims_the_rest_in_time() {
+    StoredJob skip = everyTwoSeconds("skip-job", "skip");
+    java.time.Instant point =
+        skip.spec().schedule().next(clock.instant().plus(Duration.ofHours(1))).orElseThrow();
+    clock.advance(Duration.between(clock.instant(), point));
+    // This node's clock is 7 s ahead: the fires of the last 7 s by it are not due yet.
+    io.nightshift.scheduler.SettableClock cluster =
+        new io.nightshift.scheduler.SettableClock(clock.instant().minusSeconds(7));
+    try (JobScheduler a = node("a", false, cluster)) {
+      a.catchUp(skip, true);
+      assertThat(outcomes(skip)).containsExactly("misfired");
+      assertThat(scheduled(skip).get(0)).isBeforeOrEqualTo(cluster.instant());
+      Awaitility.await()
+          .during(TOLERANCE.multipliedBy(5))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> outcomes(skip).size() == 1);
+
+      cluster.advance(Duration.ofSeconds(7));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> outcomes(skip).size() == 5);
+    }
+    assertThat(outcomes(skip))
+        .as("the 4 fires of the last 7 s by this node's clock start when they are due")
+        .containsExactly("misfired", "started", "started", "started", "started");
+    assertThat(scheduled(skip).subList(1, 5))
+        .containsExactly(
+            point.minusSeconds(6), point.minusSeconds(4), point.minusSeconds(2), point);
+  }
+
+  private List<java.time.Instant> scheduled(StoredJob job) {
+    return dsl.select(JOB_FIRE.SCHEDULED_AT)
+        .from(JOB_FIRE)
+        .where(JOB_FIRE.JOB_ID.eq(job.id()))
+        .orderBy(JOB_FIRE.ID)
+        .fetch(JOB_FIRE.SCHEDULED_AT);
   }
 }
