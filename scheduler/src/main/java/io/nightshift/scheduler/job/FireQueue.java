@@ -106,7 +106,7 @@ final class FireQueue implements AutoCloseable {
         } catch (InterruptedException e) {
           return;
         }
-        Instant now = firing.clusterTime();
+        Instant now = firing.clocks().clusterTime();
         List<Firing.Due> ready = new ArrayList<>();
         while (!held.isEmpty() && !held.peek().scheduledAt().isAfter(now)) {
           ready.add(held.poll());
@@ -150,12 +150,14 @@ final class FireQueue implements AutoCloseable {
 
     /** Whether a held fire comes due before a stop under way gives up (10 s after it began). */
     private boolean dueBeforeStop(Firing.Due first) {
-      return first != null && firing.earlyBy(first).toNanos() < closeDeadline - System.nanoTime();
+      return first != null
+          && firing.clocks().earlyBy(first).toNanos() < closeDeadline - System.nanoTime();
     }
 
     /** How long to wait for the next fire: until the first held one comes due, 100 ms at most. */
     private long pollMillis(Firing.Due firstHeld) {
-      long wait = firstHeld == null ? 100 : Math.min(100, firing.earlyBy(firstHeld).toMillis());
+      long wait =
+          firstHeld == null ? 100 : Math.min(100, firing.clocks().earlyBy(firstHeld).toMillis());
       return Math.max(1, wait);
     }
 

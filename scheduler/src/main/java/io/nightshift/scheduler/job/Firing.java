@@ -34,8 +34,7 @@ public final class Firing {
   private final FireClaim claim;
   private final CreatedRuns engine;
   private final String node;
-  private final Clock clock;
-  private final Clock runTime;
+  private final FireClocks clocks;
   private final FireMetrics metrics;
   private final String instance;
 
@@ -43,8 +42,7 @@ public final class Firing {
    * For node {@code node}, this process of it being {@code instance} (its node lease's id). {@code
    * clock}: the schedule's time (Quartz fires by this node's own clock); {@code runTime}: the
    * cluster's time (the engine's: the database server's on MySQL), in which fires come due, are
-   * recorded and the runs they start are stored. A fire is late by the kinder of the two clocks
-   * (see {@link #lateBy}).
+   * recorded and the runs they start are stored ({@link FireClocks}).
    */
   public Firing(
       DSLContext dsl,
@@ -60,8 +58,7 @@ public final class Firing {
     this.claim = new FireClaim(templates, node, instance, runTime);
     this.engine = engine;
     this.node = node;
-    this.clock = clock;
-    this.runTime = runTime;
+    this.clocks = new FireClocks(clock, runTime);
     this.metrics = new FireMetrics(metrics);
   }
 
@@ -117,7 +114,7 @@ public final class Firing {
                   cfg.dsl(),
                   jobId,
                   scheduledAt,
-                  runTime.instant(),
+                  clocks.clusterTime(),
                   FireOutcome.MISFIRED,
                   reason,
                   null,
@@ -150,7 +147,7 @@ public final class Firing {
     if (fire.outcome() == FireOutcome.MISFIRED) {
       metrics.count(FireOutcome.MISFIRED);
     } else {
-      claimed(new Due(jobId, null, scheduledAt, null, null), runTime.instant(), result);
+      claimed(new Due(jobId, null, scheduledAt, null, null), clocks.clusterTime(), result);
     }
     return result;
   }
@@ -171,7 +168,7 @@ public final class Firing {
     List<Integer> late = new ArrayList<>();
     for (int i = 0; i < fires.size(); i++) {
       Due due = fires.get(i);
-      if (lateBy(due).compareTo(LATE) > 0) {
+      if (clocks.lateBy(due).compareTo(LATE) > 0) {
         late.add(i);
         continue;
       }
@@ -217,33 +214,12 @@ public final class Firing {
 
   /** Whether a fire is so old that trying it again is pointless: it is dropped (and logged). */
   boolean tooOldToRetry(Due due) {
-    return lateBy(due).compareTo(GIVE_UP) > 0;
+    return clocks.lateBy(due).compareTo(GIVE_UP) > 0;
   }
 
-  /** The cluster's time now (the database's, on MySQL). */
-  Instant clusterTime() {
-    return runTime.instant();
-  }
-
-  /**
-   * How long before its time a fire is by the cluster's clock (zero once due): a node whose own
-   * clock is ahead gets its fires from Quartz early, and holds them until then ({@link FireQueue}).
-   */
-  Duration earlyBy(Due due) {
-    Duration early = Duration.between(runTime.instant(), due.scheduledAt());
-    return early.isNegative() ? Duration.ZERO : early;
-  }
-
-  /**
-   * How late a fire is: by this node's clock or by the cluster's, whichever says less. A node whose
-   * clock is ahead holds its fires until the cluster's time (late by its own clock by then); one
-   * whose clock is behind gets them from Quartz late by the cluster's. Neither is a backlog, which
-   * makes a fire late by both.
-   */
-  Duration lateBy(Due due) {
-    Duration byNode = Duration.between(due.scheduledAt(), clock.instant());
-    Duration byCluster = Duration.between(due.scheduledAt(), runTime.instant());
-    return byNode.compareTo(byCluster) < 0 ? byNode : byCluster;
+  /** This node's clock and the cluster's, by which fires come due and are late. */
+  FireClocks clocks() {
+    return clocks;
   }
 
   /** How long a fire the database failed is tried again (then recorded as missed, if it can be). */
@@ -319,7 +295,7 @@ public final class Firing {
                                   LATE_REASON,
                                   null))
                       .toList(),
-                  runTime.instant(),
+                  clocks.clusterTime(),
                   node,
                   instance));
     } catch (RuntimeException e) {

@@ -88,7 +88,7 @@ final class MissedFires implements AutoCloseable {
     if (!spec.enabled() || spec.schedule() == null) {
       return true;
     }
-    Instant cluster = firing.clusterTime();
+    Instant cluster = firing.clocks().clusterTime();
     Instant until = nodeTime.isAfter(cluster) ? cluster : nodeTime;
     Instant since = fires.lastScheduled(job.id(), until).orElse(job.createdAt());
     Instant early = since.isAfter(until) ? since : until;
