@@ -140,6 +140,11 @@ public final class Nightshift implements AutoCloseable {
     return parts.logs();
   }
 
+  /** This node's reading of the database server's clock (MySQL/MariaDB only). */
+  public java.util.Optional<io.nightshift.scheduler.node.ClockWatch> clockWatch() {
+    return java.util.Optional.ofNullable(parts.metrics().clockWatch());
+  }
+
   public Database database() {
     return database;
   }

@@ -58,6 +58,11 @@ final class ServiceMetrics implements AutoCloseable {
     return runs;
   }
 
+  /** This node's clock against the database server's; null on the embedded store. */
+  ClockWatch clockWatch() {
+    return clockWatch;
+  }
+
   @Override
   public void close() {
     runs.close();
