@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,6 +43,9 @@ final class FireQueue implements AutoCloseable {
   private volatile boolean closed;
   private volatile long closeDeadline; // System.nanoTime() when a stop under way gives up
 
+  /** The fires in the queue (waiting, held or being claimed), by job and time. */
+  private final Set<Map.Entry<Long, Instant>> queued = ConcurrentHashMap.newKeySet();
+
   FireQueue(Firing firing) {
     this(firing, Duration.ofSeconds(1));
   }
@@ -54,9 +60,19 @@ final class FireQueue implements AutoCloseable {
     firing.gaugeWaiting(this::waiting);
   }
 
-  /** A fire Quartz triggered: claimed as soon as its lane is free. */
+  /**
+   * A fire Quartz triggered (or one not due yet by the cluster's time when its job was scheduled):
+   * claimed as soon as its lane is free and it is due. A fire already in the queue is not added
+   * again.
+   */
   void add(Firing.Due fire) {
-    lanes.get((int) Math.floorMod(fire.jobId(), (long) LANES)).due.add(fire);
+    if (queued.add(key(fire))) {
+      lanes.get((int) Math.floorMod(fire.jobId(), (long) LANES)).due.add(fire);
+    }
+  }
+
+  private static Map.Entry<Long, Instant> key(Firing.Due fire) {
+    return Map.entry(fire.jobId(), fire.scheduledAt());
   }
 
   /** Fires waiting to be claimed, those held until their time included. */
@@ -133,6 +149,7 @@ final class FireQueue implements AutoCloseable {
         } catch (Throwable e) {
           // Whatever it was, the lane goes on: a lane that died would leave its jobs unfired.
           log.error("{} fire(s) could not be claimed (from {})", ready.size(), ready.get(0), e);
+          ready.forEach(fire -> queued.remove(key(fire)));
         }
       }
       if (!held.isEmpty()) {
@@ -144,6 +161,7 @@ final class FireQueue implements AutoCloseable {
             held.size(),
             held.peek().jobId(),
             held.peek().scheduledAt());
+        held.forEach(fire -> queued.remove(key(fire)));
         heldCount = 0;
       }
     }
@@ -170,8 +188,16 @@ final class FireQueue implements AutoCloseable {
       for (int i = 0; i < taken.size(); i++) {
         if (results.get(i).failed()) {
           why = results.get(i).reason();
-          (firing.tooOldToRetry(taken.get(i)) ? dropped : again).add(taken.get(i));
+          (firing.tooOldToRetry(taken.get(i)) || closed ? dropped : again).add(taken.get(i));
+        } else {
+          queued.remove(key(taken.get(i)));
         }
+      }
+      dropped.forEach(fire -> queued.remove(key(fire)));
+      if (closed && !dropped.isEmpty()) {
+        log.warn(
+            "stopped with {} fire(s) the database failed, left unclaimed: {}", dropped.size(), why);
+        return;
       }
       if (!dropped.isEmpty()) {
         // One line for all of them: a long outage drops the fires of every job every second.
@@ -184,11 +210,6 @@ final class FireQueue implements AutoCloseable {
             why);
       }
       if (again.isEmpty()) {
-        return;
-      }
-      if (closed) {
-        log.warn(
-            "stopped with {} fire(s) the database failed, left unclaimed: {}", again.size(), why);
         return;
       }
       log.warn("{} fire(s) tried again in {} ms: {}", again.size(), retryPause.toMillis(), why);

@@ -73,7 +73,7 @@ public final class JobScheduler implements AutoCloseable {
       java.util.function.BooleanSupplier othersLive,
       Duration tolerance) {
     this.queue = new FireQueue(firing);
-    this.missed = new MissedFires(firing, jobs, fires, clock, tolerance, queue::add);
+    this.missed = new MissedFires(firing, jobs, fires, clock, tolerance);
     this.othersLive = othersLive;
     this.firing = firing;
     this.jobs = jobs;
@@ -230,6 +230,23 @@ public final class JobScheduler implements AutoCloseable {
       quartz.scheduleJob(detail, java.util.Set.of(trigger), true);
     } catch (SchedulerException e) {
       throw new IllegalStateException("cannot schedule job " + job.name(), e);
+    }
+    queueNotDueYet(job, now);
+  }
+
+  /**
+   * Quartz fires {@code job} after this node's time {@code now}; when this node's clock is ahead of
+   * the cluster's, the fires between the two are not due yet (not missed): they go to the queue,
+   * which claims each when it comes due (a fire queued already is not queued again).
+   */
+  private void queueNotDueYet(StoredJob job, Instant now) {
+    Schedule schedule = job.spec().schedule();
+    int queued = 0;
+    for (Optional<Instant> t = schedule.next(firing.clocks().clusterTime());
+        t.isPresent() && !t.get().isAfter(now) && queued < MAX_COUNTED_MISSES;
+        t = schedule.next(t.get())) {
+      queue.add(new Firing.Due(job.id(), job.name(), t.get(), trigger(schedule), null));
+      queued++;
     }
   }
 

@@ -15,23 +15,12 @@ final class MissedFires implements AutoCloseable {
   private final FireRepository fires;
   private final Clock clock;
   private final Duration tolerance;
-  private final java.util.function.Consumer<Firing.Due> notDueYet;
   private final java.util.concurrent.ScheduledExecutorService deferred =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
           new io.nightshift.executor.DaemonThreads("nightshift-misfire-check-"));
 
-  /**
-   * {@code notDueYet}: takes the fires after the cluster's time up to this node's (its clock is
-   * ahead), to be claimed when they come due ({@link FireQueue#add}).
-   */
   MissedFires(
-      Firing firing,
-      JobRepository jobs,
-      FireRepository fires,
-      Clock clock,
-      Duration tolerance,
-      java.util.function.Consumer<Firing.Due> notDueYet) {
-    this.notDueYet = notDueYet;
+      Firing firing, JobRepository jobs, FireRepository fires, Clock clock, Duration tolerance) {
     this.firing = firing;
     this.jobs = jobs;
     this.fires = fires;
@@ -76,12 +65,11 @@ final class MissedFires implements AutoCloseable {
   }
 
   /**
-   * Applies the misfire policy to the fires after the last recorded one up to {@code nodeTime}
-   * (Quartz fires the job after it) or the cluster's time, whichever is sooner; those after the
-   * cluster's time are not missed, only not due yet (this node's clock is ahead): they go to the
-   * queue, which claims them when they are. True when it found missed fires (or nothing can be
-   * missed later). {@code paused}: they were held back by a pause (on resume), recorded as such and
-   * not counted as misfires.
+   * Applies the misfire policy to the fires after the last recorded one up to {@code nodeTime} or
+   * the cluster's time, whichever is sooner: those after the cluster's time are not missed, only
+   * not due yet (this node's clock is ahead; {@link JobScheduler#schedule} queues them). True when
+   * it found missed fires (or nothing can be missed later). {@code paused}: they were held back by
+   * a pause (on resume), recorded as such and not counted as misfires.
    */
   private boolean catchUp(StoredJob job, Instant nodeTime, boolean paused) {
     JobSpec spec = job.spec();
@@ -91,16 +79,6 @@ final class MissedFires implements AutoCloseable {
     Instant cluster = firing.clocks().clusterTime();
     Instant until = nodeTime.isAfter(cluster) ? cluster : nodeTime;
     Instant since = fires.lastScheduled(job.id(), until).orElse(job.createdAt());
-    Instant early = since.isAfter(until) ? since : until;
-    int held = 0;
-    for (Optional<Instant> t = spec.schedule().next(early);
-        t.isPresent() && !t.get().isAfter(nodeTime) && held < JobScheduler.MAX_COUNTED_MISSES;
-        t = spec.schedule().next(t.get())) {
-      notDueYet.accept(
-          new Firing.Due(
-              job.id(), job.name(), t.get(), JobScheduler.trigger(spec.schedule()), null));
-      held++;
-    }
     Instant latest = null;
     Instant first = null;
     int missed = 0;

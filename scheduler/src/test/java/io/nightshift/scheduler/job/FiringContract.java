@@ -587,4 +587,26 @@ abstract class FiringContract extends FiringFixture {
     assertThat(count(RUN, RUN.JOB_NAME.eq("later"))).isZero();
     assertThat(queue.waiting()).isZero();
   }
+
+  @Test
+  void a_fire_queued_twice_is_claimed_and_handed_on_once() {
+    StoredJob job = job("twice", "allow");
+    Instant at = second();
+    SettableClock cluster = new SettableClock(clock.instant().minusSeconds(5));
+    try (FireQueue queue = new FireQueue(firing("n1", new SimpleMeterRegistry(), clock, cluster))) {
+      // Queued when its job was scheduled (not due yet by the cluster's time), and again when the
+      // job was scheduled anew (its template changed) before it came due.
+      queue.add(due(job, at));
+      queue.add(due(job, at));
+      cluster.advance(Duration.ofSeconds(5));
+      Awaitility.await()
+          .atMost(30, TimeUnit.SECONDS)
+          .until(() -> count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(job.id())) == 1);
+      Awaitility.await()
+          .during(Duration.ofMillis(300))
+          .atMost(5, TimeUnit.SECONDS)
+          .until(() -> handed.size() == 1);
+    }
+    assertThat(count(RUN, RUN.JOB_NAME.eq("twice"))).isEqualTo(1);
+  }
 }
