@@ -140,7 +140,8 @@ record NodeParts(
         checks.add(new RedisCheck(redis));
       }
       LogStore logStore = new LogStore(database.dsl());
-      logs = LogPipeline.start(vertx, config, logStore, time, liveNodes(database, time));
+      java.util.function.Supplier<java.util.Set<String>> liveNodes = liveNodes(database, time);
+      logs = LogPipeline.start(vertx, config, logStore, time, liveNodes);
       checks.add(logs.check());
       checks.add(
           new LogStoreCheck(
@@ -264,7 +265,7 @@ record NodeParts(
               fires,
               config.node(),
               clock,
-              othersLive(database, config.node(), time));
+              othersLive(liveNodes, config.node()));
       jobScheduler.start();
       NodeDrain drain =
           new NodeDrain(
@@ -319,10 +320,8 @@ record NodeParts(
    * nothing any more.
    */
   private static java.util.function.BooleanSupplier othersLive(
-      Database database, String node, Clock clock) {
-    return () ->
-        new io.nightshift.scheduler.run.NodeLeaseRepository(database.dsl())
-            .live(clock.instant()).stream().anyMatch(lease -> !lease.node().equals(node));
+      java.util.function.Supplier<java.util.Set<String>> liveNodes, String node) {
+    return () -> liveNodes.get().stream().anyMatch(name -> !name.equals(node));
   }
 
   /** The names of the nodes holding a live lease on the store (asked). */
