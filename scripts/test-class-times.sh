@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Writes each module's src/test/class-times/.surefire-nightshift from the surefire reports of the
+# last test run (target/surefire-reports): one line per test class, "1,<milliseconds>,<class>".
+# Surefire (runOrder balanced) starts the slowest classes first from it, so that no test JVM is
+# left alone with a long class at the end. Run it after `mvn -B verify` when classes were added or
+# their durations changed much, and commit the files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for module in executor scheduler web; do
+  reports="$module/target/surefire-reports"
+  [ -d "$reports" ] || { echo "test-class-times: no $reports: run the tests first" >&2; exit 1; }
+  mkdir -p "$module/src/test/class-times"
+  out="$module/src/test/class-times/.surefire-nightshift"
+  for report in "$reports"/TEST-*.xml; do
+    sed -n 's/.*<testsuite [^>]*name="\([^"]*\)" time="\([0-9.,]*\)".*/\2 \1/p' "$report" | head -n 1
+  done | tr -d ',' | awk '{ printf "1,%d,%s\n", $1 * 1000, $2 }' | sort -t, -k2,2nr > "$out"
+  echo "test-class-times: $out: $(wc -l < "$out") classes"
+done
