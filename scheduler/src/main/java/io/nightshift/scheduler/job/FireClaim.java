@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
 
@@ -123,6 +124,25 @@ final class FireClaim {
     return new Claim(results, firedAt);
   }
 
+  /**
+   * Whether {@code due} comes from a schedule the job had before its last change and came due after
+   * that change, at a time its schedule now does not hold. A node that had not yet heard of the
+   * change, or one whose clock is ahead of the cluster's (it holds fires Quartz gave it early,
+   * {@link FireQueue}), would otherwise start the old schedule's runs after the change. A fire due
+   * before the change is the old schedule's, rightly, and a time both schedules hold is claimed.
+   */
+  private static boolean ofAnEarlierSchedule(Due due, StoredJob job) {
+    if (due.revision() == 0 || due.revision() >= job.revision()) {
+      return false;
+    }
+    if (!due.scheduledAt().isAfter(job.updatedAt())) {
+      return false;
+    }
+    Schedule schedule = job.spec().schedule();
+    return schedule == null
+        || !schedule.next(due.scheduledAt().minusMillis(1)).equals(Optional.of(due.scheduledAt()));
+  }
+
   /** A template read once per claim transaction; {@code error}: why it cannot be used. */
   private record TemplateRead(StoredTemplate template, String error) {}
 
@@ -131,11 +151,15 @@ final class FireClaim {
     JobSpec job;
     TemplateRead template;
     try {
-      job = row.get().spec();
+      StoredJob stored = row.get();
+      job = stored.spec();
       if (!job.enabled()) {
         // Paused after Quartz handed the fire over: no node fires a paused job. Its resume counts
         // the fires missed meanwhile, this one too.
         return new Plan(due, new Result(false, null, null, "job paused"), null, null);
+      }
+      if (ofAnEarlierSchedule(due, stored)) {
+        return new Plan(due, new Result(false, null, null, "schedule changed"), null, null);
       }
       template = read.computeIfAbsent(job.template(), name -> readTemplate(tx, name));
     } catch (SecretKeyException unreadable) {

@@ -91,9 +91,18 @@ public final class Firing {
 
   /**
    * A fire to claim: job {@code jobId} (named {@code job}, for the misfire count) scheduled at
-   * {@code scheduledAt}; {@code note} (may be null) is recorded as the fire's reason.
+   * {@code scheduledAt}; {@code note} (may be null) is recorded as the fire's reason. {@code
+   * revision}: the job's revision whose schedule gave this time (0: not from a schedule, such as a
+   * catch-up's fire), so a claim can tell a fire of a schedule changed since ({@link
+   * FireClaim#write}).
    */
-  public record Due(long jobId, String job, Instant scheduledAt, Trigger trigger, String note) {}
+  public record Due(
+      long jobId, String job, Instant scheduledAt, Trigger trigger, String note, int revision) {
+    /** A fire that comes from no particular revision's schedule. */
+    public Due(long jobId, String job, Instant scheduledAt, Trigger trigger, String note) {
+      this(jobId, job, scheduledAt, trigger, note, 0);
+    }
+  }
 
   /** A scheduled fire of {@code jobId} at {@code scheduledAt}. */
   public Result fire(long jobId, Instant scheduledAt, Trigger trigger) {

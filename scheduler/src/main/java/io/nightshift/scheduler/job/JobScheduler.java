@@ -191,6 +191,7 @@ public final class JobScheduler implements AutoCloseable {
             .withIdentity(job.name())
             .usingJobData("jobId", job.id())
             .usingJobData("trigger", trigger(spec.schedule()).name())
+            .usingJobData("revision", job.revision())
             .build();
     TriggerBuilder<org.quartz.Trigger> builder =
         TriggerBuilder.newTrigger().withIdentity(job.name());
@@ -245,7 +246,8 @@ public final class JobScheduler implements AutoCloseable {
     for (Optional<Instant> t = schedule.next(firing.clocks().clusterTime());
         t.isPresent() && !t.get().isAfter(now) && queued < MAX_COUNTED_MISSES;
         t = schedule.next(t.get())) {
-      queue.add(new Firing.Due(job.id(), job.name(), t.get(), trigger(schedule), null));
+      queue.add(
+          new Firing.Due(job.id(), job.name(), t.get(), trigger(schedule), null, job.revision()));
       queued++;
     }
   }
@@ -302,7 +304,8 @@ public final class JobScheduler implements AutoCloseable {
             ctx.getJobDetail().getKey().getName(),
             ctx.getScheduledFireTime().toInstant(),
             Trigger.valueOf(ctx.getMergedJobDataMap().getString("trigger")),
-            null));
+            null,
+            ctx.getMergedJobDataMap().getInt("revision")));
   }
 
   static Trigger trigger(Schedule schedule) {

@@ -25,18 +25,19 @@ class CatchUpAtStartTest extends FiringFixture {
   }
 
   private StoredJob everyTwoSeconds(String name, String misfire) {
-    return jobs.create(
-        JobParser.parse(
-            new JsonObject()
-                .put("name", name)
-                .put("template", "gate")
-                .put("concurrency", "allow")
-                .put("misfire", misfire)
-                .put("schedule", new JsonObject().put("everySeconds", 2)),
-            null,
-            null,
-            clock.instant()),
-        "alice",
+    return jobs.create(every(name, misfire, 2), "alice", clock.instant());
+  }
+
+  private JobSpec every(String name, String misfire, int seconds) {
+    return JobParser.parse(
+        new JsonObject()
+            .put("name", name)
+            .put("template", "gate")
+            .put("concurrency", "allow")
+            .put("misfire", misfire)
+            .put("schedule", new JsonObject().put("everySeconds", seconds)),
+        null,
+        null,
         clock.instant());
   }
 
@@ -142,6 +143,49 @@ class CatchUpAtStartTest extends FiringFixture {
     assertThat(scheduled(skip).subList(1, 5))
         .containsExactly(
             point.minusSeconds(6), point.minusSeconds(4), point.minusSeconds(2), point);
+  }
+
+  @Test
+  void a_node_ahead_of_the_cluster_starts_no_fire_of_a_schedule_changed_before_it_came_due() {
+    StoredJob job = everyTwoSeconds("changing", "skip");
+    java.time.Instant point =
+        job.spec().schedule().next(clock.instant().plus(Duration.ofHours(6))).orElseThrow();
+    clock.advance(Duration.between(clock.instant(), point));
+    // This node's clock is 7 s ahead: it holds the fires of the last 7 s by it.
+    io.nightshift.scheduler.SettableClock cluster =
+        new io.nightshift.scheduler.SettableClock(clock.instant().minusSeconds(7));
+    try (JobScheduler a = node("a", false, cluster)) {
+      a.schedule(job);
+      Awaitility.await()
+          .during(TOLERANCE.multipliedBy(5))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> outcomes(job).isEmpty());
+
+      // Before they come due, the job changes to every 3 s (in the cluster's time) and this node
+      // schedules it again, as the change's event makes it do.
+      StoredJob changed =
+          jobs.update(every("changing", "skip", 3), "update", "alice", cluster.instant());
+      a.schedule(changed);
+      cluster.advance(Duration.ofSeconds(7));
+      Awaitility.await()
+          .during(TOLERANCE.multipliedBy(5))
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> outcomes(job).size() >= 2);
+    }
+    List<java.time.Instant> newPoints = new java.util.ArrayList<>();
+    for (java.time.Instant t = changed(point.minusSeconds(7)); !t.isAfter(point); ) {
+      newPoints.add(t);
+      t = t.plusSeconds(3);
+    }
+    assertThat(scheduled(job))
+        .as("the new schedule's times only (those both schedules hold once), none of the old one's")
+        .containsExactlyElementsOf(newPoints);
+    assertThat(outcomes(job)).allMatch("started"::equals);
+  }
+
+  /** The first point of an every-3-s schedule after {@code t}. */
+  private static java.time.Instant changed(java.time.Instant t) {
+    return java.time.Instant.ofEpochSecond(Math.floorDiv(t.getEpochSecond(), 3) * 3 + 3);
   }
 
   private List<java.time.Instant> scheduled(StoredJob job) {

@@ -589,6 +589,53 @@ abstract class FiringContract extends FiringFixture {
   }
 
   @Test
+  void a_fire_of_a_schedule_changed_before_it_came_due_starts_only_at_a_time_the_new_one_holds() {
+    StoredJob old = job("nightly", "allow"); // every second
+    Instant change = second().plusSeconds(1).plusMillis(500);
+    clock.advance(Duration.between(clock.instant(), change));
+    StoredJob changed =
+        jobs.update(
+            JobParser.parse(
+                new io.vertx.core.json.JsonObject()
+                    .put("name", "nightly")
+                    .put("template", "gate")
+                    .put("concurrency", "allow")
+                    .put("schedule", new io.vertx.core.json.JsonObject().put("everySeconds", 2)),
+                null,
+                null,
+                change),
+            "update",
+            "alice",
+            change);
+    Instant even = Instant.ofEpochSecond(Math.floorDiv(change.getEpochSecond(), 2) * 2 + 2);
+    Firing.Due beforeTheChange = ofRevision(old, change.minusMillis(500), old.revision());
+    Firing.Due oldOnly = ofRevision(old, even.plusSeconds(1), old.revision());
+    Firing.Due both = ofRevision(old, even, old.revision());
+    Firing.Due fromTheNew = ofRevision(changed, even.plusSeconds(2), changed.revision());
+    Firing.Due catchUp = due(changed, even.plusSeconds(3)); // of no schedule's revision
+
+    List<Firing.Result> results =
+        firing("n1", new SimpleMeterRegistry())
+            .fireAll(List.of(beforeTheChange, oldOnly, both, fromTheNew, catchUp));
+
+    assertThat(results)
+        .extracting(r -> r.claimed() ? r.outcome().name() : r.reason())
+        .containsExactly("STARTED", "schedule changed", "STARTED", "STARTED", "STARTED");
+    assertThat(
+            dsl.select(JOB_FIRE.SCHEDULED_AT)
+                .from(JOB_FIRE)
+                .where(JOB_FIRE.JOB_ID.eq(old.id()))
+                .orderBy(JOB_FIRE.SCHEDULED_AT)
+                .fetch(JOB_FIRE.SCHEDULED_AT))
+        .as("no record of the old schedule's fire after the change: it is not a missed one")
+        .containsExactly(change.minusMillis(500), even, even.plusSeconds(2), even.plusSeconds(3));
+  }
+
+  private static Firing.Due ofRevision(StoredJob job, Instant at, int revision) {
+    return new Firing.Due(job.id(), job.name(), at, Trigger.INTERVAL, null, revision);
+  }
+
+  @Test
   void a_fire_queued_twice_is_claimed_and_handed_on_once() {
     StoredJob job = job("twice", "allow");
     Instant at = second();

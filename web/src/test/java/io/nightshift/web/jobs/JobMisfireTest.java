@@ -151,8 +151,12 @@ class JobMisfireTest {
                   .filter(f -> f.getString("reason") != null)
                   .filter(f -> f.getString("reason").contains("fire_once")))
           .hasSize(1);
+      // After the catch-up's record, every fire starts. (Not "after restart": on a loaded machine
+      // the start takes over a second, and a fire due during it is rightly one of the missed.)
+      Instant missAt = at(fires(b, "skip-job", "misfired").get(0), "scheduledAt");
       assertThat(fires(b, "skip-job"))
-          .filteredOn(f -> at(f, "scheduledAt").isAfter(restart))
+          .filteredOn(f -> at(f, "scheduledAt").isAfter(missAt))
+          .isNotEmpty()
           .allMatch(f -> f.getString("outcome").equals("started"))
           .allMatch(f -> f.getString("node").equals(node));
       assertThat(JobsKit.sample(JobsKit.metrics(b), "nightshift_fires_total{outcome=\"misfired\"}"))
@@ -163,7 +167,6 @@ class JobMisfireTest {
           .isPositive();
       // No fire of the gap went unrecorded: the first fire after the misfired record's is the
       // next point of the 2 s schedule (the record stands for every fire up to its own).
-      Instant missAt = at(fires(b, "skip-job", "misfired").get(0), "scheduledAt");
       assertThat(
               fires(b, "skip-job").stream()
                   .map(f -> at(f, "scheduledAt"))
