@@ -172,6 +172,79 @@ class ClockWatchTest {
   }
 
   @Test
+  void a_slow_reading_that_shows_a_step_is_taken() throws Exception {
+    var one = TestDatabases.mysqlSettings();
+    try (Database single =
+        Database.open(
+            new io.nightshift.scheduler.store.DatabaseSettings(
+                one.url(), one.user(), one.password(), 1))) {
+      // Each reading of the server's time waits 1.2 s in the server first (SLEEP on its
+      // connection), beyond the 1 s past which a reading is too slow to move the node's time.
+      org.jooq.ConnectionProvider pool = single.dsl().configuration().connectionProvider();
+      org.jooq.DSLContext slow =
+          org.jooq.impl.DSL.using(
+              new org.jooq.ConnectionProvider() {
+                @Override
+                public java.sql.Connection acquire() {
+                  return slowReadings(pool.acquire());
+                }
+
+                @Override
+                public void release(java.sql.Connection connection) {
+                  pool.release(
+                      ((SlowReadings) java.lang.reflect.Proxy.getInvocationHandler(connection))
+                          .connection);
+                }
+              },
+              single.dsl().dialect());
+      try (ClockWatch through = new ClockWatch(slow, clock, new SimpleMeterRegistry())) {
+        java.util.List<Duration> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        through.onStep(steps::add);
+        java.time.Clock databaseTime = through.databaseTime();
+        assertThat(through.measure().uncertainty()).as("a slow reading").isGreaterThan(0.5);
+
+        single.dsl().execute("set timestamp = unix_timestamp(now(6)) + 60");
+        through.measure();
+        assertThat(steps).hasSize(1);
+        assertThat(steps.get(0)).isBetween(Duration.ofSeconds(57), Duration.ofSeconds(61));
+        assertThat(Duration.between(java.time.Instant.now(), databaseTime.instant()))
+            .as("the slow reading's new time is taken: a minute off beats 1.2 s of doubt")
+            .isBetween(Duration.ofSeconds(57), Duration.ofSeconds(61));
+      } finally {
+        single.dsl().execute("set timestamp = default");
+      }
+    }
+  }
+
+  /** The connection, whose readings of the server's time each wait 1.2 s in the server first. */
+  private static java.sql.Connection slowReadings(java.sql.Connection connection) {
+    return (java.sql.Connection)
+        java.lang.reflect.Proxy.newProxyInstance(
+            ClockWatchTest.class.getClassLoader(),
+            new Class<?>[] {java.sql.Connection.class},
+            new SlowReadings(connection));
+  }
+
+  private record SlowReadings(java.sql.Connection connection)
+      implements java.lang.reflect.InvocationHandler {
+    @Override
+    public Object invoke(Object proxy, java.lang.reflect.Method method, Object[] args)
+        throws Throwable {
+      if (method.getName().equals("prepareStatement")
+          && String.valueOf(args[0]).contains("utc_timestamp")) {
+        try (java.sql.Statement wait = connection.createStatement()) {
+          wait.execute("select sleep(1.2)");
+        }
+      }
+      try {
+        return method.invoke(connection, args);
+      } catch (java.lang.reflect.InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }
+  }
+
+  @Test
   void a_clock_stepped_back_while_still_off_is_reported_again_at_once() {
     clock.advance(Duration.ofSeconds(42));
     watch.measure();
