@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Writes each module's src/test/class-times/.surefire-nightshift from the surefire reports of the
-# last test run (target/surefire-reports): one line per test class, "1,<milliseconds>,<class>".
+# Writes web/src/test/class-times/.surefire-nightshift from the surefire reports of the last test
+# run (web/target/surefire-reports: every module's tests run in the web module's test JVMs, see
+# nightshift.testsInOnePool in the root pom): one line per test class, "1,<milliseconds>,<class>".
 # Surefire (runOrder balanced) starts the slowest classes first from it, so that no test JVM is
 # left alone with a long class at the end. Run it after `mvn -B verify` when classes were added or
 # their durations changed much, and commit the files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for module in executor scheduler web; do
+for module in web; do
   reports="$module/target/surefire-reports"
   [ -d "$reports" ] || { echo "test-class-times: no $reports: run the tests first" >&2; exit 1; }
   mkdir -p "$module/src/test/class-times"

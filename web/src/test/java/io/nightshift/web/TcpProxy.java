@@ -105,6 +105,20 @@ public final class TcpProxy implements AutoCloseable {
     silent = true;
   }
 
+  /** The sockets open, event streams and silenced ones, for a failure's message. */
+  @Override
+  public String toString() {
+    return "proxy :"
+        + port
+        + ": "
+        + open.size()
+        + " socket(s) open, "
+        + open.stream().filter(streams::contains).count()
+        + " of them carrying event streams, "
+        + open.stream().filter(silenced::contains).count()
+        + " silenced";
+  }
+
   /** How many event streams are open through the proxy (each counts its two sockets once). */
   public int openStreams() {
     return (int) open.stream().filter(streams::contains).count() / 2;

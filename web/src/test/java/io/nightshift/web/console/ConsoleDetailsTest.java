@@ -120,7 +120,13 @@ class ConsoleDetailsTest extends ConsoleSession {
       Awaitility.await().atMost(Browser.WAIT).until(() -> proxy.openStreams() == 1);
       proxy.silenceStreams();
       gate.open();
-      browser.waitForText(".log .line", "line 2");
+      try {
+        browser.waitForText(".log .line", "line 2");
+      } catch (AssertionError e) {
+        // What the node says of the run, and what the proxy carries, beside what the page shows.
+        throw new AssertionError(
+            e.getMessage() + "\nthe run as stored: " + run(id).encodePrettily() + "\n" + proxy, e);
+      }
       browser.await(
           () -> "SUCCEEDED".equals(browser.find("#run-status").getAttribute("data-status")),
           "the run shown SUCCEEDED");
