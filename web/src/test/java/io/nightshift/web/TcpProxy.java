@@ -231,10 +231,18 @@ public final class TcpProxy implements AutoCloseable {
                   if (request && onlyStreams) {
                     break; // a new request on a kept stream's connection: refused too
                   }
-                  if (new String(chunk, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
-                      .contains("text/event-stream")) {
+                  Boolean stream =
+                      streamNamed(
+                          new String(chunk, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1),
+                          request);
+                  if (Boolean.TRUE.equals(stream)) {
                     streams.add(from);
                     streams.add(to);
+                  } else if (Boolean.FALSE.equals(stream) && request) {
+                    // A kept-alive connection that carried a stream before now carries a request
+                    // of another kind.
+                    streams.remove(from);
+                    streams.remove(to);
                   }
                   if (!quiet(from, to)) {
                     out.write(chunk, 0, n);
@@ -256,6 +264,26 @@ public final class TcpProxy implements AutoCloseable {
             "tcp-proxy-pump-" + port);
     copier.setDaemon(true);
     copier.start();
+  }
+
+  /**
+   * Whether {@code chunk} begins a request that asks for an event stream ({@code Accept}) or an
+   * answer that is one ({@code Content-Type}); null when it begins neither (the rest of a body).
+   * Only the headers count: a body that names text/event-stream (the console's script, the OpenAPI
+   * document) does not make its connection a stream.
+   */
+  private static Boolean streamNamed(String chunk, boolean request) {
+    boolean begins =
+        request
+            ? chunk.matches("(?s)[A-Z]+ \\S+ HTTP/1\\.[01]\r\n.*")
+            : chunk.startsWith("HTTP/1.");
+    if (!begins) {
+      return null;
+    }
+    int end = chunk.indexOf("\r\n\r\n");
+    String head = (end < 0 ? chunk : chunk.substring(0, end)).toLowerCase(java.util.Locale.ROOT);
+    String header = request ? "accept" : "content-type";
+    return head.matches("(?s).*\r\n" + header + ":[^\r\n]*text/event-stream.*");
   }
 
   private boolean quiet(Socket from, Socket to) {
