@@ -195,7 +195,7 @@ public final class Firing {
       }
       batch.add(i);
     }
-    Outage outage = new Outage();
+    FireOutage outage = new FireOutage();
     for (int from = 0; from < late.size(); from += BATCH) {
       List<Integer> indexes = late.subList(from, Math.min(late.size(), from + BATCH));
       List<Result> recorded = recordLate(indexes.stream().map(fires::get).toList(), outage);
@@ -234,33 +234,8 @@ public final class Firing {
   /** How long a fire the database failed is tried again (then recorded as missed, if it can be). */
   static final Duration GIVE_UP = Duration.ofMinutes(10);
 
-  /**
-   * What one {@link #fireAll} learned of the database: once it could not be reached, every fire
-   * after it fails at once (to be tried again by its lane), instead of each batch and each fire of
-   * a job fired more than once waiting the pool's timeout in turn.
-   */
-  private static final class Outage {
-    private RuntimeException unavailable;
-
-    /** Whether the database is known to be unreachable, counting {@code failure}. */
-    boolean noted(RuntimeException failure) {
-      if (unavailable == null && Sql.isUnavailable(failure)) {
-        unavailable = failure;
-      }
-      return unavailable != null;
-    }
-
-    boolean down() {
-      return unavailable != null;
-    }
-
-    List<Result> failAll(int fires) {
-      return Collections.nCopies(fires, Result.failed(unavailable));
-    }
-  }
-
   /** One fire claimed (or recorded) on its own by {@code how}; never throws. */
-  private static Result alone(Due due, Outage outage, Function<Due, Result> how) {
+  private static Result alone(Due due, FireOutage outage, Function<Due, Result> how) {
     if (outage.down()) {
       return outage.failAll(1).get(0);
     }
@@ -285,7 +260,7 @@ public final class Firing {
    * of batches, not of one transaction per fire, and does not make the fires behind it late too);
    * when that fails (a fire recorded meanwhile), fire by fire.
    */
-  private List<Result> recordLate(List<Due> late, Outage outage) {
+  private List<Result> recordLate(List<Due> late, FireOutage outage) {
     if (outage.down()) {
       return outage.failAll(late.size());
     }
@@ -330,7 +305,7 @@ public final class Firing {
     return result;
   }
 
-  private List<Result> claimBatch(List<Due> batch, Outage outage) {
+  private List<Result> claimBatch(List<Due> batch, FireOutage outage) {
     if (outage.down()) {
       return outage.failAll(batch.size());
     }

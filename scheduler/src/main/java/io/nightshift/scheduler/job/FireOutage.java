@@ -1,0 +1,31 @@
+package io.nightshift.scheduler.job;
+
+import io.nightshift.scheduler.job.Firing.Result;
+import io.nightshift.scheduler.store.Sql;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * What one {@link Firing#fireAll} learned of the database: once it could not be reached, every fire
+ * after it fails at once (to be tried again by its lane), instead of each batch and each fire of a
+ * job fired more than once waiting the pool's timeout in turn.
+ */
+final class FireOutage {
+  private RuntimeException unavailable;
+
+  /** Whether the database is known to be unreachable, counting {@code failure}. */
+  boolean noted(RuntimeException failure) {
+    if (unavailable == null && Sql.isUnavailable(failure)) {
+      unavailable = failure;
+    }
+    return unavailable != null;
+  }
+
+  boolean down() {
+    return unavailable != null;
+  }
+
+  List<Result> failAll(int fires) {
+    return Collections.nCopies(fires, Result.failed(unavailable));
+  }
+}
