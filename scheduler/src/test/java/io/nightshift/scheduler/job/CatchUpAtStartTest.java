@@ -118,12 +118,9 @@ class CatchUpAtStartTest extends FiringFixture {
   @Test
   void a_node_ahead_of_the_cluster_counts_as_missed_only_what_is_due_and_claims_the_rest_in_time() {
     StoredJob skip = everyTwoSeconds("skip-job", "skip");
-    java.time.Instant point =
-        skip.spec().schedule().next(clock.instant().plus(Duration.ofHours(1))).orElseThrow();
-    clock.advance(Duration.between(clock.instant(), point));
+    java.time.Instant point = atAPointOf(skip);
     // This node's clock is 7 s ahead: the fires of the last 7 s by it are not due yet.
-    io.nightshift.scheduler.SettableClock cluster =
-        new io.nightshift.scheduler.SettableClock(clock.instant().minusSeconds(7));
+    io.nightshift.scheduler.SettableClock cluster = sevenSecondsBehind();
     try (JobScheduler a = node("a", false, cluster)) {
       a.catchUp(skip, true); // as at a start: the catch-up, then the schedule
       a.schedule(skip);
@@ -148,12 +145,9 @@ class CatchUpAtStartTest extends FiringFixture {
   @Test
   void a_node_ahead_of_the_cluster_starts_no_fire_of_a_schedule_changed_before_it_came_due() {
     StoredJob job = everyTwoSeconds("changing", "skip");
-    java.time.Instant point =
-        job.spec().schedule().next(clock.instant().plus(Duration.ofHours(6))).orElseThrow();
-    clock.advance(Duration.between(clock.instant(), point));
+    java.time.Instant point = atAPointOf(job);
     // This node's clock is 7 s ahead: it holds the fires of the last 7 s by it.
-    io.nightshift.scheduler.SettableClock cluster =
-        new io.nightshift.scheduler.SettableClock(clock.instant().minusSeconds(7));
+    io.nightshift.scheduler.SettableClock cluster = sevenSecondsBehind();
     try (JobScheduler a = node("a", false, cluster)) {
       a.schedule(job);
       Awaitility.await()
@@ -181,6 +175,22 @@ class CatchUpAtStartTest extends FiringFixture {
         .as("the new schedule's times only (those both schedules hold once), none of the old one's")
         .containsExactlyElementsOf(newPoints);
     assertThat(outcomes(job)).allMatch("started"::equals);
+  }
+
+  /**
+   * Moves this node's clock to a time of {@code job}'s schedule an hour on (Quartz, on the real
+   * clock, fires none of it during the test) and returns it.
+   */
+  private java.time.Instant atAPointOf(StoredJob job) {
+    java.time.Instant point =
+        job.spec().schedule().next(clock.instant().plus(Duration.ofHours(1))).orElseThrow();
+    clock.advance(Duration.between(clock.instant(), point));
+    return point;
+  }
+
+  /** The cluster's time, 7 s behind this node's clock. */
+  private io.nightshift.scheduler.SettableClock sevenSecondsBehind() {
+    return new io.nightshift.scheduler.SettableClock(clock.instant().minusSeconds(7));
   }
 
   /** The first point of an every-3-s schedule after {@code t}. */
