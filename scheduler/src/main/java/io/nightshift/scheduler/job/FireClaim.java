@@ -124,6 +124,9 @@ final class FireClaim {
     return new Claim(results, firedAt);
   }
 
+  /** Why a fire of a schedule changed since is not started ({@link #ofAnEarlierSchedule}). */
+  static final String SCHEDULE_CHANGED = "schedule changed";
+
   /**
    * Whether {@code due} comes from a schedule the job had before its last change and came due after
    * that change, at a time its schedule now does not hold. A node that had not yet heard of the
@@ -159,7 +162,7 @@ final class FireClaim {
         return new Plan(due, new Result(false, null, null, "job paused"), null, null);
       }
       if (ofAnEarlierSchedule(due, stored)) {
-        return new Plan(due, new Result(false, null, null, "schedule changed"), null, null);
+        return new Plan(due, new Result(false, null, null, SCHEDULE_CHANGED), null, null);
       }
       template = read.computeIfAbsent(job.template(), name -> readTemplate(tx, name));
     } catch (SecretKeyException unreadable) {

@@ -352,6 +352,12 @@ public final class Firing {
     if (!result.claimed()) {
       if (result.duplicated()) {
         metrics.duplicate();
+      } else if (FireClaim.SCHEDULE_CHANGED.equals(result.reason())) {
+        log.info(
+            "job {} fire at {} not started: the job's schedule changed before it came due and"
+                + " does not hold that time",
+            due.job() == null ? due.jobId() : due.job(),
+            due.scheduledAt());
       }
       return;
     }
