@@ -191,19 +191,10 @@ record NodeParts(
         // Every node reads a new time within one period: leases are judged after that. A step
         // back needs no hold: this node's time stands still until the server's catches up.
         Engine stepped = engine;
-        long holdSeconds =
-            CLOCK_READ_EVERY.plus(leaseSettings(config.cluster()).expiry()).toSeconds();
         clockWatch.onStep(
             step -> {
               if (!step.isNegative()) {
-                org.slf4j.LoggerFactory.getLogger(NodeParts.class)
-                    .warn(
-                        stepped.clockStepped(CLOCK_READ_EVERY)
-                            ? "no lease is judged for {} s, until every node has read the new"
-                                + " time and renewed"
-                            : "leases are judged still: the hold for an earlier step began less"
-                                + " than 5 minutes ago",
-                        holdSeconds);
+                stepped.clockStepped(CLOCK_READ_EVERY);
               }
             });
       }

@@ -359,9 +359,13 @@ public final class Engine implements CreatedRuns, AutoCloseable {
     nodeLeases.pollCancels();
   }
 
-  /** The database's clock stepped forward: see {@link DatabaseContact#clockStepped}. */
-  public boolean clockStepped(Duration settle) {
-    return ctx.contact.clockStepped(settle);
+  /** The database's clock stepped forward: see {@link DatabaseContact#clockStepped}; logged. */
+  public void clockStepped(Duration settle) {
+    log.warn(
+        ctx.contact.clockStepped(settle)
+            ? "no lease is judged for {} s, until every node has read the new time and renewed"
+            : "leases are judged still: an earlier step's hold began under 5 minutes ago",
+        settle.plus(ctx.leases.expiry()).toSeconds());
   }
 
   /**
