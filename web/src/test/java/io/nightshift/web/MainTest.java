@@ -20,12 +20,7 @@ class MainTest {
   }
 
   Process java(java.util.Map<String, String> env, String... args) throws IOException {
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    command.addAll(ServiceProcess.TEST_JVM_OPTIONS);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(List.of(args));
+    List<String> command = NodeJvm.command(List.of(), args);
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(dir.toFile())

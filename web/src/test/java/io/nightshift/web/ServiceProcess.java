@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,14 +16,6 @@ import org.awaitility.Awaitility;
 
 /** Nightshift as a separate JVM, as an operator runs it: so a test can kill it for real. */
 public final class ServiceProcess implements AutoCloseable {
-  /**
-   * JVM options of the services tests start: only the quick JIT tier and the serial collector. They
-   * live seconds, and on a small machine running test JVMs side by side the optimising compiler's
-   * and the parallel collector's threads cost more CPU than they save.
-   */
-  public static final List<String> TEST_JVM_OPTIONS =
-      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
-
   private final Path dir;
   private final Path config;
   private final Map<String, String> env;
@@ -51,18 +42,7 @@ public final class ServiceProcess implements AutoCloseable {
     starts++;
     deleteWorkRootAtExit();
     List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Duser.timezone=Asia/Shanghai"));
-    command.addAll(TEST_JVM_OPTIONS);
-    command.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
-            "--config",
-            config.toString()));
+        NodeJvm.command(List.of("-Duser.timezone=Asia/Shanghai"), "--config", config.toString());
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(dir.toFile())
