@@ -37,7 +37,7 @@ import org.awaitility.Awaitility;
  * and use the same. Its folder is named by a digest of the JDK, the class path and the size and
  * time of every file on it, so a rebuilt class gets a new one and a stale archive is never offered.
  * If making it fails, nodes start from the class path as it is, without an archive, as before; the
- * failure is printed.
+ * failure is printed. {@code -Dnightshift.noNodeClassArchive=true} starts them so too (to compare).
  */
 final class NodeClassArchive {
   static final Path ROOT = Path.of("target", "node-class-archive");
@@ -59,6 +59,9 @@ final class NodeClassArchive {
 
   private static Use ensure() {
     List<String> entries = List.of(NodeJvm.testClassPath().split(File.pathSeparator));
+    if (Boolean.getBoolean("nightshift.noNodeClassArchive")) {
+      return new Use(List.of(), String.join(File.pathSeparator, entries));
+    }
     try {
       Path dir = ROOT.resolve(digest(entries)).toAbsolutePath();
       Path archive = dir.resolve("node.jsa");
