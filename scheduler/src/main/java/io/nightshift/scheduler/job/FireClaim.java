@@ -128,17 +128,19 @@ final class FireClaim {
   static final String SCHEDULE_CHANGED = "schedule changed";
 
   /**
-   * Whether {@code due} comes from a schedule the job had before its last change and came due after
-   * that change, at a time its schedule now does not hold. A node that had not yet heard of the
-   * change, or one whose clock is ahead of the cluster's (it holds fires Quartz gave it early,
-   * {@link FireQueue}), would otherwise start the old schedule's runs after the change. A fire due
-   * before the change is the old schedule's, rightly, and a time both schedules hold is claimed.
+   * Whether {@code due} comes from a schedule the job had before its schedule last changed and came
+   * due after that change, at a time its schedule now does not hold (a later change of anything
+   * else, its parameters or a pause, moves neither the revision nor the time this goes by). A node
+   * that had not yet heard of the change, or one whose clock is ahead of the cluster's (it holds
+   * fires Quartz gave it early, {@link FireQueue}), would otherwise start the old schedule's runs
+   * after the change. A fire due before the change is the old schedule's, rightly, and a time both
+   * schedules hold is claimed.
    */
   private static boolean ofAnEarlierSchedule(Due due, StoredJob job) {
-    if (due.revision() == 0 || due.revision() >= job.revision()) {
+    if (due.revision() == 0 || due.revision() >= job.scheduleRevision()) {
       return false;
     }
-    if (!due.scheduledAt().isAfter(job.updatedAt())) {
+    if (!due.scheduledAt().isAfter(job.scheduleChangedAt())) {
       return false;
     }
     Schedule schedule = job.spec().schedule();

@@ -49,6 +49,8 @@ public final class JobRepository {
                         .set(JOB.PAUSED_BY, spec.enabled() ? null : actor)
                         .set(JOB.PAUSED_AT, spec.enabled() ? null : now)
                         .set(JOB.REVISION, 1)
+                        .set(JOB.SCHEDULE_REVISION, 1)
+                        .set(JOB.SCHEDULE_CHANGED_AT, now)
                         .set(JOB.CREATED_AT, now)
                         .set(JOB.UPDATED_AT, now)
                         .returning(JOB.ID)
@@ -75,10 +77,26 @@ public final class JobRepository {
 
   /**
    * Replaces the definition; {@code action} names the change in the audit (update, pause, resume).
+   * A change of its schedule is noted apart (the revision and time of it): fires of the schedule
+   * before it are not started at times the new one does not hold ({@link FireClaim}).
    */
   public StoredJob update(JobSpec spec, String action, String actor, Instant now) {
     dsl.transaction(
         cfg -> {
+          var before =
+              cfg.dsl()
+                  .select(JOB.REVISION, JOB.BODY)
+                  .from(JOB)
+                  .where(JOB.NAME.eq(spec.name()))
+                  .forUpdate()
+                  .fetchOne();
+          if (before == null) {
+            throw new NotFound("job", spec.name());
+          }
+          boolean rescheduled =
+              !java.util.Objects.equals(
+                  new JsonObject(before.value2()).getValue("schedule"),
+                  JobParser.body(spec).getValue("schedule"));
           int changed =
               cfg.dsl()
                   .update(JOB)
@@ -96,7 +114,13 @@ public final class JobRepository {
                       spec.enabled()
                           ? DSL.val((Instant) null, JOB.PAUSED_AT)
                           : DSL.coalesce(JOB.PAUSED_AT, DSL.val(now, JOB.PAUSED_AT)))
-                  .set(JOB.REVISION, JOB.REVISION.plus(1))
+                  .set(JOB.REVISION, before.value1() + 1)
+                  .set(
+                      JOB.SCHEDULE_REVISION,
+                      rescheduled ? DSL.val(before.value1() + 1) : JOB.SCHEDULE_REVISION)
+                  .set(
+                      JOB.SCHEDULE_CHANGED_AT,
+                      rescheduled ? DSL.val(now, JOB.SCHEDULE_CHANGED_AT) : JOB.SCHEDULE_CHANGED_AT)
                   .set(JOB.UPDATED_AT, now)
                   .where(JOB.NAME.eq(spec.name()))
                   .execute();
@@ -203,6 +227,9 @@ public final class JobRepository {
         JobParser.fromStored(
             r.getName(), r.getEnabled(), StoredSecrets.open(SecretCipher.of(dsl), r.getBody())),
         r.getRevision(),
+        r.getScheduleRevision(),
+        // Null: stored by a node of an earlier version (V44__job_schedule_change.sql).
+        r.getScheduleChangedAt() == null ? r.getUpdatedAt() : r.getScheduleChangedAt(),
         r.getCreatedAt(),
         r.getUpdatedAt(),
         r.getPausedBy(),

@@ -631,6 +631,50 @@ abstract class FiringContract extends FiringFixture {
         .containsExactly(change.minusMillis(500), even, even.plusSeconds(2), even.plusSeconds(3));
   }
 
+  @Test
+  void a_later_change_of_something_else_keeps_the_time_the_schedule_changed() {
+    StoredJob old = job("nightly", "allow"); // every second
+    Instant rescheduled = second().plusSeconds(1).plusMillis(500);
+    clock.advance(Duration.between(clock.instant(), rescheduled));
+    StoredJob everyTwo =
+        jobs.update(nightly("fire_once", rescheduled), "update", "alice", rescheduled);
+    Instant edited = rescheduled.plusSeconds(5);
+    clock.advance(Duration.ofSeconds(5));
+    StoredJob misfireSkip = jobs.update(nightly("skip", edited), "update", "alice", edited);
+    assertThat(List.of(everyTwo.scheduleRevision(), misfireSkip.scheduleRevision()))
+        .containsExactly(everyTwo.revision(), everyTwo.revision());
+    assertThat(misfireSkip.scheduleChangedAt()).isEqualTo(rescheduled);
+    // An odd second between the two changes: only the old schedule holds it. Its fire is claimed
+    // after the second change (a node that heard of neither, or a retried claim).
+    Instant odd = Instant.ofEpochSecond(Math.floorDiv(rescheduled.getEpochSecond(), 2) * 2 + 3);
+    Instant even = odd.plusSeconds(1);
+
+    List<Firing.Result> results =
+        firing("n1", new SimpleMeterRegistry())
+            .fireAll(
+                List.of(
+                    ofRevision(old, odd, old.revision()),
+                    ofRevision(everyTwo, even, everyTwo.revision())));
+
+    assertThat(results)
+        .extracting(r -> r.claimed() ? r.outcome().name() : r.reason())
+        .containsExactly("schedule changed", "STARTED");
+  }
+
+  /** Job "nightly" every 2 s with the given misfire policy. */
+  private static JobSpec nightly(String misfire, Instant now) {
+    return JobParser.parse(
+        new io.vertx.core.json.JsonObject()
+            .put("name", "nightly")
+            .put("template", "gate")
+            .put("concurrency", "allow")
+            .put("misfire", misfire)
+            .put("schedule", new io.vertx.core.json.JsonObject().put("everySeconds", 2)),
+        null,
+        null,
+        now);
+  }
+
   private static Firing.Due ofRevision(StoredJob job, Instant at, int revision) {
     return new Firing.Due(job.id(), job.name(), at, Trigger.INTERVAL, null, revision);
   }
