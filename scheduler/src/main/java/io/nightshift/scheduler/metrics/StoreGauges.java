@@ -88,14 +88,14 @@ public final class StoreGauges implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads both figures, then shows them, the approvals last: a scrape that shows a refresh's
+   * approvals shows its jobs' last successes too (the approvals were shown while the jobs' figures
+   * were still being read before, and a scrape in between missed a job's first success).
+   */
   private void refresh() {
     try {
       MetricsStore.PendingApprovals approvals = store.pendingApprovals();
-      pending.set(approvals.count());
-      oldestPendingMillis.set(
-          approvals.oldestRequestedAt() == null
-              ? Long.MIN_VALUE
-              : approvals.oldestRequestedAt().toEpochMilli());
       Map<String, Instant> stored = store.lastSuccessByJob();
       lastSuccessByJob.keySet().retainAll(stored.keySet());
       stored.forEach(
@@ -105,6 +105,11 @@ public final class StoreGauges implements AutoCloseable {
             }
           });
       publishLastSuccess();
+      oldestPendingMillis.set(
+          approvals.oldestRequestedAt() == null
+              ? Long.MIN_VALUE
+              : approvals.oldestRequestedAt().toEpochMilli());
+      pending.set(approvals.count());
     } catch (RuntimeException e) {
       log.warn(
           "metrics from the store not refreshed: {}", e.toString(), Sql.traceUnlessUnavailable(e));
