@@ -593,20 +593,7 @@ abstract class FiringContract extends FiringFixture {
     StoredJob old = job("nightly", "allow"); // every second
     Instant change = second().plusSeconds(1).plusMillis(500);
     clock.advance(Duration.between(clock.instant(), change));
-    StoredJob changed =
-        jobs.update(
-            JobParser.parse(
-                new io.vertx.core.json.JsonObject()
-                    .put("name", "nightly")
-                    .put("template", "gate")
-                    .put("concurrency", "allow")
-                    .put("schedule", new io.vertx.core.json.JsonObject().put("everySeconds", 2)),
-                null,
-                null,
-                change),
-            "update",
-            "alice",
-            change);
+    StoredJob changed = jobs.update(nightly("fire_once", change), "update", "alice", change);
     Instant even = Instant.ofEpochSecond(Math.floorDiv(change.getEpochSecond(), 2) * 2 + 2);
     Firing.Due beforeTheChange = ofRevision(old, change.minusMillis(500), old.revision());
     Firing.Due oldOnly = ofRevision(old, even.plusSeconds(1), old.revision());

@@ -116,24 +116,15 @@ abstract class StoreContractTest {
   void a_job_stored_by_a_node_of_an_earlier_version_counts_its_last_change_as_its_schedules() {
     templates.create(template("backup", "true"), "alice", T0);
     // As a node that predates the schedule_revision and schedule_changed_at columns stores it.
-    db.dsl()
-        .insertInto(JOB)
-        .set(JOB.NAME, "nightly")
-        .set(JOB.TEMPLATE_NAME, "backup")
-        .set(
-            JOB.BODY,
-            new JsonObject()
-                .put("template", "backup")
-                .put("params", new JsonObject())
-                .put("schedule", new JsonObject().put("everySeconds", 60))
-                .put("concurrency", "allow")
-                .put("misfire", "fire_once")
-                .encode())
-        .set(JOB.ENABLED, true)
-        .set(JOB.REVISION, 1)
-        .set(JOB.CREATED_AT, T0)
-        .set(JOB.UPDATED_AT, T0.plusSeconds(5))
-        .execute();
+    insertJobRow(
+        new JsonObject()
+            .put("template", "backup")
+            .put("params", new JsonObject())
+            .put("schedule", new JsonObject().put("everySeconds", 60))
+            .put("concurrency", "allow")
+            .put("misfire", "fire_once")
+            .encode(),
+        T0.plusSeconds(5));
 
     var job = new io.nightshift.scheduler.job.JobRepository(db.dsl()).get("nightly");
 
@@ -141,19 +132,24 @@ abstract class StoreContractTest {
     assertThat(job.scheduleChangedAt()).isEqualTo(T0.plusSeconds(5));
   }
 
-  @Test
-  void a_template_used_by_a_job_cannot_be_deleted() {
-    templates.create(template("backup", "true"), "alice", T0);
+  /** Job "nightly" of template "backup" written as a row, with only the columns named here. */
+  private void insertJobRow(String body, Instant updatedAt) {
     db.dsl()
         .insertInto(JOB)
         .set(JOB.NAME, "nightly")
         .set(JOB.TEMPLATE_NAME, "backup")
-        .set(JOB.BODY, "{}")
+        .set(JOB.BODY, body)
         .set(JOB.ENABLED, true)
         .set(JOB.REVISION, 1)
         .set(JOB.CREATED_AT, T0)
-        .set(JOB.UPDATED_AT, T0)
+        .set(JOB.UPDATED_AT, updatedAt)
         .execute();
+  }
+
+  @Test
+  void a_template_used_by_a_job_cannot_be_deleted() {
+    templates.create(template("backup", "true"), "alice", T0);
+    insertJobRow("{}", T0);
 
     assertThatThrownBy(() -> templates.delete("backup", "alice", T0))
         .isInstanceOf(Conflict.class)
