@@ -60,9 +60,12 @@ final class FireClaim {
    * Decides the fires (of distinct jobs) under their jobs' row locks and writes them. A fire
    * already recorded is another node's (a duplicate), or this instance's own when a claim of it was
    * stored although its commit answered a lost connection (the fire row names the instance): then
-   * it is what that claim decided, and its run is handed on as if that commit had answered.
+   * it is what that claim decided, and its run is handed on as if that commit had answered. {@code
+   * late}: the fires came too late to start ({@link Firing#LATE}); each is recorded as missed
+   * instead, under the same checks (a deleted or paused job, a fire of a schedule changed since).
+   * Fires of one job may share a late claim (no run is admitted), not an on-time one.
    */
-  Claim write(DSLContext tx, List<Due> fires) {
+  Claim write(DSLContext tx, List<Due> fires, boolean late) {
     Instant createdAt = runTime.instant();
     Map<Long, Supplier<StoredJob>> rows =
         JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList());
@@ -89,7 +92,7 @@ final class FireClaim {
                     true)
                 : new Plan(due, Result.duplicate(), null, null));
       } else {
-        plans.add(plan(tx, due, row, templatesRead));
+        plans.add(plan(tx, due, row, templatesRead, late));
       }
     }
     List<NewRunRepository.Admitted> runs =
@@ -151,8 +154,19 @@ final class FireClaim {
   /** A template read once per claim transaction; {@code error}: why it cannot be used. */
   private record TemplateRead(StoredTemplate template, String error) {}
 
+  /** Why a late fire is recorded as missed. */
+  static final String LATE_REASON = "fired more than 60 s late on this node; skipped";
+
+  private static Plan missed(Due due) {
+    return new Plan(due, new Result(true, FireOutcome.MISFIRED, null, LATE_REASON), null, null);
+  }
+
   private Plan plan(
-      DSLContext tx, Due due, Supplier<StoredJob> row, Map<String, TemplateRead> read) {
+      DSLContext tx,
+      Due due,
+      Supplier<StoredJob> row,
+      Map<String, TemplateRead> read,
+      boolean late) {
     JobSpec job;
     TemplateRead template;
     try {
@@ -166,11 +180,14 @@ final class FireClaim {
       if (ofAnEarlierSchedule(due, stored)) {
         return new Plan(due, new Result(false, null, null, SCHEDULE_CHANGED), null, null);
       }
+      if (late) {
+        return missed(due);
+      }
       template = read.computeIfAbsent(job.template(), name -> readTemplate(tx, name));
     } catch (SecretKeyException unreadable) {
       // A stored secret of the job was sealed with a key this node lacks: the fire is recorded
-      // as failed, with the key to add, instead of vanishing in a log line.
-      return failed(due, unreadable.getMessage());
+      // as failed, with the key to add, instead of vanishing in a log line; a late one as missed.
+      return late ? missed(due) : failed(due, unreadable.getMessage());
     }
     if (template.error() != null) {
       return failed(due, template.error());

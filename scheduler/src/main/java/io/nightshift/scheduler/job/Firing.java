@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 import org.jooq.DSLContext;
@@ -106,12 +105,12 @@ public final class Firing {
 
   /** A scheduled fire of {@code jobId} at {@code scheduledAt}. */
   public Result fire(long jobId, Instant scheduledAt, Trigger trigger) {
-    return claimOne(new Due(jobId, null, scheduledAt, trigger, null));
+    return claimOne(new Due(jobId, null, scheduledAt, trigger, null), false);
   }
 
   /** A fire standing for missed ones (misfire policy fire_once): started, with {@code reason}. */
   public Result fireMissed(long jobId, Instant scheduledAt, Trigger trigger, String reason) {
-    return claimOne(new Due(jobId, null, scheduledAt, trigger, reason));
+    return claimOne(new Due(jobId, null, scheduledAt, trigger, reason), false);
   }
 
   /** Records a misfire (policy skip): no run. */
@@ -153,11 +152,7 @@ public final class Firing {
       return Result.duplicate();
     }
     Result result = new Result(true, fire.outcome(), fire.runId(), fire.reason());
-    if (fire.outcome() == FireOutcome.MISFIRED) {
-      metrics.count(FireOutcome.MISFIRED);
-    } else {
-      claimed(new Due(jobId, null, scheduledAt, null, null), clocks.clusterTime(), result);
-    }
+    claimed(new Due(jobId, null, scheduledAt, null, null), clocks.clusterTime(), result);
     return result;
   }
 
@@ -165,20 +160,25 @@ public final class Firing {
    * Claims fires together: at most {@link #BATCH} fires of distinct jobs per transaction (job rows
    * locked, fires already recorded by another node left out, runs, events, audit and fire rows
    * written with one statement per table). A fire claimed more than {@link #LATE} after its time is
-   * recorded as missed instead, as Quartz would have. A batch that fails (a fire another node
-   * recorded without the job's lock, a deadlock) is claimed again one fire at a time. Never throws:
-   * a fire the database failed is {@link Result#failed}, and the others go on (unless the database
-   * cannot be reached at all: then the rest fail at once instead of each waiting for a connection).
-   * The results are in the order of {@code fires}.
+   * recorded as missed instead, as Quartz would have, after the same checks (none for a paused or
+   * deleted job, nor for a fire of a schedule changed since that does not hold its time). A batch
+   * that fails (a fire another node recorded without the job's lock, a deadlock) is claimed again
+   * one fire at a time. Never throws: a fire the database failed is {@link Result#failed}, and the
+   * others go on (unless the database cannot be reached at all: then the rest fail at once instead
+   * of each waiting for a connection). The results are in the order of {@code fires}.
    */
   public List<Result> fireAll(List<Due> fires) {
     Result[] results = new Result[fires.size()];
     List<List<Integer>> batches = new ArrayList<>();
-    List<Integer> late = new ArrayList<>();
+    List<List<Integer>> late = new ArrayList<>();
     for (int i = 0; i < fires.size(); i++) {
       Due due = fires.get(i);
       if (clocks.lateBy(due).compareTo(LATE) > 0) {
-        late.add(i);
+        // No run is admitted for a late fire: fires of one job may share a transaction.
+        if (late.isEmpty() || late.get(late.size() - 1).size() == BATCH) {
+          late.add(new ArrayList<>());
+        }
+        late.get(late.size() - 1).add(i);
         continue;
       }
       List<Integer> batch =
@@ -196,24 +196,36 @@ public final class Firing {
       batch.add(i);
     }
     FireOutage outage = new FireOutage();
-    for (int from = 0; from < late.size(); from += BATCH) {
-      List<Integer> indexes = late.subList(from, Math.min(late.size(), from + BATCH));
-      List<Result> recorded = recordLate(indexes.stream().map(fires::get).toList(), outage);
-      for (int k = 0; k < indexes.size(); k++) {
-        results[indexes.get(k)] = recorded.get(k);
-      }
+    // Late ones first: a backlog after an outage drains at the pace of batches and does not make
+    // the fires behind it late too.
+    for (List<Integer> indexes : late) {
+      claimAll(fires, indexes, true, outage, results);
     }
     for (List<Integer> indexes : batches) {
-      List<Due> batch = indexes.stream().map(fires::get).toList();
-      List<Result> claimed =
-          batch.size() == 1
-              ? List.of(alone(batch.get(0), outage, this::claimOne))
-              : claimBatch(batch, outage);
-      for (int k = 0; k < indexes.size(); k++) {
-        results[indexes.get(k)] = claimed.get(k);
-      }
+      claimAll(fires, indexes, false, outage, results);
     }
     return List.of(results);
+  }
+
+  /**
+   * A fire Quartz found more than {@link #LATE} late on this node (a misfire): recorded as missed,
+   * unless its job's schedule changed since and does not hold its time, or the job is paused or
+   * gone.
+   */
+  Result fireLate(Due due) {
+    return claimOne(due, true);
+  }
+
+  private void claimAll(
+      List<Due> fires, List<Integer> indexes, boolean late, FireOutage outage, Result[] results) {
+    List<Due> batch = indexes.stream().map(fires::get).toList();
+    List<Result> claimed =
+        batch.size() == 1
+            ? List.of(alone(batch.get(0), outage, due -> claimOne(due, late)))
+            : claimBatch(batch, late, outage);
+    for (int k = 0; k < indexes.size(); k++) {
+      results[indexes.get(k)] = claimed.get(k);
+    }
   }
 
   /** See {@link FireMetrics#waiting}. */
@@ -253,65 +265,13 @@ public final class Firing {
   /** The most fires claimed in one transaction. */
   static final int BATCH = 200;
 
-  private static final String LATE_REASON = "fired more than 60 s late on this node; skipped";
-
-  /**
-   * Records late fires as missed with one statement (a backlog after an outage drains at the pace
-   * of batches, not of one transaction per fire, and does not make the fires behind it late too);
-   * when that fails (a fire recorded meanwhile), fire by fire.
-   */
-  private List<Result> recordLate(List<Due> late, FireOutage outage) {
-    if (outage.down()) {
-      return outage.failAll(late.size());
-    }
-    try {
-      dsl.transaction(
-          cfg ->
-              FireRepository.insertAll(
-                  cfg.dsl(),
-                  late.stream()
-                      .map(
-                          d ->
-                              new FireRepository.Claimed(
-                                  d.jobId(),
-                                  d.scheduledAt(),
-                                  FireOutcome.MISFIRED,
-                                  LATE_REASON,
-                                  null))
-                      .toList(),
-                  clocks.clusterTime(),
-                  node,
-                  instance));
-    } catch (RuntimeException e) {
-      return outage.noted(e)
-          ? outage.failAll(late.size())
-          : late.stream().map(due -> alone(due, outage, this::late)).toList();
-    }
-    for (Due due : late) {
-      metrics.count(FireOutcome.MISFIRED);
-      if (due.job() != null) {
-        missed(due.job(), 1);
-      }
-    }
-    return Collections.nCopies(
-        late.size(), new Result(true, FireOutcome.MISFIRED, null, LATE_REASON));
-  }
-
-  private Result late(Due due) {
-    Result result = recordMisfire(due.jobId(), due.scheduledAt(), LATE_REASON);
-    if (result.outcome() == FireOutcome.MISFIRED && due.job() != null) {
-      missed(due.job(), 1);
-    }
-    return result;
-  }
-
-  private List<Result> claimBatch(List<Due> batch, FireOutage outage) {
+  private List<Result> claimBatch(List<Due> batch, boolean late, FireOutage outage) {
     if (outage.down()) {
       return outage.failAll(batch.size());
     }
     FireClaim.Claim done;
     try {
-      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch));
+      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch, late));
     } catch (RuntimeException e) {
       if (outage.noted(e)) {
         return outage.failAll(batch.size());
@@ -323,7 +283,7 @@ public final class Firing {
       } else {
         log.warn("a batch of {} fires is claimed again one by one: {}", batch.size(), e.toString());
       }
-      return batch.stream().map(due -> alone(due, outage, this::claimOne)).toList();
+      return batch.stream().map(due -> alone(due, outage, one -> claimOne(one, late))).toList();
     }
     for (int i = 0; i < batch.size(); i++) {
       claimed(batch.get(i), done.firedAt(), done.results().get(i));
@@ -331,10 +291,10 @@ public final class Firing {
     return done.results();
   }
 
-  private Result claimOne(Due due) {
+  private Result claimOne(Due due, boolean late) {
     FireClaim.Claim done;
     try {
-      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due)));
+      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due), late));
     } catch (DataAccessException e) {
       if (Sql.isDuplicateKey(e)) {
         metrics.duplicate();
@@ -358,6 +318,13 @@ public final class Firing {
                 + " does not hold that time",
             due.job() == null ? due.jobId() : due.job(),
             due.scheduledAt());
+      }
+      return;
+    }
+    if (result.outcome() == FireOutcome.MISFIRED) {
+      metrics.count(FireOutcome.MISFIRED);
+      if (due.job() != null) {
+        missed(due.job(), 1);
       }
       return;
     }

@@ -191,10 +191,11 @@ public final class JobScheduler implements AutoCloseable {
             .withIdentity(job.name())
             .usingJobData("jobId", job.id())
             .usingJobData("trigger", trigger(spec.schedule()).name())
-            .usingJobData("revision", job.revision())
+            .usingJobData(REVISION, job.revision())
             .build();
+    // The revision on the trigger too: a misfire is told the trigger, not its job's data.
     TriggerBuilder<org.quartz.Trigger> builder =
-        TriggerBuilder.newTrigger().withIdentity(job.name());
+        TriggerBuilder.newTrigger().withIdentity(job.name()).usingJobData(REVISION, job.revision());
     org.quartz.Trigger trigger;
     Schedule s = spec.schedule();
     if (s instanceof Schedule.Cron cron) {
@@ -285,16 +286,15 @@ public final class JobScheduler implements AutoCloseable {
             job ->
                 safely(
                     name,
-                    () -> {
-                      if (firing
-                          .recordMisfire(
-                              job.id(),
-                              when == null ? clock.instant() : when.toInstant(),
-                              "fired more than 60 s late on this node; skipped")
-                          .claimed()) {
-                        firing.missed(name, 1);
-                      }
-                    }));
+                    () ->
+                        firing.fireLate(
+                            new Firing.Due(
+                                job.id(),
+                                name,
+                                when == null ? clock.instant() : when.toInstant(),
+                                trigger(job.spec().schedule()),
+                                null,
+                                trigger.getJobDataMap().getInt(REVISION)))));
   }
 
   private void execute(JobExecutionContext ctx) {
@@ -305,8 +305,11 @@ public final class JobScheduler implements AutoCloseable {
             ctx.getScheduledFireTime().toInstant(),
             Trigger.valueOf(ctx.getMergedJobDataMap().getString("trigger")),
             null,
-            ctx.getMergedJobDataMap().getInt("revision")));
+            ctx.getMergedJobDataMap().getInt(REVISION)));
   }
+
+  /** The job's revision whose schedule a Quartz trigger fires by ({@link Firing.Due#revision}). */
+  private static final String REVISION = "revision";
 
   static Trigger trigger(Schedule schedule) {
     if (schedule instanceof Schedule.Cron) {

@@ -648,6 +648,49 @@ abstract class FiringContract extends FiringFixture {
         .containsExactly("schedule changed", "STARTED");
   }
 
+  @Test
+  void a_late_fire_of_a_schedule_changed_since_is_not_recorded_as_missed() {
+    StoredJob old = job("nightly", "allow"); // every second
+    StoredJob paused = job("paused", "allow");
+    Instant change = second().plusSeconds(1).plusMillis(500);
+    clock.advance(Duration.between(clock.instant(), change));
+    StoredJob changed = jobs.update(nightly("fire_once", change), "update", "alice", change);
+    jobs.update(paused.spec().withEnabled(false), "job.pause", "alice", change);
+    Instant even = Instant.ofEpochSecond(Math.floorDiv(change.getEpochSecond(), 2) * 2 + 2);
+    clock.advance(Duration.ofSeconds(90)); // an outage: every fire below is over a minute late
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    Firing firing = firing("n1", metrics);
+
+    List<Firing.Result> backlog =
+        firing.fireAll(
+            List.of(
+                ofRevision(old, change.minusMillis(500), old.revision()),
+                ofRevision(old, even.plusSeconds(1), old.revision()),
+                ofRevision(old, even, old.revision()),
+                ofRevision(changed, even.plusSeconds(2), changed.revision()),
+                ofRevision(paused, even, paused.revision())));
+    // What Quartz found misfired on a node that had not heard of the change yet.
+    Firing.Result misfired = firing.fireLate(ofRevision(old, even.plusSeconds(3), old.revision()));
+
+    assertThat(backlog)
+        .extracting(r -> r.claimed() ? r.outcome().name() : r.reason())
+        .containsExactly("MISFIRED", "schedule changed", "MISFIRED", "MISFIRED", "job paused");
+    assertThat(misfired.reason()).isEqualTo("schedule changed");
+    assertThat(
+            dsl.select(JOB_FIRE.SCHEDULED_AT)
+                .from(JOB_FIRE)
+                .where(JOB_FIRE.JOB_ID.in(old.id(), paused.id()))
+                .orderBy(JOB_FIRE.SCHEDULED_AT)
+                .fetch(JOB_FIRE.SCHEDULED_AT))
+        .as("missed: only the times a schedule held when they came due")
+        .containsExactly(change.minusMillis(500), even, even.plusSeconds(2));
+    assertThat(metrics.find("nightshift.misfires").tag("job", "nightly").counter().count())
+        .isEqualTo(3);
+    assertThat(metrics.find("nightshift.misfires").tag("job", "paused").counter())
+        .as("a pause's fires are counted when it is resumed, not here")
+        .isNull();
+  }
+
   /** Job "nightly" every 2 s with the given misfire policy. */
   private static JobSpec nightly(String misfire, Instant now) {
     return JobParser.parse(
