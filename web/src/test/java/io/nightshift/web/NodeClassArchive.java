@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -79,6 +80,7 @@ final class NodeClassArchive {
         if (!Files.exists(archive)) {
           make(archive, classPath);
         }
+        Files.setLastModifiedTime(dir, FileTime.from(java.time.Instant.now()));
         return new Use(List.of("-XX:SharedArchiveFile=" + archive), classPath);
       }
     } catch (IOException | RuntimeException e) {
@@ -87,13 +89,29 @@ final class NodeClassArchive {
     }
   }
 
-  /** Removes the archives of earlier builds (no test JVM of this build uses them). */
+  /**
+   * Removes the archives of earlier builds that no test JVM took for {@link #UNUSED} (each one
+   * taken is touched): a build of another class path running at the same time in this checkout
+   * keeps its own.
+   */
   private static void removeOthers(Path dir) throws IOException {
+    java.time.Instant before = java.time.Instant.now().minus(UNUSED);
     try (Stream<Path> folders = Files.list(ROOT)) {
       folders
           .filter(Files::isDirectory)
           .filter(folder -> !folder.toAbsolutePath().equals(dir))
+          .filter(folder -> lastTaken(folder).isBefore(before))
           .forEach(TempFolders::delete);
+    }
+  }
+
+  private static final Duration UNUSED = Duration.ofHours(1);
+
+  private static java.time.Instant lastTaken(Path folder) {
+    try {
+      return Files.getLastModifiedTime(folder).toInstant();
+    } catch (IOException gone) {
+      return java.time.Instant.MAX;
     }
   }
 
