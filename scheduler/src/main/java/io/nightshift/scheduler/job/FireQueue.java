@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * gave before its time by the cluster's clock (this node's clock is ahead of the database's) is
  * held in its lane until then: every node starts a job's runs at the same time, whatever its own
  * clock says. A stop claims the held fires that come due within its 10 s; the others are left to
- * the other nodes (or to the catch-up of the next start), never claimed early.
+ * the other nodes (or to the catch-up of the next start), never claimed early. A fire Quartz found
+ * over a minute late (a misfire) comes here too, is never held, and is recorded as missed by its
+ * lane: Quartz finds misfires while it holds its own lock, so a misfire that waited there on a
+ * job's row or on the database would hold back every other job's fires.
  */
 final class FireQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FireQueue.class);
@@ -45,6 +48,9 @@ final class FireQueue implements AutoCloseable {
 
   /** The fires in the queue (waiting, held or being claimed), by job and time. */
   private final Set<Map.Entry<Long, Instant>> queued = ConcurrentHashMap.newKeySet();
+
+  /** Those of {@link #queued} that Quartz gave as misfires. */
+  private final Set<Map.Entry<Long, Instant>> misfired = ConcurrentHashMap.newKeySet();
 
   FireQueue(Firing firing) {
     this(firing, Duration.ofSeconds(1));
@@ -69,6 +75,29 @@ final class FireQueue implements AutoCloseable {
     if (queued.add(key(fire))) {
       lanes.get((int) Math.floorMod(fire.jobId(), (long) LANES)).due.add(fire);
     }
+  }
+
+  /**
+   * A fire Quartz found more than {@link Firing#LATE} late (a misfire): recorded as missed by its
+   * lane ({@link Firing#fireAll(List, java.util.function.Predicate)}), never held. A fire already
+   * in the queue is not added again.
+   */
+  void addMisfired(Firing.Due fire) {
+    // Queued already (a fire not due yet by the cluster's clock): claimed when it comes due.
+    if (queued.add(key(fire))) {
+      misfired.add(key(fire));
+      lanes.get((int) Math.floorMod(fire.jobId(), (long) LANES)).due.add(fire);
+    }
+  }
+
+  private boolean misfired(Firing.Due fire) {
+    return misfired.contains(key(fire));
+  }
+
+  /** The fire is out of the queue: claimed, recorded, dropped or left. */
+  private void forget(Firing.Due fire) {
+    queued.remove(key(fire));
+    misfired.remove(key(fire));
   }
 
   private static Map.Entry<Long, Instant> key(Firing.Due fire) {
@@ -132,7 +161,7 @@ final class FireQueue implements AutoCloseable {
           taken.add(next);
           due.drainTo(taken, TAKEN - 1);
           for (Firing.Due fire : taken) {
-            (fire.scheduledAt().isAfter(now) ? held : ready).add(fire);
+            (fire.scheduledAt().isAfter(now) && !misfired(fire) ? held : ready).add(fire);
           }
         }
         heldCount = held.size();
@@ -143,13 +172,13 @@ final class FireQueue implements AutoCloseable {
         // one.
         ready.sort(java.util.Comparator.comparing(Firing.Due::scheduledAt));
         try {
-          retry(ready, firing.fireAll(ready));
+          retry(ready, firing.fireAll(ready, FireQueue.this::misfired));
         } catch (InterruptedException e) {
           return;
         } catch (Throwable e) {
           // Whatever it was, the lane goes on: a lane that died would leave its jobs unfired.
           log.error("{} fire(s) could not be claimed (from {})", ready.size(), ready.get(0), e);
-          ready.forEach(fire -> queued.remove(key(fire)));
+          ready.forEach(FireQueue.this::forget);
         }
       }
       if (!held.isEmpty()) {
@@ -161,7 +190,7 @@ final class FireQueue implements AutoCloseable {
             held.size(),
             held.peek().jobId(),
             held.peek().scheduledAt());
-        held.forEach(fire -> queued.remove(key(fire)));
+        held.forEach(FireQueue.this::forget);
         heldCount = 0;
       }
     }
@@ -190,10 +219,10 @@ final class FireQueue implements AutoCloseable {
           why = results.get(i).reason();
           (firing.tooOldToRetry(taken.get(i)) || closed ? dropped : again).add(taken.get(i));
         } else {
-          queued.remove(key(taken.get(i)));
+          forget(taken.get(i));
         }
       }
-      dropped.forEach(fire -> queued.remove(key(fire)));
+      dropped.forEach(FireQueue.this::forget);
       if (closed && !dropped.isEmpty()) {
         log.warn(
             "stopped with {} fire(s) the database failed, left unclaimed: {}", dropped.size(), why);

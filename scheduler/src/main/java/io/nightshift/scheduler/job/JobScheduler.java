@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.quartz.CronScheduleBuilder;
 import org.quartz.JobBuilder;
+import org.quartz.JobDataMap;
 import org.quartz.JobDetail;
 import org.quartz.JobExecutionContext;
 import org.quartz.JobKey;
@@ -186,16 +187,14 @@ public final class JobScheduler implements AutoCloseable {
     if (first.isEmpty()) {
       return;
     }
-    JobDetail detail =
-        JobBuilder.newJob(FireJob.class)
-            .withIdentity(job.name())
-            .usingJobData("jobId", job.id())
-            .usingJobData("trigger", trigger(spec.schedule()).name())
-            .usingJobData(REVISION, job.revision())
-            .build();
-    // The revision on the trigger too: a misfire is told the trigger, not its job's data.
+    JobDetail detail = JobBuilder.newJob(FireJob.class).withIdentity(job.name()).build();
+    // On the trigger: a misfire is told the trigger, not its job.
     TriggerBuilder<org.quartz.Trigger> builder =
-        TriggerBuilder.newTrigger().withIdentity(job.name()).usingJobData(REVISION, job.revision());
+        TriggerBuilder.newTrigger()
+            .withIdentity(job.name())
+            .usingJobData(JOB_ID, job.id())
+            .usingJobData(TRIGGER, trigger(spec.schedule()).name())
+            .usingJobData(REVISION, job.revision());
     org.quartz.Trigger trigger;
     Schedule s = spec.schedule();
     if (s instanceof Schedule.Cron cron) {
@@ -277,36 +276,41 @@ public final class JobScheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * Quartz calls this on its scheduling thread, holding its own lock: the misfire is only handed to
+   * the queue (no database here), whose lane records it as missed.
+   */
   private void misfired(org.quartz.Trigger trigger) {
     String name = trigger.getKey().getName();
     Date when = trigger.getNextFireTime();
     log.warn("job {} misfired in Quartz (node overloaded?) at {}", name, when);
-    jobs.find(name)
-        .ifPresent(
-            job ->
-                safely(
-                    name,
-                    () ->
-                        firing.fireLate(
-                            new Firing.Due(
-                                job.id(),
-                                name,
-                                when == null ? clock.instant() : when.toInstant(),
-                                trigger(job.spec().schedule()),
-                                null,
-                                trigger.getJobDataMap().getInt(REVISION)))));
+    JobDataMap data = trigger.getJobDataMap();
+    queue.addMisfired(
+        new Firing.Due(
+            data.getLong(JOB_ID),
+            name,
+            when == null ? clock.instant() : when.toInstant(),
+            Trigger.valueOf(data.getString(TRIGGER)),
+            null,
+            data.getInt(REVISION)));
   }
 
   private void execute(JobExecutionContext ctx) {
+    JobDataMap data = ctx.getTrigger().getJobDataMap();
     queue.add(
         new Firing.Due(
-            ctx.getMergedJobDataMap().getLong("jobId"),
+            data.getLong(JOB_ID),
             ctx.getJobDetail().getKey().getName(),
             ctx.getScheduledFireTime().toInstant(),
-            Trigger.valueOf(ctx.getMergedJobDataMap().getString("trigger")),
+            Trigger.valueOf(data.getString(TRIGGER)),
             null,
-            ctx.getMergedJobDataMap().getInt(REVISION)));
+            data.getInt(REVISION)));
   }
+
+  /** What a Quartz trigger carries: its job's id, its {@link Trigger}, and the job's revision. */
+  private static final String JOB_ID = "jobId";
+
+  private static final String TRIGGER = "trigger";
 
   /** The job's revision whose schedule a Quartz trigger fires by ({@link Firing.Due#revision}). */
   private static final String REVISION = "revision";
