@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * held in its lane until then: every node starts a job's runs at the same time, whatever its own
  * clock says. A stop claims the held fires that come due within its 10 s; the others are left to
  * the other nodes (or to the catch-up of the next start), never claimed early. A fire Quartz found
- * over a minute late (a misfire) comes here too, is never held, and is recorded as missed by its
- * lane: Quartz finds misfires while it holds its own lock, so a misfire that waited there on a
- * job's row or on the database would hold back every other job's fires.
+ * over a minute late by this node's clock (a misfire) comes here too, and is judged like any other
+ * by the cluster's: recorded as missed once it is over a minute late by that, held while it is
+ * early (Quartz finds misfires holding its own lock: a misfire that waited there on a job's row or
+ * on the database would hold back every job's fires).
  */
 final class FireQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FireQueue.class);
@@ -49,9 +50,6 @@ final class FireQueue implements AutoCloseable {
   /** The fires in the queue (waiting, held or being claimed), by job and time. */
   private final Set<Map.Entry<Long, Instant>> queued = ConcurrentHashMap.newKeySet();
 
-  /** Those of {@link #queued} that Quartz gave as misfires. */
-  private final Set<Map.Entry<Long, Instant>> misfired = ConcurrentHashMap.newKeySet();
-
   FireQueue(Firing firing) {
     this(firing, Duration.ofSeconds(1));
   }
@@ -67,9 +65,9 @@ final class FireQueue implements AutoCloseable {
   }
 
   /**
-   * A fire Quartz triggered (or one not due yet by the cluster's time when its job was scheduled):
-   * claimed as soon as its lane is free and it is due. A fire already in the queue is not added
-   * again.
+   * A fire Quartz triggered or found misfired (or one not due yet by the cluster's time when its
+   * job was scheduled): claimed as soon as its lane is free and it is due, or recorded as missed if
+   * it is over a minute late by then. A fire already in the queue is not added again.
    */
   void add(Firing.Due fire) {
     if (queued.add(key(fire))) {
@@ -77,27 +75,9 @@ final class FireQueue implements AutoCloseable {
     }
   }
 
-  /**
-   * A fire Quartz found more than {@link Firing#LATE} late (a misfire): recorded as missed by its
-   * lane ({@link Firing#fireAll(List, java.util.function.Predicate)}), never held. A fire already
-   * in the queue is not added again.
-   */
-  void addMisfired(Firing.Due fire) {
-    // Queued already (a fire not due yet by the cluster's clock): claimed when it comes due.
-    if (queued.add(key(fire))) {
-      misfired.add(key(fire));
-      lanes.get((int) Math.floorMod(fire.jobId(), (long) LANES)).due.add(fire);
-    }
-  }
-
-  private boolean misfired(Firing.Due fire) {
-    return misfired.contains(key(fire));
-  }
-
   /** The fire is out of the queue: claimed, recorded, dropped or left. */
   private void forget(Firing.Due fire) {
     queued.remove(key(fire));
-    misfired.remove(key(fire));
   }
 
   private static Map.Entry<Long, Instant> key(Firing.Due fire) {
@@ -161,7 +141,7 @@ final class FireQueue implements AutoCloseable {
           taken.add(next);
           due.drainTo(taken, TAKEN - 1);
           for (Firing.Due fire : taken) {
-            (fire.scheduledAt().isAfter(now) && !misfired(fire) ? held : ready).add(fire);
+            (fire.scheduledAt().isAfter(now) ? held : ready).add(fire);
           }
         }
         heldCount = held.size();
@@ -172,7 +152,7 @@ final class FireQueue implements AutoCloseable {
         // one.
         ready.sort(java.util.Comparator.comparing(Firing.Due::scheduledAt));
         try {
-          retry(ready, firing.fireAll(ready, FireQueue.this::misfired));
+          retry(ready, firing.fireAll(ready));
         } catch (InterruptedException e) {
           return;
         } catch (Throwable e) {

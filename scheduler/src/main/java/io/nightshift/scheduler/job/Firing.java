@@ -168,20 +168,12 @@ public final class Firing {
    * of each waiting for a connection). The results are in the order of {@code fires}.
    */
   public List<Result> fireAll(List<Due> fires) {
-    return fireAll(fires, due -> false);
-  }
-
-  /**
-   * Like {@link #fireAll(List)}, where a fire Quartz found more than {@link #LATE} late on this
-   * node ({@code misfired}) is late whatever the cluster's clock says.
-   */
-  List<Result> fireAll(List<Due> fires, java.util.function.Predicate<Due> misfired) {
     Result[] results = new Result[fires.size()];
     List<List<Integer>> batches = new ArrayList<>();
     List<List<Integer>> late = new ArrayList<>();
     for (int i = 0; i < fires.size(); i++) {
       Due due = fires.get(i);
-      if (misfired.test(due) || clocks.lateBy(due).compareTo(LATE) > 0) {
+      if (clocks.lateBy(due).compareTo(LATE) > 0) {
         // No run is admitted for a late fire: fires of one job may share a transaction.
         if (late.isEmpty() || late.get(late.size() - 1).size() == BATCH) {
           late.add(new ArrayList<>());

@@ -278,14 +278,15 @@ public final class JobScheduler implements AutoCloseable {
 
   /**
    * Quartz calls this on its scheduling thread, holding its own lock: the misfire is only handed to
-   * the queue (no database here), whose lane records it as missed.
+   * the queue (no database here), whose lane records it as missed once it is over a minute late by
+   * the cluster's clock ({@link FireQueue}).
    */
   private void misfired(org.quartz.Trigger trigger) {
     String name = trigger.getKey().getName();
     Date when = trigger.getNextFireTime();
     log.warn("job {} misfired in Quartz (node overloaded?) at {}", name, when);
     JobDataMap data = trigger.getJobDataMap();
-    queue.addMisfired(
+    queue.add(
         new Firing.Due(
             data.getLong(JOB_ID),
             name,
