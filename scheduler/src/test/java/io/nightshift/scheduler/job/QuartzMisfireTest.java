@@ -4,6 +4,7 @@ import static io.nightshift.sql.Tables.JOB_FIRE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nightshift.scheduler.CapturedLog;
 import io.nightshift.scheduler.SettableClock;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.TestDatabases;
@@ -96,14 +97,9 @@ class QuartzMisfireTest extends FiringFixture {
 
   @Test
   void a_misfire_of_a_schedule_changed_since_is_not_recorded_as_missed() {
-    ch.qos.logback.classic.Logger firingLog =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Firing.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    firingLog.addAppender(logged);
-    firingLog.setLevel(ch.qos.logback.classic.Level.INFO); // the fire left out is told at INFO
-    try (JobScheduler node = node()) {
+    // The fire left out is told at INFO.
+    try (CapturedLog firingLog = CapturedLog.of(Firing.class);
+        JobScheduler node = node()) {
       node.start();
       StoredJob old = job("changed", "allow"); // every second
       StoredJob control = job("control", "allow");
@@ -120,17 +116,13 @@ class QuartzMisfireTest extends FiringFixture {
           .until(
               () ->
                   !scheduled(control).isEmpty()
-                      && List.copyOf(logged.list).stream()
-                          .anyMatch(e -> e.getFormattedMessage().startsWith(leftOut)));
+                      && firingLog.messages().stream().anyMatch(m -> m.startsWith(leftOut)));
       assertThat(scheduled(control)).containsExactly(first);
       assertThat(scheduled(old))
           .as("the old schedule's fire at %s, after the change, is not a missed one", first)
           .isEmpty();
       Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> misfires("control") == 1);
       assertThat(misfires("changed")).isZero();
-    } finally {
-      firingLog.detachAppender(logged);
-      firingLog.setLevel(null);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nightshift.executor.Outcome;
+import io.nightshift.scheduler.CapturedLog;
 import io.nightshift.scheduler.TempFolders;
 import io.nightshift.scheduler.approval.ApprovalRepository;
 import io.nightshift.scheduler.approval.ApprovalStatus;
@@ -243,33 +244,24 @@ class EngineTest extends EngineFixture {
         .set(io.nightshift.sql.Tables.RUN.STATUS, RunStatus.QUEUED.name())
         .where(io.nightshift.sql.Tables.RUN.ID.eq(next))
         .execute();
-    ch.qos.logback.classic.Logger engineLog =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Engine.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    engineLog.addAppender(logged);
-    engineLog.setLevel(ch.qos.logback.classic.Level.INFO);
-    try {
+    List<String> logged;
+    try (CapturedLog engineLog = CapturedLog.of(Engine.class)) {
       lostAnswers.next(1);
       owner.report(owner.started.get(0), Outcome.Status.SUCCEEDED);
       Awaitility.await()
           .atMost(Duration.ofSeconds(10))
           .until(
               () ->
-                  logged.list.stream()
-                      .map(e -> e.getFormattedMessage())
+                  engineLog.messages().stream()
                       .anyMatch(m -> m.contains("recorded already") || m.contains("late report")));
-    } finally {
-      engineLog.detachAppender(logged);
-      engineLog.setLevel(null);
+      logged = engineLog.messages();
     }
     assertThat(status(id)).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(attempt(id, "s", 1).status()).isEqualTo(StepStatus.SUCCEEDED);
-    assertThat(logged.list)
+    assertThat(logged)
         .as("its own end, found stored when it was written again, is no late report")
-        .noneSatisfy(e -> assertThat(e.getFormattedMessage()).contains("late report refused"))
-        .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("recorded already"));
+        .noneSatisfy(m -> assertThat(m).contains("late report refused"))
+        .anySatisfy(m -> assertThat(m).contains("recorded already"));
     // What follows a run's end follows: the queued run starts at once, not at a sweep.
     awaitStarted(owner, 2);
     assertThat(status(next)).isEqualTo(RunStatus.RUNNING);

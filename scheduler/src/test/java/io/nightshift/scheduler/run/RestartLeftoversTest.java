@@ -3,7 +3,9 @@ package io.nightshift.scheduler.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.executor.Outcome;
+import io.nightshift.scheduler.CapturedLog;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -60,27 +62,20 @@ class RestartLeftoversTest extends EngineFixture {
 
     ScriptedExecutor beside = new ScriptedExecutor();
     beside.leftovers = Set.of(attempt(id, "s", 1).id()); // the twin's step, on this host too
-    ch.qos.logback.classic.Logger engineLog =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Engine.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    engineLog.addAppender(logged);
-    try {
+    List<String> logged;
+    try (CapturedLog engineLog = CapturedLog.of(Engine.class)) {
       engine("same", beside).recover();
-    } finally {
-      engineLog.detachAppender(logged);
+      logged = engineLog.messages();
     }
     assertThat(attempt(id, "s", 1).status())
         .as("the live twin's attempt is not its leftover")
         .isEqualTo(StepStatus.RUNNING);
     assertThat(beside.leftoversKilled).isEmpty();
-    assertThat(logged.list)
+    assertThat(logged)
         .as("a second live node under one name is a configuration mistake: said at its start")
         .anySatisfy(
-            e ->
-                assertThat(e.getFormattedMessage())
-                    .startsWith("node name same is also used by a live instance on host"));
+            m ->
+                assertThat(m).startsWith("node name same is also used by a live instance on host"));
 
     live.close();
     ScriptedExecutor next = new ScriptedExecutor();
