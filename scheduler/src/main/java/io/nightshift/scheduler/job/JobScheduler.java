@@ -285,27 +285,23 @@ public final class JobScheduler implements AutoCloseable {
     String name = trigger.getKey().getName();
     Date when = trigger.getNextFireTime();
     log.warn("job {} misfired in Quartz (node overloaded?) at {}", name, when);
-    JobDataMap data = trigger.getJobDataMap();
-    queue.add(
-        new Firing.Due(
-            data.getLong(JOB_ID),
-            name,
-            when == null ? clock.instant() : when.toInstant(),
-            Trigger.valueOf(data.getString(TRIGGER)),
-            null,
-            data.getInt(REVISION)));
+    queue.add(due(trigger, when == null ? clock.instant() : when.toInstant()));
   }
 
   private void execute(JobExecutionContext ctx) {
-    JobDataMap data = ctx.getTrigger().getJobDataMap();
-    queue.add(
-        new Firing.Due(
-            data.getLong(JOB_ID),
-            ctx.getJobDetail().getKey().getName(),
-            ctx.getScheduledFireTime().toInstant(),
-            Trigger.valueOf(data.getString(TRIGGER)),
-            null,
-            data.getInt(REVISION)));
+    queue.add(due(ctx.getTrigger(), ctx.getScheduledFireTime().toInstant()));
+  }
+
+  /** The fire of {@code trigger} (named after its job) at {@code at}. */
+  private static Firing.Due due(org.quartz.Trigger trigger, Instant at) {
+    JobDataMap data = trigger.getJobDataMap();
+    return new Firing.Due(
+        data.getLong(JOB_ID),
+        trigger.getKey().getName(),
+        at,
+        Trigger.valueOf(data.getString(TRIGGER)),
+        null,
+        data.getInt(REVISION));
   }
 
   /** What a Quartz trigger carries: its job's id, its {@link Trigger}, and the job's revision. */
