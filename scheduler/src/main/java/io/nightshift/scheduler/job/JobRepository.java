@@ -51,6 +51,7 @@ public final class JobRepository {
                         .set(JOB.REVISION, 1)
                         .set(JOB.SCHEDULE_REVISION, 1)
                         .set(JOB.SCHEDULE_CHANGED_AT, now)
+                        .set(JOB.SCHEDULE_NOTED_REVISION, 1)
                         .set(JOB.CREATED_AT, now)
                         .set(JOB.UPDATED_AT, now)
                         .returning(JOB.ID)
@@ -78,25 +79,28 @@ public final class JobRepository {
   /**
    * Replaces the definition; {@code action} names the change in the audit (update, pause, resume).
    * A change of its schedule is noted apart (the revision and time of it): fires of the schedule
-   * before it are not started at times the new one does not hold ({@link FireClaim}).
+   * before it are not started at times the new one does not hold ({@link FireClaim}). The time
+   * noted never goes back: of two concurrent changes, the one that takes the row last keeps the
+   * later time even if its {@code now} was read first.
    */
   public StoredJob update(JobSpec spec, String action, String actor, Instant now) {
     dsl.transaction(
         cfg -> {
-          var before =
-              cfg.dsl()
-                  .select(JOB.REVISION, JOB.BODY)
-                  .from(JOB)
-                  .where(JOB.NAME.eq(spec.name()))
-                  .forUpdate()
-                  .fetchOne();
+          JobRecord before =
+              cfg.dsl().selectFrom(JOB).where(JOB.NAME.eq(spec.name())).forUpdate().fetchOne();
           if (before == null) {
             throw new NotFound("job", spec.name());
           }
           boolean rescheduled =
               !java.util.Objects.equals(
-                  new JsonObject(before.value2()).getValue("schedule"),
+                  new JsonObject(before.getBody()).getValue("schedule"),
                   JobParser.body(spec).getValue("schedule"));
+          int revision = before.getRevision() + 1;
+          ScheduleChange last = ScheduleChange.of(before);
+          ScheduleChange noted =
+              rescheduled
+                  ? new ScheduleChange(revision, now.isAfter(last.at()) ? now : last.at())
+                  : last;
           int changed =
               cfg.dsl()
                   .update(JOB)
@@ -114,13 +118,10 @@ public final class JobRepository {
                       spec.enabled()
                           ? DSL.val((Instant) null, JOB.PAUSED_AT)
                           : DSL.coalesce(JOB.PAUSED_AT, DSL.val(now, JOB.PAUSED_AT)))
-                  .set(JOB.REVISION, before.value1() + 1)
-                  .set(
-                      JOB.SCHEDULE_REVISION,
-                      rescheduled ? DSL.val(before.value1() + 1) : JOB.SCHEDULE_REVISION)
-                  .set(
-                      JOB.SCHEDULE_CHANGED_AT,
-                      rescheduled ? DSL.val(now, JOB.SCHEDULE_CHANGED_AT) : JOB.SCHEDULE_CHANGED_AT)
+                  .set(JOB.REVISION, revision)
+                  .set(JOB.SCHEDULE_REVISION, noted.revision())
+                  .set(JOB.SCHEDULE_CHANGED_AT, noted.at())
+                  .set(JOB.SCHEDULE_NOTED_REVISION, revision)
                   .set(JOB.UPDATED_AT, now)
                   .where(JOB.NAME.eq(spec.name()))
                   .execute();
@@ -131,6 +132,21 @@ public final class JobRepository {
               cfg.dsl(), now, actor, "job." + action, "job", spec.name(), shown(cfg.dsl(), spec));
         });
     return get(spec.name());
+  }
+
+  /**
+   * The revision whose change last changed a job's schedule, and when. A row whose last write did
+   * not note them (a node of a version before V44 or V45 wrote it: {@code schedule_noted_revision}
+   * is not its revision) counts its last change, of any kind, as its schedule's.
+   */
+  private record ScheduleChange(int revision, Instant at) {
+    static ScheduleChange of(JobRecord row) {
+      if (!java.util.Objects.equals(row.getScheduleNotedRevision(), row.getRevision())
+          || row.getScheduleChangedAt() == null) {
+        return new ScheduleChange(row.getRevision(), row.getUpdatedAt());
+      }
+      return new ScheduleChange(row.getScheduleRevision(), row.getScheduleChangedAt());
+    }
   }
 
   /** The job as its audit record shows it: secrets masked by its template's declarations. */
@@ -222,14 +238,14 @@ public final class JobRepository {
   }
 
   private static StoredJob map(DSLContext dsl, JobRecord r) {
+    ScheduleChange schedule = ScheduleChange.of(r);
     return new StoredJob(
         r.getId(),
         JobParser.fromStored(
             r.getName(), r.getEnabled(), StoredSecrets.open(SecretCipher.of(dsl), r.getBody())),
         r.getRevision(),
-        r.getScheduleRevision(),
-        // Null: stored by a node of an earlier version (V44__job_schedule_change.sql).
-        r.getScheduleChangedAt() == null ? r.getUpdatedAt() : r.getScheduleChangedAt(),
+        schedule.revision(),
+        schedule.at(),
         r.getCreatedAt(),
         r.getUpdatedAt(),
         r.getPausedBy(),

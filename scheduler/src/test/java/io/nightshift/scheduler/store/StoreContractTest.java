@@ -132,6 +132,73 @@ abstract class StoreContractTest {
     assertThat(job.scheduleChangedAt()).isEqualTo(T0.plusSeconds(5));
   }
 
+  @Test
+  void a_schedule_change_through_a_node_of_an_earlier_version_counts_as_the_schedules() {
+    templates.create(template("backup", "true"), "alice", T0);
+    var jobs = new io.nightshift.scheduler.job.JobRepository(db.dsl());
+    jobs.create(nightly(60, "a"), "alice", T0);
+    // As a node that predates schedule_revision and schedule_changed_at changes the schedule: its
+    // revision and updated_at move, those stay as they were.
+    db.dsl()
+        .update(JOB)
+        .set(JOB.BODY, io.nightshift.scheduler.job.JobParser.body(nightly(30, "a")).encode())
+        .set(JOB.REVISION, 2)
+        .set(JOB.UPDATED_AT, T0.plusSeconds(60))
+        .where(JOB.NAME.eq("nightly"))
+        .execute();
+
+    assertThat(jobs.get("nightly").scheduleRevision()).isEqualTo(2);
+    assertThat(jobs.get("nightly").scheduleChangedAt()).isEqualTo(T0.plusSeconds(60));
+
+    // A later change of its parameters through an upgraded node keeps that schedule change.
+    jobs.update(nightly(30, "b"), "update", "bob", T0.plusSeconds(120));
+    var job = jobs.get("nightly");
+    assertThat(job.revision()).isEqualTo(3);
+    assertThat(job.scheduleRevision()).isEqualTo(2);
+    assertThat(job.scheduleChangedAt()).isEqualTo(T0.plusSeconds(60));
+  }
+
+  @Test
+  void a_schedule_change_whose_time_was_read_before_an_earlier_ones_does_not_move_it_back() {
+    templates.create(template("backup", "true"), "alice", T0);
+    var jobs = new io.nightshift.scheduler.job.JobRepository(db.dsl());
+    jobs.create(nightly(60, "a"), "alice", T0);
+    jobs.update(nightly(30, "a"), "update", "bob", T0.plusSeconds(60));
+    // A concurrent change that read its time first but took the row second.
+    jobs.update(nightly(10, "a"), "update", "carol", T0.plusSeconds(59));
+
+    var job = jobs.get("nightly");
+    assertThat(job.scheduleRevision()).isEqualTo(3);
+    assertThat(job.scheduleChangedAt()).isEqualTo(T0.plusSeconds(60));
+  }
+
+  @Test
+  void a_change_of_anything_but_the_schedule_keeps_the_schedules_revision_and_time() {
+    templates.create(template("backup", "true"), "alice", T0);
+    var jobs = new io.nightshift.scheduler.job.JobRepository(db.dsl());
+    jobs.create(nightly(60, "a"), "alice", T0);
+    jobs.update(nightly(30, "a"), "update", "bob", T0.plusSeconds(60));
+    jobs.update(nightly(30, "b"), "update", "bob", T0.plusSeconds(90));
+
+    var job = jobs.get("nightly");
+    assertThat(job.revision()).isEqualTo(3);
+    assertThat(job.scheduleRevision()).isEqualTo(2);
+    assertThat(job.scheduleChangedAt()).isEqualTo(T0.plusSeconds(60));
+  }
+
+  /** Job "nightly" of template "backup" every {@code seconds}, its parameter {@code x} given. */
+  private static io.nightshift.scheduler.job.JobSpec nightly(int seconds, String x) {
+    return io.nightshift.scheduler.job.JobParser.parse(
+        new JsonObject()
+            .put("name", "nightly")
+            .put("template", "backup")
+            .put("params", new JsonObject().put("x", x))
+            .put("schedule", new JsonObject().put("everySeconds", seconds)),
+        null,
+        null,
+        T0);
+  }
+
   /** Job "nightly" of template "backup" written as a row, with only the columns named here. */
   private void insertJobRow(String body, Instant updatedAt) {
     db.dsl()
