@@ -38,7 +38,9 @@ import org.awaitility.Awaitility;
  * and use the same. Its folder is named by a digest of the JDK, the class path and the size and
  * time of every file on it, so a rebuilt class gets a new one and a stale archive is never offered.
  * If making it fails, nodes start from the class path as it is, without an archive, as before; the
- * failure is printed. {@code -Dnightshift.noNodeClassArchive=true} starts them so too (to compare).
+ * failure is printed, and the build's other test JVMs do not try again. A folder is removed only
+ * when no test JVM took it for an hour and none running holds it (a shared lock each holds). {@code
+ * -Dnightshift.noNodeClassArchive=true} starts them so too (to compare).
  */
 final class NodeClassArchive {
   static final Path ROOT = Path.of("target", "node-class-archive");
@@ -60,12 +62,14 @@ final class NodeClassArchive {
 
   private static Use ensure() {
     List<String> entries = List.of(NodeJvm.testClassPath().split(File.pathSeparator));
+    Use plain = new Use(List.of(), String.join(File.pathSeparator, entries));
     if (Boolean.getBoolean("nightshift.noNodeClassArchive")) {
-      return new Use(List.of(), String.join(File.pathSeparator, entries));
+      return plain;
     }
     try {
       Path dir = ROOT.resolve(digest(entries)).toAbsolutePath();
       Path archive = dir.resolve("node.jsa");
+      Path failed = dir.resolve("failed.txt");
       Files.createDirectories(ROOT);
       try (FileChannel channel =
               FileChannel.open(
@@ -76,23 +80,54 @@ final class NodeClassArchive {
         if (!Files.exists(archive)) {
           removeOthers(dir);
         }
+        if (Files.exists(failed)) {
+          // Another test JVM of this build tried and failed: not tried again by every one.
+          System.err.println(
+              "node class archive not made, nodes start without one: " + Files.readString(failed));
+          return plain;
+        }
         String classPath = packed(entries, dir);
+        holdInUse(dir);
         if (!Files.exists(archive)) {
-          make(archive, classPath);
+          try {
+            make(archive, classPath);
+          } catch (IOException | RuntimeException e) {
+            Files.writeString(failed, e.toString());
+            throw e;
+          }
         }
         Files.setLastModifiedTime(dir, FileTime.from(java.time.Instant.now()));
         return new Use(List.of("-XX:SharedArchiveFile=" + archive), classPath);
       }
     } catch (IOException | RuntimeException e) {
       System.err.println("node class archive not made, nodes start without one: " + e);
-      return new Use(List.of(), String.join(File.pathSeparator, entries));
+      return plain;
     }
+  }
+
+  /** Held (shared) from the first use of an archive folder until this JVM exits. */
+  private static FileLock inUse;
+
+  private static final String IN_USE = "in-use.lock";
+
+  /**
+   * Takes a shared lock on {@code dir}'s lock file for the rest of this JVM's life: while any test
+   * JVM uses the folder's archive and jars, no other one removes it ({@link #removeOthers}).
+   */
+  private static void holdInUse(Path dir) throws IOException {
+    FileChannel channel =
+        FileChannel.open(
+            dir.resolve(IN_USE),
+            StandardOpenOption.CREATE,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+    inUse = channel.lock(0, Long.MAX_VALUE, true);
   }
 
   /**
    * Removes the archives of earlier builds that no test JVM took for {@link #UNUSED} (each one
-   * taken is touched): a build of another class path running at the same time in this checkout
-   * keeps its own.
+   * taken is touched) and that no running test JVM holds ({@link #holdInUse}): a build of another
+   * class path running at the same time in this checkout keeps its own.
    */
   private static void removeOthers(Path dir) throws IOException {
     java.time.Instant before = java.time.Instant.now().minus(UNUSED);
@@ -101,7 +136,24 @@ final class NodeClassArchive {
           .filter(Files::isDirectory)
           .filter(folder -> !folder.toAbsolutePath().equals(dir))
           .filter(folder -> lastTaken(folder).isBefore(before))
-          .forEach(TempFolders::delete);
+          .forEach(NodeClassArchive::removeUnheld);
+    }
+  }
+
+  /** Removes {@code folder} unless a test JVM holds it; the lock is kept while it is removed. */
+  private static void removeUnheld(Path folder) {
+    Path lockFile = folder.resolve(IN_USE);
+    if (!Files.exists(lockFile)) {
+      TempFolders.delete(folder);
+      return;
+    }
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+        FileLock unused = channel.tryLock()) {
+      if (unused != null) {
+        TempFolders.delete(folder);
+      }
+    } catch (IOException e) {
+      System.err.println("node class archive " + folder + " not removed: " + e);
     }
   }
 
@@ -178,6 +230,7 @@ final class NodeClassArchive {
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();
+      boolean stopped;
       try {
         Awaitility.await()
             .atMost(Duration.ofSeconds(120))
@@ -190,9 +243,12 @@ final class NodeClassArchive {
                 });
       } finally {
         node.destroy(); // a clean stop: the JVM writes the archive as it exits
+        stopped = node.waitFor(60, TimeUnit.SECONDS);
+        if (!stopped) {
+          node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
       }
-      if (!node.waitFor(60, TimeUnit.SECONDS)) {
-        node.destroyForcibly();
+      if (!stopped) {
         throw new IllegalStateException("the node did not stop within 60 s");
       }
       if (!Files.exists(partial)) {
