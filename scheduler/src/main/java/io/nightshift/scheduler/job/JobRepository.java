@@ -96,7 +96,7 @@ public final class JobRepository {
                   new JsonObject(before.getBody()).getValue("schedule"),
                   JobParser.body(spec).getValue("schedule"));
           int revision = before.getRevision() + 1;
-          ScheduleChange last = ScheduleChange.of(before);
+          ScheduleChange last = lastScheduleChange(before);
           ScheduleChange noted =
               rescheduled
                   ? new ScheduleChange(revision, now.isAfter(last.at()) ? now : last.at())
@@ -134,19 +134,20 @@ public final class JobRepository {
     return get(spec.name());
   }
 
+  /** The revision whose change last changed a job's schedule, and when. */
+  private record ScheduleChange(int revision, Instant at) {}
+
   /**
-   * The revision whose change last changed a job's schedule, and when. A row whose last write did
-   * not note them (a node of a version before V44 or V45 wrote it: {@code schedule_noted_revision}
-   * is not its revision) counts its last change, of any kind, as its schedule's.
+   * The last change of the row's schedule. A row whose last write did not note it (a node of a
+   * version before V44 or V45 wrote it: {@code schedule_noted_revision} is not its revision) counts
+   * its last change, of any kind, as its schedule's.
    */
-  private record ScheduleChange(int revision, Instant at) {
-    static ScheduleChange of(JobRecord row) {
-      if (!java.util.Objects.equals(row.getScheduleNotedRevision(), row.getRevision())
-          || row.getScheduleChangedAt() == null) {
-        return new ScheduleChange(row.getRevision(), row.getUpdatedAt());
-      }
-      return new ScheduleChange(row.getScheduleRevision(), row.getScheduleChangedAt());
+  private static ScheduleChange lastScheduleChange(JobRecord row) {
+    if (!java.util.Objects.equals(row.getScheduleNotedRevision(), row.getRevision())
+        || row.getScheduleChangedAt() == null) {
+      return new ScheduleChange(row.getRevision(), row.getUpdatedAt());
     }
+    return new ScheduleChange(row.getScheduleRevision(), row.getScheduleChangedAt());
   }
 
   /** The job as its audit record shows it: secrets masked by its template's declarations. */
@@ -238,7 +239,7 @@ public final class JobRepository {
   }
 
   private static StoredJob map(DSLContext dsl, JobRecord r) {
-    ScheduleChange schedule = ScheduleChange.of(r);
+    ScheduleChange schedule = lastScheduleChange(r);
     return new StoredJob(
         r.getId(),
         JobParser.fromStored(

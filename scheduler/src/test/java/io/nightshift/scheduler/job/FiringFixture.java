@@ -101,6 +101,11 @@ abstract class FiringFixture {
   }
 
   StoredJob job(String name, String concurrency) {
+    return job(name, concurrency, clock.instant());
+  }
+
+  /** Job {@code name} every second, created at {@code at}. */
+  StoredJob job(String name, String concurrency, Instant at) {
     return jobs.create(
         JobParser.parse(
             new JsonObject()
@@ -110,9 +115,9 @@ abstract class FiringFixture {
                 .put("schedule", new JsonObject().put("everySeconds", 1)),
             null,
             null,
-            clock.instant()),
+            at),
         "alice",
-        clock.instant());
+        at);
   }
 
   Firing.Due due(StoredJob job, Instant at) {

@@ -101,7 +101,8 @@ class QuartzMisfireTest extends FiringFixture {
     try (CapturedLog firingLog = CapturedLog.of(Firing.class);
         JobScheduler node = node()) {
       node.start();
-      StoredJob old = job("changed", "allow"); // every second
+      // Every second, created before the node's time (its clock is 5 minutes behind the real one).
+      StoredJob old = job("changed", "allow", base.minusSeconds(1));
       StoredJob control = job("control", "allow");
       // Another node changed it to every 2 s, and this one has not heard of it yet.
       jobs.update(everyTwoSeconds("changed"), "update", "alice", base);
