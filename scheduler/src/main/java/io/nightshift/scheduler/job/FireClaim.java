@@ -67,8 +67,9 @@ final class FireClaim {
    */
   Claim write(DSLContext tx, List<Due> fires, boolean late) {
     Instant createdAt = runTime.instant();
-    Map<Long, Supplier<StoredJob>> rows =
+    JobRepository.Locked locked =
         JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList());
+    Map<Long, Supplier<StoredJob>> rows = locked.rows();
     Map<Map.Entry<Long, Instant>, FireRepository.Recorded> recorded =
         FireRepository.recorded(
             tx, rows.keySet(), fires.stream().map(Due::scheduledAt).distinct().toList());
@@ -78,7 +79,9 @@ final class FireClaim {
     List<Plan> plans = new ArrayList<>(fires.size());
     for (Due due : fires) {
       Supplier<StoredJob> row = rows.get(due.jobId());
-      if (row == null) {
+      if (locked.busy().contains(due.jobId())) {
+        plans.add(new Plan(due, Result.busy(), null, null));
+      } else if (row == null) {
         plans.add(new Plan(due, new Result(false, null, null, "job deleted"), null, null));
       } else if (recorded.containsKey(Map.entry(due.jobId(), due.scheduledAt()))) {
         FireRepository.Recorded fire = recorded.get(Map.entry(due.jobId(), due.scheduledAt()));

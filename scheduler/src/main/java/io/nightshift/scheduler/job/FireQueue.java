@@ -30,13 +30,20 @@ import org.slf4j.LoggerFactory;
  * over a minute late by this node's clock (a misfire) comes here too, and is judged like any other
  * by the cluster's: recorded as missed once it is over a minute late by that, held while it is
  * early (Quartz finds misfires holding its own lock: a misfire that waited there on a job's row or
- * on the database would hold back every job's fires).
+ * on the database would hold back every job's fires). A claim never waits on a job's row held by
+ * another transaction (another node claiming the same fire, a change of the job, a transaction of a
+ * node cut off mid-claim that the database has not dropped yet): that job's fires wait in its lane
+ * and are tried again every {@link #BUSY_PAUSE}, while the lane's other jobs go on, and they come
+ * to what they would have (claimed, a duplicate of the other node's, or missed once late).
  */
 final class FireQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FireQueue.class);
 
   /** Claiming threads. */
   static final int LANES = 4;
+
+  /** How long a lane waits before it tries again the fires whose job's row was held. */
+  static final Duration BUSY_PAUSE = Duration.ofMillis(200);
 
   /** Fires a lane takes at once; {@link Firing#fireAll} splits them into transactions. */
   static final int TAKEN = 1000;
@@ -86,7 +93,7 @@ final class FireQueue implements AutoCloseable {
 
   /** Fires waiting to be claimed, those held until their time included. */
   int waiting() {
-    return lanes.stream().mapToInt(l -> l.due.size() + l.heldCount).sum();
+    return lanes.stream().mapToInt(l -> l.due.size() + l.heldCount + l.busyCount).sum();
   }
 
   /** Claims what was handed over (for at most 10 s), then stops. */
@@ -113,6 +120,12 @@ final class FireQueue implements AutoCloseable {
     final BlockingDeque<Firing.Due> due = new LinkedBlockingDeque<>();
     final Thread thread;
     volatile int heldCount; // fires taken from due but early by the cluster's clock
+    volatile int busyCount; // fires whose job's row another transaction held
+
+    /** Fires whose job's row was held, in order; tried again at {@link #busyAgain}. */
+    private final List<Firing.Due> busy = new ArrayList<>();
+
+    private long busyAgain; // System.nanoTime()
 
     Lane(String name) {
       thread = new Thread(this::claimAll, name);
@@ -124,7 +137,10 @@ final class FireQueue implements AutoCloseable {
       // Early by the cluster's clock, soonest first.
       PriorityQueue<Firing.Due> held =
           new PriorityQueue<>(java.util.Comparator.comparing(Firing.Due::scheduledAt));
-      while (!closed || !due.isEmpty() || dueBeforeStop(held.peek())) {
+      while (!closed
+          || !due.isEmpty()
+          || dueBeforeStop(held.peek())
+          || (!busy.isEmpty() && System.nanoTime() - closeDeadline < 0)) {
         Firing.Due next;
         try {
           next = due.poll(pollMillis(held.peek()), TimeUnit.MILLISECONDS);
@@ -144,7 +160,22 @@ final class FireQueue implements AutoCloseable {
             (fire.scheduledAt().isAfter(now) ? held : ready).add(fire);
           }
         }
+        if (!busy.isEmpty()) {
+          if (System.nanoTime() - busyAgain >= 0) {
+            ready.addAll(busy);
+            busy.clear();
+          } else {
+            // Behind the job's earlier fire that waits for its row: a job's fires in their order.
+            Set<Long> waiting = new java.util.HashSet<>();
+            busy.forEach(fire -> waiting.add(fire.jobId()));
+            List<Firing.Due> behind =
+                ready.stream().filter(fire -> waiting.contains(fire.jobId())).toList();
+            ready.removeAll(behind);
+            busy.addAll(behind);
+          }
+        }
         heldCount = held.size();
+        busyCount = busy.size();
         if (ready.isEmpty()) {
           continue;
         }
@@ -173,6 +204,16 @@ final class FireQueue implements AutoCloseable {
         held.forEach(FireQueue.this::forget);
         heldCount = 0;
       }
+      if (!busy.isEmpty()) {
+        log.warn(
+            "stopped with {} fire(s) whose job's row another transaction held, the first of job {}"
+                + " at {}: left to the other nodes, or to the catch-up of the next start",
+            busy.size(),
+            busy.get(0).jobId(),
+            busy.get(0).scheduledAt());
+        busy.forEach(FireQueue.this::forget);
+        busyCount = 0;
+      }
     }
 
     /** Whether a held fire comes due before a stop under way gives up (10 s after it began). */
@@ -181,10 +222,16 @@ final class FireQueue implements AutoCloseable {
           && firing.clocks().earlyBy(first).toNanos() < closeDeadline - System.nanoTime();
     }
 
-    /** How long to wait for the next fire: until the first held one comes due, 100 ms at most. */
+    /**
+     * How long to wait for the next fire: until the first held one comes due or the busy ones are
+     * tried again, 100 ms at most.
+     */
     private long pollMillis(Firing.Due firstHeld) {
       long wait =
           firstHeld == null ? 100 : Math.min(100, firing.clocks().earlyBy(firstHeld).toMillis());
+      if (!busy.isEmpty()) {
+        wait = Math.min(wait, TimeUnit.NANOSECONDS.toMillis(busyAgain - System.nanoTime()));
+      }
       return Math.max(1, wait);
     }
 
@@ -195,7 +242,12 @@ final class FireQueue implements AutoCloseable {
       List<Firing.Due> dropped = new ArrayList<>();
       String why = null;
       for (int i = 0; i < taken.size(); i++) {
-        if (results.get(i).failed()) {
+        if (results.get(i).jobBusy() && !firing.tooOldToRetry(taken.get(i))) {
+          if (busy.isEmpty()) {
+            busyAgain = System.nanoTime() + BUSY_PAUSE.toNanos();
+          }
+          busy.add(taken.get(i));
+        } else if (results.get(i).failed()) {
           why = results.get(i).reason();
           (firing.tooOldToRetry(taken.get(i)) || closed ? dropped : again).add(taken.get(i));
         } else {

@@ -78,8 +78,21 @@ public final class Firing {
       return new Result(false, null, null, "could not be claimed: " + e, true);
     }
 
+    private static final Result BUSY =
+        new Result(false, null, null, "its job's row is held by another transaction", true);
+
     static Result duplicate() {
       return DUPLICATE;
+    }
+
+    /** Its job's row was held by another transaction: tried again soon, nothing was recorded. */
+    static Result busy() {
+      return BUSY;
+    }
+
+    /** See {@link #busy()}. */
+    public boolean jobBusy() {
+      return equals(BUSY);
     }
 
     /** Whether another node had claimed the fire. */
@@ -163,9 +176,11 @@ public final class Firing {
    * recorded as missed instead, as Quartz would have, after the same checks (none for a paused or
    * deleted job, nor for a fire of a schedule changed since that does not hold its time). A batch
    * that fails (a fire another node recorded without the job's lock, a deadlock) is claimed again
-   * one fire at a time. Never throws: a fire the database failed is {@link Result#failed}, and the
-   * others go on (unless the database cannot be reached at all: then the rest fail at once instead
-   * of each waiting for a connection). The results are in the order of {@code fires}.
+   * one fire at a time. A fire whose job's row another transaction holds is not waited for: it is
+   * {@link Result#busy} (so are the job's later fires here), to be tried again by the caller. Never
+   * throws: a fire the database failed is {@link Result#failed}, and the others go on (unless the
+   * database cannot be reached at all: then the rest fail at once instead of each waiting for a
+   * connection). The results are in the order of {@code fires}.
    */
   public List<Result> fireAll(List<Due> fires) {
     Result[] results = new Result[fires.size()];
@@ -196,26 +211,51 @@ public final class Firing {
       batch.add(i);
     }
     FireOutage outage = new FireOutage();
+    java.util.Set<Long> busy = new java.util.HashSet<>();
     // Late ones first: a backlog after an outage drains at the pace of batches and does not make
     // the fires behind it late too.
     for (List<Integer> indexes : late) {
-      claimAll(fires, indexes, true, outage, results);
+      claimAll(fires, indexes, true, outage, busy, results);
     }
     for (List<Integer> indexes : batches) {
-      claimAll(fires, indexes, false, outage, results);
+      claimAll(fires, indexes, false, outage, busy, results);
     }
     return List.of(results);
   }
 
+  /**
+   * Claims the fires at {@code indexes} together. {@code busy}: the jobs whose row another
+   * transaction held in this call; their later fires are not tried (a job's fires are claimed in
+   * their order, also when its row came free meanwhile) and are {@link Result#busy} too.
+   */
   private void claimAll(
-      List<Due> fires, List<Integer> indexes, boolean late, FireOutage outage, Result[] results) {
-    List<Due> batch = indexes.stream().map(fires::get).toList();
+      List<Due> fires,
+      List<Integer> indexes,
+      boolean late,
+      FireOutage outage,
+      java.util.Set<Long> busy,
+      Result[] results) {
+    List<Integer> tried = new ArrayList<>();
+    for (int index : indexes) {
+      if (busy.contains(fires.get(index).jobId())) {
+        results[index] = Result.busy();
+      } else {
+        tried.add(index);
+      }
+    }
+    if (tried.isEmpty()) {
+      return;
+    }
+    List<Due> batch = tried.stream().map(fires::get).toList();
     List<Result> claimed =
         batch.size() == 1
             ? List.of(alone(batch.get(0), outage, due -> claimOne(due, late)))
             : claimBatch(batch, late, outage);
-    for (int k = 0; k < indexes.size(); k++) {
-      results[indexes.get(k)] = claimed.get(k);
+    for (int k = 0; k < tried.size(); k++) {
+      results[tried.get(k)] = claimed.get(k);
+      if (claimed.get(k).jobBusy()) {
+        busy.add(batch.get(k).jobId());
+      }
     }
   }
 

@@ -222,21 +222,34 @@ public final class JobRepository {
   }
 
   /**
-   * The rows of these jobs locked until the transaction ends, by id. They are locked in id order,
-   * so two nodes claiming overlapping batches of fires queue behind each other, never in a cycle.
-   * Each is read when its supplier is called: one job's unreadable secret ({@link
+   * The rows of these jobs that no other transaction holds, locked until the transaction ends (by
+   * id), and the ids of those another one holds ({@code busy}): a claim never waits on a job's row,
+   * so a row held long (a transaction of a node cut off from the database mid-claim can hold it
+   * until the server drops its connection) holds back no other job's fires; the busy ones are tried
+   * again. An id in neither is a job that does not exist. Each row is read when its supplier is
+   * called: one job's unreadable secret ({@link
    * io.nightshift.scheduler.secrets.SecretKeyException}) must not fail the others.
    */
-  public static Map<Long, java.util.function.Supplier<StoredJob>> lockAll(
-      DSLContext tx, Collection<Long> ids) {
+  public static Locked lockAll(DSLContext tx, Collection<Long> ids) {
     Map<Long, java.util.function.Supplier<StoredJob>> rows = new LinkedHashMap<>();
     tx.selectFrom(JOB)
         .where(JOB.ID.in(ids))
         .orderBy(JOB.ID)
         .forUpdate()
+        .skipLocked()
         .forEach(r -> rows.put(r.getId(), () -> map(tx, r)));
-    return rows;
+    java.util.Set<Long> missing = new java.util.HashSet<>(ids);
+    missing.removeAll(rows.keySet());
+    java.util.Set<Long> busy =
+        missing.isEmpty()
+            ? java.util.Set.of()
+            : tx.select(JOB.ID).from(JOB).where(JOB.ID.in(missing)).fetchSet(JOB.ID);
+    return new Locked(rows, busy);
   }
+
+  /** See {@link #lockAll}. */
+  public record Locked(
+      Map<Long, java.util.function.Supplier<StoredJob>> rows, java.util.Set<Long> busy) {}
 
   private static StoredJob map(DSLContext dsl, JobRecord r) {
     ScheduleChange schedule = lastScheduleChange(r);

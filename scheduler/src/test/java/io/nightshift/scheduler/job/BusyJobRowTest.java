@@ -1,0 +1,83 @@
+package io.nightshift.scheduler.job;
+
+import static io.nightshift.sql.Tables.JOB_FIRE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.TestDatabases;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A claim never waits on a job's row that another transaction holds (a node cut off from the
+ * database mid-claim can hold it until the server drops its connection): the other jobs of its lane
+ * are claimed meanwhile, and its own fires, in their order, once the row is free. On MariaDB, whose
+ * row locks wait 50 s as in production.
+ */
+class BusyJobRowTest extends FiringFixture {
+  private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+  @Override
+  Database open() {
+    return TestDatabases.freshMysql();
+  }
+
+  @Test
+  void a_job_whose_row_is_held_holds_back_no_other_job_of_its_lane_and_fires_once_it_is_free()
+      throws Exception {
+    StoredJob locked = job("locked", "allow");
+    StoredJob other = sameLaneAs(locked);
+    Instant first = second().minusSeconds(1);
+    Instant next = second();
+    try (FireQueue queue = new FireQueue(firing("n1", metrics));
+        Connection holder = database.dataSource().getConnection()) {
+      holder.setAutoCommit(false);
+      try (var lock = holder.createStatement()) {
+        lock.executeQuery("select id from job where id = " + locked.id() + " for update").close();
+      }
+      queue.add(due(locked, first));
+      queue.add(due(other, first));
+
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> started(other), times -> !times.isEmpty());
+      queue.add(due(locked, next));
+      // The job's later fire waits behind its first one, which waits for the row.
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> queue.waiting() == 2);
+      assertThat(started(locked)).as("its row is held").isEmpty();
+      holder.rollback();
+
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> started(locked), times -> times.size() == 2);
+      assertThat(started(locked)).as("in their order").containsExactly(first, next);
+      assertThat(started(other)).containsExactly(first);
+      assertThat(queue.waiting()).isZero();
+    }
+    assertThat(metrics.find("nightshift.fires.duplicates").counter().count()).isZero();
+  }
+
+  /** A new job whose fires are claimed by the same lane as {@code job}'s. */
+  private StoredJob sameLaneAs(StoredJob job) {
+    for (int i = 0; ; i++) {
+      StoredJob made = job("other-" + i, "allow");
+      if (Math.floorMod(made.id() - job.id(), FireQueue.LANES) == 0) {
+        return made;
+      }
+    }
+  }
+
+  /** The times of the job's fires that started a run, by their runs' order. */
+  private List<Instant> started(StoredJob job) {
+    return dsl.select(JOB_FIRE.SCHEDULED_AT)
+        .from(JOB_FIRE)
+        .where(JOB_FIRE.JOB_ID.eq(job.id()).and(JOB_FIRE.OUTCOME.eq("started")))
+        .orderBy(JOB_FIRE.RUN_ID)
+        .fetch(JOB_FIRE.SCHEDULED_AT);
+  }
+}
