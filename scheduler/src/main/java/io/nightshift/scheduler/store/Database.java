@@ -54,11 +54,15 @@ public final class Database implements AutoCloseable {
             .set(Transactions.provider(connections)));
   }
 
-  /** Opens the pools and migrates the schema with Flyway; fails with the reason if it cannot. */
+  /**
+   * Opens the pools and migrates the schema with Flyway; fails with the reason if it cannot (an
+   * unreachable database, a server too old: {@link ServerVersion}).
+   */
   public static Database open(DatabaseSettings settings) {
     HikariDataSource dataSource = pool(settings, "nightshift-db", settings.poolSize());
     HikariDataSource leaseSource = null;
     try {
+      ServerVersion.check(dataSource);
       migrate(dataSource);
       leaseSource = pool(settings, "nightshift-db-leases", LEASE_POOL_SIZE);
       return new Database(dataSource, leaseSource, settings.embedded());
