@@ -63,12 +63,14 @@ final class FireClaim {
    * it is what that claim decided, and its run is handed on as if that commit had answered. {@code
    * late}: the fires came too late to start ({@link Firing#LATE}); each is recorded as missed
    * instead, under the same checks (a deleted or paused job, a fire of a schedule changed since).
-   * Fires of one job may share a late claim (no run is admitted), not an on-time one.
+   * Fires of one job may share a late claim (no run is admitted), not an on-time one. {@code
+   * skipBusy}: a job's row another transaction holds is not waited for, its fire is {@link
+   * Result#busy} (the fire queue tries it again); else the claim waits for the row.
    */
-  Claim write(DSLContext tx, List<Due> fires, boolean late) {
+  Claim write(DSLContext tx, List<Due> fires, boolean late, boolean skipBusy) {
     Instant createdAt = runTime.instant();
     JobRepository.Locked locked =
-        JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList());
+        JobRepository.lockAll(tx, fires.stream().map(Due::jobId).toList(), skipBusy);
     Map<Long, Supplier<StoredJob>> rows = locked.rows();
     Map<Map.Entry<Long, Instant>, FireRepository.Recorded> recorded =
         FireRepository.recorded(

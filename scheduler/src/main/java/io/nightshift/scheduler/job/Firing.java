@@ -116,14 +116,20 @@ public final class Firing {
     }
   }
 
-  /** A scheduled fire of {@code jobId} at {@code scheduledAt}. */
+  /**
+   * A scheduled fire of {@code jobId} at {@code scheduledAt}, claimed now: it waits for its job's
+   * row if another transaction holds it (unlike {@link #fireAll}).
+   */
   public Result fire(long jobId, Instant scheduledAt, Trigger trigger) {
-    return claimOne(new Due(jobId, null, scheduledAt, trigger, null), false);
+    return claimOne(new Due(jobId, null, scheduledAt, trigger, null), false, false);
   }
 
-  /** A fire standing for missed ones (misfire policy fire_once): started, with {@code reason}. */
+  /**
+   * A fire standing for missed ones (misfire policy fire_once): started, with {@code reason}; it
+   * waits for its job's row like {@link #fire}.
+   */
   public Result fireMissed(long jobId, Instant scheduledAt, Trigger trigger, String reason) {
-    return claimOne(new Due(jobId, null, scheduledAt, trigger, reason), false);
+    return claimOne(new Due(jobId, null, scheduledAt, trigger, reason), false, false);
   }
 
   /** Records a misfire (policy skip): no run. */
@@ -249,7 +255,7 @@ public final class Firing {
     List<Due> batch = tried.stream().map(fires::get).toList();
     List<Result> claimed =
         batch.size() == 1
-            ? List.of(alone(batch.get(0), outage, due -> claimOne(due, late)))
+            ? List.of(alone(batch.get(0), outage, due -> claimOne(due, late, true)))
             : claimBatch(batch, late, outage);
     for (int k = 0; k < tried.size(); k++) {
       results[tried.get(k)] = claimed.get(k);
@@ -302,7 +308,7 @@ public final class Firing {
     }
     FireClaim.Claim done;
     try {
-      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch, late));
+      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), batch, late, true));
     } catch (RuntimeException e) {
       if (outage.noted(e)) {
         return outage.failAll(batch.size());
@@ -314,7 +320,9 @@ public final class Firing {
       } else {
         log.warn("a batch of {} fires is claimed again one by one: {}", batch.size(), e.toString());
       }
-      return batch.stream().map(due -> alone(due, outage, one -> claimOne(one, late))).toList();
+      return batch.stream()
+          .map(due -> alone(due, outage, one -> claimOne(one, late, true)))
+          .toList();
     }
     for (int i = 0; i < batch.size(); i++) {
       claimed(batch.get(i), done.firedAt(), done.results().get(i));
@@ -322,10 +330,11 @@ public final class Firing {
     return done.results();
   }
 
-  private Result claimOne(Due due, boolean late) {
+  /** {@code skipBusy}: see {@link FireClaim#write}. */
+  private Result claimOne(Due due, boolean late, boolean skipBusy) {
     FireClaim.Claim done;
     try {
-      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due), late));
+      done = dsl.transactionResult(cfg -> claim.write(cfg.dsl(), List.of(due), late, skipBusy));
     } catch (DataAccessException e) {
       if (Sql.isDuplicateKey(e)) {
         metrics.duplicate();

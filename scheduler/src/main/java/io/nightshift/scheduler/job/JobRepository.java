@@ -222,22 +222,21 @@ public final class JobRepository {
   }
 
   /**
-   * The rows of these jobs that no other transaction holds, locked until the transaction ends (by
-   * id), and the ids of those another one holds ({@code busy}): a claim never waits on a job's row,
-   * so a row held long (a transaction of a node cut off from the database mid-claim can hold it
-   * until the server drops its connection) holds back no other job's fires; the busy ones are tried
-   * again. An id in neither is a job that does not exist. Each row is read when its supplier is
-   * called: one job's unreadable secret ({@link
+   * The rows of these jobs locked until the transaction ends, in id order. With {@code skipBusy},
+   * the rows another transaction holds are not waited for but named ({@code busy}): the fire
+   * queue's claims never wait on a job's row, so a row held long (a transaction of a node cut off
+   * from the database mid-claim can hold it until the server drops its connection) holds back no
+   * other job's fires; the busy ones are tried again. An id in neither is a job that does not
+   * exist. Each row is read when its supplier is called: one job's unreadable secret ({@link
    * io.nightshift.scheduler.secrets.SecretKeyException}) must not fail the others.
    */
-  public static Locked lockAll(DSLContext tx, Collection<Long> ids) {
+  public static Locked lockAll(DSLContext tx, Collection<Long> ids, boolean skipBusy) {
     Map<Long, java.util.function.Supplier<StoredJob>> rows = new LinkedHashMap<>();
-    tx.selectFrom(JOB)
-        .where(JOB.ID.in(ids))
-        .orderBy(JOB.ID)
-        .forUpdate()
-        .skipLocked()
-        .forEach(r -> rows.put(r.getId(), () -> map(tx, r)));
+    var locking = tx.selectFrom(JOB).where(JOB.ID.in(ids)).orderBy(JOB.ID).forUpdate();
+    (skipBusy ? locking.skipLocked() : locking).forEach(r -> rows.put(r.getId(), () -> map(tx, r)));
+    if (!skipBusy) {
+      return new Locked(rows, java.util.Set.of());
+    }
     java.util.Set<Long> missing = new java.util.HashSet<>(ids);
     missing.removeAll(rows.keySet());
     java.util.Set<Long> busy =

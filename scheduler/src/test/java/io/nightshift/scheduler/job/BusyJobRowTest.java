@@ -4,6 +4,7 @@ import static io.nightshift.sql.Tables.JOB_FIRE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nightshift.scheduler.run.Trigger;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.TestDatabases;
 import java.sql.Connection;
@@ -60,6 +61,42 @@ class BusyJobRowTest extends FiringFixture {
       assertThat(queue.waiting()).isZero();
     }
     assertThat(metrics.find("nightshift.fires.duplicates").counter().count()).isZero();
+  }
+
+  @Test
+  void a_catch_up_fire_waits_for_its_jobs_row_and_then_starts() throws Exception {
+    StoredJob job = job("nightly", "allow");
+    Firing firing = firing("n1", metrics);
+    var catchUp = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (Connection holder = database.dataSource().getConnection()) {
+      holder.setAutoCommit(false);
+      try (var lock = holder.createStatement()) {
+        lock.executeQuery("select id from job where id = " + job.id() + " for update").close();
+      }
+      // As at a start (misfire policy fire_once) while another transaction holds the job's row.
+      var result =
+          catchUp.submit(
+              () -> firing.fireMissed(job.id(), second(), Trigger.INTERVAL, "1 fire(s) missed"));
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(this::lockWaits, n -> n == 1);
+      holder.rollback();
+
+      Firing.Result started = result.get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(started.outcome()).isEqualTo(FireOutcome.STARTED);
+      assertThat(started(job)).containsExactly(second());
+    } finally {
+      catchUp.shutdownNow();
+    }
+  }
+
+  /**
+   * Statements on the test database under way that lock rows (the holder's has ended): one is
+   * waiting for the held row.
+   */
+  private int lockWaits() {
+    return dsl.fetchCount(
+        dsl.selectFrom("information_schema.processlist")
+            .where(
+                "db = database() and id <> connection_id() and lower(info) like '%for update%'"));
   }
 
   /** A new job whose fires are claimed by the same lane as {@code job}'s. */
