@@ -38,9 +38,9 @@ import org.awaitility.Awaitility;
  * and use the same. Its folder is named by a digest of the JDK, the class path and the size and
  * time of every file on it, so a rebuilt class gets a new one and a stale archive is never offered.
  * If making it fails, nodes start from the class path as it is, without an archive, as before; the
- * failure is printed, and the build's other test JVMs do not try again. A folder is removed only
- * when no test JVM took it for an hour and none running holds it (a shared lock each holds). {@code
- * -Dnightshift.noNodeClassArchive=true} starts them so too (to compare).
+ * failure is printed, and the test JVMs that start within 10 minutes do not try again. A folder is
+ * removed only when no test JVM took it for an hour and none running holds it (a shared lock each
+ * holds). {@code -Dnightshift.noNodeClassArchive=true} starts them so too (to compare).
  */
 final class NodeClassArchive {
   static final Path ROOT = Path.of("target", "node-class-archive");
@@ -80,8 +80,11 @@ final class NodeClassArchive {
         if (!Files.exists(archive)) {
           removeOthers(dir);
         }
-        if (Files.exists(failed)) {
-          // Another test JVM of this build tried and failed: not tried again by every one.
+        if (Files.exists(failed)
+            && Files.getLastModifiedTime(failed)
+                .toInstant()
+                .isAfter(java.time.Instant.now().minus(Duration.ofMinutes(10)))) {
+          // Another test JVM of this build tried and failed just now: not tried by every one.
           System.err.println(
               "node class archive not made, nodes start without one: " + Files.readString(failed));
           return plain;

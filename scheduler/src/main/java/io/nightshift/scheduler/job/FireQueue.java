@@ -33,8 +33,11 @@ import org.slf4j.LoggerFactory;
  * on the database would hold back every job's fires). A claim never waits on a job's row held by
  * another transaction (another node claiming the same fire, a change of the job, a transaction of a
  * node cut off mid-claim that the database has not dropped yet): that job's fires wait in its lane
- * and are tried again every {@link #BUSY_PAUSE}, while the lane's other jobs go on, and they come
- * to what they would have (claimed, a duplicate of the other node's, or missed once late).
+ * ({@link BusyFires}; its earliest is tried again every {@link #BUSY_PAUSE}), while the lane's
+ * other jobs go on, and once the row is free they come to what they would have (claimed, a
+ * duplicate of the other node's, or missed once late); a row held so long that they are over a
+ * minute late is logged once, and fires still waiting {@link Firing#GIVE_UP} after their time are
+ * dropped like those the database failed. A stop leaves them to the other nodes.
  */
 final class FireQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FireQueue.class);
@@ -122,10 +125,12 @@ final class FireQueue implements AutoCloseable {
     volatile int heldCount; // fires taken from due but early by the cluster's clock
     volatile int busyCount; // fires whose job's row another transaction held
 
-    /** Fires whose job's row was held, in order; tried again at {@link #busyAgain}. */
-    private final List<Firing.Due> busy = new ArrayList<>();
+    /** Fires whose job's row another transaction held, and the jobs warned of as held long. */
+    private final BusyFires busy = new BusyFires(BUSY_PAUSE);
 
-    private long busyAgain; // System.nanoTime()
+    private final Set<Long> heldLong = new java.util.HashSet<>();
+    private long droppedLogged; // System.nanoTime() of the last line on dropped fires
+    private int droppedSince; // fires dropped since that line
 
     Lane(String name) {
       thread = new Thread(this::claimAll, name);
@@ -137,10 +142,7 @@ final class FireQueue implements AutoCloseable {
       // Early by the cluster's clock, soonest first.
       PriorityQueue<Firing.Due> held =
           new PriorityQueue<>(java.util.Comparator.comparing(Firing.Due::scheduledAt));
-      while (!closed
-          || !due.isEmpty()
-          || dueBeforeStop(held.peek())
-          || (!busy.isEmpty() && System.nanoTime() - closeDeadline < 0)) {
+      while (!closed || !due.isEmpty() || dueBeforeStop(held.peek())) {
         Firing.Due next;
         try {
           next = due.poll(pollMillis(held.peek()), TimeUnit.MILLISECONDS);
@@ -160,22 +162,12 @@ final class FireQueue implements AutoCloseable {
             (fire.scheduledAt().isAfter(now) ? held : ready).add(fire);
           }
         }
-        if (!busy.isEmpty()) {
-          if (System.nanoTime() - busyAgain >= 0) {
-            ready.addAll(busy);
-            busy.clear();
-          } else {
-            // Behind the job's earlier fire that waits for its row: a job's fires in their order.
-            Set<Long> waiting = new java.util.HashSet<>();
-            busy.forEach(fire -> waiting.add(fire.jobId()));
-            List<Firing.Due> behind =
-                ready.stream().filter(fire -> waiting.contains(fire.jobId())).toList();
-            ready.removeAll(behind);
-            busy.addAll(behind);
-          }
-        }
+        // Behind the job's earlier fire that waits for its row: a job's fires in their order.
+        busy.parkBehind(ready);
+        List<Firing.Due> probes = busy.probes(System.nanoTime());
+        ready.addAll(probes);
         heldCount = held.size();
-        busyCount = busy.size();
+        busyCount = busy.size() + probes.size();
         if (ready.isEmpty()) {
           continue;
         }
@@ -184,6 +176,7 @@ final class FireQueue implements AutoCloseable {
         ready.sort(java.util.Comparator.comparing(Firing.Due::scheduledAt));
         try {
           retry(ready, firing.fireAll(ready));
+          busyCount = busy.size();
         } catch (InterruptedException e) {
           return;
         } catch (Throwable e) {
@@ -204,16 +197,17 @@ final class FireQueue implements AutoCloseable {
         held.forEach(FireQueue.this::forget);
         heldCount = 0;
       }
-      if (!busy.isEmpty()) {
+      List<Firing.Due> left = busy.clear();
+      if (!left.isEmpty()) {
         log.warn(
             "stopped with {} fire(s) whose job's row another transaction held, the first of job {}"
                 + " at {}: left to the other nodes, or to the catch-up of the next start",
-            busy.size(),
-            busy.get(0).jobId(),
-            busy.get(0).scheduledAt());
-        busy.forEach(FireQueue.this::forget);
-        busyCount = 0;
+            left.size(),
+            left.get(0).jobId(),
+            left.get(0).scheduledAt());
+        left.forEach(FireQueue.this::forget);
       }
+      busyCount = 0;
     }
 
     /** Whether a held fire comes due before a stop under way gives up (10 s after it began). */
@@ -229,30 +223,54 @@ final class FireQueue implements AutoCloseable {
     private long pollMillis(Firing.Due firstHeld) {
       long wait =
           firstHeld == null ? 100 : Math.min(100, firing.clocks().earlyBy(firstHeld).toMillis());
-      if (!busy.isEmpty()) {
-        wait = Math.min(wait, TimeUnit.NANOSECONDS.toMillis(busyAgain - System.nanoTime()));
-      }
-      return Math.max(1, wait);
+      return Math.max(1, busy.millisUntilProbes(System.nanoTime(), wait));
     }
 
-    /** Puts the fires the database failed back, after a pause; drops those failing too long. */
+    /**
+     * Says once, while it lasts, that a job's row has been held so long that its fires are over a
+     * minute late: nothing else would tell an operator before they are dropped.
+     */
+    private void heldLongWarning(Firing.Due fire) {
+      if (firing.clocks().lateBy(fire).compareTo(Firing.LATE) > 0 && heldLong.add(fire.jobId())) {
+        log.warn(
+            "job {}'s row has been held by another transaction for over {} s: its fires wait (the"
+                + " first at {}) and are recorded as missed once it is free, or dropped {} after"
+                + " their time; look for a long transaction on the job table (on MySQL/MariaDB:"
+                + " information_schema.innodb_trx)",
+            fire.job() == null ? fire.jobId() : fire.job(),
+            Firing.LATE.toSeconds(),
+            fire.scheduledAt(),
+            Firing.GIVE_UP);
+      }
+    }
+
+    /**
+     * Parks the fires whose job's row was held; puts the fires the database failed back, after a
+     * pause; drops those failing too long.
+     */
     private void retry(List<Firing.Due> taken, List<Firing.Result> results)
         throws InterruptedException {
       List<Firing.Due> again = new ArrayList<>();
       List<Firing.Due> dropped = new ArrayList<>();
+      List<Firing.Due> freed = new ArrayList<>();
       String why = null;
       for (int i = 0; i < taken.size(); i++) {
-        if (results.get(i).jobBusy() && !firing.tooOldToRetry(taken.get(i))) {
-          if (busy.isEmpty()) {
-            busyAgain = System.nanoTime() + BUSY_PAUSE.toNanos();
-          }
-          busy.add(taken.get(i));
+        Firing.Due fire = taken.get(i);
+        if (results.get(i).jobBusy() && !firing.tooOldToRetry(fire)) {
+          busy.park(fire, System.nanoTime());
+          heldLongWarning(fire);
         } else if (results.get(i).failed()) {
           why = results.get(i).reason();
-          (firing.tooOldToRetry(taken.get(i)) || closed ? dropped : again).add(taken.get(i));
+          (firing.tooOldToRetry(fire) || closed ? dropped : again).add(fire);
         } else {
-          forget(taken.get(i));
+          forget(fire);
+          // Its row was free: the job's fires parked behind this one go now.
+          freed.addAll(busy.release(fire.jobId()));
+          heldLong.remove(fire.jobId());
         }
+      }
+      for (int i = freed.size() - 1; i >= 0; i--) {
+        due.addFirst(freed.get(i));
       }
       dropped.forEach(FireQueue.this::forget);
       if (closed && !dropped.isEmpty()) {
@@ -261,14 +279,20 @@ final class FireQueue implements AutoCloseable {
         return;
       }
       if (!dropped.isEmpty()) {
-        // One line for all of them: a long outage drops the fires of every job every second.
-        log.error(
-            "{} fire(s) dropped after failing for {} (the first: job {} at {}): {}",
-            dropped.size(),
-            Firing.GIVE_UP,
-            dropped.get(0).jobId(),
-            dropped.get(0).scheduledAt(),
-            why);
+        droppedSince += dropped.size();
+        // One line a minute at most: a long outage, or a row held for good, drops fires every
+        // second.
+        if (droppedLogged == 0 || System.nanoTime() - droppedLogged >= 60_000_000_000L) {
+          log.error(
+              "{} fire(s) dropped after failing for {} (among them job {} at {}): {}",
+              droppedSince,
+              Firing.GIVE_UP,
+              dropped.get(0).jobId(),
+              dropped.get(0).scheduledAt(),
+              why);
+          droppedLogged = System.nanoTime();
+          droppedSince = 0;
+        }
       }
       if (again.isEmpty()) {
         return;

@@ -20,10 +20,15 @@ final class ServerVersion {
   static void check(DataSource dataSource) {
     String version;
     try (Connection connection = dataSource.getConnection()) {
-      if (!connection.getMetaData().getURL().startsWith("jdbc:mysql:")) {
-        return; // the embedded H2
+      if (connection.getMetaData().getURL().startsWith("jdbc:h2:")) {
+        return; // the embedded store
       }
-      version = connection.getMetaData().getDatabaseProductVersion();
+      // The server's own answer, not the handshake's (a proxy in between may name another).
+      try (var statement = connection.createStatement();
+          var result = statement.executeQuery("SELECT VERSION()")) {
+        result.next();
+        version = result.getString(1);
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read the database server's version: " + e, e);
     }
@@ -49,7 +54,7 @@ final class ServerVersion {
       return null;
     }
     return (mariadb ? "MariaDB " : "MySQL ")
-        + version
+        + own
         + " is too old: Nightshift needs MySQL 8.0 or later, or MariaDB 10.6 or later"
         + " (it claims fires with SELECT ... FOR UPDATE SKIP LOCKED)";
   }

@@ -4,6 +4,7 @@ import static io.nightshift.sql.Tables.JOB_FIRE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nightshift.scheduler.CapturedLog;
 import io.nightshift.scheduler.run.Trigger;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.TestDatabases;
@@ -32,10 +33,12 @@ class BusyJobRowTest extends FiringFixture {
   void a_job_whose_row_is_held_holds_back_no_other_job_of_its_lane_and_fires_once_it_is_free()
       throws Exception {
     StoredJob locked = job("locked", "allow");
-    StoredJob other = sameLaneAs(locked);
+    StoredJob other = sameLaneAs(locked, "other");
+    StoredJob later = sameLaneAs(locked, "later");
     Instant first = second().minusSeconds(1);
     Instant next = second();
-    try (FireQueue queue = new FireQueue(firing("n1", metrics));
+    // Fires the database failed would wait 10 minutes: a held row is no such failure.
+    try (FireQueue queue = new FireQueue(firing("n1", metrics), Duration.ofMinutes(10));
         Connection holder = database.dataSource().getConnection()) {
       holder.setAutoCommit(false);
       try (var lock = holder.createStatement()) {
@@ -50,6 +53,11 @@ class BusyJobRowTest extends FiringFixture {
       queue.add(due(locked, next));
       // The job's later fire waits behind its first one, which waits for the row.
       Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> queue.waiting() == 2);
+      // The lane goes on with the fires that come meanwhile.
+      queue.add(due(later, next));
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> started(later), times -> !times.isEmpty());
       assertThat(started(locked)).as("its row is held").isEmpty();
       holder.rollback();
 
@@ -61,6 +69,37 @@ class BusyJobRowTest extends FiringFixture {
       assertThat(queue.waiting()).isZero();
     }
     assertThat(metrics.find("nightshift.fires.duplicates").counter().count()).isZero();
+  }
+
+  @Test
+  void a_row_held_over_a_minute_is_told_once_and_its_fire_is_recorded_as_missed_once_free()
+      throws Exception {
+    StoredJob locked = job("locked", "allow");
+    Instant first = second();
+    try (CapturedLog queueLog = CapturedLog.of(FireQueue.class);
+        FireQueue queue = new FireQueue(firing("n1", metrics));
+        Connection holder = database.dataSource().getConnection()) {
+      holder.setAutoCommit(false);
+      try (var lock = holder.createStatement()) {
+        lock.executeQuery("select id from job where id = " + locked.id() + " for update").close();
+      }
+      queue.add(due(locked, first));
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> queue.waiting() == 1);
+      clock.advance(Firing.LATE.plusSeconds(1));
+
+      String told = "job locked's row has been held by another transaction for over 60 s";
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> queueLog.messages().stream().anyMatch(m -> m.startsWith(told)));
+      holder.rollback();
+
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> fires(locked, "misfired"), times -> !times.isEmpty());
+      assertThat(fires(locked, "misfired")).containsExactly(first);
+      assertThat(started(locked)).isEmpty();
+      assertThat(queueLog.messages().stream().filter(m -> m.startsWith(told))).hasSize(1);
+    }
   }
 
   @Test
@@ -99,10 +138,12 @@ class BusyJobRowTest extends FiringFixture {
                 "db = database() and id <> connection_id() and lower(info) like '%for update%'"));
   }
 
-  /** A new job whose fires are claimed by the same lane as {@code job}'s. */
-  private StoredJob sameLaneAs(StoredJob job) {
+  /**
+   * A new job named from {@code name} whose fires are claimed by the same lane as {@code job}'s.
+   */
+  private StoredJob sameLaneAs(StoredJob job, String name) {
     for (int i = 0; ; i++) {
-      StoredJob made = job("other-" + i, "allow");
+      StoredJob made = job(name + "-" + i, "allow");
       if (Math.floorMod(made.id() - job.id(), FireQueue.LANES) == 0) {
         return made;
       }
@@ -111,10 +152,15 @@ class BusyJobRowTest extends FiringFixture {
 
   /** The times of the job's fires that started a run, by their runs' order. */
   private List<Instant> started(StoredJob job) {
+    return fires(job, "started");
+  }
+
+  /** The times of the job's fires recorded with {@code outcome}, by their runs' order. */
+  private List<Instant> fires(StoredJob job, String outcome) {
     return dsl.select(JOB_FIRE.SCHEDULED_AT)
         .from(JOB_FIRE)
-        .where(JOB_FIRE.JOB_ID.eq(job.id()).and(JOB_FIRE.OUTCOME.eq("started")))
-        .orderBy(JOB_FIRE.RUN_ID)
+        .where(JOB_FIRE.JOB_ID.eq(job.id()).and(JOB_FIRE.OUTCOME.eq(outcome)))
+        .orderBy(JOB_FIRE.RUN_ID, JOB_FIRE.SCHEDULED_AT)
         .fetch(JOB_FIRE.SCHEDULED_AT);
   }
 }
