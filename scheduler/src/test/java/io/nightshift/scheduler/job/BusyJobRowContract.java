@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nightshift.scheduler.CapturedLog;
 import io.nightshift.scheduler.run.Trigger;
-import io.nightshift.scheduler.store.Database;
-import io.nightshift.scheduler.store.TestDatabases;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,16 +16,14 @@ import org.junit.jupiter.api.Test;
 /**
  * A claim never waits on a job's row that another transaction holds (a node cut off from the
  * database mid-claim can hold it until the server drops its connection): the other jobs of its lane
- * are claimed meanwhile, and its own fires, in their order, once the row is free. On MariaDB, whose
- * row locks wait 50 s as in production.
+ * are claimed meanwhile, and its own fires, in their order, once the row is free. On both stores:
+ * MariaDB, whose row locks wait 50 s as in production, and H2.
  */
-class BusyJobRowTest extends FiringFixture {
+abstract class BusyJobRowContract extends FiringFixture {
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
-  @Override
-  Database open() {
-    return TestDatabases.freshMysql();
-  }
+  /** How many transactions of the test database wait for a row lock now. */
+  abstract int lockWaits();
 
   @Test
   void a_job_whose_row_is_held_holds_back_no_other_job_of_its_lane_and_fires_once_it_is_free()
@@ -125,17 +121,6 @@ class BusyJobRowTest extends FiringFixture {
     } finally {
       catchUp.shutdownNow();
     }
-  }
-
-  /**
-   * Statements on the test database under way that lock rows (the holder's has ended): one is
-   * waiting for the held row.
-   */
-  private int lockWaits() {
-    return dsl.fetchCount(
-        dsl.selectFrom("information_schema.processlist")
-            .where(
-                "db = database() and id <> connection_id() and lower(info) like '%for update%'"));
   }
 
   /**
