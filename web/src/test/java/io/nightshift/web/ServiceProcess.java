@@ -68,9 +68,10 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   /**
-   * The service removes its default work directory root itself at a clean stop, but not when it is
-   * killed: the test JVM deletes it when it exits (a test may restart the service on it until
-   * then). A node without a configured name is named at start, so its root is not known here.
+   * The service removes its default work directory root and its cgroup folder itself at a clean
+   * stop, but not when it is killed: the test JVM deletes them when it exits (a test may restart
+   * the service on them until then). A node without a configured name is named at start, so they
+   * are not known here.
    */
   private void deleteWorkRootAtExit() {
     Map<String, String> environment = new java.util.HashMap<>(System.getenv());
@@ -81,12 +82,15 @@ public final class ServiceProcess implements AutoCloseable {
     } catch (ConfigException e) {
       return; // the service refuses it too: it makes no root
     }
-    if (loaded.node() == null || loaded.executor().workDir() != null) {
+    if (loaded.node() == null) {
       return;
     }
     // The service resolves a relative dataDir against its working directory, this folder.
     Config served = loaded.withDataDir(dir.resolve(loaded.dataDir()));
-    TempFolders.deleteAtExit(served.executor().workDirOf(served.localName()));
+    NodeCgroups.removeAtExit(served.localName());
+    if (loaded.executor().workDir() == null) {
+      TempFolders.deleteAtExit(served.executor().workDirOf(served.localName()));
+    }
   }
 
   /** SIGKILL: no shutdown hook, nothing cleaned up. */

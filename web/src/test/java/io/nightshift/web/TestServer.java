@@ -72,6 +72,9 @@ public final class TestServer implements AutoCloseable {
 
   /** A node on {@code config} whose own clock is {@code clock} (one set wrong, say). */
   public static TestServer start(Config config, Clock clock) {
+    if (config.node() != null) {
+      NodeCgroups.removeAtExit(config.localName());
+    }
     if (config.executor().workDir() == null && config.node() != null) {
       TempFolders.deleteAtExit(config.executor().workDirOf(config.localName()));
     }
