@@ -1,6 +1,5 @@
 package io.nightshift.scheduler.job;
 
-import static io.nightshift.sql.Tables.JOB_FIRE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -138,14 +137,5 @@ abstract class BusyJobRowContract extends FiringFixture {
   /** The times of the job's fires that started a run, by their runs' order. */
   private List<Instant> started(StoredJob job) {
     return fires(job, "started");
-  }
-
-  /** The times of the job's fires recorded with {@code outcome}, by their runs' order. */
-  private List<Instant> fires(StoredJob job, String outcome) {
-    return dsl.select(JOB_FIRE.SCHEDULED_AT)
-        .from(JOB_FIRE)
-        .where(JOB_FIRE.JOB_ID.eq(job.id()).and(JOB_FIRE.OUTCOME.eq(outcome)))
-        .orderBy(JOB_FIRE.RUN_ID, JOB_FIRE.SCHEDULED_AT)
-        .fetch(JOB_FIRE.SCHEDULED_AT);
   }
 }

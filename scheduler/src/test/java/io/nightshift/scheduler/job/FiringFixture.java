@@ -1,5 +1,7 @@
 package io.nightshift.scheduler.job;
 
+import static io.nightshift.sql.Tables.JOB_FIRE;
+
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nightshift.scheduler.SettableClock;
 import io.nightshift.scheduler.run.CreatedRuns;
@@ -122,6 +124,15 @@ abstract class FiringFixture {
 
   Firing.Due due(StoredJob job, Instant at) {
     return new Firing.Due(job.id(), job.name(), at, Trigger.INTERVAL, null);
+  }
+
+  /** The times of the job's fires recorded with {@code outcome}, by their runs' order. */
+  List<Instant> fires(StoredJob job, String outcome) {
+    return dsl.select(JOB_FIRE.SCHEDULED_AT)
+        .from(JOB_FIRE)
+        .where(JOB_FIRE.JOB_ID.eq(job.id()).and(JOB_FIRE.OUTCOME.eq(outcome)))
+        .orderBy(JOB_FIRE.RUN_ID, JOB_FIRE.SCHEDULED_AT)
+        .fetch(JOB_FIRE.SCHEDULED_AT);
   }
 
   Instant second() {

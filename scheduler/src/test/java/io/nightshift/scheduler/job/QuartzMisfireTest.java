@@ -1,6 +1,5 @@
 package io.nightshift.scheduler.job;
 
-import static io.nightshift.sql.Tables.JOB_FIRE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -154,13 +153,6 @@ class QuartzMisfireTest extends FiringFixture {
   /** The times of the job's fires recorded as missed. */
   private List<Instant> scheduled(StoredJob job) {
     return fires(job, "misfired");
-  }
-
-  private List<Instant> fires(StoredJob job, String outcome) {
-    return dsl.select(JOB_FIRE.SCHEDULED_AT)
-        .from(JOB_FIRE)
-        .where(JOB_FIRE.JOB_ID.eq(job.id()).and(JOB_FIRE.OUTCOME.eq(outcome)))
-        .fetch(JOB_FIRE.SCHEDULED_AT);
   }
 
   private JobSpec everyTwoSeconds(String name) {
