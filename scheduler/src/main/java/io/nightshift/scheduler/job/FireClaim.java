@@ -243,6 +243,11 @@ final class FireClaim {
           .orElse(new TemplateRead(null, "template '" + name + "' does not exist"));
     } catch (SecretKeyException unreadable) {
       return new TemplateRead(null, unreadable.getMessage());
+    } catch (Invalid stored) {
+      // A body stored by a version whose checks let it through: the fire fails to start, saying
+      // why, instead of failing its whole claim again and again.
+      return new TemplateRead(
+          null, "template '" + name + "' as stored is not valid: " + stored.getMessage());
     }
   }
 

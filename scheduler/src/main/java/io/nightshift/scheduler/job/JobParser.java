@@ -78,7 +78,7 @@ public final class JobParser {
             Misfire.class,
             current == null ? Misfire.FIRE_ONCE : current.misfire());
     boolean enabled =
-        json.containsKey("enabled")
+        json.getValue("enabled") != null
             ? in.bool(json, "enabled", "")
             : current == null || current.enabled();
     List<Webhook> webhooks =

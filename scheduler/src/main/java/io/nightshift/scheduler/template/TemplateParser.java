@@ -166,7 +166,7 @@ public final class TemplateParser {
     JsonArray array = in.array(json, "steps", "");
     List<StepSpec> steps = new ArrayList<>();
     if (array == null) {
-      if (!json.containsKey("steps")) {
+      if (json.getValue("steps") == null) {
         in.problem("steps", "is required");
       }
       return steps;

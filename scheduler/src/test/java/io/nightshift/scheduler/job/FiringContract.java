@@ -5,6 +5,8 @@ import static io.nightshift.sql.Tables.JOB_FIRE;
 import static io.nightshift.sql.Tables.RUN;
 import static io.nightshift.sql.Tables.RUN_EVENT;
 import static io.nightshift.sql.Tables.RUN_STEP;
+import static io.nightshift.sql.Tables.TEMPLATE;
+import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -190,6 +192,38 @@ abstract class FiringContract extends FiringFixture {
     assertThat(count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(a.id()))).isZero();
     assertThat(handed)
         .containsExactly("start " + results.get(1).runId(), "start " + results.get(2).runId());
+  }
+
+  @Test
+  void a_fire_whose_stored_template_is_not_valid_fails_to_start_saying_why() {
+    StoredJob a = job("a", "allow");
+    StoredJob b = job("b", "allow");
+    // A version of "gate" as a version whose checks let "steps": null through stored it.
+    long gate =
+        dsl.select(TEMPLATE.ID)
+            .from(TEMPLATE)
+            .where(TEMPLATE.NAME.eq("gate"))
+            .fetchOne(TEMPLATE.ID);
+    dsl.insertInto(TEMPLATE_VERSION)
+        .set(TEMPLATE_VERSION.TEMPLATE_ID, gate)
+        .set(TEMPLATE_VERSION.VERSION, 2)
+        .set(TEMPLATE_VERSION.BODY, "{\"name\":\"gate\",\"steps\":null}")
+        .set(TEMPLATE_VERSION.CREATED_AT, clock.instant())
+        .set(TEMPLATE_VERSION.CREATED_BY, "alice")
+        .execute();
+    dsl.update(TEMPLATE).set(TEMPLATE.LATEST_VERSION, 2).where(TEMPLATE.ID.eq(gate)).execute();
+    Instant at = second();
+
+    List<Firing.Result> results =
+        firing("n1", new SimpleMeterRegistry()).fireAll(List.of(due(a, at), due(b, at)));
+
+    for (Firing.Result result : results) {
+      assertThat(result.failed()).as(result.toString()).isFalse();
+      assertThat(result.outcome()).isEqualTo(FireOutcome.FAILED_TO_START);
+      assertThat(result.reason())
+          .isEqualTo("template 'gate' as stored is not valid: steps: is required");
+    }
+    assertThat(fires(a, "failed_to_start")).containsExactly(at);
   }
 
   @Test

@@ -47,6 +47,15 @@ class TemplateParserTest {
   }
 
   @Test
+  void steps_null_is_as_missing_as_no_steps_at_all() {
+    for (String body : java.util.List.of("{\"name\":\"x\",\"steps\":null}", "{\"name\":\"x\"}")) {
+      assertThatThrownBy(() -> TemplateParser.parse(new JsonObject(body), null))
+          .as(body)
+          .hasMessageContaining("steps: is required");
+    }
+  }
+
+  @Test
   void empty_needs_means_start_at_once_in_parallel() {
     JsonObject json =
         new JsonObject(

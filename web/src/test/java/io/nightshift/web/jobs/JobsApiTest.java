@@ -284,6 +284,26 @@ class JobsApiTest {
   }
 
   @Test
+  void enabled_null_is_as_if_it_were_left_out_and_pauses_nothing() {
+    Answer created =
+        server.post(
+            "/api/v1/jobs",
+            operator,
+            deployJob("null-enabled").put("schedule", every(3600)).putNull("enabled").encode());
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    assertThat(created.json().getBoolean("enabled")).isTrue();
+
+    Answer edited =
+        server.put(
+            "/api/v1/jobs/null-enabled",
+            operator,
+            deployJob("null-enabled").put("schedule", every(1800)).putNull("enabled").encode());
+    assertThat(edited.status()).as(edited.toString()).isEqualTo(200);
+    assertThat(edited.json().getBoolean("enabled")).isTrue();
+    assertThat(getJob(server, "null-enabled").getBoolean("enabled")).isTrue();
+  }
+
+  @Test
   void deleting_a_job_removes_its_trigger_so_it_fires_no_more() throws Exception {
     createJob(server, job("short-lived", "plain", every(1)).put("concurrency", "allow"));
     await()
