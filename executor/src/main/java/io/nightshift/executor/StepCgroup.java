@@ -127,6 +127,11 @@ final class StepCgroup {
     try {
       Files.writeString(dir.resolve(file), value, StandardCharsets.UTF_8);
       return true;
+    } catch (java.nio.file.NoSuchFileException gone) {
+      // The cgroup was removed meanwhile (its step ended and was cleaned up): nothing is left in
+      // it to hold or kill.
+      log.debug("cgroup {} is gone; {} not written", dir, value);
+      return false;
     } catch (IOException e) {
       log.warn("cannot write {} to {}", value, dir.resolve(file), e);
       return false;

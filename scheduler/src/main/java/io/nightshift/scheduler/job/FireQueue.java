@@ -234,13 +234,15 @@ final class FireQueue implements AutoCloseable {
       if (firing.clocks().lateBy(fire).compareTo(Firing.LATE) > 0 && heldLong.add(fire.jobId())) {
         log.warn(
             "job {}'s row has been held by another transaction for over {} s: its fires wait (the"
-                + " first at {}) and are recorded as missed once it is free, or dropped {} after"
-                + " their time; look for a long transaction on the job table (on MySQL/MariaDB:"
+                + " first at {}); once the row is free, those less than {} s late start and the"
+                + " others are recorded as missed, and any still waiting {} min after its time is"
+                + " dropped; look for a long transaction on the job table (on MySQL/MariaDB:"
                 + " information_schema.innodb_trx)",
             fire.job() == null ? fire.jobId() : fire.job(),
             Firing.LATE.toSeconds(),
             fire.scheduledAt(),
-            Firing.GIVE_UP);
+            Firing.LATE.toSeconds(),
+            Firing.GIVE_UP.toMinutes());
       }
     }
 
@@ -284,9 +286,9 @@ final class FireQueue implements AutoCloseable {
         // second.
         if (droppedLogged == 0 || System.nanoTime() - droppedLogged >= 60_000_000_000L) {
           log.error(
-              "{} fire(s) dropped after failing for {} (among them job {} at {}): {}",
+              "{} fire(s) dropped after failing for {} min (among them job {} at {}): {}",
               droppedSince,
-              Firing.GIVE_UP,
+              Firing.GIVE_UP.toMinutes(),
               dropped.get(0).jobId(),
               dropped.get(0).scheduledAt(),
               why);

@@ -373,7 +373,10 @@ public final class Firing {
       // Once it is committed: a batch that rolled back and is claimed again fire by fire would
       // say it twice.
       log.warn(
-          "job {} fire at {} failed to start: {}", due.jobId(), due.scheduledAt(), result.reason());
+          "job {} fire at {} failed to start: {}",
+          due.job() == null ? due.jobId() : due.job(),
+          due.scheduledAt(),
+          result.reason());
     }
     if (result.outcome() == FireOutcome.STARTED) {
       engine.startCreated(result.runId());
