@@ -32,6 +32,13 @@ record EndReport(
     return new EndReport(StepStatus.FAILED, null, error, 0, 0, at);
   }
 
+  /**
+   * An attempt of a run being canceled that ended without its executor ({@code error} says how).
+   */
+  static EndReport canceled(String error, Instant at) {
+    return new EndReport(StepStatus.CANCELED, null, error, 0, 0, at);
+  }
+
   /** This end, with {@code lines} lines of output (of a lost attempt: those stored of it). */
   EndReport withLines(long lines) {
     return new EndReport(to, exitCode, error, lines, dropped, at);

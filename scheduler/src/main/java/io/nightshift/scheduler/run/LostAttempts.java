@@ -73,7 +73,7 @@ final class LostAttempts {
               log.warn(
                   "run {} step {} attempt {}: {}", run.id(), lost.name(), lost.attempt(), error);
               return end(
-                  run, run.attempt(lost.id()).orElseThrow(), false, lostEnd(lost.id(), error));
+                  run, run.attempt(lost.id()).orElseThrow(), false, lostEnd(run, lost.id(), error));
             });
       }
     }
@@ -224,7 +224,7 @@ final class LostAttempts {
                           step.name(),
                           step.attempt(),
                           error);
-                      return end(run, step, expired, lostEnd(step.id(), error));
+                      return end(run, step, expired, lostEnd(run, step.id(), error));
                     });
           }
           if (ended) {
@@ -235,11 +235,16 @@ final class LostAttempts {
   }
 
   /**
-   * The end of an attempt whose executor is gone: failed with {@code error}, with the lines of it
-   * stored by then (its executor counted them; now the store does, as far as they reached it).
+   * The end of an attempt whose executor is gone: failed with {@code error}, or canceled if its run
+   * was being canceled (the cancel asked for its end; only its owner was not there to kill it),
+   * with the lines of it stored by then (its executor counted them; now the store does, as far as
+   * they reached it).
    */
-  private EndReport lostEnd(long stepRunId, String error) {
-    EndReport end = EndReport.failed(error, ctx.storedNow());
+  private EndReport lostEnd(Run run, long stepRunId, String error) {
+    EndReport end =
+        run.status() == RunStatus.CANCELING
+            ? EndReport.canceled("canceled; " + error, ctx.storedNow())
+            : EndReport.failed(error, ctx.storedNow());
     try {
       return end.withLines(ctx.lines.countOfStep(stepRunId));
     } catch (RuntimeException e) {

@@ -72,6 +72,29 @@ class EngineTest extends EngineFixture {
   }
 
   @Test
+  void a_canceling_run_whose_owner_is_gone_ends_canceled_with_its_step_canceled_not_retried()
+      throws Exception {
+    ScriptedExecutor owner = new ScriptedExecutor();
+    Engine a = engine("a", owner);
+    long id = a.start(run(command("s").put("retries", 1))).id();
+    awaitStarted(owner, 1);
+    ScriptedExecutor survivor = new ScriptedExecutor();
+    Engine b = engine("b", survivor);
+
+    // Node a is gone: the cancel reaches nobody, and the run stays CANCELING until its lease ends.
+    assertThat(b.cancel(id, "bob").status()).isEqualTo(RunStatus.CANCELING);
+    clock.advance(Duration.ofSeconds(31));
+    b.sweep();
+
+    awaitStatus(id, RunStatus.CANCELED);
+    StepRun step = attempt(id, "s", 1);
+    assertThat(step.status()).isEqualTo(StepStatus.CANCELED);
+    assertThat(step.error()).startsWith("canceled; executor lost").contains(a.instance());
+    assertThat(survivor.started).as("a canceled step is not retried").isEmpty();
+    assertThat(runs.get(id).error()).contains("canceled by bob");
+  }
+
+  @Test
   void a_run_without_a_running_attempt_is_canceled_at_once() throws Exception {
     ScriptedExecutor executor = new ScriptedExecutor();
     Engine engine = engine("n1", executor);
