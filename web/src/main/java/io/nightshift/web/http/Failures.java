@@ -90,7 +90,8 @@ public final class Failures implements Handler<RoutingContext> {
           "gave up waiting for a lock another transaction held (" + rootMessage(failure) + ")",
           1,
           "write_conflict",
-          "another request was writing the same rows and this one gave up waiting for them");
+          "another transaction held rows this request writes (another request, or a long"
+              + " transaction on the database) and this one gave up waiting for them");
       return;
     }
     String ref = UUID.randomUUID().toString().substring(0, 8);
