@@ -58,7 +58,7 @@ public final class JobAdmission implements Admission {
   }
 
   @Override
-  public Admitted admit(NewRun run, boolean force, Instant now) {
+  public Admitted admit(NewRun run, boolean force, java.time.Clock clock) {
     return dsl.transactionResult(
         cfg -> {
           DSLContext tx = cfg.dsl();
@@ -79,6 +79,7 @@ public final class JobAdmission implements Admission {
               initial = RunStatus.QUEUED;
             }
           }
+          Instant now = clock.instant(); // once the job's row is held
           long id = NewRunRepository.insert(tx, run, initial, now);
           return new Admitted(NewRunRepository.created(tx, id, run, initial, now));
         });

@@ -1,6 +1,6 @@
 package io.nightshift.scheduler.run;
 
-import java.time.Instant;
+import java.time.Clock;
 
 /**
  * Stores a new run, deciding whether it starts now, waits (QUEUED) or is refused: for a run of a
@@ -22,12 +22,13 @@ public interface Admission {
   /**
    * Stores {@code run} in one transaction and says how it starts; a {@link
    * io.nightshift.scheduler.error.Conflict} naming the active run when its job forbids overlap and
-   * {@code force} is false.
+   * {@code force} is false. Its creation time is read from {@code clock} once the job's row is
+   * held: a request that waited for it is not stored as created before the wait.
    */
-  Admitted admit(NewRun run, boolean force, Instant now);
+  Admitted admit(NewRun run, boolean force, Clock clock);
 
   /** Every run starts at once (no job policy applies). */
   static Admission direct(RunRepository runs) {
-    return (run, force, now) -> new Admitted(runs.create(run, now));
+    return (run, force, clock) -> new Admitted(runs.create(run, clock.instant()));
   }
 }

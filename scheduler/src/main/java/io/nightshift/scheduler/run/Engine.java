@@ -147,7 +147,7 @@ public final class Engine implements CreatedRuns, AutoCloseable {
    * {@code force} is false), then starts the steps that can start, or leaves it QUEUED.
    */
   public Run start(NewRun request, boolean force) {
-    Admission.Admitted admitted = admission.admit(request, force, clock.instant());
+    Admission.Admitted admitted = admission.admit(request, force, clock);
     ctx.changed();
     long id = admitted.runId();
     Run stored = admitted.run();

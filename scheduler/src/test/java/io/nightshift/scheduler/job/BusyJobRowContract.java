@@ -98,6 +98,38 @@ abstract class BusyJobRowContract extends FiringFixture {
   }
 
   @Test
+  void a_run_now_that_waited_for_its_jobs_row_is_created_when_it_got_it() throws Exception {
+    StoredJob job = job("nightly", "allow");
+    var gate = templates.find("gate").orElseThrow();
+    io.nightshift.scheduler.run.NewRun run =
+        new io.nightshift.scheduler.run.NewRun(
+            gate.template(),
+            gate.version(),
+            job.name(),
+            Trigger.MANUAL,
+            "alice",
+            java.util.Map.of(),
+            null);
+    var admitting = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (Connection holder = database.dataSource().getConnection()) {
+      holder.setAutoCommit(false);
+      try (var lock = holder.createStatement()) {
+        lock.executeQuery("select id from job where id = " + job.id() + " for update").close();
+      }
+      var admitted = admitting.submit(() -> new JobAdmission(dsl).admit(run, false, clock));
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(this::lockWaits, n -> n == 1);
+      clock.advance(Duration.ofSeconds(30));
+      Instant gotIt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+      holder.rollback();
+
+      assertThat(admitted.get(20, java.util.concurrent.TimeUnit.SECONDS).run().createdAt())
+          .isEqualTo(gotIt);
+    } finally {
+      admitting.shutdownNow();
+    }
+  }
+
+  @Test
   void a_catch_up_fire_waits_for_its_jobs_row_and_then_starts() throws Exception {
     StoredJob job = job("nightly", "allow");
     Firing firing = firing("n1", metrics);
