@@ -60,7 +60,11 @@ final class ParamParser {
     boolean secret = in.bool(p, "secret", at);
     String defaultValue = in.string(p, "default", at, false);
     List<String> allowed = in.strings(p, "enum", at);
-    if (allowed != null && allowed.isEmpty()) {
+    // An empty list, not one whose items were refused (each named in its own problem).
+    if (allowed != null
+        && allowed.isEmpty()
+        && p.getValue("enum") instanceof JsonArray given
+        && given.isEmpty()) {
       in.problem(at + ".enum", "must list at least one value");
     }
     String pattern = in.string(p, "pattern", at, false);

@@ -56,6 +56,21 @@ class TemplateParserTest {
   }
 
   @Test
+  void an_enum_of_a_null_is_one_problem_naming_the_item() {
+    JsonObject json =
+        new JsonObject(
+            "{\"name\":\"x\",\"params\":[{\"name\":\"v\",\"enum\":[null]}],"
+                + "\"steps\":[{\"name\":\"a\",\"kind\":\"command\",\"command\":\"true\"}]}");
+    assertThatThrownBy(() -> TemplateParser.parse(json, null))
+        .isInstanceOfSatisfying(
+            io.nightshift.scheduler.error.Invalid.class,
+            e ->
+                assertThat(e.problems())
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.field()).startsWith("params[0].enum[0]")));
+  }
+
+  @Test
   void empty_needs_means_start_at_once_in_parallel() {
     JsonObject json =
         new JsonObject(
