@@ -192,7 +192,7 @@ final class FireQueue implements AutoCloseable {
                 + " ahead of it), the first of job {} at {}: left to the other nodes, or to the"
                 + " catch-up of the next start",
             held.size(),
-            held.peek().jobId(),
+            held.peek().named(),
             held.peek().scheduledAt());
         held.forEach(FireQueue.this::forget);
         heldCount = 0;
@@ -203,7 +203,7 @@ final class FireQueue implements AutoCloseable {
             "stopped with {} fire(s) whose job's row another transaction held, the first of job {}"
                 + " at {}: left to the other nodes, or to the catch-up of the next start",
             left.size(),
-            left.get(0).jobId(),
+            left.get(0).named(),
             left.get(0).scheduledAt());
         left.forEach(FireQueue.this::forget);
       }
@@ -238,7 +238,7 @@ final class FireQueue implements AutoCloseable {
                 + " others are recorded as missed, and any still waiting {} min after its time is"
                 + " dropped; look for a long transaction on the job table (on MySQL/MariaDB:"
                 + " information_schema.innodb_trx)",
-            fire.job() == null ? fire.jobId() : fire.job(),
+            fire.named(),
             Firing.LATE.toSeconds(),
             fire.scheduledAt(),
             Firing.LATE.toSeconds(),
@@ -289,7 +289,7 @@ final class FireQueue implements AutoCloseable {
               "{} fire(s) dropped after failing for {} min (among them job {} at {}): {}",
               droppedSince,
               Firing.GIVE_UP.toMinutes(),
-              dropped.get(0).jobId(),
+              dropped.get(0).named(),
               dropped.get(0).scheduledAt(),
               why);
           droppedLogged = System.nanoTime();

@@ -114,6 +114,11 @@ public final class Firing {
     public Due(long jobId, String job, Instant scheduledAt, Trigger trigger, String note) {
       this(jobId, job, scheduledAt, trigger, note, 0);
     }
+
+    /** The job as log lines name it: its name, or its id where the fire does not carry one. */
+    Object named() {
+      return job == null ? jobId : job;
+    }
   }
 
   /**
@@ -356,7 +361,7 @@ public final class Firing {
         log.info(
             "job {} fire at {} not started: the job's schedule changed before it came due and"
                 + " does not hold that time",
-            due.job() == null ? due.jobId() : due.job(),
+            due.named(),
             due.scheduledAt());
       }
       return;
@@ -373,10 +378,7 @@ public final class Firing {
       // Once it is committed: a batch that rolled back and is claimed again fire by fire would
       // say it twice.
       log.warn(
-          "job {} fire at {} failed to start: {}",
-          due.job() == null ? due.jobId() : due.job(),
-          due.scheduledAt(),
-          result.reason());
+          "job {} fire at {} failed to start: {}", due.named(), due.scheduledAt(), result.reason());
     }
     if (result.outcome() == FireOutcome.STARTED) {
       engine.startCreated(result.runId());
