@@ -15,7 +15,8 @@ export function Templates() {
           ${can('operate') ? html` <a href="#/templates/new">Create the first one</a>.` : ' Ask an operator to create one.'}<//>`
       : html`<table class="list"><thead><tr><th>Name</th><th>Description</th><th>Steps</th><th>Version</th><th>Updated</th><th></th></tr></thead>
         <tbody>${page.items.map((t) => html`<tr><td><a href=${href('templates', t.name)}>${t.name}</a></td>
-          <td class="wrap">${t.description || ''}</td><td>${t.steps.length}</td><td>${t.version}</td>
+          <td class="wrap">${t.problem ? html`<span class="badge warn">not readable</span> ${t.problem}` : t.description || ''}</td>
+          <td>${t.problem ? '?' : t.steps.length}</td><td>${t.version}</td>
           <td><${Time} at=${t.updatedAt} now=${now} /> <span class="muted">${t.updatedBy || ''}</span></td>
           <td>${can('operate') && html`<a href=${'#/start?template=' + encodeURIComponent(t.name)}>Start…</a>`}</td></tr>`)}</tbody></table>`}<//>
   </${Page}>`;
@@ -23,7 +24,7 @@ export function Templates() {
 
 /** JSON with keys in a stable order, for reading and diffing. */
 const pretty = (t) => {
-  const { version, createdAt, updatedAt, updatedBy, ...rest } = t;
+  const { version, createdAt, updatedAt, updatedBy, problem, ...rest } = t;
   return JSON.stringify(rest, null, 2);
 };
 
@@ -71,6 +72,7 @@ export function TemplatePage({ name }) {
           <option value="">—</option>${versions.filter((v) => v !== t.version).map((v) => html`<option value=${String(v)}>version ${v}</option>`)}</select></label>
         <span class="muted">saved by ${t.updatedBy || '?'} <${Time} at=${t.updatedAt} /></span>
       </div>
+      ${t.problem && html`<p class="error stale" role="alert">This version cannot be read: ${t.problem}.</p>`}
       ${t.description && html`<p>${t.description}</p>`}
       <h2>Steps</h2>
       <${Graph} steps=${t.steps} label="template steps" />

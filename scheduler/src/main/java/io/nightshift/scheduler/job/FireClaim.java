@@ -1,6 +1,7 @@
 package io.nightshift.scheduler.job;
 
 import io.nightshift.scheduler.error.Invalid;
+import io.nightshift.scheduler.error.StoredInvalid;
 import io.nightshift.scheduler.job.Firing.Due;
 import io.nightshift.scheduler.job.Firing.Result;
 import io.nightshift.scheduler.run.NewRun;
@@ -243,11 +244,10 @@ final class FireClaim {
           .orElse(new TemplateRead(null, "template '" + name + "' does not exist"));
     } catch (SecretKeyException unreadable) {
       return new TemplateRead(null, unreadable.getMessage());
-    } catch (Invalid stored) {
+    } catch (StoredInvalid stored) {
       // A body stored by a version whose checks let it through: the fire fails to start, saying
       // why, instead of failing its whole claim again and again.
-      return new TemplateRead(
-          null, "template '" + name + "' as stored is not valid: " + stored.getMessage());
+      return new TemplateRead(null, stored.getMessage());
     }
   }
 

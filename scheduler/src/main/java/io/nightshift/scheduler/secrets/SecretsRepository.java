@@ -5,6 +5,7 @@ import static io.nightshift.sql.Tables.RUN;
 import static io.nightshift.sql.Tables.TEMPLATE;
 import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 
+import io.nightshift.scheduler.error.NightshiftException;
 import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.Template;
 import io.nightshift.scheduler.template.TemplateRepository;
@@ -18,6 +19,8 @@ import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record2;
 import org.jooq.Table;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The stored columns that hold sealed secrets (template versions, jobs, runs' parameters and
@@ -25,6 +28,7 @@ import org.jooq.Table;
  * rotation.
  */
 public final class SecretsRepository {
+  private static final Logger log = LoggerFactory.getLogger(SecretsRepository.class);
   private static final Pattern TOKEN = Pattern.compile("nsenc:v1:([0-9a-f]{8}):[A-Za-z0-9_-]+");
   private static final String LIKE = "%" + SecretCipher.PREFIX + "%";
 
@@ -99,15 +103,32 @@ public final class SecretsRepository {
         dsl.select(TEMPLATE_VERSION.TEMPLATE_ID, TEMPLATE_VERSION.VERSION)
             .from(TEMPLATE_VERSION)
             .fetch()) {
-      rows += sealTemplateVersion(cipher, v.value1(), v.value2()) ? 1 : 0;
+      rows +=
+          sealed(
+              "template version " + v.value1() + "/" + v.value2(),
+              () -> sealTemplateVersion(cipher, v.value1(), v.value2()));
     }
     for (Long job : dsl.select(JOB.ID).from(JOB).fetch(JOB.ID)) {
-      rows += sealJob(cipher, job) ? 1 : 0;
+      rows += sealed("job " + job, () -> sealJob(cipher, job));
     }
     for (Long run : dsl.select(RUN.ID).from(RUN).where(RUN.FINISHED_AT.isNull()).fetch(RUN.ID)) {
-      rows += sealRun(cipher, run) ? 1 : 0;
+      rows += sealed("run " + run, () -> sealRun(cipher, run));
     }
     return rows;
+  }
+
+  /**
+   * 1 if {@code seal} sealed its row. A row whose stored definition this version cannot read (a
+   * template an earlier version let through, a job using it) is left as it is and logged: it must
+   * not keep the rows after it in clear.
+   */
+  private static int sealed(String row, java.util.function.BooleanSupplier seal) {
+    try {
+      return seal.getAsBoolean() ? 1 : 0;
+    } catch (NightshiftException unreadable) {
+      log.warn("secrets: {} left as stored: {}", row, unreadable.getMessage());
+      return 0;
+    }
   }
 
   private boolean sealTemplateVersion(SecretCipher cipher, long templateId, int version) {

@@ -6,7 +6,9 @@ import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
+import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.error.StoredInvalid;
 import io.nightshift.scheduler.secrets.SecretCipher;
 import io.nightshift.scheduler.secrets.StoredSecrets;
 import io.nightshift.scheduler.store.Page;
@@ -101,17 +103,19 @@ public final class TemplateRepository {
                   .fetchOptional()
                   .orElseThrow(() -> new NotFound("template", template.name()));
           int version = row.getLatestVersion() + 1;
+          StoredTemplate previous =
+              lenient(
+                  tx.select(TEMPLATE.asterisk(), TEMPLATE_VERSION.asterisk())
+                      .from(TEMPLATE)
+                      .join(TEMPLATE_VERSION)
+                      .on(TEMPLATE_VERSION.TEMPLATE_ID.eq(TEMPLATE.ID))
+                      .where(TEMPLATE.ID.eq(row.getId()))
+                      .and(TEMPLATE_VERSION.VERSION.eq(row.getLatestVersion()))
+                      .fetchOne());
           List<String> weakened =
-              ApprovalWeakening.between(
-                  StoredSecrets.template(
-                      SecretCipher.of(tx),
-                      tx.select(TEMPLATE_VERSION.BODY)
-                          .from(TEMPLATE_VERSION)
-                          .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(row.getId()))
-                          .and(TEMPLATE_VERSION.VERSION.eq(row.getLatestVersion()))
-                          .fetchOne(TEMPLATE_VERSION.BODY),
-                      template.name()),
-                  template);
+              previous.readable()
+                  ? ApprovalWeakening.between(previous.template(), template)
+                  : unreadableBefore(previous, template);
           insertVersion(tx, row.getId(), version, template, actor, now);
           if (!weakened.isEmpty()) {
             AuditLog.write(
@@ -153,6 +157,21 @@ public final class TemplateRepository {
         .fetchOptional(this::map);
   }
 
+  /**
+   * The latest version (or {@code version}, when not null) to show or to replace: one this node
+   * cannot read comes back with its problem instead of failing, so that it can be seen and
+   * corrected.
+   */
+  public Optional<StoredTemplate> shown(String name, Integer version) {
+    return select()
+        .where(TEMPLATE.NAME.eq(name))
+        .and(
+            version == null
+                ? TEMPLATE_VERSION.VERSION.eq(TEMPLATE.LATEST_VERSION)
+                : TEMPLATE_VERSION.VERSION.eq(version))
+        .fetchOptional(this::lenient);
+  }
+
   public Optional<StoredTemplate> find(String name, int version) {
     return select()
         .where(TEMPLATE.NAME.eq(name))
@@ -160,13 +179,16 @@ public final class TemplateRepository {
         .fetchOptional(this::map);
   }
 
-  /** Latest versions by name, alphabetically, after the cursor (a name). */
+  /**
+   * Latest versions by name, alphabetically, after the cursor (a name). A version this node cannot
+   * read is listed with its problem ({@link StoredTemplate#problem}), not failing the page.
+   */
   public Page<StoredTemplate> list(String after, int limit) {
     var query = select().where(TEMPLATE_VERSION.VERSION.eq(TEMPLATE.LATEST_VERSION));
     if (after != null) {
       query = query.and(TEMPLATE.NAME.gt(after));
     }
-    List<StoredTemplate> rows = query.orderBy(TEMPLATE.NAME).limit(limit + 1).fetch(this::map);
+    List<StoredTemplate> rows = query.orderBy(TEMPLATE.NAME).limit(limit + 1).fetch(this::lenient);
     return Page.of(rows, limit, StoredTemplate::name);
   }
 
@@ -212,6 +234,11 @@ public final class TemplateRepository {
         .on(TEMPLATE_VERSION.TEMPLATE_ID.eq(TEMPLATE.ID));
   }
 
+  /**
+   * The version in {@code r}, parsed (once per stored body). A body this node cannot read fails
+   * with {@link StoredInvalid} (409), which names the version and what to do: a run or job cannot
+   * use it, while {@link #list} and {@link #shown} still show it.
+   */
   private StoredTemplate map(Record r) {
     String key = r.get(TEMPLATE.ID) + "/" + r.get(TEMPLATE_VERSION.VERSION);
     String body = r.get(TEMPLATE_VERSION.BODY);
@@ -220,7 +247,21 @@ public final class TemplateRepository {
     if (known != null && known.body().equals(body)) {
       template = known.template();
     } else {
-      template = StoredSecrets.template(SecretCipher.of(dsl), body, r.get(TEMPLATE.NAME));
+      String name = r.get(TEMPLATE.NAME);
+      try {
+        template = StoredSecrets.template(SecretCipher.of(dsl), body, name);
+      } catch (Invalid invalid) {
+        throw new StoredInvalid(
+            "template '"
+                + name
+                + "' version "
+                + r.get(TEMPLATE_VERSION.VERSION)
+                + " as stored is not valid: "
+                + invalid.getMessage()
+                + "; save a corrected version (PUT /api/v1/templates/"
+                + name
+                + ")");
+      }
       parsed.put(key, new Parsed(body, template));
     }
     return new StoredTemplate(
@@ -229,6 +270,38 @@ public final class TemplateRepository {
         r.get(TEMPLATE.CREATED_AT),
         r.get(TEMPLATE_VERSION.CREATED_AT),
         r.get(TEMPLATE_VERSION.CREATED_BY));
+  }
+
+  /** Like {@link #map}, but a version this node cannot read is returned with its problem. */
+  private StoredTemplate lenient(Record r) {
+    try {
+      return map(r);
+    } catch (StoredInvalid unreadable) {
+      return new StoredTemplate(
+          r.get(TEMPLATE.NAME),
+          null,
+          r.get(TEMPLATE_VERSION.VERSION),
+          r.get(TEMPLATE.CREATED_AT),
+          r.get(TEMPLATE_VERSION.CREATED_AT),
+          r.get(TEMPLATE_VERSION.CREATED_BY),
+          unreadable.getMessage());
+    }
+  }
+
+  /**
+   * What a new version changes of the approvals when the version before it cannot be read: nothing
+   * can be compared, so a version with approval steps counts as weakening them (its author is then
+   * treated as a requester of its runs, as for any weakening).
+   */
+  private static List<String> unreadableBefore(StoredTemplate previous, Template template) {
+    boolean approvals =
+        template.steps().stream().anyMatch(step -> step.kind() == StepKind.APPROVAL);
+    return approvals
+        ? List.of(
+            "version "
+                + previous.version()
+                + " could not be read, so the approvals of this version count as changed")
+        : List.of();
   }
 
   private static JsonObject version(int version) {

@@ -221,7 +221,9 @@ abstract class FiringContract extends FiringFixture {
       assertThat(result.failed()).as(result.toString()).isFalse();
       assertThat(result.outcome()).isEqualTo(FireOutcome.FAILED_TO_START);
       assertThat(result.reason())
-          .isEqualTo("template 'gate' as stored is not valid: steps: is required");
+          .isEqualTo(
+              "template 'gate' version 2 as stored is not valid: steps: is required; save a"
+                  + " corrected version (PUT /api/v1/templates/gate)");
     }
     assertThat(fires(a, "failed_to_start")).containsExactly(at);
   }

@@ -235,6 +235,41 @@ abstract class SecretsAtRestContract {
     assertThat(job.webhooks().get(0).secret()).isEqualTo(webhookSecret);
   }
 
+  /**
+   * A template version an earlier version let through ({@code "steps": null}) and a job of it are
+   * left as they are; the rows after them are still sealed (before, the pass stopped at that job,
+   * at every start, leaving every later job and run in clear).
+   */
+  @Test
+  void the_upgrade_pass_goes_past_a_stored_template_it_cannot_read() {
+    rows_written_in_clear_before_encryption_still_read();
+    execute(
+        "INSERT INTO template (id, name, latest_version, created_at, updated_at)"
+            + " VALUES (2, 'broken', 1, '2026-11-22 03:30:01', '2026-11-22 03:30:01')");
+    execute(
+        "INSERT INTO template_version (template_id, version, body, created_at, created_by)"
+            + " VALUES (2, 1, '{\"name\":\"broken\",\"steps\":null}', '2026-11-22 03:30:01',"
+            + " 'alice')");
+    execute(
+        "INSERT INTO job (id, name, template_name, body, enabled, revision, created_at, updated_at)"
+            + " VALUES (1, 'broken-nightly', 'broken', '{\"template\":\"broken\",\"params\":{},"
+            + "\"schedule\":null,\"concurrency\":\"forbid\",\"misfire\":\"fire_once\"}', TRUE,"
+            + " 1, '2026-11-22 03:30:01', '2026-11-22 03:30:01')");
+    execute(
+        "INSERT INTO job (id, name, template_name, body, enabled, revision, created_at, updated_at)"
+            + " VALUES (2, 'nightly', 'vault', '{\"template\":\"vault\",\"params\":{\"password\":\""
+            + jobSecret
+            + "\",\"user\":\"bob\"},\"schedule\":null,\"concurrency\":\"forbid\","
+            + "\"misfire\":\"fire_once\"}', TRUE, 1, '2026-11-22 03:30:01', '2026-11-22 03:30:01')");
+
+    SecretsRepository stored = new SecretsRepository(db.dsl());
+    assertThat(stored.sealClear(SecretCipher.of(key, List.of()))).isEqualTo(3);
+
+    assertThat(rawRows()).doesNotContain(jobSecret).doesNotContain(runSecret);
+    assertThat(new JobRepository(db.dsl()).get("nightly").spec().params())
+        .containsEntry("password", jobSecret);
+  }
+
   @Test
   void a_key_that_is_not_configured_is_a_clear_error_naming_it_never_garbage() {
     long runId = storeAll();

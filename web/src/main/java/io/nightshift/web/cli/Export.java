@@ -22,6 +22,7 @@ final class Export extends Base {
   @Override
   int run() {
     int written = 0;
+    int unreadable = 0;
     for (Kind kind : List.of(Kind.TEMPLATE, Kind.JOB)) {
       List<JsonObject> items = new ArrayList<>();
       api().each("/api/v1/" + kind.plural + "?limit=500", "after", items::add);
@@ -29,6 +30,18 @@ final class Export extends Base {
       try {
         Files.createDirectories(dir);
         for (JsonObject item : items) {
+          if (item.containsKey("problem")) {
+            // No definition to write (and an empty one would replace it at the next apply).
+            cli()
+                .fail(
+                    kind.word()
+                        + " '"
+                        + item.getString("name")
+                        + "' not exported: "
+                        + item.getString("problem"));
+            unreadable++;
+            continue;
+          }
           Path file = dir.resolve(item.getString("name") + ".yaml");
           Files.writeString(file, Documents.yaml(Documents.asCode(kind, item)));
           written++;
@@ -40,6 +53,6 @@ final class Export extends Base {
     if (!out().json()) {
       out().line(written + " file(s) written to " + folder);
     }
-    return Cli.OK;
+    return unreadable == 0 ? Cli.OK : Cli.ERROR;
   }
 }

@@ -27,9 +27,11 @@ final class TemplateCommands extends Base {
                 List.of(
                     t.getString("name"),
                     String.valueOf(t.getValue("version")),
-                    String.valueOf(t.getJsonArray("steps").size()),
+                    t.containsKey("problem") ? "?" : String.valueOf(t.getJsonArray("steps").size()),
                     String.valueOf(t.getString("updatedAt")),
-                    t.getString("description") == null ? "" : t.getString("description")));
+                    t.containsKey("problem")
+                        ? "NOT READABLE: " + t.getString("problem")
+                        : t.getString("description") == null ? "" : t.getString("description")));
     return Cli.OK;
   }
 

@@ -6,6 +6,7 @@ import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.error.KeyReused;
 import io.nightshift.scheduler.error.NightshiftException;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.error.StoredInvalid;
 import io.nightshift.scheduler.error.TooMany;
 import io.nightshift.scheduler.error.Unauthorized;
 import io.nightshift.scheduler.error.Unavailable;
@@ -213,7 +214,7 @@ public final class Failures implements Handler<RoutingContext> {
     if (e instanceof NotFound) {
       return 404;
     }
-    if (e instanceof Conflict) {
+    if (e instanceof Conflict || e instanceof StoredInvalid) {
       return 409;
     }
     if (e instanceof TooMany) {

@@ -56,12 +56,16 @@ public final class TemplateRoutes {
   private Reply get(Call call) {
     String name = call.name("name");
     String versionText = call.query("version");
+    Integer version =
+        versionText == null ? null : call.intQuery("version", 1, 1, Integer.MAX_VALUE);
     StoredTemplate stored =
-        versionText == null
-            ? templates.find(name).orElseThrow(() -> new NotFound("template", name))
-            : templates
-                .find(name, call.intQuery("version", 1, 1, Integer.MAX_VALUE))
-                .orElseThrow(() -> new NotFound("template version", name + "@" + versionText));
+        templates
+            .shown(name, version)
+            .orElseThrow(
+                () ->
+                    version == null
+                        ? new NotFound("template", name)
+                        : new NotFound("template version", name + "@" + versionText));
     return Reply.ok(json(stored));
   }
 
@@ -70,7 +74,7 @@ public final class TemplateRoutes {
     Template template =
         UnchangedSecrets.template(
             TemplateParser.parseNew(call.body(), name),
-            templates.find(name).map(StoredTemplate::template).orElse(null));
+            templates.shown(name, null).map(StoredTemplate::template).orElse(null));
     String actor = call.principal().name();
     try {
       return Reply.ok(json(templates.update(template, actor, clock.instant())));
@@ -85,9 +89,21 @@ public final class TemplateRoutes {
     return Reply.noContent();
   }
 
+  /**
+   * A version as answered. One this node cannot read has no parameters nor steps to show, and says
+   * why in {@code problem} (the version can be replaced by a PUT).
+   */
   static JsonObject json(StoredTemplate stored) {
-    return TemplateJson.shown(stored.template())
-        .put("version", stored.version())
+    JsonObject json =
+        stored.readable()
+            ? TemplateJson.shown(stored.template())
+            : new JsonObject()
+                .put("name", stored.name())
+                .put("params", new JsonArray())
+                .put("onFailure", "fail")
+                .put("steps", new JsonArray())
+                .put("problem", stored.problem());
+    return json.put("version", stored.version())
         .put("createdAt", Instants.format(stored.createdAt()))
         .put("updatedAt", Instants.format(stored.updatedAt()))
         .put("updatedBy", stored.updatedBy());

@@ -386,6 +386,50 @@ abstract class CommandLineTest {
         .containsOnly("unchanged");
   }
 
+  /**
+   * A template version this node cannot read (stored by an earlier version): listed as such, left
+   * out of an export with exit 2 (an empty definition would replace it at the next apply), and
+   * replaced by an apply of a corrected file.
+   */
+  @Test
+  void a_template_this_node_cannot_read_is_named_by_templates_and_export_and_apply_replaces_it()
+      throws IOException {
+    String t = unique("unreadable");
+    template(t, new JsonArray().add(command("a", "echo a")));
+    org.jooq.DSLContext dsl = server.nightshift().database().dsl();
+    dsl.update(io.nightshift.sql.Tables.TEMPLATE_VERSION)
+        .set(
+            io.nightshift.sql.Tables.TEMPLATE_VERSION.BODY,
+            "{\"name\":\"" + t + "\",\"steps\":null}")
+        .where(
+            io.nightshift.sql.Tables.TEMPLATE_VERSION.TEMPLATE_ID.eq(
+                dsl.select(io.nightshift.sql.Tables.TEMPLATE.ID)
+                    .from(io.nightshift.sql.Tables.TEMPLATE)
+                    .where(io.nightshift.sql.Tables.TEMPLATE.NAME.eq(t))))
+        .execute();
+
+    Result listed = cli(operator, "templates");
+    assertThat(listed.status()).as(listed.toString()).isEqualTo(0);
+    assertThat(listed.out().lines().filter(l -> l.startsWith(t + " ")))
+        .singleElement()
+        .asString()
+        .contains("NOT READABLE: template '" + t + "' version 1 as stored is not valid");
+    Path dir = home.resolve("export-" + t);
+    Result exported = cli(operator, "export", dir.toString());
+    assertThat(exported.status()).as(exported.toString()).isEqualTo(2);
+    assertThat(exported.err()).contains("template '" + t + "' not exported");
+    assertThat(dir.resolve("templates").resolve(t + ".yaml")).doesNotExist();
+
+    Files.writeString(
+        dir.resolve("templates").resolve(t + ".yaml"),
+        "name: " + t + "\nsteps:\n  - name: a\n    kind: command\n    command: echo fixed\n");
+    Result applied = cli(operator, "apply", "-f", dir.toString());
+    assertThat(applied.status()).as(applied.toString()).isEqualTo(0);
+    Answer fixed = server.get("/api/v1/templates/" + t, ADMIN_TOKEN);
+    assertThat(fixed.json().containsKey("problem")).as(fixed.toString()).isFalse();
+    assertThat(fixed.json().getInteger("version")).isEqualTo(2);
+  }
+
   @Test
   void a_bad_file_is_refused_with_its_field_path_and_exit_2() throws IOException {
     Path dir = home.resolve("bad-" + unique("d"));

@@ -1,5 +1,7 @@
 package io.nightshift.web.console;
 
+import static io.nightshift.sql.Tables.TEMPLATE;
+import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
+import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -427,6 +430,34 @@ class ConsoleDetailsTest extends ConsoleSession {
     assertThat(added).anyMatch(l -> l.contains("echo bonjour")).anyMatch(l -> l.contains("wave"));
     assertThat(added).noneMatch(l -> l.contains("echo hello"));
     browser.screenshot("23-template-diff");
+  }
+
+  @Test
+  void a_template_version_this_node_cannot_read_is_listed_and_shown_with_its_problem() {
+    createTemplate(
+        new JsonObject()
+            .put("name", "unreadable")
+            .put("steps", new JsonArray().add(command("greet", "echo hello"))));
+    DSLContext dsl = server.nightshift().database().dsl();
+    long id =
+        dsl.select(TEMPLATE.ID)
+            .from(TEMPLATE)
+            .where(TEMPLATE.NAME.eq("unreadable"))
+            .fetchOne(TEMPLATE.ID);
+    dsl.update(TEMPLATE_VERSION)
+        .set(TEMPLATE_VERSION.BODY, "{\"name\":\"unreadable\",\"steps\":null}")
+        .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(id))
+        .execute();
+    browser.signIn(operator);
+    browser.open("#/templates");
+    browser.waitForText("table.list td", "not readable");
+    assertThat(browser.textOf("table.list"))
+        .contains("template 'unreadable' version 1 as stored is not valid: steps: is required");
+    browser.screenshot("28-template-not-readable-list");
+    browser.open("#/templates/unreadable");
+    browser.waitForText("[role=alert]", "This version cannot be read");
+    browser.screenshot("29-template-not-readable");
+    assertThat(server.delete("/api/v1/templates/unreadable", ADMIN_TOKEN).status()).isEqualTo(204);
   }
 
   private List<String> texts(String css) {

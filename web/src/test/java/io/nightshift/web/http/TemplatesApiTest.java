@@ -1,5 +1,7 @@
 package io.nightshift.web.http;
 
+import static io.nightshift.sql.Tables.TEMPLATE;
+import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +9,7 @@ import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.vertx.core.json.JsonObject;
 import java.util.stream.Stream;
+import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,6 +76,64 @@ abstract class TemplatesApiTest {
 
     assertThat(server.delete("/api/v1/templates/crud", ADMIN_TOKEN).status()).isEqualTo(204);
     assertThat(server.get("/api/v1/templates/crud", viewer).status()).isEqualTo(404);
+  }
+
+  /**
+   * A version an earlier Nightshift let through ({@code "steps": null}) is listed and shown with
+   * its problem, not failing the list page or the read; a run of it is 409 naming the version; a
+   * PUT replaces it (before, every read of it, the page listing it and the PUT correcting it were
+   * 400).
+   */
+  @Test
+  void a_version_stored_that_this_node_cannot_read_is_shown_with_its_problem_and_can_be_replaced() {
+    assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template("broken")).status())
+        .isEqualTo(201);
+    assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template("broken-next")).status())
+        .isEqualTo(201);
+    DSLContext dsl = server.nightshift().database().dsl();
+    long id =
+        dsl.select(TEMPLATE.ID)
+            .from(TEMPLATE)
+            .where(TEMPLATE.NAME.eq("broken"))
+            .fetchOne(TEMPLATE.ID);
+    dsl.update(TEMPLATE_VERSION)
+        .set(TEMPLATE_VERSION.BODY, "{\"name\":\"broken\",\"steps\":null}")
+        .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(id))
+        .execute();
+    String problem =
+        "template 'broken' version 1 as stored is not valid: steps: is required; save a corrected"
+            + " version (PUT /api/v1/templates/broken)";
+
+    Answer list = server.get("/api/v1/templates?limit=500", viewer);
+    assertThat(list.status()).as(list.toString()).isEqualTo(200);
+    java.util.Map<String, JsonObject> byName = new java.util.HashMap<>();
+    list.json()
+        .getJsonArray("items")
+        .forEach(o -> byName.put(((JsonObject) o).getString("name"), (JsonObject) o));
+    assertThat(byName.get("broken").getString("problem")).isEqualTo(problem);
+    assertThat(byName.get("broken").getJsonArray("steps")).isEmpty();
+    assertThat(byName.get("broken-next").containsKey("problem")).isFalse();
+    assertThat(byName.get("broken-next").getJsonArray("steps")).hasSize(1);
+
+    Answer shown = server.get("/api/v1/templates/broken", viewer);
+    assertThat(shown.status()).as(shown.toString()).isEqualTo(200);
+    assertThat(shown.json().getString("problem")).isEqualTo(problem);
+    assertThat(server.get("/api/v1/templates/broken?version=1", viewer).json().getString("problem"))
+        .isEqualTo(problem);
+
+    Answer run = server.post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"broken\"}");
+    assertThat(run.status()).as(run.toString()).isEqualTo(409);
+    assertThat(run.errorCode()).isEqualTo("stored_invalid");
+    assertThat(run.errorMessage()).isEqualTo(problem);
+
+    Answer fixed = server.put("/api/v1/templates/broken", ADMIN_TOKEN, template("broken"));
+    assertThat(fixed.status()).as(fixed.toString()).isEqualTo(200);
+    assertThat(fixed.json().getInteger("version")).isEqualTo(2);
+    Answer latest = server.get("/api/v1/templates/broken", viewer);
+    assertThat(latest.json().containsKey("problem")).isFalse();
+    assertThat(latest.json().getJsonArray("steps")).hasSize(1);
+    assertThat(server.post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"broken\"}").status())
+        .isEqualTo(202);
   }
 
   @Test
