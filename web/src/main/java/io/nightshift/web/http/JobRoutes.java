@@ -266,9 +266,14 @@ public final class JobRoutes {
   private JsonObject json(StoredJob job) {
     JobSpec spec = job.spec();
     Map<String, String> params = spec.params();
-    Optional<StoredTemplate> template = templates.find(spec.template());
-    if (template.isPresent()) {
+    Optional<StoredTemplate> template = templates.shown(spec.template(), null);
+    if (template.isPresent() && template.get().readable()) {
       params = Params.masked(template.get().template(), params);
+    } else if (template.isPresent()) {
+      // Which parameters are secret is unknown while the template cannot be read: none shown.
+      Map<String, String> hidden = new LinkedHashMap<>();
+      params.keySet().forEach(name -> hidden.put(name, Params.MASK));
+      params = hidden;
     }
     ZoneId zone = spec.schedule() instanceof Schedule.Cron cron ? cron.zone() : ZoneOffset.UTC;
     JsonArray next = new JsonArray();

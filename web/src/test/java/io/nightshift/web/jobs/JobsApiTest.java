@@ -95,6 +95,45 @@ class JobsApiTest {
     assertThat(server.get("/api/v1/jobs/crud-job", viewer).status()).isEqualTo(404);
   }
 
+  /**
+   * A job of a template whose stored version this node cannot read is still listed and read (its
+   * parameter values all masked: which are secret is unknown); a run-now of it is 409 naming the
+   * version. Before, the whole jobs list answered 400.
+   */
+  @Test
+  void a_job_of_a_template_this_node_cannot_read_is_listed_with_every_value_masked() {
+    JobsKit.template(server, "vault-broken", "true", "[{\"name\":\"password\",\"secret\":true}]");
+    createJob(
+        server,
+        job("broken-job", "vault-broken", null)
+            .put("params", new JsonObject().put("password", "hunter2")));
+    org.jooq.DSLContext dsl = server.nightshift().database().dsl();
+    dsl.update(io.nightshift.sql.Tables.TEMPLATE_VERSION)
+        .set(
+            io.nightshift.sql.Tables.TEMPLATE_VERSION.BODY,
+            "{\"name\":\"vault-broken\",\"params\":[{\"name\":\"password\",\"secret\":true}],"
+                + "\"steps\":null}")
+        .where(
+            io.nightshift.sql.Tables.TEMPLATE_VERSION.TEMPLATE_ID.eq(
+                dsl.select(io.nightshift.sql.Tables.TEMPLATE.ID)
+                    .from(io.nightshift.sql.Tables.TEMPLATE)
+                    .where(io.nightshift.sql.Tables.TEMPLATE.NAME.eq("vault-broken"))))
+        .execute();
+    try {
+      Answer list = server.get("/api/v1/jobs?limit=500", viewer);
+      assertThat(list.status()).as(list.toString()).isEqualTo(200);
+      assertThat(list.body()).doesNotContain("hunter2");
+      Answer read = server.get("/api/v1/jobs/broken-job", viewer);
+      assertThat(read.status()).as(read.toString()).isEqualTo(200);
+      assertThat(read.json().getJsonObject("params").getString("password")).isEqualTo("******");
+      Answer run = server.post("/api/v1/jobs/broken-job/runs", operator, "{}");
+      assertThat(run.status()).as(run.toString()).isEqualTo(409);
+      assertThat(run.errorCode()).isEqualTo("stored_invalid");
+    } finally {
+      assertThat(server.delete("/api/v1/jobs/broken-job", operator).status()).isEqualTo(204);
+    }
+  }
+
   @Test
   void defaults_are_forbid_fire_once_enabled_and_no_schedule_means_no_next_fire() {
     JsonObject created = createJob(server, deployJob("defaults-job"));
