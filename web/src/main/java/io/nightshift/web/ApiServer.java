@@ -109,6 +109,7 @@ final class ApiServer {
             parts.templates(),
             parts.jobScheduler(),
             requested,
+            parts.engine(),
             parts.logs().bus(),
             clock)
         .mount(api);

@@ -1,10 +1,12 @@
 package io.nightshift.scheduler.job;
 
 import static io.nightshift.sql.Tables.JOB;
+import static io.nightshift.sql.Tables.RUN;
 
 import io.nightshift.scheduler.audit.AuditLog;
 import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.secrets.SecretCipher;
 import io.nightshift.scheduler.secrets.StoredSecrets;
 import io.nightshift.scheduler.store.Page;
@@ -168,13 +170,24 @@ public final class JobRepository {
         .orElse(null);
   }
 
-  public void delete(String name, String actor, Instant now) {
-    dsl.transaction(
+  /**
+   * Deletes the job; returns its QUEUED runs as they were when it went (they wait for a slot of a
+   * job that no longer exists: the caller cancels them). Its other runs are left as they are.
+   */
+  public List<Long> delete(String name, String actor, Instant now) {
+    return dsl.transactionResult(
         cfg -> {
           if (cfg.dsl().deleteFrom(JOB).where(JOB.NAME.eq(name)).execute() == 0) {
             throw new NotFound("job", name);
           }
           AuditLog.write(cfg.dsl(), now, actor, "job.delete", "job", name, null);
+          return cfg.dsl()
+              .select(RUN.ID)
+              .from(RUN)
+              .where(RUN.JOB_NAME.eq(name))
+              .and(RUN.STATUS.eq(RunStatus.QUEUED.name()))
+              .orderBy(RUN.ID)
+              .fetch(RUN.ID);
         });
   }
 

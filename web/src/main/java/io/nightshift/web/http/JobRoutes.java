@@ -2,6 +2,7 @@ package io.nightshift.web.http;
 
 import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.error.Conflict;
 import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.error.NotFound;
 import io.nightshift.scheduler.job.Fire;
@@ -13,6 +14,7 @@ import io.nightshift.scheduler.job.JobSpec;
 import io.nightshift.scheduler.job.Schedule;
 import io.nightshift.scheduler.job.StoredJob;
 import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.NewRun;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.run.RequestKey;
@@ -51,6 +53,7 @@ public final class JobRoutes {
   private final TemplateRepository templates;
   private final JobScheduler scheduler;
   private final RequestedRuns requested;
+  private final Engine engine;
   private final LogBus bus;
   private final Clock clock;
 
@@ -61,6 +64,7 @@ public final class JobRoutes {
       TemplateRepository templates,
       JobScheduler scheduler,
       RequestedRuns requested,
+      Engine engine,
       LogBus bus,
       Clock clock) {
     this.endpoints = endpoints;
@@ -69,6 +73,7 @@ public final class JobRoutes {
     this.templates = templates;
     this.scheduler = scheduler;
     this.requested = requested;
+    this.engine = engine;
     this.bus = bus;
     this.clock = clock;
   }
@@ -138,10 +143,22 @@ public final class JobRoutes {
     return Reply.ok(json(stored));
   }
 
+  /**
+   * Deletes the job and cancels its QUEUED runs: they wait for a turn of a job that is gone, and
+   * would otherwise start one after another, unlooked for. Its running runs go on.
+   */
   private Reply delete(Call call) {
     String name = call.name("name");
-    jobs.delete(name, call.principal().name(), clock.instant());
+    String actor = call.principal().name();
+    List<Long> queued = jobs.delete(name, actor, clock.instant());
     changed(name);
+    for (long runId : queued) {
+      try {
+        engine.cancel(runId, actor);
+      } catch (Conflict ended) {
+        // It started or ended meanwhile: a run of the job that went on, as a running one does.
+      }
+    }
     return Reply.noContent();
   }
 

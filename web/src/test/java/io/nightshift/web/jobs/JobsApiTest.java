@@ -342,6 +342,39 @@ class JobsApiTest {
     assertThat(getJob(server, "null-enabled").getBoolean("enabled")).isTrue();
   }
 
+  /**
+   * A delete cancels the job's QUEUED runs (they waited for a turn of a job that is gone: before,
+   * they started one after another once the running one ended); its running run goes on.
+   */
+  @Test
+  void deleting_a_job_cancels_its_queued_runs_and_leaves_its_running_one() {
+    JobsKit.template(server, "long-queue", "sleep 30", "[]");
+    createJob(server, job("queue-then-delete", "long-queue", null).put("concurrency", "queue"));
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Answer started = server.post("/api/v1/jobs/queue-then-delete/runs", operator, "{}");
+      assertThat(started.status()).as(started.toString()).isEqualTo(202);
+      ids.add(started.json().getLong("id"));
+    }
+    assertThat(status(ids.get(1))).isEqualTo("QUEUED");
+    assertThat(status(ids.get(2))).isEqualTo("QUEUED");
+
+    assertThat(server.delete("/api/v1/jobs/queue-then-delete", operator).status()).isEqualTo(204);
+
+    assertThat(status(ids.get(1))).isEqualTo("CANCELED");
+    assertThat(status(ids.get(2))).isEqualTo("CANCELED");
+    assertThat(status(ids.get(0))).isIn("RUNNING", "SUCCEEDED");
+    assertThat(server.post("/api/v1/runs/" + ids.get(0) + "/cancel", operator, null).status())
+        .isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> status(ids.get(0)).equals("CANCELED"));
+    assertThat(status(ids.get(1))).isEqualTo("CANCELED");
+    assertThat(status(ids.get(2))).isEqualTo("CANCELED");
+  }
+
+  private String status(long runId) {
+    return server.get("/api/v1/runs/" + runId, viewer).json().getString("status");
+  }
+
   @Test
   void deleting_a_job_removes_its_trigger_so_it_fires_no_more() throws Exception {
     createJob(server, job("short-lived", "plain", every(1)).put("concurrency", "allow"));
