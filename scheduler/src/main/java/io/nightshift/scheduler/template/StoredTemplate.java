@@ -4,7 +4,7 @@ import java.time.Instant;
 
 /**
  * A template version as stored: the definition plus its version number and times. A version this
- * node cannot read (see {@link TemplateRepository#listed}) has no definition but a {@code problem}
+ * node cannot read (see {@link TemplateRepository#list}) has no definition but a {@code problem}
  * saying why.
  */
 public record StoredTemplate(

@@ -103,15 +103,12 @@ public final class TemplateRepository {
                   .fetchOptional()
                   .orElseThrow(() -> new NotFound("template", template.name()));
           int version = row.getLatestVersion() + 1;
+          TemplateRepository inTx = in(tx);
           StoredTemplate previous =
-              lenient(
-                  tx.select(TEMPLATE.asterisk(), TEMPLATE_VERSION.asterisk())
-                      .from(TEMPLATE)
-                      .join(TEMPLATE_VERSION)
-                      .on(TEMPLATE_VERSION.TEMPLATE_ID.eq(TEMPLATE.ID))
-                      .where(TEMPLATE.ID.eq(row.getId()))
-                      .and(TEMPLATE_VERSION.VERSION.eq(row.getLatestVersion()))
-                      .fetchOne());
+              inTx.select()
+                  .where(TEMPLATE.ID.eq(row.getId()))
+                  .and(TEMPLATE_VERSION.VERSION.eq(row.getLatestVersion()))
+                  .fetchOne(inTx::lenient);
           List<String> weakened =
               previous.readable()
                   ? ApprovalWeakening.between(previous.template(), template)
