@@ -90,7 +90,7 @@ export function JobEditor({ name }) {
   const current = useLoad((signal) => name ? get(`/jobs/${encodeURIComponent(name)}`, { signal }) : Promise.resolve(EXAMPLE), [name]);
   return html`<${Page} title=${name ? html`Edit job <code>${name}</code>` : 'New job'}>
     <${Loaded} state=${current}>${(j) => {
-      const { nextFireTimes, revision, createdAt, updatedAt, paused: p, ...body } = j;
+      const { nextFireTimes, revision, createdAt, updatedAt, paused: p, pausedBy, pausedAt, ...body } = j;
       return html`<${JsonForm} kind="jobs" id="job" name=${name} initial=${JSON.stringify(body, null, 2)} rows="16"
         label=${'Job as JSON: name, template, params, schedule ({"cron", "timezone"} | {"everySeconds"} | {"at"} | null), concurrency, misfire, enabled'}
         saveLabel=${name ? 'Save' : 'Create job'} />`;

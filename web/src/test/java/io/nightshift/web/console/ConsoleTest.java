@@ -337,6 +337,16 @@ class ConsoleTest extends ConsoleSession {
         .isFalse();
     browser.click("#resume-job");
     browser.waitForText("#job-state", "active");
+    // Edited and saved as loaded (a paused-by and paused-at of the answer included): saved.
+    int revision =
+        server.get("/api/v1/jobs/every-second", ADMIN_TOKEN).json().getInteger("revision");
+    browser.open("#/jobs/every-second/edit");
+    browser.waitForText("#job-form label", "Job as JSON");
+    browser.click("#save-job");
+    browser.waitForText("#job-state", "active");
+    assertThat(browser.all("#job-form")).as("the editor is left").isEmpty();
+    assertThat(server.get("/api/v1/jobs/every-second", ADMIN_TOKEN).json().getInteger("revision"))
+        .isGreaterThan(revision);
     browser.open("#/jobs");
     browser.waitForText("table.list", "every 1 s");
     browser.screenshot("16-jobs");
