@@ -15,25 +15,41 @@ import { Approvals, ApprovalPage } from './pages/approvals.js';
 import { Tokens, Audit } from './pages/admin.js';
 
 /** The page for a hash such as '#/runs/42?step=build'. */
+/** Run and approval ids are numbers: anything else in their place is no page (never an API path). */
+const isId = (text) => /^[1-9][0-9]{0,18}$/.test(text);
+
 function route(hash) {
   const path = (hash.replace(/^#/, '').split('?')[0] || '/').split('/').filter(Boolean).map(decodeURIComponent);
   const [a, b, c] = path;
+  const notFound = html`<${Page} title="Not found"><p>There is no page at <code>${hash}</code>. <a href="#/">Go to the overview</a>.</p><//>`;
+  // Pages that only change things are offered to the roles that may (the API refuses the others).
+  const operate = (page) => can('operate') ? page : html`<${Refused} role="operator" />`;
   switch (a) {
     case undefined: return html`<${Overview} />`;
-    case 'runs': return b ? html`<${RunPage} id=${b} key=${b} />` : html`<${Runs} />`;
-    case 'start': return html`<${StartRun} />`;
+    case 'runs': return !b ? html`<${Runs} />` : isId(b) && !c ? html`<${RunPage} id=${b} key=${b} />` : notFound;
+    case 'start': return operate(html`<${StartRun} />`);
     case 'templates':
-      if (b === 'new') return html`<${TemplateEditor} key="new" />`;
-      if (b && c === 'edit') return html`<${TemplateEditor} name=${b} key=${'edit-' + b} />`;
+      if (b === 'new') return operate(html`<${TemplateEditor} key="new" />`);
+      if (b && c === 'edit') return operate(html`<${TemplateEditor} name=${b} key=${'edit-' + b} />`);
       return b ? html`<${TemplatePage} name=${b} key=${b} />` : html`<${Templates} />`;
     case 'jobs':
-      if (b === 'new') return html`<${JobEditor} key="new" />`;
-      if (b && c === 'edit') return html`<${JobEditor} name=${b} key=${'edit-' + b} />`;
+      if (b === 'new') return operate(html`<${JobEditor} key="new" />`);
+      if (b && c === 'edit') return operate(html`<${JobEditor} name=${b} key=${'edit-' + b} />`);
       return b ? html`<${JobPage} name=${b} key=${b} />` : html`<${Jobs} />`;
-    case 'approvals': return b ? html`<${ApprovalPage} id=${b} key=${b} />` : html`<${Approvals} />`;
-    case 'admin': return b === 'audit' ? html`<${Audit} />` : html`<${Tokens} />`;
-    default: return html`<${Page} title="Not found"><p>There is no page at <code>${hash}</code>. <a href="#/">Go to the overview</a>.</p><//>`;
+    case 'approvals': return !b ? html`<${Approvals} />` : isId(b) && !c ? html`<${ApprovalPage} id=${b} key=${b} />` : notFound;
+    case 'admin':
+      if (!can('admin')) return html`<${Refused} role="admin" />`;
+      return b === 'audit' ? html`<${Audit} />` : html`<${Tokens} />`;
+    default: return notFound;
   }
+}
+
+/** A page the signed-in token's roles may not use: says which role it needs and who is signed in. */
+function Refused({ role }) {
+  const me = session.get();
+  return html`<${Page} title="Not allowed"><p class="error stale" role="alert" id="refused">This page needs the ${role} role.
+    You are signed in as ${me ? me.name : '?'} (${me && me.roles.length ? me.roles.join(', ') : 'no role'}).${' '}
+    <a href="#/">Go to the overview</a>.</p><//>`;
 }
 
 function SignIn({ onSignedIn, reason }) {

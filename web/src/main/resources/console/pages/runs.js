@@ -1,6 +1,7 @@
 import { html, useLoad, useNow, Time, Status, Loaded, Page, Empty, Pager, href, go, routeQuery, withQuery } from '../ui.js';
 import { get, query } from '../api.js';
 import { elapsed, duration } from '../format.js';
+import { can } from '../session.js';
 
 const STATUSES = ['QUEUED', 'RUNNING', 'WAITING_APPROVAL', 'CANCELING', 'SUCCEEDED', 'FAILED', 'CANCELED',
   'TIMED_OUT', 'ROLLING_BACK', 'ROLLED_BACK', 'ROLLBACK_FAILED'];
@@ -13,7 +14,7 @@ export function Runs() {
   const page = useLoad((signal) => get('/runs' + query({ ...filter, limit: 50 }), { signal }),
     [filter.template, filter.job, filter.status, filter.before]);
   const set = (k) => (e) => go(withQuery({ [k]: e.currentTarget.value, before: null }));
-  return html`<${Page} title="Runs" actions=${html`<a class="button" href="#/start">Start a run…</a>`}>
+  return html`<${Page} title="Runs" actions=${can('operate') && html`<a class="button" href="#/start">Start a run…</a>`}>
     <form class="filters" onSubmit=${(e) => e.preventDefault()}>
       <label>Template <input name="template" value=${filter.template || ''} onChange=${set('template')} placeholder="any" /></label>
       <label>Job <input name="job" value=${filter.job || ''} onChange=${set('job')} placeholder="any" /></label>

@@ -1,5 +1,5 @@
 // Start a run: a form made from the template's parameters, a dry run that shows the plan first.
-import { html, useState, useLoad, Loaded, Page, Empty, ErrorBox, go, href, routeQuery, withQuery } from '../ui.js';
+import { html, useState, useEffect, useLoad, Loaded, Page, Empty, ErrorBox, go, href, routeQuery, withQuery } from '../ui.js';
 import { get, post, startRun } from '../api.js';
 import { Graph } from '../graph.js';
 
@@ -52,6 +52,8 @@ export function StartRun() {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const setValue = (k, v) => { setValues({ ...values, [k]: v }); setPlan(null); };
+  // Values belong to one template: another one (picked, or reached by Back) starts from none.
+  useEffect(() => { setValues({}); setPlan(null); setError(null); }, [name]);
   const send = async (dryRun) => {
     setBusy(true);
     setError(null);
@@ -70,7 +72,7 @@ export function StartRun() {
     <${Loaded} state=${list}>${(page) => page.items.length === 0
       ? html`<${Empty}>There is no template yet. <a href="#/templates/new">Create one</a> first.<//>`
       : html`<label class="pick">Template <select id="start-template" value=${name}
-          onChange=${(e) => { setValues({}); setPlan(null); setError(null); go(withQuery({ template: e.currentTarget.value })); }}>
+          onChange=${(e) => go(withQuery({ template: e.currentTarget.value }))}>
           <option value="">choose…</option>${page.items.map((t) => html`<option value=${t.name}>${t.name}</option>`)}</select></label>`}<//>
     ${name && html`<${Loaded} state=${tpl}>${(t) => t && html`<form class="form" id="start-form" onSubmit=${(e) => { e.preventDefault(); send(false); }}>
       ${t.description && html`<p class="muted">${t.description}</p>`}

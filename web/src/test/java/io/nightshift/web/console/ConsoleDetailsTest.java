@@ -460,6 +460,57 @@ class ConsoleDetailsTest extends ConsoleSession {
     assertThat(server.delete("/api/v1/templates/unreadable", ADMIN_TOKEN).status()).isEqualTo(204);
   }
 
+  @Test
+  void a_viewer_is_offered_no_page_that_changes_things_and_a_crafted_run_link_reads_nothing() {
+    String viewer = server.token("console-viewer", "viewer");
+    browser.signIn(viewer);
+    browser.open("#/runs");
+    browser.waitForText("h1", "Runs");
+    assertThat(browser.all(".page-head .actions a")).as("no Start a run button").isEmpty();
+    for (String page : List.of("#/start", "#/templates/new", "#/jobs/new", "#/admin/tokens")) {
+      browser.open(page);
+      browser.waitForText("#refused", "This page needs the");
+    }
+    assertThat(browser.textOf("#refused")).contains("console-viewer (viewer)");
+    browser.screenshot("30-viewer-refused");
+    assertThat(browser.all("#token-form")).isEmpty();
+
+    // An id that is not a number is no page: it never becomes part of an API path.
+    browser.open("#/runs/1%2F..%2F..%2Ftokens");
+    browser.waitForText("h1", "Not found");
+    browser.open("#/approvals/2%2F..%2F..%2Ftokens");
+    browser.waitForText("h1", "Not found");
+    Object asked =
+        browser.script(
+            "return performance.getEntriesByType('resource').map((e) => e.name)"
+                + ".filter((u) => u.includes('/tokens'));");
+    assertThat((List<?>) asked).isEmpty();
+  }
+
+  @Test
+  void values_typed_for_one_template_are_not_sent_with_another_reached_by_back() {
+    createTemplate(
+        new JsonObject()
+            .put("name", "with-color")
+            .put("params", new JsonArray().add(new JsonObject().put("name", "color")))
+            .put("steps", new JsonArray().add(command("say", "echo $color"))));
+    createTemplate(
+        new JsonObject()
+            .put("name", "with-size")
+            .put("params", new JsonArray().add(new JsonObject().put("name", "size")))
+            .put("steps", new JsonArray().add(command("say", "echo $size"))));
+    browser.signIn(operator);
+    browser.open("#/start?template=with-size");
+    browser.find("#param-size").sendKeys("XL");
+    browser.open("#/start?template=with-color");
+    browser.find("#param-color").sendKeys("red");
+    browser.driver().navigate().back();
+    browser.find("#param-size");
+    browser.click("#dry-run");
+    browser.waitForText("#plan h2", "Plan");
+    assertThat(browser.all(".error")).isEmpty();
+  }
+
   private List<String> texts(String css) {
     return browser.all(css).stream().map(e -> e.getText()).toList();
   }
