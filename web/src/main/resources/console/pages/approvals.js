@@ -48,7 +48,8 @@ export function ApprovalPage({ id }) {
   return html`<${Page} title=${'Approval ' + id}>
     <${Loaded} state=${state}>${(a) => {
       const r = a.run;
-      const before = r.steps.filter((s) => s.name !== a.step && s.finishedAt);
+      // Steps that had finished when the approval was asked for (not those after it, once the run ended).
+      const before = r.steps.filter((s) => s.name !== a.step && s.finishedAt && s.finishedAt <= a.requestedAt);
       return html`
       <div class="approval-card">
         <p class="message" id="approval-message">${a.message || 'No message.'}</p>
@@ -58,7 +59,7 @@ export function ApprovalPage({ id }) {
           <div><span class="label">Template</span> <a href=${href('templates', r.template) + '?version=' + r.templateVersion}>${r.template} v${r.templateVersion}</a></div>
           <div><span class="label">Started by</span> ${r.triggeredBy}</div>
           <div><span class="label">Requested</span> <${Time} at=${a.requestedAt} now=${now} /></div>
-          ${a.expiresAt && html`<div><span class="label">Expires</span> <${Time} at=${a.expiresAt} now=${now} /> (then ${a.onTimeout || 'deny'})</div>`}
+          ${a.expiresAt && a.status === 'PENDING' && html`<div><span class="label">Expires</span> <${Time} at=${a.expiresAt} now=${now} /> (then ${a.onTimeout || 'deny'})</div>`}
           <div><span class="label">Approvers</span> ${(a.approvers || []).join(', ')}</div>
         </div>
         ${a.decidedBy && html`<p class="decision" id="decision">${a.status === 'APPROVED' ? 'Approved' : a.status === 'DENIED' ? 'Denied' : a.status.toLowerCase()} by <strong>${a.decidedBy}</strong>
@@ -72,10 +73,13 @@ export function ApprovalPage({ id }) {
           <textarea id="approval-comment" rows="3" value=${comment} onInput=${(e) => setComment(e.currentTarget.value)}></textarea>
           <${ErrorBox} error=${error} />
           <div class="buttons">
-            <button type="button" id="approve" class="primary" disabled=${busy} onClick=${() => decide('approve')}>Approve</button>
+            ${a.mayApprove !== false && html`<button type="button" id="approve" class="primary" disabled=${busy} onClick=${() => decide('approve')}>Approve</button>`}
             <button type="button" id="deny" class="danger" disabled=${busy} onClick=${() => decide('deny')}>Deny</button>
-          </div></form>`}
-        ${a.status === 'PENDING' && a.mayDecide === false && html`<p class="muted">You may not decide this approval (it lists ${(a.approvers || []).join(', ')}${r.triggeredBy ? '; the one who started the run may not approve it' : ''}).</p>`}
+          </div>
+          ${a.mayApprove === false && html`<p class="muted" id="may-not-approve">You asked for this run (you started or retried it, or created or last changed its job or template version), so you may deny it but not approve it.</p>`}</form>`}
+        ${a.status === 'PENDING' && a.mayDecide === false && html`<p class="muted" id="may-not-decide">${can('approve')
+          ? 'You may not decide this approval: it lists ' + (a.approvers || []).join(', ') + '.'
+          : 'Deciding approvals needs the approver role.'}</p>`}
       </div>`;
     }}<//>
   </${Page}>`;

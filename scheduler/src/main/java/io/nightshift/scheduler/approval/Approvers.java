@@ -33,6 +33,14 @@ public final class Approvers {
     return false;
   }
 
+  /**
+   * May {@code who} approve it: listed, and not a requester of the run (unless self-approval is
+   * allowed). A requester who is listed may still deny it.
+   */
+  public boolean mayApprove(Approval approval, Principal who) {
+    return listed(approval, who) && (allowSelfApproval || !approval.requesters().includes(who));
+  }
+
   /** A {@link Forbidden} naming why {@code who} may not take this decision. */
   public void check(Approval approval, Principal who, boolean approve) {
     if (!listed(approval, who)) {
@@ -45,7 +53,7 @@ public final class Approvers {
               + approval.approvers()
               + " (or admin)");
     }
-    if (approve && !allowSelfApproval && approval.requesters().includes(who)) {
+    if (approve && !mayApprove(approval, who)) {
       throw new Forbidden(
           "'"
               + who.owner()

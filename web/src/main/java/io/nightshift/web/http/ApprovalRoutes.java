@@ -108,7 +108,8 @@ public final class ApprovalRoutes {
     return Reply.ok(
         json(approval)
             .put("run", RunJson.full(run))
-            .put("mayDecide", approvers.listed(approval, call.principal())));
+            .put("mayDecide", approvers.listed(approval, call.principal()))
+            .put("mayApprove", approvers.mayApprove(approval, call.principal())));
   }
 
   private Reply decide(Call call, boolean approve) {

@@ -629,6 +629,15 @@ abstract class ApprovalFlowTest {
   void the_person_who_started_the_run_may_not_approve_it_unless_the_config_allows_it() {
     String template = template("game-update-self");
     Waiting w = waitingRun(template, api.lead);
+    JsonObject shownToLead = api.server.get("/api/v1/approvals/" + w.approvalId(), api.lead).json();
+    assertThat(shownToLead.getBoolean("mayDecide")).as("a listed requester may deny").isTrue();
+    assertThat(shownToLead.getBoolean("mayApprove")).as("but not approve").isFalse();
+    assertThat(
+            api.server
+                .get("/api/v1/approvals/" + w.approvalId(), api.anna)
+                .json()
+                .getBoolean("mayApprove"))
+        .isTrue();
 
     Answer self = api.approve(w.approvalId(), api.lead, "my own change is fine");
     assertThat(self.status()).as(self.toString()).isEqualTo(403);
@@ -667,6 +676,12 @@ abstract class ApprovalFlowTest {
               .getJsonArray("items")
               .getJsonObject(0);
 
+      assertThat(
+              permissive
+                  .get("/api/v1/approvals/" + approval.getLong("id"), lead)
+                  .json()
+                  .getBoolean("mayApprove"))
+          .isTrue();
       Answer own =
           permissive.post("/api/v1/approvals/" + approval.getLong("id") + "/approve", lead, null);
 

@@ -511,6 +511,43 @@ class ConsoleDetailsTest extends ConsoleSession {
     assertThat(browser.all(".error")).isEmpty();
   }
 
+  @Test
+  void the_approver_who_started_the_run_is_offered_deny_but_not_approve() {
+    String lead = server.token("console-lead", "operator", "approver", "qa");
+    createTemplate(
+        new JsonObject()
+            .put("name", "gated-own")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "qa")
+                            .put("kind", "approval")
+                            .put("approvers", new JsonArray().add("role:qa")))));
+    var started =
+        server.post("/api/v1/runs", lead, new JsonObject().put("template", "gated-own").encode());
+    assertThat(started.status()).as(started.toString()).isEqualTo(202);
+    long runId = started.json().getLong("id");
+    long approval =
+        Awaitility.await()
+            .atMost(Browser.WAIT)
+            .until(
+                () -> server.get("/api/v1/approvals?run=" + runId, ADMIN_TOKEN).json(),
+                list -> !list.getJsonArray("items").isEmpty())
+            .getJsonArray("items")
+            .getJsonObject(0)
+            .getLong("id");
+    browser.signIn(lead);
+    browser.open("#/approvals/" + approval);
+    browser.waitForText("#may-not-approve", "you may deny it but not approve it");
+    assertThat(browser.all("#deny")).hasSize(1);
+    assertThat(browser.all("#approve")).isEmpty();
+    browser.screenshot("31-approval-own-run");
+    assertThat(server.post("/api/v1/runs/" + runId + "/cancel", ADMIN_TOKEN, "{}").status())
+        .isEqualTo(200);
+  }
+
   private List<String> texts(String css) {
     return browser.all(css).stream().map(e -> e.getText()).toList();
   }
