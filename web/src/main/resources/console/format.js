@@ -65,7 +65,8 @@ export function duration(ms, coarse = false) {
 export function elapsed(startIso, endIso, now = Date.now()) {
   if (!startIso) return '';
   const end = endIso ? new Date(endIso).getTime() : now;
-  return duration(end - new Date(startIso).getTime());
+  // The browser's clock may be a little behind the server's: never a negative time.
+  return duration(Math.max(0, end - new Date(startIso).getTime()));
 }
 
 /** A cron expression (Quartz 6-7 fields or crontab 5 fields) in words, for the common shapes. */

@@ -8,9 +8,11 @@ import { get, query, stream, transient } from './api.js';
 export const PAGE = 1000;
 /** Most lines kept in the page; past that, live lines are counted but not kept. */
 const MAX_LINES = 500000;
-/** Tries in a row that may get nothing before the page gives up following, and their spacing. */
+/** Tries of the first page before the page gives up, and the spacing of tries. */
 const RECONNECTS = 30;
 const RECONNECT_MS = 1000;
+/** Longest pause between tries of a stream that keeps failing (the node is away): it never gives up. */
+const RECONNECT_MAX_MS = 5000;
 
 /** Resolves after ms, or rejects with an AbortError when the signal aborts first. */
 function pause(ms, signal) {
@@ -37,7 +39,9 @@ function count(counts, line) {
 
 /**
  * runId, step (null: every step); onStatus(type) is called for each run, step and end event.
- * Returns { lines, version, live, error, ready, atStart, loading, dropped, counts, loadEarlier }:
+ * Returns { lines, version, live, reconnecting, error, ready, atStart, loading, dropped, counts,
+ * loadEarlier }: reconnecting says the stream broke and is being opened again (onStatus('run') is
+ * called once it is back, since the run may have moved on meanwhile);
  * version changes whenever lines change; ready says the last page came; atStart that the first
  * line is in; counts, by step, { attempt, seq } of the latest line seen (of every step, whatever
  * step is shown: a running attempt's count so far); loadEarlier() fetches the page before the
@@ -46,6 +50,7 @@ function count(counts, line) {
 export function useRunLog(runId, step, onStatus) {
   const [version, setVersion] = useState(0);
   const [live, setLive] = useState(true);
+  const [reconnecting, setReconnecting] = useState(false);
   const [error, setError] = useState(null);
   const [loading, setLoading] = useState(false);
   const state = useRef(null);
@@ -72,6 +77,7 @@ export function useRunLog(runId, step, onStatus) {
       if (!countTimer) countTimer = setTimeout(() => { countTimer = 0; bump(); }, 1000);
     };
     setLive(true);
+    setReconnecting(false);
     setError(null);
     (async () => {
       let tail;
@@ -90,6 +96,7 @@ export function useRunLog(runId, step, onStatus) {
       // A stream that stops before the run's end (the node behind the address stopped, the tab
       // fell behind, the connection broke) is opened again after the last event it got.
       let after = tail.last;
+      let broken = false;
       for (let fruitless = 0; ; ) {
         let ended = false;
         let received = 0;
@@ -97,6 +104,12 @@ export function useRunLog(runId, step, onStatus) {
         try {
           await stream(`/runs/${runId}/logs/stream` + query({ after }), (type, data, id) => {
             received++;
+            if (broken) {
+              // Back after a break: the run may have moved on (ended, even) while the page was away.
+              broken = false;
+              setReconnecting(false);
+              onStatus('run');
+            }
             if (id) after = id;
             if (type === 'log') {
               count(counts, data);
@@ -118,8 +131,11 @@ export function useRunLog(runId, step, onStatus) {
         }
         if (ended || revoked) break;
         fruitless = received > 0 ? 0 : fruitless + 1;
-        if (fruitless > RECONNECTS) throw new Error('lost the connection to the server; reload to follow on');
-        await pause(RECONNECT_MS, controller.signal);
+        if (fruitless > 0 && !broken) {
+          broken = true;
+          setReconnecting(true);
+        }
+        await pause(Math.min(RECONNECT_MAX_MS, RECONNECT_MS * 2 ** Math.max(0, fruitless - 1)), controller.signal);
       }
       setLive(false);
       onStatus('end');
@@ -150,6 +166,7 @@ export function useRunLog(runId, step, onStatus) {
     lines: s.lines,
     version,
     live,
+    reconnecting,
     error,
     ready: s.before !== 'end',
     atStart: s.before === null,

@@ -180,7 +180,7 @@ export function LogView({ runId, step, log, total }) {
       <button type="button" id="jump-error" onClick=${jumpToError}>Jump to first error</button>
       <button type="button" onClick=${() => { setFollow(true); setMarked(-1); }} disabled=${follow}>Follow tail</button>
       <button type="button" id="download-log" onClick=${() => download(runId, step).catch((e) => setBusy(e.message))}>Download</button>
-      <span class="muted" id="log-count">${shown.length.toLocaleString()}${counted} ${shown.length === 1 ? 'line' : 'lines'}${offset ? ' of ' + (offset + shown.length).toLocaleString() : ''}${live ? ' · live' : ''}${busy ? ' · ' + busy : ''}</span>
+      <span class="muted" id="log-count">${shown.length.toLocaleString()}${counted} ${shown.length === 1 ? 'line' : 'lines'}${offset ? ' of ' + (offset + shown.length).toLocaleString() : ''}${log.reconnecting ? ' · reconnecting…' : live ? ' · live' : ''}${busy ? ' · ' + busy : ''}</span>
     </div>
     <div class="log" ref=${box} onScroll=${onScroll} tabindex="0" aria-label="log lines">
       <div class="log-space" style=${{ height: Math.max((shown.length + head) * LINE, 1) + 'px' }}>${rows}</div>

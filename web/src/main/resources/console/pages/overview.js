@@ -1,9 +1,11 @@
-import { html, useLoad, useNow, Time, Status, Loaded, Page, Empty, href } from '../ui.js';
+import { html, useEffect, useLoad, useNow, Time, Status, Loaded, Page, Empty, href } from '../ui.js';
 import { get, query } from '../api.js';
 import { can, session } from '../session.js';
 import { elapsed, exact } from '../format.js';
 
 const DAY = 24 * 3600 * 1000;
+/** How often the overview reads what runs and waits again. */
+const REFRESH_MS = 5000;
 /** What counts as running now: a CANCELING run still has steps whose processes are being killed. */
 const RUNNING_NOW = ['RUNNING', 'CANCELING', 'ROLLING_BACK', 'WAITING_APPROVAL', 'QUEUED'];
 
@@ -27,6 +29,13 @@ export function Overview() {
     .flatMap((j) => (j.nextFireTimes || []).slice(0, 1).map((at) => ({ job: j.name, at })))
     .sort((a, b) => new Date(a.at) - new Date(b.at)).slice(0, 10) : [];
   const nodes = useLoad((signal) => get('/nodes', { signal }), []);
+  // What runs, waits and failed changes all the time: read again every few seconds (each keeps what
+  // it showed until its new answer comes); the jobs' next fires, once a minute.
+  useEffect(() => {
+    const often = setInterval(() => { running.reload(); approvals.reload(); failures.reload(); nodes.reload(); }, REFRESH_MS);
+    const seldom = setInterval(jobs.reload, 60000);
+    return () => { clearInterval(often); clearInterval(seldom); };
+  }, []);
   const me = session.get();
   return html`<${Page} title="Overview">
     <div class="cards">

@@ -80,6 +80,7 @@ class ConsoleDetailsTest extends ConsoleSession {
     // The network drops until the run is over; the page's tries meanwhile fail.
     browser.expectError("net::ERR_");
     proxy.cut();
+    browser.waitForText("#log-count", "reconnecting");
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .until(
@@ -546,6 +547,29 @@ class ConsoleDetailsTest extends ConsoleSession {
     browser.screenshot("31-approval-own-run");
     assertThat(server.post("/api/v1/runs/" + runId + "/cancel", ADMIN_TOKEN, "{}").status())
         .isEqualTo(200);
+  }
+
+  @Test
+  void the_overview_reads_what_runs_again_without_a_reload() throws Exception {
+    java.nio.file.Path go =
+        io.nightshift.scheduler.TempFolders.create("nightshift-overview-").resolve("go");
+    createTemplate(
+        new JsonObject()
+            .put("name", "until-told")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(command("wait", "while [ ! -e '" + go + "' ]; do sleep 0.1; done"))));
+    browser.signIn(operator);
+    browser.open("#/");
+    browser.waitForText("#running", "Running now");
+    long id = startRun("until-told", new JsonObject());
+    browser.waitForText("#running li", "#" + id);
+    java.nio.file.Files.createFile(go);
+    Awaitility.await().atMost(Browser.WAIT).until(() -> runStatus(id).equals("SUCCEEDED"));
+    browser.await(
+        () -> browser.textOf("#running").contains("#" + id + " ") ? null : true,
+        "run #" + id + " gone from Running now");
   }
 
   private List<String> texts(String css) {
