@@ -40,20 +40,19 @@ public final class Main {
     // The hook is in place before anything starts, so a SIGTERM during start-up also stops cleanly.
     AtomicReference<Nightshift> running = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  Nightshift nightshift = running.getAndSet(null);
-                  if (nightshift != null) {
-                    // Running steps get shutdown.graceSeconds to finish; see NodeDrain.
-                    nightshift.drain();
-                    nightshift.close();
-                    System.out.println("nightshift: stopped");
-                  }
-                  stopped.countDown();
-                },
-                "nightshift-shutdown"));
+    Runnable stop =
+        () -> {
+          Nightshift nightshift = running.getAndSet(null);
+          if (nightshift != null) {
+            // Running steps get shutdown.graceSeconds to finish; see NodeDrain.
+            nightshift.drain();
+            nightshift.close();
+            System.out.println("nightshift: stopped");
+          }
+          stopped.countDown();
+        };
+    Runtime.getRuntime().addShutdownHook(new Thread(stop, "nightshift-shutdown"));
+    StopSignals.handle(stop);
     Nightshift nightshift;
     try {
       nightshift = Nightshift.start(config, Clock.systemUTC());

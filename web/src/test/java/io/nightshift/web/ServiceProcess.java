@@ -93,6 +93,11 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /** SIGTERM, without waiting for the exit ({@link #close} waits). */
+  public void terminate() {
+    process.destroy();
+  }
+
   /** SIGKILL: no shutdown hook, nothing cleaned up. */
   public void kill() {
     process.destroyForcibly();
