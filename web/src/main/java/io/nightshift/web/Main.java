@@ -31,7 +31,17 @@ public final class Main {
   private static void serve(String[] args) throws InterruptedException {
     Config config;
     try {
-      config = ConfigLoader.load(configFile(args), System.getenv());
+      Path file = configFile(args);
+      if (file == null) {
+        System.out.println(
+            "nightshift: no "
+                + ConfigLoader.defaultFile(System.getenv())
+                + " here: built-in defaults (the embedded store under data/; see README"
+                + " \"Configuration\")");
+        config = ConfigLoader.defaults(System.getenv());
+      } else {
+        config = ConfigLoader.load(file, System.getenv());
+      }
     } catch (ConfigException e) {
       System.err.println("nightshift: configuration error: " + e.getMessage());
       System.exit(2);
@@ -80,6 +90,11 @@ public final class Main {
     stopped.await();
   }
 
+  /**
+   * The config file: {@code --config FILE}, else {@code NIGHTSHIFT_CONFIG}, else {@link
+   * ConfigLoader#defaultFile} when it exists; null when none is named and there is no default file
+   * (the built-in defaults). A file named but missing is an error when it is read.
+   */
   static Path configFile(String[] args) {
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--config")) {
@@ -94,9 +109,12 @@ public final class Main {
       }
     }
     String fromEnv = System.getenv("NIGHTSHIFT_CONFIG");
-    return fromEnv == null || fromEnv.isBlank()
-        ? ConfigLoader.defaultFile(System.getenv())
-        : Path.of(fromEnv);
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return Path.of(fromEnv);
+    }
+    // Not named: the default file if there is one, else (null) the built-in defaults.
+    Path fallback = ConfigLoader.defaultFile(System.getenv());
+    return java.nio.file.Files.exists(fallback) ? fallback : null;
   }
 
   /** A start-up error never shows the database password, in a quoted URL or on its own. */

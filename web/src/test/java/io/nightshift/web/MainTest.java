@@ -52,13 +52,14 @@ class MainTest {
     assertThat(output).contains("nowhere.yaml not found");
   }
 
+  /**
+   * Started in a folder with no config file (and none named): the built-in defaults, the embedded
+   * store under data/ (before, it refused to start: "conf/nightshift.yaml not found").
+   */
   @Test
-  void first_start_writes_the_admin_token_with_mode_0600_and_says_where() throws Exception {
-    Path file = dir.resolve("ok.yaml");
-    Files.writeString(
-        file,
-        "dataDir: data\nhttp:\n  port: 0\ndb:\n  url: \"jdbc:h2:file:./data/ns;MODE=MySQL;DATABASE_TO_LOWER=TRUE;CASE_INSENSITIVE_IDENTIFIERS=TRUE\"\n");
-    Process process = java("--config", file.toString());
+  void first_start_with_no_config_file_uses_the_defaults_and_writes_the_admin_token_0600()
+      throws Exception {
+    Process process = java(java.util.Map.of("NIGHTSHIFT_HTTP_PORT", "0"));
     try {
       Path token = dir.resolve("data/admin.token");
       org.awaitility.Awaitility.await()
@@ -74,6 +75,8 @@ class MainTest {
     }
     String output = Files.readString(dir.resolve("out.log"), StandardCharsets.UTF_8);
     String secret = Files.readString(dir.resolve("data/admin.token")).trim();
+    assertThat(output).contains("built-in defaults");
+    assertThat(dir.resolve("data/nightshift.mv.db")).exists();
     assertThat(output).contains("written to").contains("admin.token");
     assertThat(output).as("the secret itself is never printed").doesNotContain(secret);
     assertThat(output).contains("stopped");

@@ -40,10 +40,25 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
+  /**
+   * The embedded store in {@code dataDir}: what {@code db.url} is when neither the file nor the
+   * environment sets it (the H2 options the store needs are added when the database is opened).
+   */
+  static final String DEFAULT_DB_URL = "jdbc:h2:file:${dataDir}/nightshift";
+
   /** Loads {@code file} and overrides it with {@code env}. */
   public static Config load(Path file, Map<String, String> env) {
+    return load(file, ConfigFile.read(file), env);
+  }
+
+  /** The built-in defaults overridden by {@code env}: for a node started with no config file. */
+  public static Config defaults(Map<String, String> env) {
+    return load(Path.of("(built-in defaults)"), Map.of(), env);
+  }
+
+  private static Config load(Path file, Map<String, Object> read, Map<String, String> env) {
     Map<String, Object> flat = new LinkedHashMap<>();
-    ConfigFile.flatten(ConfigFile.read(file), file, flat);
+    ConfigFile.flatten(read, file, flat);
     java.util.function.BiConsumer<String, String> override =
         (variable, key) -> {
           String value = env.get(variable);
@@ -92,11 +107,7 @@ public final class ConfigLoader {
   }
 
   private static Config build(ConfigValues v, InstallDir install) {
-    String dbUrl = v.string("db.url", null);
-    if (dbUrl == null) {
-      throw new ConfigException(
-          "db.url: is required (a jdbc:h2:, jdbc:mysql: or jdbc:mariadb: URL)");
-    }
+    String dbUrl = v.string("db.url", DEFAULT_DB_URL);
     Path dataDir = Path.of(v.string("dataDir", "data"));
     if (install != null) {
       dataDir = install.resolve(dataDir);

@@ -89,9 +89,13 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void a_missing_or_foreign_database_url_is_named() throws IOException {
-    assertThatThrownBy(() -> ConfigLoader.load(write("http:\n  port: 1\n"), Map.of()))
-        .hasMessageStartingWith("db.url: is required");
+  void a_missing_database_url_is_the_embedded_store_in_the_data_dir_and_a_foreign_one_is_named()
+      throws IOException {
+    assertThat(ConfigLoader.load(write("http:\n  port: 1\n"), Map.of()).db().url())
+        .isEqualTo("jdbc:h2:file:./data/nightshift");
+    assertThat(ConfigLoader.defaults(Map.of("NIGHTSHIFT_DATA_DIR", "/srv/ns")).db().url())
+        .isEqualTo("jdbc:h2:file:/srv/ns/nightshift");
+    assertThat(ConfigLoader.defaults(Map.of()).http().port()).isEqualTo(8080);
     assertThatThrownBy(
             () -> ConfigLoader.load(write("db:\n  url: jdbc:postgresql://x/y\n"), Map.of()))
         .hasMessageStartingWith("db.url:");
