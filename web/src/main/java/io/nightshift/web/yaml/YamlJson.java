@@ -55,7 +55,11 @@ public final class YamlJson {
       LoaderOptions options = new LoaderOptions();
       options.setAllowDuplicateKeys(false);
       Yaml yaml = new Yaml(new SafeConstructor(options));
-      refuseDuplicates(yaml.compose(new StringReader(text)), "", new IdentityHashMap<>());
+      refuseDuplicates(
+          yaml.compose(new StringReader(text)),
+          "",
+          new IdentityHashMap<>(),
+          java.util.Collections.newSetFromMap(new IdentityHashMap<>()));
       value = yaml.load(text);
     } catch (MarkedYAMLException e) {
       throw new NotYaml(
@@ -71,10 +75,27 @@ public final class YamlJson {
     return new JsonObject(fields(map));
   }
 
-  private static void refuseDuplicates(Node node, String path, Map<Node, Boolean> seen) {
-    if (node == null || seen.put(node, Boolean.TRUE) != null) {
+  /**
+   * Refuses a key twice in one mapping, and an alias to a node that contains it ({@code a: &a
+   * [*a]}: a structure without end, which no definition is). {@code open}: the nodes being walked.
+   */
+  private static void refuseDuplicates(
+      Node node, String path, Map<Node, Boolean> seen, Set<Node> open) {
+    if (node == null) {
       return;
     }
+    if (open.contains(node)) {
+      throw new NotYaml(
+          "line "
+              + (node.getStartMark().getLine() + 1)
+              + ": "
+              + (path.isEmpty() ? "the document" : path)
+              + " refers (through an alias) to a node that contains it");
+    }
+    if (seen.put(node, Boolean.TRUE) != null) {
+      return;
+    }
+    open.add(node);
     if (node instanceof MappingNode mapping) {
       Set<String> keys = new HashSet<>();
       for (NodeTuple tuple : mapping.getValue()) {
@@ -83,14 +104,15 @@ public final class YamlJson {
         if (key != null && !keys.add(key)) {
           throw new DuplicateKey(at);
         }
-        refuseDuplicates(tuple.getValueNode(), at, seen);
+        refuseDuplicates(tuple.getValueNode(), at, seen, open);
       }
     } else if (node instanceof SequenceNode sequence) {
       List<Node> items = sequence.getValue();
       for (int i = 0; i < items.size(); i++) {
-        refuseDuplicates(items.get(i), path + "[" + i + "]", seen);
+        refuseDuplicates(items.get(i), path + "[" + i + "]", seen, open);
       }
     }
+    open.remove(node);
   }
 
   private static Map<String, Object> fields(Map<?, ?> map) {

@@ -150,6 +150,21 @@ class RequestValidationTest {
     assertRefused(yaml, "steps[0].kind");
   }
 
+  /** An alias to a node that contains it (before: 500, a StackOverflowError on the event loop). */
+  @Test
+  void a_yaml_alias_to_the_node_containing_it_is_400_naming_where() {
+    for (String body :
+        List.of(
+            "name: t\nsteps: &s [{name: a, kind: command, command: echo, needs: *s}]\n",
+            "name: t\na: &a [*a]\n")) {
+      Answer answer =
+          server.send("POST", "/api/v1/templates", ADMIN_TOKEN, body, "application/yaml");
+      assertThat(answer.status()).as(answer.toString()).isEqualTo(400);
+      assertThat(answer.errorMessage())
+          .contains("refers (through an alias) to a node that contains it");
+    }
+  }
+
   @Test
   void many_problems_are_listed_up_to_fifty_with_the_count_of_the_rest() {
     assertThat(postTemplate(template("few-params")).status()).isEqualTo(201);
