@@ -26,6 +26,10 @@ public final class ScheduleParser {
   static final String FIELD = "schedule";
   static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
   private static final List<String> KINDS = List.of("cron", "everySeconds", "at");
+
+  /** The first time a one-shot schedule may not have. */
+  private static final Instant LAST_AT = Instant.parse("+10000-01-01T00:00:00Z");
+
   private static final Set<String> FIELDS =
       Set.of("cron", "timezone", "crontab", "everySeconds", "at");
 
@@ -222,6 +226,12 @@ public final class ScheduleParser {
           "must be an ISO-8601 time with Z or an offset, such as '2026-12-01T03:00:00Z', got '"
               + text
               + "'");
+      return null;
+    }
+    if (!at.isBefore(LAST_AT)) {
+      // Times are stored to the second of a DATETIME (to 9999-12-31); past that, scheduling one
+      // overflowed (500) after the job was stored.
+      in.problem(field, "must be before 10000-01-01T00:00:00Z, got '" + text + "'");
       return null;
     }
     Schedule.At schedule = new Schedule.At(at);

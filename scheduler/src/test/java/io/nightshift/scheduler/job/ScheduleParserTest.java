@@ -194,6 +194,9 @@ class ScheduleParserTest {
     invalid("{\"at\":\"2026-12-01T03:00:00\"}", "schedule.at", "with Z or an offset");
     invalid("{\"at\":\"tomorrow\"}", "schedule.at", "ISO-8601");
     invalid("{\"at\":1767225600}", "schedule.at", "must be a string");
+    // Past the stored times' range (before: 500 from a long overflow, after the job was stored).
+    invalid("{\"at\":\"+999999999-12-31T23:59:59Z\"}", "schedule.at", "must be before 10000");
+    invalid("{\"at\":\"+10000-01-01T00:00:00Z\"}", "schedule.at", "must be before 10000");
   }
 
   @Test
