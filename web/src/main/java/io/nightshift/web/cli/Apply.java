@@ -95,7 +95,7 @@ final class Apply extends Base {
     }
     JsonObject stored;
     try {
-      stored = api().put(path, d.body());
+      stored = api().put(path, Documents.desired(d.kind(), d.body()));
     } catch (ApiError e) {
       throw new ApiError(e.status(), d.file() + ": " + e.getMessage());
     }

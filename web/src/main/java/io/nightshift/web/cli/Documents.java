@@ -124,8 +124,45 @@ final class Documents {
    * Whether the server already holds what the file says. A field the file leaves out matches the
    * server's default for it (empty, false, zero, or the documented default).
    */
+  /**
+   * What to send for a file: a job's fields the file leaves out are sent as their defaults (no
+   * schedule, no params, no webhooks, forbid, fire_once), since the API keeps a field a PUT leaves
+   * out: a line removed from the file must be removed on the server too. {@code enabled} is left
+   * out when the file does (pausing is an operator's act, not part of the definition).
+   */
+  static JsonObject desired(Kind kind, JsonObject file) {
+    if (kind != Kind.JOB) {
+      return file;
+    }
+    JsonObject out = file.copy();
+    if (!out.containsKey("params")) {
+      out.put("params", new JsonObject());
+    }
+    if (!out.containsKey("schedule")) {
+      out.putNull("schedule");
+    }
+    if (!out.containsKey("notify")) {
+      out.put("notify", new JsonArray());
+    }
+    if (!out.containsKey("concurrency")) {
+      out.put("concurrency", "forbid");
+    }
+    if (!out.containsKey("misfire")) {
+      out.put("misfire", "fire_once");
+    }
+    return out;
+  }
+
   static boolean same(Kind kind, JsonObject server, JsonObject file) {
-    JsonObject desired = file.copy();
+    JsonObject desired = desired(kind, file).copy();
+    if (kind == Kind.JOB
+        && desired.getValue("schedule") instanceof JsonObject wanted
+        && server.getValue("schedule") instanceof JsonObject stored
+        && wanted.getValue("cron") != null
+        && wanted.getValue("cron").equals(stored.getValue("crontab"))) {
+      // A crontab line is stored converted (cron) with the line it came from (crontab).
+      wanted.put("cron", stored.getValue("cron")).put("crontab", stored.getValue("crontab"));
+    }
     if (kind == Kind.TEMPLATE) {
       JsonArray steps = desired.getJsonArray("steps", new JsonArray());
       String previous = null;

@@ -350,6 +350,45 @@ abstract class CommandLineTest {
         .isEqualTo(2);
   }
 
+  /**
+   * A field removed from a job's file is removed on the server (the API keeps what a PUT leaves
+   * out: before, the job kept firing on its old schedule while apply said "updated"), and a crontab
+   * line applied twice is unchanged the second time (before: "updated" at every apply).
+   */
+  @Test
+  void a_line_removed_from_a_job_file_is_removed_and_a_crontab_line_stays_unchanged()
+      throws IOException {
+    String t = unique("lines-t");
+    String j = unique("lines-j");
+    template(
+        t,
+        new JsonArray().add(command("a", "echo $target")),
+        new JsonArray().add(new JsonObject().put("name", "target").put("default", "eu")));
+    Path dir = home.resolve("lines-" + j);
+    Files.createDirectories(dir);
+    Path file = dir.resolve(j + ".yaml");
+    Files.writeString(
+        file,
+        "name: "
+            + j
+            + "\ntemplate: "
+            + t
+            + "\nparams:\n  target: us\nconcurrency: queue\n"
+            + "schedule:\n  cron: \"30 2 * * *\"\n  timezone: Europe/Berlin\n");
+    assertThat(cli(operator, "apply", "-f", dir.toString()).out()).contains("1 created");
+    Result again = cli(operator, "apply", "-f", dir.toString());
+    assertThat(again.out()).as(again.toString()).contains("1 unchanged");
+
+    Files.writeString(file, "name: " + j + "\ntemplate: " + t + "\n");
+    Result removed = cli(operator, "apply", "-f", dir.toString());
+    assertThat(removed.out()).as(removed.toString()).contains("1 updated");
+    JsonObject job = server.get("/api/v1/jobs/" + j, ADMIN_TOKEN).json();
+    assertThat(job.getValue("schedule")).as(job.encodePrettily()).isNull();
+    assertThat(job.getJsonObject("params")).isEmpty();
+    assertThat(job.getString("concurrency")).isEqualTo("forbid");
+    assertThat(cli(operator, "apply", "-f", dir.toString()).out()).contains("1 unchanged");
+  }
+
   @Test
   void what_export_writes_apply_takes_back_without_a_change() throws IOException {
     String t = unique("round-t");
