@@ -65,7 +65,30 @@ public final class Names {
           "JDK_JAVA_OPTIONS",
           "GIT_SSH",
           "GIT_SSH_COMMAND",
-          "GIT_EXEC_PATH");
+          "GIT_EXEC_PATH",
+          // Programs that tools run on the user's behalf: a password prompt, a pager, an editor,
+          // a proxy, a diff tool, a debugger, the files git or zsh read their settings from.
+          "GIT_ASKPASS",
+          "SSH_ASKPASS",
+          "SUDO_ASKPASS",
+          "GIT_PAGER",
+          "PAGER",
+          "MANPAGER",
+          "LESSOPEN",
+          "LESSCLOSE",
+          "EDITOR",
+          "VISUAL",
+          "GIT_EDITOR",
+          "GIT_SEQUENCE_EDITOR",
+          "GIT_PROXY_COMMAND",
+          "GIT_EXTERNAL_DIFF",
+          "GIT_TEMPLATE_DIR",
+          "PERL5DB",
+          "LUA_INIT",
+          "LUA_PATH",
+          "LUA_CPATH",
+          "XDG_CONFIG_HOME",
+          "ZDOTDIR");
 
   /**
    * Prefixes of such variables: the loader's ({@code LD_PRELOAD}), bash's exported functions, git's

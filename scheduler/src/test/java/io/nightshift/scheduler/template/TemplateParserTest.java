@@ -124,6 +124,20 @@ class TemplateParserTest {
     assertThat(Names.isCodeVariable("PATH")).isTrue();
     assertThat(Names.isCodeVariable("LD_PRELOAD")).isTrue();
     assertThat(Names.isCodeVariable("GIT_CONFIG_KEY_0")).isTrue();
+    for (String program :
+        java.util.List.of(
+            "GIT_ASKPASS",
+            "SSH_ASKPASS",
+            "GIT_PAGER",
+            "PAGER",
+            "LESSOPEN",
+            "EDITOR",
+            "PERL5DB",
+            "GIT_TEMPLATE_DIR",
+            "XDG_CONFIG_HOME",
+            "ZDOTDIR")) {
+      assertThat(Names.isCodeVariable(program)).as(program).isTrue();
+    }
     assertThat(Names.isCodeVariable("ENV")).as("ENV=prod is a common parameter").isFalse();
     assertThat(Names.isCodeVariable("HOME")).isFalse();
     assertThat(Names.isCodeVariable("TARGET_PATH")).isFalse();
