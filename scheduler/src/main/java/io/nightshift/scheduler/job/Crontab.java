@@ -18,7 +18,8 @@ import org.quartz.CronExpression;
  *   <li>seconds {@code 0} is prepended;
  *   <li>day-of-week numbers are shifted: crontab 0 and 7 are Sunday, Quartz counts 1=Sunday to
  *       7=Saturday ({@code 1-5} becomes {@code 2-6}, {@code 5-7} becomes {@code 6,7,1}); names
- *       (MON..SUN) pass through;
+ *       (MON..SUN) pass through, but names with a step become numbers (Quartz ignores the step of a
+ *       range of names);
  *   <li>Quartz needs {@code ?} in day-of-month or day-of-week: a {@code *} day-of-week becomes
  *       {@code ?}, else a {@code *} day-of-month does; when both are restricted the line is
  *       refused, since crontab then fires when EITHER matches and Quartz cannot say that.
@@ -42,6 +43,11 @@ public final class Crontab {
   private static final Set<String> MONTHS =
       Set.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC");
   private static final Set<String> DAYS = Set.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
+
+  /** Day names in crontab's numbering: Sunday is 0. */
+  private static final List<String> DAY_ORDER =
+      List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
+
   private static final Pattern DOW_NUMBERS = Pattern.compile("(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?");
 
   private Crontab() {}
@@ -129,7 +135,17 @@ public final class Crontab {
       if (element.isEmpty()) {
         throw new IllegalArgumentException("day-of-week '" + field + "' has an empty list element");
       }
-      if (element.chars().anyMatch(Character::isLetter)) {
+      if (element.chars().anyMatch(Character::isLetter) && element.contains("/")) {
+        // Quartz ignores the step of a range of names (MON-FRI/2 fires every weekday): names
+        // with a step become numbers first (mon-fri/2 = 1-5/2: Monday, Wednesday, Friday).
+        String numbered = element.toUpperCase(Locale.ROOT);
+        for (int day = 0; day < DAY_ORDER.size(); day++) {
+          numbered = numbered.replace(DAY_ORDER.get(day), String.valueOf(day));
+        }
+        for (int day : crontabDays(numbered)) {
+          out.add(day == 0 ? 1 : day + 1);
+        }
+      } else if (element.chars().anyMatch(Character::isLetter)) {
         out.add(element.toUpperCase(Locale.ROOT));
       } else if (DOW_NUMBERS.matcher(element).matches()) {
         for (int day : crontabDays(element)) {
