@@ -71,7 +71,17 @@ public final class WebhookOutboxRepository {
                 .from(earlier)
                 .where(earlier.RUN_ID.eq(WEBHOOK_OUTBOX.RUN_ID))
                 .and(earlier.HOOK.eq(WEBHOOK_OUTBOX.HOOK))
-                .and(earlier.EVENT_ID.lt(WEBHOOK_OUTBOX.EVENT_ID))
+                // Events in order; two of one stored change (run.failed, then run.rolling_back)
+                // in the order they were written.
+                .and(
+                    earlier
+                        .EVENT_ID
+                        .lt(WEBHOOK_OUTBOX.EVENT_ID)
+                        .or(
+                            earlier
+                                .EVENT_ID
+                                .eq(WEBHOOK_OUTBOX.EVENT_ID)
+                                .and(earlier.ID.lt(WEBHOOK_OUTBOX.ID))))
                 .and(earlier.DONE_AT.isNull()))
         .orderBy(WEBHOOK_OUTBOX.ID)
         .limit(limit)

@@ -159,6 +159,34 @@ abstract class WebhookFanOutContract {
     }
   }
 
+  /**
+   * A run failing into its rollback is one stored change announced as two events, run.failed then
+   * run.rolling_back, with one eventId: the second waits for the first (before, both were due at
+   * once and went out in either order).
+   */
+  @Test
+  void two_events_of_one_stored_change_go_out_in_the_order_they_were_written() {
+    WebhookOutboxRepository outbox = new WebhookOutboxRepository(dsl);
+    java.time.Instant now = clock.instant();
+    WebhookOutboxRepository.add(
+        dsl, 5, 7, "template:0", "http://127.0.0.1:9/", "run.failed", "{}", "d-f", now);
+    WebhookOutboxRepository.add(
+        dsl, 5, 7, "template:0", "http://127.0.0.1:9/", "run.rolling_back", "{}", "d-r", now);
+    WebhookOutboxRepository.add(
+        dsl, 5, 7, "template:1", "http://127.0.0.1:9/", "run.failed", "{}", "d-f1", now);
+
+    List<WebhookOutboxRepository.Pending> due = outbox.due(now, 10);
+    assertThat(due)
+        .extracting(WebhookOutboxRepository.Pending::deliveryId)
+        .containsExactly("d-f", "d-f1");
+    WebhookOutboxRepository.Pending failed = due.get(0);
+    assertThat(outbox.claim(failed.id(), "node-a", now, now.plusSeconds(20))).isTrue();
+    outbox.done(failed.id(), "node-a", 1, "delivered", now);
+    assertThat(outbox.due(now, 10))
+        .extracting(WebhookOutboxRepository.Pending::deliveryId)
+        .containsExactly("d-r", "d-f1");
+  }
+
   @Test
   void a_try_whose_node_died_before_it_ended_counts_and_the_next_is_sent_as_the_one_after() {
     WebhookOutboxRepository outbox = new WebhookOutboxRepository(dsl);
