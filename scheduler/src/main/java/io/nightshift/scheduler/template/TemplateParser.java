@@ -63,8 +63,62 @@ public final class TemplateParser {
                 + " them as an environment variable); choose another name");
       }
     }
+    runTimeChecks(in, template);
     in.throwIfAny();
     return template;
+  }
+
+  /** A header name: an HTTP token (RFC 9110). */
+  private static final java.util.regex.Pattern HEADER_NAME =
+      java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+  /**
+   * What would otherwise fail only when a run starts (on a Friday night): a secret default shorter
+   * than a secret value may be, a header a request cannot carry, a NUL no program can be given.
+   * Templates stored before these checks are still read as they are.
+   */
+  private static void runTimeChecks(JsonReader in, Template template) {
+    for (int i = 0; i < template.params().size(); i++) {
+      ParamSpec p = template.params().get(i);
+      String value = p.defaultValue();
+      if (p.secret()
+          && value != null
+          && !value.isEmpty()
+          && !UnchangedSecrets.MASK.equals(value)
+          && value.length() < 4) {
+        in.problem("params[" + i + "].default", "a secret value must be at least 4 characters");
+      }
+    }
+    for (int i = 0; i < template.steps().size(); i++) {
+      StepSpec step = template.steps().get(i);
+      String at = "steps[" + i + "]";
+      Map<String, String> headers =
+          step.action() instanceof StepAction.Http h
+              ? h.headers()
+              : step.action() instanceof StepAction.Notify n ? n.headers() : Map.of();
+      headers.forEach(
+          (name, value) -> {
+            if (!HEADER_NAME.matcher(name).matches()) {
+              in.problem(
+                  at + ".headers",
+                  "'" + name.replaceAll("\\p{Cntrl}", "?") + "' is not a header name");
+            } else if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+              in.problem(at + ".headers." + name, "must not contain line breaks or NUL");
+            }
+          });
+      String code =
+          step.action() instanceof StepAction.Command c
+              ? c.command()
+              : step.action() instanceof StepAction.Script sc ? sc.script() : null;
+      if (code != null && code.indexOf(0) >= 0) {
+        in.problem(
+            at + "." + (step.kind() == StepKind.COMMAND ? "command" : "script"),
+            "must not contain NUL characters");
+      }
+      if (step.undo() != null && step.undo().indexOf(0) >= 0) {
+        in.problem(at + ".undo", "must not contain NUL characters");
+      }
+    }
   }
 
   /**
