@@ -76,7 +76,7 @@ final class ApiServer {
             parts.engine()::instance,
             clock);
     nodeRoutes.mount(api);
-    new TemplateRoutes(endpoints, parts.templates(), clock).mount(api);
+    new TemplateRoutes(endpoints, parts.templates(), parts.jobs(), clock).mount(api);
     RequestedRuns requested =
         new RequestedRuns(parts.engine(), parts.runs(), database.dsl(), parts.drain());
     new RunRoutes(

@@ -229,6 +229,14 @@ public final class JobRepository {
     return Page.of(rows, limit, StoredJob::name);
   }
 
+  /** The jobs of a template, by name. */
+  public List<StoredJob> ofTemplate(String template) {
+    return dsl.selectFrom(JOB)
+        .where(JOB.TEMPLATE_NAME.eq(template))
+        .orderBy(JOB.NAME)
+        .fetch(r -> map(dsl, r));
+  }
+
   /** Every job, for scheduling at start and for the periodic reconcile. */
   public List<StoredJob> all() {
     return dsl.selectFrom(JOB).orderBy(JOB.NAME).fetch(r -> map(dsl, r));

@@ -99,6 +99,10 @@ final class Apply extends Base {
     } catch (ApiError e) {
       throw new ApiError(e.status(), d.file() + ": " + e.getMessage());
     }
+    // A template change that a job of it no longer matches (the job's file may come next).
+    stored
+        .getJsonArray("warnings", new io.vertx.core.json.JsonArray())
+        .forEach(w -> cli().note(d.file() + ": warning: " + w));
     return new Change(word, d.name(), action, version(d.kind(), stored));
   }
 

@@ -2,7 +2,11 @@ package io.nightshift.web.http;
 
 import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.auth.Permission;
+import io.nightshift.scheduler.error.Invalid;
 import io.nightshift.scheduler.error.NotFound;
+import io.nightshift.scheduler.job.JobRepository;
+import io.nightshift.scheduler.job.StoredJob;
+import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.Template;
@@ -14,14 +18,21 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
+import java.util.Map;
 
 /** Template CRUD. PUT stores a new version (or the first one). */
 public final class TemplateRoutes {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(TemplateRoutes.class);
+
   private final Endpoints endpoints;
   private final TemplateRepository templates;
+  private final JobRepository jobs;
   private final Clock clock;
 
-  public TemplateRoutes(Endpoints endpoints, TemplateRepository templates, Clock clock) {
+  public TemplateRoutes(
+      Endpoints endpoints, TemplateRepository templates, JobRepository jobs, Clock clock) {
+    this.jobs = jobs;
     this.endpoints = endpoints;
     this.templates = templates;
     this.clock = clock;
@@ -77,11 +88,38 @@ public final class TemplateRoutes {
             templates.shown(name, null).map(StoredTemplate::template).orElse(null));
     String actor = call.principal().name();
     try {
-      return Reply.ok(json(templates.update(template, actor, clock.instant())));
+      StoredTemplate stored = templates.update(template, actor, clock.instant());
+      return Reply.ok(withWarnings(json(stored), stored.template()));
     } catch (NotFound absent) {
       StoredTemplate stored = templates.create(template, actor, clock.instant());
       return Reply.created(json(stored), "/api/v1/templates/" + name);
     }
+  }
+
+  /**
+   * A new version is stored even when a job of the template no longer gives what it needs (the
+   * job's own change may come next, as in an apply of a folder), but the answer says which jobs'
+   * fires will now fail to start, and why, under {@code warnings}; so does the node's log.
+   */
+  private JsonObject withWarnings(JsonObject answer, Template template) {
+    JsonArray warnings = new JsonArray();
+    for (StoredJob job : jobs.ofTemplate(template.name())) {
+      try {
+        Params.resolve(template, job.spec().params(), Map.of());
+      } catch (Invalid broken) {
+        warnings.add(
+            "job '"
+                + job.name()
+                + "': "
+                + broken.getMessage()
+                + "; its fires fail to start until the job is changed to match");
+      }
+    }
+    if (!warnings.isEmpty()) {
+      log.warn("template {} version {}: {}", template.name(), answer.getValue("version"), warnings);
+      answer.put("warnings", warnings);
+    }
+    return answer;
   }
 
   private Reply delete(Call call) {

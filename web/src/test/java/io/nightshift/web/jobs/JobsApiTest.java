@@ -134,6 +134,35 @@ class JobsApiTest {
     }
   }
 
+  /**
+   * A template change that one of its jobs no longer matches is stored, but its answer names the
+   * job and why (before: 200 and nothing said, while every fire of the job then failed to start).
+   */
+  @Test
+  void a_template_change_a_job_no_longer_matches_is_answered_with_a_warning_naming_the_job() {
+    JobsKit.template(server, "grows", "true", "[]");
+    createJob(server, job("grows-job", "grows", null));
+    Answer changed =
+        server.put(
+            "/api/v1/templates/grows",
+            operator,
+            "{\"name\":\"grows\",\"params\":[{\"name\":\"who\",\"required\":true}],"
+                + "\"steps\":[{\"name\":\"s\",\"kind\":\"command\",\"command\":\"echo $who\"}]}");
+    assertThat(changed.status()).as(changed.toString()).isEqualTo(200);
+    assertThat(changed.json().getJsonArray("warnings").getList())
+        .singleElement()
+        .asString()
+        .startsWith("job 'grows-job': params.who: is required")
+        .endsWith("its fires fail to start until the job is changed to match");
+    Answer unchanged =
+        server.put(
+            "/api/v1/templates/plain",
+            operator,
+            "{\"name\":\"plain\",\"steps\":[{\"name\":\"s\",\"kind\":\"command\",\"command\":\"true\"}]}");
+    assertThat(unchanged.json().containsKey("warnings")).isFalse();
+    assertThat(server.delete("/api/v1/jobs/grows-job", operator).status()).isEqualTo(204);
+  }
+
   @Test
   void defaults_are_forbid_fire_once_enabled_and_no_schedule_means_no_next_fire() {
     JsonObject created = createJob(server, deployJob("defaults-job"));
