@@ -50,25 +50,45 @@ final class Apply extends Base {
     Map<Kind, Map<String, Document>> wanted = read(folder);
     List<Change> changes = new ArrayList<>();
     boolean refused = false;
-    for (Kind kind : List.of(Kind.TEMPLATE, Kind.JOB)) {
-      for (Document d : wanted.get(kind).values()) {
-        changes.add(apply(d));
-      }
-    }
-    if (prune) {
-      for (Kind kind : List.of(Kind.JOB, Kind.TEMPLATE)) {
-        List<JsonObject> present = new ArrayList<>();
-        api().each("/api/v1/" + kind.plural + "?limit=500", "after", present::add);
-        for (JsonObject p : present) {
-          String name = p.getString("name");
-          if (wanted.get(kind).containsKey(name)) {
-            continue;
-          }
-          Change change = prune(kind, name);
-          refused |= change.action().equals("kept");
-          changes.add(change);
+    try {
+      for (Kind kind : List.of(Kind.TEMPLATE, Kind.JOB)) {
+        for (Document d : wanted.get(kind).values()) {
+          changes.add(apply(d));
         }
       }
+      if (prune) {
+        // Templates of jobs kept (with an active run) stay too: a job needs its template.
+        java.util.Set<String> neededTemplates = new java.util.HashSet<>();
+        wanted
+            .get(Kind.JOB)
+            .values()
+            .forEach(d -> neededTemplates.add(d.body().getString("template")));
+        for (Kind kind : List.of(Kind.JOB, Kind.TEMPLATE)) {
+          List<JsonObject> present = new ArrayList<>();
+          api().each("/api/v1/" + kind.plural + "?limit=500", "after", present::add);
+          for (JsonObject p : present) {
+            String name = p.getString("name");
+            if (wanted.get(kind).containsKey(name)) {
+              continue;
+            }
+            Change change =
+                kind == Kind.TEMPLATE && neededTemplates.contains(name)
+                    ? new Change(kind.word(), name, "kept", "a job kept on the server uses it")
+                    : prune(kind, name);
+            if (kind == Kind.JOB && change.action().equals("kept")) {
+              neededTemplates.add(p.getString("template"));
+            }
+            refused |= change.action().equals("kept");
+            changes.add(change);
+          }
+        }
+      }
+    } catch (ApiError | CliError stopped) {
+      // What was changed before the error is said, then the error (exit 2).
+      if (!changes.isEmpty()) {
+        report(changes);
+      }
+      throw stopped;
     }
     report(changes);
     return refused ? Cli.ERROR : Cli.OK;

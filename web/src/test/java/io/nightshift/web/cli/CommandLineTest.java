@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
@@ -467,6 +468,85 @@ abstract class CommandLineTest {
     Answer fixed = server.get("/api/v1/templates/" + t, ADMIN_TOKEN);
     assertThat(fixed.json().containsKey("problem")).as(fixed.toString()).isFalse();
     assertThat(fixed.json().getInteger("version")).isEqualTo(2);
+  }
+
+  /** An apply the server stops halfway says what it changed before the error (before: nothing). */
+  @Test
+  void an_apply_stopped_by_the_server_halfway_says_what_it_had_changed() throws IOException {
+    String t = unique("half-t");
+    Path dir = home.resolve("half-" + t);
+    Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve("t.yaml"),
+        "name: "
+            + t
+            + "\nparams:\n  - name: who\n    required: true\nsteps:\n"
+            + "  - name: s\n    kind: command\n    command: echo $who\n");
+    Files.writeString(
+        dir.resolve("a.yaml"), "name: " + t + "-a\ntemplate: " + t + "\nparams:\n  who: me\n");
+    Files.writeString(dir.resolve("b.yaml"), "name: " + t + "-b\ntemplate: " + t + "\n");
+    Result result = cli(operator, "apply", "-f", dir.toString());
+    assertThat(result.status()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err()).contains("b.yaml").contains("params.who: is required");
+    assertThat(result.out())
+        .as(result.toString())
+        .contains(t + " ")
+        .contains(t + "-a")
+        .contains("2 created");
+  }
+
+  /**
+   * --prune on a node of its own: a job with an active run is kept and so is its template (before,
+   * deleting the template failed with 409 and stopped the prune halfway, saying nothing of what it
+   * had deleted); what nothing uses is deleted.
+   */
+  @Test
+  void prune_keeps_a_job_with_an_active_run_and_its_template_and_deletes_the_rest()
+      throws Exception {
+    try (TestServer own = TestServer.start(TestServer.Store.H2)) {
+      for (String t : List.of("keep-t", "gone-t")) {
+        assertThat(
+                own.post(
+                        "/api/v1/templates",
+                        ADMIN_TOKEN,
+                        new JsonObject()
+                            .put("name", t)
+                            .put("steps", new JsonArray().add(command("s", "sleep 30")))
+                            .encode())
+                    .status())
+            .isEqualTo(201);
+      }
+      assertThat(own.put("/api/v1/jobs/keep-j", ADMIN_TOKEN, "{\"template\":\"keep-t\"}").status())
+          .isEqualTo(201);
+      Answer run = own.post("/api/v1/jobs/keep-j/runs", ADMIN_TOKEN, "{}");
+      assertThat(run.status()).as(run.toString()).isEqualTo(202);
+      Path empty = Files.createDirectories(home.resolve("prune-empty"));
+
+      Result pruned =
+          cli(
+              env(home, own.port(), ADMIN_TOKEN),
+              "--json",
+              "apply",
+              "-f",
+              empty.toString(),
+              "--prune");
+
+      assertThat(pruned.status()).as(pruned.toString()).isEqualTo(2);
+      Map<String, String> actions = new HashMap<>();
+      pruned
+          .jsonArray()
+          .forEach(
+              o ->
+                  actions.put(
+                      ((JsonObject) o).getString("name"), ((JsonObject) o).getString("action")));
+      assertThat(actions)
+          .containsEntry("keep-j", "kept")
+          .containsEntry("keep-t", "kept")
+          .containsEntry("gone-t", "deleted");
+      assertThat(own.get("/api/v1/templates/keep-t", ADMIN_TOKEN).status()).isEqualTo(200);
+      assertThat(own.get("/api/v1/templates/gone-t", ADMIN_TOKEN).status()).isEqualTo(404);
+      own.post("/api/v1/runs/" + run.json().getLong("id") + "/cancel", ADMIN_TOKEN, "{}");
+    }
   }
 
   @Test
