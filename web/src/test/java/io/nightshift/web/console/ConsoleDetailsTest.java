@@ -63,14 +63,25 @@ class ConsoleDetailsTest extends ConsoleSession {
   }
 
   @Test
-  void a_followed_log_whose_connection_broke_goes_on_where_it_stopped_with_each_line_once() {
+  void a_followed_log_whose_connection_broke_goes_on_where_it_stopped_with_each_line_once()
+      throws Exception {
+    // Lines 3-8 come only once the test says so: after the network is cut (a loaded machine could
+    // otherwise show line 2 after the stream had already brought every line and ended).
+    java.nio.file.Path go =
+        io.nightshift.scheduler.TempFolders.create("nightshift-followed-").resolve("go");
     createTemplate(
         new JsonObject()
             .put("name", "counting")
             .put(
                 "steps",
                 new JsonArray()
-                    .add(command("count", "for i in $(seq 1 8); do echo line $i; sleep 0.3; done"))
+                    .add(
+                        command(
+                            "count",
+                            "echo line 1; echo line 2; while [ ! -e '"
+                                + go
+                                + "' ]; do sleep 0.1; done;"
+                                + " for i in $(seq 3 8); do echo line $i; sleep 0.1; done"))
                     .add(command("after", "echo done"))));
     long id = startRun("counting", new JsonObject());
     browser.signIn(operator);
@@ -81,6 +92,7 @@ class ConsoleDetailsTest extends ConsoleSession {
     browser.expectError("net::ERR_");
     proxy.cut();
     browser.waitForText("#log-count", "reconnecting");
+    java.nio.file.Files.createFile(go);
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .until(
