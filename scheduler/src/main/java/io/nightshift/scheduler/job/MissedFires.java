@@ -95,12 +95,14 @@ final class MissedFires implements AutoCloseable {
       return false;
     }
     String span =
-        missed
-            + (missed >= JobScheduler.MAX_COUNTED_MISSES ? "+" : "")
-            + " fire(s) missed between "
-            + first
-            + " and "
-            + latest
+        (missed == 1
+                ? "1 fire missed at " + latest
+                : missed
+                    + (missed >= JobScheduler.MAX_COUNTED_MISSES ? "+" : "")
+                    + " fire(s) missed between "
+                    + first
+                    + " and "
+                    + latest)
             + (paused ? " while the job was paused" : " (no node was running)");
     Firing.Result result =
         spec.misfire() == Misfire.SKIP

@@ -47,7 +47,7 @@ final class LogText {
             () -> {
               Run run = runs.get(runId);
               if (step != null && run.attempts().stream().noneMatch(a -> a.name().equals(step))) {
-                throw new NotFound("step", step + " in run " + runId);
+                throw new NotFound("step of run " + runId, step);
               }
               return store.page(runId, step, null, PAGE);
             },

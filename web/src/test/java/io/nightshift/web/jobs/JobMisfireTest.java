@@ -78,7 +78,7 @@ class JobMisfireTest {
     long missed = pointsBetween(skipLastBefore, missAt);
     assertThat(missed).isGreaterThanOrEqualTo(1);
     assertThat(miss.getString("reason"))
-        .startsWith(missed + " fire(s) missed between ")
+        .startsWith(missed == 1 ? "1 fire missed at " : missed + " fire(s) missed between ")
         .contains("policy skip");
     JobsKit.assertOneRunPerStartedFire(server, "skip-job"); // none for the missed fires
 

@@ -62,8 +62,9 @@ class LogTextTest {
   @Test
   void an_unknown_run_or_step_is_404_and_a_token_is_needed() throws Exception {
     long runId = run(command("only", "echo hi"));
-    assertThat(server.get("/api/v1/runs/" + runId + "/logs.txt?step=nope", ADMIN_TOKEN).status())
-        .isEqualTo(404);
+    Answer noStep = server.get("/api/v1/runs/" + runId + "/logs.txt?step=nope", ADMIN_TOKEN);
+    assertThat(noStep.status()).isEqualTo(404);
+    assertThat(noStep.errorMessage()).isEqualTo("step of run " + runId + " 'nope' does not exist");
     assertThat(server.get("/api/v1/runs/999999/logs.txt", ADMIN_TOKEN).status()).isEqualTo(404);
     assertThat(server.get("/api/v1/runs/" + runId + "/logs.txt", null).status()).isEqualTo(401);
   }
