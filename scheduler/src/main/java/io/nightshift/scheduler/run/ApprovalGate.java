@@ -30,9 +30,16 @@ final class ApprovalGate {
   Run park(Run run, StepRun step, StepSpec spec, StepAction.Approval action) {
     Instant now = ctx.clock.instant();
     Instant expires = spec.timeoutSeconds() == null ? null : now.plusSeconds(spec.timeoutSeconds());
+    // The message as approvers read it: $name of a parameter replaced by the run's value
+    // (a secret one by ******).
+    StepAction.Approval asked =
+        new StepAction.Approval(
+            action.approvers(),
+            Substitution.text(action.message(), Params.masked(run.template(), run.params())),
+            action.onTimeout());
     long id =
         ctx.approvals.park(
-            run.revision(), step, action, run.triggeredBy(), expires, ctx.settings.node(), now);
+            run.revision(), step, asked, run.triggeredBy(), expires, ctx.settings.node(), now);
     ctx.changed();
     if (expires != null) {
       armExpiry(id, run.id(), expires);

@@ -8,9 +8,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code $name} and {@code ${name}} in HTTP and notify fields, replaced by a value escaped for the
- * field it lands in. Names without a value are left as written. Commands and scripts never go
- * through here: they get their values as environment variables.
+ * {@code $name} and {@code ${name}} in HTTP and notify fields and approval messages, replaced by a
+ * value escaped for the field it lands in. Names without a value are left as written. Commands and
+ * scripts never go through here: they get their values as environment variables.
  */
 public final class Substitution {
   private static final Pattern VARIABLE = io.nightshift.scheduler.template.Names.VARIABLE;
@@ -26,6 +26,11 @@ public final class Substitution {
   /** For JSON bodies: values are escaped as the inside of a JSON string. */
   public static String json(String text, Map<String, String> values) {
     return replace(text, values, Substitution::jsonEscape);
+  }
+
+  /** For text a person reads (an approval's message): values as they are. */
+  public static String text(String text, Map<String, String> values) {
+    return replace(text, values, UnaryOperator.identity());
   }
 
   /** For headers: line breaks are removed, so a value cannot add a header. */

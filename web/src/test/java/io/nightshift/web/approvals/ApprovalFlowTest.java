@@ -87,7 +87,7 @@ abstract class ApprovalFlowTest {
             .put("name", "qa")
             .put("kind", "approval")
             .put("approvers", new JsonArray().add("role:qa"))
-            .put("message", "QA passed?")
+            .put("message", "QA passed for $version? (${db_password})")
             .put("timeoutSeconds", 3600)
             .put("onTimeout", "deny")
             .put("needs", needs("upgrade-db", "upgrade-app"));
@@ -234,7 +234,9 @@ abstract class ApprovalFlowTest {
     assertThat(pending.getLong("runId")).isEqualTo(w.runId());
     assertThat(pending.getString("step")).isEqualTo("qa");
     assertThat(pending.getJsonArray("approvers")).containsExactly("role:qa");
-    assertThat(pending.getString("message")).isEqualTo("QA passed?");
+    assertThat(pending.getString("message"))
+        .as("parameters in the message, a secret masked")
+        .isEqualTo("QA passed for 1.4.2? (******)");
     assertThat(pending.getString("onTimeout")).isEqualTo("deny");
     assertThat(pending.getString("requestedBy")).isEqualTo("deployer");
     assertThat(Duration.between(time(pending, "requestedAt"), time(pending, "expiresAt")))
