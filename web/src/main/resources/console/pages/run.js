@@ -2,7 +2,7 @@
 // webhook deliveries. Live data comes from the run's SSE stream, read with fetch.
 import { html, useState, useEffect, useRef, useLoad, useNow, Time, Exact, Status, ErrorBox, Loaded, Stale,
   Page, Action, Empty, go, href, ACTIVE, routeQuery, withQuery } from '../ui.js';
-import { get, post, query, startRun } from '../api.js';
+import { get, post, startRun } from '../api.js';
 import { elapsed, duration } from '../format.js';
 import { Graph } from '../graph.js';
 import { LogView } from '../logview.js';
@@ -24,14 +24,12 @@ export function RunPage({ id }) {
   const selected = routeQuery().get('step');
   const log = useRunLog(id, selected, refresh);
   const r = run.data;
-  const tpl = useLoad(
-    (signal) => r ? get(`/templates/${encodeURIComponent(r.template)}` + query({ version: r.templateVersion }), { signal }).catch(() => null) : Promise.resolve(null),
-    [r && r.template, r && r.templateVersion]
-  );
   if (run.error && !r) return html`<${Page} title=${'Run ' + id}><${ErrorBox} error=${run.error} /></${Page}>`;
   if (!r) return html`<${Page} title=${'Run ' + id}><p class="muted">Loading…</p></${Page}>`;
 
-  const steps = tpl.data && tpl.data.steps ? tpl.data.steps : r.steps.map((s) => ({ name: s.name, kind: s.kind }));
+  // The graph of the version the run was started with (its steps carry their needs), even when the
+  // template has changed or is gone since.
+  const steps = r.steps.map((s) => ({ name: s.name, kind: s.kind, needs: s.needs }));
   const state = Object.fromEntries(r.steps.map((s) => [s.name, s]));
   const active = ACTIVE.includes(r.status);
   const retryable = ['FAILED', 'CANCELED', 'TIMED_OUT', 'ROLLED_BACK', 'ROLLBACK_FAILED'].includes(r.status);

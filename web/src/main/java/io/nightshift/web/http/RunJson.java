@@ -48,6 +48,11 @@ final class RunJson {
       List<StepRun> attempts =
           run.attempts().stream().filter(a -> a.name().equals(latest.name())).toList();
       JsonObject step = step(latest);
+      // From the run's own snapshot: the graph of a run whose template changed or went since.
+      run.template()
+          .step(latest.name())
+          .ifPresent(
+              spec -> step.put("needs", new JsonArray(new java.util.ArrayList<>(spec.needs()))));
       if (attempts.size() > 1) {
         JsonArray all = new JsonArray();
         attempts.forEach(a -> all.add(step(a)));

@@ -584,6 +584,36 @@ class ConsoleDetailsTest extends ConsoleSession {
         "run #" + id + " gone from Running now");
   }
 
+  /** The graph of a run is its own version's, even once the template is gone (before: a chain). */
+  @Test
+  void a_run_of_a_deleted_template_shows_its_steps_side_by_side_as_they_ran() {
+    createTemplate(
+        new JsonObject()
+            .put("name", "fan-out-gone")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(command("left", "true").put("needs", new JsonArray()))
+                    .add(command("right", "true").put("needs", new JsonArray()))
+                    .add(
+                        command("join", "true")
+                            .put("needs", new JsonArray().add("left").add("right")))));
+    long id = startRun("fan-out-gone", new JsonObject());
+    Awaitility.await().atMost(Browser.WAIT).until(() -> runStatus(id).equals("SUCCEEDED"));
+    assertThat(run(id).getJsonArray("steps").getJsonObject(2).getJsonArray("needs"))
+        .containsExactly("left", "right");
+    assertThat(server.delete("/api/v1/templates/fan-out-gone", ADMIN_TOKEN).status())
+        .isEqualTo(204);
+    browser.signIn(operator);
+    browser.open("#/runs/" + id);
+    browser.find(".node[data-step='join']");
+    String left = browser.find(".node[data-step='left']").getCssValue("left");
+    assertThat(browser.find(".node[data-step='right']").getCssValue("left"))
+        .as("left and right in one column")
+        .isEqualTo(left);
+    assertThat(browser.find(".node[data-step='join']").getCssValue("left")).isNotEqualTo(left);
+  }
+
   private List<String> texts(String css) {
     return browser.all(css).stream().map(e -> e.getText()).toList();
   }
