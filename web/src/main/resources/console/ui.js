@@ -132,10 +132,13 @@ export const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELED', 'TIMED_OUT', 'ROLLED
 export function ErrorBox({ error }) {
   if (!error) return null;
   const details = error.details || [];
+  // With details, the message only repeats the first of them: the list says it all, once.
   return html`<div class="error" role="alert">
-    <strong>${error.status ? 'Error ' + error.status + ': ' : ''}</strong>${error.message}
+    <strong>${error.status ? 'Error ' + error.status + ': ' : ''}</strong>${details.length > 0
+      ? (details.length === 1 ? '' : details.length + ' problems')
+      : error.message}
     ${details.length > 0 &&
-    html`<ul>${details.map((d) => html`<li><code>${d.field}</code>: ${d.message}</li>`)}</ul>`}
+    html`<ul>${details.map((d) => html`<li>${d.field ? html`<code>${d.field}</code>: ` : ''}${d.message}</li>`)}</ul>`}
   </div>`;
 }
 

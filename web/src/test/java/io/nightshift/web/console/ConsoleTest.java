@@ -143,6 +143,9 @@ class ConsoleTest extends ConsoleSession {
     browser.expectError("status of 400");
     browser.click("#save-template");
     browser.waitForText(".error li", "steps[1].needs");
+    assertThat(browser.textOf(".error").split("steps\\[1\\]\\.needs", -1))
+        .as("the field's problem said once")
+        .hasSize(2);
     browser.screenshot("03-template-field-error");
 
     setText("#template-json", template.encodePrettily());
