@@ -33,6 +33,21 @@ export function Jobs() {
   </${Page}>`;
 }
 
+/**
+ * Run now; a forbid job with an active run answers 409 naming it: the person is asked whether to
+ * start one anyway (force), as the API allows. Null when they said no.
+ */
+async function runNow(name) {
+  const path = `/jobs/${encodeURIComponent(name)}/runs`;
+  try {
+    return await startRun(path);
+  } catch (e) {
+    if (e.status !== 409 || !/"force"/.test(e.message || '')) throw e;
+    if (!window.confirm(e.message.replace(/;? ?send "force": true to start one anyway/, '') + '\n\nStart another run anyway?')) return null;
+    return startRun(path, { force: true });
+  }
+}
+
 export function JobPage({ name }) {
   const now = useNow();
   const before = routeQuery().get('before');
@@ -46,7 +61,7 @@ export function JobPage({ name }) {
   }, [before]);
   return html`<${Page} title=${html`Job <code>${name}</code>`} actions=${job.data && can('operate') && html`
       <${PauseResume} job=${job.data} done=${() => { job.reload(); fires.reload(); }} />
-      <${Action} id="run-now" label="Run now" run=${() => startRun(`/jobs/${encodeURIComponent(name)}/runs`).then((r) => setStarted(r))} />
+      <${Action} id="run-now" label="Run now" run=${() => runNow(name).then((r) => r && setStarted(r))} />
       <a class="button" href=${href('jobs', name, 'edit')}>Edit</a>
       <${Action} kind="danger" label="Delete" confirm=${'Delete job ' + name + '?'} run=${() => del(`/jobs/${encodeURIComponent(name)}`).then(() => go('#/jobs'))} />`}>
     ${started && html`<p class="notice">Started <a href=${href('runs', started.id)}>run #${started.id}</a>.</p>`}

@@ -614,6 +614,42 @@ class ConsoleDetailsTest extends ConsoleSession {
     assertThat(browser.find(".node[data-step='join']").getCssValue("left")).isNotEqualTo(left);
   }
 
+  /** Run now of a forbid job whose run is active asks whether to start one anyway, then does. */
+  @Test
+  void run_now_of_a_busy_forbid_job_asks_and_starts_one_anyway() throws Exception {
+    java.nio.file.Path go =
+        io.nightshift.scheduler.TempFolders.create("nightshift-forbid-").resolve("go");
+    createTemplate(
+        new JsonObject()
+            .put("name", "held")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(command("wait", "while [ ! -e '" + go + "' ]; do sleep 0.1; done"))));
+    assertThat(
+            server
+                .put("/api/v1/jobs/one-at-a-time", ADMIN_TOKEN, "{\"template\":\"held\"}")
+                .status())
+        .isEqualTo(201);
+    long first =
+        server.post("/api/v1/jobs/one-at-a-time/runs", operator, "{}").json().getLong("id");
+    browser.signIn(operator);
+    browser.open("#/jobs/one-at-a-time");
+    browser.expectError("status of 409");
+    browser.click("#run-now");
+    org.openqa.selenium.Alert asked =
+        Awaitility.await()
+            .atMost(Browser.WAIT)
+            .ignoreExceptions()
+            .until(() -> browser.driver().switchTo().alert(), java.util.Objects::nonNull);
+    assertThat(asked.getText()).contains("run " + first + " is still active").contains("anyway");
+    asked.accept();
+    browser.waitForText(".notice", "Started run #");
+    assertThat(browser.textOf(".notice")).doesNotContain("#" + first + ".");
+    java.nio.file.Files.createFile(go);
+    assertThat(server.delete("/api/v1/jobs/one-at-a-time", ADMIN_TOKEN).status()).isEqualTo(204);
+  }
+
   private List<String> texts(String css) {
     return browser.all(css).stream().map(e -> e.getText()).toList();
   }
