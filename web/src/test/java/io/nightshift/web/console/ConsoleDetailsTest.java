@@ -646,6 +646,24 @@ class ConsoleDetailsTest extends ConsoleSession {
     asked.accept();
     browser.waitForText(".notice", "Started run #");
     assertThat(browser.textOf(".notice")).doesNotContain("#" + first + ".");
+
+    // An action refused: its error opens below the row of actions, which keeps its layout.
+    browser.open("#/templates/held");
+    browser.waitForText(".page-head .actions", "Delete");
+    int before = browser.find(".page-head .actions").getSize().getHeight();
+    browser.all(".page-head .actions button").stream()
+        .filter(b -> b.getText().equals("Delete"))
+        .findFirst()
+        .orElseThrow()
+        .click();
+    Awaitility.await()
+        .atMost(Browser.WAIT)
+        .ignoreExceptions()
+        .until(() -> browser.driver().switchTo().alert(), java.util.Objects::nonNull)
+        .accept();
+    browser.waitForText(".action-wrap .error", "is used by job(s)");
+    assertThat(browser.find(".page-head .actions").getSize().getHeight()).isEqualTo(before);
+    browser.screenshot("32-action-error");
     java.nio.file.Files.createFile(go);
     assertThat(server.delete("/api/v1/jobs/one-at-a-time", ADMIN_TOKEN).status()).isEqualTo(204);
   }
