@@ -18,11 +18,11 @@ export function Approvals() {
       <span class="muted">${can('approve') ? 'Only approvals you may decide are listed.' : ''}</span></div>
     <${Loaded} state=${list}>${(page) => html`${page.items.length === 0
       ? html`<${Empty}>${status === 'pending' ? 'Nothing waits for a decision. Runs that reach an approval step show up here.' : 'No approval matches.'}<//>`
-      : html`<table class="list approvals"><thead><tr><th>Step</th><th>Run</th><th>Message</th><th>Requested</th><th>Status</th><th>Decided by</th></tr></thead>
-        <tbody>${page.items.map((a) => html`<tr><td><a href=${href('approvals', a.id)}>${a.step}</a></td>
-          <td><a href=${href('runs', a.runId)}>#${a.runId}</a></td><td class="wrap">${a.message || ''}</td>
-          <td><${Time} at=${a.requestedAt} now=${now} /> <span class="muted">by ${a.requestedBy || '?'}</span></td>
-          <td><${Status} value=${a.status} /></td><td>${a.decidedBy || ''}</td></tr>`)}</tbody></table>`}
+      : html`<table class="list approvals stack"><thead><tr><th>Step</th><th>Run</th><th>Message</th><th>Requested</th><th>Status</th><th>Decided by</th></tr></thead>
+        <tbody>${page.items.map((a) => html`<tr><td data-label="Step"><a href=${href('approvals', a.id)}>${a.step}</a></td>
+          <td data-label="Run"><a href=${href('runs', a.runId)}>#${a.runId}</a></td><td data-label="Message" class="wrap">${a.message || ''}</td>
+          <td data-label="Requested"><${Time} at=${a.requestedAt} now=${now} /> <span class="muted">by ${a.requestedBy || '?'}</span></td>
+          <td data-label="Status"><${Status} value=${a.status} /></td><td data-label="Decided by">${a.decidedBy || ''}</td></tr>`)}</tbody></table>`}
       <${Pager} next=${page.next} before=${before} onPage=${(c) => go(withQuery({ before: c }))} />`}<//>
   </${Page}>`;
 }

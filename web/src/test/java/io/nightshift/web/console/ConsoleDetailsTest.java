@@ -362,7 +362,38 @@ class ConsoleDetailsTest extends ConsoleSession {
     browser.waitForText("table.runs", "#" + id);
     assertThat(browser.script(SIDEWAYS, "table.runs")).as("runs list overflow").isEqualTo(0L);
     browser.screenshot("21-runs-phone");
+    // The start form with a template of a long name, and the approvals inbox (an approver's
+    // page on a phone): no sideways scrolling either.
+    createTemplate(
+        new JsonObject()
+            .put("name", "a-template-with-a-name-as-long-as-names-may-be-sixty-four-chars")
+            .put("steps", new JsonArray().add(command("x", "true"))));
+    browser.open("#/start");
+    browser.find("#start-template");
+    assertThat(browser.script(SIDEWAYS, "#start-template")).as("start form overflow").isEqualTo(0L);
+    createTemplate(
+        new JsonObject()
+            .put("name", "phone-gate")
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "sign-off")
+                            .put("kind", "approval")
+                            .put("approvers", new JsonArray().add("role:admin"))
+                            .put(
+                                "message",
+                                "Please check the release notes and the dashboards of every"
+                                    + " region before you approve this rollout"))));
+    long gated = startRun("phone-gate", new JsonObject());
+    browser.open("#/approvals?status=pending");
+    browser.waitForText("table.approvals", "#" + gated);
+    assertThat(browser.script(SIDEWAYS, "main")).as("approvals overflow").isEqualTo(0L);
+    browser.screenshot("33-approvals-phone");
     browser.width(1280);
+    assertThat(server.post("/api/v1/runs/" + gated + "/cancel", ADMIN_TOKEN, "{}").status())
+        .isEqualTo(200);
   }
 
   @Test
