@@ -2,9 +2,7 @@ package io.nightshift.web.cli;
 
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -100,7 +98,7 @@ final class JobCommands extends Base {
         names = {"-p", "--param"},
         paramLabel = "NAME=VALUE",
         description = "A parameter value (repeatable); the job's own values are the default.")
-    Map<String, String> params = new LinkedHashMap<>();
+    List<String> params = new ArrayList<>();
 
     @Option(
         names = "--follow",
@@ -116,8 +114,7 @@ final class JobCommands extends Base {
 
     @Override
     int run() {
-      JsonObject values = new JsonObject();
-      params.forEach(values::put);
+      JsonObject values = ParamValues.of(params);
       JsonObject body = new JsonObject().put("params", values);
       if (force) {
         body.put("force", true);

@@ -1,8 +1,7 @@
 package io.nightshift.web.cli;
 
 import io.vertx.core.json.JsonObject;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,7 +41,7 @@ final class RunCommands {
         names = {"-p", "--param"},
         paramLabel = "NAME=VALUE",
         description = "A parameter value (repeatable).")
-    Map<String, String> params = new LinkedHashMap<>();
+    java.util.List<String> params = new ArrayList<>();
 
     @Option(
         names = "--follow",
@@ -62,8 +61,7 @@ final class RunCommands {
     @Override
     int run() {
       JsonObject body = new JsonObject().put("template", template);
-      JsonObject values = new JsonObject();
-      params.forEach(values::put);
+      JsonObject values = ParamValues.of(params);
       body.put("params", values).put("dryRun", dryRun);
       if (version != null) {
         body.put("templateVersion", version);

@@ -59,7 +59,10 @@ final class ConfigFile {
   /** The file's top-level mapping (empty for an empty file). */
   static Map<String, Object> read(Path file) {
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+      // A key written twice is a mistake (the second silently winning hides the first).
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      Object root = new Yaml(new SafeConstructor(options)).load(reader);
       if (root == null) {
         return Map.of();
       }

@@ -152,6 +152,16 @@ abstract class CommandLineTest {
     String bad = unique("cli-bad");
     template(bad, new JsonArray().add(command("boom", "echo about to fail; exit 3")));
 
+    // A value given twice, or without '=', is an error naming it (before: the last one won).
+    Result twice = cli(operator, "run", ok, "-p", "who=a", "-p", "who=b");
+    assertThat(twice.status()).isEqualTo(2);
+    assertThat(twice.err()).contains("--param who is given twice ('a' and 'b')");
+    assertThat(cli(operator, "run", ok, "-p", "who").err())
+        .contains("--param 'who': write NAME=VALUE");
+    assertThat(server.get("/api/v1/runs?template=" + ok, ADMIN_TOKEN).json().getJsonArray("items"))
+        .as("nothing started")
+        .isEmpty();
+
     Result succeeded = cli(operator, "run", ok, "-p", "who=world", "--follow");
     assertThat(succeeded.status()).as(succeeded.toString()).isEqualTo(0);
     assertThat(succeeded.out()).contains("hello | hello world").contains("SUCCEEDED");

@@ -88,6 +88,15 @@ class ConfigLoaderTest {
         .hasMessageStartingWith("redis.url:");
   }
 
+  /** Before, the second port silently won (found by hand). */
+  @Test
+  void a_key_written_twice_is_refused() throws IOException {
+    assertThatThrownBy(
+            () -> ConfigLoader.load(write("http:\n  port: 8080\n  port: 9090\n"), Map.of()))
+        .hasMessageContaining("is not valid YAML")
+        .hasMessageContaining("duplicate key port");
+  }
+
   @Test
   void a_missing_database_url_is_the_embedded_store_in_the_data_dir_and_a_foreign_one_is_named()
       throws IOException {
