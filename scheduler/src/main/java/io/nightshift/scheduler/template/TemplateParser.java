@@ -74,8 +74,9 @@ public final class TemplateParser {
 
   /**
    * What would otherwise fail only when a run starts (on a Friday night): a secret default shorter
-   * than a secret value may be, a header a request cannot carry, a NUL no program can be given.
-   * Templates stored before these checks are still read as they are.
+   * than a secret value may be, a header a request cannot carry, a NUL no program can be given; and
+   * an approval's onTimeout: approve that can never take effect (no timeoutSeconds). Templates
+   * stored before these checks are still read as they are.
    */
   private static void runTimeChecks(JsonReader in, Template template) {
     for (int i = 0; i < template.params().size(); i++) {
@@ -117,6 +118,14 @@ public final class TemplateParser {
       }
       if (step.undo() != null && step.undo().indexOf(0) >= 0) {
         in.problem(at + ".undo", "must not contain NUL characters");
+      }
+      if (step.action() instanceof StepAction.Approval approval
+          && "approve".equals(approval.onTimeout())
+          && step.timeoutSeconds() == null) {
+        in.problem(
+            at + ".onTimeout",
+            "'approve' takes effect only with timeoutSeconds (without one the approval waits"
+                + " for a decision for ever); give timeoutSeconds or leave onTimeout out");
       }
     }
   }

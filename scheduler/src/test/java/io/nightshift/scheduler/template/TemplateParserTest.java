@@ -204,5 +204,14 @@ class TemplateParserTest {
                         "steps[1].headers: 'X-A?' is not a header name",
                         "steps[2].command: must not contain NUL characters"));
     assertThat(TemplateParser.parse(header, null).steps()).hasSize(3);
+
+    io.vertx.core.json.JsonObject approveForEver =
+        new io.vertx.core.json.JsonObject(
+            "{\"name\":\"t\",\"steps\":[{\"name\":\"gate\",\"kind\":\"approval\","
+                + "\"approvers\":[\"role:qa\"],\"onTimeout\":\"approve\"}]}");
+    assertThatThrownBy(() -> TemplateParser.parseNew(approveForEver, null))
+        .hasMessageContaining(
+            "steps[0].onTimeout: 'approve' takes effect only with timeoutSeconds");
+    assertThat(TemplateParser.parse(approveForEver, null).steps()).hasSize(1);
   }
 }
