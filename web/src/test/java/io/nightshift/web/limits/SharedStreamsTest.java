@@ -158,11 +158,23 @@ class SharedStreamsTest {
               new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
       List<Long> seqs = new ArrayList<>();
       String line;
+      // Keepalives keep each read short: a stream that never ends must fail, not hang the build
+      // (it did once in a full run, 2026-12-05: the run over, the stream idle on keepalives).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      String last = null;
       while ((line = in.readLine()) != null && !line.startsWith("event: end")) {
         int at = line.indexOf("\"seq\":");
         if (line.startsWith("data: ") && at >= 0) {
           seqs.add(Long.parseLong(line.substring(at + 6, line.indexOf(',', at))));
         }
+        if (!line.isEmpty()) {
+          last = line;
+        }
+        assertThat(System.nanoTime() - deadline)
+            .as(
+                "no end event within 120 s of reading: %d of %d lines, last frame line %s",
+                seqs.size(), lines, last)
+            .isNegative();
       }
       assertThat(line).as("the stream ends with its end event").startsWith("event: end");
       assertThat(seqs).hasSize(lines);
