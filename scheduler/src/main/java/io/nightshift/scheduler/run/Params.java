@@ -108,9 +108,6 @@ public final class Params {
     }
   }
 
-  /** Secret values shorter than this are refused. */
-  static final int MIN_SECRET_LENGTH = 4;
-
   private static void check(ParamSpec p, String value, List<Invalid.Problem> out) {
     String field = "params." + p.name();
     String shown = p.secret() ? MASK : "'" + value + "'";
@@ -126,11 +123,12 @@ public final class Params {
                   + "' (the form of an encrypted value in the store)"));
     } else if (value.length() > MAX_VALUE_LENGTH) {
       out.add(new Invalid.Problem(field, "must be at most " + MAX_VALUE_LENGTH + " characters"));
-    } else if (p.secret() && !value.isEmpty() && value.length() < MIN_SECRET_LENGTH) {
+    } else if (p.secret() && !value.isEmpty() && value.length() < ParamSpec.MIN_SECRET_LENGTH) {
       // Masking a one-letter secret shows where the letter was everywhere else: an oracle.
       out.add(
           new Invalid.Problem(
-              field, "a secret value must be at least " + MIN_SECRET_LENGTH + " characters"));
+              field,
+              "a secret value must be at least " + ParamSpec.MIN_SECRET_LENGTH + " characters"));
     } else if (!p.allowed().isEmpty() && !p.allowed().contains(value)) {
       out.add(new Invalid.Problem(field, shown + " is not one of " + p.allowed()));
     } else if (p.pattern() != null) {

@@ -14,6 +14,9 @@ public record ParamSpec(
     String defaultValue,
     List<String> allowed,
     String pattern) {
+  /** The shortest secret value: a shorter one would be masked as often as found in any text. */
+  public static final int MIN_SECRET_LENGTH = 4;
+
   public ParamSpec {
     allowed = allowed == null ? List.of() : List.copyOf(allowed);
   }

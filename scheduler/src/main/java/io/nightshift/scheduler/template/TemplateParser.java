@@ -45,89 +45,16 @@ public final class TemplateParser {
   private TemplateParser() {}
 
   /**
-   * A template sent to be stored (created or changed): {@link #parse}, and its parameters may not
-   * be named like a variable that decides what code runs ({@link Names#isCodeVariable}). Templates
-   * stored before this rule are still read as they are.
+   * A template sent to be stored (created or changed): {@link #parse}, then the rules only new
+   * versions must meet ({@link NewTemplateRules}). Templates stored before a rule are still read as
+   * they are.
    */
   public static Template parseNew(JsonObject json, String nameFromUrl) {
     Template template = parse(json, nameFromUrl);
     JsonReader in = new JsonReader();
-    for (int i = 0; i < template.params().size(); i++) {
-      String name = template.params().get(i).name();
-      if (Names.isCodeVariable(name)) {
-        in.problem(
-            "params[" + i + "].name",
-            "'"
-                + name
-                + "' would let whoever starts a run decide what code its steps run (it is given to"
-                + " them as an environment variable); choose another name");
-      }
-    }
-    runTimeChecks(in, template);
+    NewTemplateRules.check(in, template);
     in.throwIfAny();
     return template;
-  }
-
-  /** A header name: an HTTP token (RFC 9110). */
-  private static final java.util.regex.Pattern HEADER_NAME =
-      java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-
-  /**
-   * What would otherwise fail only when a run starts (on a Friday night): a secret default shorter
-   * than a secret value may be, a header a request cannot carry, a NUL no program can be given; and
-   * an approval's onTimeout: approve that can never take effect (no timeoutSeconds). Templates
-   * stored before these checks are still read as they are.
-   */
-  private static void runTimeChecks(JsonReader in, Template template) {
-    for (int i = 0; i < template.params().size(); i++) {
-      ParamSpec p = template.params().get(i);
-      String value = p.defaultValue();
-      if (p.secret()
-          && value != null
-          && !value.isEmpty()
-          && !UnchangedSecrets.MASK.equals(value)
-          && value.length() < 4) {
-        in.problem("params[" + i + "].default", "a secret value must be at least 4 characters");
-      }
-    }
-    for (int i = 0; i < template.steps().size(); i++) {
-      StepSpec step = template.steps().get(i);
-      String at = "steps[" + i + "]";
-      Map<String, String> headers =
-          step.action() instanceof StepAction.Http h
-              ? h.headers()
-              : step.action() instanceof StepAction.Notify n ? n.headers() : Map.of();
-      headers.forEach(
-          (name, value) -> {
-            if (!HEADER_NAME.matcher(name).matches()) {
-              in.problem(
-                  at + ".headers",
-                  "'" + name.replaceAll("\\p{Cntrl}", "?") + "' is not a header name");
-            } else if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
-              in.problem(at + ".headers." + name, "must not contain line breaks or NUL");
-            }
-          });
-      String code =
-          step.action() instanceof StepAction.Command c
-              ? c.command()
-              : step.action() instanceof StepAction.Script sc ? sc.script() : null;
-      if (code != null && code.indexOf(0) >= 0) {
-        in.problem(
-            at + "." + (step.kind() == StepKind.COMMAND ? "command" : "script"),
-            "must not contain NUL characters");
-      }
-      if (step.undo() != null && step.undo().indexOf(0) >= 0) {
-        in.problem(at + ".undo", "must not contain NUL characters");
-      }
-      if (step.action() instanceof StepAction.Approval approval
-          && "approve".equals(approval.onTimeout())
-          && step.timeoutSeconds() == null) {
-        in.problem(
-            at + ".onTimeout",
-            "'approve' takes effect only with timeoutSeconds (without one the approval waits"
-                + " for a decision for ever); give timeoutSeconds or leave onTimeout out");
-      }
-    }
   }
 
   /**

@@ -446,17 +446,10 @@ abstract class CommandLineTest {
       throws IOException {
     String t = unique("unreadable");
     template(t, new JsonArray().add(command("a", "echo a")));
-    org.jooq.DSLContext dsl = server.nightshift().database().dsl();
-    dsl.update(io.nightshift.sql.Tables.TEMPLATE_VERSION)
-        .set(
-            io.nightshift.sql.Tables.TEMPLATE_VERSION.BODY,
-            "{\"name\":\"" + t + "\",\"steps\":null}")
-        .where(
-            io.nightshift.sql.Tables.TEMPLATE_VERSION.TEMPLATE_ID.eq(
-                dsl.select(io.nightshift.sql.Tables.TEMPLATE.ID)
-                    .from(io.nightshift.sql.Tables.TEMPLATE)
-                    .where(io.nightshift.sql.Tables.TEMPLATE.NAME.eq(t))))
-        .execute();
+    io.nightshift.scheduler.template.EarlierBodies.store(
+        server.nightshift().database().dsl(),
+        t,
+        io.nightshift.scheduler.template.EarlierBodies.nullSteps(t));
 
     Result listed = cli(operator, "templates");
     assertThat(listed.status()).as(listed.toString()).isEqualTo(0);

@@ -1,10 +1,9 @@
 package io.nightshift.web.console;
 
-import static io.nightshift.sql.Tables.TEMPLATE;
-import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.template.EarlierBodies;
 import io.nightshift.web.TcpProxy;
 import io.nightshift.web.config.Config;
 import io.vertx.core.json.JsonArray;
@@ -13,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -67,8 +65,12 @@ class ConsoleDetailsTest extends ConsoleSession {
       throws Exception {
     // Lines 3-8 come only once the test says so: after the network is cut (a loaded machine could
     // otherwise show line 2 after the stream had already brought every line and ended).
-    java.nio.file.Path go =
-        io.nightshift.scheduler.TempFolders.create("nightshift-followed-").resolve("go");
+    try (Gate gate = new Gate()) {
+      followedAcrossABrokenConnection(gate);
+    }
+  }
+
+  private void followedAcrossABrokenConnection(Gate gate) throws Exception {
     createTemplate(
         new JsonObject()
             .put("name", "counting")
@@ -78,10 +80,9 @@ class ConsoleDetailsTest extends ConsoleSession {
                     .add(
                         command(
                             "count",
-                            "echo line 1; echo line 2; while [ ! -e '"
-                                + go
-                                + "' ]; do sleep 0.1; done;"
-                                + " for i in $(seq 3 8); do echo line $i; sleep 0.1; done"))
+                            "echo line 1; echo line 2; "
+                                + gate.waiting()
+                                + "; for i in $(seq 3 8); do echo line $i; sleep 0.1; done"))
                     .add(command("after", "echo done"))));
     long id = startRun("counting", new JsonObject());
     browser.signIn(operator);
@@ -92,7 +93,7 @@ class ConsoleDetailsTest extends ConsoleSession {
     browser.expectError("net::ERR_");
     proxy.cut();
     browser.waitForText("#log-count", "reconnecting");
-    java.nio.file.Files.createFile(go);
+    gate.open();
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .until(
@@ -199,7 +200,12 @@ class ConsoleDetailsTest extends ConsoleSession {
 
     /** A command that prints {@code first}, waits for the gate, then prints {@code then}. */
     String command(String first, String then) {
-      return "echo " + first + "; while [ ! -e " + file + " ]; do sleep 0.1; done; echo " + then;
+      return "echo " + first + "; " + waiting() + "; echo " + then;
+    }
+
+    /** Shell that waits until the gate is open. */
+    String waiting() {
+      return "while [ ! -e " + file + " ]; do sleep 0.1; done";
     }
 
     void open() throws java.io.IOException {
@@ -378,10 +384,7 @@ class ConsoleDetailsTest extends ConsoleSession {
                 "steps",
                 new JsonArray()
                     .add(
-                        new JsonObject()
-                            .put("name", "sign-off")
-                            .put("kind", "approval")
-                            .put("approvers", new JsonArray().add("role:admin"))
+                        approval("sign-off", "role:admin")
                             .put(
                                 "message",
                                 "Please check the release notes and the dashboards of every"
@@ -482,16 +485,8 @@ class ConsoleDetailsTest extends ConsoleSession {
         new JsonObject()
             .put("name", "unreadable")
             .put("steps", new JsonArray().add(command("greet", "echo hello"))));
-    DSLContext dsl = server.nightshift().database().dsl();
-    long id =
-        dsl.select(TEMPLATE.ID)
-            .from(TEMPLATE)
-            .where(TEMPLATE.NAME.eq("unreadable"))
-            .fetchOne(TEMPLATE.ID);
-    dsl.update(TEMPLATE_VERSION)
-        .set(TEMPLATE_VERSION.BODY, "{\"name\":\"unreadable\",\"steps\":null}")
-        .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(id))
-        .execute();
+    EarlierBodies.store(
+        server.nightshift().database().dsl(), "unreadable", EarlierBodies.nullSteps("unreadable"));
     browser.signIn(operator);
     browser.open("#/templates");
     browser.waitForText("table.list td", "not readable");
@@ -561,14 +556,7 @@ class ConsoleDetailsTest extends ConsoleSession {
     createTemplate(
         new JsonObject()
             .put("name", "gated-own")
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "qa")
-                            .put("kind", "approval")
-                            .put("approvers", new JsonArray().add("role:qa")))));
+            .put("steps", new JsonArray().add(approval("qa", "role:qa"))));
     var started =
         server.post("/api/v1/runs", lead, new JsonObject().put("template", "gated-own").encode());
     assertThat(started.status()).as(started.toString()).isEqualTo(202);
@@ -594,21 +582,22 @@ class ConsoleDetailsTest extends ConsoleSession {
 
   @Test
   void the_overview_reads_what_runs_again_without_a_reload() throws Exception {
-    java.nio.file.Path go =
-        io.nightshift.scheduler.TempFolders.create("nightshift-overview-").resolve("go");
+    try (Gate gate = new Gate()) {
+      overviewReadsAgain(gate);
+    }
+  }
+
+  private void overviewReadsAgain(Gate gate) throws Exception {
     createTemplate(
         new JsonObject()
             .put("name", "until-told")
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(command("wait", "while [ ! -e '" + go + "' ]; do sleep 0.1; done"))));
+            .put("steps", new JsonArray().add(command("wait", gate.waiting()))));
     browser.signIn(operator);
     browser.open("#/");
     browser.waitForText("#running", "Running now");
     long id = startRun("until-told", new JsonObject());
     browser.waitForText("#running li", "#" + id);
-    java.nio.file.Files.createFile(go);
+    gate.open();
     Awaitility.await().atMost(Browser.WAIT).until(() -> runStatus(id).equals("SUCCEEDED"));
     browser.await(
         () -> browser.textOf("#running").contains("#" + id + " ") ? null : true,
@@ -648,15 +637,16 @@ class ConsoleDetailsTest extends ConsoleSession {
   /** Run now of a forbid job whose run is active asks whether to start one anyway, then does. */
   @Test
   void run_now_of_a_busy_forbid_job_asks_and_starts_one_anyway() throws Exception {
-    java.nio.file.Path go =
-        io.nightshift.scheduler.TempFolders.create("nightshift-forbid-").resolve("go");
+    try (Gate gate = new Gate()) {
+      runNowAnyway(gate);
+    }
+  }
+
+  private void runNowAnyway(Gate gate) throws Exception {
     createTemplate(
         new JsonObject()
             .put("name", "held")
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(command("wait", "while [ ! -e '" + go + "' ]; do sleep 0.1; done"))));
+            .put("steps", new JsonArray().add(command("wait", gate.waiting()))));
     assertThat(
             server
                 .put("/api/v1/jobs/one-at-a-time", ADMIN_TOKEN, "{\"template\":\"held\"}")
@@ -695,7 +685,7 @@ class ConsoleDetailsTest extends ConsoleSession {
     browser.waitForText(".action-wrap .error", "is used by job(s)");
     assertThat(browser.find(".page-head .actions").getSize().getHeight()).isEqualTo(before);
     browser.screenshot("32-action-error");
-    java.nio.file.Files.createFile(go);
+    gate.open();
     assertThat(server.delete("/api/v1/jobs/one-at-a-time", ADMIN_TOKEN).status()).isEqualTo(204);
   }
 

@@ -99,6 +99,14 @@ abstract class ConsoleSession {
     return new JsonObject().put("name", name).put("kind", "command").put("command", command);
   }
 
+  /** An approval step that {@code approver} (a token name or role:NAME) may decide. */
+  static JsonObject approval(String name, String approver) {
+    return new JsonObject()
+        .put("name", name)
+        .put("kind", "approval")
+        .put("approvers", new JsonArray().add(approver));
+  }
+
   void setText(String css, String text) {
     WebElement area = browser.find(css);
     area.clear();

@@ -1,15 +1,13 @@
 package io.nightshift.web.http;
 
-import static io.nightshift.sql.Tables.TEMPLATE;
-import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.template.EarlierBodies;
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
 import io.vertx.core.json.JsonObject;
 import java.util.stream.Stream;
-import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,16 +88,8 @@ abstract class TemplatesApiTest {
         .isEqualTo(201);
     assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template("broken-next")).status())
         .isEqualTo(201);
-    DSLContext dsl = server.nightshift().database().dsl();
-    long id =
-        dsl.select(TEMPLATE.ID)
-            .from(TEMPLATE)
-            .where(TEMPLATE.NAME.eq("broken"))
-            .fetchOne(TEMPLATE.ID);
-    dsl.update(TEMPLATE_VERSION)
-        .set(TEMPLATE_VERSION.BODY, "{\"name\":\"broken\",\"steps\":null}")
-        .where(TEMPLATE_VERSION.TEMPLATE_ID.eq(id))
-        .execute();
+    EarlierBodies.store(
+        server.nightshift().database().dsl(), "broken", EarlierBodies.nullSteps("broken"));
     String problem =
         "template 'broken' version 1 as stored is not valid: steps: is required; save a corrected"
             + " version (PUT /api/v1/templates/broken)";

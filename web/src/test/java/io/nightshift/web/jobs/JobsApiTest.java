@@ -107,18 +107,11 @@ class JobsApiTest {
         server,
         job("broken-job", "vault-broken", null)
             .put("params", new JsonObject().put("password", "hunter2")));
-    org.jooq.DSLContext dsl = server.nightshift().database().dsl();
-    dsl.update(io.nightshift.sql.Tables.TEMPLATE_VERSION)
-        .set(
-            io.nightshift.sql.Tables.TEMPLATE_VERSION.BODY,
-            "{\"name\":\"vault-broken\",\"params\":[{\"name\":\"password\",\"secret\":true}],"
-                + "\"steps\":null}")
-        .where(
-            io.nightshift.sql.Tables.TEMPLATE_VERSION.TEMPLATE_ID.eq(
-                dsl.select(io.nightshift.sql.Tables.TEMPLATE.ID)
-                    .from(io.nightshift.sql.Tables.TEMPLATE)
-                    .where(io.nightshift.sql.Tables.TEMPLATE.NAME.eq("vault-broken"))))
-        .execute();
+    io.nightshift.scheduler.template.EarlierBodies.store(
+        server.nightshift().database().dsl(),
+        "vault-broken",
+        "{\"name\":\"vault-broken\",\"params\":[{\"name\":\"password\",\"secret\":true}],"
+            + "\"steps\":null}");
     try {
       Answer list = server.get("/api/v1/jobs?limit=500", viewer);
       assertThat(list.status()).as(list.toString()).isEqualTo(200);
