@@ -105,10 +105,7 @@ public final class TemplateRepository {
           int version = row.getLatestVersion() + 1;
           TemplateRepository inTx = in(tx);
           StoredTemplate previous =
-              inTx.select()
-                  .where(TEMPLATE.ID.eq(row.getId()))
-                  .and(TEMPLATE_VERSION.VERSION.eq(row.getLatestVersion()))
-                  .fetchOne(inTx::lenient);
+              inTx.version(template.name(), row.getLatestVersion()).fetchOne(inTx::lenient);
           List<String> weakened =
               previous.readable()
                   ? ApprovalWeakening.between(previous.template(), template)
@@ -148,10 +145,11 @@ public final class TemplateRepository {
 
   /** The latest version. */
   public Optional<StoredTemplate> find(String name) {
-    return select()
-        .where(TEMPLATE.NAME.eq(name))
-        .and(TEMPLATE_VERSION.VERSION.eq(TEMPLATE.LATEST_VERSION))
-        .fetchOptional(this::map);
+    return version(name, null).fetchOptional(this::map);
+  }
+
+  public Optional<StoredTemplate> find(String name, int version) {
+    return version(name, version).fetchOptional(this::map);
   }
 
   /**
@@ -160,20 +158,17 @@ public final class TemplateRepository {
    * corrected.
    */
   public Optional<StoredTemplate> shown(String name, Integer version) {
+    return version(name, version).fetchOptional(this::lenient);
+  }
+
+  /** The row of template {@code name}'s {@code version}, or of its latest when null. */
+  private org.jooq.ResultQuery<Record> version(String name, Integer version) {
     return select()
         .where(TEMPLATE.NAME.eq(name))
         .and(
             version == null
                 ? TEMPLATE_VERSION.VERSION.eq(TEMPLATE.LATEST_VERSION)
-                : TEMPLATE_VERSION.VERSION.eq(version))
-        .fetchOptional(this::lenient);
-  }
-
-  public Optional<StoredTemplate> find(String name, int version) {
-    return select()
-        .where(TEMPLATE.NAME.eq(name))
-        .and(TEMPLATE_VERSION.VERSION.eq(version))
-        .fetchOptional(this::map);
+                : TEMPLATE_VERSION.VERSION.eq(version));
   }
 
   /**
