@@ -7,6 +7,8 @@ import io.nightshift.scheduler.job.Firing.Result;
 import io.nightshift.scheduler.run.NewRun;
 import io.nightshift.scheduler.run.NewRunRepository;
 import io.nightshift.scheduler.run.Params;
+import io.nightshift.scheduler.run.RunEventRepository;
+import io.nightshift.scheduler.run.RunEvents;
 import io.nightshift.scheduler.run.RunStatus;
 import io.nightshift.scheduler.secrets.SecretKeyException;
 import io.nightshift.scheduler.template.StoredTemplate;
@@ -129,8 +131,41 @@ final class FireClaim {
     Instant firedAt = runTime.instant();
     if (!claimed.isEmpty()) {
       FireRepository.insertAll(tx, claimed, firedAt, node, instance);
+      List<RunEventRepository.New> events = fireEvents(plans, results, firedAt);
+      if (!events.isEmpty()) {
+        RunEventRepository.addAll(tx, events, firedAt);
+      }
     }
     return new Claim(results, firedAt);
+  }
+
+  /**
+   * The events of the fires recorded now that started no run (failed, skipped, missed), for their
+   * jobs' webhooks: written with the fire rows, so a crash after the commit loses none.
+   */
+  private static List<RunEventRepository.New> fireEvents(
+      List<Plan> plans, List<Result> results, Instant at) {
+    List<RunEventRepository.New> events = new ArrayList<>();
+    for (int i = 0; i < plans.size(); i++) {
+      Plan plan = plans.get(i);
+      Result result = results.get(i);
+      if (!result.claimed() || plan.stored() || result.outcome().webhookEvent() == null) {
+        continue;
+      }
+      Due due = plan.due();
+      events.add(
+          new RunEventRepository.New(
+              RunEvents.NO_RUN,
+              RunEvents.fire(
+                  result.outcome().webhookEvent(),
+                  due.jobId(),
+                  due.job(),
+                  due.scheduledAt(),
+                  result.reason(),
+                  result.outcome() == FireOutcome.SKIPPED_OVERLAP ? result.runId() : null,
+                  at)));
+    }
+    return events;
   }
 
   /** Why a fire of a schedule changed since is not started ({@link #ofAnEarlierSchedule}). */

@@ -83,7 +83,7 @@ public final class JobParser {
             : current == null || current.enabled();
     List<Webhook> webhooks =
         json.containsKey("notify")
-            ? TemplateParser.webhooks(in, json, "notify")
+            ? TemplateParser.webhooks(in, json, "notify", true)
             : current == null ? List.of() : current.webhooks();
     in.throwIfAny();
     return new JobSpec(name, template, params, schedule, concurrency, misfire, enabled, webhooks);
@@ -150,7 +150,7 @@ public final class JobParser {
         Misfire.valueOf(body.getString("misfire").toUpperCase(java.util.Locale.ROOT)),
         enabled,
         body.containsKey("notify")
-            ? TemplateParser.webhooks(new JsonReader(), body, "notify")
+            ? TemplateParser.webhooks(new JsonReader(), body, "notify", true)
             : List.of());
   }
 }

@@ -195,6 +195,10 @@ public final class JobRepository {
     return dsl.selectFrom(JOB).where(JOB.NAME.eq(name)).fetchOptional(r -> map(dsl, r));
   }
 
+  public Optional<StoredJob> find(long id) {
+    return dsl.selectFrom(JOB).where(JOB.ID.eq(id)).fetchOptional(r -> map(dsl, r));
+  }
+
   /** The jobs of these names that exist, in one read. */
   public Map<String, StoredJob> findAll(Collection<String> names) {
     Map<String, StoredJob> found = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nightshift.executor.DaemonThreads;
 import io.nightshift.scheduler.run.Run;
+import io.nightshift.scheduler.run.RunEvents;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.template.Webhook;
 import java.net.URI;
@@ -155,10 +156,8 @@ public final class Notifier implements AutoCloseable {
     }
     if (hook == null) {
       inFlight.release();
-      deliveries.record(
-          delivery.runId(),
-          delivery.event(),
-          delivery.url(),
+      record(
+          delivery,
           attempt,
           null,
           "not sent: the webhook was removed or changed before delivery",
@@ -199,8 +198,27 @@ public final class Notifier implements AutoCloseable {
             answers);
   }
 
+  /**
+   * Records an attempt for the run's {@code webhookDeliveries}; those of a job's fire events (of no
+   * run) are only logged when they give up.
+   */
+  private void record(
+      WebhookOutboxRepository.Pending delivery,
+      int attempt,
+      Integer code,
+      String error,
+      Instant at) {
+    if (delivery.runId() != RunEvents.NO_RUN) {
+      deliveries.record(
+          delivery.runId(), delivery.event(), delivery.url(), attempt, code, error, at);
+    }
+  }
+
   /** The webhook as the run's template or job defines it now (its secret is never stored). */
   private Webhook resolve(WebhookOutboxRepository.Pending delivery) {
+    if (delivery.runId() == RunEvents.NO_RUN) {
+      return hooks.ofFire(delivery.hook(), delivery.url());
+    }
     Run run = runs.header(delivery.runId()).orElse(null);
     if (run == null) {
       return null;
@@ -220,8 +238,7 @@ public final class Notifier implements AutoCloseable {
             ? sendFailure(delivery.url(), failure)
             : code >= 200 && code < 300 ? null : "answered " + code;
     Instant now = clock.instant();
-    deliveries.record(
-        delivery.runId(), delivery.event(), delivery.url(), attempt, code, error, now);
+    record(delivery, attempt, code, error, now);
     if (error == null) {
       outbox.done(delivery.id(), owner, attempt, "delivered", now);
       return;
@@ -231,9 +248,9 @@ public final class Notifier implements AutoCloseable {
       outbox.retryAt(delivery.id(), owner, attempt, now.plus(retryDelay(firstRetry, attempt)));
     } else {
       log.warn(
-          "webhook {} for run {} ({}) gave up after {} attempts: {}",
+          "webhook {} for {} ({}) gave up after {} attempts: {}",
           delivery.url(),
-          delivery.runId(),
+          delivery.runId() == RunEvents.NO_RUN ? "a job's fire" : "run " + delivery.runId(),
           delivery.event(),
           attempt,
           error);

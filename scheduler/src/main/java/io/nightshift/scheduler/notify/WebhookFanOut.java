@@ -2,6 +2,7 @@ package io.nightshift.scheduler.notify;
 
 import io.nightshift.executor.Instants;
 import io.nightshift.scheduler.job.JobRepository;
+import io.nightshift.scheduler.job.StoredJob;
 import io.nightshift.scheduler.run.EventRelay;
 import io.nightshift.scheduler.run.Params;
 import io.nightshift.scheduler.run.Run;
@@ -24,7 +25,8 @@ import org.jooq.DSLContext;
  * Turns claimed run and approval events into webhook deliveries, in the claim's transaction: each
  * webhook of the run's template and job that wants the event gets one delivery with a masked JSON
  * payload and its own {@code deliveryId} (the idempotency key of every attempt). A run that fails
- * and then rolls back gets {@code run.failed} first, then the rollback events.
+ * and then rolls back gets {@code run.failed} first, then the rollback events. A job's fire that
+ * started no run goes to the job's own webhooks ({@code job.fire_*}).
  */
 public final class WebhookFanOut implements EventRelay.Claimed {
   private final RunRepository runs;
@@ -80,10 +82,13 @@ public final class WebhookFanOut implements EventRelay.Claimed {
         .forEach((name, job) -> jobHooks.put(name, job.spec().webhooks()));
     Function<String, List<Webhook>> hooksOfJob = job -> jobHooks.getOrDefault(job, List.of());
     int deliveries = 0;
+    JobRepository jobsInTx = new JobRepository(tx);
     for (RunEventRepository.Stored stored : events) {
       JsonObject event = stored.body();
       Run run = batch.get(stored.runId());
-      if (RunEvents.isRun(event)) {
+      if (RunEvents.isFire(event)) {
+        deliveries += fanOutFire(tx, stored, jobsInTx.find(event.getLong("jobId")).orElse(null));
+      } else if (RunEvents.isRun(event)) {
         RunStatus status = RunStatus.valueOf(event.getString("status"));
         if (status.terminal()) {
           headers.remove(stored.runId());
@@ -134,6 +139,78 @@ public final class WebhookFanOut implements EventRelay.Claimed {
       written++;
     }
     return written;
+  }
+
+  /**
+   * Writes the deliveries of a job's fire event to the job's webhooks that want it; returns how
+   * many. They go in order per job and webhook ({@link #fireHook}).
+   */
+  private int fanOutFire(DSLContext tx, RunEventRepository.Stored stored, StoredJob job) {
+    JsonObject event = stored.body();
+    String name = event.getString("event");
+    if (job == null || !Webhook.EVENTS.contains(name)) {
+      return 0; // the job was deleted since
+    }
+    List<Webhook> own = job.spec().webhooks();
+    JsonObject payload =
+        new JsonObject()
+            .put("event", name)
+            .put("eventId", stored.id())
+            .put("job", job.spec().name())
+            .put("template", job.spec().template())
+            .put("scheduledAt", event.getString("scheduledAt"))
+            .put("reason", event.getString("reason"))
+            .put("otherRun", event.getLong("otherRun"))
+            .put("at", event.getString("ts"))
+            .put(
+                "link",
+                (publicUrl == null ? "" : publicUrl)
+                    + "/api/v1/jobs/"
+                    + job.spec().name()
+                    + "/fires");
+    int written = 0;
+    for (int i = 0; i < own.size(); i++) {
+      if (!own.get(i).wants(name)) {
+        continue;
+      }
+      String deliveryId = UUID.randomUUID().toString();
+      WebhookOutboxRepository.add(
+          tx,
+          stored.id(),
+          RunEvents.NO_RUN,
+          fireHook(job.id(), i),
+          own.get(i).url(),
+          name,
+          payload.copy().put("deliveryId", deliveryId).encode(),
+          deliveryId,
+          clock.instant());
+      written++;
+    }
+    return written;
+  }
+
+  /**
+   * The key of a job's webhook for its fire events ({@code job:<job id>:<i>}): stored under no run,
+   * deliveries of one job to one webhook go in event order, apart from other jobs'.
+   */
+  static String fireHook(long jobId, int index) {
+    return "job:" + jobId + ":" + index;
+  }
+
+  /**
+   * The webhook a delivery of a fire event goes to, as its job defines it now (its secret is never
+   * stored); null when the job or that webhook is gone or its URL changed.
+   */
+  Webhook ofFire(String hook, String url) {
+    String[] parts = hook.split(":");
+    if (parts.length != 3) {
+      return null;
+    }
+    int index = Integer.parseInt(parts[2]);
+    List<Webhook> own =
+        jobs.find(Long.parseLong(parts[1])).map(j -> j.spec().webhooks()).orElse(List.of());
+    Webhook found = index < own.size() ? own.get(index) : null;
+    return found != null && found.url().equals(url) ? found : null;
   }
 
   /** The run's webhooks by key: the template's ({@code template:i}), then the job's. */

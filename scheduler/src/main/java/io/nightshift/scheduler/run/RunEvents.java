@@ -68,6 +68,42 @@ public final class RunEvents {
         .toList();
   }
 
+  /**
+   * The run id job events are stored under ({@code run_event.run_id}): they are of no run, and
+   * their webhook deliveries go in order per job ({@link #fire}).
+   */
+  public static final long NO_RUN = 0;
+
+  /**
+   * A fire of job {@code jobId} that started no run, for the job's webhooks: {@code event} is
+   * {@code job.fire_failed} (it could not start: the reason says why), {@code job.fire_skipped}
+   * (another run of the job was still active: {@code otherRun}) or {@code job.fire_missed} (it came
+   * too late).
+   */
+  public static JsonObject fire(
+      String event,
+      long jobId,
+      String job,
+      Instant scheduledAt,
+      String reason,
+      Long otherRun,
+      Instant at) {
+    return new JsonObject()
+        .put("type", "fire")
+        .put("event", event)
+        .put("jobId", jobId)
+        .put("job", job)
+        .put("scheduledAt", Instants.format(scheduledAt))
+        .put("reason", reason)
+        .put("otherRun", otherRun)
+        .put("ts", Instants.format(at));
+  }
+
+  /** True for a job's fire event ({@link #fire}). */
+  public static boolean isFire(JsonObject event) {
+    return "fire".equals(event.getString("type"));
+  }
+
   /** True for a run status event. */
   public static boolean isRun(JsonObject event) {
     return "run".equals(event.getString("type"));

@@ -77,7 +77,7 @@ public final class TemplateParser {
     List<ParamSpec> params = ParamParser.params(in, in.array(json, "params", ""));
     List<Named> named = new ArrayList<>();
     List<StepSpec> steps = steps(in, json, named);
-    List<Webhook> notify = webhooks(in, json, "notify");
+    List<Webhook> notify = webhooks(in, json, "notify", false);
     checkNeedsGraph(in, named, steps);
     Set<String> declared = new HashSet<>();
     params.forEach(p -> declared.add(p.name()));
@@ -101,7 +101,7 @@ public final class TemplateParser {
   private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "events", "secret");
 
   /** {@code notify: [{url, events, secret}]} of a template or a job. */
-  public static List<Webhook> webhooks(JsonReader in, JsonObject json, String key) {
+  public static List<Webhook> webhooks(JsonReader in, JsonObject json, String key, boolean ofJob) {
     List<Webhook> out = new ArrayList<>();
     JsonArray array = in.array(json, key, "");
     if (array == null) {
@@ -128,8 +128,15 @@ public final class TemplateParser {
                 at + ".events[" + e + "]",
                 "unknown event '"
                     + events.get(e)
-                    + "'; one of *, run.*, approval.*, "
+                    + "'; one of *, run.*, approval.*, job.*, "
                     + new java.util.TreeSet<>(Webhook.EVENTS));
+          } else if (!ofJob && Webhook.ofJob(events.get(e))) {
+            in.problem(
+                at + ".events[" + e + "]",
+                "'"
+                    + events.get(e)
+                    + "' is a job's event (a fire that started no run): declare this webhook in"
+                    + " the job's notify");
           }
         }
       }

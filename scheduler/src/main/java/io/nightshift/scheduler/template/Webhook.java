@@ -5,7 +5,8 @@ import java.util.Set;
 
 /**
  * A webhook declared on a template or job: where to POST, which events ({@code run.*}, {@code
- * approval.*}, exact names, or all when empty), and an optional HMAC-SHA256 secret.
+ * approval.*}, a job's {@code job.*}, exact names, or all when empty), and an optional HMAC-SHA256
+ * secret.
  */
 public record Webhook(String url, List<String> events, String secret) {
   public static final Set<String> EVENTS =
@@ -20,7 +21,10 @@ public record Webhook(String url, List<String> events, String secret) {
           "run.rollback_failed",
           "approval.requested",
           "approval.decided",
-          "approval.expired");
+          "approval.expired",
+          "job.fire_failed",
+          "job.fire_skipped",
+          "job.fire_missed");
 
   public Webhook {
     events = List.copyOf(events);
@@ -75,6 +79,12 @@ public record Webhook(String url, List<String> events, String secret) {
     return event.equals("*")
         || event.equals("run.*")
         || event.equals("approval.*")
+        || event.equals("job.*")
         || EVENTS.contains(event);
+  }
+
+  /** True for a job's own event or pattern ({@code job.*}): only a job's webhooks get those. */
+  public static boolean ofJob(String event) {
+    return event.startsWith("job.");
   }
 }

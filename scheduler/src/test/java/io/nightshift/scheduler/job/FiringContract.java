@@ -226,6 +226,22 @@ abstract class FiringContract extends FiringFixture {
                   + " corrected version (PUT /api/v1/templates/gate)");
     }
     assertThat(fires(a, "failed_to_start")).containsExactly(at);
+    // Written with the fire rows, for the jobs' webhooks (job.fire_failed).
+    assertThat(fireEvents())
+        .extracting(
+            e -> e.getString("event") + " " + e.getString("job") + " " + e.getString("reason"))
+        .containsExactlyInAnyOrder(
+            "job.fire_failed a " + results.get(0).reason(),
+            "job.fire_failed b " + results.get(1).reason());
+  }
+
+  /** The job events stored (of no run): a fire that started no run, for its job's webhooks. */
+  private List<io.vertx.core.json.JsonObject> fireEvents() {
+    return dsl.select(RUN_EVENT.BODY)
+        .from(RUN_EVENT)
+        .where(RUN_EVENT.RUN_ID.eq(io.nightshift.scheduler.run.RunEvents.NO_RUN))
+        .orderBy(RUN_EVENT.ID)
+        .fetch(r -> new io.vertx.core.json.JsonObject(r.value1()));
   }
 
   @Test
@@ -468,6 +484,12 @@ abstract class FiringContract extends FiringFixture {
             "start " + results.get(4).runId());
     assertThat(count(RUN, RUN.JOB_NAME.eq("forbid"))).isEqualTo(1);
     assertThat(count(JOB_FIRE, JOB_FIRE.JOB_ID.eq(allow.id()))).isEqualTo(2);
+    // Only the fire that started no run is a job event; started and queued ones have their runs'.
+    assertThat(fireEvents()).hasSize(1);
+    assertThat(fireEvents().get(0).getString("event")).isEqualTo("job.fire_skipped");
+    assertThat(fireEvents().get(0).getLong("jobId")).isEqualTo(forbid.id());
+    assertThat(fireEvents().get(0).getLong("otherRun")).isEqualTo(forbidRun);
+    assertThat(Instant.parse(fireEvents().get(0).getString("scheduledAt"))).isEqualTo(next);
   }
 
   @Test
@@ -516,6 +538,10 @@ abstract class FiringContract extends FiringFixture {
     assertThat(flaky.insertsInto("job_fire")).as("one statement for the six").isEqualTo(1);
     assertThat(count(JOB_FIRE, JOB_FIRE.OUTCOME.eq("misfired"))).isEqualTo(6);
     assertThat(count(RUN, RUN.ID.isNotNull())).isZero();
+    assertThat(fireEvents())
+        .hasSize(6)
+        .allMatch(e -> e.getString("event").equals("job.fire_missed"));
+    assertThat(flaky.insertsInto("run_event")).as("one statement for the six").isEqualTo(1);
     assertThat(metrics.find("nightshift.misfires").tag("job", "b").counter().count()).isEqualTo(2);
     assertThat(metrics.find("nightshift.fires").tag("outcome", "misfired").counter().count())
         .isEqualTo(6);

@@ -205,4 +205,87 @@ abstract class WebhookFanOutContract {
     outbox.done(again.id(), "node-b", again.attempts() + 1, "delivered", later);
     assertThat(dsl.selectFrom(WEBHOOK_OUTBOX).fetchOne().getAttempts()).isEqualTo(2);
   }
+
+  @Test
+  void a_jobs_fire_events_go_to_its_own_webhooks_in_a_chain_of_their_own_per_job() {
+    new TemplateRepository(dsl)
+        .create(
+            TemplateParser.parse(
+                new JsonObject()
+                    .put("name", "t")
+                    .put(
+                        "steps",
+                        new JsonArray()
+                            .add(
+                                new JsonObject()
+                                    .put("name", "a")
+                                    .put("kind", "command")
+                                    .put("command", "true"))),
+                null),
+            "alice",
+            clock.instant());
+    JobRepository jobs = new JobRepository(dsl);
+    List<Long> jobIds = new ArrayList<>();
+    for (String job : List.of("j1", "j2")) {
+      jobIds.add(
+          jobs.create(
+                  JobParser.parse(
+                      new JsonObject()
+                          .put("name", job)
+                          .put("template", "t")
+                          .put(
+                              "notify",
+                              hook("http://127.0.0.1:9/" + job, "run.*")
+                                  .add(
+                                      new JsonObject()
+                                          .put("url", "http://127.0.0.1:9/fires-" + job)
+                                          .put("events", new JsonArray().add("job.*"))))
+                          .put("schedule", new JsonObject().put("everySeconds", 3600)),
+                      null,
+                      null,
+                      clock.instant()),
+                  "alice",
+                  clock.instant())
+              .id());
+    }
+    java.time.Instant at = clock.instant();
+    List<RunEventRepository.New> fires = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      // j1's two fires, then j2's one
+      fires.add(fireFailed(jobIds.get(0), "j1", at.plusSeconds(i)));
+    }
+    fires.add(fireFailed(jobIds.get(1), "j2", at));
+    RunEventRepository.addAll(dsl, fires, at);
+    List<RunEventRepository.Stored> events = new RunEventRepository(dsl).unrelayed(100);
+    WebhookFanOut fanOut = new WebhookFanOut(new RunRepository(dsl), jobs, clock, null);
+
+    boolean wrote = dsl.transactionResult(cfg -> fanOut.claimed(cfg.dsl(), events));
+
+    assertThat(wrote).isTrue();
+    var rows = dsl.selectFrom(WEBHOOK_OUTBOX).orderBy(WEBHOOK_OUTBOX.ID).fetch();
+    assertThat(rows)
+        .extracting(r -> r.getRunId() + " " + r.getHook() + " " + r.getUrl() + " " + r.getEvent())
+        .containsExactly(
+            "0 job:" + jobIds.get(0) + ":1 http://127.0.0.1:9/fires-j1 job.fire_failed",
+            "0 job:" + jobIds.get(0) + ":1 http://127.0.0.1:9/fires-j1 job.fire_failed",
+            "0 job:" + jobIds.get(1) + ":1 http://127.0.0.1:9/fires-j2 job.fire_failed");
+    JsonObject payload = new JsonObject(rows.get(2).getBody());
+    assertThat(payload.getString("job")).isEqualTo("j2");
+    assertThat(payload.getString("template")).isEqualTo("t");
+    assertThat(payload.getString("reason")).isEqualTo("template 't' does not exist");
+    // One job's chain waits for its first delivery; the other job's is due beside it.
+    assertThat(new WebhookOutboxRepository(dsl).due(clock.instant(), 10))
+        .extracting(WebhookOutboxRepository.Pending::id)
+        .containsExactly(rows.get(0).getId(), rows.get(2).getId());
+    assertThat(fanOut.ofFire(rows.get(2).getHook(), rows.get(2).getUrl()).url())
+        .isEqualTo("http://127.0.0.1:9/fires-j2");
+    assertThat(fanOut.ofFire(rows.get(2).getHook(), "http://127.0.0.1:9/elsewhere")).isNull();
+  }
+
+  private static RunEventRepository.New fireFailed(long jobId, String job, java.time.Instant at) {
+    return new RunEventRepository.New(
+        io.nightshift.scheduler.run.RunEvents.NO_RUN,
+        io.nightshift.scheduler.run.RunEvents.fire(
+            "job.fire_failed", jobId, job, at, "template 't' does not exist", null, at));
+  }
 }

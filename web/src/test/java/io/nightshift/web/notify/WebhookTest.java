@@ -341,6 +341,126 @@ class WebhookTest {
     }
   }
 
+  @Test
+  void a_jobs_fire_that_starts_no_run_is_sent_to_the_jobs_webhooks_signed_and_once() {
+    failFirst = false;
+    Answer template =
+        server.post(
+            "/api/v1/templates",
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put("name", "backup")
+                .put(
+                    "steps",
+                    new JsonArray()
+                        .add(
+                            new JsonObject()
+                                .put("name", "dump")
+                                .put("kind", "command")
+                                .put("command", "sleep 3")))
+                .encode());
+    assertThat(template.status()).as(template.toString()).isEqualTo(201);
+    JsonObject job =
+        new JsonObject()
+            .put("name", "nightly")
+            .put("template", "backup")
+            .put("schedule", new JsonObject().put("everySeconds", 1))
+            .put("concurrency", "forbid")
+            .put(
+                "notify",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("url", hookUrl())
+                            .put("events", new JsonArray().add("job.*"))
+                            .put("secret", "job-secret")));
+    Answer created = server.post("/api/v1/jobs", ADMIN_TOKEN, job.encode());
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+
+    // A fire while the 3-second run is active is skipped (forbid): the job's webhook hears it.
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .until(() -> received.stream().anyMatch(r -> "job.fire_skipped".equals(r.event())));
+    JsonObject skipped = event("job.fire_skipped");
+    assertThat(skipped.getString("job")).isEqualTo("nightly");
+    assertThat(skipped.getString("template")).isEqualTo("backup");
+    assertThat(skipped.getLong("otherRun")).isNotNull();
+    assertThat(skipped.getString("reason")).contains("run " + skipped.getLong("otherRun"));
+    assertThat(skipped.getString("link")).isEqualTo(PUBLIC_URL + "/api/v1/jobs/nightly/fires");
+
+    // The template now needs a parameter the job does not give: its fires fail to start.
+    Answer changed =
+        server.put(
+            "/api/v1/templates/backup",
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put("name", "backup")
+                .put(
+                    "params",
+                    new JsonArray()
+                        .add(new JsonObject().put("name", "target").put("required", true)))
+                .put(
+                    "steps",
+                    new JsonArray()
+                        .add(
+                            new JsonObject()
+                                .put("name", "dump")
+                                .put("kind", "command")
+                                .put("command", "echo $target")))
+                .encode());
+    assertThat(changed.status()).as(changed.toString()).isEqualTo(200);
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .until(() -> received.stream().anyMatch(r -> "job.fire_failed".equals(r.event())));
+    assertThat(server.post("/api/v1/jobs/nightly/pause", ADMIN_TOKEN, null).status())
+        .isEqualTo(200);
+    JsonObject failed = event("job.fire_failed");
+    assertThat(failed.getString("job")).isEqualTo("nightly");
+    assertThat(failed.getString("reason")).contains("target");
+    assertThat(failed.getValue("otherRun")).isNull();
+    assertThat(Instant.parse(failed.getString("scheduledAt"))).isNotNull();
+
+    // Each fire once (its own deliveryId and eventId), signed with the job's webhook's secret;
+    // the job's runs themselves are not sent (it asked for job.* only).
+    List<JsonObject> fires =
+        received.stream()
+            .filter(r -> r.event().startsWith("job."))
+            .map(r -> new JsonObject(r.body()))
+            .toList();
+    assertThat(fires.stream().map(f -> f.getString("deliveryId"))).doesNotHaveDuplicates();
+    assertThat(fires.stream().map(f -> f.getLong("eventId"))).doesNotHaveDuplicates();
+    assertThat(received).allMatch(r -> r.event().startsWith("job."));
+    for (Received r : received) {
+      assertThat(r.signature())
+          .isEqualTo("sha256=" + Notifier.sign("job-secret", r.timestamp() + "." + r.body()));
+    }
+  }
+
+  @Test
+  void a_templates_webhook_cannot_ask_for_a_jobs_fire_events() {
+    JsonObject template =
+        new JsonObject()
+            .put("name", "wrong-place")
+            .put(
+                "notify",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("url", hookUrl())
+                            .put("events", new JsonArray().add("job.fire_failed"))))
+            .put(
+                "steps",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", "a")
+                            .put("kind", "command")
+                            .put("command", "true")));
+    Answer refused = server.post("/api/v1/templates", ADMIN_TOKEN, template.encode());
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.body()).contains("notify[0].events[0]").contains("job's notify");
+  }
+
   private JsonObject event(String name) {
     return received.stream()
         .filter(r -> name.equals(r.event()))
