@@ -158,7 +158,13 @@ final class Browser implements AutoCloseable {
   /** Waits until some element matching css shows the text. */
   WebElement waitForText(String css, String text) {
     return await(
-        () -> all(css).stream().filter(e -> e.getText().contains(text)).findFirst().orElse(null),
+        () ->
+            (WebElement)
+                script(
+                    "return [...document.querySelectorAll(arguments[0])]"
+                        + ".find(e => e.innerText.includes(arguments[1])) || null",
+                    css,
+                    text),
         "'" + text + "' in " + css);
   }
 
