@@ -12,10 +12,12 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.pollinterval.IterativePollInterval;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -80,7 +82,8 @@ final class Browser implements AutoCloseable {
             .usingAnyFreePort()
             .build();
     ChromeDriver driver = new ChromeDriver(service, options);
-    driver.manage().timeouts().scriptTimeout(WAIT);
+    // Past WAIT: a wait in the page (waitFor) answers null at WAIT itself.
+    driver.manage().timeouts().scriptTimeout(WAIT.plusSeconds(10));
     return new Browser(driver, "http://127.0.0.1:" + port, profile);
   }
 
@@ -123,8 +126,47 @@ final class Browser implements AutoCloseable {
   }
 
   WebElement find(String css) {
-    return await(() -> first(css), "an element " + css);
+    return waitFor(css, null, "an element " + css);
   }
+
+  /**
+   * Waits in the page, not by polling it: a MutationObserver answers when an element matching css
+   * (holding {@code text} when not null) is there. Polling every 100 ms was one WebDriver command
+   * (chromedriver, the browser, the page) per poll: in a full test run, where the console tests
+   * wait longer, Chromium's browser process spent more CPU on those commands than on the pages.
+   */
+  private WebElement waitFor(String css, String text, String what) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (left <= 0) {
+        throw timedOut(what, null);
+      }
+      try {
+        Object found = driver.executeAsyncScript(WAIT_FOR_ELEMENT, css, text, left);
+        if (found instanceof WebElement element) {
+          return element;
+        }
+      } catch (org.openqa.selenium.WebDriverException e) {
+        // The document was replaced while waiting (a navigation): wait in the new one.
+        if (System.nanoTime() >= deadline) {
+          throw timedOut(what, e);
+        }
+      }
+    }
+  }
+
+  private static final String WAIT_FOR_ELEMENT =
+      "const [css, text, ms, done] = arguments;"
+          + " const match = () => { for (const e of document.querySelectorAll(css)) {"
+          + "   if (text === null || e.innerText.includes(text)) return e; } return null; };"
+          + " const now = match(); if (now) { done(now); return; }"
+          + " let timer = 0;"
+          + " const seen = new MutationObserver(() => { const e = match();"
+          + "   if (e) { seen.disconnect(); clearTimeout(timer); done(e); } });"
+          + " seen.observe(document, {subtree: true, childList: true, characterData: true,"
+          + "   attributes: true});"
+          + " timer = setTimeout(() => { seen.disconnect(); done(null); }, ms);";
 
   WebElement first(String css) {
     List<WebElement> found = driver.findElements(By.cssSelector(css));
@@ -157,30 +199,33 @@ final class Browser implements AutoCloseable {
 
   /** Waits until some element matching css shows the text. */
   WebElement waitForText(String css, String text) {
-    return await(
-        () ->
-            (WebElement)
-                script(
-                    "return [...document.querySelectorAll(arguments[0])]"
-                        + ".find(e => e.innerText.includes(arguments[1])) || null",
-                    css,
-                    text),
-        "'" + text + "' in " + css);
+    return waitFor(css, text, "'" + text + "' in " + css);
   }
 
   /** Waits for a value (not null, not false); on a timeout, saves what the page showed. */
   <T> T await(Supplier<T> probe, String what) {
     try {
+      // Each probe is a WebDriver command or more: polls grow apart (50 ms up to 400 ms).
       return Awaitility.await(what)
           .atMost(WAIT)
-          .pollInterval(Duration.ofMillis(100))
+          .pollInterval(
+              IterativePollInterval.iterative(
+                  d -> d.multipliedBy(2).compareTo(MAX_POLL) > 0 ? MAX_POLL : d.multipliedBy(2),
+                  Duration.ofMillis(50)))
           .ignoreExceptions()
           .until(probe::get, v -> v != null && !Boolean.FALSE.equals(v));
     } catch (ConditionTimeoutException e) {
-      screenshot("timeout-" + what.replaceAll("[^A-Za-z0-9]+", "-"));
-      throw new AssertionError(
-          what + " not seen within " + WAIT.toSeconds() + " s; " + whatThePageShows(), e);
+      throw timedOut(what, e);
     }
+  }
+
+  private static final Duration MAX_POLL = Duration.ofMillis(400);
+
+  /** A wait ran out: saves what the page showed and says so. */
+  private AssertionError timedOut(String what, Throwable cause) {
+    screenshot("timeout-" + what.replaceAll("[^A-Za-z0-9]+", "-"));
+    return new AssertionError(
+        what + " not seen within " + WAIT.toSeconds() + " s; " + whatThePageShows(), cause);
   }
 
   /**
