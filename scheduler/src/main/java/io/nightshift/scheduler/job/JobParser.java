@@ -145,7 +145,7 @@ public final class JobParser {
         name,
         body.getString("template"),
         params,
-        schedule == null ? null : ScheduleParser.parse(schedule, Instant.EPOCH),
+        schedule == null ? null : ScheduleParser.stored(schedule),
         Concurrency.valueOf(body.getString("concurrency").toUpperCase(java.util.Locale.ROOT)),
         Misfire.valueOf(body.getString("misfire").toUpperCase(java.util.Locale.ROOT)),
         enabled,

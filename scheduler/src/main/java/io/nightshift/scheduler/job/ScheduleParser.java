@@ -41,6 +41,18 @@ public final class ScheduleParser {
    * "schedule.timezone", "schedule.everySeconds", "schedule.at".
    */
   public static Schedule parse(Object json, Instant now) {
+    return parse(json, now, true);
+  }
+
+  /**
+   * A schedule as stored, read without the checks added for new input since it was stored (a cron
+   * step Quartz ignores): a job stored earlier keeps firing as it did.
+   */
+  public static Schedule stored(Object json) {
+    return parse(json, Instant.EPOCH, false);
+  }
+
+  private static Schedule parse(Object json, Instant now, boolean fresh) {
     Objects.requireNonNull(now, "now");
     if (json == null) {
       return null;
@@ -80,7 +92,7 @@ public final class ScheduleParser {
     }
     Schedule schedule =
         switch (kinds.get(0)) {
-          case "cron" -> cron(in, object, now);
+          case "cron" -> cron(in, object, now, fresh);
           case "everySeconds" -> every(in, object);
           default -> at(in, object, now);
         };
@@ -88,7 +100,7 @@ public final class ScheduleParser {
     return schedule;
   }
 
-  private static Schedule cron(JsonReader in, JsonObject json, Instant now) {
+  private static Schedule cron(JsonReader in, JsonObject json, Instant now, boolean fresh) {
     String field = JsonReader.path(FIELD, "cron");
     String text = in.string(json, "cron", FIELD, true);
     ZoneId zone = zone(in, in.string(json, "timezone", FIELD, false));
@@ -126,6 +138,13 @@ public final class ScheduleParser {
               + text
               + "'");
       return null;
+    }
+    if (fresh) {
+      String steps = CronSteps.problem(expression);
+      if (steps != null) {
+        in.problem(field, steps);
+        return null;
+      }
     }
     if (echoedCrontab != null && crontab == null) {
       crontab = echoedCrontab(in, echoedCrontab, expression);

@@ -144,6 +144,31 @@ class ScheduleParserTest {
   }
 
   @Test
+  void steps_quartz_accepts_but_does_not_do_are_refused_in_new_schedules_and_read_when_stored() {
+    // Quartz fires "MON-FRI/2" on every weekday and "*/0" every minute (checked against Quartz
+    // 2.5.2): what the operator wrote is not what would run.
+    invalid(
+        "{\"cron\":\"0 0 12 ? * MON-FRI/2\"}",
+        "schedule.cron",
+        "day-of-week 'MON-FRI/2': Quartz ignores a step after names");
+    invalid("{\"cron\":\"0 0 12 ? * MON-FRI/2\"}", "schedule.cron", "MON-FRI/2 is 2-6/2");
+    invalid("{\"cron\":\"0 0 12 1 JAN-MAR/2 ?\"}", "schedule.cron", "JAN-MAR/2 is 1-3/2");
+    invalid("{\"cron\":\"0 */0 * * * ?\"}", "schedule.cron", "minute '*/0': a step must be");
+    invalid("{\"cron\":\"0 0/0 * * * ?\"}", "schedule.cron", "minute '0/0'");
+    invalid("{\"cron\":\"*/0 * * * *\"}", "schedule.cron", "minute '*/0'");
+    invalid("{\"cron\":\"0 0 12 ? * 1,MON-FRI/2\"}", "schedule.cron", "'MON-FRI/2'");
+    // The numbers that mean it, and crontab's names with a step (converted to numbers), pass.
+    assertThat(((Schedule.Cron) parse("{\"cron\":\"0 0 12 ? * 2-6/2\"}")).expression())
+        .isEqualTo("0 0 12 ? * 2-6/2");
+    assertThat(parse("{\"cron\":\"0 12 * * mon-fri/2\"}")).isNotNull();
+    // A job stored before this check keeps its schedule.
+    assertThat(
+            ((Schedule.Cron) ScheduleParser.stored(new JsonObject("{\"cron\":\"0 */0 * * * ?\"}")))
+                .expression())
+        .isEqualTo("0 */0 * * * ?");
+  }
+
+  @Test
   void a_crontab_line_quartz_cannot_express_is_refused() {
     invalid("{\"cron\":\"0 0 1 * 1\"}", "schedule.cron", "both restricted");
     invalid("{\"cron\":\"0 0 * *\"}", "schedule.cron", "must have 6 or 7 fields");
