@@ -243,11 +243,7 @@ final class FireClaim {
     if (decision.verdict() == JobAdmission.Verdict.REFUSE) {
       return new Plan(
           due,
-          new Result(
-              true,
-              FireOutcome.SKIPPED_OVERLAP,
-              decision.other(),
-              "run " + decision.other() + " of this job is still running"),
+          new Result(true, FireOutcome.SKIPPED_OVERLAP, decision.other(), decision.why()),
           null,
           null);
     }

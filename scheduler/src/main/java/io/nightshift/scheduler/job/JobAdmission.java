@@ -14,8 +14,9 @@ import org.jooq.DSLContext;
  * The one place where a job's concurrency policy decides about a new run of it, under the job's row
  * lock: scheduled fires ({@link Firing}), run-now and retries of its runs all go through {@link
  * #decide}. {@code allow} starts it; {@code queue} makes it QUEUED behind the job's newest active
- * run; {@code forbid} refuses it while a run of the job is active (a fire is skipped, a request
- * gets 409 naming that run) unless the request says {@code force}.
+ * run, up to {@link #MAX_QUEUED} waiting; {@code forbid} refuses it while a run of the job is
+ * active (a fire is skipped, a request gets 409 naming that run) unless the request says {@code
+ * force}.
  */
 public final class JobAdmission implements Admission {
   private final DSLContext dsl;
@@ -24,8 +25,22 @@ public final class JobAdmission implements Admission {
     this.dsl = dsl;
   }
 
-  /** The policy's answer: start, queue behind {@code other}, or refuse because of {@code other}. */
-  public record Decision(Verdict verdict, Long other) {}
+  /**
+   * Runs of a {@code queue} job that may wait at once (QUEUED behind its active run): past that a
+   * fire is skipped and run-now refused, so a job that fires faster than its runs end cannot pile
+   * up runs without end.
+   */
+  public static final int MAX_QUEUED = 100;
+
+  /**
+   * The policy's answer: start, queue behind {@code other}, or refuse because of {@code other}
+   * ({@code why}: a sentence saying why, for the fire's reason and the 409).
+   */
+  public record Decision(Verdict verdict, Long other, String why) {
+    Decision(Verdict verdict, Long other) {
+      this(verdict, other, null);
+    }
+  }
 
   public enum Verdict {
     START,
@@ -50,11 +65,22 @@ public final class JobAdmission implements Admission {
       return new Decision(Verdict.START, null);
     }
     if (policy == Concurrency.QUEUE) {
+      // The first unfinished run is the one running; the rest wait.
+      if (unfinished.size() - 1 >= MAX_QUEUED) {
+        return new Decision(
+            Verdict.REFUSE,
+            unfinished.get(unfinished.size() - 1),
+            (unfinished.size() - 1)
+                + " runs of this job are queued already, the most a job keeps waiting");
+      }
       return new Decision(Verdict.QUEUE, unfinished.get(unfinished.size() - 1));
     }
     return force
         ? new Decision(Verdict.START, null)
-        : new Decision(Verdict.REFUSE, unfinished.get(0));
+        : new Decision(
+            Verdict.REFUSE,
+            unfinished.get(0),
+            "run " + unfinished.get(0) + " of this job is still running");
   }
 
   @Override
@@ -69,11 +95,19 @@ public final class JobAdmission implements Admission {
             Decision decision = decide(tx, job.get().spec(), force);
             if (decision.verdict() == Verdict.REFUSE) {
               throw new Conflict(
-                  "job '"
-                      + run.job()
-                      + "' forbids overlapping runs and its run "
-                      + decision.other()
-                      + " is still active; send \"force\": true to start one anyway");
+                  job.get().spec().concurrency() == Concurrency.QUEUE
+                      ? "job '"
+                          + run.job()
+                          + "': "
+                          + decision.why()
+                          + " ("
+                          + MAX_QUEUED
+                          + "); cancel some or wait for them"
+                      : "job '"
+                          + run.job()
+                          + "' forbids overlapping runs and its run "
+                          + decision.other()
+                          + " is still active; send \"force\": true to start one anyway");
             }
             if (decision.verdict() == Verdict.QUEUE) {
               initial = RunStatus.QUEUED;

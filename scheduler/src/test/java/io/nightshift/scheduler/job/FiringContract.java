@@ -436,6 +436,28 @@ abstract class FiringContract extends FiringFixture {
   }
 
   @Test
+  void a_queue_jobs_fire_past_a_hundred_waiting_runs_is_skipped_saying_so() {
+    StoredJob queue = job("queue", "queue");
+    Firing firing = firing("n1", new SimpleMeterRegistry());
+    Instant first = second();
+    for (int i = 0; i <= JobAdmission.MAX_QUEUED; i++) {
+      assertThat(firing.fire(queue.id(), first.plusSeconds(i), Trigger.INTERVAL).outcome())
+          .isEqualTo(i == 0 ? FireOutcome.STARTED : FireOutcome.QUEUED);
+    }
+
+    Firing.Result full =
+        firing.fire(queue.id(), first.plusSeconds(JobAdmission.MAX_QUEUED + 1), Trigger.INTERVAL);
+
+    assertThat(full.outcome()).isEqualTo(FireOutcome.SKIPPED_OVERLAP);
+    assertThat(full.reason())
+        .isEqualTo("100 runs of this job are queued already, the most a job keeps waiting");
+    assertThat(count(RUN, RUN.JOB_NAME.eq("queue"))).isEqualTo(JobAdmission.MAX_QUEUED + 1);
+    assertThat(fireEvents())
+        .extracting(e -> e.getString("event"))
+        .containsExactly("job.fire_skipped");
+  }
+
+  @Test
   void each_fire_of_a_batch_keeps_the_outcome_its_job_gives_it_alone() {
     StoredJob forbid = job("forbid", "forbid");
     StoredJob queue = job("queue", "queue");

@@ -76,6 +76,28 @@ class JobAdmissionTest {
   }
 
   @Test
+  void a_queue_job_keeps_at_most_a_hundred_runs_waiting_then_refuses_saying_so() {
+    createJob(server, job("drain", "long", NEVER).put("concurrency", "queue"));
+    long running = started(runNow("drain", null));
+    for (int i = 0; i < io.nightshift.scheduler.job.JobAdmission.MAX_QUEUED; i++) {
+      Answer queued = runNow("drain", null);
+      assertThat(queued.status()).as("run-now %d: %s", i, queued).isEqualTo(202);
+      assertThat(queued.json().getString("status")).isEqualTo("QUEUED");
+    }
+
+    Answer refused = runNow("drain", "{\"force\": true}");
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
+    assertThat(refused.errorMessage())
+        .isEqualTo(
+            "job 'drain': 100 runs of this job are queued already, the most a job keeps waiting"
+                + " (100); cancel some or wait for them");
+
+    // Its delete cancels the waiting runs; the running one is canceled here.
+    assertThat(server.delete("/api/v1/jobs/drain", ADMIN_TOKEN).status()).isEqualTo(204);
+    cancel(running);
+  }
+
+  @Test
   void a_retry_of_a_forbid_jobs_run_is_admitted_like_a_run_now() {
     createJob(server, job("backup", "long", NEVER).put("concurrency", "forbid"));
     long failed = started(runNow("backup", null));
