@@ -1,6 +1,7 @@
 package io.nightshift.web.cli;
 
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -10,6 +11,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -332,6 +335,22 @@ final class Api {
       JsonObject error = new JsonObject(body).getJsonObject("error");
       if (error != null && error.getString("message") != null) {
         message = error.getString("message");
+        JsonArray details = error.getJsonArray("details");
+        if (details != null && details.size() > 1) {
+          // Every problem, not the first and "see details": a terminal has no details to see.
+          List<String> problems = new ArrayList<>();
+          for (Object d : details) {
+            JsonObject detail = (JsonObject) d;
+            String field = detail.getString("field");
+            problems.add(
+                (field == null || field.isEmpty() ? "" : field + ": ")
+                    + detail.getString("message"));
+          }
+          message = String.join("; ", problems);
+          if (error.getInteger("detailsOmitted") != null) {
+            message += "; and " + error.getInteger("detailsOmitted") + " more";
+          }
+        }
       }
     } catch (RuntimeException e) {
       // not the error envelope: keep the status

@@ -33,7 +33,11 @@ final class Apply extends Base {
       paramLabel = "DIR")
   Path folder;
 
-  @Option(names = "--dry-run", description = "Say what would change; change nothing.")
+  @Option(
+      names = "--dry-run",
+      description =
+          "Say what would change, each change checked by the server (every problem of a file is"
+              + " said); change nothing. Exit 2 when one is refused.")
   boolean dryRun;
 
   @Option(names = "--prune", description = "Delete templates and jobs the folder does not have.")
@@ -45,6 +49,9 @@ final class Apply extends Base {
   /** One line of the report. */
   record Change(String kind, String name, String action, String detail) {}
 
+  /** Templates this run creates or changes (a dry run checks their jobs against neither). */
+  private final Set<String> changedTemplates = new java.util.HashSet<>();
+
   @Override
   int run() {
     Map<Kind, Map<String, Document>> wanted = read(folder);
@@ -53,7 +60,9 @@ final class Apply extends Base {
     try {
       for (Kind kind : List.of(Kind.TEMPLATE, Kind.JOB)) {
         for (Document d : wanted.get(kind).values()) {
-          changes.add(apply(d));
+          Change change = apply(d);
+          refused |= change.action().equals(REFUSED);
+          changes.add(change);
         }
       }
       if (prune) {
@@ -110,8 +119,11 @@ final class Apply extends Base {
       return new Change(word, d.name(), "unchanged", version(d.kind(), current));
     }
     String action = current == null ? "created" : "updated";
+    if (d.kind() == Kind.TEMPLATE) {
+      changedTemplates.add(d.name());
+    }
     if (dryRun) {
-      return new Change(word, d.name(), "would be " + action, "");
+      return check(d, path, "would be " + action);
     }
     JsonObject stored;
     try {
@@ -124,6 +136,35 @@ final class Apply extends Base {
         .getJsonArray("warnings", new io.vertx.core.json.JsonArray())
         .forEach(w -> cli().note(d.file() + ": warning: " + w));
     return new Change(word, d.name(), action, version(d.kind(), stored));
+  }
+
+  /** The action of a change a dry run refused. */
+  private static final String REFUSED = "refused";
+
+  /**
+   * A dry run's change, checked by the server as the PUT would be (every problem, nothing stored):
+   * refused with the server's reasons, or {@code action}. A job whose template this run changes is
+   * checked against the template as it will be only by the real run.
+   */
+  private Change check(Document d, String path, String action) {
+    String word = d.kind().word();
+    if (d.kind() == Kind.JOB && changedTemplates.contains(d.body().getString("template"))) {
+      return new Change(word, d.name(), action, "checked once its template is applied");
+    }
+    JsonObject checked;
+    try {
+      checked = api().put(path + "?dryRun=true", Documents.desired(d.kind(), d.body()));
+    } catch (ApiError e) {
+      if (e.status() != 400 && e.status() != 409 && e.status() != 422) {
+        throw e;
+      }
+      cli().note(d.file() + ": " + e.getMessage());
+      return new Change(word, d.name(), REFUSED, e.getMessage());
+    }
+    checked
+        .getJsonArray("warnings", new io.vertx.core.json.JsonArray())
+        .forEach(w -> cli().note(d.file() + ": warning: " + w));
+    return new Change(word, d.name(), action, "");
   }
 
   private Change prune(Kind kind, String name) {

@@ -86,7 +86,8 @@ public final class JobRoutes {
                 Permission.READ, QueryParameters.only("after", "limit"), this::list));
     api.get("/jobs/:name")
         .handler(endpoints.blocking(Permission.READ, QueryParameters.none(), this::get));
-    api.put("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
+    api.put("/jobs/:name")
+        .handler(endpoints.blocking(Permission.OPERATE, QueryParameters.only("dryRun"), this::put));
     api.delete("/jobs/:name")
         .handler(endpoints.blocking(Permission.OPERATE, NoBody.CHECK, this::delete));
     api.post("/jobs/:name/pause")
@@ -112,6 +113,9 @@ public final class JobRoutes {
     Optional<StoredJob> current = jobs.find(name);
     JobSpec before = current.map(StoredJob::spec).orElse(null);
     JobSpec spec = parse(call, name, before);
+    if (call.boolQuery("dryRun")) {
+      return Reply.ok(DryRun.answer(name, current.isPresent()));
+    }
     if (current.isEmpty()) {
       StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
       changed(name);

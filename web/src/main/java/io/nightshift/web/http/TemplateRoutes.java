@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 
 /** Template CRUD. PUT stores a new version (or the first one). */
 public final class TemplateRoutes {
@@ -46,7 +47,8 @@ public final class TemplateRoutes {
                 Permission.READ, QueryParameters.only("after", "limit"), this::list));
     api.get("/templates/:name")
         .handler(endpoints.blocking(Permission.READ, QueryParameters.only("version"), this::get));
-    api.put("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
+    api.put("/templates/:name")
+        .handler(endpoints.blocking(Permission.OPERATE, QueryParameters.only("dryRun"), this::put));
     api.delete("/templates/:name")
         .handler(endpoints.blocking(Permission.OPERATE, NoBody.CHECK, this::delete));
   }
@@ -82,10 +84,14 @@ public final class TemplateRoutes {
 
   private Reply put(Call call) {
     String name = call.name("name");
+    Optional<StoredTemplate> current = templates.shown(name, null);
     Template template =
         UnchangedSecrets.template(
             TemplateParser.parseNew(call.body(), name),
-            templates.shown(name, null).map(StoredTemplate::template).orElse(null));
+            current.map(StoredTemplate::template).orElse(null));
+    if (call.boolQuery("dryRun")) {
+      return Reply.ok(withWarnings(DryRun.answer(name, current.isPresent()), template));
+    }
     String actor = call.principal().name();
     try {
       StoredTemplate stored = templates.update(template, actor, clock.instant());
@@ -116,7 +122,10 @@ public final class TemplateRoutes {
       }
     }
     if (!warnings.isEmpty()) {
-      log.warn("template {} version {}: {}", template.name(), answer.getValue("version"), warnings);
+      if (!answer.getBoolean("dryRun", false)) {
+        log.warn(
+            "template {} version {}: {}", template.name(), answer.getValue("version"), warnings);
+      }
       answer.put("warnings", warnings);
     }
     return answer;

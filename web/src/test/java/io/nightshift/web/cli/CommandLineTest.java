@@ -362,6 +362,63 @@ abstract class CommandLineTest {
   }
 
   /**
+   * A dry run is checked by the server as the apply would be: a folder it calls fine applies, and
+   * one it refuses names every problem of every file (before: "would be created" for a job with a
+   * bad schedule and an undeclared parameter, then the real apply stopped halfway at it).
+   */
+  @Test
+  void a_dry_run_names_every_problem_the_apply_would_meet_and_stores_nothing() throws IOException {
+    String t = unique("dry-t");
+    String ok = unique("dry-ok");
+    String bad = unique("dry-bad");
+    String later = unique("dry-later");
+    template(
+        t,
+        new JsonArray().add(command("a", "echo $target")),
+        new JsonArray().add(new JsonObject().put("name", "target").put("default", "eu")));
+    Path dir = home.resolve("dry-" + t);
+    Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve(ok + ".yaml"),
+        "name: " + ok + "\ntemplate: " + t + "\nschedule:\n  cron: \"30 2 * * *\"\n");
+    Files.writeString(
+        dir.resolve(bad + ".yaml"),
+        "name: "
+            + bad
+            + "\ntemplate: "
+            + t
+            + "\nparams:\n  colour: red\nschedule:\n  cron: \"0 0 12 ? * MON-FRI/2\"\n");
+    // A new template and its job: the job is checked by the real apply, after its template.
+    Files.writeString(
+        dir.resolve(later + "-t.yaml"),
+        "name: " + later + "\nsteps:\n  - name: a\n    kind: command\n    command: 'true'\n");
+    Files.writeString(
+        dir.resolve(later + ".yaml"), "name: " + later + "-job\ntemplate: " + later + "\n");
+
+    Result dry = cli(operator, "apply", "-f", dir.toString(), "--dry-run");
+
+    assertThat(dry.status()).as(dry.toString()).isEqualTo(2);
+    assertThat(dry.err())
+        .contains(bad + ".yaml: ")
+        .contains("schedule.cron: day-of-week 'MON-FRI/2'")
+        .contains("params.colour");
+    assertThat(dry.out())
+        .contains(ok)
+        .contains("would be created")
+        .contains("refused")
+        .contains("checked once its template is applied");
+    for (String job : List.of(ok, bad, later + "-job")) {
+      assertThat(server.get("/api/v1/jobs/" + job, ADMIN_TOKEN).status()).isEqualTo(404);
+    }
+    assertThat(server.get("/api/v1/templates/" + later, ADMIN_TOKEN).status()).isEqualTo(404);
+
+    Files.delete(dir.resolve(bad + ".yaml"));
+    Result fine = cli(operator, "apply", "-f", dir.toString(), "--dry-run");
+    assertThat(fine.status()).as(fine.toString()).isEqualTo(0);
+    assertThat(fine.out()).contains("dry run, nothing changed: 3 would be created");
+  }
+
+  /**
    * A field removed from a job's file is removed on the server (the API keeps what a PUT leaves
    * out: before, the job kept firing on its old schedule while apply said "updated"), and a crontab
    * line applied twice is unchanged the second time (before: "updated" at every apply).

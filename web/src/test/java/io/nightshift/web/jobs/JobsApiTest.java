@@ -12,6 +12,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.nightshift.web.TestServer;
 import io.nightshift.web.TestServer.Answer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,6 +101,70 @@ class JobsApiTest {
    * parameter values all masked: which are secret is unknown); a run-now of it is 409 naming the
    * version. Before, the whole jobs list answered 400.
    */
+  @Test
+  void a_dry_run_put_checks_a_job_and_a_template_as_the_put_would_and_stores_nothing() {
+    JsonObject good =
+        deployJob("dry-job").put("schedule", new JsonObject().put("everySeconds", 60));
+    Answer fine = server.put("/api/v1/jobs/dry-job?dryRun=true", operator, good.encode());
+    assertThat(fine.status()).as(fine.toString()).isEqualTo(200);
+    assertThat(fine.json())
+        .isEqualTo(
+            new JsonObject().put("dryRun", true).put("name", "dry-job").put("action", "create"));
+    assertThat(server.get("/api/v1/jobs/dry-job", viewer).status()).isEqualTo(404);
+
+    Answer refused =
+        server.put(
+            "/api/v1/jobs/dry-job?dryRun=true",
+            operator,
+            good.copy()
+                .put("params", new JsonObject().put("colour", "red"))
+                .put("schedule", new JsonObject().put("cron", "0 */0 * * * ?"))
+                .encode());
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.body())
+        .contains("params.version")
+        .contains("params.colour")
+        .contains("schedule.cron");
+
+    assertThat(
+            server.put("/api/v1/jobs/dry-job?dryRun=yes", operator, good.encode()).errorMessage())
+        .isEqualTo("dryRun: must be true or false, got 'yes'");
+    assertThat(server.put("/api/v1/jobs/dry-job?dry=true", operator, good.encode()).status())
+        .isEqualTo(400);
+    assertThat(server.put("/api/v1/jobs/dry-job?dryRun=true", viewer, good.encode()).status())
+        .isEqualTo(403);
+
+    // A template change a job no longer matches: the warning the stored version would get.
+    createJob(server, deployJob("dry-kept"));
+    Answer template =
+        server.put(
+            "/api/v1/templates/deploy?dryRun=true",
+            operator,
+            new JsonObject()
+                .put(
+                    "params",
+                    new JsonArray()
+                        .add(new JsonObject().put("name", "version"))
+                        .add(new JsonObject().put("name", "target").put("required", true)))
+                .put(
+                    "steps",
+                    new JsonArray()
+                        .add(
+                            new JsonObject()
+                                .put("name", "a")
+                                .put("kind", "command")
+                                .put("command", "echo $version")))
+                .encode());
+    assertThat(template.status()).as(template.toString()).isEqualTo(200);
+    assertThat(template.json().getString("action")).isEqualTo("update");
+    assertThat(template.json().getJsonArray("warnings").encode())
+        .contains("job 'dry-kept'")
+        .contains("target");
+    assertThat(server.get("/api/v1/templates/deploy", viewer).json().getJsonArray("params"))
+        .hasSize(3);
+    assertThat(server.delete("/api/v1/jobs/dry-kept", operator).status()).isEqualTo(204);
+  }
+
   @Test
   void a_job_of_a_template_this_node_cannot_read_is_listed_with_every_value_masked() {
     JobsKit.template(server, "vault-broken", "true", "[{\"name\":\"password\",\"secret\":true}]");
