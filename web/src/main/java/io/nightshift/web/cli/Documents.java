@@ -121,10 +121,6 @@ final class Documents {
   }
 
   /**
-   * Whether the server already holds what the file says. A field the file leaves out matches the
-   * server's default for it (empty, false, zero, or the documented default).
-   */
-  /**
    * What to send for a file: a job's fields the file leaves out are sent as their defaults (no
    * schedule, no params, no webhooks, forbid, fire_once), since the API keeps a field a PUT leaves
    * out: a line removed from the file must be removed on the server too. {@code enabled} is left
@@ -153,6 +149,10 @@ final class Documents {
     return out;
   }
 
+  /**
+   * Whether the server already holds what the file says. A field the file leaves out matches the
+   * server's default for it (empty, false, zero, or the documented default).
+   */
   static boolean same(Kind kind, JsonObject server, JsonObject file) {
     JsonObject desired = desired(kind, file).copy();
     if (kind == Kind.JOB
@@ -232,6 +232,7 @@ final class Documents {
       case "concurrency" -> "forbid".equals(value);
       case "misfire" -> "fire_once".equals(value);
       case "onTimeout" -> "deny".equals(value);
+      case "timezone" -> "UTC".equals(value);
       case "expectStatus" -> Integer.valueOf(200).equals(value);
       case "method" -> value.equals("notify".equals(owner.getString("kind")) ? "POST" : "GET");
       default -> false;

@@ -416,6 +416,12 @@ abstract class CommandLineTest {
     Result fine = cli(operator, "apply", "-f", dir.toString(), "--dry-run");
     assertThat(fine.status()).as(fine.toString()).isEqualTo(0);
     assertThat(fine.out()).contains("dry run, nothing changed: 3 would be created");
+
+    // Applied, then applied again: a cron without a timezone (UTC on the server) is unchanged
+    // (it was "updated", a new revision, at every apply).
+    assertThat(cli(operator, "apply", "-f", dir.toString()).out()).contains("3 created");
+    Result again = cli(operator, "apply", "-f", dir.toString());
+    assertThat(again.out()).as(again.toString()).contains("3 unchanged");
   }
 
   /**
