@@ -11,7 +11,8 @@ import java.util.Set;
  * first line may come before the event saying it runs: the RUNNING mark is then printed before that
  * line (and not again when the event comes), so a step's output never shows above the mark that it
  * started. Lines of an attempt that has ended add no mark. A status of an attempt is marked once,
- * however often it is told (a resumed stream tells where each stands).
+ * however often it is told (a resumed stream tells where each stands). An approval asked for says
+ * what it asks, who may decide until when, and the commands that decide it; then its decision.
  */
 final class FollowPrinter {
   private final Output out;
@@ -60,9 +61,54 @@ final class FollowPrinter {
           mark(step, status, data);
         }
       }
+      case "approval" -> approval(data);
       default -> {
-        // run, approval and end events: the summary line comes after the stream
+        // run and end events: the summary line comes after the stream
       }
+    }
+  }
+
+  /**
+   * An approval asked for or decided while following: what it asks, who may decide and until when,
+   * and the commands that decide it; then how it was decided.
+   */
+  private void approval(JsonObject event) {
+    JsonObject approval = event.getJsonObject("approval", new JsonObject());
+    Object id = event.getValue("approvalId");
+    String step = event.getString("step");
+    switch (event.getString("event", "")) {
+      case "requested" ->
+          out.line(
+              out.dim("-- approval " + id + " for step " + step + ": ")
+                  + approval.getString("message", "approve to go on")
+                  + out.dim(
+                      " (approvers "
+                          + String.join(
+                              ", ",
+                              approval
+                                  .getJsonArray("approvers", new io.vertx.core.json.JsonArray())
+                                  .stream()
+                                  .map(String::valueOf)
+                                  .toList())
+                          + (approval.getString("expiresAt") == null
+                              ? ""
+                              : "; expires " + approval.getString("expiresAt"))
+                          + "): nightshift approve "
+                          + id
+                          + " | nightshift deny "
+                          + id
+                          + " -m WHY"));
+      case "decided", "expired" ->
+          out.line(
+              out.dim("-- approval " + id + " for step " + step + " ")
+                  + out.status(event.getString("status"))
+                  + (event.getString("decidedBy") == null
+                      ? ""
+                      : out.dim(" by " + event.getString("decidedBy")))
+                  + (approval.getString("comment") == null
+                      ? ""
+                      : out.dim(": " + approval.getString("comment"))));
+      default -> {}
     }
   }
 

@@ -40,6 +40,41 @@ class FollowPrinterTest {
   }
 
   @Test
+  void an_approval_says_what_it_asks_who_decides_until_when_and_how_then_its_decision() {
+    printer.print("step", step("qa", 3, "WAITING_APPROVAL"));
+    printer.print(
+        "approval",
+        new JsonObject()
+            .put("type", "approval")
+            .put("event", "requested")
+            .put("approvalId", 12)
+            .put("step", "qa")
+            .put("status", "PENDING")
+            .put(
+                "approval",
+                new JsonObject()
+                    .put("message", "QA passed for 1.2.3?")
+                    .put("approvers", new io.vertx.core.json.JsonArray().add("role:qa").add("bob"))
+                    .put("expiresAt", "2026-12-05T21:00:00.000Z")));
+    printer.print(
+        "approval",
+        new JsonObject()
+            .put("event", "decided")
+            .put("approvalId", 12)
+            .put("step", "qa")
+            .put("status", "APPROVED")
+            .put("decidedBy", "bob")
+            .put("approval", new JsonObject().put("comment", "looks good")));
+
+    assertThat(text.toString().lines())
+        .containsExactly(
+            "-- step qa WAITING_APPROVAL",
+            "-- approval 12 for step qa: QA passed for 1.2.3? (approvers role:qa, bob; expires"
+                + " 2026-12-05T21:00:00.000Z): nightshift approve 12 | nightshift deny 12 -m WHY",
+            "-- approval 12 for step qa APPROVED by bob: looks good");
+  }
+
+  @Test
   void in_order_events_print_as_they_come_and_each_attempt_of_a_retry_gets_its_mark() {
     printer.print("step", step("fetch", 1, "RUNNING"));
     printer.print("log", line("fetch", 1, "timeout"));
