@@ -16,6 +16,7 @@ import io.nightshift.web.http.ConnectionGuard;
 import io.nightshift.web.http.ConsoleRoutes;
 import io.nightshift.web.http.Endpoints;
 import io.nightshift.web.http.Failures;
+import io.nightshift.web.http.HeadRequests;
 import io.nightshift.web.http.HealthRoutes;
 import io.nightshift.web.http.JobRoutes;
 import io.nightshift.web.http.JsonBodies;
@@ -58,6 +59,7 @@ final class ApiServer {
   /** Mounts every route over the node's parts and listens; blocks until the port is bound. */
   static ApiServer listen(Config config, Clock clock, Database database, NodeParts parts) {
     Router router = Router.router(parts.vertx());
+    router.route().handler(new HeadRequests());
     router.route().handler(new AccessLog());
     new HealthRoutes(parts.checks(), parts.registry()).mount(router);
     new ApiDocRoutes().mount(router);

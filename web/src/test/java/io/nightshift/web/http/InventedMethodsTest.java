@@ -55,6 +55,29 @@ class InventedMethodsTest {
     assertThat(request("GET", "/health")).startsWith("HTTP/1.1 200 ");
   }
 
+  @Test
+  void head_is_answered_as_get_without_a_body_but_not_on_a_live_stream() throws Exception {
+    // A load balancer's HEAD /health check, curl -I: it was 405.
+    for (String path : List.of("/health", "/ready", "/", "/api/v1/runs", "/api/v1/templates")) {
+      String answer = request("HEAD", path);
+      assertThat(answer).as("HEAD " + path + " -> " + answer).startsWith("HTTP/1.1 200 ");
+      assertThat(answer).as("HEAD " + path).endsWith("\r\n\r\n");
+      String get = request("GET", path);
+      assertThat(header(answer, "content-type")).isEqualTo(header(get, "content-type"));
+    }
+    assertThat(request("HEAD", "/api/v1/runs/1/logs/stream")).startsWith("HTTP/1.1 405 ");
+    assertThat(request("HEAD", "/api/v1/nope")).startsWith("HTTP/1.1 404 ");
+  }
+
+  private static String header(String answer, String name) {
+    return answer
+        .substring(0, answer.indexOf("\r\n\r\n"))
+        .lines()
+        .filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith(name + ":"))
+        .findFirst()
+        .orElse(null);
+  }
+
   /** One raw HTTP/1.1 request (any method token) with the admin token; the whole answer. */
   private String request(String method, String path) throws Exception {
     try (Socket socket = new Socket("127.0.0.1", server.port())) {
