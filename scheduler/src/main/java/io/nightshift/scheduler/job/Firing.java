@@ -2,6 +2,8 @@ package io.nightshift.scheduler.job;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nightshift.scheduler.run.CreatedRuns;
+import io.nightshift.scheduler.run.RunEventRepository;
+import io.nightshift.scheduler.run.RunEvents;
 import io.nightshift.scheduler.run.Trigger;
 import io.nightshift.scheduler.store.Sql;
 import io.nightshift.scheduler.template.TemplateRepository;
@@ -139,19 +141,44 @@ public final class Firing {
 
   /** Records a misfire (policy skip): no run. */
   public Result recordMisfire(long jobId, Instant scheduledAt, String reason) {
+    return recordMisfire(jobId, scheduledAt, reason, true);
+  }
+
+  /**
+   * Records a misfire (policy skip): no run; {@code tell}: with a {@code job.fire_missed} event for
+   * the job's webhooks, in the same transaction (not for fires a pause held back: those were not
+   * missed by accident).
+   */
+  public Result recordMisfire(long jobId, Instant scheduledAt, String reason, boolean tell) {
     try {
       dsl.transaction(
-          cfg ->
-              FireRepository.insert(
+          cfg -> {
+            Instant at = clocks.clusterTime();
+            FireRepository.insert(
+                cfg.dsl(),
+                jobId,
+                scheduledAt,
+                at,
+                FireOutcome.MISFIRED,
+                reason,
+                null,
+                node,
+                instance);
+            if (tell) {
+              RunEventRepository.add(
                   cfg.dsl(),
-                  jobId,
-                  scheduledAt,
-                  clocks.clusterTime(),
-                  FireOutcome.MISFIRED,
-                  reason,
-                  null,
-                  node,
-                  instance));
+                  RunEvents.NO_RUN,
+                  RunEvents.fire(
+                      FireOutcome.MISFIRED.webhookEvent(),
+                      jobId,
+                      null,
+                      scheduledAt,
+                      reason,
+                      null,
+                      at),
+                  at);
+            }
+          });
       metrics.count(FireOutcome.MISFIRED);
       return new Result(true, FireOutcome.MISFIRED, null, reason);
     } catch (DataAccessException e) {

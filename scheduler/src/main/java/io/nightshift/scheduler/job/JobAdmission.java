@@ -59,28 +59,30 @@ public final class JobAdmission implements Admission {
     return decide(job.concurrency(), NewRunRepository.unfinishedOfJob(tx, job.name()), force);
   }
 
-  /** Decides for a job whose row lock the caller holds; {@code unfinished}: its active runs. */
-  public static Decision decide(Concurrency policy, List<Long> unfinished, boolean force) {
+  /**
+   * Decides for a job whose row lock the caller holds; {@code unfinished}: its runs that have not
+   * ended, oldest first.
+   */
+  public static Decision decide(
+      Concurrency policy, List<NewRunRepository.Unfinished> unfinished, boolean force) {
     if (unfinished.isEmpty() || policy == Concurrency.ALLOW) {
       return new Decision(Verdict.START, null);
     }
+    long newest = unfinished.get(unfinished.size() - 1).id();
     if (policy == Concurrency.QUEUE) {
-      // The first unfinished run is the one running; the rest wait.
-      if (unfinished.size() - 1 >= MAX_QUEUED) {
+      long queued = unfinished.stream().filter(NewRunRepository.Unfinished::queued).count();
+      if (queued >= MAX_QUEUED) {
         return new Decision(
             Verdict.REFUSE,
-            unfinished.get(unfinished.size() - 1),
-            (unfinished.size() - 1)
-                + " runs of this job are queued already, the most a job keeps waiting");
+            newest,
+            queued + " runs of this job are queued already, the most a job keeps waiting");
       }
-      return new Decision(Verdict.QUEUE, unfinished.get(unfinished.size() - 1));
+      return new Decision(Verdict.QUEUE, newest);
     }
+    long oldest = unfinished.get(0).id();
     return force
         ? new Decision(Verdict.START, null)
-        : new Decision(
-            Verdict.REFUSE,
-            unfinished.get(0),
-            "run " + unfinished.get(0) + " of this job is still running");
+        : new Decision(Verdict.REFUSE, oldest, "run " + oldest + " of this job is still running");
   }
 
   @Override

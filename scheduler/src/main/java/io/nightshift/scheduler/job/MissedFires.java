@@ -106,7 +106,7 @@ final class MissedFires implements AutoCloseable {
             + (paused ? " while the job was paused" : " (no node was running)");
     Firing.Result result =
         spec.misfire() == Misfire.SKIP
-            ? firing.recordMisfire(job.id(), latest, span + "; policy skip")
+            ? firing.recordMisfire(job.id(), latest, span + "; policy skip", !paused)
             : firing.fireMissed(
                 job.id(),
                 latest,

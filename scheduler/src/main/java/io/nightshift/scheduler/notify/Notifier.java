@@ -156,6 +156,13 @@ public final class Notifier implements AutoCloseable {
     }
     if (hook == null) {
       inFlight.release();
+      if (delivery.runId() == RunEvents.NO_RUN) {
+        log.warn(
+            "webhook {} ({}) not sent: the job or its webhook was removed or changed before"
+                + " delivery",
+            delivery.url(),
+            delivery.event());
+      }
       record(
           delivery,
           attempt,

@@ -10,6 +10,7 @@ import io.nightshift.scheduler.run.RunEventRepository;
 import io.nightshift.scheduler.run.RunEvents;
 import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunStatus;
+import io.nightshift.scheduler.secrets.SecretKeyException;
 import io.nightshift.scheduler.template.Webhook;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
@@ -29,6 +30,9 @@ import org.jooq.DSLContext;
  * started no run goes to the job's own webhooks ({@code job.fire_*}).
  */
 public final class WebhookFanOut implements EventRelay.Claimed {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(WebhookFanOut.class);
+
   private final RunRepository runs;
   private final JobRepository jobs;
   private final Clock clock;
@@ -87,7 +91,7 @@ public final class WebhookFanOut implements EventRelay.Claimed {
       JsonObject event = stored.body();
       Run run = batch.get(stored.runId());
       if (RunEvents.isFire(event)) {
-        deliveries += fanOutFire(tx, stored, jobsInTx.find(event.getLong("jobId")).orElse(null));
+        deliveries += fanOutFire(tx, stored, fireJob(jobsInTx, event));
       } else if (RunEvents.isRun(event)) {
         RunStatus status = RunStatus.valueOf(event.getString("status"));
         if (status.terminal()) {
@@ -139,6 +143,24 @@ public final class WebhookFanOut implements EventRelay.Claimed {
       written++;
     }
     return written;
+  }
+
+  /**
+   * The job of a fire event, or null: deleted since, or its stored secrets sealed with a key this
+   * node lacks (its webhooks' secrets cannot be read to sign with: said once per event, not a
+   * failed relay batch).
+   */
+  private static StoredJob fireJob(JobRepository jobs, JsonObject event) {
+    try {
+      return jobs.find(event.getLong("jobId")).orElse(null);
+    } catch (SecretKeyException unreadable) {
+      log.warn(
+          "{} of job {} not sent to its webhooks: {}",
+          event.getString("event"),
+          event.getLong("jobId"),
+          unreadable.getMessage());
+      return null;
+    }
   }
 
   /**
@@ -207,8 +229,12 @@ public final class WebhookFanOut implements EventRelay.Claimed {
       return null;
     }
     int index = Integer.parseInt(parts[2]);
-    List<Webhook> own =
-        jobs.find(Long.parseLong(parts[1])).map(j -> j.spec().webhooks()).orElse(List.of());
+    List<Webhook> own;
+    try {
+      own = jobs.find(Long.parseLong(parts[1])).map(j -> j.spec().webhooks()).orElse(List.of());
+    } catch (SecretKeyException unreadable) {
+      return null;
+    }
     Webhook found = index < own.size() ? own.get(index) : null;
     return found != null && found.url().equals(url) ? found : null;
   }

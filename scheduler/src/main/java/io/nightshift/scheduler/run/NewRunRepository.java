@@ -274,13 +274,16 @@ public final class NewRunRepository {
         .fetchOptional(r -> new Requested(r.value1(), r.value2()));
   }
 
+  /** A run of a job that has not ended: waiting for its turn ({@code queued}) or active. */
+  public record Unfinished(long id, boolean queued) {}
+
   /** Runs of a job that have not ended, oldest first (for concurrency policies). */
-  public static List<Long> unfinishedOfJob(DSLContext tx, String job) {
-    return tx.select(RUN.ID)
+  public static List<Unfinished> unfinishedOfJob(DSLContext tx, String job) {
+    return tx.select(RUN.ID, RUN.STATUS)
         .from(RUN)
         .where(RUN.JOB_NAME.eq(job))
         .and(RUN.STATUS.eq(RunStatus.QUEUED.name()).or(RUN.STATUS.in(RunRepository.ACTIVE)))
         .orderBy(RUN.ID)
-        .fetch(RUN.ID);
+        .fetch(r -> new Unfinished(r.value1(), RunStatus.QUEUED.name().equals(r.value2())));
   }
 }

@@ -30,12 +30,18 @@ public record Webhook(String url, List<String> events, String secret) {
     events = List.copyOf(events);
   }
 
+  /**
+   * Routine for a {@code forbid} job whose runs outlast its interval (a fire every few seconds
+   * skipped): sent only to a webhook that names it or {@code job.*}, not to one that wants all.
+   */
+  public static final String ROUTINE = "job.fire_skipped";
+
   public boolean wants(String event) {
     if (events.isEmpty()) {
-      return true;
+      return !event.equals(ROUTINE);
     }
     for (String e : events) {
-      if (e.equals("*")
+      if ((e.equals("*") && !event.equals(ROUTINE))
           || e.equals(event)
           || (e.endsWith(".*") && event.startsWith(e.substring(0, e.length() - 1)))) {
         return true;

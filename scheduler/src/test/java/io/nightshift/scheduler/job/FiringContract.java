@@ -436,6 +436,23 @@ abstract class FiringContract extends FiringFixture {
   }
 
   @Test
+  void a_misfire_recorded_by_policy_skip_is_told_to_the_jobs_webhooks_unless_a_pause_held_it() {
+    StoredJob a = job("a", "allow");
+    Instant then = second().minusSeconds(3600);
+    Firing firing = firing("n1", new SimpleMeterRegistry());
+
+    firing.recordMisfire(a.id(), then, "1 fire missed at " + then + " (no node was running)", true);
+    firing.recordMisfire(
+        a.id(), then.plusSeconds(60), "1 fire missed while the job was paused", false);
+
+    assertThat(fires(a, "misfired")).hasSize(2);
+    assertThat(fireEvents()).hasSize(1);
+    assertThat(fireEvents().get(0).getString("event")).isEqualTo("job.fire_missed");
+    assertThat(fireEvents().get(0).getLong("jobId")).isEqualTo(a.id());
+    assertThat(fireEvents().get(0).getString("reason")).contains("no node was running");
+  }
+
+  @Test
   void a_queue_jobs_fire_past_a_hundred_waiting_runs_is_skipped_saying_so() {
     StoredJob queue = job("queue", "queue");
     Firing firing = firing("n1", new SimpleMeterRegistry());

@@ -153,13 +153,24 @@ final class Apply extends Base {
     }
     JsonObject checked;
     try {
-      checked = api().put(path + "?dryRun=true", Documents.desired(d.kind(), d.body()));
+      checked = api().put(path, Documents.desired(d.kind(), d.body()).copy().put("dryRun", true));
     } catch (ApiError e) {
+      if (e.status() == 403) {
+        return new Change(word, d.name(), action, "not checked: needs the operator role");
+      }
+      if (e.status() == 400 && e.getMessage().contains("dryRun: unknown field")) {
+        // A node of an earlier version: it refused the whole body, checking nothing.
+        return new Change(word, d.name(), action, "not checked: the server predates dry runs");
+      }
       if (e.status() != 400 && e.status() != 409 && e.status() != 422) {
         throw e;
       }
       cli().note(d.file() + ": " + e.getMessage());
       return new Change(word, d.name(), REFUSED, e.getMessage());
+    }
+    if (!checked.getBoolean("dryRun", false)) {
+      throw new CliError(
+          d.file() + ": the server stored this change although it was sent as a dry run");
     }
     checked
         .getJsonArray("warnings", new io.vertx.core.json.JsonArray())

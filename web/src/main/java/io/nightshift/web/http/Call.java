@@ -152,18 +152,6 @@ public final class Call {
     return (int) n;
   }
 
-  /** {@code true} or {@code false} (false when absent); else 400 naming the parameter. */
-  public boolean boolQuery(String param) {
-    String value = query(param);
-    if (value == null || value.equals("false")) {
-      return false;
-    }
-    if (value.equals("true")) {
-      return true;
-    }
-    throw Invalid.of(param, "must be true or false, got '" + value + "'");
-  }
-
   public int limit() {
     return intQuery("limit", 50, 1, 500);
   }

@@ -12,10 +12,16 @@ import io.vertx.ext.web.RoutingContext;
 public final class HeadRequests implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
-    if (ctx.request().method() != HttpMethod.HEAD || ctx.request().path().endsWith("/stream")) {
+    if (ctx.request().method() != HttpMethod.HEAD) {
       ctx.next();
       return;
     }
-    ctx.reroute(HttpMethod.GET, ctx.request().uri());
+    String path = ctx.normalizedPath();
+    if (path.replaceAll("/+$", "").endsWith("/stream")) {
+      ctx.next(); // 405
+      return;
+    }
+    String query = ctx.request().query();
+    ctx.reroute(HttpMethod.GET, query == null ? path : path + "?" + query);
   }
 }

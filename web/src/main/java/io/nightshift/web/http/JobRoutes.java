@@ -86,8 +86,7 @@ public final class JobRoutes {
                 Permission.READ, QueryParameters.only("after", "limit"), this::list));
     api.get("/jobs/:name")
         .handler(endpoints.blocking(Permission.READ, QueryParameters.none(), this::get));
-    api.put("/jobs/:name")
-        .handler(endpoints.blocking(Permission.OPERATE, QueryParameters.only("dryRun"), this::put));
+    api.put("/jobs/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
     api.delete("/jobs/:name")
         .handler(endpoints.blocking(Permission.OPERATE, NoBody.CHECK, this::delete));
     api.post("/jobs/:name/pause")
@@ -102,7 +101,7 @@ public final class JobRoutes {
   }
 
   private Reply create(Call call) {
-    JobSpec spec = parse(call, null, null);
+    JobSpec spec = parse(call.body(), null, null);
     StoredJob stored = jobs.create(spec, call.principal().name(), clock.instant());
     changed(stored.name());
     return Reply.created(json(stored), "/api/v1/jobs/" + stored.name());
@@ -112,8 +111,10 @@ public final class JobRoutes {
     String name = call.name("name");
     Optional<StoredJob> current = jobs.find(name);
     JobSpec before = current.map(StoredJob::spec).orElse(null);
-    JobSpec spec = parse(call, name, before);
-    if (call.boolQuery("dryRun")) {
+    JsonObject body = call.body().copy();
+    boolean dryRun = DryRun.take(body);
+    JobSpec spec = parse(body, name, before);
+    if (dryRun) {
       return Reply.ok(DryRun.answer(name, current.isPresent()));
     }
     if (current.isEmpty()) {
@@ -224,10 +225,10 @@ public final class JobRoutes {
    * parameter values (against the template) in one 400. A masked secret (a secret parameter's value
    * or a webhook secret written back as read) stands for the stored job's; on create it is a 400.
    */
-  private JobSpec parse(Call call, String name, JobSpec stored) {
+  private JobSpec parse(JsonObject body, String name, JobSpec stored) {
     JobSpec given =
         JobParser.parse(
-            call.body(),
+            body,
             name,
             stored,
             clock.instant(),

@@ -47,8 +47,7 @@ public final class TemplateRoutes {
                 Permission.READ, QueryParameters.only("after", "limit"), this::list));
     api.get("/templates/:name")
         .handler(endpoints.blocking(Permission.READ, QueryParameters.only("version"), this::get));
-    api.put("/templates/:name")
-        .handler(endpoints.blocking(Permission.OPERATE, QueryParameters.only("dryRun"), this::put));
+    api.put("/templates/:name").handler(endpoints.blocking(Permission.OPERATE, this::put));
     api.delete("/templates/:name")
         .handler(endpoints.blocking(Permission.OPERATE, NoBody.CHECK, this::delete));
   }
@@ -84,12 +83,14 @@ public final class TemplateRoutes {
 
   private Reply put(Call call) {
     String name = call.name("name");
+    JsonObject body = call.body().copy();
+    boolean dryRun = DryRun.take(body);
     Optional<StoredTemplate> current = templates.shown(name, null);
     Template template =
         UnchangedSecrets.template(
-            TemplateParser.parseNew(call.body(), name),
+            TemplateParser.parseNew(body, name),
             current.map(StoredTemplate::template).orElse(null));
-    if (call.boolQuery("dryRun")) {
+    if (dryRun) {
       return Reply.ok(withWarnings(DryRun.answer(name, current.isPresent()), template));
     }
     String actor = call.principal().name();

@@ -412,6 +412,11 @@ abstract class CommandLineTest {
     }
     assertThat(server.get("/api/v1/templates/" + later, ADMIN_TOKEN).status()).isEqualTo(404);
 
+    // A token that may not change anything gets the plan, each change said to be unchecked.
+    Result asApprover = cli(approver, "apply", "-f", dir.toString(), "--dry-run");
+    assertThat(asApprover.status()).as(asApprover.toString()).isEqualTo(0);
+    assertThat(asApprover.out()).contains("not checked: needs the operator role");
+
     Files.delete(dir.resolve(bad + ".yaml"));
     Result fine = cli(operator, "apply", "-f", dir.toString(), "--dry-run");
     assertThat(fine.status()).as(fine.toString()).isEqualTo(0);

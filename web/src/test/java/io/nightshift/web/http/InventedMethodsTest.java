@@ -66,6 +66,11 @@ class InventedMethodsTest {
       assertThat(header(answer, "content-type")).isEqualTo(header(get, "content-type"));
     }
     assertThat(request("HEAD", "/api/v1/runs/1/logs/stream")).startsWith("HTTP/1.1 405 ");
+    assertThat(request("HEAD", "/api/v1/runs/1/logs/stream/")).startsWith("HTTP/1.1 405 ");
+    assertThat(request("HEAD", "/api/v1/runs?limit=1")).startsWith("HTTP/1.1 200 ");
+    // The absolute form of a request target (as sent to a proxy) is served too.
+    assertThat(request("HEAD", "http://127.0.0.1:" + server.port() + "/health"))
+        .startsWith("HTTP/1.1 200 ");
     assertThat(request("HEAD", "/api/v1/nope")).startsWith("HTTP/1.1 404 ");
   }
 
