@@ -99,3 +99,21 @@ export function scheduleWords(schedule) {
   }
   return (words || 'cron ' + schedule.cron) + ' (' + tz + ')';
 }
+
+// Terminal control sequences in a log line: colours and cursor moves (CSI), titles and links (OSC),
+// and two-byte escapes. Tools that colour their output for a terminal printed them as garbage.
+const CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
+
+/**
+ * A log line as a terminal would leave it: control sequences removed, and of a line redrawn with
+ * carriage returns (a progress bar) what was written last. The stored line and the downloaded log
+ * keep every byte; this is what the page shows and searches.
+ */
+export function readable(line) {
+  if (typeof line.line !== 'string' || !/[\x1b\r]/.test(line.line)) return line;
+  let text = line.line.replace(CONTROL, '');
+  const redrawn = text.replace(/\r+$/, '');
+  const cr = redrawn.lastIndexOf('\r');
+  if (cr >= 0) text = redrawn.slice(cr + 1);
+  return { ...line, line: text };
+}

@@ -3,6 +3,7 @@
 // up). A 200,000-line step costs one page to open, not 200,000 lines.
 import { useState, useEffect, useRef } from './ui.js';
 import { get, query, stream, transient } from './api.js';
+import { readable } from './format.js';
 
 /** Lines fetched per page, both the first (the tail) and each earlier one. */
 export const PAGE = 1000;
@@ -89,7 +90,7 @@ export function useRunLog(runId, step, onStatus) {
           await pause(RECONNECT_MS, controller.signal);
         }
       }
-      mine.lines = tail.items;
+      mine.lines = tail.items.map(readable);
       mine.before = tail.next;
       tail.items.forEach((line) => count(counts, line));
       bump();
@@ -115,7 +116,7 @@ export function useRunLog(runId, step, onStatus) {
               count(counts, data);
               if (step && data.step !== step) { bumpCounts(); return; }
               if (mine.lines.length >= MAX_LINES) { mine.dropped++; return; }
-              mine.lines.push(data);
+              mine.lines.push(readable(data));
               bump();
             } else if (type === 'step' || type === 'run' || type === 'end') {
               if (type === 'end') ended = true;
@@ -152,7 +153,7 @@ export function useRunLog(runId, step, onStatus) {
     mine.earlier = get(`/runs/${runId}/logs` + query({ step, before: mine.before, limit: PAGE })).then(
       (page) => {
         if (state.current !== mine) return 0;
-        mine.lines = page.items.concat(mine.lines);
+        mine.lines = page.items.map(readable).concat(mine.lines);
         mine.before = page.next;
         setVersion((v) => v + 1);
         return page.items.length;

@@ -131,7 +131,9 @@ class ConsoleTest extends ConsoleSession {
                     .add(
                         command(
                             "hello",
-                            "echo \"hello $who\"; echo first-line; while [ ! -f '"
+                            "echo \"hello $who\"; printf '\\033[1;32mok\\033[0m coloured\\n';"
+                                + " printf 'progress 10%%\\rprogress 100%%\\n'; echo first-line;"
+                                + " while [ ! -f '"
                                 + marker
                                 + "' ]; do sleep 0.1; done; echo second-line"))
                     .add(command("after", "echo 'warning: all done' >&2")));
@@ -170,6 +172,12 @@ class ConsoleTest extends ConsoleSession {
 
     browser.click("#start-run");
     browser.waitForText(".log .line", "first-line");
+    // A coloured line and a redrawn progress line read as a terminal shows them.
+    assertThat(browser.waitForText(".log .line", "coloured").getText()).endsWith("ok coloured");
+    assertThat(browser.waitForText(".log .line", "progress").getText())
+        .endsWith("progress 100%")
+        .doesNotContain("\u001b")
+        .doesNotContain("10%");
     assertThat(browser.find("#run-status").getAttribute("data-status")).isEqualTo("RUNNING");
     browser.screenshot("06-run-live");
     Files.writeString(marker, "go");
