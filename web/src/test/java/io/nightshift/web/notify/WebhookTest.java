@@ -77,6 +77,10 @@ class WebhookTest {
     receiver.stop(0);
   }
 
+  static JsonObject command(String name, String command) {
+    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
+  }
+
   String hookUrl() {
     return "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
   }
@@ -97,14 +101,7 @@ class WebhookTest {
                             .put("url", hookUrl())
                             .put("events", new JsonArray().add("run.*"))
                             .put("secret", "hook-secret")))
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "a")
-                            .put("kind", "command")
-                            .put("command", "echo $pw")));
+            .put("steps", new JsonArray().add(command("a", "echo $pw")));
     Answer created = server.post("/api/v1/templates", ADMIN_TOKEN, template.encode());
     assertThat(created.status()).isEqualTo(201);
     assertThat(created.json().getJsonArray("notify").getJsonObject(0).getString("secret"))
@@ -264,11 +261,7 @@ class WebhookTest {
                             .put("kind", "command")
                             .put("command", "true")
                             .put("undo", "true"))
-                    .add(
-                        new JsonObject()
-                            .put("name", "break")
-                            .put("kind", "command")
-                            .put("command", "exit 3")));
+                    .add(command("break", "exit 3")));
     assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template.encode()).status())
         .isEqualTo(201);
     server.post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"undone\"}");
@@ -350,14 +343,7 @@ class WebhookTest {
             ADMIN_TOKEN,
             new JsonObject()
                 .put("name", "backup")
-                .put(
-                    "steps",
-                    new JsonArray()
-                        .add(
-                            new JsonObject()
-                                .put("name", "dump")
-                                .put("kind", "command")
-                                .put("command", "sleep 3")))
+                .put("steps", new JsonArray().add(command("dump", "sleep 3")))
                 .encode());
     assertThat(template.status()).as(template.toString()).isEqualTo(201);
     JsonObject job =
@@ -399,14 +385,7 @@ class WebhookTest {
                     "params",
                     new JsonArray()
                         .add(new JsonObject().put("name", "target").put("required", true)))
-                .put(
-                    "steps",
-                    new JsonArray()
-                        .add(
-                            new JsonObject()
-                                .put("name", "dump")
-                                .put("kind", "command")
-                                .put("command", "echo $target")))
+                .put("steps", new JsonArray().add(command("dump", "echo $target")))
                 .encode());
     assertThat(changed.status()).as(changed.toString()).isEqualTo(200);
     Awaitility.await()
@@ -448,14 +427,7 @@ class WebhookTest {
                         new JsonObject()
                             .put("url", hookUrl())
                             .put("events", new JsonArray().add("job.fire_failed"))))
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "a")
-                            .put("kind", "command")
-                            .put("command", "true")));
+            .put("steps", new JsonArray().add(command("a", "true")));
     Answer refused = server.post("/api/v1/templates", ADMIN_TOKEN, template.encode());
     assertThat(refused.status()).isEqualTo(400);
     assertThat(refused.body()).contains("notify[0].events[0]").contains("job's notify");
