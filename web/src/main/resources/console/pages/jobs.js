@@ -16,6 +16,14 @@ function PauseResume({ job, done }) {
     : html`<${Action} id="pause-job" label="Pause" run=${() => post(`/jobs/${encodeURIComponent(job.name)}/pause`).then(done)} />`;
 }
 
+/** The job's latest fire: when, and its run or what became of it (a fire that failed stands out). */
+function LastFire({ fire, now }) {
+  if (!fire) return html`<span class="muted">—</span>`;
+  const run = fire.runId && (fire.outcome === 'started' || fire.outcome === 'queued')
+    ? html` <a href=${href('runs', fire.runId)}>#${fire.runId}</a>` : '';
+  return html`<${Time} at=${fire.scheduledAt} now=${now} /> ${run || html`<span title=${fire.reason || ''}><${Status} value=${fire.outcome} /></span>`}`;
+}
+
 export function Jobs() {
   const now = useNow();
   const list = useLoad((signal) => get('/jobs?limit=500', { signal }), []);
@@ -23,10 +31,11 @@ export function Jobs() {
     <${Loaded} state=${list}>${(page) => page.items.length === 0
       ? html`<${Empty}>No job yet. A job is a template with values and, optionally, a schedule.
           ${can('operate') ? html` <a href="#/jobs/new">Create one</a>.` : ''}<//>`
-      : html`<table class="list"><thead><tr><th>Name</th><th>Template</th><th>Schedule</th><th>Next fire</th><th>State</th><th></th></tr></thead>
+      : html`<table class="list"><thead><tr><th>Name</th><th>Template</th><th>Schedule</th><th>Last fire</th><th>Next fire</th><th>State</th><th></th></tr></thead>
         <tbody>${page.items.map((j) => html`<tr><td><a href=${href('jobs', j.name)}>${j.name}</a></td>
           <td><a href=${href('templates', j.template)}>${j.template}</a></td>
           <td>${scheduleWords(j.schedule)}</td>
+          <td class="last-fire"><${LastFire} fire=${j.lastFire} now=${now} /></td>
           <td>${!paused(j) && j.nextFireTimes && j.nextFireTimes[0] ? html`<${Time} at=${j.nextFireTimes[0]} now=${now} />` : html`<span class="muted">—</span>`}</td>
           <td>${paused(j) ? html`<span class="badge warn">paused</span>` : html`<span class="badge ok">active</span>`}</td>
           <td><${PauseResume} job=${j} done=${list.reload} /></td></tr>`)}</tbody></table>`}<//>
@@ -105,7 +114,7 @@ export function JobEditor({ name }) {
   const current = useLoad((signal) => name ? get(`/jobs/${encodeURIComponent(name)}`, { signal }) : Promise.resolve(EXAMPLE), [name]);
   return html`<${Page} title=${name ? html`Edit job <code>${name}</code>` : 'New job'}>
     <${Loaded} state=${current}>${(j) => {
-      const { nextFireTimes, revision, createdAt, updatedAt, paused: p, pausedBy, pausedAt, ...body } = j;
+      const { nextFireTimes, lastFire, revision, createdAt, updatedAt, paused: p, pausedBy, pausedAt, ...body } = j;
       return html`<${JsonForm} kind="jobs" id="job" name=${name} initial=${JSON.stringify(body, null, 2)} rows="16"
         label=${'Job as JSON: name, template, params, schedule ({"cron", "timezone"} | {"everySeconds"} | {"at"} | null), concurrency, misfire, enabled'}
         saveLabel=${name ? 'Save' : 'Create job'} />`;

@@ -146,6 +146,32 @@ public final class FireRepository {
             .fetchOne(0, Instant.class));
   }
 
+  /**
+   * The latest fire recorded of each of these jobs (the first row of its cron log), by job id, in
+   * one read; a job with none is absent.
+   */
+  public Map<Long, Fire> latest(Collection<Long> jobIds) {
+    Map<Long, Fire> latest = new java.util.HashMap<>();
+    if (jobIds.isEmpty()) {
+      return latest;
+    }
+    dsl.select(JOB_FIRE.asterisk(), JOB.NAME)
+        .from(JOB_FIRE)
+        .join(JOB)
+        .on(JOB.ID.eq(JOB_FIRE.JOB_ID))
+        .where(
+            JOB_FIRE.ID.in(
+                org.jooq
+                    .impl
+                    .DSL
+                    .select(org.jooq.impl.DSL.max(JOB_FIRE.ID))
+                    .from(JOB_FIRE)
+                    .where(JOB_FIRE.JOB_ID.in(jobIds))
+                    .groupBy(JOB_FIRE.JOB_ID)))
+        .forEach(r -> latest.put(r.get(JOB_FIRE.JOB_ID), map(r)));
+    return latest;
+  }
+
   /** Newest scheduled time first; {@code before} is a fire id cursor. */
   public Page<Fire> page(long jobId, Long before, int limit) {
     var where = JOB_FIRE.JOB_ID.eq(jobId);

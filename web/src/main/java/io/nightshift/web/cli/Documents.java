@@ -29,6 +29,7 @@ final class Documents {
             "createdAt",
             "updatedAt",
             "nextFireTimes",
+            "lastFire",
             "paused",
             "pausedBy",
             "pausedAt"));

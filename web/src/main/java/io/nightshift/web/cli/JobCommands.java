@@ -25,7 +25,7 @@ final class JobCommands extends Base {
     Output out = out();
     out.list(
         new io.vertx.core.json.JsonArray(new ArrayList<Object>(jobs)),
-        List.of("NAME", "TEMPLATE", "SCHEDULE", "STATE", "NEXT FIRE"),
+        List.of("NAME", "TEMPLATE", "SCHEDULE", "STATE", "LAST FIRE", "NEXT FIRE"),
         j -> {
           var next = j.getJsonArray("nextFireTimes");
           return List.of(
@@ -33,9 +33,29 @@ final class JobCommands extends Base {
               j.getString("template"),
               schedule(j.getJsonObject("schedule")),
               j.getBoolean("enabled") ? "enabled" : out.status("PAUSED"),
+              lastFire(out, j.getJsonObject("lastFire")),
               next == null || next.isEmpty() ? "-" : next.getString(0));
         });
     return Cli.OK;
+  }
+
+  /**
+   * The latest fire as a column: when it was due and what became of it (a run's id, or the outcome
+   * that started none, marked like a failed status), so a job whose fires fail stands out.
+   */
+  static String lastFire(Output out, JsonObject fire) {
+    if (fire == null) {
+      return "-";
+    }
+    String outcome = fire.getString("outcome");
+    String what =
+        switch (outcome) {
+          case "started" -> "run " + fire.getValue("runId");
+          case "queued" -> "queued run " + fire.getValue("runId");
+          case "failed_to_start" -> out.status("FAILED") + " to start";
+          default -> outcome;
+        };
+    return fire.getString("scheduledAt") + " " + what;
   }
 
   static String schedule(JsonObject s) {

@@ -169,8 +169,9 @@ public final class JobRoutes {
 
   private Reply list(Call call) {
     Page<StoredJob> page = jobs.list(call.query("after"), call.limit());
+    Map<Long, Fire> last = fires.latest(page.items().stream().map(StoredJob::id).toList());
     JsonArray items = new JsonArray();
-    page.items().forEach(j -> items.add(json(j)));
+    page.items().forEach(j -> items.add(json(j, last.get(j.id()))));
     return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
   }
 
@@ -286,6 +287,11 @@ public final class JobRoutes {
   }
 
   private JsonObject json(StoredJob job) {
+    return json(job, fires.latest(List.of(job.id())).get(job.id()));
+  }
+
+  /** The job as answered; {@code lastFire}: its latest fire (the cron log's first row), or null. */
+  private JsonObject json(StoredJob job, Fire lastFire) {
     JobSpec spec = job.spec();
     Map<String, String> params = spec.params();
     Optional<StoredTemplate> template = templates.shown(spec.template(), null);
@@ -316,7 +322,8 @@ public final class JobRoutes {
         .put("revision", job.revision())
         .put("createdAt", Instants.format(job.createdAt()))
         .put("updatedAt", Instants.format(job.updatedAt()))
-        .put("nextFireTimes", next);
+        .put("nextFireTimes", next)
+        .put("lastFire", lastFire == null ? null : json(lastFire));
   }
 
   static JsonObject json(Fire f) {

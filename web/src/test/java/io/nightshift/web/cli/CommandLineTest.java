@@ -683,6 +683,56 @@ abstract class CommandLineTest {
     assertThat(run.out()).contains("x | from-job");
   }
 
+  /**
+   * The job list says what became of each job's latest fire: a job whose fires fail to start (its
+   * template now needs a value the job does not give) stands out in `nightshift jobs` and in the
+   * API's lastFire.
+   */
+  @Test
+  void jobs_show_their_last_fire_and_one_that_failed_to_start_stands_out() {
+    String t = unique("last-t");
+    template(t, new JsonArray().add(command("x", "true")));
+    String j = unique("last-j");
+    job(
+        j,
+        new JsonObject()
+            .put("template", t)
+            .put("schedule", new JsonObject().put("everySeconds", 1))
+            .put("concurrency", "allow"));
+    Awaitility.await()
+        .atMost(30, java.util.concurrent.TimeUnit.SECONDS)
+        .until(() -> lastFire(j) != null);
+    JsonObject started = lastFire(j);
+    assertThat(started.getString("outcome")).isEqualTo("started");
+    assertThat(cli(operator, "jobs").out()).contains("run " + started.getValue("runId"));
+
+    template(
+        t,
+        new JsonArray().add(command("x", "echo $target")),
+        new JsonArray().add(new JsonObject().put("name", "target").put("required", true)));
+    Awaitility.await()
+        .atMost(30, java.util.concurrent.TimeUnit.SECONDS)
+        .until(() -> "failed_to_start".equals(lastFire(j).getString("outcome")));
+    assertThat(cli(operator, "jobs", "pause", j).status()).isZero();
+    assertThat(lastFire(j).getString("reason")).contains("target");
+    Result listed = cli(operator, "jobs");
+    assertThat(listed.out().lines().filter(l -> l.startsWith(j + " ")))
+        .singleElement()
+        .asString()
+        .contains("FAILED to start");
+    // The API's list carries it too, read for every job of the page at once.
+    assertThat(
+            server.get("/api/v1/jobs?limit=500", ADMIN_TOKEN).json().getJsonArray("items").stream()
+                .map(o -> (JsonObject) o)
+                .filter(o -> o.getString("name").equals(j))
+                .map(o -> o.getJsonObject("lastFire").getString("outcome")))
+        .containsExactly("failed_to_start");
+  }
+
+  private JsonObject lastFire(String job) {
+    return server.get("/api/v1/jobs/" + job, ADMIN_TOKEN).json().getJsonObject("lastFire");
+  }
+
   @Test
   void a_forbid_jobs_run_now_and_retry_are_refused_pointing_at_force_and_forced_start() {
     String t = unique("forbid-t");
