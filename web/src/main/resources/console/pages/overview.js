@@ -25,12 +25,18 @@ export function Overview() {
     return out.sort((a, b) => b.id - a.id);
   }, []);
   const jobs = useLoad((signal) => get('/jobs?limit=200', { signal }), []);
+  // Jobs whose latest fire started nothing by accident (it failed to start, or was missed): a
+  // nightly job that did not run shows here beside the runs that failed.
+  const notStarted = jobs.data ? jobs.data.items.filter((j) => j.lastFire
+    && ['failed_to_start', 'misfired'].includes(j.lastFire.outcome)
+    && new Date(j.lastFire.scheduledAt).getTime() >= now - DAY) : [];
   const fires = jobs.data ? jobs.data.items.filter((j) => j.enabled !== false && !j.paused)
     .flatMap((j) => (j.nextFireTimes || []).slice(0, 1).map((at) => ({ job: j.name, at })))
     .sort((a, b) => new Date(a.at) - new Date(b.at)).slice(0, 10) : [];
   const nodes = useLoad((signal) => get('/nodes', { signal }), []);
   // What runs, waits and failed changes all the time: read again every few seconds (each keeps what
-  // it showed until its new answer comes); the jobs' next fires, once a minute.
+  // it showed until its new answer comes); the jobs (next fires, fires that started nothing), once
+  // a minute: a page of 200 jobs costs the server more than the rest.
   useEffect(() => {
     const often = setInterval(() => { running.reload(); approvals.reload(); failures.reload(); nodes.reload(); }, REFRESH_MS);
     const seldom = setInterval(jobs.reload, 60000);
@@ -51,10 +57,12 @@ export function Overview() {
           : html`<ul class="rows">${page.items.map((a) => html`<li><a href=${href('approvals', a.id)}>${a.step} of run #${a.runId}</a>
             <span class="muted wrap">${a.message}</span> <${Time} at=${a.requestedAt} now=${now} /></li>`)}</ul>`}<//>
       </section>
-      <section class="card"><h2>Failures, last 24 h</h2>
-        <${Loaded} state=${failures}>${(items) => items.length === 0
-          ? html`<${Empty}>No run failed in the last 24 hours.<//>`
-          : html`<ul class="rows">${items.map((r) => html`<li><a href=${href('runs', r.id)}>#${r.id} ${r.template}</a>
+      <section class="card" id="failures"><h2>Failures, last 24 h</h2>
+        <${Loaded} state=${failures}>${(items) => items.length === 0 && notStarted.length === 0
+          ? html`<${Empty}>No run failed and every fire started in the last 24 hours.<//>`
+          : html`<ul class="rows">${notStarted.map((j) => html`<li class="fire-failed"><a href=${href('jobs', j.name)}>job ${j.name}</a>
+            <${Status} value=${j.lastFire.outcome} /> <span class="muted wrap">${j.lastFire.reason || ''}</span>
+            <${Time} at=${j.lastFire.scheduledAt} now=${now} /></li>`)}${items.map((r) => html`<li><a href=${href('runs', r.id)}>#${r.id} ${r.template}</a>
             <${Status} value=${r.status} /> <${Time} at=${r.finishedAt || r.createdAt} now=${now} /></li>`)}</ul>`}<//>
       </section>
       <section class="card" id="nodes"><h2>Nodes</h2>

@@ -15,6 +15,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.WebElement;
 
 /**
  * The console's smaller promises, each in the real browser: times that stay true, a phone-width
@@ -691,6 +692,57 @@ class ConsoleDetailsTest extends ConsoleSession {
 
   private List<String> texts(String css) {
     return browser.all(css).stream().map(e -> e.getText()).toList();
+  }
+
+  @Test
+  void a_job_whose_fire_failed_to_start_is_listed_with_the_failures_of_the_overview() {
+    createTemplate(
+        new JsonObject()
+            .put("name", "nightly-backup")
+            .put("steps", new JsonArray().add(command("dump", "true"))));
+    var created =
+        server.post(
+            "/api/v1/jobs",
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put("name", "nightly-backup")
+                .put("template", "nightly-backup")
+                .put("schedule", new JsonObject().put("everySeconds", 1))
+                .put("concurrency", "allow")
+                .encode());
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    // The template now needs a value the job does not give: its fires fail to start.
+    var changed =
+        server.put(
+            "/api/v1/templates/nightly-backup",
+            ADMIN_TOKEN,
+            new JsonObject()
+                .put(
+                    "params",
+                    new JsonArray()
+                        .add(new JsonObject().put("name", "target").put("required", true)))
+                .put("steps", new JsonArray().add(command("dump", "echo $target")))
+                .encode());
+    assertThat(changed.status()).as(changed.toString()).isEqualTo(200);
+    Awaitility.await()
+        .atMost(Browser.WAIT)
+        .until(
+            () -> {
+              JsonObject last =
+                  server
+                      .get("/api/v1/jobs/nightly-backup", ADMIN_TOKEN)
+                      .json()
+                      .getJsonObject("lastFire");
+              return last != null && last.getString("outcome").equals("failed_to_start");
+            });
+    assertThat(server.post("/api/v1/jobs/nightly-backup/pause", ADMIN_TOKEN, null).status())
+        .isEqualTo(200);
+    browser.signIn(operator);
+    browser.open("#/");
+    WebElement failed = browser.waitForText("#failures li.fire-failed", "job nightly-backup");
+    assertThat(failed.getText()).contains("failed to start").contains("target");
+    browser.screenshot("34-overview-fire-failed");
+    assertThat(server.delete("/api/v1/jobs/nightly-backup", ADMIN_TOKEN).status()).isEqualTo(204);
   }
 
   @Test
