@@ -61,9 +61,25 @@ final class FireMetrics {
         .increment(fires);
   }
 
-  /** A deleted job's misfire series goes with it. */
+  /**
+   * Counts a fire of {@code job} that failed to start (no run: a value its template requires, an
+   * unreadable template or key), so an alert can name the job.
+   */
+  void failedToStart(String job) {
+    Counter.builder("nightshift.job.fires.failed")
+        .description(
+            "fires of a job that failed to start (no run: a value its template requires, a"
+                + " template or key this node cannot read)")
+        .tag("job", job)
+        .register(metrics)
+        .increment();
+  }
+
+  /** A deleted job's series go with it. */
   void forget(String job) {
-    metrics.find("nightshift.misfires").tag("job", job).meters().forEach(metrics::remove);
+    for (String name : new String[] {"nightshift.misfires", "nightshift.job.fires.failed"}) {
+      metrics.find(name).tag("job", job).meters().forEach(metrics::remove);
+    }
   }
 
   /** Shows how many fires wait for a claiming thread (a backlog after an outage, a slow store). */

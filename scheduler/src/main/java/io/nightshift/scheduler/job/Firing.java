@@ -406,6 +406,7 @@ public final class Firing {
       // say it twice.
       log.warn(
           "job {} fire at {} failed to start: {}", due.named(), due.scheduledAt(), result.reason());
+      metrics.failedToStart(String.valueOf(due.named()));
     }
     if (result.outcome() == FireOutcome.STARTED) {
       engine.startCreated(result.runId());

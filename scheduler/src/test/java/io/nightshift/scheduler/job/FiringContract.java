@@ -214,9 +214,12 @@ abstract class FiringContract extends FiringFixture {
     dsl.update(TEMPLATE).set(TEMPLATE.LATEST_VERSION, 2).where(TEMPLATE.ID.eq(gate)).execute();
     Instant at = second();
 
-    List<Firing.Result> results =
-        firing("n1", new SimpleMeterRegistry()).fireAll(List.of(due(a, at), due(b, at)));
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    List<Firing.Result> results = firing("n1", metrics).fireAll(List.of(due(a, at), due(b, at)));
 
+    // Counted per job, for an alert that names it.
+    assertThat(metrics.find("nightshift.job.fires.failed").tag("job", "a").counter().count())
+        .isEqualTo(1);
     for (Firing.Result result : results) {
       assertThat(result.failed()).as(result.toString()).isFalse();
       assertThat(result.outcome()).isEqualTo(FireOutcome.FAILED_TO_START);
