@@ -51,7 +51,7 @@ async function runNow(name) {
   try {
     return await startRun(path);
   } catch (e) {
-    if (e.status !== 409 || !/"force"/.test(e.message || '')) throw e;
+    if (e.status !== 409 || e.code !== 'job_run_active') throw e;
     if (!window.confirm(e.message.replace(/;? ?send "force": true to start one anyway/, '') + '\n\nStart another run anyway?')) return null;
     return startRun(path, { force: true });
   }

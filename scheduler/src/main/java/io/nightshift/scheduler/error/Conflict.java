@@ -7,4 +7,9 @@ public final class Conflict extends NightshiftException {
   public Conflict(String message) {
     super("conflict", message);
   }
+
+  /** A conflict a client may act on by its {@code code} (such as {@code job_run_active}). */
+  public Conflict(String code, String message) {
+    super(code, message);
+  }
 }

@@ -96,8 +96,10 @@ public final class JobAdmission implements Admission {
           if (job.isPresent()) {
             Decision decision = decide(tx, job.get().spec(), force);
             if (decision.verdict() == Verdict.REFUSE) {
+              boolean queue = job.get().spec().concurrency() == Concurrency.QUEUE;
               throw new Conflict(
-                  job.get().spec().concurrency() == Concurrency.QUEUE
+                  queue ? "job_queue_full" : "job_run_active",
+                  queue
                       ? "job '"
                           + run.job()
                           + "': "

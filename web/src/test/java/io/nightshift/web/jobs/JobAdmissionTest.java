@@ -63,6 +63,7 @@ class JobAdmissionTest {
 
     Answer refused = runNow("nightly", "{}");
     assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
+    assertThat(refused.json().getJsonObject("error").getString("code")).isEqualTo("job_run_active");
     assertThat(refused.errorMessage()).contains("run " + first).contains("force");
 
     long forced = started(runNow("nightly", "{\"force\": true}"));
@@ -87,6 +88,7 @@ class JobAdmissionTest {
 
     Answer refused = runNow("drain", "{\"force\": true}");
     assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
+    assertThat(refused.json().getJsonObject("error").getString("code")).isEqualTo("job_queue_full");
     assertThat(refused.errorMessage())
         .isEqualTo(
             "job 'drain': 100 runs of this job are queued already, the most a job keeps waiting"
