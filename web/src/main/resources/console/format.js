@@ -100,20 +100,28 @@ export function scheduleWords(schedule) {
   return (words || 'cron ' + schedule.cron) + ' (' + tz + ')';
 }
 
-// Terminal control sequences in a log line: colours and cursor moves (CSI), titles and links (OSC),
-// and two-byte escapes. Tools that colour their output for a terminal printed them as garbage.
-const CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
+// Terminal control sequences in a log line: colours and cursor moves (CSI, also one cut off at the
+// end of a line), titles and links (OSC), character-set and other escapes (ESC ( B from `tput
+// sgr0`, ESC 7, ESC =). Tools that colour their output for a terminal printed them as garbage.
+const CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]+[0-~]|\x1b\[[0-?]*[ -/]*$|\x1b[0-~]|\x1b$/g;
+/** Other control characters a terminal does not print (tab, line feed and carriage return kept). */
+const UNPRINTED = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 
 /**
- * A log line as a terminal would leave it: control sequences removed, and of a line redrawn with
- * carriage returns (a progress bar) what was written last. The stored line and the downloaded log
- * keep every byte; this is what the page shows and searches.
+ * A log line as a terminal would leave it: control sequences removed, a backspace taking back the
+ * character before it (a spinner), and of a line redrawn with carriage returns (a progress bar)
+ * what was written last. The stored line and the downloaded log keep every byte; this is what the
+ * page shows and searches.
  */
 export function readable(line) {
-  if (typeof line.line !== 'string' || !/[\x1b\r]/.test(line.line)) return line;
+  if (typeof line.line !== 'string' || !/[\x00-\x08\x0b-\x1f\x7f]/.test(line.line)) return line;
   let text = line.line.replace(CONTROL, '');
   const redrawn = text.replace(/\r+$/, '');
   const cr = redrawn.lastIndexOf('\r');
-  if (cr >= 0) text = redrawn.slice(cr + 1);
-  return { ...line, line: text };
+  text = cr >= 0 ? redrawn.slice(cr + 1) : redrawn;
+  for (let before = ''; before !== text; ) {
+    before = text;
+    text = text.replace(/[^\x08]\x08/, '');
+  }
+  return { ...line, line: text.replace(UNPRINTED, '') };
 }

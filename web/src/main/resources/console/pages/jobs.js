@@ -51,7 +51,9 @@ async function runNow(name) {
   try {
     return await startRun(path);
   } catch (e) {
-    if (e.status !== 409 || e.code !== 'job_run_active') throw e;
+    // (A node of an earlier version says "conflict" and names "force" in its message.)
+    const active = e.code === 'job_run_active' || (e.code === 'conflict' && /"force"/.test(e.message || ''));
+    if (e.status !== 409 || !active) throw e;
     if (!window.confirm(e.message.replace(/;? ?send "force": true to start one anyway/, '') + '\n\nStart another run anyway?')) return null;
     return startRun(path, { force: true });
   }

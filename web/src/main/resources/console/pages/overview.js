@@ -25,10 +25,10 @@ export function Overview() {
     return out.sort((a, b) => b.id - a.id);
   }, []);
   const jobs = useLoad((signal) => get('/jobs?limit=200', { signal }), []);
-  // Jobs whose latest fire started nothing by accident (it failed to start, or was missed): a
-  // nightly job that did not run shows here beside the runs that failed.
+  // Jobs whose latest fire failed to start: a nightly job that did not run shows here beside the
+  // runs that failed. (A missed fire may be one a pause held back on purpose: not listed.)
   const notStarted = jobs.data ? jobs.data.items.filter((j) => j.lastFire
-    && ['failed_to_start', 'misfired'].includes(j.lastFire.outcome)
+    && j.lastFire.outcome === 'failed_to_start'
     && new Date(j.lastFire.scheduledAt).getTime() >= now - DAY) : [];
   const fires = jobs.data ? jobs.data.items.filter((j) => j.enabled !== false && !j.paused)
     .flatMap((j) => (j.nextFireTimes || []).slice(0, 1).map((at) => ({ job: j.name, at })))
@@ -59,7 +59,7 @@ export function Overview() {
       </section>
       <section class="card" id="failures"><h2>Failures, last 24 h</h2>
         <${Loaded} state=${failures}>${(items) => items.length === 0 && notStarted.length === 0
-          ? html`<${Empty}>No run failed and every fire started in the last 24 hours.<//>`
+          ? html`<${Empty}>No run failed${jobs.data && !jobs.error && jobs.data.next == null ? ' and no job failed to start' : ''} in the last 24 hours.<//>`
           : html`<ul class="rows">${notStarted.map((j) => html`<li class="fire-failed"><a href=${href('jobs', j.name)}>job ${j.name}</a>
             <${Status} value=${j.lastFire.outcome} /> <span class="muted wrap">${j.lastFire.reason || ''}</span>
             <${Time} at=${j.lastFire.scheduledAt} now=${now} /></li>`)}${items.map((r) => html`<li><a href=${href('runs', r.id)}>#${r.id} ${r.template}</a>

@@ -62,17 +62,18 @@ final class FireMetrics {
   }
 
   /**
-   * Counts a fire of {@code job} that failed to start (no run: a value its template requires, an
-   * unreadable template or key), so an alert can name the job.
+   * Counts {@code fires} of {@code job} that failed to start (no run: a value its template
+   * requires, an unreadable template or key), so an alert can name the job; 0 shows the series
+   * before its first.
    */
-  void failedToStart(String job) {
+  void failedToStart(String job, int fires) {
     Counter.builder("nightshift.job.fires.failed")
         .description(
             "fires of a job that failed to start (no run: a value its template requires, a"
                 + " template or key this node cannot read)")
         .tag("job", job)
         .register(metrics)
-        .increment();
+        .increment(fires);
   }
 
   /** A deleted job's series go with it. */

@@ -147,27 +147,36 @@ public final class FireRepository {
   }
 
   /**
-   * The latest fire recorded of each of these jobs (the first row of its cron log), by job id, in
-   * one read; a job with none is absent.
+   * The latest fire recorded of each of these jobs (by scheduled time: a fire recorded late, such
+   * as a claim retried and then missed, does not hide a later one), by job id, in one read that the
+   * unique (job_id, scheduled_at) index serves; a job with none is absent.
    */
   public Map<Long, Fire> latest(Collection<Long> jobIds) {
     Map<Long, Fire> latest = new java.util.HashMap<>();
     if (jobIds.isEmpty()) {
       return latest;
     }
+    var newest =
+        org.jooq
+            .impl
+            .DSL
+            .select(
+                JOB_FIRE.JOB_ID.as("newest_job"),
+                org.jooq.impl.DSL.max(JOB_FIRE.SCHEDULED_AT).as("newest_at"))
+            .from(JOB_FIRE)
+            .where(JOB_FIRE.JOB_ID.in(jobIds))
+            .groupBy(JOB_FIRE.JOB_ID)
+            .asTable("newest");
     dsl.select(JOB_FIRE.asterisk(), JOB.NAME)
-        .from(JOB_FIRE)
+        .from(newest)
+        .join(JOB_FIRE)
+        .on(
+            JOB_FIRE
+                .JOB_ID
+                .eq(newest.field("newest_job", Long.class))
+                .and(JOB_FIRE.SCHEDULED_AT.eq(newest.field("newest_at", Instant.class))))
         .join(JOB)
         .on(JOB.ID.eq(JOB_FIRE.JOB_ID))
-        .where(
-            JOB_FIRE.ID.in(
-                org.jooq
-                    .impl
-                    .DSL
-                    .select(org.jooq.impl.DSL.max(JOB_FIRE.ID))
-                    .from(JOB_FIRE)
-                    .where(JOB_FIRE.JOB_ID.in(jobIds))
-                    .groupBy(JOB_FIRE.JOB_ID)))
         .forEach(r -> latest.put(r.get(JOB_FIRE.JOB_ID), map(r)));
     return latest;
   }

@@ -135,8 +135,9 @@ public final class Firing {
    * A fire standing for missed ones (misfire policy fire_once): started, with {@code reason}; it
    * waits for its job's row like {@link #fire}.
    */
-  public Result fireMissed(long jobId, Instant scheduledAt, Trigger trigger, String reason) {
-    return claimOne(new Due(jobId, null, scheduledAt, trigger, reason), false, false);
+  public Result fireMissed(
+      long jobId, String job, Instant scheduledAt, Trigger trigger, String reason) {
+    return claimOne(new Due(jobId, job, scheduledAt, trigger, reason), false, false);
   }
 
   /** Records a misfire (policy skip): no run. */
@@ -406,7 +407,9 @@ public final class Firing {
       // say it twice.
       log.warn(
           "job {} fire at {} failed to start: {}", due.named(), due.scheduledAt(), result.reason());
-      metrics.failedToStart(String.valueOf(due.named()));
+      if (due.job() != null) {
+        metrics.failedToStart(due.job(), 1);
+      }
     }
     if (result.outcome() == FireOutcome.STARTED) {
       engine.startCreated(result.runId());
@@ -418,6 +421,15 @@ public final class Firing {
   /** See {@link FireMetrics#missed}. */
   void missed(String job, int fires) {
     metrics.missed(job, fires);
+  }
+
+  /**
+   * Shows the job's series at 0 before its first miss or failed start, so that an alert on their
+   * increase sees the first one.
+   */
+  void track(String job) {
+    metrics.missed(job, 0);
+    metrics.failedToStart(job, 0);
   }
 
   /** See {@link FireMetrics#forget}. */

@@ -19,6 +19,13 @@ public final class JobParser {
       Set.of(
           "name", "template", "params", "schedule", "concurrency", "misfire", "enabled", "notify");
 
+  /**
+   * What an answer reports about a job rather than defines (when it fires next, what its last fire
+   * did): ignored in a body, so an answer written back, by a client written before such a field was
+   * added too, is not refused for carrying it.
+   */
+  private static final Set<String> OBSERVED = Set.of("nextFireTimes", "lastFire");
+
   private JobParser() {}
 
   /**
@@ -41,7 +48,9 @@ public final class JobParser {
    * too, so one answer lists every problem of the job.
    */
   public static JobSpec parse(
-      JsonObject json, String nameFromUrl, JobSpec current, Instant now, ParamCheck paramCheck) {
+      JsonObject body, String nameFromUrl, JobSpec current, Instant now, ParamCheck paramCheck) {
+    JsonObject json = body.copy();
+    OBSERVED.forEach(json::remove);
     JsonReader in = new JsonReader();
     in.rejectUnknown(json, FIELDS, "");
     String name = in.resourceName(json, nameFromUrl);

@@ -177,7 +177,7 @@ public final class JobScheduler implements AutoCloseable {
   synchronized void schedule(StoredJob job) {
     unschedule(job.name());
     scheduled.put(job.name(), job.revision());
-    firing.missed(job.name(), 0);
+    firing.track(job.name());
     JobSpec spec = job.spec();
     if (!spec.enabled() || spec.schedule() == null) {
       return;

@@ -109,6 +109,7 @@ final class MissedFires implements AutoCloseable {
             ? firing.recordMisfire(job.id(), latest, span + "; policy skip", !paused)
             : firing.fireMissed(
                 job.id(),
+                job.name(),
                 latest,
                 JobScheduler.trigger(spec.schedule()),
                 span + "; policy fire_once: one run now");

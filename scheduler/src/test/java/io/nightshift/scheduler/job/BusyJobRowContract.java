@@ -142,7 +142,9 @@ abstract class BusyJobRowContract extends FiringFixture {
       // As at a start (misfire policy fire_once) while another transaction holds the job's row.
       var result =
           catchUp.submit(
-              () -> firing.fireMissed(job.id(), second(), Trigger.INTERVAL, "1 fire(s) missed"));
+              () ->
+                  firing.fireMissed(
+                      job.id(), job.name(), second(), Trigger.INTERVAL, "1 fire(s) missed"));
       Awaitility.await().atMost(Duration.ofSeconds(20)).until(this::lockWaits, n -> n == 1);
       holder.rollback();
 

@@ -128,10 +128,13 @@ final class Documents {
    * out when the file does (pausing is an operator's act, not part of the definition).
    */
   static JsonObject desired(Kind kind, JsonObject file) {
-    if (kind != Kind.JOB) {
-      return file;
-    }
+    // Fields the server adds, in a file written from an answer (an export by an earlier client
+    // that kept lastFire, say): not part of the definition, and the API refuses them.
     JsonObject out = file.copy();
+    kind.serverFields.forEach(out::remove);
+    if (kind != Kind.JOB) {
+      return out;
+    }
     if (!out.containsKey("params")) {
       out.put("params", new JsonObject());
     }

@@ -132,7 +132,8 @@ class ConsoleTest extends ConsoleSession {
                         command(
                             "hello",
                             "echo \"hello $who\"; printf '\\033[1;32mok\\033[0m coloured\\n';"
-                                + " printf 'progress 10%%\\rprogress 100%%\\n'; echo first-line;"
+                                + " printf 'progress 10%%\\rprogress 100%%\\n';"
+                                + " printf 'spin |\\b/\\bdone \\033(B\\033[mreset\\n'; echo first-line;"
                                 + " while [ ! -f '"
                                 + marker
                                 + "' ]; do sleep 0.1; done; echo second-line"))
@@ -178,6 +179,8 @@ class ConsoleTest extends ConsoleSession {
         .endsWith("progress 100%")
         .doesNotContain("\u001b")
         .doesNotContain("10%");
+    // A spinner's backspaces and tput sgr0's ESC ( B.
+    assertThat(browser.waitForText(".log .line", "spin").getText()).endsWith("spin done reset");
     assertThat(browser.find("#run-status").getAttribute("data-status")).isEqualTo("RUNNING");
     browser.screenshot("06-run-live");
     Files.writeString(marker, "go");
