@@ -76,6 +76,15 @@ final class FireMetrics {
         .increment(fires);
   }
 
+  /**
+   * Shows the job's series at 0 before its first miss or failed start, so that an alert on their
+   * increase sees the first one.
+   */
+  void track(String job) {
+    missed(job, 0);
+    failedToStart(job, 0);
+  }
+
   /** A deleted job's series go with it. */
   void forget(String job) {
     for (String name : new String[] {"nightshift.misfires", "nightshift.job.fires.failed"}) {

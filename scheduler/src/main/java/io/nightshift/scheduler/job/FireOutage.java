@@ -1,9 +1,11 @@
 package io.nightshift.scheduler.job;
 
+import io.nightshift.scheduler.job.Firing.Due;
 import io.nightshift.scheduler.job.Firing.Result;
 import io.nightshift.scheduler.store.Sql;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * What one {@link Firing#fireAll} learned of the database: once it could not be reached, every fire
@@ -27,5 +29,18 @@ final class FireOutage {
 
   List<Result> failAll(int fires) {
     return Collections.nCopies(fires, Result.failed(unavailable));
+  }
+
+  /** One fire claimed (or recorded) on its own by {@code how}; never throws. */
+  Result alone(Due due, Function<Due, Result> how) {
+    if (down()) {
+      return failAll(1).get(0);
+    }
+    try {
+      return how.apply(due);
+    } catch (RuntimeException e) {
+      noted(e);
+      return Result.failed(e);
+    }
   }
 }

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
@@ -25,15 +24,15 @@ import org.slf4j.LoggerFactory;
  * time) makes the first node to commit the only one; the others roll back and count a duplicate.
  * The run starts only after the commit (or, when the commit answered a lost connection although it
  * went through, once the fire tried again is found recorded by this node). What a claim transaction
- * decides and writes is {@link FireClaim}'s; what this class keeps is the batching, the fallbacks
- * and what follows a commit (the engine, {@link FireMetrics}).
+ * decides and writes is {@link FireClaim}'s, what follows its commit {@link AfterClaim}'s; what
+ * this class keeps is the batching and the fallbacks.
  */
 public final class Firing {
   private static final Logger log = LoggerFactory.getLogger(Firing.class);
 
   private final DSLContext dsl;
   private final FireClaim claim;
-  private final CreatedRuns engine;
+  private final AfterClaim afterClaim;
   private final String node;
   private final FireClocks clocks;
   private final FireMetrics metrics;
@@ -57,10 +56,10 @@ public final class Firing {
     this.dsl = dsl;
     this.instance = instance;
     this.claim = new FireClaim(templates, node, instance, runTime);
-    this.engine = engine;
     this.node = node;
     this.clocks = new FireClocks(clock, runTime);
     this.metrics = new FireMetrics(metrics);
+    this.afterClaim = new AfterClaim(this.metrics, engine);
   }
 
   /**
@@ -204,7 +203,7 @@ public final class Firing {
       return Result.duplicate();
     }
     Result result = new Result(true, fire.outcome(), fire.runId(), fire.reason());
-    claimed(new Due(jobId, null, scheduledAt, null, null), clocks.clusterTime(), result);
+    afterClaim.claimed(new Due(jobId, null, scheduledAt, null, null), clocks.clusterTime(), result);
     return result;
   }
 
@@ -288,7 +287,7 @@ public final class Firing {
     List<Due> batch = tried.stream().map(fires::get).toList();
     List<Result> claimed =
         batch.size() == 1
-            ? List.of(alone(batch.get(0), outage, due -> claimOne(due, late, true)))
+            ? List.of(outage.alone(batch.get(0), due -> claimOne(due, late, true)))
             : claimBatch(batch, late, outage);
     for (int k = 0; k < tried.size(); k++) {
       results[tried.get(k)] = claimed.get(k);
@@ -316,19 +315,6 @@ public final class Firing {
   /** How long a fire the database failed is tried again (then recorded as missed, if it can be). */
   static final Duration GIVE_UP = Duration.ofMinutes(10);
 
-  /** One fire claimed (or recorded) on its own by {@code how}; never throws. */
-  private static Result alone(Due due, FireOutage outage, Function<Due, Result> how) {
-    if (outage.down()) {
-      return outage.failAll(1).get(0);
-    }
-    try {
-      return how.apply(due);
-    } catch (RuntimeException e) {
-      outage.noted(e);
-      return Result.failed(e);
-    }
-  }
-
   /** Fires claimed later than this after their time are missed (Quartz's misfire threshold). */
   static final Duration LATE = Duration.ofSeconds(60);
 
@@ -354,11 +340,11 @@ public final class Firing {
         log.warn("a batch of {} fires is claimed again one by one: {}", batch.size(), e.toString());
       }
       return batch.stream()
-          .map(due -> alone(due, outage, one -> claimOne(one, late, true)))
+          .map(due -> outage.alone(due, one -> claimOne(one, late, true)))
           .toList();
     }
     for (int i = 0; i < batch.size(); i++) {
-      claimed(batch.get(i), done.firedAt(), done.results().get(i));
+      afterClaim.claimed(batch.get(i), done.firedAt(), done.results().get(i));
     }
     return done.results();
   }
@@ -376,46 +362,8 @@ public final class Firing {
       throw e;
     }
     Result result = done.results().get(0);
-    claimed(due, done.firedAt(), result);
+    afterClaim.claimed(due, done.firedAt(), result);
     return result;
-  }
-
-  /** What follows a committed claim: its metrics, and the run handed to the engine. */
-  private void claimed(Due due, Instant firedAt, Result result) {
-    if (!result.claimed()) {
-      if (result.duplicated()) {
-        metrics.duplicate();
-      } else if (FireClaim.SCHEDULE_CHANGED.equals(result.reason())) {
-        log.info(
-            "job {} fire at {} not started: the job's schedule changed before it came due and"
-                + " does not hold that time",
-            due.named(),
-            due.scheduledAt());
-      }
-      return;
-    }
-    if (result.outcome() == FireOutcome.MISFIRED) {
-      metrics.count(FireOutcome.MISFIRED);
-      if (due.job() != null) {
-        missed(due.job(), 1);
-      }
-      return;
-    }
-    metrics.claimed(result.outcome(), Duration.between(due.scheduledAt(), firedAt));
-    if (result.outcome() == FireOutcome.FAILED_TO_START) {
-      // Once it is committed: a batch that rolled back and is claimed again fire by fire would
-      // say it twice.
-      log.warn(
-          "job {} fire at {} failed to start: {}", due.named(), due.scheduledAt(), result.reason());
-      if (due.job() != null) {
-        metrics.failedToStart(due.job(), 1);
-      }
-    }
-    if (result.outcome() == FireOutcome.STARTED) {
-      engine.startCreated(result.runId());
-    } else if (result.outcome() == FireOutcome.QUEUED) {
-      engine.queued(result.runId());
-    }
   }
 
   /** See {@link FireMetrics#missed}. */
@@ -428,8 +376,7 @@ public final class Firing {
    * increase sees the first one.
    */
   void track(String job) {
-    metrics.missed(job, 0);
-    metrics.failedToStart(job, 0);
+    metrics.track(job);
   }
 
   /** See {@link FireMetrics#forget}. */
