@@ -65,7 +65,8 @@ export function ApprovalPage({ id }) {
         ${a.decidedBy && html`<p class="decision" id="decision">${a.status === 'APPROVED' ? 'Approved' : a.status === 'DENIED' ? 'Denied' : a.status.toLowerCase()} by <strong>${a.decidedBy}</strong>
           ${a.decidedAt && html` <${Time} at=${a.decidedAt} now=${now} />`}${a.comment ? html`: <q class="comment">${a.comment}</q>` : ''}</p>`}
         <h2>Values</h2>
-        <dl>${Object.entries(r.params || {}).map(([k, v]) => html`<dt>${k}</dt><dd>${String(v)}</dd>`)}</dl>
+        ${Object.keys(r.params || {}).length === 0 ? html`<${Empty}>The run was started with no values.<//>`
+          : html`<dl>${Object.entries(r.params).map(([k, v]) => html`<dt>${k}</dt><dd>${String(v)}</dd>`)}</dl>`}
         <h2>Steps before it</h2>
         ${before.length === 0 ? html`<${Empty}>No step has finished before this one.<//>` : html`<ul class="rows">${before.map((s) => html`<li><code>${s.name}</code> <${Status} value=${s.status} /></li>`)}</ul>`}
         ${a.status === 'PENDING' && can('approve') && a.mayDecide !== false && html`<form class="form decide" onSubmit=${(e) => e.preventDefault()}>

@@ -76,7 +76,7 @@ export function StartRun() {
           <option value="">choose…</option>${page.items.map((t) => html`<option value=${t.name}>${t.name}</option>`)}</select></label>`}<//>
     ${name && html`<${Loaded} state=${tpl}>${(t) => t && html`<form class="form" id="start-form" onSubmit=${(e) => { e.preventDefault(); send(false); }}>
       ${t.description && html`<p class="muted">${t.description}</p>`}
-      <p class="muted">Version ${t.version}, ${t.steps.length} steps${t.onFailure === 'rollback' ? ', rolls back on failure' : ''}.</p>
+      <p class="muted">Version ${t.version}, ${t.steps.length} ${t.steps.length === 1 ? 'step' : 'steps'}${t.onFailure === 'rollback' ? ', rolls back on failure' : ''}.</p>
       ${t.params.length === 0 ? html`<p class="muted">This template has no parameters.</p>` : html`<${ParamFields} params=${t.params} values=${values} setValue=${setValue} error=${error} />`}
       <${ErrorBox} error=${error} />
       <div class="buttons">

@@ -275,6 +275,7 @@ class ConsoleDetailsTest extends ConsoleSession {
     browser.expectError("net::ERR_");
     browser.click("#start-run");
     browser.waitForText("#start-form .error", "cannot be reached");
+    assertThat(browser.textOf("main")).contains("Version 1, 1 step.");
     browser.screenshot("start-run-answer-lost");
     browser.click("#start-run");
 
@@ -576,6 +577,7 @@ class ConsoleDetailsTest extends ConsoleSession {
     browser.waitForText("#may-not-approve", "you may deny it but not approve it");
     assertThat(browser.all("#deny")).hasSize(1);
     assertThat(browser.all("#approve")).isEmpty();
+    assertThat(browser.textOf("main")).contains("The run was started with no values.");
     browser.screenshot("31-approval-own-run");
     assertThat(server.post("/api/v1/runs/" + runId + "/cancel", ADMIN_TOKEN, "{}").status())
         .isEqualTo(200);
