@@ -119,8 +119,11 @@ public final class JobScheduler implements AutoCloseable {
       safely(
           job.name(),
           () -> {
-            catchUp(job, alone);
-            schedule(job);
+            // One time for both: a fire due between the catch-up's end and the schedule's start
+            // (a slow start) was neither missed nor fired.
+            Instant now = clock.instant();
+            missed.atStart(job, alone, now);
+            schedule(job, now);
           });
     }
     try {
@@ -175,6 +178,11 @@ public final class JobScheduler implements AutoCloseable {
   }
 
   synchronized void schedule(StoredJob job) {
+    schedule(job, clock.instant());
+  }
+
+  /** Schedules the job's fires after {@code now} (and queues those not due yet by the cluster). */
+  private synchronized void schedule(StoredJob job, Instant now) {
     unschedule(job.name());
     scheduled.put(job.name(), job.revision());
     firing.track(job.name());
@@ -182,7 +190,6 @@ public final class JobScheduler implements AutoCloseable {
     if (!spec.enabled() || spec.schedule() == null) {
       return;
     }
-    Instant now = clock.instant();
     Optional<Instant> first = spec.schedule().next(now);
     if (first.isEmpty()) {
       return;
@@ -261,9 +268,9 @@ public final class JobScheduler implements AutoCloseable {
     }
   }
 
-  /** The misfire policy applied at a start ({@link MissedFires#atStart}). */
+  /** The misfire policy applied at a start ({@link MissedFires#atStart}), as of now. */
   void catchUp(StoredJob job, boolean alone) {
-    missed.atStart(job, alone);
+    missed.atStart(job, alone, clock.instant());
   }
 
   /** Whether another node instance is live; when that cannot be read, assumed so (the safe way). */

@@ -34,14 +34,15 @@ final class MissedFires implements AutoCloseable {
    * {@code alone}: no other node instance is live, so none is claiming fires: every fire up to now
    * was missed, and the policy applies at once. Otherwise the fires of the last {@link
    * JobScheduler#MISFIRE_TOLERANCE} may be being claimed by a live node: the fires up to now are
-   * looked at once it would have claimed them, so that none is lost nor counted twice.
+   * looked at once it would have claimed them, so that none is lost nor counted twice. {@code now}:
+   * the time the job's schedule starts from ({@link JobScheduler#schedule}), so that no fire falls
+   * between the two.
    */
-  void atStart(StoredJob job, boolean alone) {
+  void atStart(StoredJob job, boolean alone, Instant now) {
     JobSpec spec = job.spec();
     if (!spec.enabled() || spec.schedule() == null) {
       return;
     }
-    Instant now = clock.instant();
     if (alone) {
       catchUp(job, now, false);
       return;
