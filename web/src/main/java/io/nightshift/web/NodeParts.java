@@ -14,6 +14,7 @@ import io.nightshift.scheduler.health.ExecutorCheck;
 import io.nightshift.scheduler.health.ReadinessCheck;
 import io.nightshift.scheduler.health.RedisCheck;
 import io.nightshift.scheduler.job.FireRepository;
+import io.nightshift.scheduler.job.FireRetention;
 import io.nightshift.scheduler.job.Firing;
 import io.nightshift.scheduler.job.JobAdmission;
 import io.nightshift.scheduler.job.JobRepository;
@@ -236,11 +237,13 @@ record NodeParts(
               clockWatch);
       engine.events().addListener(metrics.runs());
       engine.recover();
-      LogRetention retention =
-          new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, time);
-      HourlyLogPurge.start(vertx, retention);
       JobRepository jobs = new JobRepository(database.dsl());
       FireRepository fires = new FireRepository(database.dsl());
+      HourlyLogPurge.start(
+          vertx,
+          new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, time),
+          new FireRetention(
+              fires, Duration.ofDays(config.logs().fireRetentionDays()), 10_000, time));
       jobScheduler =
           new JobScheduler(
               new Firing(

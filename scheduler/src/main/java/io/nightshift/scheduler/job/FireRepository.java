@@ -181,6 +181,47 @@ public final class FireRepository {
     return latest;
   }
 
+  /**
+   * The smallest job id above {@code after} that has fires (of a job that exists or not), or null:
+   * one seek of the unique (job_id, scheduled_at) index, so a walk over the jobs of the cron log
+   * never reads it whole.
+   */
+  public Long nextJobWithFires(long after) {
+    return dsl.select(org.jooq.impl.DSL.min(JOB_FIRE.JOB_ID))
+        .from(JOB_FIRE)
+        .where(JOB_FIRE.JOB_ID.gt(after))
+        .fetchOne(0, Long.class);
+  }
+
+  /** Whether job {@code jobId} still exists (fires of a deleted job are no longer listed). */
+  public boolean jobExists(long jobId) {
+    return dsl.fetchExists(JOB, JOB.ID.eq(jobId));
+  }
+
+  /** The scheduled time of the job's {@code n}-th newest fire, if it has that many. */
+  public Optional<Instant> nthNewest(long jobId, int n) {
+    return dsl.select(JOB_FIRE.SCHEDULED_AT)
+        .from(JOB_FIRE)
+        .where(JOB_FIRE.JOB_ID.eq(jobId))
+        .orderBy(JOB_FIRE.SCHEDULED_AT.desc())
+        .limit(1)
+        .offset(n - 1)
+        .fetchOptional(JOB_FIRE.SCHEDULED_AT);
+  }
+
+  /**
+   * Deletes up to {@code limit} of the job's fires scheduled before {@code before} (all of them
+   * when null); how many went. One short statement: the caller repeats it while it deletes {@code
+   * limit}.
+   */
+  public int deleteBefore(long jobId, Instant before, int limit) {
+    var where = JOB_FIRE.JOB_ID.eq(jobId);
+    if (before != null) {
+      where = where.and(JOB_FIRE.SCHEDULED_AT.lt(before));
+    }
+    return dsl.deleteFrom(JOB_FIRE).where(where).limit(limit).execute();
+  }
+
   /** Newest scheduled time first; {@code before} is a fire id cursor. */
   public Page<Fire> page(long jobId, Long before, int limit) {
     var where = JOB_FIRE.JOB_ID.eq(jobId);

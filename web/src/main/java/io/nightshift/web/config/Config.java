@@ -248,14 +248,22 @@ public record Config(
   public record Runs(
       int defaultTimeoutSeconds, long maxLinesPerStep, int maxLineLength, int killGraceSeconds) {}
 
-  /** The log pipeline: lines held in memory while Redis is unreachable, before steps block. */
   /**
+   * The log pipeline (lines held in memory while Redis is unreachable, before steps block) and how
+   * long stored history is kept.
+   *
+   * @param retentionDays stored log lines older than this are deleted
    * @param readyTimeoutMillis how long /ready waits for a read of the log table before it answers
    *     503 naming the log store
+   * @param fireRetentionDays job fire records (the cron log) scheduled longer ago are deleted,
+   *     except each job's newest ones ({@link io.nightshift.scheduler.job.FireRetention})
    */
-  public record Logs(int bufferLines, int retentionDays, int readyTimeoutMillis) {
+  public record Logs(
+      int bufferLines, int retentionDays, int readyTimeoutMillis, int fireRetentionDays) {
+    public static final int DEFAULT_FIRE_RETENTION_DAYS = 90;
+
     public Logs(int bufferLines, int retentionDays) {
-      this(bufferLines, retentionDays, 2_000);
+      this(bufferLines, retentionDays, 2_000, DEFAULT_FIRE_RETENTION_DAYS);
     }
   }
 

@@ -41,7 +41,7 @@ final class ConfigFile {
           "runs",
               Set.of(
                   "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
-          "logs", Set.of("bufferLines", "retentionDays", "readyTimeoutMillis"),
+          "logs", Set.of("bufferLines", "retentionDays", "readyTimeoutMillis", "fireRetentionDays"),
           "executor", Set.of("passEnv", "workDir", "keepWorkDirs"),
           "secrets", Set.of("key", "keyFile", "oldKeys"),
           "cluster",

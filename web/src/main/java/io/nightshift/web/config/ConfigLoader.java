@@ -163,7 +163,9 @@ public final class ConfigLoader {
             new Config.Logs(
                 v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
                 v.integer("logs.retentionDays", 30, 1, 3650),
-                v.integer("logs.readyTimeoutMillis", 2_000, 50, 60_000)))
+                v.integer("logs.readyTimeoutMillis", 2_000, 50, 60_000),
+                v.integer(
+                    "logs.fireRetentionDays", Config.Logs.DEFAULT_FIRE_RETENTION_DAYS, 1, 3650)))
         .withExecutor(executor(v, node, dataDir));
   }
 

@@ -68,6 +68,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void the_cron_log_is_kept_90_days_unless_set() throws IOException {
+    Config shipped = ConfigLoader.load(Path.of("../conf/nightshift.yaml"), Map.of());
+    assertThat(shipped.logs().fireRetentionDays()).isEqualTo(90);
+    Config set =
+        ConfigLoader.load(
+            write("db:\n  url: jdbc:h2:mem:x\nlogs:\n  fireRetentionDays: 400\n"), Map.of());
+    assertThat(set.logs().fireRetentionDays()).isEqualTo(400);
+    Path zero = write("db:\n  url: jdbc:h2:mem:x\nlogs:\n  fireRetentionDays: 0\n");
+    assertThatThrownBy(() -> ConfigLoader.load(zero, Map.of()))
+        .hasMessageStartingWith("logs.fireRetentionDays:");
+  }
+
+  @Test
   void an_unknown_key_is_named() throws IOException {
     Path file = write("db:\n  url: jdbc:h2:mem:x\nhttp:\n  prot: 80\n");
     assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))

@@ -22,7 +22,7 @@ class LogStoreReadinessTest {
       throws Exception {
     Config config =
         TestServer.config(TempFolders.create("nightshift-test-"), TestDatabases.cleanMysql(), null)
-            .withLogs(new Config.Logs(2_000_000, 30, 300));
+            .withLogs(new Config.Logs(2_000_000, 30, 300, 90));
     try (TestServer server = TestServer.start(config);
         Connection locker =
             DriverManager.getConnection(

@@ -1,0 +1,74 @@
+package io.nightshift.scheduler.job;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the cron log ({@code job_fire}) from growing without end: a job firing every second adds
+ * 86,400 rows a day. Fires scheduled longer ago than the retention are deleted, job by job, in
+ * short batches, except that each job keeps its newest {@link #KEEP} fires whatever their age (a
+ * monthly job's history, and the last fire a node's missed-fire catch-up counts from). The fires of
+ * a deleted job, which nothing lists any more, are deleted whole. One periodic duty: the caller
+ * runs {@link #purge()} on a worker thread (it is blocking JDBC).
+ */
+public final class FireRetention {
+  /** Fires each existing job keeps, however old. */
+  public static final int KEEP = 100;
+
+  private static final Logger log = LoggerFactory.getLogger(FireRetention.class);
+
+  private final FireRepository fires;
+  private final Duration keep;
+  private final int batch;
+  private final Clock clock;
+
+  public FireRetention(FireRepository fires, Duration keep, int batch, Clock clock) {
+    if (keep.isNegative() || keep.isZero()) {
+      throw new IllegalArgumentException("retention must be positive, got " + keep);
+    }
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch must be positive, got " + batch);
+    }
+    this.fires = fires;
+    this.keep = keep;
+    this.batch = batch;
+    this.clock = clock;
+  }
+
+  /** Deletes what is past the retention; returns the number of fires deleted. */
+  public int purge() {
+    Instant cutoff = clock.instant().minus(keep);
+    int total = 0;
+    for (Long job = fires.nextJobWithFires(0); job != null; job = fires.nextJobWithFires(job)) {
+      total += purge(job, cutoff);
+    }
+    if (total > 0) {
+      log.info("deleted {} job fire records older than {} (or of deleted jobs)", total, keep);
+    }
+    return total;
+  }
+
+  private int purge(long job, Instant cutoff) {
+    Instant before;
+    if (fires.jobExists(job)) {
+      Optional<Instant> oldestKept = fires.nthNewest(job, KEEP);
+      if (oldestKept.isEmpty()) {
+        return 0;
+      }
+      before = oldestKept.get().isBefore(cutoff) ? oldestKept.get() : cutoff;
+    } else {
+      before = null;
+    }
+    int total = 0;
+    int deleted;
+    do {
+      deleted = fires.deleteBefore(job, before, batch);
+      total += deleted;
+    } while (deleted == batch);
+    return total;
+  }
+}
