@@ -140,7 +140,7 @@ final class LogStream implements CatchUp.Sink {
                   .onFailure(this::abort)
                   .onSuccess(
                       v -> {
-                        marks.rest().forEach(e -> writeEvent("step", e));
+                        marks.afterReplay().forEach(e -> writeEvent("step", e));
                         if (run.status().terminal()) {
                           finish();
                         } else {
@@ -216,7 +216,7 @@ final class LogStream implements CatchUp.Sink {
             });
         return;
       }
-      Object next = held.next(marks::told);
+      Object next = held.next(marks::known);
       if (next == null) {
         return; // lines waiting for their start to be told
       }

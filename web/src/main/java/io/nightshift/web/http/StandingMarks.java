@@ -20,7 +20,9 @@ import java.util.Map;
  * it replays: each before the first line that came after it, so the next step's first line shows
  * below the mark that it started. An attempt's end comes right after its last line, never above it
  * (a process's last line may be stamped after its exit was). What is still owed goes out once the
- * replay is done.
+ * replay is done, but the end of an attempt whose lines the store did not have yet (a fast step
+ * that ended just before the stream opened): that waits for its last line, so a follower sees the
+ * step's lines and then its end, or goes out with the stream's end if that line never comes.
  */
 final class StandingMarks {
   private final List<JsonObject> owed = new ArrayList<>();
@@ -125,11 +127,29 @@ final class StandingMarks {
         .toList();
   }
 
-  /** Every event still owed; none is owed any more. */
-  List<JsonObject> rest() {
-    List<JsonObject> all = new ArrayList<>(owed);
-    owed.clear();
-    return all;
+  /**
+   * Every event still owed once the replay is done, but ends whose lines are still to come (they
+   * are owed until the stream passes their last line, see {@link #after}).
+   */
+  List<JsonObject> afterReplay() {
+    List<JsonObject> due = new ArrayList<>();
+    for (Iterator<JsonObject> it = owed.iterator(); it.hasNext(); ) {
+      JsonObject event = it.next();
+      if (!linesToCome(event)) {
+        due.add(event);
+        it.remove();
+      }
+    }
+    return due;
+  }
+
+  /**
+   * Whether the stream told a status of attempt {@code stepRunId} or owes its end: either way its
+   * live lines need not wait for a step event (the end of an attempt that ended before the stream
+   * opened comes after its lines, and no start of it is to come).
+   */
+  boolean known(long stepRunId) {
+    return told(stepRunId) || owed.stream().anyMatch(e -> e.getLong("stepRunId") == stepRunId);
   }
 
   /** True for an attempt's end while lines of that attempt are still to be passed. */

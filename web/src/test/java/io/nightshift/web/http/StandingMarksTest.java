@@ -26,10 +26,16 @@ class StandingMarksTest {
     return RunEvents.step(1, attempt, "s" + attempt, 1, status, null, T.plusMillis(ms));
   }
 
+  /** As the stream sends a line: the marks due before and after it, each told. */
   void send(StandingMarks marks, LogLine line) {
-    marks.before(line).forEach(this::marked);
+    marks.before(line).forEach(e -> told(marks, e));
     sent.add("line " + line.stepRunId() + "." + line.seq());
-    marks.after(line).forEach(this::marked);
+    marks.after(line).forEach(e -> told(marks, e));
+  }
+
+  void told(StandingMarks marks, JsonObject event) {
+    marks.told("step", event);
+    marked(event);
   }
 
   void marked(JsonObject event) {
@@ -50,7 +56,7 @@ class StandingMarksTest {
     send(marks, line(2, 1, 25));
     assertThat(sent)
         .containsExactly("line 1.1", "line 1.2", "s1 SUCCEEDED", "s2 RUNNING", "line 2.1");
-    assertThat(marks.rest()).isEmpty();
+    assertThat(marks.afterReplay()).isEmpty();
   }
 
   @Test
@@ -61,7 +67,21 @@ class StandingMarksTest {
     assertThat(marks.after(line(1, 2, 12)))
         .singleElement()
         .satisfies(e -> assertThat(e.getString("status")).isEqualTo("FAILED"));
-    assertThat(marks.rest()).isEmpty();
+    assertThat(marks.afterReplay()).isEmpty();
+  }
+
+  @Test
+  void an_end_whose_lines_were_not_stored_at_the_replay_comes_after_its_last_line() {
+    // A fast step ended with one line just before the stream opened; the store did not have the
+    // line yet, so the replay sent none.
+    StandingMarks marks =
+        new StandingMarks(List.of(mark(1, StepStatus.SUCCEEDED, 10)), Map.of(1L, 1L), Map.of());
+    assertThat(marks.afterReplay()).as("the end waits for the line").isEmpty();
+    assertThat(marks.known(1)).as("its live lines need not wait for a start").isTrue();
+    assertThat(marks.known(2)).isFalse();
+    send(marks, line(1, 1, 5));
+    assertThat(sent).containsExactly("line 1.1", "s1 SUCCEEDED");
+    assertThat(marks.known(1)).isTrue();
   }
 
   @Test
