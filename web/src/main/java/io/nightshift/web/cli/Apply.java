@@ -17,20 +17,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code apply -f DIR}: makes the server hold the templates and jobs of a folder. Idempotent: what
- * is already there is left alone (no new version), and it says so.
+ * {@code apply -f DIR} (or one file): makes the server hold the templates and jobs of a folder.
+ * Idempotent: what is already there is left alone (no new version), and it says so.
  */
 @Command(
     name = "apply",
-    description = "Apply a folder of template and job files (YAML or JSON), idempotently.")
+    description =
+        "Apply a folder of template and job files (YAML or JSON), or one such file, idempotently.")
 final class Apply extends Base {
   private static final Set<String> ENDED =
       Set.of("SUCCEEDED", "FAILED", "CANCELED", "TIMED_OUT", "ROLLED_BACK", "ROLLBACK_FAILED");
 
   @Option(
-      names = {"-f", "--folder"},
+      names = {"-f", "--folder", "--file"},
       required = true,
-      paramLabel = "DIR")
+      paramLabel = "DIR|FILE",
+      description = "A folder (every .yaml, .yml and .json file under it) or one file.")
   Path folder;
 
   @Option(
@@ -54,6 +56,13 @@ final class Apply extends Base {
 
   @Override
   int run() {
+    if (prune && !Files.isDirectory(folder)) {
+      // Everything on the server but this file's one template or job would go.
+      throw new CliError(
+          "--prune needs a folder: it deletes what the folder does not have, and "
+              + folder
+              + " is not a folder");
+    }
     Map<Kind, Map<String, Document>> wanted = read(folder);
     List<Change> changes = new ArrayList<>();
     boolean refused = false;
@@ -231,14 +240,22 @@ final class Apply extends Base {
     out.line((dryRun ? "dry run, nothing changed: " : "") + String.join(", ", summary));
   }
 
-  /** Every template and job file under the folder, by kind and name; duplicates are an error. */
+  /**
+   * Every template and job file under the folder (or the one file), by kind and name; duplicates
+   * are an error.
+   */
   static Map<Kind, Map<String, Document>> read(Path folder) {
-    if (!Files.isDirectory(folder)) {
-      throw new CliError(folder + ": not a folder");
-    }
     Map<Kind, Map<String, Document>> out = new LinkedHashMap<>();
     out.put(Kind.TEMPLATE, new LinkedHashMap<>());
     out.put(Kind.JOB, new LinkedHashMap<>());
+    if (Files.isRegularFile(folder)) {
+      Document d = Documents.read(folder);
+      out.get(d.kind()).put(d.name(), d);
+      return out;
+    }
+    if (!Files.isDirectory(folder)) {
+      throw new CliError(folder + ": no such file or folder");
+    }
     List<Path> files;
     try (Stream<Path> walk = Files.walk(folder)) {
       files =

@@ -366,6 +366,32 @@ abstract class CommandLineTest {
         .isEqualTo(2);
   }
 
+  /** One file applies as a folder of one would; --prune refuses it (all else would be deleted). */
+  @Test
+  void one_file_is_applied_and_prune_asks_for_a_folder() throws IOException {
+    String t = unique("one-file");
+    Path file = Files.createDirectories(home.resolve("single")).resolve(t + ".yaml");
+    Files.writeString(
+        file, "name: " + t + "\nsteps:\n  - name: s\n    kind: command\n    command: 'true'\n");
+
+    Result applied = cli(operator, "apply", "-f", file.toString());
+    assertThat(applied.status()).as(applied.toString()).isEqualTo(0);
+    assertThat(applied.out()).contains(t).contains("1 created");
+    assertThat(cli(operator, "apply", "--file", file.toString()).out()).contains("1 unchanged");
+
+    Result pruned = cli(operator, "apply", "-f", file.toString(), "--prune");
+    assertThat(pruned.status()).isEqualTo(2);
+    assertThat(pruned.err())
+        .startsWith("nightshift: --prune needs a folder")
+        .contains(file + " is not a folder");
+    assertThat(server.get("/api/v1/templates", ADMIN_TOKEN).json().getJsonArray("items").size())
+        .as("nothing deleted")
+        .isGreaterThan(1);
+    Result missing = cli(operator, "apply", "-f", home.resolve("nowhere").toString());
+    assertThat(missing.status()).isEqualTo(2);
+    assertThat(missing.err()).contains("nowhere: no such file or folder");
+  }
+
   /**
    * A dry run is checked by the server as the apply would be: a folder it calls fine applies, and
    * one it refuses names every problem of every file (before: "would be created" for a job with a
