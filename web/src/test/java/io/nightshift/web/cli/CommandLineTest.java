@@ -256,10 +256,22 @@ abstract class CommandLineTest {
     Result inbox = cli(approver, "approvals");
     assertThat(inbox.out()).contains("go ahead?");
     long approval = pendingApproval(first);
+    Result shown = cli(approver, "approvals", "show", String.valueOf(approval));
+    assertThat(shown.status()).as(shown.toString()).isEqualTo(0);
+    assertThat(shown.out())
+        .contains("approval " + approval + "  run " + first + " (" + name + " v1)  step gate")
+        .containsPattern("message +go ahead\\?")
+        .containsPattern("approvers +role:approver")
+        .containsPattern("may not decide +cli-operator[^\\n]*\\(requesters\\)")
+        .containsPattern("values +\\(none\\)")
+        .contains("nightshift approve " + approval + " | nightshift deny " + approval + " -m WHY");
     Result approved = cli(approver, "approve", String.valueOf(approval), "-m", "looks fine");
     assertThat(approved.status()).as(approved.toString()).isEqualTo(0);
     assertThat(approved.out()).contains("APPROVED");
     awaitStatus(first, "SUCCEEDED");
+    assertThat(cli(approver, "approvals", "show", String.valueOf(approval)).out())
+        .containsPattern("decided +\\S+ by \\S+: looks fine")
+        .doesNotContain("nightshift approve");
     Result again = cli(approver, "approve", String.valueOf(approval));
     assertThat(again.status()).isEqualTo(2);
     assertThat(again.err()).startsWith("nightshift: approval " + approval + " was already decided");
