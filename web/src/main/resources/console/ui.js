@@ -142,6 +142,14 @@ export function ErrorBox({ error }) {
   </div>`;
 }
 
+/** Webhook delivery attempts (a run's, or a job's fire events'), or {@code none} when there are none. */
+export function Deliveries({ items, now, none }) {
+  if ((items || []).length === 0) return html`<${Empty}>${none}<//>`;
+  return html`<table class="list deliveries"><thead><tr><th>When</th><th>Event</th><th>URL</th><th>Try</th><th>Result</th></tr></thead>
+    <tbody>${items.map((d) => html`<tr><td><${Time} at=${d.at} now=${now} /></td><td>${d.event}</td>
+      <td class="wrap">${d.url}</td><td>${d.attempt}</td><td>${d.statusCode ? 'HTTP ' + d.statusCode : ''} ${d.error || ''}</td></tr>`)}</tbody></table>`;
+}
+
 export function Empty({ children }) {
   return html`<div class="empty">${children}</div>`;
 }

@@ -1,6 +1,6 @@
 // Jobs: schedule in words, next fires in the job's zone and the browser's, pause/resume, run now,
 // edit as JSON, and the cron log with paging.
-import { html, useState, useEffect, useLoad, useNow, Time, Exact, Status, Loaded, Page, Empty, Action, Pager, go, href, routeQuery, withQuery } from '../ui.js';
+import { html, useState, useEffect, useLoad, useNow, Time, Exact, Status, Loaded, Page, Empty, Action, Pager, Deliveries, go, href, routeQuery, withQuery } from '../ui.js';
 import { get, post, del, query, startRun } from '../api.js';
 import { JsonForm } from '../editor.js';
 import { can } from '../session.js';
@@ -64,10 +64,11 @@ export function JobPage({ name }) {
   const before = routeQuery().get('before');
   const job = useLoad((signal) => get(`/jobs/${encodeURIComponent(name)}`, { signal }), [name]);
   const fires = useLoad((signal) => get(`/jobs/${encodeURIComponent(name)}/fires` + query({ before, limit: 20 }), { signal }), [name, before]);
+  const deliveries = useLoad((signal) => get(`/jobs/${encodeURIComponent(name)}/deliveries` + query({ limit: 10 }), { signal }), [name]);
   const [started, setStarted] = useState(null);
   useEffect(() => {
     if (before) return undefined;
-    const t = setInterval(() => { fires.reload(); job.reload(); }, 5000);
+    const t = setInterval(() => { fires.reload(); job.reload(); deliveries.reload(); }, 5000);
     return () => clearInterval(t);
   }, [before]);
   return html`<${Page} title=${html`Job <code>${name}</code>`} actions=${job.data && can('operate') && html`
@@ -99,6 +100,10 @@ export function JobPage({ name }) {
           <td>${f.lagMs != null ? duration(f.lagMs) : ''}</td><td><${Status} value=${f.outcome} /></td><td class="wrap">${f.reason || ''}</td>
           <td>${f.runId ? html`<a href=${href('runs', f.runId)}>#${f.runId}</a>` : ''}</td><td>${f.node || ''}</td></tr>`)}</tbody></table>`}
       <${Pager} next=${page.next} before=${before} onPage=${(c) => go(withQuery({ before: c }))} />`}<//>
+    <h2>Webhook deliveries</h2>
+    <p class="muted">The job's fire events (a fire that failed to start, was skipped or missed), the newest 10; its runs' are on each run.</p>
+    <${Loaded} state=${deliveries}>${(page) => html`<${Deliveries} items=${page.items} now=${now}
+      none="None sent: no fire of this job failed to start, was skipped or missed with a webhook of the job asking for it." />`}<//>
   </${Page}>`;
 }
 

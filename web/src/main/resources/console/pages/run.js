@@ -1,7 +1,7 @@
 // One run: the steps as a live graph, the selected step's log tailed live, actions, rollback and
 // webhook deliveries. Live data comes from the run's SSE stream, read with fetch.
 import { html, useState, useEffect, useRef, useLoad, useNow, Time, Exact, Status, ErrorBox, Loaded, Stale,
-  Page, Action, Empty, go, href, ACTIVE, routeQuery, withQuery } from '../ui.js';
+  Page, Action, Deliveries, go, href, ACTIVE, routeQuery, withQuery } from '../ui.js';
 import { get, post, startRun } from '../api.js';
 import { elapsed, duration } from '../format.js';
 import { Graph } from '../graph.js';
@@ -69,11 +69,8 @@ export function RunPage({ id }) {
     ${log.dropped > 0 && html`<p class="muted">${log.dropped} more lines are not shown here: use Download.</p>`}
     ${r.rollback && html`<h2>Rollback</h2><${Rollback} items=${r.rollback} now=${now} />`}
     <h2>Webhook deliveries</h2>
-    ${(r.webhookDeliveries || []).length === 0
-      ? html`<${Empty}>No webhook was sent for this run (the template and job declare none, or no event matched).<//>`
-      : html`<table class="list"><thead><tr><th>When</th><th>Event</th><th>URL</th><th>Try</th><th>Result</th></tr></thead>
-        <tbody>${r.webhookDeliveries.map((d) => html`<tr><td><${Time} at=${d.at} now=${now} /></td><td>${d.event}</td>
-          <td class="wrap">${d.url}</td><td>${d.attempt}</td><td>${d.statusCode ? 'HTTP ' + d.statusCode : ''} ${d.error || ''}</td></tr>`)}</tbody></table>`}
+    <${Deliveries} items=${r.webhookDeliveries} now=${now}
+      none="No webhook was sent for this run (the template and job declare none, or no event matched)." />
   </${Page}>`;
 }
 

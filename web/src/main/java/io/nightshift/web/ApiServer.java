@@ -113,6 +113,7 @@ final class ApiServer {
             requested,
             parts.engine(),
             parts.logs().bus(),
+            parts.webhookDeliveries(),
             clock)
         .mount(api);
     new TokenRoutes(endpoints, new Tokens(parts.tokens(), clock), streams).mount(api);

@@ -206,8 +206,8 @@ public final class Notifier implements AutoCloseable {
   }
 
   /**
-   * Records an attempt for the run's {@code webhookDeliveries}; those of a job's fire events (of no
-   * run) are only logged when they give up.
+   * Records an attempt for the run's {@code webhookDeliveries}, or, for a job's fire event (of no
+   * run), for the job's ({@code GET /jobs/{name}/deliveries}).
    */
   private void record(
       WebhookOutboxRepository.Pending delivery,
@@ -218,6 +218,11 @@ public final class Notifier implements AutoCloseable {
     if (delivery.runId() != RunEvents.NO_RUN) {
       deliveries.record(
           delivery.runId(), delivery.event(), delivery.url(), attempt, code, error, at);
+      return;
+    }
+    Long job = WebhookFanOut.jobOfFireHook(delivery.hook());
+    if (job != null) {
+      deliveries.recordForJob(job, delivery.event(), delivery.url(), attempt, code, error, at);
     }
   }
 
@@ -287,12 +292,18 @@ public final class Notifier implements AutoCloseable {
   }
 
   /**
-   * Why a send failed, for the delivery's record and the log: the innermost cause (not the HTTP
-   * client's CompletionException around it) and the receiver's host and port.
+   * Why a send failed, for the delivery's record and the log: a refused connection or a timeout
+   * anywhere in the chain (the JDK's client reports a refused connection as a ConnectException
+   * around a ClosedChannelException, which alone says nothing), else the innermost cause (not the
+   * HTTP client's CompletionException around it); and the receiver's host and port.
    */
   static String sendFailure(String url, Throwable failure) {
     Throwable root = failure;
     for (int depth = 0; root.getCause() != null && depth < 16; depth++) {
+      if (root instanceof java.net.ConnectException
+          || root instanceof java.net.http.HttpTimeoutException) {
+        break;
+      }
       root = root.getCause();
     }
     String where;

@@ -219,19 +219,32 @@ public final class WebhookFanOut implements EventRelay.Claimed {
     return "job:" + jobId + ":" + index;
   }
 
+  /** The job id of a {@link #fireHook} key; null for any other key. */
+  static Long jobOfFireHook(String hook) {
+    String[] parts = hook.split(":");
+    if (parts.length != 3 || !parts[0].equals("job")) {
+      return null;
+    }
+    try {
+      return Long.parseLong(parts[1]);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   /**
    * The webhook a delivery of a fire event goes to, as its job defines it now (its secret is never
    * stored); null when the job or that webhook is gone or its URL changed.
    */
   Webhook ofFire(String hook, String url) {
-    String[] parts = hook.split(":");
-    if (parts.length != 3) {
+    Long job = jobOfFireHook(hook);
+    if (job == null) {
       return null;
     }
-    int index = Integer.parseInt(parts[2]);
+    int index = Integer.parseInt(hook.substring(hook.lastIndexOf(':') + 1));
     List<Webhook> own;
     try {
-      own = jobs.find(Long.parseLong(parts[1])).map(j -> j.spec().webhooks()).orElse(List.of());
+      own = jobs.find(job).map(j -> j.spec().webhooks()).orElse(List.of());
     } catch (SecretKeyException unreadable) {
       return null;
     }

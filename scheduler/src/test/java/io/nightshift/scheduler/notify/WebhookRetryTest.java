@@ -53,6 +53,12 @@ class WebhookRetryTest {
                 "http://hooks.example:8080/x?token=abc",
                 new CompletionException(new ConnectException())))
         .isEqualTo("cannot deliver to hooks.example:8080: connection refused or unreachable");
+    // What the JDK's client gives for a port nothing listens on (seen on the console's job page
+    // as "ClosedChannelException").
+    ConnectException refused = new ConnectException();
+    refused.initCause(new java.nio.channels.ClosedChannelException());
+    assertThat(Notifier.sendFailure("http://127.0.0.1:9/hook", new CompletionException(refused)))
+        .isEqualTo("cannot deliver to 127.0.0.1:9: connection refused or unreachable");
     assertThat(
             Notifier.sendFailure(
                 "https://user:pw@hooks.example/x",

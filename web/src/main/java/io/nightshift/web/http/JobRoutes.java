@@ -14,6 +14,8 @@ import io.nightshift.scheduler.job.JobSpec;
 import io.nightshift.scheduler.job.Schedule;
 import io.nightshift.scheduler.job.StoredJob;
 import io.nightshift.scheduler.logs.LogBus;
+import io.nightshift.scheduler.notify.WebhookDelivery;
+import io.nightshift.scheduler.notify.WebhookRepository;
 import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.NewRun;
 import io.nightshift.scheduler.run.Params;
@@ -55,6 +57,7 @@ public final class JobRoutes {
   private final RequestedRuns requested;
   private final Engine engine;
   private final LogBus bus;
+  private final WebhookRepository deliveries;
   private final Clock clock;
 
   public JobRoutes(
@@ -66,6 +69,7 @@ public final class JobRoutes {
       RequestedRuns requested,
       Engine engine,
       LogBus bus,
+      WebhookRepository deliveries,
       Clock clock) {
     this.endpoints = endpoints;
     this.jobs = jobs;
@@ -75,6 +79,7 @@ public final class JobRoutes {
     this.requested = requested;
     this.engine = engine;
     this.bus = bus;
+    this.deliveries = deliveries;
     this.clock = clock;
   }
 
@@ -98,6 +103,10 @@ public final class JobRoutes {
         .handler(
             endpoints.blocking(
                 Permission.READ, QueryParameters.only("before", "limit"), this::fires));
+    api.get("/jobs/:name/deliveries")
+        .handler(
+            endpoints.blocking(
+                Permission.READ, QueryParameters.only("before", "limit"), this::deliveries));
   }
 
   private Reply create(Call call) {
@@ -218,6 +227,18 @@ public final class JobRoutes {
         fires.page(job.id(), before == null ? null : RunRoutes.id("before", before), call.limit());
     JsonArray items = new JsonArray();
     page.items().forEach(f -> items.add(json(f)));
+    return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
+  }
+
+  /** Attempts of deliveries of the job's fire events to its webhooks, newest first. */
+  private Reply deliveries(Call call) {
+    StoredJob job = jobs.get(call.name("name"));
+    String before = call.query("before");
+    Page<WebhookDelivery> page =
+        deliveries.forJob(
+            job.id(), before == null ? null : RunRoutes.id("before", before), call.limit());
+    JsonArray items = new JsonArray();
+    page.items().forEach(d -> items.add(DeliveryJson.of(d)));
     return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
   }
 

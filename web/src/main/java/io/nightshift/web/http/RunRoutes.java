@@ -21,7 +21,6 @@ import io.nightshift.scheduler.template.StoredTemplate;
 import io.nightshift.scheduler.template.TemplateJson;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.scheduler.template.UnchangedSecrets;
-import io.nightshift.scheduler.template.WebhookUrls;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -171,18 +170,7 @@ public final class RunRoutes {
   private Reply get(Call call) {
     Run run = runs.get(runId(call));
     JsonArray deliveries = new JsonArray();
-    webhooks
-        .forRun(run.id())
-        .forEach(
-            d ->
-                deliveries.add(
-                    new JsonObject()
-                        .put("event", d.event())
-                        .put("url", WebhookUrls.shown(d.url()))
-                        .put("attempt", d.attempt())
-                        .put("statusCode", d.statusCode())
-                        .put("error", WebhookUrls.maskIn(d.error(), d.url()))
-                        .put("at", io.nightshift.executor.Instants.format(d.at()))));
+    webhooks.forRun(run.id()).forEach(d -> deliveries.add(DeliveryJson.of(d)));
     return Reply.ok(RunJson.full(run).put("webhookDeliveries", deliveries));
   }
 

@@ -715,6 +715,13 @@ class ConsoleDetailsTest extends ConsoleSession {
                 .put("template", "nightly-backup")
                 .put("schedule", new JsonObject().put("everySeconds", 1))
                 .put("concurrency", "allow")
+                .put(
+                    "notify",
+                    new JsonArray()
+                        .add(
+                            new JsonObject()
+                                .put("url", "http://127.0.0.1:" + closedPort() + "/hook")
+                                .put("events", new JsonArray().add("job.fire_failed"))))
                 .encode());
     assertThat(created.status()).as(created.toString()).isEqualTo(201);
     // The template now needs a value the job does not give: its fires fail to start.
@@ -748,7 +755,23 @@ class ConsoleDetailsTest extends ConsoleSession {
     WebElement failed = browser.waitForText("#failures li.fire-failed", "job nightly-backup");
     assertThat(failed.getText()).contains("failed to start").contains("target");
     browser.screenshot("34-overview-fire-failed");
+    // The job's page lists the attempts to tell its webhook (here refused: nothing listens).
+    browser.open("#/jobs/nightly-backup");
+    WebElement attempt = browser.waitForText("table.deliveries tbody tr", "job.fire_failed");
+    assertThat(attempt.getText()).contains("/hook").contains("connection refused or unreachable");
+    browser.screenshot("35-job-webhook-deliveries");
+    browser.open("#/jobs"); // off the job's page, whose reload would ask for the deleted job
+    browser.find("table a[href='#/jobs/nightly-backup']");
     assertThat(server.delete("/api/v1/jobs/nightly-backup", ADMIN_TOKEN).status()).isEqualTo(204);
+  }
+
+  /** A port nothing listens on (a webhook sent there is refused). */
+  private static int closedPort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test

@@ -195,6 +195,7 @@ class ConsoleTest extends ConsoleSession {
     browser.click("#jump-error");
     browser.find(".line.marked");
     browser.screenshot("07-run-succeeded");
+    browser.waitForText(".empty", "No webhook was sent for this run");
     browser.width(390);
     browser.screenshot("08-run-phone");
     browser.width(1280);

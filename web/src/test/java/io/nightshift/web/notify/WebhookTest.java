@@ -413,6 +413,25 @@ class WebhookTest {
       assertThat(r.signature())
           .isEqualTo("sha256=" + Notifier.sign("job-secret", r.timestamp() + "." + r.body()));
     }
+    // Each attempt is listed on the job, newest first (a run's are on the run).
+    Awaitility.await()
+        .atMost(30, TimeUnit.SECONDS)
+        .until(() -> deliveriesOfJob("nightly").size() >= received.size());
+    JsonArray attempts = deliveriesOfJob("nightly");
+    assertThat(attempts.stream().map(a -> ((JsonObject) a).getString("event")))
+        .contains("job.fire_skipped", "job.fire_failed");
+    JsonObject newest = attempts.getJsonObject(0);
+    assertThat(newest.getString("url")).isEqualTo(hookUrl());
+    assertThat(newest.getInteger("statusCode")).as("what the receiver answered").isEqualTo(204);
+    assertThat(newest.getInteger("attempt")).isEqualTo(1);
+    assertThat(Instant.parse(newest.getString("at"))).isNotNull();
+    assertThat(server.get("/api/v1/jobs/nowhere/deliveries", ADMIN_TOKEN).status()).isEqualTo(404);
+  }
+
+  private JsonArray deliveriesOfJob(String job) {
+    Answer answer = server.get("/api/v1/jobs/" + job + "/deliveries?limit=200", ADMIN_TOKEN);
+    assertThat(answer.status()).as(answer.toString()).isEqualTo(200);
+    return answer.json().getJsonArray("items");
   }
 
   @Test
