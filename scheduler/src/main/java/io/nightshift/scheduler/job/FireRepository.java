@@ -2,6 +2,7 @@ package io.nightshift.scheduler.job;
 
 import static io.nightshift.sql.Tables.JOB;
 import static io.nightshift.sql.Tables.JOB_FIRE;
+import static io.nightshift.sql.Tables.WEBHOOK_DELIVERY;
 
 import io.nightshift.scheduler.store.Page;
 import java.time.Duration;
@@ -183,14 +184,17 @@ public final class FireRepository {
 
   /**
    * The smallest job id above {@code after} that has fires (of a job that exists or not), or null:
-   * one seek of the unique (job_id, scheduled_at) index, so a walk over the jobs of the cron log
-   * never reads it whole.
+   * the first entry of the unique (job_id, scheduled_at) index past it, so a walk over the jobs of
+   * the cron log never reads it whole (a MIN() with a condition would, on H2).
    */
   public Long nextJobWithFires(long after) {
-    return dsl.select(org.jooq.impl.DSL.min(JOB_FIRE.JOB_ID))
+    return dsl.select(JOB_FIRE.JOB_ID)
         .from(JOB_FIRE)
         .where(JOB_FIRE.JOB_ID.gt(after))
-        .fetchOne(0, Long.class);
+        .orderBy(JOB_FIRE.JOB_ID)
+        .limit(1)
+        .fetchOptional(JOB_FIRE.JOB_ID)
+        .orElse(null);
   }
 
   /** Whether job {@code jobId} still exists (fires of a deleted job are no longer listed). */
@@ -203,7 +207,8 @@ public final class FireRepository {
     return dsl.select(JOB_FIRE.SCHEDULED_AT)
         .from(JOB_FIRE)
         .where(JOB_FIRE.JOB_ID.eq(jobId))
-        .orderBy(JOB_FIRE.SCHEDULED_AT.desc())
+        // The index's own columns, so that both stores read it backwards from the job's newest.
+        .orderBy(JOB_FIRE.JOB_ID.desc(), JOB_FIRE.SCHEDULED_AT.desc())
         .limit(1)
         .offset(n - 1)
         .fetchOptional(JOB_FIRE.SCHEDULED_AT);
@@ -220,6 +225,18 @@ public final class FireRepository {
       where = where.and(JOB_FIRE.SCHEDULED_AT.lt(before));
     }
     return dsl.deleteFrom(JOB_FIRE).where(where).limit(limit).execute();
+  }
+
+  /**
+   * Deletes up to {@code limit} of the recorded attempts to deliver the job's fire events (to its
+   * webhooks) made before {@code before} (all of them when null); how many went.
+   */
+  public int deleteDeliveriesBefore(long jobId, Instant before, int limit) {
+    var where = WEBHOOK_DELIVERY.JOB_ID.eq(jobId);
+    if (before != null) {
+      where = where.and(WEBHOOK_DELIVERY.DELIVERED_AT.lt(before));
+    }
+    return dsl.deleteFrom(WEBHOOK_DELIVERY).where(where).limit(limit).execute();
   }
 
   /** Newest scheduled time first; {@code before} is a fire id cursor. */

@@ -12,8 +12,10 @@ import org.slf4j.LoggerFactory;
  * 86,400 rows a day. Fires scheduled longer ago than the retention are deleted, job by job, in
  * short batches, except that each job keeps its newest {@link #KEEP} fires whatever their age (a
  * monthly job's history, and the last fire a node's missed-fire catch-up counts from). The fires of
- * a deleted job, which nothing lists any more, are deleted whole. One periodic duty: the caller
- * runs {@link #purge()} on a worker thread (it is blocking JDBC).
+ * a deleted job, which nothing lists any more, are deleted whole. So are the recorded attempts to
+ * deliver the job's fire events to its webhooks: those older than the retention, or all of a
+ * deleted job's. One periodic duty: the caller runs {@link #purge()} on a worker thread (it is
+ * blocking JDBC).
  */
 public final class FireRetention {
   /** Fires each existing job keeps, however old. */
@@ -42,31 +44,45 @@ public final class FireRetention {
   /** Deletes what is past the retention; returns the number of fires deleted. */
   public int purge() {
     Instant cutoff = clock.instant().minus(keep);
-    int total = 0;
+    int fireRows = 0;
+    int deliveryRows = 0;
     for (Long job = fires.nextJobWithFires(0); job != null; job = fires.nextJobWithFires(job)) {
-      total += purge(job, cutoff);
+      long id = job;
+      boolean exists = fires.jobExists(id);
+      fireRows += purgeFires(id, exists, cutoff);
+      Instant before = exists ? cutoff : null;
+      deliveryRows += repeat(() -> fires.deleteDeliveriesBefore(id, before, batch));
     }
-    if (total > 0) {
-      log.info("deleted {} job fire records older than {} (or of deleted jobs)", total, keep);
+    if (fireRows + deliveryRows > 0) {
+      log.info(
+          "deleted {} job fire records and {} of their webhook delivery attempts older than {}"
+              + " (or of deleted jobs)",
+          fireRows,
+          deliveryRows,
+          keep);
     }
-    return total;
+    return fireRows;
   }
 
-  private int purge(long job, Instant cutoff) {
-    Instant before;
-    if (fires.jobExists(job)) {
+  private int purgeFires(long job, boolean exists, Instant cutoff) {
+    Instant before = null;
+    if (exists) {
       Optional<Instant> oldestKept = fires.nthNewest(job, KEEP);
       if (oldestKept.isEmpty()) {
         return 0;
       }
       before = oldestKept.get().isBefore(cutoff) ? oldestKept.get() : cutoff;
-    } else {
-      before = null;
     }
+    Instant bound = before;
+    return repeat(() -> fires.deleteBefore(job, bound, batch));
+  }
+
+  /** Runs a delete of at most {@link #batch} rows until one deletes fewer; how many went in all. */
+  private int repeat(java.util.function.IntSupplier delete) {
     int total = 0;
     int deleted;
     do {
-      deleted = fires.deleteBefore(job, before, batch);
+      deleted = delete.getAsInt();
       total += deleted;
     } while (deleted == batch);
     return total;

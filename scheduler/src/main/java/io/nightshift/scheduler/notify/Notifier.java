@@ -314,11 +314,13 @@ public final class Notifier implements AutoCloseable {
       where = "the receiver";
     }
     String reason =
-        root instanceof java.net.ConnectException
-            ? "connection refused or unreachable"
-            : root instanceof java.net.http.HttpTimeoutException
-                ? "no answer in time"
-                : root.getClass().getSimpleName();
+        unresolved(failure)
+            ? "host not found"
+            : root instanceof java.net.ConnectException
+                ? "connection refused or unreachable"
+                : root instanceof java.net.http.HttpTimeoutException
+                    ? "no answer in time"
+                    : root.getClass().getSimpleName();
     return "cannot deliver to "
         + where
         + ": "
@@ -326,6 +328,17 @@ public final class Notifier implements AutoCloseable {
         + (root.getMessage() == null || root.getMessage().isBlank()
             ? ""
             : " (" + root.getMessage() + ")");
+  }
+
+  /** Whether the receiver's name did not resolve (the JDK's client says so deep in the chain). */
+  private static boolean unresolved(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.channels.UnresolvedAddressException
+          || t instanceof java.net.UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Hex HMAC-SHA256 of {@code text} ({@code timestamp.body}) with the webhook's secret. */

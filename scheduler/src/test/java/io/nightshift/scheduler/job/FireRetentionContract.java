@@ -32,6 +32,13 @@ abstract class FireRetentionContract extends FiringFixture {
     // Recent fires of a job that is then deleted: nothing lists them any more.
     StoredJob gone = job("gone", "allow");
     record(gone, now, Duration.ofMinutes(1), 5);
+    // Attempts to tell the jobs' webhooks of their fires: an old and a recent one, and the deleted
+    // job's recent one; the old one and the deleted job's go.
+    var deliveries = new io.nightshift.scheduler.notify.WebhookRepository(dsl);
+    deliveries.recordForJob(
+        daily.id(), "job.fire_failed", "http://h/x", 1, 500, null, now.minus(Duration.ofDays(95)));
+    deliveries.recordForJob(daily.id(), "job.fire_failed", "http://h/x", 1, 204, null, now);
+    deliveries.recordForJob(gone.id(), "job.fire_failed", "http://h/x", 1, 204, null, now);
     jobs.delete("gone", "alice", now);
     // A job with a few old fires: fewer than it keeps, so none goes.
     StoredJob monthly = job("monthly", "allow");
@@ -49,6 +56,10 @@ abstract class FireRetentionContract extends FiringFixture {
         .allSatisfy(t -> assertThat(t).isAfter(now.minus(NINETY_DAYS)));
     assertThat(scheduled(gone)).isEmpty();
     assertThat(scheduled(monthly)).hasSize(3);
+    assertThat(deliveries.forJob(daily.id(), null, 10).items())
+        .singleElement()
+        .satisfies(d -> assertThat(d.statusCode()).isEqualTo(204));
+    assertThat(deliveries.forJob(gone.id(), null, 10).items()).isEmpty();
     assertThat(fires.lastScheduled(daily.id())).contains(now);
     assertThat(fires.lastScheduled(monthly.id()))
         .as("the fire a missed-fire catch-up counts from")

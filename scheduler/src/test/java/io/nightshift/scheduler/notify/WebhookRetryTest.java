@@ -59,6 +59,12 @@ class WebhookRetryTest {
     refused.initCause(new java.nio.channels.ClosedChannelException());
     assertThat(Notifier.sendFailure("http://127.0.0.1:9/hook", new CompletionException(refused)))
         .isEqualTo("cannot deliver to 127.0.0.1:9: connection refused or unreachable");
+    ConnectException unresolved = new ConnectException();
+    unresolved.initCause(new java.nio.channels.UnresolvedAddressException());
+    assertThat(
+            Notifier.sendFailure(
+                "http://hooks.exmaple:8080/x", new CompletionException(unresolved)))
+        .isEqualTo("cannot deliver to hooks.exmaple:8080: host not found");
     assertThat(
             Notifier.sendFailure(
                 "https://user:pw@hooks.example/x",

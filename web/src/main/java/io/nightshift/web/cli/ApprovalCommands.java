@@ -77,7 +77,11 @@ final class ApprovalCommands {
             field(
                 "expires", a.getString("expiresAt") + " (then " + a.getString("onTimeout") + ")"));
       }
-      rows.add(field("may not decide", joined(a.getJsonArray("requesters")) + " (requesters)"));
+      rows.add(
+          field(
+              "requesters",
+              joined(a.getJsonArray("requesters"))
+                  + " (asked for the run: may deny it, approve only with auth.allowSelfApproval)"));
       JsonObject params = run.getJsonObject("params", new JsonObject());
       rows.add(
           field(
@@ -98,11 +102,21 @@ final class ApprovalCommands {
                     + a.getString("decidedBy")
                     + (a.getString("comment") == null ? "" : ": " + a.getString("comment"))));
       } else if ("PENDING".equals(a.getString("status"))) {
-        rows.add(
-            field("decide", "nightshift approve " + id + " | nightshift deny " + id + " -m WHY"));
+        rows.add(field("you", you(a, id)));
       }
       rows.forEach(r -> out.line(out.dim(pad(r.get(0))) + r.get(1)));
       return Cli.OK;
+    }
+
+    /** What the caller may do about a pending approval, as the server says. */
+    private static String you(JsonObject a, long id) {
+      if (a.getBoolean("mayApprove", false)) {
+        return "may decide: nightshift approve " + id + " | nightshift deny " + id + " -m WHY";
+      }
+      if (a.getBoolean("mayDecide", false)) {
+        return "may deny (nightshift deny " + id + " -m WHY), not approve: you asked for the run";
+      }
+      return "may not decide it (not an approver it lists)";
     }
 
     private static java.util.List<String> field(String name, String value) {

@@ -24,6 +24,12 @@ final class CatchUp {
   /** How long a gap waits for lines still in flight to the store. */
   static final long GAP_WAIT_MS = 30_000;
 
+  /**
+   * How long a stream that just opened waits for lines of attempts that ended before it did and
+   * that the store did not have at its replay (their ends wait for them).
+   */
+  static final long OWED_LINES_WAIT_MS = 2_000;
+
   /** The stream the stored lines go to. Called on its event loop. */
   interface Sink {
     /** Sends a line unless it was sent already. */
@@ -103,19 +109,30 @@ final class CatchUp {
 
   /** Sends stored lines {@code after < seq < before} of one attempt, waiting for stragglers. */
   Future<Void> fill(long stepRunId, long after, long before) {
+    return fill(stepRunId, after, before, GAP_WAIT_MS);
+  }
+
+  private Future<Void> fill(long stepRunId, long after, long before, long waitMs) {
     Promise<Void> done = Promise.promise();
-    fill(stepRunId, after, before, System.currentTimeMillis() + GAP_WAIT_MS, 20, done);
+    fill(stepRunId, after, before, System.currentTimeMillis() + waitMs, 20, done);
     return done.future();
   }
 
   /** Sends every attempt's stored lines after the last one sent, up to its recorded count. */
   Future<Void> upToCounts(List<StepRun> attempts) {
+    return upToCounts(attempts, GAP_WAIT_MS);
+  }
+
+  /**
+   * As {@link #upToCounts(List)}, waiting at most {@code waitMs} for each attempt's missing lines.
+   */
+  Future<Void> upToCounts(List<StepRun> attempts, long waitMs) {
     Promise<Void> done = Promise.promise();
-    upToCounts(attempts, 0, done);
+    upToCounts(attempts, 0, waitMs, done);
     return done.future();
   }
 
-  private void upToCounts(List<StepRun> attempts, int index, Promise<Void> done) {
+  private void upToCounts(List<StepRun> attempts, int index, long waitMs, Promise<Void> done) {
     if (index >= attempts.size()) {
       done.complete();
       return;
@@ -123,12 +140,12 @@ final class CatchUp {
     StepRun attempt = attempts.get(index);
     long last = sink.lastSent(attempt.id());
     if (attempt.lineCount() <= last) {
-      upToCounts(attempts, index + 1, done);
+      upToCounts(attempts, index + 1, waitMs, done);
       return;
     }
-    fill(attempt.id(), last, attempt.lineCount() + 1)
+    fill(attempt.id(), last, attempt.lineCount() + 1, waitMs)
         .onFailure(done::fail)
-        .onSuccess(v -> upToCounts(attempts, index + 1, done));
+        .onSuccess(v -> upToCounts(attempts, index + 1, waitMs, done));
   }
 
   /**

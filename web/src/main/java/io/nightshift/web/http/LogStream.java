@@ -24,24 +24,17 @@ import java.util.Map;
  * When the run ends, every attempt's lines up to its recorded count, and its status if not told
  * yet, go before the {@code end} event. Store reads are its {@link CatchUp}'s.
  *
- * <p>Back-pressure: a frame is written only while the connection's write queue has room ({@link
- * SseWriter}); while it is full the stream pauses. Live lines that arrive meanwhile are held only
- * up to this client's share of memory (and the node's total, {@link OpenStreams}); past that they
- * are skipped, since they are in the store, and the gap is filled from there page by page once the
- * client reads again. Store reads come one page at a time and only once the previous page has been
- * written. Each {@code log} event carries its cursor as the SSE {@code id}: a client that
- * reconnects with {@code Last-Event-ID} (or {@code ?after=}) resumes after it. A client that lets
- * even small events pile up past twice its share is dropped with a {@code dropped} event naming the
- * cursor, a revoked token's with {@code revoked}, a stopping node's with {@code closing} (with it
- * too). It tells where each attempt stood when it opened, and ends ({@link StandingMarks}).
- *
- * <p>Everything but store reads runs on the request's event loop; store reads are blocking calls on
- * the streams' own worker pool, so followers never starve the API of worker threads, and they are
- * shared between the streams ({@link StreamReads}): followers of one run read each page once and
- * every line's frame is encoded once ({@link LogFrames}), however many streams send it.
+ * <p>Back-pressure ({@link SseWriter}): while the connection is full, live lines are held up to
+ * this client's share of memory ({@link StreamMemory}, {@link OpenStreams}), then skipped (they are
+ * in the store; the gap is filled page by page once the client reads again). Each {@code log} event
+ * carries its cursor as the SSE {@code id} ({@code Last-Event-ID} or {@code ?after=} resumes after
+ * it). A client whose events pile up past twice its share gets {@code dropped}, a revoked token's
+ * {@code revoked}, a stopping node's {@code closing}. It tells where each attempt stood when it
+ * opened ({@link StandingMarks}). Everything but store reads runs on the request's event loop;
+ * store reads run on the streams' own workers, shared between streams ({@link StreamReads}, {@link
+ * LogFrames}): followers of one run read each page once and encode each frame once.
  */
 final class LogStream implements CatchUp.Sink {
-
   private static final long CLOSE_GRACE_MS = 10_000;
   private static final long LINE_OVERHEAD = 160;
 
@@ -135,25 +128,32 @@ final class LogStream implements CatchUp.Sink {
               writer.head(this::stop);
               writer.enqueue(Buffer.buffer(": following run " + runId + "\n\n"), null);
               keepalive = vertx.setPeriodic(SseWriter.keepaliveMs(), id -> keepalive());
-              catchUp
-                  .replay()
-                  .onFailure(this::abort)
-                  .onSuccess(
-                      v -> {
-                        marks.afterReplay().forEach(e -> writeEvent("step", e));
-                        if (run.status().terminal()) {
-                          finish();
-                        } else {
-                          busy = false;
-                          drain();
-                        }
-                      });
+              catchUp.replay().onFailure(this::abort).onSuccess(v -> afterReplay(run));
             });
   }
 
   /**
-   * Keeps the connection open; ends the stream if the store says the run ended (its event lost).
+   * After the replay: the standing marks owed, then (a run still going) the lines of attempts that
+   * ended before the store had them, read again briefly, each attempt's end after its last line.
    */
+  private void afterReplay(Run run) {
+    marks.afterReplay().forEach(e -> writeEvent("step", e));
+    if (run.status().terminal()) {
+      finish(); // every attempt's lines up to its count, then the marks still owed
+    } else {
+      catchUp
+          .upToCounts(run.attempts(), CatchUp.OWED_LINES_WAIT_MS)
+          .onFailure(this::abort)
+          .onSuccess(
+              v -> {
+                marks.rest().forEach(e -> writeEvent("step", e)); // ends whose lines never came
+                busy = false;
+                drain();
+              });
+    }
+  }
+
+  /** Keeps the connection open; ends the stream if the store says the run ended (event lost). */
   private void keepalive() {
     writer.keepalive();
     if (busy || ended || !held.isEmpty()) {
@@ -216,7 +216,7 @@ final class LogStream implements CatchUp.Sink {
             });
         return;
       }
-      Object next = held.next(marks::known);
+      Object next = held.next(marks::told);
       if (next == null) {
         return; // lines waiting for their start to be told
       }

@@ -21,8 +21,9 @@ import java.util.Map;
  * below the mark that it started. An attempt's end comes right after its last line, never above it
  * (a process's last line may be stamped after its exit was). What is still owed goes out once the
  * replay is done, but the end of an attempt whose lines the store did not have yet (a fast step
- * that ended just before the stream opened): that waits for its last line, so a follower sees the
- * step's lines and then its end, or goes out with the stream's end if that line never comes.
+ * that ended just before the stream opened): the stream reads those lines again for a short while,
+ * and the end goes right after the last of them, or once that while is over if they never come
+ * (lines a retention deleted from a long-running run), before any live line.
  */
 final class StandingMarks {
   private final List<JsonObject> owed = new ArrayList<>();
@@ -143,13 +144,11 @@ final class StandingMarks {
     return due;
   }
 
-  /**
-   * Whether the stream told a status of attempt {@code stepRunId} or owes its end: either way its
-   * live lines need not wait for a step event (the end of an attempt that ended before the stream
-   * opened comes after its lines, and no start of it is to come).
-   */
-  boolean known(long stepRunId) {
-    return told(stepRunId) || owed.stream().anyMatch(e -> e.getLong("stepRunId") == stepRunId);
+  /** Every event still owed (ends whose lines never came); none is owed any more. */
+  List<JsonObject> rest() {
+    List<JsonObject> all = new ArrayList<>(owed);
+    owed.clear();
+    return all;
   }
 
   /** True for an attempt's end while lines of that attempt are still to be passed. */

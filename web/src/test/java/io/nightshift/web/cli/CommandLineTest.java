@@ -262,9 +262,12 @@ abstract class CommandLineTest {
         .contains("approval " + approval + "  run " + first + " (" + name + " v1)  step gate")
         .containsPattern("message +go ahead\\?")
         .containsPattern("approvers +role:approver")
-        .containsPattern("may not decide +cli-operator[^\\n]*\\(requesters\\)")
+        .containsPattern("requesters +cli-operator, admin \\(asked for the run")
         .containsPattern("values +\\(none\\)")
-        .contains("nightshift approve " + approval + " | nightshift deny " + approval + " -m WHY");
+        .contains("may decide: nightshift approve " + approval + " | nightshift deny " + approval);
+    assertThat(cli(operator, "approvals", "show", String.valueOf(approval)).out())
+        .as("the operator who started the run is no approver of it")
+        .contains("may not decide it");
     Result approved = cli(approver, "approve", String.valueOf(approval), "-m", "looks fine");
     assertThat(approved.status()).as(approved.toString()).isEqualTo(0);
     assertThat(approved.out()).contains("APPROVED");

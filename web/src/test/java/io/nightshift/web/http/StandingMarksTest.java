@@ -77,11 +77,20 @@ class StandingMarksTest {
     StandingMarks marks =
         new StandingMarks(List.of(mark(1, StepStatus.SUCCEEDED, 10)), Map.of(1L, 1L), Map.of());
     assertThat(marks.afterReplay()).as("the end waits for the line").isEmpty();
-    assertThat(marks.known(1)).as("its live lines need not wait for a start").isTrue();
-    assertThat(marks.known(2)).isFalse();
     send(marks, line(1, 1, 5));
     assertThat(sent).containsExactly("line 1.1", "s1 SUCCEEDED");
-    assertThat(marks.known(1)).isTrue();
+    assertThat(marks.rest()).isEmpty();
+  }
+
+  @Test
+  void an_end_whose_lines_never_come_is_still_owed_after_the_replay() {
+    StandingMarks marks =
+        new StandingMarks(List.of(mark(1, StepStatus.SUCCEEDED, 10)), Map.of(1L, 3L), Map.of());
+    assertThat(marks.afterReplay()).isEmpty();
+    send(marks, line(1, 1, 5));
+    assertThat(marks.rest())
+        .singleElement()
+        .satisfies(e -> assertThat(e.getString("status")).isEqualTo("SUCCEEDED"));
   }
 
   @Test
