@@ -1,5 +1,5 @@
 // Admin: tokens (the secret is shown once, at creation) and the audit trail with filters.
-import { html, useState, useLoad, useNow, Time, Exact, Loaded, Page, Empty, ErrorBox, Action, go, routeQuery, withQuery } from '../ui.js';
+import { html, useState, useLoad, useNow, Time, Exact, Loaded, Page, Empty, ErrorBox, Action, Pager, go, routeQuery, withQuery } from '../ui.js';
 import { get, post, del, query } from '../api.js';
 
 export function Tokens() {
@@ -44,18 +44,21 @@ export function Audit() {
   const kind = q.get('kind');
   const target = q.get('target');
   const limit = q.get('limit') || '100';
-  const list = useLoad((signal) => get('/audit' + query({ kind, target, limit }), { signal }), [kind, target, limit]);
-  const set = (k) => (e) => go(withQuery({ [k]: e.currentTarget.value }));
+  const before = q.get('before');
+  const list = useLoad((signal) => get('/audit' + query({ kind, target, limit, before }), { signal }), [kind, target, limit, before]);
+  // A changed filter starts again from the newest record.
+  const set = (k) => (e) => go(withQuery({ [k]: e.currentTarget.value, before: null }));
   return html`<${Page} title="Audit trail" actions=${html`<a class="button" href="#/admin/tokens">Tokens</a>`}>
     <form class="filters" onSubmit=${(e) => e.preventDefault()}>
       <label>Kind <input value=${kind || ''} onChange=${set('kind')} placeholder="template, job, run, approval, token" /></label>
       <label>Target <input value=${target || ''} onChange=${set('target')} placeholder="any" /></label>
-      <label>Show <select value=${limit} onChange=${set('limit')}>${['50', '100', '500'].map((n) => html`<option value=${n}>${n} newest</option>`)}</select></label>
+      <label>Show <select value=${limit} onChange=${set('limit')}>${['50', '100', '500'].map((n) => html`<option value=${n}>${n} a page</option>`)}</select></label>
     </form>
-    <${Loaded} state=${list}>${(page) => page.items.length === 0 ? html`<${Empty}>Nothing recorded matches.<//>`
+    <${Loaded} state=${list}>${(page) => html`${page.items.length === 0 ? html`<${Empty}>Nothing recorded matches${before ? ' before this point' : ''}.<//>`
       : html`<table class="list audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead>
         <tbody>${page.items.map((e) => html`<tr><td><${Exact} at=${e.at} /></td><td>${e.actor}</td><td>${e.action}</td>
-          <td>${e.targetKind} <code>${e.target}</code></td><td class="wrap detail"><${Detail} value=${e.detail} /></td></tr>`)}</tbody></table>`}<//>
+          <td>${e.targetKind} <code>${e.target}</code></td><td class="wrap detail"><${Detail} value=${e.detail} /></td></tr>`)}</tbody></table>`}
+      <${Pager} next=${page.next} before=${before} onPage=${(c) => go(withQuery({ before: c }))} />`}<//>
   </${Page}>`;
 }
 

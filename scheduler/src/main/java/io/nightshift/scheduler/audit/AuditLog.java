@@ -67,7 +67,23 @@ public final class AuditLog {
   /** Newest first; {@code actions} (empty: any) keeps the events of these actions only. */
   public List<AuditEvent> recent(
       String targetKind, String target, java.util.Collection<String> actions, int limit) {
+    return page(targetKind, target, actions, null, limit).items();
+  }
+
+  /**
+   * A page of {@link #recent}, older than record {@code before} (null: from the newest); its next
+   * cursor is the last record's id, read by the primary key however deep it goes.
+   */
+  public io.nightshift.scheduler.store.Page<AuditEvent> page(
+      String targetKind,
+      String target,
+      java.util.Collection<String> actions,
+      Long before,
+      int limit) {
     var condition = org.jooq.impl.DSL.noCondition();
+    if (before != null) {
+      condition = condition.and(AUDIT_EVENT.ID.lt(before));
+    }
     if (!actions.isEmpty()) {
       condition = condition.and(AUDIT_EVENT.ACTION.in(actions));
     }
@@ -77,19 +93,21 @@ public final class AuditLog {
     if (target != null) {
       condition = condition.and(AUDIT_EVENT.TARGET.eq(target));
     }
-    return dsl.selectFrom(AUDIT_EVENT)
-        .where(condition)
-        .orderBy(AUDIT_EVENT.ID.desc())
-        .limit(limit)
-        .fetch(
-            r ->
-                new AuditEvent(
-                    r.getId(),
-                    r.getAt(),
-                    r.getActor(),
-                    r.getAction(),
-                    r.getTargetKind(),
-                    r.getTarget(),
-                    r.getDetail() == null ? null : new JsonObject(r.getDetail())));
+    List<AuditEvent> rows =
+        dsl.selectFrom(AUDIT_EVENT)
+            .where(condition)
+            .orderBy(AUDIT_EVENT.ID.desc())
+            .limit(limit + 1)
+            .fetch(
+                r ->
+                    new AuditEvent(
+                        r.getId(),
+                        r.getAt(),
+                        r.getActor(),
+                        r.getAction(),
+                        r.getTargetKind(),
+                        r.getTarget(),
+                        r.getDetail() == null ? null : new JsonObject(r.getDetail())));
+    return io.nightshift.scheduler.store.Page.of(rows, limit, e -> String.valueOf(e.id()));
   }
 }

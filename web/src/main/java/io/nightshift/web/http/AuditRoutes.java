@@ -22,14 +22,21 @@ public final class AuditRoutes {
         .handler(
             endpoints.blocking(
                 Permission.ADMINISTER,
-                QueryParameters.only("kind", "target", "action", "limit"),
+                QueryParameters.only("kind", "target", "action", "before", "limit"),
                 this::list));
   }
 
   private Reply list(Call call) {
     JsonArray items = new JsonArray();
-    audit
-        .recent(call.query("kind"), call.query("target"), call.queryValues("action"), call.limit())
+    String before = call.query("before");
+    var page =
+        audit.page(
+            call.query("kind"),
+            call.query("target"),
+            call.queryValues("action"),
+            before == null ? null : RunRoutes.id("before", before),
+            call.limit());
+    page.items()
         .forEach(
             e ->
                 items.add(
@@ -41,6 +48,6 @@ public final class AuditRoutes {
                         .put("targetKind", e.targetKind())
                         .put("target", e.target())
                         .put("detail", e.detail())));
-    return Reply.ok(new JsonObject().put("items", items).put("next", (String) null));
+    return Reply.ok(new JsonObject().put("items", items).put("next", page.next()));
   }
 }

@@ -418,6 +418,29 @@ class ConsoleDetailsTest extends ConsoleSession {
     assertThat(cell.getText()).doesNotContain("{", "\"");
     assertThat(browser.all("table.audit td.detail b")).isEmpty();
     browser.screenshot("22-audit-readable");
+    // Older records are a page away, however many there are (it showed the newest 500 at most).
+    for (int version = 2; version <= 3; version++) {
+      var put =
+          server.put(
+              "/api/v1/templates/audited",
+              ADMIN_TOKEN,
+              new JsonObject()
+                  .put("description", "version " + version)
+                  .put("steps", new JsonArray().add(command("x", "true")))
+                  .encode());
+      assertThat(put.status()).as(put.toString()).isEqualTo(200);
+    }
+    browser.open("#/admin/audit?target=audited&limit=2");
+    browser.waitForText("table.audit td.detail", "version: 3");
+    assertThat(browser.all("table.audit tbody tr")).hasSize(2);
+    browser.all(".pager button").stream()
+        .filter(b -> b.getText().startsWith("Older"))
+        .findFirst()
+        .orElseThrow()
+        .click();
+    browser.waitForText("table.audit td.detail", "version: 1");
+    assertThat(browser.all("table.audit tbody tr")).hasSize(1);
+    browser.screenshot("36-audit-older-page");
 
     var link = browser.find("#api-reference");
     assertThat(link.getAttribute("href")).endsWith("/api/reference/");

@@ -220,6 +220,44 @@ class QueryParametersTest {
         .isEmpty();
   }
 
+  @Test
+  void the_audit_trail_pages_back_to_its_first_record() {
+    String name = "paged-audit";
+    for (int version = 1; version <= 3; version++) {
+      JsonObject body =
+          new JsonObject()
+              .put("description", "version " + version)
+              .put(
+                  "steps",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put("name", "s")
+                              .put("kind", "command")
+                              .put("command", "true")));
+      assertThat(server.put("/api/v1/templates/" + name, ADMIN_TOKEN, body.encode()).status())
+          .isBetween(200, 201);
+    }
+    String scope = "/api/v1/audit?target=" + name + "&limit=2";
+    JsonObject first = server.get(scope, ADMIN_TOKEN).json();
+    assertThat(first.getJsonArray("items")).hasSize(2);
+    assertThat(first.getString("next")).isNotNull();
+    JsonObject second =
+        server.get(scope + "&before=" + first.getString("next"), ADMIN_TOKEN).json();
+    assertThat(second.getJsonArray("items")).hasSize(1);
+    assertThat(second.getValue("next")).as("the first record: no page after it").isNull();
+    List<Long> ids = new java.util.ArrayList<>();
+    for (JsonObject page : List.of(first, second)) {
+      page.getJsonArray("items").forEach(e -> ids.add(((JsonObject) e).getLong("id")));
+    }
+    assertThat(ids)
+        .doesNotHaveDuplicates()
+        .isSortedAccordingTo(java.util.Comparator.reverseOrder());
+    Answer bad = server.get("/api/v1/audit?before=yesterday", ADMIN_TOKEN);
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.errorMessage()).startsWith("before:");
+  }
+
   // ---- helpers
 
   static JsonObject run(String template, String cmd) {
