@@ -52,7 +52,7 @@ export function Audit() {
     <form class="filters" onSubmit=${(e) => e.preventDefault()}>
       <label>Kind <input value=${kind || ''} onChange=${set('kind')} placeholder="template, job, run, approval, token" /></label>
       <label>Target <input value=${target || ''} onChange=${set('target')} placeholder="any" /></label>
-      <label>Show <select value=${limit} onChange=${set('limit')}>${['50', '100', '500'].map((n) => html`<option value=${n}>${n} a page</option>`)}</select></label>
+      <label>Show <select value=${limit} onChange=${set('limit')}>${[...new Set(['50', '100', '500', limit])].sort((a, b) => a - b).map((n) => html`<option value=${n}>${n} a page</option>`)}</select></label>
     </form>
     <${Loaded} state=${list}>${(page) => html`${page.items.length === 0 ? html`<${Empty}>Nothing recorded matches${before ? ' before this point' : ''}.<//>`
       : html`<table class="list audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead>
