@@ -8,11 +8,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code jobs} lists jobs; {@code jobs pause|resume|run NAME}. */
+/** {@code jobs} lists jobs; {@code jobs show|pause|resume|run NAME}. */
 @Command(
     name = "jobs",
-    description = "Jobs: list (default), pause, resume, run.",
+    description = "Jobs: list (default), show, pause, resume, run.",
     subcommands = {
+      JobShow.class,
       JobCommands.Pause.class,
       JobCommands.Resume.class,
       JobCommands.RunNow.class,

@@ -769,6 +769,29 @@ abstract class CommandLineTest {
         .singleElement()
         .asString()
         .contains("FAILED to start");
+    // Its page: state, schedule, the cron log newest first with why a fire started nothing.
+    Result shown = cli(operator, "jobs", "show", j, "--fires", "3");
+    assertThat(shown.status()).as(shown.toString()).isEqualTo(0);
+    List<String> lines = shown.out().lines().toList();
+    assertThat(lines.get(0)).startsWith("job " + j + "  PAUSED  every 1s  template " + t);
+    assertThat(lines).contains("next fires  none");
+    int header =
+        lines.indexOf(
+            lines.stream().filter(l -> l.startsWith("SCHEDULED")).findFirst().orElseThrow());
+    assertThat(lines.get(header + 1)).contains("FAILED to start").contains("target: is required");
+    int end = header + 1;
+    while (end < lines.size() && !lines.get(end).isEmpty()) {
+      end++;
+    }
+    List<String> rows = lines.subList(header + 1, end);
+    assertThat(rows).as("--fires 3").hasSizeBetween(2, 3).allMatch(l -> l.contains("Z  "));
+    assertThat(shown.out()).contains("webhook deliveries of fire events").contains("(none)");
+    JsonObject json = cli(operator, "--json", "jobs", "show", j).json();
+    assertThat(json.getJsonObject("job").getString("name")).isEqualTo(j);
+    assertThat(json.getJsonArray("fires")).isNotEmpty();
+    assertThat(json.getJsonArray("deliveries")).isEmpty();
+    assertThat(cli(operator, "jobs", "show", j, "--fires", "0").err())
+        .contains("--fires: must be between 1 and 200");
     // The API's list carries it too, read for every job of the page at once.
     assertThat(
             server.get("/api/v1/jobs?limit=500", ADMIN_TOKEN).json().getJsonArray("items").stream()
