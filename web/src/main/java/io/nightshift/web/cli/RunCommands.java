@@ -147,16 +147,35 @@ final class RunCommands {
 
   @Command(name = "runs", description = "Run history, newest first.")
   static final class List extends Base {
-    @Option(names = "--job")
+    @Option(names = "--job", paramLabel = "NAME", description = "Only the runs of this job.")
     String job;
 
-    @Option(names = "--template")
+    @Option(
+        names = "--template",
+        paramLabel = "NAME",
+        description = "Only the runs of this template.")
     String template;
 
-    @Option(names = "--status")
+    @Option(
+        names = "--status",
+        paramLabel = "S[,S...]",
+        description = "Only runs in these statuses (failed,canceled: any case).")
     String status;
 
-    @Option(names = "--limit", defaultValue = "20")
+    @Option(
+        names = "--since",
+        paramLabel = "INSTANT",
+        description = "Only runs created at or after it (2026-12-01T00:00:00Z).")
+    String since;
+
+    @Option(names = "--until", paramLabel = "INSTANT", description = "Only runs created before it.")
+    String until;
+
+    @Option(
+        names = "--limit",
+        defaultValue = "20",
+        paramLabel = "N",
+        description = "How many, newest first (default 20).")
     int limit;
 
     @Override
@@ -165,6 +184,8 @@ final class RunCommands {
       if (job != null) q.append("&job=").append(Api.encode(job));
       if (template != null) q.append("&template=").append(Api.encode(template));
       if (status != null) q.append("&status=").append(Api.encode(status));
+      if (since != null) q.append("&since=").append(Api.encode(since));
+      if (until != null) q.append("&until=").append(Api.encode(until));
       JsonObject page = api().get(q.toString());
       Output out = out();
       out.list(
@@ -231,10 +252,13 @@ final class RunCommands {
     @Parameters(paramLabel = "ID")
     long id;
 
-    @Option(names = "--follow")
+    @Option(names = "--follow", description = "Stream new lines until the run ends.")
     boolean follow;
 
-    @Option(names = "--step", paramLabel = "S")
+    @Option(
+        names = "--step",
+        paramLabel = "S",
+        description = "Only this step's lines (every attempt's).")
     String step;
 
     @Override

@@ -193,6 +193,15 @@ abstract class CommandLineTest {
     assertThat(logs.out()).contains("hello | hello x");
     Result runs = cli(operator, "runs", "--template", ok);
     assertThat(runs.out()).contains("ID").contains(String.valueOf(id)).contains("SUCCEEDED");
+    // Bounded by creation time: since the run's creation it is there, until it not.
+    String created = server.get("/api/v1/runs/" + id, ADMIN_TOKEN).json().getString("createdAt");
+    assertThat(cli(operator, "runs", "--template", ok, "--since", created).out())
+        .containsPattern("(?m)^" + id + " ");
+    assertThat(cli(operator, "runs", "--template", ok, "--until", created).out())
+        .doesNotContainPattern("(?m)^" + id + " ");
+    Result badSince = cli(operator, "runs", "--since", "yesterday");
+    assertThat(badSince.status()).isEqualTo(2);
+    assertThat(badSince.err()).contains("since:");
   }
 
   @Test
@@ -870,7 +879,10 @@ abstract class CommandLineTest {
     assertThat(jobsRun.err()).isEmpty();
     Result runs = cli(operator, "runs", "--help");
     assertThat(runs.status()).as(runs.toString()).isEqualTo(0);
-    assertThat(runs.out()).contains("Usage: nightshift runs");
+    assertThat(runs.out())
+        .contains("Usage: nightshift runs")
+        .contains("Only runs in these statuses")
+        .contains("--since");
     Result retry = cli(operator, "retry", "-h");
     assertThat(retry.status()).as(retry.toString()).isEqualTo(0);
     assertThat(retry.out()).contains("Usage: nightshift retry").contains("--force");
