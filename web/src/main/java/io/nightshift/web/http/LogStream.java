@@ -132,10 +132,7 @@ final class LogStream implements CatchUp.Sink {
             });
   }
 
-  /**
-   * After the replay: the standing marks owed, then (a run still going) the lines of attempts that
-   * ended before the store had them, read again briefly, each attempt's end after its last line.
-   */
+  /** After the replay: the marks owed; a run still going, lines the store lacked (read briefly). */
   private void afterReplay(Run run) {
     marks.afterReplay().forEach(e -> writeEvent("step", e));
     if (run.status().terminal()) {
@@ -242,12 +239,15 @@ final class LogStream implements CatchUp.Sink {
         send(framed);
       } else if (next instanceof JsonObject event) {
         String type = event.getString("type", "event");
-        writeEvent(type, event);
-        if ("step".equals(type)) {
+        boolean step = "step".equals(type);
+        if (step) {
           held.told(event.getLong("stepRunId"));
         }
+        if (!step || !marks.stale(event)) { // a status told already (standing) goes out once
+          writeEvent(type, event);
+        }
         if (("run".equals(type) && RunStatus.terminal(event.getString("status")))
-            || (awaitingSteps && "step".equals(type))) {
+            || (awaitingSteps && step)) {
           busy = true;
           finish();
           return;
@@ -257,10 +257,9 @@ final class LogStream implements CatchUp.Sink {
   }
 
   /**
-   * Sends every stored line of every attempt up to its recorded count, then {@code end}. A run can
-   * end while a step is still being killed (cancel): its count is known only once it has ended, so
-   * until then (at most {@link CatchUp#GAP_WAIT_MS}) lines keep flowing and each step event checks
-   * again.
+   * Every attempt's stored lines up to its recorded count, then {@code end}. A step still being
+   * killed (cancel) has its count once it ended: until then (at most {@link CatchUp#GAP_WAIT_MS})
+   * lines keep flowing and each step event checks again.
    */
   private void finish() {
     reads

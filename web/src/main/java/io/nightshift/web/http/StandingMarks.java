@@ -5,6 +5,7 @@ import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.run.Run;
 import io.nightshift.scheduler.run.RunEvents;
 import io.nightshift.scheduler.run.StepRun;
+import io.nightshift.scheduler.run.StepStatus;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -108,8 +109,28 @@ final class StandingMarks {
    */
   void told(String type, JsonObject event) {
     if ("step".equals(type)) {
-      told.put(event.getLong("stepRunId"), event.getString("status"));
+      long attempt = event.getLong("stepRunId");
+      String status = event.getString("status");
+      told.put(attempt, status);
+      // The same status still owed (an end held for its lines) would say it twice.
+      owed.removeIf(e -> e.getLong("stepRunId") == attempt && status.equals(e.getString("status")));
     }
+  }
+
+  /**
+   * Whether a live step event says nothing new: its attempt's status was told already, this one or
+   * a later one (a standing mark read after the stream subscribed can be newer than a live event
+   * held meanwhile). An attempt moves on from waiting or running to an end, and from an end only to
+   * ROLLED_BACK (its undo ran).
+   */
+  boolean stale(JsonObject event) {
+    String was = told.get(event.getLong("stepRunId"));
+    if (was == null) {
+      return false;
+    }
+    StepStatus before = StepStatus.valueOf(was);
+    StepStatus now = StepStatus.valueOf(event.getString("status"));
+    return before == now || before == StepStatus.ROLLED_BACK || (before.ended() && !now.ended());
   }
 
   /** Whether the stream told a status of attempt {@code stepRunId}. */

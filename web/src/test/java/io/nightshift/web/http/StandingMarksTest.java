@@ -94,6 +94,30 @@ class StandingMarksTest {
   }
 
   @Test
+  void a_live_step_event_that_says_what_was_told_already_is_stale() {
+    StandingMarks marks = new StandingMarks(List.of(), Map.of(), Map.of());
+    assertThat(marks.stale(mark(1, StepStatus.RUNNING, 1))).as("nothing told yet").isFalse();
+    marks.told("step", mark(1, StepStatus.SUCCEEDED, 10));
+    assertThat(marks.stale(mark(1, StepStatus.SUCCEEDED, 10))).as("the same end again").isTrue();
+    assertThat(marks.stale(mark(1, StepStatus.RUNNING, 5))).as("a start after its end").isTrue();
+    assertThat(marks.stale(mark(1, StepStatus.ROLLED_BACK, 20))).as("its undo ran").isFalse();
+    assertThat(marks.stale(mark(2, StepStatus.RUNNING, 20))).as("another attempt").isFalse();
+    marks.told("step", mark(1, StepStatus.ROLLED_BACK, 20));
+    assertThat(marks.stale(mark(1, StepStatus.SUCCEEDED, 10))).isTrue();
+  }
+
+  @Test
+  void a_live_end_told_while_the_same_standing_end_waits_for_its_lines_is_not_told_again() {
+    StandingMarks marks =
+        new StandingMarks(List.of(mark(1, StepStatus.SUCCEEDED, 10)), Map.of(1L, 1L), Map.of());
+    assertThat(marks.afterReplay()).isEmpty();
+    marks.told("step", mark(1, StepStatus.SUCCEEDED, 10)); // the live event went out
+    send(marks, line(1, 1, 5));
+    assertThat(sent).containsExactly("line 1.1");
+    assertThat(marks.rest()).isEmpty();
+  }
+
+  @Test
   void an_attempt_without_lines_is_marked_by_its_time() {
     StandingMarks marks =
         new StandingMarks(
