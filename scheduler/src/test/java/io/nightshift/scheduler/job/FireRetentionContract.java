@@ -35,10 +35,11 @@ abstract class FireRetentionContract extends FiringFixture {
     // Attempts to tell the jobs' webhooks of their fires: an old and a recent one, and the deleted
     // job's recent one; the old one and the deleted job's go.
     var deliveries = new io.nightshift.scheduler.notify.WebhookRepository(dsl);
-    deliveries.recordForJob(
-        daily.id(), "job.fire_failed", "http://h/x", 1, 500, null, now.minus(Duration.ofDays(95)));
-    deliveries.recordForJob(daily.id(), "job.fire_failed", "http://h/x", 1, 204, null, now);
-    deliveries.recordForJob(gone.id(), "job.fire_failed", "http://h/x", 1, 204, null, now);
+    long noRun = io.nightshift.scheduler.run.RunEvents.NO_RUN;
+    Instant old = now.minus(Duration.ofDays(95));
+    deliveries.record(noRun, daily.id(), "job.fire_failed", "http://h/x", 1, 500, null, old);
+    deliveries.record(noRun, daily.id(), "job.fire_failed", "http://h/x", 1, 204, null, now);
+    deliveries.record(noRun, gone.id(), "job.fire_failed", "http://h/x", 1, 204, null, now);
     jobs.delete("gone", "alice", now);
     // A job with a few old fires: fewer than it keeps, so none goes.
     StoredJob monthly = job("monthly", "allow");

@@ -1,6 +1,7 @@
 package io.nightshift.web.approvals;
 
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static io.nightshift.web.TestSteps.command;
 import static io.nightshift.web.approvals.ApprovalsApi.lines;
 import static io.nightshift.web.approvals.ApprovalsApi.step;
 import static io.nightshift.web.approvals.ApprovalsApi.stepStatus;
@@ -64,10 +65,6 @@ abstract class ApprovalFlowTest {
   }
 
   // ---- the template
-
-  static JsonObject command(String name, String command) {
-    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
-  }
 
   static JsonArray needs(String... names) {
     return new JsonArray(List.of((Object[]) names));

@@ -1,6 +1,7 @@
 package io.nightshift.web.cli;
 
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static io.nightshift.web.TestSteps.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.web.RedisProcess;
@@ -136,10 +137,6 @@ abstract class CommandLineTest {
             ADMIN_TOKEN,
             new JsonObject().put("name", name).put("params", params).put("steps", steps).encode());
     assertThat(answer.status()).as(answer.toString()).isIn(200, 201);
-  }
-
-  static JsonObject command(String name, String command) {
-    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
   }
 
   @Test

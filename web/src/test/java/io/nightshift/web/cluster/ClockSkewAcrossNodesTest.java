@@ -1,10 +1,10 @@
 package io.nightshift.web.cluster;
 
+import static io.nightshift.web.TestSteps.command;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.OVER;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.SHORT_LEASES;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.assertNodes;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.await;
-import static io.nightshift.web.cluster.RunsAcrossNodesTest.command;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.start;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.step;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.template;

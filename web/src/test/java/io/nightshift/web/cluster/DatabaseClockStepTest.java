@@ -1,7 +1,7 @@
 package io.nightshift.web.cluster;
 
+import static io.nightshift.web.TestSteps.command;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.await;
-import static io.nightshift.web.cluster.RunsAcrossNodesTest.command;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.node;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.run;
 import static io.nightshift.web.cluster.RunsAcrossNodesTest.start;

@@ -1,5 +1,6 @@
 package io.nightshift.web.cluster;
 
+import static io.nightshift.web.TestSteps.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.scheduler.TempFolders;
@@ -43,10 +44,6 @@ class RunsAcrossNodesTest {
     return TestServer.start(
         TestServer.config(TempFolders.create("nightshift-cluster-"), db, redis)
             .withCluster(SHORT_LEASES));
-  }
-
-  static JsonObject command(String name, String command) {
-    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
   }
 
   static void template(TestServer node, String name, JsonObject... steps) {

@@ -1,6 +1,7 @@
 package io.nightshift.web.console;
 
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static io.nightshift.web.TestSteps.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.scheduler.template.EarlierBodies;

@@ -1,5 +1,6 @@
 package io.nightshift.web.console;
 
+import static io.nightshift.web.TestSteps.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.executor.LogLine;

@@ -95,10 +95,6 @@ abstract class ConsoleSession {
     return run(id).getString("status");
   }
 
-  static JsonObject command(String name, String command) {
-    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
-  }
-
   /** An approval step that {@code approver} (a token name or role:NAME) may decide. */
   static JsonObject approval(String name, String approver) {
     return new JsonObject()

@@ -1,6 +1,7 @@
 package io.nightshift.web.http;
 
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static io.nightshift.web.TestSteps.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.web.TestServer;
@@ -178,16 +179,7 @@ class QueryParametersTest {
   void the_audit_trail_filters_by_action() {
     String name = "audited-template";
     JsonObject body =
-        new JsonObject()
-            .put("name", name)
-            .put(
-                "steps",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("name", "s")
-                            .put("kind", "command")
-                            .put("command", "true")));
+        new JsonObject().put("name", name).put("steps", new JsonArray().add(command("s", "true")));
     assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, body.encode()).status())
         .isEqualTo(201);
     assertThat(server.delete("/api/v1/templates/" + name, ADMIN_TOKEN).status()).isEqualTo(204);
@@ -227,14 +219,7 @@ class QueryParametersTest {
       JsonObject body =
           new JsonObject()
               .put("description", "version " + version)
-              .put(
-                  "steps",
-                  new JsonArray()
-                      .add(
-                          new JsonObject()
-                              .put("name", "s")
-                              .put("kind", "command")
-                              .put("command", "true")));
+              .put("steps", new JsonArray().add(command("s", "true")));
       assertThat(server.put("/api/v1/templates/" + name, ADMIN_TOKEN, body.encode()).status())
           .isBetween(200, 201);
     }

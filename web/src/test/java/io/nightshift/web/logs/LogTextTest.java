@@ -1,6 +1,7 @@
 package io.nightshift.web.logs;
 
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static io.nightshift.web.TestSteps.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.web.TestServer;
@@ -94,10 +95,6 @@ class LogTextTest {
       expected.add("err" + i);
     }
     assertThat(texts).containsExactlyElementsOf(expected);
-  }
-
-  private static JsonObject command(String name, String command) {
-    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
   }
 
   private long run(JsonObject... steps) throws InterruptedException {

@@ -1,6 +1,7 @@
 package io.nightshift.web.notify;
 
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
+import static io.nightshift.web.TestSteps.command;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -75,10 +76,6 @@ class WebhookTest {
   void stop() {
     server.close();
     receiver.stop(0);
-  }
-
-  static JsonObject command(String name, String command) {
-    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
   }
 
   String hookUrl() {

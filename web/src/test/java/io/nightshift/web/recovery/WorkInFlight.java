@@ -1,5 +1,6 @@
 package io.nightshift.web.recovery;
 
+import static io.nightshift.web.TestSteps.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
@@ -87,10 +88,6 @@ final class WorkInFlight {
     receiver.hold(HOOKS.get(1));
     work.backoff.addAll(api.start("backoff", BACKOFF));
     return work;
-  }
-
-  private static JsonObject command(String name, String command) {
-    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
   }
 
   private static void template(NodeApi api, String name, JsonArray notify, JsonObject... steps) {

@@ -1,6 +1,6 @@
 package io.nightshift.web.runs;
 
-import static io.nightshift.web.runs.RunsApi.command;
+import static io.nightshift.web.TestSteps.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.web.Sse;

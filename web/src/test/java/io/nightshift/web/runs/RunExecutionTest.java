@@ -1,6 +1,6 @@
 package io.nightshift.web.runs;
 
-import static io.nightshift.web.runs.RunsApi.command;
+import static io.nightshift.web.TestSteps.command;
 import static io.nightshift.web.runs.RunsApi.read;
 import static io.nightshift.web.runs.RunsApi.step;
 import static io.nightshift.web.runs.RunsApi.stepStatus;

@@ -1,7 +1,7 @@
 package io.nightshift.web.runs;
 
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
-import static io.nightshift.web.runs.RunsApi.command;
+import static io.nightshift.web.TestSteps.command;
 import static io.nightshift.web.runs.RunsApi.param;
 import static io.nightshift.web.runs.RunsApi.texts;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -71,10 +71,6 @@ final class RunsApi implements AutoCloseable {
 
   // ---- templates
 
-  static JsonObject command(String name, String command) {
-    return new JsonObject().put("name", name).put("kind", "command").put("command", command);
-  }
-
   static JsonObject param(String name) {
     return new JsonObject().put("name", name);
   }
