@@ -215,14 +215,11 @@ public final class Notifier implements AutoCloseable {
       Integer code,
       String error,
       Instant at) {
-    if (delivery.runId() != RunEvents.NO_RUN) {
+    Long job =
+        delivery.runId() == RunEvents.NO_RUN ? WebhookFanOut.jobOfFireHook(delivery.hook()) : null;
+    if (delivery.runId() != RunEvents.NO_RUN || job != null) {
       deliveries.record(
-          delivery.runId(), delivery.event(), delivery.url(), attempt, code, error, at);
-      return;
-    }
-    Long job = WebhookFanOut.jobOfFireHook(delivery.hook());
-    if (job != null) {
-      deliveries.recordForJob(job, delivery.event(), delivery.url(), attempt, code, error, at);
+          delivery.runId(), job, delivery.event(), delivery.url(), attempt, code, error, at);
     }
   }
 

@@ -2,7 +2,6 @@ package io.nightshift.scheduler.notify;
 
 import static io.nightshift.sql.Tables.WEBHOOK_DELIVERY;
 
-import io.nightshift.scheduler.run.RunEvents;
 import io.nightshift.scheduler.store.Page;
 import io.nightshift.sql.tables.records.WebhookDeliveryRecord;
 import java.time.Instant;
@@ -20,30 +19,11 @@ public final class WebhookRepository {
     this.dsl = dsl;
   }
 
+  /**
+   * One delivery attempt of run {@code runId}'s event, or, for a job's fire event ({@code runId}
+   * {@link io.nightshift.scheduler.run.RunEvents#NO_RUN}), of job {@code jobId}'s (else null).
+   */
   public void record(
-      long runId,
-      String event,
-      String url,
-      int attempt,
-      Integer statusCode,
-      String error,
-      Instant at) {
-    record(runId, null, event, url, attempt, statusCode, error, at);
-  }
-
-  /** An attempt of a delivery of job {@code jobId}'s fire event (of no run). */
-  public void recordForJob(
-      long jobId,
-      String event,
-      String url,
-      int attempt,
-      Integer statusCode,
-      String error,
-      Instant at) {
-    record(RunEvents.NO_RUN, jobId, event, url, attempt, statusCode, error, at);
-  }
-
-  private void record(
       long runId,
       Long jobId,
       String event,
