@@ -194,6 +194,7 @@ export function Action({ label, run, kind, confirm: question, id, disabled }) {
 
 /** Older/newer paging over a cursor list: cursors are kept in the URL so a page can be shared. */
 export function Pager({ next, before, onPage }) {
+  if (!next && !before) return null; // one page: nothing to move to
   return html`<nav class="pager" aria-label="pages">
     <button type="button" disabled=${!before} onClick=${() => onPage(null)}>Newest</button>
     <button type="button" disabled=${!next} onClick=${() => onPage(next)}>Older →</button>

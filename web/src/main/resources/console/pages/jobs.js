@@ -100,10 +100,11 @@ export function JobPage({ name }) {
           <td>${f.lagMs != null ? duration(f.lagMs) : ''}</td><td><${Status} value=${f.outcome} /></td><td class="wrap">${f.reason || ''}</td>
           <td>${f.runId ? html`<a href=${href('runs', f.runId)}>#${f.runId}</a>` : ''}</td><td>${f.node || ''}</td></tr>`)}</tbody></table>`}
       <${Pager} next=${page.next} before=${before} onPage=${(c) => go(withQuery({ before: c }))} />`}<//>
-    <h2>Webhook deliveries</h2>
-    <p class="muted">The job's fire events (a fire that failed to start, was skipped or missed), the newest 10; its runs' are on each run.</p>
-    <${Loaded} state=${deliveries}>${(page) => html`<${Deliveries} items=${page.items} now=${now}
-      none="None sent: no fire of this job failed to start, was skipped or missed with a webhook of the job asking for it." />`}<//>
+    ${((job.data && (job.data.notify || []).length > 0) || (deliveries.data && deliveries.data.items.length > 0)) && html`
+      <h2>Webhook deliveries</h2>
+      <p class="muted">The job's fire events (a fire that failed to start, was skipped or missed), the newest 10; its runs' are on each run.</p>
+      <${Loaded} state=${deliveries}>${(page) => html`<${Deliveries} items=${page.items} now=${now}
+        none="None sent: no fire of this job failed to start, was skipped or missed with a webhook of the job asking for it." />`}<//>`}
   </${Page}>`;
 }
 
