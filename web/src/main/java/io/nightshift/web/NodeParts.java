@@ -34,7 +34,9 @@ import io.nightshift.scheduler.run.Engine;
 import io.nightshift.scheduler.run.EngineSettings;
 import io.nightshift.scheduler.run.LeaseSettings;
 import io.nightshift.scheduler.run.NodeLeaseRepository;
+import io.nightshift.scheduler.run.RunPurgeRepository;
 import io.nightshift.scheduler.run.RunRepository;
+import io.nightshift.scheduler.run.RunRetention;
 import io.nightshift.scheduler.run.StepLauncher;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.template.TemplateRepository;
@@ -239,11 +241,16 @@ record NodeParts(
       engine.recover();
       JobRepository jobs = new JobRepository(database.dsl());
       FireRepository fires = new FireRepository(database.dsl());
-      HourlyLogPurge.start(
+      int runDays = config.runs().retentionDays();
+      HourlyRetention.start(
           vertx,
           new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, time),
           new FireRetention(
-              fires, Duration.ofDays(config.logs().fireRetentionDays()), 10_000, time));
+              fires, Duration.ofDays(config.logs().fireRetentionDays()), 10_000, time),
+          runDays == 0
+              ? null
+              : new RunRetention(
+                  new RunPurgeRepository(database.dsl()), Duration.ofDays(runDays), 1_000, time));
       jobScheduler =
           new JobScheduler(
               new Firing(

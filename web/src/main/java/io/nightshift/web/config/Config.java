@@ -244,9 +244,30 @@ public record Config(
   /** The admin token given by the operator (null: generate one at first start). */
   public record Auth(String adminToken, boolean allowSelfApproval) {}
 
-  /** Limits of step execution. */
+  /**
+   * Limits of step execution, and how long ended runs are kept.
+   *
+   * @param retentionDays runs that ended longer ago are deleted, except each job's newest ones
+   *     ({@link io.nightshift.scheduler.run.RunRetention}); 0 keeps every run
+   */
   public record Runs(
-      int defaultTimeoutSeconds, long maxLinesPerStep, int maxLineLength, int killGraceSeconds) {}
+      int defaultTimeoutSeconds,
+      long maxLinesPerStep,
+      int maxLineLength,
+      int killGraceSeconds,
+      int retentionDays) {
+    public static final int DEFAULT_RETENTION_DAYS = 365;
+
+    public Runs(
+        int defaultTimeoutSeconds, long maxLinesPerStep, int maxLineLength, int killGraceSeconds) {
+      this(
+          defaultTimeoutSeconds,
+          maxLinesPerStep,
+          maxLineLength,
+          killGraceSeconds,
+          DEFAULT_RETENTION_DAYS);
+    }
+  }
 
   /**
    * The log pipeline (lines held in memory while Redis is unreachable, before steps block) and how

@@ -40,7 +40,11 @@ final class ConfigFile {
           "auth", Set.of("adminToken", "allowSelfApproval"),
           "runs",
               Set.of(
-                  "defaultTimeoutSeconds", "maxLinesPerStep", "maxLineLength", "killGraceSeconds"),
+                  "defaultTimeoutSeconds",
+                  "maxLinesPerStep",
+                  "maxLineLength",
+                  "killGraceSeconds",
+                  "retentionDays"),
           "logs", Set.of("bufferLines", "retentionDays", "readyTimeoutMillis", "fireRetentionDays"),
           "executor", Set.of("passEnv", "workDir", "keepWorkDirs"),
           "secrets", Set.of("key", "keyFile", "oldKeys"),

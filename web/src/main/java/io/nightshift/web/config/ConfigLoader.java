@@ -159,7 +159,8 @@ public final class ConfigLoader {
                 v.integer("runs.defaultTimeoutSeconds", 3600, 1, 7 * 24 * 3600),
                 v.integer("runs.maxLinesPerStep", 1_000_000, 1, Integer.MAX_VALUE),
                 v.integer("runs.maxLineLength", 16_384, 80, 1_000_000),
-                v.integer("runs.killGraceSeconds", 5, 0, 600)),
+                v.integer("runs.killGraceSeconds", 5, 0, 600),
+                v.integer("runs.retentionDays", Config.Runs.DEFAULT_RETENTION_DAYS, 0, 36_500)),
             new Config.Logs(
                 v.integer("logs.bufferLines", 2_000_000, 1000, 50_000_000),
                 v.integer("logs.retentionDays", 30, 1, 3650),

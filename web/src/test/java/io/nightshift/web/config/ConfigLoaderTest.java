@@ -81,6 +81,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void ended_runs_are_kept_a_year_unless_set_and_0_keeps_them_all() throws IOException {
+    Config shipped = ConfigLoader.load(Path.of("../conf/nightshift.yaml"), Map.of());
+    assertThat(shipped.runs().retentionDays()).isEqualTo(365);
+    Config mysql = ConfigLoader.load(Path.of("../conf/nightshift-mysql.yaml"), Map.of());
+    assertThat(mysql.runs().retentionDays()).isEqualTo(365);
+    Config unset = ConfigLoader.load(write("db:\n  url: jdbc:h2:mem:x\n"), Map.of());
+    assertThat(unset.runs().retentionDays()).isEqualTo(365);
+    Config forever =
+        ConfigLoader.load(
+            write("db:\n  url: jdbc:h2:mem:x\nruns:\n  retentionDays: 0\n"), Map.of());
+    assertThat(forever.runs().retentionDays()).isZero();
+    Path negative = write("db:\n  url: jdbc:h2:mem:x\nruns:\n  retentionDays: -1\n");
+    assertThatThrownBy(() -> ConfigLoader.load(negative, Map.of()))
+        .hasMessageStartingWith("runs.retentionDays:");
+  }
+
+  @Test
   void an_unknown_key_is_named() throws IOException {
     Path file = write("db:\n  url: jdbc:h2:mem:x\nhttp:\n  prot: 80\n");
     assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
