@@ -3,7 +3,6 @@ package io.nightshift.web.jobs;
 import static io.nightshift.web.TestServer.ADMIN_TOKEN;
 import static io.nightshift.web.jobs.JobsKit.at;
 import static io.nightshift.web.jobs.JobsKit.fires;
-import static io.nightshift.web.jobs.JobsKit.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -46,9 +45,6 @@ class JobMisfirePauseTest {
           .isEqualTo(200);
       assertThat(server.post("/api/v1/jobs/once-job/resume", ADMIN_TOKEN, null).status())
           .isEqualTo(200);
-      await()
-          .atMost(Duration.ofSeconds(3))
-          .until(() -> runs(server, "once-job").size() > onceFires.size());
       JobMisfireTest.assertOneCatchUpEach(server, skipLast, onceLast, resume, Duration.ZERO);
 
       // Held back on purpose: recorded as paused, and no misfire counted (nor alerted).
