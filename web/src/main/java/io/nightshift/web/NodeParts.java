@@ -39,6 +39,7 @@ import io.nightshift.scheduler.run.RunRepository;
 import io.nightshift.scheduler.run.RunRetention;
 import io.nightshift.scheduler.run.StepLauncher;
 import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.Retention;
 import io.nightshift.scheduler.template.TemplateRepository;
 import io.nightshift.web.config.Config;
 import io.vertx.core.Vertx;
@@ -244,13 +245,17 @@ record NodeParts(
       int runDays = config.runs().retentionDays();
       HourlyRetention.start(
           vertx,
-          new LogRetention(logStore, Duration.ofDays(config.logs().retentionDays()), 10_000, time),
+          new LogRetention(
+              logStore,
+              new Retention(Duration.ofDays(config.logs().retentionDays()), 10_000, time)),
           new FireRetention(
-              fires, Duration.ofDays(config.logs().fireRetentionDays()), 10_000, time),
+              fires,
+              new Retention(Duration.ofDays(config.logs().fireRetentionDays()), 10_000, time)),
           runDays == 0
               ? null
               : new RunRetention(
-                  new RunPurgeRepository(database.dsl()), Duration.ofDays(runDays), 1_000, time));
+                  new RunPurgeRepository(database.dsl()),
+                  new Retention(Duration.ofDays(runDays), 1_000, time)));
       jobScheduler =
           new JobScheduler(
               new Firing(

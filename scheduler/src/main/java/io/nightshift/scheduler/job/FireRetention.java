@@ -1,7 +1,6 @@
 package io.nightshift.scheduler.job;
 
-import java.time.Clock;
-import java.time.Duration;
+import io.nightshift.scheduler.store.Retention;
 import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -24,26 +23,16 @@ public final class FireRetention {
   private static final Logger log = LoggerFactory.getLogger(FireRetention.class);
 
   private final FireRepository fires;
-  private final Duration keep;
-  private final int batch;
-  private final Clock clock;
+  private final Retention retention;
 
-  public FireRetention(FireRepository fires, Duration keep, int batch, Clock clock) {
-    if (keep.isNegative() || keep.isZero()) {
-      throw new IllegalArgumentException("retention must be positive, got " + keep);
-    }
-    if (batch < 1) {
-      throw new IllegalArgumentException("batch must be positive, got " + batch);
-    }
+  public FireRetention(FireRepository fires, Retention retention) {
     this.fires = fires;
-    this.keep = keep;
-    this.batch = batch;
-    this.clock = clock;
+    this.retention = retention;
   }
 
   /** Deletes what is past the retention; returns the number of fires deleted. */
   public int purge() {
-    Instant cutoff = clock.instant().minus(keep);
+    Instant cutoff = retention.cutoff();
     int fireRows = 0;
     int deliveryRows = 0;
     for (Long job = fires.nextJobWithFires(0); job != null; job = fires.nextJobWithFires(job)) {
@@ -51,7 +40,8 @@ public final class FireRetention {
       boolean exists = fires.jobExists(id);
       fireRows += purgeFires(id, exists, cutoff);
       Instant before = exists ? cutoff : null;
-      deliveryRows += repeat(() -> fires.deleteDeliveriesBefore(id, before, batch));
+      deliveryRows +=
+          retention.repeat(() -> fires.deleteDeliveriesBefore(id, before, retention.batch()));
     }
     if (fireRows + deliveryRows > 0) {
       log.info(
@@ -59,7 +49,7 @@ public final class FireRetention {
               + " (or of deleted jobs)",
           fireRows,
           deliveryRows,
-          keep);
+          retention.keep());
     }
     return fireRows;
   }
@@ -74,17 +64,6 @@ public final class FireRetention {
       before = oldestKept.get().isBefore(cutoff) ? oldestKept.get() : cutoff;
     }
     Instant bound = before;
-    return repeat(() -> fires.deleteBefore(job, bound, batch));
-  }
-
-  /** Runs a delete of at most {@link #batch} rows until one deletes fewer; how many went in all. */
-  private int repeat(java.util.function.IntSupplier delete) {
-    int total = 0;
-    int deleted;
-    do {
-      deleted = delete.getAsInt();
-      total += deleted;
-    } while (deleted == batch);
-    return total;
+    return retention.repeat(() -> fires.deleteBefore(job, bound, retention.batch()));
   }
 }

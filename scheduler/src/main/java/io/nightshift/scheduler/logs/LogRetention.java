@@ -1,7 +1,6 @@
 package io.nightshift.scheduler.logs;
 
-import java.time.Clock;
-import java.time.Duration;
+import io.nightshift.scheduler.store.Retention;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,25 +12,18 @@ public final class LogRetention {
   private static final Logger log = LoggerFactory.getLogger(LogRetention.class);
 
   private final LogStore store;
-  private final Duration keep;
-  private final int batch;
-  private final Clock clock;
+  private final Retention retention;
 
-  public LogRetention(LogStore store, Duration keep, int batch, Clock clock) {
-    if (keep.isNegative() || keep.isZero()) {
-      throw new IllegalArgumentException("retention must be positive, got " + keep);
-    }
+  public LogRetention(LogStore store, Retention retention) {
     this.store = store;
-    this.keep = keep;
-    this.batch = batch;
-    this.clock = clock;
+    this.retention = retention;
   }
 
   /** Deletes what is older than now minus the retention; returns the number of lines deleted. */
   public int purge() {
-    int deleted = store.deleteOlderThan(clock.instant().minus(keep), batch);
+    int deleted = store.deleteOlderThan(retention.cutoff(), retention.batch());
     if (deleted > 0) {
-      log.info("deleted {} log lines older than {}", deleted, keep);
+      log.info("deleted {} log lines older than {}", deleted, retention.keep());
     }
     return deleted;
   }

@@ -7,6 +7,7 @@ import io.nightshift.executor.Instants;
 import io.nightshift.executor.LogLine;
 import io.nightshift.scheduler.store.Database;
 import io.nightshift.scheduler.store.Page;
+import io.nightshift.scheduler.store.Retention;
 import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -244,14 +245,8 @@ public final class LogStore {
     if (batch < 1) {
       throw new IllegalArgumentException("batch must be positive, got " + batch);
     }
-    int total = 0;
-    while (true) {
-      int deleted = dsl.deleteFrom(LOG_LINE).where(LOG_LINE.TS.lt(cutoff)).limit(batch).execute();
-      total += deleted;
-      if (deleted < batch) {
-        return total;
-      }
-    }
+    return Retention.repeat(
+        batch, () -> dsl.deleteFrom(LOG_LINE).where(LOG_LINE.TS.lt(cutoff)).limit(batch).execute());
   }
 
   /**

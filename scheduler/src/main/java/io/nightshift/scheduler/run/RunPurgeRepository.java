@@ -7,6 +7,7 @@ import static io.nightshift.sql.Tables.RUN_STEP;
 import static io.nightshift.sql.Tables.WEBHOOK_DELIVERY;
 import static io.nightshift.sql.Tables.WEBHOOK_OUTBOX;
 
+import io.nightshift.scheduler.store.Retention;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -64,10 +65,9 @@ public final class RunPurgeRepository {
     if (runIds.isEmpty()) {
       return;
     }
-    int deleted;
-    do {
-      deleted = dsl.deleteFrom(LOG_LINE).where(LOG_LINE.RUN_ID.in(runIds)).limit(batch).execute();
-    } while (deleted == batch);
+    Retention.repeat(
+        batch,
+        () -> dsl.deleteFrom(LOG_LINE).where(LOG_LINE.RUN_ID.in(runIds)).limit(batch).execute());
     dsl.transaction(
         cfg -> {
           DSLContext tx = cfg.dsl();

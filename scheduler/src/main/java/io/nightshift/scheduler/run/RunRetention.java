@@ -1,7 +1,6 @@
 package io.nightshift.scheduler.run;
 
-import java.time.Clock;
-import java.time.Duration;
+import io.nightshift.scheduler.store.Retention;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,26 +25,17 @@ public final class RunRetention {
   private static final Logger log = LoggerFactory.getLogger(RunRetention.class);
 
   private final RunPurgeRepository runs;
-  private final Duration keep;
-  private final int batch;
-  private final Clock clock;
+  private final Retention retention;
 
-  public RunRetention(RunPurgeRepository runs, Duration keep, int batch, Clock clock) {
-    if (keep.isNegative() || keep.isZero()) {
-      throw new IllegalArgumentException("retention must be positive, got " + keep);
-    }
-    if (batch < 1) {
-      throw new IllegalArgumentException("batch must be positive, got " + batch);
-    }
+  public RunRetention(RunPurgeRepository runs, Retention retention) {
     this.runs = runs;
-    this.keep = keep;
-    this.batch = batch;
-    this.clock = clock;
+    this.retention = retention;
   }
 
   /** Deletes the runs past the retention; returns how many went. */
   public int purge() {
-    Instant cutoff = clock.instant().minus(keep);
+    Instant cutoff = retention.cutoff();
+    int batch = retention.batch();
     Map<String, Optional<Long>> oldestKept = new HashMap<>();
     int deleted = 0;
     long after = 0;
@@ -74,7 +64,7 @@ public final class RunRetention {
       log.info(
           "deleted {} runs that ended more than {} days ago (each job keeps its newest {})",
           deleted,
-          keep.toDays(),
+          retention.keep().toDays(),
           KEEP_PER_JOB);
     }
     return deleted;

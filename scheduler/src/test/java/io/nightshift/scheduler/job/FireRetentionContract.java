@@ -2,6 +2,7 @@ package io.nightshift.scheduler.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nightshift.scheduler.store.Retention;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -45,7 +46,7 @@ abstract class FireRetentionContract extends FiringFixture {
     StoredJob monthly = job("monthly", "allow");
     record(monthly, now.minus(Duration.ofDays(400)), Duration.ofDays(30), 3);
 
-    int deleted = new FireRetention(fires, NINETY_DAYS, 7, clock).purge();
+    int deleted = new FireRetention(fires, new Retention(NINETY_DAYS, 7, clock)).purge();
 
     assertThat(deleted).isEqualTo(50 + 200 + 5);
     assertThat(scheduled(daily))
@@ -66,7 +67,7 @@ abstract class FireRetentionContract extends FiringFixture {
         .as("the fire a missed-fire catch-up counts from")
         .contains(now.minus(Duration.ofDays(400)));
     assertThat(fires.page(daily.id(), null, 20).items()).hasSize(20);
-    assertThat(new FireRetention(fires, NINETY_DAYS, 7, clock).purge())
+    assertThat(new FireRetention(fires, new Retention(NINETY_DAYS, 7, clock)).purge())
         .as("a second pass finds nothing more")
         .isZero();
   }
@@ -78,7 +79,8 @@ abstract class FireRetentionContract extends FiringFixture {
     StoredJob hourly = job("hourly", "allow");
     // 300 hourly fires ending now: 251 are past 2 days, 200 of them outside the newest 100.
     record(hourly, now, Duration.ofHours(1), 300);
-    FireRetention retention = new FireRetention(fires, Duration.ofDays(2), 10_000, clock);
+    FireRetention retention =
+        new FireRetention(fires, new Retention(Duration.ofDays(2), 10_000, clock));
 
     assertThat(retention.purge()).as("past 2 days and not among the newest 100").isEqualTo(200);
 

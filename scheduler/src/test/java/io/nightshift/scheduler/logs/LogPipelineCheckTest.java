@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.Retention;
 import io.nightshift.scheduler.store.TestDatabases;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -74,7 +75,8 @@ class LogPipelineCheckTest {
               line(run, run, "s", 2, now.minus(Duration.ofDays(29)))));
 
       LogRetention retention =
-          new LogRetention(store, Duration.ofDays(30), 1000, Clock.fixed(now, ZoneOffset.UTC));
+          new LogRetention(
+              store, new Retention(Duration.ofDays(30), 1000, Clock.fixed(now, ZoneOffset.UTC)));
 
       assertThat(retention.purge()).isEqualTo(1);
       assertThat(store.page(run, null, null, 10).items())

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nightshift.scheduler.SettableClock;
 import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.Retention;
 import io.nightshift.scheduler.store.TestDatabases;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,7 +99,7 @@ abstract class RunRetentionContract {
       addOwnedRows(run);
     }
 
-    int deleted = new RunRetention(new RunPurgeRepository(dsl), NINETY_DAYS, 7, clock).purge();
+    int deleted = retention(7).purge();
 
     assertThat(deleted).isEqualTo(50 + 30 + 1);
     assertThat(created("backup"))
@@ -114,18 +115,20 @@ abstract class RunRetentionContract {
     assertThat(ownedRows(gone)).as("the deleted run's steps, lines, approval, deliveries").isZero();
     assertThat(ownedRows(kept)).isEqualTo(OWNED_ROWS);
     assertThat(ownedRows(waiting)).isEqualTo(OWNED_ROWS);
-    assertThat(new RunRetention(new RunPurgeRepository(dsl), NINETY_DAYS, 7, clock).purge())
-        .as("a second pass finds nothing more")
-        .isZero();
+    assertThat(retention(7).purge()).as("a second pass finds nothing more").isZero();
 
     clock.advance(Duration.ofDays(1000));
-    assertThat(new RunRetention(new RunPurgeRepository(dsl), NINETY_DAYS, 1000, clock).purge())
+    assertThat(retention(1000).purge())
         .as("every run started by hand that ended; the jobs keep their newest")
         .isEqualTo(5 + 1 + 1);
     assertThat(created("backup")).hasSize(100);
     assertThat(created("archive")).hasSize(3);
     assertThat(dsl.fetchExists(RUN, RUN.ID.eq(waiting))).isTrue();
     assertThat(ownedRows(waiting)).isEqualTo(OWNED_ROWS);
+  }
+
+  private RunRetention retention(int batch) {
+    return new RunRetention(new RunPurgeRepository(dsl), new Retention(NINETY_DAYS, batch, clock));
   }
 
   /** Stores the runs oldest first (ids grow with creation, as they do when runs are made). */
