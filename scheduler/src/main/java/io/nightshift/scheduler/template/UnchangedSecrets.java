@@ -62,21 +62,48 @@ public final class UnchangedSecrets {
   }
 
   /**
-   * {@code given} with masked secrets taken from the stored webhook of the same URL (else the one
-   * at the same position); problems name {@code notify[i].secret}.
+   * {@code given} with its masked parts taken from the stored webhook each stands for: a URL
+   * written back as shown ({@link WebhookUrls#shown}: password and query values masked) becomes the
+   * stored URL that shows so, and a masked secret the secret of that same stored webhook. Which
+   * one: among the stored webhooks not yet taken whose URL is (or shows as) the given one, those
+   * with the same events, the one at the same position first; a secret whose URL changed is the one
+   * at the same position. URL and secret always come from one stored webhook, so that two webhooks
+   * whose URLs differ only in a masked value are never crossed. Problems name {@code notify[i].url}
+   * or {@code notify[i].secret}.
    */
   public static List<Webhook> webhooks(
       List<Webhook> given, List<Webhook> stored, List<Invalid.Problem> problems) {
     List<Webhook> out = new ArrayList<>();
-    Set<Integer> used = new HashSet<>();
+    Set<Integer> taken = new HashSet<>();
     for (int i = 0; i < given.size(); i++) {
-      Webhook w = keptUrl(given.get(i), i, stored, problems);
-      if (!MASK.equals(w.secret())) {
+      Webhook w = given.get(i);
+      boolean maskedUrl = WebhookUrls.isShownForm(w.url());
+      boolean maskedSecret = MASK.equals(w.secret());
+      if (!maskedUrl && !maskedSecret) {
         out.add(w);
         continue;
       }
-      int match = match(w, i, stored, used);
-      if (match < 0) {
+      int match = standsFor(w, i, stored, taken);
+      if (match < 0 && !maskedUrl && i < stored.size() && !taken.contains(i)) {
+        match = i; // the URL changed, the secret is kept
+      }
+      String url = w.url();
+      if (maskedUrl && match >= 0) {
+        url = stored.get(match).url();
+      } else if (maskedUrl) {
+        problems.add(
+            new Invalid.Problem(
+                "notify[" + i + "].url",
+                "'"
+                    + MASK
+                    + "' in a URL means 'unchanged', but no stored webhook URL shows as "
+                    + w.url()
+                    + "; give the whole URL"));
+      }
+      String secret = w.secret();
+      if (maskedSecret && match >= 0 && stored.get(match).secret() != null) {
+        secret = stored.get(match).secret();
+      } else if (maskedSecret) {
         problems.add(
             new Invalid.Problem(
                 "notify[" + i + "].secret",
@@ -85,54 +112,31 @@ public final class UnchangedSecrets {
                     + "' means 'unchanged', but no stored webhook secret for "
                     + w.url()
                     + " to keep; give the secret"));
-        out.add(w);
-        continue;
       }
-      used.add(match);
-      out.add(new Webhook(w.url(), w.events(), stored.get(match).secret()));
+      if (match >= 0) {
+        taken.add(match);
+      }
+      out.add(new Webhook(url, w.events(), secret));
     }
     return out;
   }
 
-  /**
-   * A URL written back as shown ({@link WebhookUrls#shown}: its password and query values masked)
-   * stands for the stored webhook URL that shows that way; problems name {@code notify[i].url}.
-   */
-  private static Webhook keptUrl(
-      Webhook w, int index, List<Webhook> stored, List<Invalid.Problem> problems) {
-    if (!WebhookUrls.isShownForm(w.url())) {
-      return w;
-    }
-    for (Webhook s : stored) {
-      if (!s.url().equals(w.url()) && WebhookUrls.shown(s.url()).equals(w.url())) {
-        return new Webhook(s.url(), w.events(), w.secret());
-      }
-    }
-    if (stored.stream().noneMatch(s -> s.url().equals(w.url()))) {
-      problems.add(
-          new Invalid.Problem(
-              "notify[" + index + "].url",
-              "'"
-                  + MASK
-                  + "' in a URL means 'unchanged', but no stored webhook URL shows as "
-                  + w.url()
-                  + "; give the whole URL"));
-    }
-    return w;
-  }
-
-  private static int match(Webhook w, int index, List<Webhook> stored, Set<Integer> used) {
+  /** The stored webhook (not yet taken) that {@code w}, at {@code index}, stands for, or -1. */
+  private static int standsFor(Webhook w, int index, List<Webhook> stored, Set<Integer> taken) {
+    List<Integer> sameUrl = new ArrayList<>();
     for (int j = 0; j < stored.size(); j++) {
-      if (!used.contains(j)
-          && stored.get(j).secret() != null
-          && stored.get(j).url().equals(w.url())) {
-        return j;
+      String url = stored.get(j).url();
+      if (!taken.contains(j) && (url.equals(w.url()) || WebhookUrls.shown(url).equals(w.url()))) {
+        sameUrl.add(j);
       }
     }
-    if (index < stored.size() && !used.contains(index) && stored.get(index).secret() != null) {
+    List<Integer> sameEvents =
+        sameUrl.stream().filter(j -> stored.get(j).events().equals(w.events())).toList();
+    List<Integer> candidates = sameEvents.isEmpty() ? sameUrl : sameEvents;
+    if (candidates.contains(index)) {
       return index;
     }
-    return -1;
+    return candidates.isEmpty() ? -1 : candidates.get(0);
   }
 
   /**
