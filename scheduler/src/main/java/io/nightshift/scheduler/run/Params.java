@@ -20,7 +20,15 @@ import java.util.stream.Collectors;
  */
 public final class Params {
   public static final String MASK = "******";
-  static final int MAX_VALUE_LENGTH = 64 * 1024;
+
+  /**
+   * A value's size in UTF-8: values reach a step as environment variables, and the kernel refuses
+   * to start a program with one string over 128 KiB ("Argument list too long").
+   */
+  static final int MAX_VALUE_BYTES = 64 * 1024;
+
+  /** All of a run's values together (the environment as a whole is bounded too). */
+  static final int MAX_TOTAL_BYTES = 1024 * 1024;
 
   private Params() {}
 
@@ -72,6 +80,18 @@ public final class Params {
       check(p, value, problems);
       values.put(p.name(), value);
     }
+    long total =
+        values.entrySet().stream().mapToLong(e -> utf8(e.getKey()) + utf8(e.getValue()) + 2).sum();
+    if (total > MAX_TOTAL_BYTES) {
+      problems.add(
+          new Invalid.Problem(
+              "params",
+              "the values together are "
+                  + total
+                  + " bytes in UTF-8, at most "
+                  + MAX_TOTAL_BYTES
+                  + " (a step gets them as its environment)"));
+    }
     if (!problems.isEmpty()) {
       throw new Invalid(problems);
     }
@@ -121,8 +141,15 @@ public final class Params {
               "must not start with '"
                   + SecretCipher.PREFIX
                   + "' (the form of an encrypted value in the store)"));
-    } else if (value.length() > MAX_VALUE_LENGTH) {
-      out.add(new Invalid.Problem(field, "must be at most " + MAX_VALUE_LENGTH + " characters"));
+    } else if (utf8(value) > MAX_VALUE_BYTES) {
+      out.add(
+          new Invalid.Problem(
+              field,
+              "must be at most "
+                  + MAX_VALUE_BYTES
+                  + " bytes in UTF-8, got "
+                  + utf8(value)
+                  + " (a step gets it as an environment variable)"));
     } else if (p.secret() && !value.isEmpty() && value.length() < ParamSpec.MIN_SECRET_LENGTH) {
       // Masking a one-letter secret shows where the letter was everywhere else: an oracle.
       out.add(
@@ -168,5 +195,10 @@ public final class Params {
         .map(Map.Entry::getValue)
         .filter(v -> !v.isEmpty())
         .collect(Collectors.toSet());
+  }
+
+  /** The length of {@code text} in UTF-8. */
+  static long utf8(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
   }
 }

@@ -15,6 +15,10 @@ final class NewTemplateRules {
   /** A header name: an HTTP token (RFC 9110). */
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
+  /** Headers the JDK's HTTP client sets itself and refuses from a caller (every call fails). */
+  private static final java.util.List<String> RESTRICTED_HEADERS =
+      java.util.List.of("connection", "content-length", "expect", "host", "upgrade");
+
   private NewTemplateRules() {}
 
   /** Adds a problem to {@code in} for each rule {@code template} breaks. */
@@ -63,24 +67,54 @@ final class NewTemplateRules {
             in.problem(
                 at + ".headers",
                 "'" + name.replaceAll("\\p{Cntrl}", "?") + "' is not a header name");
+          } else if (RESTRICTED_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+            in.problem(
+                at + ".headers." + name,
+                "is set by the HTTP client itself: a step cannot give any of "
+                    + String.join(", ", RESTRICTED_HEADERS));
           } else if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
             in.problem(at + ".headers." + name, "must not contain line breaks or NUL");
           }
         });
   }
 
+  /**
+   * A command (and an undo) is one argument of {@code sh -c}: the kernel refuses to start a program
+   * with an argument over 128 KiB ("Argument list too long"), so a longer one is refused here
+   * rather than failing every run. A script is written to a file and has no such bound.
+   */
+  static final int MAX_COMMAND_BYTES = 64 * 1024;
+
   private static void noNul(JsonReader in, StepSpec step, String at) {
     String code =
         step.action() instanceof StepAction.Command c
             ? c.command()
             : step.action() instanceof StepAction.Script sc ? sc.script() : null;
+    String field = at + "." + (step.kind() == StepKind.COMMAND ? "command" : "script");
     if (code != null && code.indexOf(0) >= 0) {
-      in.problem(
-          at + "." + (step.kind() == StepKind.COMMAND ? "command" : "script"),
-          "must not contain NUL characters");
+      in.problem(field, "must not contain NUL characters");
+    }
+    if (step.kind() == StepKind.COMMAND && code != null) {
+      commandSize(in, field, code);
     }
     if (step.undo() != null && step.undo().indexOf(0) >= 0) {
       in.problem(at + ".undo", "must not contain NUL characters");
+    }
+    if (step.undo() != null) {
+      commandSize(in, at + ".undo", step.undo());
+    }
+  }
+
+  private static void commandSize(JsonReader in, String field, String command) {
+    int bytes = command.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > MAX_COMMAND_BYTES) {
+      in.problem(
+          field,
+          "must be at most "
+              + MAX_COMMAND_BYTES
+              + " bytes in UTF-8, got "
+              + bytes
+              + " (it is one argument of sh -c); a longer program belongs in a script step");
     }
   }
 

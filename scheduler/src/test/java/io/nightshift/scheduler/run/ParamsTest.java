@@ -103,4 +103,33 @@ class ParamsTest {
     assertThat(Params.resolve(T, Map.of("pw", "abcd"), Map.of("version", "1")))
         .containsEntry("pw", "abcd");
   }
+
+  @Test
+  void a_value_is_bounded_in_utf8_bytes_and_all_of_them_together() {
+    String euros = "\u20ac".repeat(30_000); // 30,000 characters, 90,000 bytes
+    assertThatThrownBy(() -> Params.resolve(T, Map.of(), Map.of("version", "1", "pw", euros)))
+        .isInstanceOf(Invalid.class)
+        .hasMessageContaining("params.pw: must be at most 65536 bytes in UTF-8, got 90000");
+    assertThat(Params.resolve(T, Map.of(), Map.of("version", "1", "pw", "x".repeat(65_536))))
+        .containsEntry("pw", "x".repeat(65_536));
+
+    StringBuilder many = new StringBuilder("{\"name\":\"t\",\"params\":[");
+    for (int i = 0; i < 20; i++) {
+      many.append(i == 0 ? "" : ",").append("{\"name\":\"p").append(i).append("\"}");
+    }
+    many.append("],\"steps\":[{\"name\":\"s\",\"kind\":\"command\",\"command\":\"true\"}]}");
+    Template wide = TemplateParser.parse(new JsonObject(many.toString()), null);
+    Map<String, String> values = new java.util.HashMap<>();
+    for (int i = 0; i < 20; i++) {
+      values.put("p" + i, "y".repeat(60_000));
+    }
+    assertThatThrownBy(() -> Params.resolve(wide, Map.of(), values))
+        .isInstanceOf(Invalid.class)
+        .hasMessageContaining("params: the values together are 1200")
+        .hasMessageContaining("at most 1048576");
+    values.put("p0", "");
+    values.put("p1", "");
+    values.put("p2", "");
+    assertThat(Params.resolve(wide, Map.of(), values)).hasSize(20);
+  }
 }

@@ -214,4 +214,60 @@ class TemplateParserTest {
             "steps[0].onTimeout: 'approve' takes effect only with timeoutSeconds");
     assertThat(TemplateParser.parse(approveForEver, null).steps()).hasSize(1);
   }
+
+  @Test
+  void what_could_never_start_or_be_sent_is_refused_when_stored() {
+    io.vertx.core.json.JsonObject template =
+        new io.vertx.core.json.JsonObject()
+            .put("name", "t")
+            .put(
+                "steps",
+                new io.vertx.core.json.JsonArray()
+                    .add(
+                        new io.vertx.core.json.JsonObject()
+                            .put("name", "long")
+                            .put("kind", "command")
+                            .put("command", "echo '" + "\u20ac".repeat(22_000) + "'")
+                            .put("undo", "true " + "x".repeat(70_000)))
+                    .add(
+                        new io.vertx.core.json.JsonObject()
+                            .put("name", "fits")
+                            .put("kind", "command")
+                            .put("command", "x".repeat(65_536)))
+                    .add(
+                        new io.vertx.core.json.JsonObject()
+                            .put("name", "script")
+                            .put("kind", "script")
+                            .put("script", "echo " + "x".repeat(200_000)))
+                    .add(
+                        new io.vertx.core.json.JsonObject()
+                            .put("name", "call")
+                            .put("kind", "http")
+                            .put("url", "http://127.0.0.1:9/")
+                            .put(
+                                "headers",
+                                new io.vertx.core.json.JsonObject()
+                                    .put("Host", "evil.example")
+                                    .put("X-Fine", "yes")
+                                    .put("connection", "close"))));
+    assertThatThrownBy(() -> TemplateParser.parseNew(template, null))
+        .isInstanceOfSatisfying(
+            io.nightshift.scheduler.error.Invalid.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(io.nightshift.scheduler.error.Invalid.Problem::sentence)
+                    .containsExactlyInAnyOrder(
+                        "steps[0].command: must be at most 65536 bytes in UTF-8, got 66007 (it is"
+                            + " one argument of sh -c); a longer program belongs in a script step",
+                        "steps[0].undo: must be at most 65536 bytes in UTF-8, got 70005 (it is"
+                            + " one argument of sh -c); a longer program belongs in a script step",
+                        "steps[3].headers.Host: is set by the HTTP client itself: a step cannot"
+                            + " give any of connection, content-length, expect, host, upgrade",
+                        "steps[3].headers.connection: is set by the HTTP client itself: a step"
+                            + " cannot give any of connection, content-length, expect, host,"
+                            + " upgrade"));
+    assertThat(TemplateParser.parse(template, null).steps())
+        .as("a stored template is still read")
+        .hasSize(4);
+  }
 }
