@@ -15,16 +15,37 @@ import java.util.Set;
 
 /** Reads a job from the API JSON; the template and its parameters are checked by the caller. */
 public final class JobParser {
+  /**
+   * What defines a job, and {@code paused}, which must agree with {@code enabled} ({@link
+   * #paused}).
+   */
   private static final Set<String> FIELDS =
       Set.of(
-          "name", "template", "params", "schedule", "concurrency", "misfire", "enabled", "notify");
+          "name",
+          "template",
+          "params",
+          "schedule",
+          "concurrency",
+          "misfire",
+          "enabled",
+          "notify",
+          "paused");
 
   /**
    * What an answer reports about a job rather than defines (when it fires next, what its last fire
-   * did): ignored in a body, so an answer written back, by a client written before such a field was
-   * added too, is not refused for carrying it.
+   * did, who paused it, its revision and times): ignored in a body, so an answer written back, by a
+   * client written before such a field was added too, is not refused for carrying it. {@code
+   * paused} is checked instead ({@link #paused}).
    */
-  private static final Set<String> OBSERVED = Set.of("nextFireTimes", "lastFire");
+  private static final Set<String> OBSERVED =
+      Set.of(
+          "nextFireTimes",
+          "lastFire",
+          "pausedBy",
+          "pausedAt",
+          "revision",
+          "createdAt",
+          "updatedAt");
 
   private JobParser() {}
 
@@ -90,6 +111,7 @@ public final class JobParser {
         json.getValue("enabled") != null
             ? in.bool(json, "enabled", "")
             : current == null || current.enabled();
+    paused(in, json, enabled);
     List<Webhook> webhooks =
         json.containsKey("notify")
             ? TemplateParser.webhooks(in, json, "notify", true)
@@ -161,5 +183,24 @@ public final class JobParser {
         body.containsKey("notify")
             ? TemplateParser.webhooks(new JsonReader(), body, "notify", true)
             : List.of());
+  }
+
+  /**
+   * {@code paused} in an answer is the opposite of {@code enabled}: written back as it was, it is
+   * accepted; one that says otherwise is refused (taken as it reads, it would be ignored silently).
+   */
+  private static void paused(JsonReader in, JsonObject json, boolean enabled) {
+    Object paused = json.getValue("paused");
+    if (paused == null) {
+      return;
+    }
+    if (!(paused instanceof Boolean value)) {
+      in.problem("paused", "must be true or false");
+    } else if (value == enabled) {
+      in.problem(
+          "paused",
+          "is what the job's 'enabled' is not (it reports it); to pause or resume a job use POST"
+              + " /api/v1/jobs/{name}/pause or /resume, or give 'enabled'");
+    }
   }
 }

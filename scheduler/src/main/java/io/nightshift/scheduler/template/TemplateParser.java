@@ -17,8 +17,24 @@ public final class TemplateParser {
   static final int MAX_STEPS = 200;
   static final int MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
+  /**
+   * What a template is made of, and what an answer reports about it besides ({@code version},
+   * {@code createdAt}, {@code updatedAt}, {@code updatedBy}: accepted and ignored, so that an
+   * answer written back with PUT is not refused for them).
+   */
   private static final Set<String> TEMPLATE_FIELDS =
-      Set.of("name", "description", "params", "onFailure", "steps", "version", "notify");
+      Set.of(
+          "name",
+          "description",
+          "params",
+          "onFailure",
+          "steps",
+          "notify",
+          "version",
+          "createdAt",
+          "updatedAt",
+          "updatedBy");
+
   private static final Set<String> COMMON_STEP_FIELDS =
       Set.of(
           "name",
