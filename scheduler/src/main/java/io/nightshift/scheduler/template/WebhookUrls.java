@@ -65,7 +65,17 @@ public final class WebhookUrls {
     return out;
   }
 
-  /** {@code text} (an error naming the URL, say) with the URL's secrets masked, longest first. */
+  /**
+   * Values shorter than this are masked where the URL is shown, but not wherever else they occur in
+   * a text: {@code ?status=500} or {@code ?room=ops} is no credential, and masking it blanked
+   * "answered 500" in a delivery's error.
+   */
+  static final int LOOSE_MASK_LENGTH = 8;
+
+  /**
+   * {@code text} (an error naming the URL, say) with the URL shown masked, and then its secrets
+   * long enough to be credentials masked wherever else they occur, longest first.
+   */
   public static String maskIn(String text, String url) {
     if (text == null) {
       return null;
@@ -74,7 +84,9 @@ public final class WebhookUrls {
     List<String> secrets = secrets(url);
     secrets.sort((a, b) -> b.length() - a.length());
     for (String secret : secrets) {
-      out = out.replace(secret, UnchangedSecrets.MASK);
+      if (secret.length() >= LOOSE_MASK_LENGTH) {
+        out = out.replace(secret, UnchangedSecrets.MASK);
+      }
     }
     return out;
   }
