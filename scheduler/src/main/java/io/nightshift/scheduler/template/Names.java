@@ -63,9 +63,16 @@ public final class Names {
           "JAVA_TOOL_OPTIONS",
           "_JAVA_OPTIONS",
           "JDK_JAVA_OPTIONS",
+          "MAVEN_OPTS",
+          "GRADLE_OPTS",
+          "ANT_OPTS",
+          "SBT_OPTS",
           "GIT_SSH",
           "GIT_SSH_COMMAND",
           "GIT_EXEC_PATH",
+          // The repository (and so the configuration, hooks and fsmonitor command) git uses.
+          "GIT_DIR",
+          "GIT_CONFIG",
           // Programs that tools run on the user's behalf: a password prompt, a pager, an editor,
           // a proxy, a diff tool, a debugger, the files git or zsh read their settings from.
           "GIT_ASKPASS",
@@ -92,10 +99,11 @@ public final class Names {
 
   /**
    * Prefixes of such variables: the loader's ({@code LD_PRELOAD}), bash's exported functions, git's
-   * configuration given in the environment ({@code GIT_CONFIG_KEY_0=core.sshCommand}).
+   * configuration given in the environment ({@code GIT_CONFIG_KEY_0=core.sshCommand}), npm's
+   * ({@code npm_config_script_shell}).
    */
   private static final java.util.List<String> CODE_PREFIXES =
-      java.util.List.of("LD_", "DYLD_", "BASH_FUNC_", "GIT_CONFIG_");
+      java.util.List.of("LD_", "DYLD_", "BASH_FUNC_", "GIT_CONFIG_", "npm_config_", "NPM_CONFIG_");
 
   /** Whether a variable of this name decides what code runs ({@link #CODE_VARIABLES}). */
   public static boolean isCodeVariable(String name) {

@@ -124,6 +124,10 @@ class TemplateParserTest {
     assertThat(Names.isCodeVariable("PATH")).isTrue();
     assertThat(Names.isCodeVariable("LD_PRELOAD")).isTrue();
     assertThat(Names.isCodeVariable("GIT_CONFIG_KEY_0")).isTrue();
+    assertThat(Names.isCodeVariable("npm_config_script_shell")).isTrue();
+    assertThat(Names.isCodeVariable("GIT_DIR")).isTrue();
+    assertThat(Names.isCodeVariable("MAVEN_OPTS")).isTrue();
+    assertThat(Names.isCodeVariable("GIT_BRANCH")).isFalse();
     for (String program :
         java.util.List.of(
             "GIT_ASKPASS",
