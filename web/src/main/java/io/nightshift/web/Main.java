@@ -36,8 +36,7 @@ public final class Main {
         System.out.println(
             "nightshift: no "
                 + ConfigLoader.defaultFile(System.getenv())
-                + " here: built-in defaults (the embedded store under data/; see README"
-                + " \"Configuration\")");
+                + " here: built-in defaults; see README \"Configuration\"");
         config = ConfigLoader.defaults(System.getenv());
       } else {
         config = ConfigLoader.load(file, System.getenv());

@@ -12,6 +12,8 @@ import java.util.TreeSet;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
@@ -81,6 +83,15 @@ final class ConfigFile {
           "config file " + file + " not found (pass --config FILE or set NIGHTSHIFT_CONFIG)");
     } catch (IOException e) {
       throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage());
+    } catch (MarkedYAMLException e) {
+      // The problem and where it is, without SnakeYAML's quoted excerpt of the file.
+      Mark at = e.getProblemMark();
+      throw new ConfigException(
+          "config file "
+              + file
+              + " is not valid YAML: "
+              + e.getProblem()
+              + (at == null ? "" : " (line " + (at.getLine() + 1) + ")"));
     } catch (YAMLException e) {
       throw new ConfigException(
           "config file " + file + " is not valid YAML: " + e.getMessage().replace('\n', ' '));
