@@ -6,12 +6,14 @@ import io.nightshift.scheduler.auth.Tokens;
 import io.nightshift.scheduler.run.NodeLeaseRepository;
 import io.nightshift.scheduler.run.RequestedRuns;
 import io.nightshift.scheduler.store.Database;
+import io.nightshift.scheduler.store.EmbeddedBackup;
 import io.nightshift.web.config.Config;
 import io.nightshift.web.http.AccessLog;
 import io.nightshift.web.http.ApiDocRoutes;
 import io.nightshift.web.http.ApprovalRoutes;
 import io.nightshift.web.http.AuditRoutes;
 import io.nightshift.web.http.Authentication;
+import io.nightshift.web.http.BackupRoutes;
 import io.nightshift.web.http.ConnectionGuard;
 import io.nightshift.web.http.ConsoleRoutes;
 import io.nightshift.web.http.Endpoints;
@@ -118,6 +120,13 @@ final class ApiServer {
         .mount(api);
     new TokenRoutes(endpoints, new Tokens(parts.tokens(), clock), streams).mount(api);
     new AuditRoutes(endpoints, new AuditLog(database.dsl())).mount(api);
+    new BackupRoutes(
+            endpoints,
+            database.embedded()
+                ? new EmbeddedBackup(database.dsl(), config.dataDir().resolve("backups"))
+                : null,
+            clock)
+        .mount(api);
     router.route("/api/v1/*").subRouter(api);
 
     Failures failures = new Failures();

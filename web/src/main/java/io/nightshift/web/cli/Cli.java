@@ -32,6 +32,7 @@ import picocli.CommandLine.ScopeType;
       TemplateCommands.class,
       TokenCommands.class,
       NodeCommands.class,
+      BackupCommand.class,
       Apply.class,
       Export.class,
       CommandLine.HelpCommand.class
