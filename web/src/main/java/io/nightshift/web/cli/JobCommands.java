@@ -34,7 +34,7 @@ final class JobCommands extends Base {
               j.getString("template"),
               schedule(j.getJsonObject("schedule")),
               j.getBoolean("enabled") ? "enabled" : out.status("PAUSED"),
-              lastFire(out, j.getJsonObject("lastFire")),
+              lastFire(out, j.getJsonObject("lastFire"), j.getJsonObject("schedule")),
               next == null || next.isEmpty() ? "-" : next.getString(0));
         });
     return Cli.OK;
@@ -44,7 +44,7 @@ final class JobCommands extends Base {
    * The latest fire as a column: when it was due and what became of it (a run's id, or the outcome
    * that started none, marked like a failed status), so a job whose fires fail stands out.
    */
-  static String lastFire(Output out, JsonObject fire) {
+  static String lastFire(Output out, JsonObject fire, JsonObject schedule) {
     if (fire == null) {
       return "-";
     }
@@ -56,7 +56,29 @@ final class JobCommands extends Base {
           case "failed_to_start" -> out.status("FAILED") + " to start";
           default -> outcome;
         };
-    return fire.getString("scheduledAt") + " " + what;
+    return inJobZone(fire.getString("scheduledAt"), schedule) + " " + what;
+  }
+
+  private static final java.time.format.DateTimeFormatter WITH_OFFSET =
+      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX");
+
+  /**
+   * An instant of the job's as its next fire times are shown: in the zone of its cron schedule
+   * (else UTC), with the offset, so that a table never mixes two zones.
+   */
+  static String inJobZone(String instant, JsonObject schedule) {
+    if (instant == null) {
+      return null;
+    }
+    try {
+      java.time.ZoneId zone =
+          schedule != null && schedule.getString("timezone") != null
+              ? java.time.ZoneId.of(schedule.getString("timezone"))
+              : java.time.ZoneOffset.UTC;
+      return WITH_OFFSET.format(java.time.Instant.parse(instant).atZone(zone));
+    } catch (java.time.DateTimeException e) {
+      return instant;
+    }
   }
 
   static String schedule(JsonObject s) {

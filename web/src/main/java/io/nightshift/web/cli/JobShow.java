@@ -66,7 +66,9 @@ final class JobShow extends Base {
         List.of("SCHEDULED", "OUTCOME", "RUN", "LAG", "NODE", "REASON"),
         f ->
             List.of(
-                text(f, "scheduledAt", "-"),
+                String.valueOf(
+                    JobCommands.inJobZone(
+                        text(f, "scheduledAt", "-"), job.getJsonObject("schedule"))),
                 outcome(out, text(f, "outcome", "-")),
                 text(f, "runId", "-"),
                 f.getValue("lagMs") == null ? "-" : f.getValue("lagMs") + " ms",
@@ -82,7 +84,8 @@ final class JobShow extends Base {
         List.of("AT", "EVENT", "TRY", "RESULT", "URL"),
         d ->
             List.of(
-                text(d, "at", "-"),
+                String.valueOf(
+                    JobCommands.inJobZone(text(d, "at", "-"), job.getJsonObject("schedule"))),
                 text(d, "event", "-"),
                 text(d, "attempt", "-"),
                 d.getValue("statusCode") != null

@@ -740,6 +740,35 @@ abstract class CommandLineTest {
    * template now needs a value the job does not give) stands out in `nightshift jobs` and in the
    * API's lastFire.
    */
+  /** The last fire and the cron log in the zone of the job's cron, as its next fires are. */
+  @Test
+  void a_cron_jobs_fires_are_shown_in_its_zone() {
+    String t = unique("zone-t");
+    template(t, new JsonArray().add(command("x", "true")));
+    String j = unique("zone-j");
+    job(
+        j,
+        new JsonObject()
+            .put("template", t)
+            .put(
+                "schedule",
+                new JsonObject().put("cron", "* * * * * ?").put("timezone", "Asia/Shanghai"))
+            .put("concurrency", "allow"));
+    Awaitility.await()
+        .atMost(30, java.util.concurrent.TimeUnit.SECONDS)
+        .until(() -> lastFire(j) != null);
+    assertThat(cli(operator, "jobs", "pause", j).status()).isZero();
+
+    assertThat(cli(operator, "jobs").out().lines().filter(l -> l.startsWith(j + " ")))
+        .singleElement()
+        .asString()
+        .containsPattern("T[0-9:.]+\\+08:00 run [0-9]+ ");
+    List<String> log = cli(operator, "jobs", "show", j, "--fires", "1").out().lines().toList();
+    int header =
+        log.indexOf(log.stream().filter(l -> l.startsWith("SCHEDULED")).findFirst().orElseThrow());
+    assertThat(log.get(header + 1)).containsPattern("^\\S+T[0-9:.]+\\+08:00 ");
+  }
+
   @Test
   void jobs_show_their_last_fire_and_one_that_failed_to_start_stands_out() {
     String t = unique("last-t");
