@@ -116,7 +116,11 @@ final class Documents {
       return out;
     }
     if (v instanceof JsonArray a) {
-      return a.stream().map(Documents::plain).toList();
+      // A list of its own each time: SnakeYAML writes an object met twice as an anchor and
+      // aliases (&id001, *id001), and toList() gives every empty list as one object, so an export
+      // shared one between a template's params and every step's needs (apply refused more than 50
+      // aliases, and a parameter added under params changed every needs).
+      return new java.util.ArrayList<>(a.stream().map(Documents::plain).toList());
     }
     return v;
   }

@@ -556,6 +556,29 @@ abstract class CommandLineTest {
         .containsOnly("unchanged");
   }
 
+  /** Before, every empty list was one anchor: apply refused a file of over 50 aliases. */
+  @Test
+  void an_export_writes_no_yaml_aliases_so_60_parallel_steps_apply_back() throws IOException {
+    String t = unique("wide-t");
+    JsonArray steps = new JsonArray();
+    for (int i = 0; i < 60; i++) {
+      steps.add(command("s" + i, "true").put("needs", new JsonArray()));
+    }
+    template(t, steps);
+    Path dir = home.resolve("export-" + t);
+
+    Result exported = cli(operator, "export", dir.toString());
+
+    assertThat(exported.status()).as(exported.toString()).isEqualTo(0);
+    String file = Files.readString(dir.resolve("templates").resolve(t + ".yaml"));
+    assertThat(file).doesNotContain("&id").doesNotContain("*id").contains("needs: []");
+    assertThat(cli(operator, "templates", "show", t).out()).doesNotContain("&id");
+    Result applied = cli(operator, "--json", "apply", "-f", dir.toString());
+    assertThat(applied.status()).as(applied.toString()).isEqualTo(0);
+    assertThat(applied.jsonArray().stream().map(o -> ((JsonObject) o).getString("action")))
+        .containsOnly("unchanged");
+  }
+
   /**
    * A template version this node cannot read (stored by an earlier version): listed as such, left
    * out of an export with exit 2 (an empty definition would replace it at the next apply), and
