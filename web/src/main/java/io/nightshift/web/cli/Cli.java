@@ -2,6 +2,7 @@ package io.nightshift.web.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -94,7 +95,13 @@ public final class Cli {
     line.setExitCodeExceptionMapper(e -> ERROR);
     line.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
-          if (e instanceof ApiError || e instanceof CliError) {
+          if (e instanceof ApiError a && a.status() == 401 && !cli.tokenGiven) {
+            cli.fail(
+                e.getMessage()
+                    + "; no token was given: pass --token, set NIGHTSHIFT_TOKEN or put token= in"
+                    + " the profile "
+                    + cli.profilePath());
+          } else if (e instanceof ApiError || e instanceof CliError) {
             cli.fail(e.getMessage());
           } else {
             cli.fail(e.getClass().getSimpleName() + ": " + e.getMessage());
@@ -126,15 +133,45 @@ public final class Cli {
     line.getSubcommands().values().forEach(Cli::helpOnEveryCommand);
   }
 
+  /** Whether the API client was given a token (a 401 without one says how to give it). */
+  private boolean tokenGiven;
+
   /** The API client, from --url/--token, NIGHTSHIFT_URL/NIGHTSHIFT_TOKEN, or the profile file. */
   Api api() {
     if (api == null) {
-      Profile profile = Profile.load(profilePath());
+      String named = env.get("NIGHTSHIFT_PROFILE");
+      Profile profile = Profile.load(profilePath(), named != null && !named.isBlank());
       String u = first(url, env.get("NIGHTSHIFT_URL"), profile.url(), "http://127.0.0.1:8080");
+      checkUrl(
+          u,
+          url != null && !url.isBlank()
+              ? "--url"
+              : env.get("NIGHTSHIFT_URL") != null && !env.get("NIGHTSHIFT_URL").isBlank()
+                  ? "NIGHTSHIFT_URL"
+                  : "the profile's url");
       String t = first(token, env.get("NIGHTSHIFT_TOKEN"), profile.token(), null);
+      tokenGiven = t != null;
       api = new Api(u, t, this::note);
     }
     return api;
+  }
+
+  /** An http(s) URL with a host, else a usage error naming where it came from. */
+  private static void checkUrl(String u, String from) {
+    String problem;
+    try {
+      java.net.URI uri = new java.net.URI(u);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      problem =
+          !scheme.equals("http") && !scheme.equals("https")
+              ? "it must start with http:// or https://"
+              : uri.getHost() == null ? "it names no host" : null;
+    } catch (java.net.URISyntaxException e) {
+      problem = e.getReason();
+    }
+    if (problem != null) {
+      throw new CliError("bad server URL '" + u + "' (" + from + "): " + problem);
+    }
   }
 
   Path profilePath() {

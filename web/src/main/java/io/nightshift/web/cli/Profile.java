@@ -14,8 +14,18 @@ import java.util.Set;
  * (mode 0600); the CLI refuses a profile others can read.
  */
 record Profile(String url, String token) {
-  static Profile load(Path file) {
+  private static final Set<String> KEYS = Set.of("url", "token");
+
+  /**
+   * The profile in {@code file}; none when the file does not exist, unless it was {@code named}
+   * (NIGHTSHIFT_PROFILE): then its absence is an error rather than a silent fall back to the local
+   * server.
+   */
+  static Profile load(Path file, boolean named) {
     if (!Files.exists(file)) {
+      if (named) {
+        throw new CliError("profile " + file + " (NIGHTSHIFT_PROFILE) does not exist");
+      }
       return new Profile(null, null);
     }
     try {
@@ -39,6 +49,12 @@ record Profile(String url, String token) {
       p.load(in);
     } catch (IOException e) {
       throw new CliError("cannot read profile " + file + ": " + e.getMessage());
+    }
+    for (String key : p.stringPropertyNames()) {
+      if (!KEYS.contains(key)) {
+        throw new CliError(
+            "profile " + file + ": unknown key '" + key + "' (a profile has url= and token=)");
+      }
     }
     return new Profile(blankToNull(p.getProperty("url")), blankToNull(p.getProperty("token")));
   }

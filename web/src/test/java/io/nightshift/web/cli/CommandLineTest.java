@@ -740,6 +740,57 @@ abstract class CommandLineTest {
   }
 
   @Test
+  void a_profile_named_but_missing_or_with_an_unknown_key_is_refused_naming_it()
+      throws IOException {
+    Path missing = home.resolve("no-such-profile");
+    Result none =
+        cli(Map.of("HOME", home.toString(), "NIGHTSHIFT_PROFILE", missing.toString()), "runs");
+    assertThat(none.status()).isEqualTo(2);
+    assertThat(none.err())
+        .isEqualTo("nightshift: profile " + missing + " (NIGHTSHIFT_PROFILE) does not exist\n");
+
+    Path typo = home.resolve("typo-profile");
+    Files.writeString(typo, "url=http://127.0.0.1:" + server.port() + "\ntokn=" + operator + "\n");
+    Files.setPosixFilePermissions(typo, PosixFilePermissions.fromString("rw-------"));
+    Result unknown =
+        cli(Map.of("HOME", home.toString(), "NIGHTSHIFT_PROFILE", typo.toString()), "runs");
+    assertThat(unknown.status()).isEqualTo(2);
+    assertThat(unknown.err())
+        .contains("profile " + typo + ": unknown key 'tokn' (a profile has url= and token=)");
+  }
+
+  @Test
+  void a_bad_server_url_is_one_line_naming_where_it_came_from() {
+    Result noScheme = cli(operator, "--url", "notaurl", "runs");
+    assertThat(noScheme.status()).isEqualTo(2);
+    assertThat(noScheme.err())
+        .isEqualTo(
+            "nightshift: bad server URL 'notaurl' (--url): it must start with http:// or"
+                + " https://\n");
+    Map<String, String> ftp = new HashMap<>(env(home, server.port(), operator));
+    ftp.put("NIGHTSHIFT_URL", "ftp://host/");
+    assertThat(cli(ftp, "runs").err())
+        .isEqualTo(
+            "nightshift: bad server URL 'ftp://host/' (NIGHTSHIFT_URL): it must start with"
+                + " http:// or https://\n");
+    assertThat(cli(operator, "--url", "http://[::1", "runs").err())
+        .startsWith("nightshift: bad server URL 'http://[::1' (--url): ")
+        .doesNotContain("Exception");
+  }
+
+  @Test
+  void a_401_without_a_token_says_how_to_give_one() {
+    Result refused = cli((String) null, "runs");
+
+    assertThat(refused.status()).isEqualTo(2);
+    assertThat(refused.err())
+        .startsWith("nightshift: missing bearer token")
+        .contains(
+            "no token was given: pass --token, set NIGHTSHIFT_TOKEN or put token= in the profile");
+    assertThat(cli("wrong-token-0123456789", "runs").err()).doesNotContain("no token was given");
+  }
+
+  @Test
   void jobs_are_listed_paused_resumed_and_run_now() {
     String t = unique("job-t");
     template(t, new JsonArray().add(command("x", "echo from-job")));
