@@ -95,8 +95,16 @@ public final class Call {
     return ctx.pathParam(param);
   }
 
+  /**
+   * A parameter that takes one value (null when absent or empty); given twice it is a 400 naming it
+   * ({@code limit=1&limit=2} must not quietly mean one of them).
+   */
   public String query(String param) {
-    String value = ctx.queryParams().get(param);
+    java.util.List<String> all = ctx.queryParams().getAll(param);
+    if (all.size() > 1) {
+      throw Invalid.of(param, "given " + all.size() + " times; it takes one value");
+    }
+    String value = all.isEmpty() ? null : all.get(0);
     return value == null || value.isEmpty() ? null : value;
   }
 

@@ -90,6 +90,22 @@ class QueryParametersTest {
   }
 
   @Test
+  void a_parameter_of_one_value_given_twice_is_400_naming_it() {
+    for (String query :
+        List.of(
+            "/api/v1/runs?limit=1&limit=2",
+            "/api/v1/runs?since=2026-01-01T00:00:00Z&since=2026-02-01T00:00:00Z",
+            "/api/v1/audit?limit=5&limit=5")) {
+      Answer answer = server.get(query, ADMIN_TOKEN);
+      assertThat(answer.status()).as(query + ": " + answer).isEqualTo(400);
+      assertThat(answer.errorMessage()).as(query).endsWith("given 2 times; it takes one value");
+    }
+    assertThat(server.get("/api/v1/runs?status=FAILED&status=CANCELED", ADMIN_TOKEN).status())
+        .as("a parameter of several values may be repeated")
+        .isEqualTo(200);
+  }
+
+  @Test
   void a_caller_without_the_permission_is_403_whatever_parameters_it_sends() {
     String operator = server.token("query-operator", "operator");
     for (String path : List.of("/api/v1/audit", "/api/v1/tokens")) {
