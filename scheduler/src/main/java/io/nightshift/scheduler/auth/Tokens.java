@@ -75,6 +75,9 @@ public final class Tokens {
           problems.add(
               new Invalid.Problem(
                   "roles[" + i + "]", Names.resourceRule() + ", got '" + roles.get(i) + "'"));
+        } else if (roles.subList(0, i).contains(roles.get(i))) {
+          problems.add(
+              new Invalid.Problem("roles[" + i + "]", "'" + roles.get(i) + "' is listed twice"));
         }
       }
       if (roles.stream().noneMatch(r -> Role.fromJson(r).isPresent())) {

@@ -78,6 +78,7 @@ final class Rollback {
               0,
               0,
               false,
+              null,
               null);
       AttemptExecutor.Started started =
           attempts.startOrFail(new AttemptExecutor.Attempt(run, undo, undoSpec));

@@ -35,7 +35,19 @@ final class NewTemplateRules {
     }
   }
 
+  /** The most values a parameter's {@code enum} may list (a choice, not a data set). */
+  static final int MAX_ENUM_VALUES = 1000;
+
   private static void param(JsonReader in, ParamSpec p, String at) {
+    if (p.allowed().size() > MAX_ENUM_VALUES) {
+      in.problem(
+          at + ".enum",
+          "must list at most " + MAX_ENUM_VALUES + " values, got " + p.allowed().size());
+    } else if (new java.util.HashSet<>(p.allowed()).size() < p.allowed().size()) {
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      String twice = p.allowed().stream().filter(v -> !seen.add(v)).findFirst().orElseThrow();
+      in.problem(at + ".enum", "lists '" + twice + "' more than once");
+    }
     if (Names.isCodeVariable(p.name())) {
       in.problem(
           at + ".name",

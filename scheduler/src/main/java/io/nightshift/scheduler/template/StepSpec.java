@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * One step of a template. {@code needs} is already resolved: the parser turns an omitted list into
- * "the previous step".
+ * "the previous step". {@code description}: what the step is for, for people (null when none).
  */
 public record StepSpec(
     String name,
@@ -14,7 +14,8 @@ public record StepSpec(
     int retries,
     int retryBackoffSeconds,
     boolean ignoreFailure,
-    String undo) {
+    String undo,
+    String description) {
   public StepSpec {
     needs = List.copyOf(needs);
   }

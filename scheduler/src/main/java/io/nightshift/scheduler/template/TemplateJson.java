@@ -84,6 +84,9 @@ public final class TemplateJson {
             .put("name", s.name())
             .put("kind", s.kind().json())
             .put("needs", new JsonArray(s.needs()));
+    if (s.description() != null) {
+      json.put("description", s.description());
+    }
     if (s.timeoutSeconds() != null) {
       json.put("timeoutSeconds", s.timeoutSeconds());
     }

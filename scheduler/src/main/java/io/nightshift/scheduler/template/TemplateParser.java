@@ -246,7 +246,10 @@ public final class TemplateParser {
     if (undo != null && undo.isBlank()) {
       in.problem(at + ".undo", "must not be blank when given");
     }
-    in.string(s, "description", at, false);
+    String description = in.string(s, "description", at, false);
+    if (description != null && description.length() > 2000) {
+      in.problem(at + ".description", "must be at most 2000 characters");
+    }
     StepAction action = kind == null ? null : action(in, kind, s, at);
     if (kind == StepKind.APPROVAL) {
       if (undo != null) {
@@ -267,7 +270,8 @@ public final class TemplateParser {
                 retries == null ? 0 : retries,
                 backoff == null ? 0 : backoff,
                 ignoreFailure,
-                undo);
+                undo,
+                description);
     return new Named(index, name, needs, step);
   }
 

@@ -274,4 +274,39 @@ class TemplateParserTest {
         .as("a stored template is still read")
         .hasSize(4);
   }
+
+  @Test
+  void a_steps_description_is_kept_and_bounded_and_an_enum_lists_each_value_once() {
+    io.vertx.core.json.JsonObject json =
+        new io.vertx.core.json.JsonObject(
+            "{\"name\":\"t\",\"params\":[{\"name\":\"region\",\"enum\":[\"eu\",\"us\"]}],"
+                + "\"steps\":[{\"name\":\"s\",\"kind\":\"command\",\"command\":\"true\","
+                + "\"description\":\"dumps the database\"}]}");
+    Template template = TemplateParser.parseNew(json, null);
+    assertThat(template.steps().get(0).description()).isEqualTo("dumps the database");
+    assertThat(
+            TemplateJson.toJson(template)
+                .getJsonArray("steps")
+                .getJsonObject(0)
+                .getString("description"))
+        .isEqualTo("dumps the database");
+
+    json.getJsonArray("steps").getJsonObject(0).put("description", "x".repeat(2001));
+    assertThatThrownBy(() -> TemplateParser.parseNew(json, null))
+        .hasMessage("steps[0].description: must be at most 2000 characters");
+
+    json.getJsonArray("steps").getJsonObject(0).remove("description");
+    json.getJsonArray("params")
+        .getJsonObject(0)
+        .put("enum", new io.vertx.core.json.JsonArray().add("eu").add("us").add("eu"));
+    assertThatThrownBy(() -> TemplateParser.parseNew(json, null))
+        .hasMessage("params[0].enum: lists 'eu' more than once");
+    io.vertx.core.json.JsonArray many = new io.vertx.core.json.JsonArray();
+    for (int i = 0; i < 1001; i++) {
+      many.add("v" + i);
+    }
+    json.getJsonArray("params").getJsonObject(0).put("enum", many);
+    assertThatThrownBy(() -> TemplateParser.parseNew(json, null))
+        .hasMessage("params[0].enum: must list at most 1000 values, got 1001");
+  }
 }

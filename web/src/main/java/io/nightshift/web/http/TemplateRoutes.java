@@ -118,7 +118,9 @@ public final class TemplateRoutes {
             "job '"
                 + job.name()
                 + "': "
-                + broken.getMessage()
+                // Every problem: a warning has no details to point at.
+                + String.join(
+                    "; ", broken.problems().stream().map(Invalid.Problem::sentence).toList())
                 + "; its fires fail to start until the job is changed to match");
       }
     }

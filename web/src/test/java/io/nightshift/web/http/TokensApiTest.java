@@ -70,6 +70,14 @@ class TokensApiTest {
         .contains("must include one of");
     assertThat(
             server
+                .post(
+                    "/api/v1/tokens",
+                    ADMIN_TOKEN,
+                    "{\"name\":\"x\",\"roles\":[\"viewer\",\"qa\",\"viewer\"]}")
+                .errorMessage())
+        .isEqualTo("roles[2]: 'viewer' is listed twice");
+    assertThat(
+            server
                 .post("/api/v1/tokens", ADMIN_TOKEN, "{\"name\":\"X Y\",\"roles\":[\"viewer\"]}")
                 .errorMessage())
         .startsWith("name:");

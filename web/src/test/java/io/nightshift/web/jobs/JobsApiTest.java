@@ -209,13 +209,16 @@ class JobsApiTest {
         server.put(
             "/api/v1/templates/grows",
             operator,
-            "{\"name\":\"grows\",\"params\":[{\"name\":\"who\",\"required\":true}],"
+            "{\"name\":\"grows\",\"params\":[{\"name\":\"who\",\"required\":true},"
+                + "{\"name\":\"where\",\"required\":true}],"
                 + "\"steps\":[{\"name\":\"s\",\"kind\":\"command\",\"command\":\"echo $who\"}]}");
     assertThat(changed.status()).as(changed.toString()).isEqualTo(200);
     assertThat(changed.json().getJsonArray("warnings").getList())
         .singleElement()
         .asString()
         .startsWith("job 'grows-job': params.who: is required")
+        .contains("; params.where: is required")
+        .doesNotContain("see details")
         .endsWith("its fires fail to start until the job is changed to match");
     Answer unchanged =
         server.put(
