@@ -809,11 +809,6 @@ abstract class CommandLineTest {
     assertThat(run.out()).contains("x | from-job");
   }
 
-  /**
-   * The job list says what became of each job's latest fire: a job whose fires fail to start (its
-   * template now needs a value the job does not give) stands out in `nightshift jobs` and in the
-   * API's lastFire.
-   */
   /** The last fire and the cron log in the zone of the job's cron, as its next fires are. */
   @Test
   void a_cron_jobs_fires_are_shown_in_its_zone() {
@@ -843,6 +838,11 @@ abstract class CommandLineTest {
     assertThat(log.get(header + 1)).containsPattern("^\\S+T[0-9:.]+\\+08:00 ");
   }
 
+  /**
+   * The job list says what became of each job's latest fire: a job whose fires fail to start (its
+   * template now needs a value the job does not give) stands out in `nightshift jobs` and in the
+   * API's lastFire.
+   */
   @Test
   void jobs_show_their_last_fire_and_one_that_failed_to_start_stands_out() {
     String t = unique("last-t");
