@@ -1,7 +1,6 @@
 package io.nightshift.scheduler.template;
 
 import static io.nightshift.sql.Tables.JOB;
-import static io.nightshift.sql.Tables.RUN;
 import static io.nightshift.sql.Tables.TEMPLATE;
 import static io.nightshift.sql.Tables.TEMPLATE_VERSION;
 
@@ -70,20 +69,19 @@ public final class TemplateRepository {
       return dsl.transactionResult(
           cfg -> {
             DSLContext tx = cfg.dsl();
-            int first = firstVersion(tx, template.name());
             long id =
                 tx.insertInto(TEMPLATE)
                     .set(TEMPLATE.NAME, template.name())
-                    .set(TEMPLATE.LATEST_VERSION, first)
+                    .set(TEMPLATE.LATEST_VERSION, 1)
                     .set(TEMPLATE.CREATED_AT, now)
                     .set(TEMPLATE.UPDATED_AT, now)
                     .returning(TEMPLATE.ID)
                     .fetchOne()
                     .getId();
-            insertVersion(tx, id, first, template, actor, now);
+            insertVersion(tx, id, 1, template, actor, now);
             AuditLog.write(
-                tx, now, actor, "template.create", "template", template.name(), version(first));
-            return new StoredTemplate(template, first, now, now, actor);
+                tx, now, actor, "template.create", "template", template.name(), version(1));
+            return new StoredTemplate(template, 1, now, now, actor);
           });
     } catch (DataAccessException e) {
       if (Sql.isDuplicateKey(e)) {
@@ -91,20 +89,6 @@ public final class TemplateRepository {
       }
       throw e;
     }
-  }
-
-  /**
-   * 1, or for a name that was deleted and is created again, the version after the highest its runs
-   * ran: "version 3" of a run keeps naming what it ran (the run's snapshot), never what a later
-   * template of the same name stores as its version 3.
-   */
-  private static int firstVersion(DSLContext tx, String name) {
-    Integer ran =
-        tx.select(org.jooq.impl.DSL.max(RUN.TEMPLATE_VERSION))
-            .from(RUN)
-            .where(RUN.TEMPLATE_NAME.eq(name))
-            .fetchOne(0, Integer.class);
-    return ran == null ? 1 : ran + 1;
   }
 
   /** Stores {@code template} as the next version; runs already started keep their snapshot. */

@@ -76,28 +76,6 @@ abstract class TemplatesApiTest {
     assertThat(server.get("/api/v1/templates/crud", viewer).status()).isEqualTo(404);
   }
 
-  /** Versions never repeat for a name: "version 2" of a run names what that run ran. */
-  @Test
-  void a_template_created_again_after_a_delete_goes_on_from_the_versions_its_runs_ran() {
-    assertThat(server.post("/api/v1/templates", ADMIN_TOKEN, template("again")).status())
-        .isEqualTo(201);
-    assertThat(server.put("/api/v1/templates/again", ADMIN_TOKEN, template("again")).status())
-        .isEqualTo(200);
-    Answer run = server.post("/api/v1/runs", ADMIN_TOKEN, "{\"template\":\"again\"}");
-    assertThat(run.status()).as(run.toString()).isEqualTo(202);
-    assertThat(run.json().getInteger("templateVersion")).isEqualTo(2);
-    assertThat(server.delete("/api/v1/templates/again", ADMIN_TOKEN).status()).isEqualTo(204);
-
-    Answer again = server.post("/api/v1/templates", ADMIN_TOKEN, template("again"));
-
-    assertThat(again.status()).as(again.toString()).isEqualTo(201);
-    assertThat(again.json().getInteger("version")).isEqualTo(3);
-    assertThat(server.get("/api/v1/templates/again?version=2", viewer).status()).isEqualTo(404);
-    assertThat(server.get("/api/v1/templates/again?version=3", viewer).status()).isEqualTo(200);
-    Answer fresh = server.post("/api/v1/templates", ADMIN_TOKEN, template("fresh"));
-    assertThat(fresh.json().getInteger("version")).isEqualTo(1);
-  }
-
   /**
    * A version an earlier Nightshift let through ({@code "steps": null}) is listed and shown with
    * its problem, not failing the list page or the read; a run of it is 409 naming the version; a
