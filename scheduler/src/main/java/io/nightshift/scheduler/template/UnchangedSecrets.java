@@ -73,23 +73,39 @@ public final class UnchangedSecrets {
    */
   public static List<Webhook> webhooks(
       List<Webhook> given, List<Webhook> stored, List<Invalid.Problem> problems) {
-    List<Webhook> out = new ArrayList<>();
+    // First every webhook that names a stored one by its URL (as stored or as shown), then, for a
+    // masked secret whose URL changed, the stored one at its place, unless a given webhook names
+    // that one: a secret never goes with a URL other than its own.
+    int[] match = new int[given.size()];
     Set<Integer> taken = new HashSet<>();
+    for (int i = 0; i < given.size(); i++) {
+      Webhook w = given.get(i);
+      boolean masked = WebhookUrls.isShownForm(w.url()) || MASK.equals(w.secret());
+      match[i] = masked ? standsFor(w, i, stored, taken) : -1;
+      if (match[i] >= 0) {
+        taken.add(match[i]);
+      }
+    }
+    Set<Integer> named = new HashSet<>(taken);
+    for (int i = 0; i < given.size(); i++) {
+      for (int j = 0; j < stored.size(); j++) {
+        if (stored.get(j).url().equals(given.get(i).url())) {
+          named.add(j);
+        }
+      }
+    }
+    List<Webhook> out = new ArrayList<>();
     for (int i = 0; i < given.size(); i++) {
       Webhook w = given.get(i);
       boolean maskedUrl = WebhookUrls.isShownForm(w.url());
       boolean maskedSecret = MASK.equals(w.secret());
-      if (!maskedUrl && !maskedSecret) {
-        out.add(w);
-        continue;
-      }
-      int match = standsFor(w, i, stored, taken);
-      if (match < 0 && !maskedUrl && i < stored.size() && !taken.contains(i)) {
-        match = i; // the URL changed, the secret is kept
+      if (match[i] < 0 && maskedSecret && !maskedUrl && i < stored.size() && !named.contains(i)) {
+        match[i] = i; // the URL changed, the secret is kept
+        named.add(i);
       }
       String url = w.url();
-      if (maskedUrl && match >= 0) {
-        url = stored.get(match).url();
+      if (maskedUrl && match[i] >= 0) {
+        url = stored.get(match[i]).url();
       } else if (maskedUrl) {
         problems.add(
             new Invalid.Problem(
@@ -101,8 +117,8 @@ public final class UnchangedSecrets {
                     + "; give the whole URL"));
       }
       String secret = w.secret();
-      if (maskedSecret && match >= 0 && stored.get(match).secret() != null) {
-        secret = stored.get(match).secret();
+      if (maskedSecret && match[i] >= 0 && stored.get(match[i]).secret() != null) {
+        secret = stored.get(match[i]).secret();
       } else if (maskedSecret) {
         problems.add(
             new Invalid.Problem(
@@ -112,9 +128,6 @@ public final class UnchangedSecrets {
                     + "' means 'unchanged', but no stored webhook secret for "
                     + w.url()
                     + " to keep; give the secret"));
-      }
-      if (match >= 0) {
-        taken.add(match);
       }
       out.add(new Webhook(url, w.events(), secret));
     }

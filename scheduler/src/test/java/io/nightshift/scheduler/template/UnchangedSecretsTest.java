@@ -71,6 +71,23 @@ class UnchangedSecretsTest {
   }
 
   @Test
+  void a_changed_url_does_not_take_the_secret_of_a_webhook_another_entry_names() {
+    Webhook c = new Webhook("http://h:1/c", SUCCEEDED, "secret-C");
+    Webhook changed = new Webhook("http://elsewhere:2/a", SUCCEEDED, MASK);
+    Webhook a = new Webhook("http://h:1/a", SUCCEEDED, MASK);
+
+    List<Webhook> back =
+        UnchangedSecrets.webhooks(
+            List.of(changed, a), List.of(new Webhook(a.url(), SUCCEEDED, "secret-A"), c), problems);
+
+    assertThat(back.get(1)).isEqualTo(new Webhook(a.url(), SUCCEEDED, "secret-A"));
+    assertThat(problems)
+        .as("the changed URL stood at A's place, which the second entry names")
+        .extracting(Invalid.Problem::field)
+        .containsExactly("notify[0].secret");
+  }
+
+  @Test
   void a_shown_url_no_stored_webhook_has_is_refused_naming_it() {
     Webhook unknown = new Webhook("http://other:3/x?token=" + MASK, SUCCEEDED, "s");
 
