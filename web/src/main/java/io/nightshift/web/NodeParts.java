@@ -255,7 +255,7 @@ record NodeParts(
               ? null
               : new RunRetention(
                   new RunPurgeRepository(database.dsl()),
-                  new Retention(Duration.ofDays(runDays), 1_000, time)));
+                  new Retention(Duration.ofDays(runDays), 100, time)));
       jobScheduler =
           new JobScheduler(
               new Firing(

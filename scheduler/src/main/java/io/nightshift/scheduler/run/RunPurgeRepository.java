@@ -16,6 +16,9 @@ import org.jooq.DSLContext;
 
 /** Reads and deletes for {@link RunRetention}: old runs in id order, and a run with all it owns. */
 public final class RunPurgeRepository {
+  /** Log lines one statement deletes. */
+  static final int LOG_BATCH = 10_000;
+
   private final DSLContext dsl;
 
   public RunPurgeRepository(DSLContext dsl) {
@@ -43,6 +46,21 @@ public final class RunPurgeRepository {
                     r.get(RUN.FINISHED_AT)));
   }
 
+  /**
+   * Those of {@code runIds} that a remaining run was retried from: kept while the retry is, since
+   * who may approve a retry is read along its chain of runs (four eyes).
+   */
+  public java.util.Set<Long> retriedFrom(Collection<Long> runIds) {
+    if (runIds.isEmpty()) {
+      return java.util.Set.of();
+    }
+    return new java.util.HashSet<>(
+        dsl.selectDistinct(RUN.RETRY_OF)
+            .from(RUN)
+            .where(RUN.RETRY_OF.in(runIds))
+            .fetch(RUN.RETRY_OF));
+  }
+
   /** The id of the job's {@code n}-th newest run, if it has that many (read from its index). */
   public Optional<Long> nthNewest(String jobName, int n) {
     return dsl.select(RUN.ID)
@@ -55,19 +73,20 @@ public final class RunPurgeRepository {
   }
 
   /**
-   * Deletes these runs with what they own: their log lines first, {@code batch} at a time (a run
-   * may have a million), then in one transaction their steps, approvals, webhook deliveries (made
-   * and still to make) and the runs themselves. Interrupted between the two, a run stays whole but
-   * for its log lines (which their own retention may have taken already). Their events in the
-   * outbox are not looked for: the relay deletes those an hour after it published them.
+   * Deletes these runs with what they own: their log lines first, {@link #LOG_BATCH} at a time (a
+   * run may have a million), then in one transaction their steps, approvals, webhook deliveries
+   * (made and still to make) and the runs themselves. Interrupted between the two, a run stays
+   * whole but for its log lines (which their own retention may have taken already). Their events in
+   * the outbox are not looked for: the relay deletes those an hour after it published them.
    */
-  public void delete(Collection<Long> runIds, int batch) {
+  public void delete(Collection<Long> runIds) {
     if (runIds.isEmpty()) {
       return;
     }
     Retention.repeat(
-        batch,
-        () -> dsl.deleteFrom(LOG_LINE).where(LOG_LINE.RUN_ID.in(runIds)).limit(batch).execute());
+        LOG_BATCH,
+        () ->
+            dsl.deleteFrom(LOG_LINE).where(LOG_LINE.RUN_ID.in(runIds)).limit(LOG_BATCH).execute());
     dsl.transaction(
         cfg -> {
           DSLContext tx = cfg.dsl();

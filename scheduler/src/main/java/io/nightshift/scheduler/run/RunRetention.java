@@ -53,7 +53,8 @@ public final class RunRetention {
           doomed.add(run.id());
         }
       }
-      runs.delete(doomed, batch);
+      doomed.removeAll(runs.retriedFrom(doomed));
+      runs.delete(doomed);
       deleted += doomed.size();
       more = more && page.size() == batch;
       if (!page.isEmpty()) {

@@ -131,6 +131,38 @@ abstract class RunRetentionContract {
     return new RunRetention(new RunPurgeRepository(dsl), new Retention(NINETY_DAYS, batch, clock));
   }
 
+  /**
+   * Who may approve a retry is read along its chain of runs: the chain goes from its newest end.
+   */
+  @Test
+  void a_run_stays_while_a_run_retried_from_it_remains() {
+    Instant old = now.minus(Duration.ofDays(200));
+    Old first = new Old(null, RunStatus.FAILED, old, old.plusSeconds(60));
+    Old second = new Old(null, RunStatus.FAILED, old.plusSeconds(120), old.plusSeconds(180));
+    Old third = new Old(null, RunStatus.WAITING_APPROVAL, old.plusSeconds(240), null);
+    Map<Old, Long> ids = store(List.of(first, second, third));
+    retried(ids.get(second), ids.get(first));
+    retried(ids.get(third), ids.get(second));
+
+    assertThat(retention(100).purge()).as("the waiting retry holds its whole chain").isZero();
+
+    dsl.update(RUN)
+        .set(RUN.STATUS, "SUCCEEDED")
+        .set(RUN.FINISHED_AT, now.minus(Duration.ofDays(100)))
+        .where(RUN.ID.eq(ids.get(third)))
+        .execute();
+    clock.advance(Duration.ofDays(1));
+    // The third ended 100 days ago: it goes, then a pass at a time the runs it was retried from.
+    assertThat(retention(100).purge()).isEqualTo(1);
+    assertThat(retention(100).purge()).isEqualTo(1);
+    assertThat(retention(100).purge()).isEqualTo(1);
+    assertThat(dsl.fetchCount(RUN)).isZero();
+  }
+
+  private void retried(long retry, long from) {
+    dsl.update(RUN).set(RUN.RETRY_OF, from).where(RUN.ID.eq(retry)).execute();
+  }
+
   /** Stores the runs oldest first (ids grow with creation, as they do when runs are made). */
   private Map<Old, Long> store(List<Old> runs) {
     Map<Old, Long> ids = new java.util.HashMap<>();
