@@ -31,12 +31,12 @@ public final class EmbeddedBackup {
     this.folder = folder;
   }
 
-  /** A backup written. */
-  public record Written(Path file, long bytes) {}
+  /** A backup written, and the time it is named after. */
+  public record Written(Path file, long bytes, Instant at) {}
 
   /**
-   * Writes a backup named after {@code now} (a second later if that name is taken) and an audit
-   * record of it by {@code actor}.
+   * Writes a backup named after {@code now} (a second later if that name is taken, by another
+   * backup in the same second) and an audit record of it by {@code actor}.
    */
   public Written write(Instant now, String actor) {
     try {
@@ -44,15 +44,16 @@ public final class EmbeddedBackup {
         Files.createDirectories(folder);
         Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
       }
-      Path file = folder.resolve(NAME.format(now));
-      while (Files.exists(file)) {
-        now = now.plusSeconds(1);
-        file = folder.resolve(NAME.format(now));
+      Instant at = now;
+      Path file = reserve(at);
+      while (file == null) {
+        at = at.plusSeconds(1);
+        file = reserve(at);
       }
-      // The name is made here, never taken from a request; inline() quotes it all the same.
+      // The name is made here, never taken from a request; inline() quotes it all the same. The
+      // file exists already (mode 0600): the store's copy goes into it, never readable by others.
       dsl.execute("BACKUP TO {0}", DSL.inline(file.toAbsolutePath().toString()));
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-      Written written = new Written(file.toAbsolutePath(), Files.size(file));
+      Written written = new Written(file.toAbsolutePath(), Files.size(file), at);
       AuditLog.write(
           dsl,
           now,
@@ -64,6 +65,17 @@ public final class EmbeddedBackup {
       return written;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write a backup under " + folder, e);
+    }
+  }
+
+  /** Creates the file named after {@code at}, mode 0600; null when it exists already. */
+  private Path reserve(Instant at) throws IOException {
+    Path file = folder.resolve(NAME.format(at));
+    try {
+      return Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      return null;
     }
   }
 }

@@ -140,8 +140,14 @@ public final class Cli {
   Api api() {
     if (api == null) {
       String named = env.get("NIGHTSHIFT_PROFILE");
-      Profile profile = Profile.load(profilePath(), named != null && !named.isBlank());
-      String u = first(url, env.get("NIGHTSHIFT_URL"), profile.url(), "http://127.0.0.1:8080");
+      String givenUrl = first(url, env.get("NIGHTSHIFT_URL"), null);
+      String givenToken = first(token, env.get("NIGHTSHIFT_TOKEN"), null);
+      // Read only when it is needed: --url and --token (or their variables) go without it.
+      Profile profile =
+          givenUrl != null && givenToken != null
+              ? new Profile(null, null)
+              : Profile.load(profilePath(), named != null && !named.isBlank());
+      String u = first(givenUrl, profile.url(), "http://127.0.0.1:8080");
       checkUrl(
           u,
           url != null && !url.isBlank()
@@ -149,7 +155,7 @@ public final class Cli {
               : env.get("NIGHTSHIFT_URL") != null && !env.get("NIGHTSHIFT_URL").isBlank()
                   ? "NIGHTSHIFT_URL"
                   : "the profile's url");
-      String t = first(token, env.get("NIGHTSHIFT_TOKEN"), profile.token(), null);
+      String t = first(givenToken, profile.token(), null);
       tokenGiven = t != null;
       api = new Api(u, t, this::note);
     }

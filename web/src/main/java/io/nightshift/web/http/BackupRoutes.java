@@ -44,7 +44,7 @@ public final class BackupRoutes {
         new JsonObject()
             .put("file", written.file().toString())
             .put("bytes", written.bytes())
-            .put("createdAt", Instants.format(now)),
+            .put("createdAt", Instants.format(written.at())),
         null);
   }
 }

@@ -748,6 +748,11 @@ abstract class CommandLineTest {
     assertThat(none.status()).isEqualTo(2);
     assertThat(none.err())
         .isEqualTo("nightshift: profile " + missing + " (NIGHTSHIFT_PROFILE) does not exist\n");
+    Map<String, String> given = new HashMap<>(env(home, server.port(), operator));
+    given.put("NIGHTSHIFT_PROFILE", missing.toString());
+    assertThat(cli(given, "runs").status())
+        .as("a URL and a token given: the profile is not needed")
+        .isZero();
 
     Path typo = home.resolve("typo-profile");
     Files.writeString(typo, "url=http://127.0.0.1:" + server.port() + "\ntokn=" + operator + "\n");
