@@ -99,15 +99,18 @@ public final class Names {
 
   /**
    * Prefixes of such variables: the loader's ({@code LD_PRELOAD}), bash's exported functions, git's
-   * configuration given in the environment ({@code GIT_CONFIG_KEY_0=core.sshCommand}), npm's
-   * ({@code npm_config_script_shell}).
+   * configuration given in the environment ({@code GIT_CONFIG_KEY_0=core.sshCommand}); and npm's
+   * ({@code npm_config_script_shell}, in any case: {@link #isCodeVariable}).
    */
   private static final java.util.List<String> CODE_PREFIXES =
-      java.util.List.of("LD_", "DYLD_", "BASH_FUNC_", "GIT_CONFIG_", "npm_config_", "NPM_CONFIG_");
+      java.util.List.of("LD_", "DYLD_", "BASH_FUNC_", "GIT_CONFIG_");
 
   /** Whether a variable of this name decides what code runs ({@link #CODE_VARIABLES}). */
   public static boolean isCodeVariable(String name) {
-    return CODE_VARIABLES.contains(name) || CODE_PREFIXES.stream().anyMatch(name::startsWith);
+    return CODE_VARIABLES.contains(name)
+        || CODE_PREFIXES.stream().anyMatch(name::startsWith)
+        // npm reads its settings from the environment whatever their case.
+        || name.toLowerCase(java.util.Locale.ROOT).startsWith("npm_config_");
   }
 
   /** {@code $name} or {@code ${name}} in HTTP and notify fields (group 1 or 2 is the name). */

@@ -125,6 +125,7 @@ class TemplateParserTest {
     assertThat(Names.isCodeVariable("LD_PRELOAD")).isTrue();
     assertThat(Names.isCodeVariable("GIT_CONFIG_KEY_0")).isTrue();
     assertThat(Names.isCodeVariable("npm_config_script_shell")).isTrue();
+    assertThat(Names.isCodeVariable("Npm_Config_Script_Shell")).isTrue();
     assertThat(Names.isCodeVariable("GIT_DIR")).isTrue();
     assertThat(Names.isCodeVariable("MAVEN_OPTS")).isTrue();
     assertThat(Names.isCodeVariable("GIT_BRANCH")).isFalse();
