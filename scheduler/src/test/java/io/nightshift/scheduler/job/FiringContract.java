@@ -401,7 +401,7 @@ abstract class FiringContract extends FiringFixture {
   void a_fire_of_a_job_paused_after_it_was_handed_over_starts_nothing() {
     StoredJob paused = job("paused", "allow");
     StoredJob live = job("live", "allow");
-    jobs.update(paused.spec().withEnabled(false), "job.pause", "alice", clock.instant());
+    jobs.update(paused.spec().withEnabled(false), "pause", "alice", clock.instant());
     Instant at = second();
 
     List<Firing.Result> results =
@@ -783,7 +783,7 @@ abstract class FiringContract extends FiringFixture {
     Instant change = second().plusSeconds(1).plusMillis(500);
     clock.advance(Duration.between(clock.instant(), change));
     StoredJob changed = jobs.update(nightly("fire_once", change), "update", "alice", change);
-    jobs.update(paused.spec().withEnabled(false), "job.pause", "alice", change);
+    jobs.update(paused.spec().withEnabled(false), "pause", "alice", change);
     Instant even = Instant.ofEpochSecond(Math.floorDiv(change.getEpochSecond(), 2) * 2 + 2);
     clock.advance(Duration.ofSeconds(90)); // an outage: every fire below is over a minute late
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
