@@ -22,6 +22,15 @@ public final class Invalid extends NightshiftException {
     return problems;
   }
 
+  /**
+   * Every problem as one text ({@code a: is required; b: must be ...}), for where the problems go
+   * without their details: a warning, a stored reason, a field of an answer. The message itself
+   * names the first and points at the details that go with it in an error answer.
+   */
+  public String everyProblem() {
+    return String.join("; ", problems.stream().map(Problem::sentence).toList());
+  }
+
   private static String summary(List<Problem> problems) {
     if (problems.isEmpty()) {
       return "invalid input";

@@ -237,7 +237,7 @@ final class FireClaim {
     try {
       values = Params.resolve(template.template().template(), job.params(), Map.of());
     } catch (Invalid e) {
-      return failed(due, e.getMessage());
+      return failed(due, e.everyProblem());
     }
     JobAdmission.Decision decision = JobAdmission.decide(tx, job, false);
     if (decision.verdict() == JobAdmission.Verdict.REFUSE) {

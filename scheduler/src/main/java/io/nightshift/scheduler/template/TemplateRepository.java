@@ -249,7 +249,7 @@ public final class TemplateRepository {
                 + "' version "
                 + r.get(TEMPLATE_VERSION.VERSION)
                 + " as stored is not valid: "
-                + invalid.getMessage()
+                + invalid.everyProblem()
                 + "; save a corrected version (PUT /api/v1/templates/"
                 + name
                 + ")");

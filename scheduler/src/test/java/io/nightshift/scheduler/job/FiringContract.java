@@ -207,7 +207,7 @@ abstract class FiringContract extends FiringFixture {
     dsl.insertInto(TEMPLATE_VERSION)
         .set(TEMPLATE_VERSION.TEMPLATE_ID, gate)
         .set(TEMPLATE_VERSION.VERSION, 2)
-        .set(TEMPLATE_VERSION.BODY, "{\"name\":\"gate\",\"steps\":null}")
+        .set(TEMPLATE_VERSION.BODY, "{\"name\":\"gate\",\"steps\":null,\"onFailure\":\"maybe\"}")
         .set(TEMPLATE_VERSION.CREATED_AT, clock.instant())
         .set(TEMPLATE_VERSION.CREATED_BY, "alice")
         .execute();
@@ -225,8 +225,9 @@ abstract class FiringContract extends FiringFixture {
       assertThat(result.outcome()).isEqualTo(FireOutcome.FAILED_TO_START);
       assertThat(result.reason())
           .isEqualTo(
-              "template 'gate' version 2 as stored is not valid: steps: is required; save a"
-                  + " corrected version (PUT /api/v1/templates/gate)");
+              "template 'gate' version 2 as stored is not valid: "
+                  + "onFailure: must be 'fail' or 'rollback', got 'maybe'; steps: is required;"
+                  + " save a corrected version (PUT /api/v1/templates/gate)");
     }
     assertThat(fires(a, "failed_to_start")).containsExactly(at);
     // Written with the fire rows, for the jobs' webhooks (job.fire_failed).

@@ -119,8 +119,7 @@ public final class TemplateRoutes {
                 + job.name()
                 + "': "
                 // Every problem: a warning has no details to point at.
-                + String.join(
-                    "; ", broken.problems().stream().map(Invalid.Problem::sentence).toList())
+                + broken.everyProblem()
                 + "; its fires fail to start until the job is changed to match");
       }
     }
